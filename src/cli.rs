@@ -1,0 +1,304 @@
+//! The command line: serving, migrating, and the operator's onboarding tools.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::authz::operator_permit;
+use crate::config::Settings;
+use crate::domain::Msisdn;
+use crate::services::companies::{CompanyInput, add_staff, create};
+use crate::services::{UseCaseError, catalogue, demo, lines};
+use crate::startup::Application;
+use crate::store::audit::Actor;
+use crate::store::{Db, companies};
+
+#[derive(Parser)]
+#[command(
+    name = "simfleet",
+    version,
+    about = "Corporate mobile-line management cabinet"
+)]
+pub struct Cli {
+    /// A TOML settings file (default: ./simfleet.toml if present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply migrations and serve the cabinet.
+    Serve,
+    /// Apply migrations and exit.
+    Migrate,
+    /// Create a demo company in the database, print how to log in, and serve.
+    Demo {
+        /// How many lines the demo company has.
+        #[arg(long, default_value_t = 550)]
+        lines: usize,
+        /// Create the data and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Companies (operator side).
+    #[command(subcommand)]
+    Company(CompanyCommand),
+    /// Lines (operator side).
+    #[command(subcommand)]
+    Line(LineCommand),
+    /// The tariff and service catalogue.
+    #[command(subcommand)]
+    Catalogue(CatalogueCommand),
+    /// Operator staff accounts.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+}
+
+#[derive(Subcommand)]
+enum CompanyCommand {
+    /// Onboard a company with its administrator's number.
+    Create(CompanyArgs),
+}
+
+#[derive(Args)]
+struct CompanyArgs {
+    #[arg(long)]
+    inn: String,
+    #[arg(long)]
+    kpp: String,
+    /// Legal name, e.g. "ООО «Ромашка»".
+    #[arg(long)]
+    name: String,
+    /// Region code from the catalogue, e.g. 77.
+    #[arg(long)]
+    region: String,
+    #[arg(long)]
+    admin_number: String,
+    /// The administrator's password (generated and printed once if omitted).
+    #[arg(long)]
+    password: Option<String>,
+    #[arg(long, default_value = "")]
+    ogrn: String,
+    #[arg(long, default_value = "")]
+    address: String,
+    #[arg(long, default_value = "")]
+    contract: String,
+    #[arg(long, default_value = "")]
+    email: String,
+    #[arg(long, default_value = "")]
+    admin_name: String,
+}
+
+#[derive(Subcommand)]
+enum LineCommand {
+    /// Add numbers to a company.
+    Add(LineAddArgs),
+}
+
+#[derive(Args)]
+#[command(group = clap::ArgGroup::new("source").required(true).multiple(false))]
+struct LineAddArgs {
+    /// The company's INN (or INN/KPP when several share the INN).
+    #[arg(long)]
+    company: String,
+    #[arg(long, group = "source")]
+    number: Option<String>,
+    /// FIRST-LAST, e.g. +79160000000-+79160000099.
+    #[arg(long, group = "source")]
+    range: Option<String>,
+    /// A text or CSV file with one number per line.
+    #[arg(long, group = "source")]
+    file: Option<PathBuf>,
+    /// Tariff code (default: the region's cheapest business tariff).
+    #[arg(long)]
+    tariff: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum CatalogueCommand {
+    /// Load or refresh the shipped business catalogue.
+    Load,
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Create an operator staff account.
+    Add {
+        #[arg(long)]
+        number: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
+}
+
+pub async fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn explain(e: UseCaseError) -> anyhow::Error {
+    match e {
+        UseCaseError::Invalid(errors) => anyhow::anyhow!(
+            "{}",
+            errors
+                .iter()
+                .map(|e| format!("--{}: {}", e.field.replace('_', "-"), e.message))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        UseCaseError::NotFound => anyhow::anyhow!("not found"),
+        UseCaseError::Db(e) => e.into(),
+        UseCaseError::Internal(e) => e,
+    }
+}
+
+async fn open(settings: &Settings) -> anyhow::Result<Db> {
+    let db = Db::connect(&settings.database_url, settings.db_max_connections).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+async fn execute(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load(cli.config.as_deref()).context("reading settings")?;
+    crate::telemetry::init(settings.log_json);
+    match cli.command {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => {
+            open(&settings).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Demo { lines, no_serve } => {
+            let db = open(&settings).await?;
+            let started = std::time::Instant::now();
+            let demo = demo::create_demo(&db, lines).await?;
+            if demo.created {
+                println!(
+                    "demo company created: {} lines, {} employees in {:.1} s",
+                    demo.lines,
+                    demo.employees,
+                    started.elapsed().as_secs_f64()
+                );
+            } else {
+                println!("demo company already present");
+            }
+            println!("log in at {}/login", settings.public_url);
+            println!("  number:   {}", Msisdn::parse(demo::DEMO_ADMIN)?.display());
+            println!("  password: {}", demo::DEMO_PASSWORD);
+            if no_serve {
+                Ok(())
+            } else {
+                serve(settings).await
+            }
+        }
+        Command::Company(CompanyCommand::Create(a)) => {
+            let db = open(&settings).await?;
+            let input = CompanyInput {
+                legal_name: a.name,
+                inn: a.inn,
+                kpp: a.kpp,
+                ogrn: a.ogrn,
+                legal_address: a.address,
+                region: a.region,
+                contract_number: a.contract,
+                contact_email: a.email,
+                admin_number: a.admin_number,
+                admin_name: a.admin_name,
+                admin_password: a.password,
+            };
+            let created = create(&db, &Actor::cli(), &input).await.map_err(explain)?;
+            println!(
+                "company {} created: account {}, administrator {}",
+                created.company.legal_name,
+                created.company.account_number,
+                created.admin_msisdn.display()
+            );
+            if let Some(pw) = created.generated_password {
+                println!("administrator password (shown once): {pw}");
+            }
+            Ok(())
+        }
+        Command::Line(LineCommand::Add(a)) => {
+            let db = open(&settings).await?;
+            let (inn, kpp) = match a.company.split_once('/') {
+                Some((i, k)) => (i.trim().to_owned(), Some(k.trim().to_owned())),
+                None => (a.company.trim().to_owned(), None),
+            };
+            let found = companies::find_by_inn(&db, &inn).await?;
+            let company = match (found.as_slice(), kpp) {
+                ([], _) => anyhow::bail!("--company: no company with INN {inn}"),
+                (many, Some(kpp)) => many.iter().find(|c| c.kpp == kpp).with_context(|| {
+                    format!("--company: no company with INN {inn} and KPP {kpp}")
+                })?,
+                ([one], None) => one,
+                (_, None) => {
+                    anyhow::bail!("--company: several companies have INN {inn}; write INN/KPP")
+                }
+            };
+            let numbers = match (a.number, a.range, a.file) {
+                (Some(n), _, _) => {
+                    vec![Msisdn::parse(&n).map_err(|e| anyhow::anyhow!("--number: {e}"))?]
+                }
+                (_, Some(r), _) => {
+                    lines::parse_range(&r).map_err(|e| anyhow::anyhow!("--range: {e}"))?
+                }
+                (_, _, Some(f)) => {
+                    let text = std::fs::read_to_string(&f)
+                        .with_context(|| format!("reading {}", f.display()))?;
+                    lines::parse_list(&text).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?
+                }
+                _ => anyhow::bail!("give --number, --range or --file"),
+            };
+            let permit = operator_permit(company.id);
+            let added = lines::add(&db, &permit, &numbers, a.tariff.as_deref())
+                .await
+                .map_err(explain)?;
+            println!("{added} lines added to {}", company.legal_name);
+            Ok(())
+        }
+        Command::Catalogue(CatalogueCommand::Load) => {
+            let db = open(&settings).await?;
+            let loaded = catalogue::load_shipped(&db).await?;
+            println!(
+                "catalogue loaded: {} regions, {} tariffs, {} services",
+                loaded.regions, loaded.tariffs, loaded.services
+            );
+            Ok(())
+        }
+        Command::Staff(StaffCommand::Add {
+            number,
+            name,
+            password,
+        }) => {
+            let db = open(&settings).await?;
+            let (msisdn, generated) = add_staff(&db, &number, &name, password)
+                .await
+                .map_err(explain)?;
+            println!("staff account {} created", msisdn.display());
+            if let Some(pw) = generated {
+                println!("password (shown once): {pw}");
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    tracing::info!(settings = ?settings, "starting");
+    let app = Application::build(settings.clone()).await?;
+    tracing::info!(bind = %settings.bind, port = app.port(), "serving");
+    app.serve().await?;
+    Ok(())
+}

@@ -1,0 +1,135 @@
+//! Settings from defaults, an optional TOML file and `SIMFLEET_*` environment variables.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Settings {
+    /// `sqlite://./simfleet.db` (default) or `postgres://…`.
+    pub database_url: String,
+    /// host:port to listen on.
+    pub bind: String,
+    /// The address people reach the cabinet at, for links in e-mails and SMS.
+    pub public_url: String,
+    /// Send the session cookie only over HTTPS.
+    pub cookie_secure: bool,
+    /// Where uploads, generated files and outgoing mail are kept.
+    pub data_dir: PathBuf,
+    /// A session ends after this many minutes without activity.
+    pub session_idle_minutes: i64,
+    /// A session ends this many hours after login, active or not.
+    pub session_max_hours: i64,
+    /// Connections in the database pool.
+    pub db_max_connections: u32,
+    /// Log as JSON lines (for collectors) rather than for a terminal.
+    pub log_json: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://./simfleet.db".into(),
+            bind: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            cookie_secure: false,
+            data_dir: PathBuf::from("./data"),
+            session_idle_minutes: 15,
+            session_max_hours: 12,
+            db_max_connections: 16,
+            log_json: false,
+        }
+    }
+}
+
+impl Settings {
+    /// Defaults, then the TOML file if given (or `simfleet.toml` if present), then the environment.
+    pub fn load(file: Option<&std::path::Path>) -> Result<Self, Box<figment::Error>> {
+        let mut fig = Figment::from(Serialized::defaults(Settings::default()));
+        match file {
+            Some(path) => fig = fig.merge(Toml::file_exact(path)),
+            None => fig = fig.merge(Toml::file("simfleet.toml")),
+        }
+        fig.merge(Env::prefixed("SIMFLEET_"))
+            .extract()
+            .map_err(Box::new)
+    }
+}
+
+/// Hides the password in a database URL: `postgres://user:***@host/db`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((creds, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match creds.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("bind", &self.bind)
+            .field("public_url", &self.public_url)
+            .field("cookie_secure", &self.cookie_secure)
+            .field("data_dir", &self.data_dir)
+            .field("session_idle_minutes", &self.session_idle_minutes)
+            .field("session_max_hours", &self.session_max_hours)
+            .field("db_max_connections", &self.db_max_connections)
+            .field("log_json", &self.log_json)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+// figment::Jail closures return figment::Error by its API.
+#[allow(clippy::result_large_err)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_database_password() {
+        let s = Settings {
+            database_url: "postgres://app:s3cret@db.internal/simfleet".into(),
+            ..Settings::default()
+        };
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("postgres://app:***@db.internal/simfleet"));
+    }
+
+    #[test]
+    fn environment_overrides_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("SIMFLEET_BIND", "0.0.0.0:9000");
+            jail.set_env("SIMFLEET_DATABASE_URL", "postgres://postgres@127.0.0.1/x");
+            let s = Settings::load(None).map_err(|e| *e)?;
+            assert_eq!(s.bind, "0.0.0.0:9000");
+            assert_eq!(s.database_url, "postgres://postgres@127.0.0.1/x");
+            assert_eq!(s.session_idle_minutes, 15);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn toml_file_is_read() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "simfleet.toml",
+                "bind = \"127.0.0.1:7000\"\ncookie_secure = true",
+            )?;
+            let s = Settings::load(None).map_err(|e| *e)?;
+            assert_eq!(s.bind, "127.0.0.1:7000");
+            assert!(s.cookie_secure);
+            Ok(())
+        });
+    }
+}

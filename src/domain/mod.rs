@@ -1,0 +1,25 @@
+//! Pure types and rules: no I/O, no actix, no sqlx.
+
+mod company_ids;
+mod line_status;
+mod money;
+mod msisdn;
+mod period;
+pub mod text;
+
+pub use company_ids::{Inn, Kpp, Ogrn};
+pub use line_status::LineStatus;
+pub use money::Money;
+pub use msisdn::Msisdn;
+pub use period::Period;
+
+/// Why a value could not be parsed; shown to people next to the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(pub String);
+
+impl ParseError {
+    pub fn new(msg: impl Into<String>) -> Self {
+        Self(msg.into())
+    }
+}

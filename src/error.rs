@@ -1,0 +1,105 @@
+//! One error type for the app. Library errors are never silently a 400: anything unexpected is
+//! an opaque 500 that logs its cause chain.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("no company chosen")]
+    ChooseCompany,
+    #[error("the form is out of date (CSRF token missing or wrong)")]
+    Csrf,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<crate::authz::Denied> for AppError {
+    fn from(_: crate::authz::Denied) -> Self {
+        AppError::Forbidden
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    title_ru: &'a str,
+    title_en: &'a str,
+    detail: &'a str,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Unauthenticated | AppError::ChooseCompany => StatusCode::SEE_OTHER,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            AppError::Unauthenticated => return redirect("/login"),
+            AppError::ChooseCompany => return redirect("/choose"),
+            _ => {}
+        }
+        let (title_ru, title_en, detail) = match self {
+            AppError::NotFound => ("Страница не найдена", "Page not found", String::new()),
+            AppError::Forbidden => ("Нет доступа", "Access denied", String::new()),
+            AppError::Csrf => (
+                "Форма устарела",
+                "The form has expired",
+                "Обновите страницу и отправьте форму ещё раз. / Reload the page and submit again."
+                    .to_owned(),
+            ),
+            AppError::BadRequest(msg) => ("Неверный запрос", "Bad request", msg.clone()),
+            AppError::Internal(e) => {
+                tracing::error!(error = ?e, "request failed");
+                ("Внутренняя ошибка", "Internal error", String::new())
+            }
+            AppError::Unauthenticated | AppError::ChooseCompany => ("", "", String::new()),
+        };
+        let status = self.status_code();
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title_ru,
+            title_en,
+            detail: &detail,
+        };
+        let body = page.render().unwrap_or_else(|_| title_en.to_owned());
+        HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(body)
+    }
+}
+
+/// 303 See Other: after a form, the browser fetches the target with GET.
+pub fn redirect(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_owned()))
+        .finish()
+}

@@ -1,0 +1,12 @@
+//! simfleet: a mobile operator's business cabinet.
+
+pub mod authz;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod services;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod web;

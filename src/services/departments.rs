@@ -1,0 +1,232 @@
+//! Departments: a tree per company, each with a cost centre code.
+
+use serde_json::json;
+
+use crate::authz::Permit;
+use crate::store::Db;
+use crate::store::audit::{self, Event};
+use crate::store::departments::{self, Department, Fields};
+
+use super::{FieldError, UseCaseError, optional, required};
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct DepartmentInput {
+    pub name: String,
+    #[serde(default)]
+    pub parent_id: String,
+    #[serde(default)]
+    pub cost_centre: String,
+}
+
+/// Ids of `root` and every department under it.
+pub fn subtree(all: &[Department], root: i64) -> Vec<i64> {
+    let mut out = vec![root];
+    let mut i = 0;
+    while i < out.len() {
+        let parent = out[i];
+        out.extend(
+            all.iter()
+                .filter(|d| d.parent_id == Some(parent))
+                .map(|d| d.id),
+        );
+        i += 1;
+    }
+    out
+}
+
+/// The departments in tree order with their depth, for lists and pickers.
+pub fn tree(all: &[Department]) -> Vec<(usize, &Department)> {
+    fn walk<'a>(
+        all: &'a [Department],
+        parent: Option<i64>,
+        depth: usize,
+        out: &mut Vec<(usize, &'a Department)>,
+    ) {
+        for d in all.iter().filter(|d| d.parent_id == parent) {
+            out.push((depth, d));
+            walk(all, Some(d.id), depth + 1, out);
+        }
+    }
+    let mut out = Vec::with_capacity(all.len());
+    walk(all, None, 0, &mut out);
+    out
+}
+
+async fn validate(
+    db: &Db,
+    company_id: i64,
+    id: Option<i64>,
+    input: &DepartmentInput,
+) -> Result<(String, Option<i64>, String), UseCaseError> {
+    let mut errors = Vec::new();
+    let name = required("name", &input.name, 200).unwrap_or_else(|e| {
+        errors.push(e);
+        String::new()
+    });
+    let cost_centre = optional("cost_centre", &input.cost_centre, 50).unwrap_or_else(|e| {
+        errors.push(e);
+        String::new()
+    });
+    let parent_id = match input.parent_id.trim() {
+        "" => None,
+        s => match s.parse::<i64>() {
+            Ok(p) => {
+                let all = departments::list(db, company_id).await?;
+                if !all.iter().any(|d| d.id == p) {
+                    errors.push(FieldError::new("parent_id", "нет такого подразделения"));
+                } else if id.is_some_and(|me| subtree(&all, me).contains(&p)) {
+                    errors.push(FieldError::new(
+                        "parent_id",
+                        "подразделение не может входить само в себя",
+                    ));
+                }
+                Some(p)
+            }
+            Err(_) => {
+                errors.push(FieldError::new("parent_id", "нет такого подразделения"));
+                None
+            }
+        },
+    };
+    if errors.is_empty() {
+        Ok((name, parent_id, cost_centre))
+    } else {
+        Err(UseCaseError::Invalid(errors))
+    }
+}
+
+fn snapshot(name: &str, parent_id: Option<i64>, cost_centre: &str) -> serde_json::Value {
+    json!({ "name": name, "parent_id": parent_id, "cost_centre": cost_centre })
+}
+
+pub async fn create(
+    db: &Db,
+    permit: &Permit,
+    input: &DepartmentInput,
+) -> Result<i64, UseCaseError> {
+    let company_id = permit.company_id();
+    let (name, parent_id, cost_centre) = validate(db, company_id, None, input).await?;
+    let mut tx = db.begin().await?;
+    if departments::sibling_named(&mut tx, company_id, parent_id, &name, 0).await? {
+        return Err(UseCaseError::field(
+            "name",
+            "подразделение с таким названием здесь уже есть",
+        ));
+    }
+    let fields = Fields {
+        parent_id,
+        name: &name,
+        cost_centre: &cost_centre,
+    };
+    let id = departments::insert(&mut tx, company_id, &fields).await?;
+    audit::append(
+        &mut tx,
+        permit.actor(),
+        Event {
+            company_id: Some(company_id),
+            action: "department.create",
+            object_type: "department",
+            object_id: id.to_string(),
+            before: None,
+            after: Some(snapshot(&name, parent_id, &cost_centre)),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn update(
+    db: &Db,
+    permit: &Permit,
+    id: i64,
+    input: &DepartmentInput,
+) -> Result<(), UseCaseError> {
+    let company_id = permit.company_id();
+    let before = departments::get(db, company_id, id)
+        .await?
+        .ok_or(UseCaseError::NotFound)?;
+    let (name, parent_id, cost_centre) = validate(db, company_id, Some(id), input).await?;
+    let mut tx = db.begin().await?;
+    if departments::sibling_named(&mut tx, company_id, parent_id, &name, id).await? {
+        return Err(UseCaseError::field(
+            "name",
+            "подразделение с таким названием здесь уже есть",
+        ));
+    }
+    let fields = Fields {
+        parent_id,
+        name: &name,
+        cost_centre: &cost_centre,
+    };
+    departments::update(&mut tx, company_id, id, &fields).await?;
+    audit::append(
+        &mut tx,
+        permit.actor(),
+        Event {
+            company_id: Some(company_id),
+            action: "department.update",
+            object_type: "department",
+            object_id: id.to_string(),
+            before: Some(snapshot(
+                &before.name,
+                before.parent_id,
+                &before.cost_centre,
+            )),
+            after: Some(snapshot(&name, parent_id, &cost_centre)),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes an empty department; one with sub-departments, lines or employees is refused.
+pub async fn delete(db: &Db, permit: &Permit, id: i64) -> Result<(), UseCaseError> {
+    let company_id = permit.company_id();
+    let before = departments::get(db, company_id, id)
+        .await?
+        .ok_or(UseCaseError::NotFound)?;
+    let mut tx = db.begin().await?;
+    let (children, lines, employees) = departments::dependents(&mut tx, company_id, id).await?;
+    if children + lines + employees > 0 {
+        let mut parts = Vec::new();
+        if children > 0 {
+            parts.push(format!("подразделений: {children}"));
+        }
+        if lines > 0 {
+            parts.push(format!("номеров: {lines}"));
+        }
+        if employees > 0 {
+            parts.push(format!("сотрудников: {employees}"));
+        }
+        return Err(UseCaseError::field(
+            "delete",
+            format!(
+                "нельзя удалить «{}»: в нём {}. Сначала перенесите их.",
+                before.name,
+                parts.join(", ")
+            ),
+        ));
+    }
+    departments::delete(&mut tx, company_id, id).await?;
+    audit::append(
+        &mut tx,
+        permit.actor(),
+        Event {
+            company_id: Some(company_id),
+            action: "department.delete",
+            object_type: "department",
+            object_id: id.to_string(),
+            before: Some(snapshot(
+                &before.name,
+                before.parent_id,
+                &before.cost_centre,
+            )),
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,192 @@
+//! Employees: the people lines are assigned to.
+
+use serde_json::json;
+
+use crate::authz::Permit;
+use crate::store::audit::{self, Event};
+use crate::store::employees::{self, Employee, Fields};
+use crate::store::{Db, departments};
+
+use super::{FieldError, UseCaseError, optional, required};
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct EmployeeInput {
+    pub full_name: String,
+    #[serde(default)]
+    pub department_id: String,
+    #[serde(default)]
+    pub personnel_number: String,
+    #[serde(default)]
+    pub position: String,
+    #[serde(default)]
+    pub email: String,
+}
+
+struct Valid {
+    full_name: String,
+    department_id: Option<i64>,
+    personnel_number: String,
+    position: String,
+    email: String,
+}
+
+impl Valid {
+    fn fields(&self) -> Fields<'_> {
+        Fields {
+            department_id: self.department_id,
+            full_name: &self.full_name,
+            personnel_number: &self.personnel_number,
+            position: &self.position,
+            email: &self.email,
+        }
+    }
+
+    fn snapshot(&self) -> serde_json::Value {
+        json!({
+            "full_name": self.full_name, "department_id": self.department_id,
+            "personnel_number": self.personnel_number, "position": self.position, "email": self.email,
+        })
+    }
+}
+
+fn snapshot_of(e: &Employee) -> serde_json::Value {
+    json!({
+        "full_name": e.full_name, "department_id": e.department_id,
+        "personnel_number": e.personnel_number, "position": e.position, "email": e.email,
+    })
+}
+
+async fn validate(db: &Db, company_id: i64, input: &EmployeeInput) -> Result<Valid, UseCaseError> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let mut take = |r: Result<String, FieldError>| {
+        r.unwrap_or_else(|e| {
+            errors.push(e);
+            String::new()
+        })
+    };
+    let full_name = take(required("full_name", &input.full_name, 200));
+    let personnel_number = take(optional("personnel_number", &input.personnel_number, 30));
+    let position = take(optional("position", &input.position, 200));
+    let email = take(optional("email", &input.email, 254));
+    if !email.is_empty() && (!email.contains('@') || email.contains(' ')) {
+        errors.push(FieldError::new("email", "это не адрес электронной почты"));
+    }
+    let department_id = match input.department_id.trim() {
+        "" => None,
+        s => match s.parse::<i64>() {
+            Ok(id) if departments::get(db, company_id, id).await?.is_some() => Some(id),
+            _ => {
+                errors.push(FieldError::new("department_id", "нет такого подразделения"));
+                None
+            }
+        },
+    };
+    if errors.is_empty() {
+        Ok(Valid {
+            full_name,
+            department_id,
+            personnel_number,
+            position,
+            email,
+        })
+    } else {
+        Err(UseCaseError::Invalid(errors))
+    }
+}
+
+pub async fn create(db: &Db, permit: &Permit, input: &EmployeeInput) -> Result<i64, UseCaseError> {
+    let company_id = permit.company_id();
+    let v = validate(db, company_id, input).await?;
+    let mut tx = db.begin().await?;
+    if !v.personnel_number.is_empty()
+        && employees::personnel_number_taken(&mut tx, company_id, &v.personnel_number, 0).await?
+    {
+        return Err(UseCaseError::field(
+            "personnel_number",
+            "этот табельный номер уже занят",
+        ));
+    }
+    let id = employees::insert(&mut tx, company_id, &v.fields()).await?;
+    audit::append(
+        &mut tx,
+        permit.actor(),
+        Event {
+            company_id: Some(company_id),
+            action: "employee.create",
+            object_type: "employee",
+            object_id: id.to_string(),
+            before: None,
+            after: Some(v.snapshot()),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn update(
+    db: &Db,
+    permit: &Permit,
+    id: i64,
+    input: &EmployeeInput,
+) -> Result<(), UseCaseError> {
+    let company_id = permit.company_id();
+    let before = employees::get(db, company_id, id)
+        .await?
+        .ok_or(UseCaseError::NotFound)?;
+    let v = validate(db, company_id, input).await?;
+    let mut tx = db.begin().await?;
+    if !v.personnel_number.is_empty()
+        && employees::personnel_number_taken(&mut tx, company_id, &v.personnel_number, id).await?
+    {
+        return Err(UseCaseError::field(
+            "personnel_number",
+            "этот табельный номер уже занят",
+        ));
+    }
+    employees::update(&mut tx, company_id, id, &v.fields()).await?;
+    audit::append(
+        &mut tx,
+        permit.actor(),
+        Event {
+            company_id: Some(company_id),
+            action: "employee.update",
+            object_type: "employee",
+            object_id: id.to_string(),
+            before: Some(snapshot_of(&before)),
+            after: Some(v.snapshot()),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes the employee; their lines stay with the company, unassigned (each audited).
+pub async fn delete(db: &Db, permit: &Permit, id: i64) -> Result<(), UseCaseError> {
+    let company_id = permit.company_id();
+    let before = employees::get(db, company_id, id)
+        .await?
+        .ok_or(UseCaseError::NotFound)?;
+    let mut tx = db.begin().await?;
+    let lines = employees::delete(&mut tx, company_id, id).await?;
+    let mut events = vec![Event {
+        company_id: Some(company_id),
+        action: "employee.delete",
+        object_type: "employee",
+        object_id: id.to_string(),
+        before: Some(snapshot_of(&before)),
+        after: None,
+    }];
+    events.extend(lines.iter().map(|line| Event {
+        company_id: Some(company_id),
+        action: "line.unassign",
+        object_type: "line",
+        object_id: line.to_string(),
+        before: Some(json!({ "employee_id": id, "employee": before.full_name })),
+        after: Some(json!({ "employee_id": null })),
+    }));
+    audit::append_many(&mut tx, permit.actor(), &events).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,224 @@
+//! Lines: adding numbers to a company, and reading them back for the pages.
+
+use std::collections::HashSet;
+
+use chrono::Utc;
+
+use crate::authz::Permit;
+use crate::domain::{LineStatus, Msisdn, ParseError};
+use crate::store::audit::{self, Event};
+use crate::store::catalogue::{self, Tariff};
+use crate::store::lines::{self, NewLine};
+use crate::store::{Db, companies};
+
+use super::UseCaseError;
+
+/// Reads `FIRST-LAST` into every number between them (at most 100,000).
+pub fn parse_range(range: &str) -> Result<Vec<Msisdn>, ParseError> {
+    let (a, b) = range
+        .split_once("..")
+        .or_else(|| {
+            range
+                .rsplit_once('-')
+                .filter(|(a, _)| Msisdn::parse(a).is_ok())
+        })
+        .ok_or_else(|| ParseError::new("диапазон пишется как ПЕРВЫЙ-ПОСЛЕДНИЙ"))?;
+    let first = Msisdn::parse(a)?;
+    let last = Msisdn::parse(b)?;
+    let lo: u64 = first
+        .national()
+        .parse()
+        .map_err(|_| ParseError::new("диапазон"))?;
+    let hi: u64 = last
+        .national()
+        .parse()
+        .map_err(|_| ParseError::new("диапазон"))?;
+    if hi < lo {
+        return Err(ParseError::new("последний номер меньше первого"));
+    }
+    if hi - lo >= 100_000 {
+        return Err(ParseError::new("не больше 100 000 номеров за раз"));
+    }
+    (lo..=hi).map(|n| Msisdn::parse(&n.to_string())).collect()
+}
+
+/// Reads a list of numbers, one per line (a CSV's first column); `#` starts a comment.
+pub fn parse_list(text: &str) -> Result<Vec<Msisdn>, ParseError> {
+    let mut out = Vec::new();
+    for (i, line) in text.trim_start_matches('\u{feff}').lines().enumerate() {
+        let cell = line
+            .split([',', ';', '\t'])
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches('"');
+        if cell.is_empty() || cell.starts_with('#') {
+            continue;
+        }
+        match Msisdn::parse(cell) {
+            Ok(m) => out.push(m),
+            // A header row is not an error.
+            Err(_) if i == 0 && !cell.chars().any(|c| c.is_ascii_digit()) => {}
+            Err(e) => return Err(ParseError::new(format!("строка {}: {}", i + 1, e.0))),
+        }
+    }
+    Ok(out)
+}
+
+/// The ICCID of a new SIM for a number: 89 70 (telecom, Russia) + 120 (issuer) + the number +
+/// the SIM generation + a Luhn digit: 20 digits.
+pub fn iccid_for(msisdn: &Msisdn, generation: u32) -> String {
+    let body = format!("8970120{}{:02}", msisdn.national(), generation % 100);
+    format!("{body}{}", luhn_digit(&body))
+}
+
+fn luhn_digit(body: &str) -> u32 {
+    let sum: u32 = body
+        .chars()
+        .rev()
+        .filter_map(|c| c.to_digit(10))
+        .enumerate()
+        .map(|(i, d)| {
+            if i % 2 == 0 {
+                let x = d * 2;
+                if x > 9 { x - 9 } else { x }
+            } else {
+                d
+            }
+        })
+        .sum();
+    (10 - sum % 10) % 10
+}
+
+/// The default tariff for new lines: the cheapest open business tariff with voice.
+fn pick_tariff<'a>(tariffs: &'a [Tariff], code: Option<&str>) -> Result<&'a Tariff, UseCaseError> {
+    let open = |t: &&Tariff| t.for_business != 0 && t.archived == 0;
+    match code {
+        Some(code) => tariffs
+            .iter()
+            .filter(open)
+            .find(|t| t.code == code)
+            .ok_or_else(|| {
+                UseCaseError::field(
+                    "tariff",
+                    format!("тариф «{code}» недоступен для бизнеса в регионе компании"),
+                )
+            }),
+        None => tariffs
+            .iter()
+            .filter(open)
+            .find(|t| t.minutes > 0)
+            .ok_or_else(|| UseCaseError::field("tariff", "в регионе компании нет бизнес-тарифов")),
+    }
+}
+
+pub fn new_line(m: &Msisdn, tariff_id: i64, status: LineStatus) -> NewLine {
+    NewLine {
+        msisdn: m.as_str().to_owned(),
+        number_key: m.national().to_owned(),
+        number_rev: m.reversed(),
+        iccid: iccid_for(m, 0),
+        status: status.as_str().to_owned(),
+        tariff_id,
+        department_id: None,
+        employee_id: None,
+        spend_limit_kop: None,
+        activated_on: Utc::now().date_naive().to_string(),
+    }
+}
+
+/// Adds numbers to the company. Refuses the whole batch if any number repeats or belongs to
+/// anyone already; writes the lines and one audit entry each in one transaction.
+pub async fn add(
+    db: &Db,
+    permit: &Permit,
+    numbers: &[Msisdn],
+    tariff_code: Option<&str>,
+) -> Result<usize, UseCaseError> {
+    let company = companies::get(db, permit.company_id())
+        .await?
+        .ok_or(UseCaseError::NotFound)?;
+    if numbers.is_empty() {
+        return Err(UseCaseError::field("number", "нет номеров"));
+    }
+    let mut seen = HashSet::new();
+    if let Some(dup) = numbers.iter().find(|m| !seen.insert(m.as_str())) {
+        return Err(UseCaseError::field(
+            "number",
+            format!("номер {} указан дважды", dup.display()),
+        ));
+    }
+    let tariffs = catalogue::tariffs_of_region(db, &company.region_code).await?;
+    let tariff = pick_tariff(&tariffs, tariff_code)?;
+    let rows: Vec<NewLine> = numbers
+        .iter()
+        .map(|m| new_line(m, tariff.id, LineStatus::Active))
+        .collect();
+
+    let mut tx = db.begin().await?;
+    let taken = lines::owners(
+        &mut tx,
+        &rows.iter().map(|l| l.msisdn.clone()).collect::<Vec<_>>(),
+    )
+    .await?;
+    if let Some((msisdn, owner)) = taken.first() {
+        let shown = Msisdn::parse(msisdn)
+            .map(|m| m.display())
+            .unwrap_or_else(|_| msisdn.clone());
+        let whose = if *owner == company.id {
+            "уже есть у этой компании"
+        } else {
+            "принадлежит другой компании"
+        };
+        return Err(UseCaseError::field(
+            "number",
+            format!("номер {shown} {whose}; занято номеров: {}", taken.len()),
+        ));
+    }
+    let ids = lines::insert_many(&mut tx, company.id, &rows).await?;
+    let events: Vec<Event> = ids
+        .iter()
+        .zip(&rows)
+        .map(|(id, l)| Event {
+            company_id: Some(company.id),
+            action: "line.add",
+            object_type: "line",
+            object_id: id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({ "msisdn": l.msisdn, "iccid": l.iccid, "tariff": tariff.code, "status": l.status })),
+        })
+        .collect();
+    audit::append_many(&mut tx, permit.actor(), &events).await?;
+    tx.commit().await?;
+    Ok(ids.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_and_lists() {
+        let r = parse_range("+79160000000-+79160000009").unwrap();
+        assert_eq!(r.len(), 10);
+        assert_eq!(r[9].as_str(), "+79160000009");
+        assert_eq!(parse_range("89160000000..89160000002").unwrap().len(), 3);
+        assert!(parse_range("+79160000009-+79160000000").is_err());
+        assert!(parse_range("+79160000000-+79169999999").is_err());
+        let l = parse_list("number\n+7 916 000-00-01\n\n# spare\n89160000002;Иванов\n").unwrap();
+        assert_eq!(l.len(), 2);
+        assert_eq!(
+            parse_list("+79160000001\n12345\n").unwrap_err().0,
+            "строка 2: номер 12345 — слишком короткий"
+        );
+    }
+
+    #[test]
+    fn iccids_carry_a_luhn_digit() {
+        let m = Msisdn::parse("+79123456789").unwrap();
+        let iccid = iccid_for(&m, 0);
+        assert_eq!(iccid.len(), 20);
+        assert_eq!(luhn_digit("7992739871"), 3);
+        assert_ne!(iccid_for(&m, 1), iccid);
+    }
+}

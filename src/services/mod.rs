@@ -1,0 +1,73 @@
+//! Use cases: one module per capability. Each mutating use case takes a `Permit`, changes the
+//! data and appends its audit entry in one transaction.
+
+pub mod auth;
+pub mod catalogue;
+pub mod companies;
+pub mod demo;
+pub mod departments;
+pub mod employees;
+pub mod lines;
+
+use crate::domain::ParseError;
+
+/// A use case refused the input: which field, and why, in words for people.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+
+    pub fn from_parse(field: &'static str, e: ParseError) -> Self {
+        Self::new(field, e.0)
+    }
+}
+
+/// How a use case can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum UseCaseError {
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl UseCaseError {
+    pub fn field(field: &'static str, message: impl Into<String>) -> Self {
+        UseCaseError::Invalid(vec![FieldError::new(field, message)])
+    }
+}
+
+/// Trims a required text field and checks its length.
+pub fn required(field: &'static str, value: &str, max: usize) -> Result<String, FieldError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(FieldError::new(field, "обязательное поле"));
+    }
+    optional(field, v, max)
+}
+
+/// Trims an optional text field and checks its length.
+pub fn optional(field: &'static str, value: &str, max: usize) -> Result<String, FieldError> {
+    let v = value.trim();
+    if v.chars().count() > max {
+        return Err(FieldError::new(field, format!("не длиннее {max} символов")));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(FieldError::new(field, "недопустимые управляющие символы"));
+    }
+    Ok(v.to_owned())
+}

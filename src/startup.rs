@@ -1,0 +1,97 @@
+//! Builds the pool, the enforcer and the HTTP server from the settings.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, DefaultHeaders};
+use actix_web::{App, HttpServer, web};
+use actix_web_prom::PrometheusMetricsBuilder;
+use anyhow::Context;
+use tracing_actix_web::TracingLogger;
+
+use crate::authz::Authz;
+use crate::config::Settings;
+use crate::store::{Db, sessions};
+use crate::web::{AppState, routes};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects, migrates and binds; `serve` then runs it. Port 0 picks a free port (tests).
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = Db::connect(&settings.database_url, settings.db_max_connections).await?;
+        db.migrate().await?;
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("binding {}", settings.bind))?;
+        Self::with_listener(db, settings, listener).await
+    }
+
+    pub async fn with_listener(
+        db: Db,
+        settings: Settings,
+        listener: TcpListener,
+    ) -> anyhow::Result<Self> {
+        let port = listener.local_addr()?.port();
+        let authz = Authz::load().await?;
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            authz,
+            settings,
+        });
+        let metrics = PrometheusMetricsBuilder::new("simfleet")
+            .endpoint("/metrics")
+            // Unmatched paths share one label: the label set stays bounded.
+            .mask_unmatched_patterns("UNKNOWN")
+            .build()
+            .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(Compress::default())
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("x-content-type-options", "nosniff"))
+                        .add(("x-frame-options", "DENY"))
+                        .add(("referrer-policy", "same-origin"))
+                        .add((
+                            "content-security-policy",
+                            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+                        )),
+                )
+                .wrap(metrics.clone())
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .app_data(actix_web::web::FormConfig::default().limit(64 * 1024))
+                .configure(routes)
+                .default_service(actix_web::web::to(|| async {
+                    Err::<actix_web::HttpResponse, _>(crate::error::AppError::NotFound)
+                }))
+        })
+        .listen(listener)?
+        .run();
+        tokio::spawn(sweep_sessions(db));
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn serve(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Removes dead sessions now and then; expiry is checked on every request regardless.
+async fn sweep_sessions(db: Db) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        if let Err(e) = sessions::delete_expired(&db).await {
+            tracing::warn!(error = %e, "sweeping sessions");
+        }
+    }
+}

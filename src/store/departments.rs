@@ -1,0 +1,123 @@
+use super::{Db, Tx, now_ms};
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct Department {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub name: String,
+    pub cost_centre: String,
+    pub line_count: i64,
+    pub employee_count: i64,
+}
+
+/// Every department of the company with its own (not subtree) line and employee counts.
+pub async fn list(db: &Db, company_id: i64) -> Result<Vec<Department>, sqlx::Error> {
+    sqlx::query_as::<_, Department>(
+        "SELECT d.id, d.parent_id, d.name, d.cost_centre,
+                (SELECT COUNT(*) FROM lines l WHERE l.company_id = d.company_id AND l.department_id = d.id) AS line_count,
+                (SELECT COUNT(*) FROM employees e WHERE e.company_id = d.company_id AND e.department_id = d.id) AS employee_count
+         FROM departments d WHERE d.company_id = $1 ORDER BY d.name, d.id",
+    )
+    .bind(company_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn get(db: &Db, company_id: i64, id: i64) -> Result<Option<Department>, sqlx::Error> {
+    sqlx::query_as::<_, Department>(
+        "SELECT d.id, d.parent_id, d.name, d.cost_centre,
+                (SELECT COUNT(*) FROM lines l WHERE l.company_id = d.company_id AND l.department_id = d.id) AS line_count,
+                (SELECT COUNT(*) FROM employees e WHERE e.company_id = d.company_id AND e.department_id = d.id) AS employee_count
+         FROM departments d WHERE d.company_id = $1 AND d.id = $2",
+    )
+    .bind(company_id)
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+pub struct Fields<'a> {
+    pub parent_id: Option<i64>,
+    pub name: &'a str,
+    pub cost_centre: &'a str,
+}
+
+pub async fn insert(tx: &mut Tx, company_id: i64, f: &Fields<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO departments (company_id, parent_id, name, cost_centre, created_at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(company_id)
+    .bind(f.parent_id)
+    .bind(f.name)
+    .bind(f.cost_centre)
+    .bind(now_ms())
+    .fetch_one(&mut **tx)
+    .await
+}
+
+pub async fn update(
+    tx: &mut Tx,
+    company_id: i64,
+    id: i64,
+    f: &Fields<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE departments SET parent_id = $1, name = $2, cost_centre = $3 WHERE company_id = $4 AND id = $5",
+    )
+    .bind(f.parent_id)
+    .bind(f.name)
+    .bind(f.cost_centre)
+    .bind(company_id)
+    .bind(id)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}
+
+/// What still hangs on a department: (sub-departments, lines, employees).
+pub async fn dependents(
+    tx: &mut Tx,
+    company_id: i64,
+    id: i64,
+) -> Result<(i64, i64, i64), sqlx::Error> {
+    sqlx::query_as::<_, (i64, i64, i64)>(
+        "SELECT (SELECT COUNT(*) FROM departments WHERE company_id = $1 AND parent_id = $2),
+                (SELECT COUNT(*) FROM lines WHERE company_id = $1 AND department_id = $2),
+                (SELECT COUNT(*) FROM employees WHERE company_id = $1 AND department_id = $2)",
+    )
+    .bind(company_id)
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+pub async fn delete(tx: &mut Tx, company_id: i64, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM departments WHERE company_id = $1 AND id = $2")
+        .bind(company_id)
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+/// Whether a sibling already carries this name (names are unique under one parent).
+pub async fn sibling_named(
+    tx: &mut Tx,
+    company_id: i64,
+    parent_id: Option<i64>,
+    name: &str,
+    except_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM departments WHERE company_id = $1
+         AND COALESCE(parent_id, 0) = COALESCE($2, 0) AND name = $3 AND id <> $4",
+    )
+    .bind(company_id)
+    .bind(parent_id)
+    .bind(name)
+    .bind(except_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(n > 0)
+}

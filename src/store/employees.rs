@@ -1,0 +1,264 @@
+use crate::domain::text;
+
+use super::{Db, Sql, Tx, now_ms};
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct Employee {
+    pub id: i64,
+    pub department_id: Option<i64>,
+    pub department_name: Option<String>,
+    pub full_name: String,
+    pub personnel_number: String,
+    pub position: String,
+    pub email: String,
+    pub line_count: i64,
+}
+
+pub struct Fields<'a> {
+    pub department_id: Option<i64>,
+    pub full_name: &'a str,
+    pub personnel_number: &'a str,
+    pub position: &'a str,
+    pub email: &'a str,
+}
+
+const SELECT: &str = "SELECT e.id, e.department_id, d.name AS department_name, e.full_name, e.personnel_number, e.position, e.email,
+        (SELECT COUNT(*) FROM lines l WHERE l.employee_id = e.id) AS line_count
+     FROM employees e LEFT JOIN departments d ON d.id = e.department_id
+     WHERE e.company_id = ";
+
+/// Appends "the employee has a name word starting with each of `words`" to a query.
+pub fn push_name_words(sql: &mut Sql, company_id: i64, column: &'static str, words: &[String]) {
+    for w in words {
+        sql.push(" AND ")
+            .push(column)
+            .push(" IN (SELECT employee_id FROM employee_name_words WHERE company_id = ")
+            .bind(company_id)
+            .push(" AND word >= ")
+            .bind(w.as_str())
+            .push(" AND word < ")
+            .bind(text::prefix_upper_bound(w))
+            .push(")");
+    }
+}
+
+pub async fn list(
+    db: &Db,
+    company_id: i64,
+    words: &[String],
+    department_ids: Option<&[i64]>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Employee>, i64), sqlx::Error> {
+    let filter = |select: &'static str| {
+        let mut sql = Sql::new(select);
+        sql.bind(company_id);
+        push_name_words(&mut sql, company_id, "e.id", words);
+        if let Some(ids) = department_ids {
+            sql.push(" AND e.department_id IN (");
+            push_id_list(&mut sql, ids);
+            sql.push(")");
+        }
+        sql
+    };
+    let mut sql = filter(SELECT);
+    sql.push(" ORDER BY e.name_key, e.id LIMIT ")
+        .bind(limit)
+        .push(" OFFSET ")
+        .bind(offset);
+    let rows = sql.query_as::<Employee>().fetch_all(&db.pool).await?;
+    let total = filter("SELECT COUNT(*) FROM employees e WHERE e.company_id = ")
+        .count(&db.pool)
+        .await?;
+    Ok((rows, total))
+}
+
+/// `$a, $b, …` for a non-empty list of ids; an empty list matches nothing.
+pub fn push_id_list(sql: &mut Sql, ids: &[i64]) {
+    if ids.is_empty() {
+        sql.push("NULL");
+    }
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(*id);
+    }
+}
+
+pub async fn get(db: &Db, company_id: i64, id: i64) -> Result<Option<Employee>, sqlx::Error> {
+    let mut sql = Sql::new(SELECT);
+    sql.bind(company_id).push(" AND e.id = ").bind(id);
+    sql.query_as::<Employee>().fetch_optional(&db.pool).await
+}
+
+pub async fn insert(tx: &mut Tx, company_id: i64, f: &Fields<'_>) -> Result<i64, sqlx::Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO employees (company_id, department_id, full_name, name_key, personnel_number, position, email, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(company_id)
+    .bind(f.department_id)
+    .bind(f.full_name)
+    .bind(text::fold(f.full_name))
+    .bind(f.personnel_number)
+    .bind(f.position)
+    .bind(f.email)
+    .bind(now_ms())
+    .fetch_one(&mut **tx)
+    .await?;
+    write_name_words(tx, company_id, id, f.full_name).await?;
+    Ok(id)
+}
+
+pub async fn update(
+    tx: &mut Tx,
+    company_id: i64,
+    id: i64,
+    f: &Fields<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE employees SET department_id = $1, full_name = $2, name_key = $3, personnel_number = $4, position = $5, email = $6
+         WHERE company_id = $7 AND id = $8",
+    )
+    .bind(f.department_id)
+    .bind(f.full_name)
+    .bind(text::fold(f.full_name))
+    .bind(f.personnel_number)
+    .bind(f.position)
+    .bind(f.email)
+    .bind(company_id)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM employee_name_words WHERE employee_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    write_name_words(tx, company_id, id, f.full_name).await
+}
+
+async fn write_name_words(
+    tx: &mut Tx,
+    company_id: i64,
+    id: i64,
+    name: &str,
+) -> Result<(), sqlx::Error> {
+    for w in text::words(name) {
+        sqlx::query(
+            "INSERT INTO employee_name_words (company_id, word, employee_id) VALUES ($1, $2, $3)",
+        )
+        .bind(company_id)
+        .bind(w)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Deletes the employee; their lines stay with the company, unassigned. Returns those lines' ids.
+pub async fn delete(tx: &mut Tx, company_id: i64, id: i64) -> Result<Vec<i64>, sqlx::Error> {
+    let lines: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM lines WHERE company_id = $1 AND employee_id = $2 ORDER BY id",
+    )
+    .bind(company_id)
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE lines SET employee_id = NULL WHERE company_id = $1 AND employee_id = $2")
+        .bind(company_id)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM employee_name_words WHERE employee_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM employees WHERE company_id = $1 AND id = $2")
+        .bind(company_id)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(lines)
+}
+
+/// Whether another employee of the company has this personnel number.
+pub async fn personnel_number_taken(
+    tx: &mut Tx,
+    company_id: i64,
+    number: &str,
+    except_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM employees WHERE company_id = $1 AND personnel_number = $2 AND id <> $3",
+    )
+    .bind(company_id)
+    .bind(number)
+    .bind(except_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(n > 0)
+}
+
+pub struct NewEmployee {
+    pub department_id: Option<i64>,
+    pub full_name: String,
+    pub personnel_number: String,
+    pub position: String,
+    pub email: String,
+}
+
+/// Inserts many employees and their name words in multi-row statements; returns ids in order.
+pub async fn insert_many(
+    tx: &mut Tx,
+    company_id: i64,
+    rows: &[NewEmployee],
+) -> Result<Vec<i64>, sqlx::Error> {
+    let now = now_ms();
+    let mut ids = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(500) {
+        let mut sql = Sql::new(
+            "INSERT INTO employees (company_id, department_id, full_name, name_key, personnel_number, position, email, created_at) VALUES ",
+        );
+        for (i, e) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.bind(company_id).push(", ");
+            match e.department_id {
+                Some(d) => sql.bind(d),
+                None => sql.push("NULL"),
+            };
+            sql.push(", ").bind(e.full_name.as_str());
+            sql.push(", ").bind(text::fold(&e.full_name));
+            sql.push(", ").bind(e.personnel_number.as_str());
+            sql.push(", ").bind(e.position.as_str());
+            sql.push(", ").bind(e.email.as_str());
+            sql.push(", ").bind(now).push(")");
+        }
+        sql.push(" RETURNING id");
+        let mut chunk_ids: Vec<(i64,)> = sql.query_as().fetch_all(&mut **tx).await?;
+        chunk_ids.sort_unstable();
+        let chunk_ids: Vec<i64> = chunk_ids.into_iter().map(|(id,)| id).collect();
+        let words: Vec<(i64, String)> = chunk_ids
+            .iter()
+            .zip(chunk)
+            .flat_map(|(id, e)| text::words(&e.full_name).into_iter().map(move |w| (*id, w)))
+            .collect();
+        for wchunk in words.chunks(1000) {
+            let mut sql =
+                Sql::new("INSERT INTO employee_name_words (company_id, word, employee_id) VALUES ");
+            for (i, (id, w)) in wchunk.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { ", (" });
+                sql.bind(company_id)
+                    .push(", ")
+                    .bind(w.as_str())
+                    .push(", ")
+                    .bind(*id)
+                    .push(")");
+            }
+            sql.query().execute(&mut **tx).await?;
+        }
+        ids.extend(chunk_ids);
+    }
+    Ok(ids)
+}

@@ -1,0 +1,360 @@
+use crate::domain::text::prefix_upper_bound;
+
+use super::employees::{push_id_list, push_name_words};
+use super::{Db, Sql, Tx, now_ms};
+
+/// What the lines table is searched by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Search {
+    /// Digits typed: the start of the number (with or without 7/8) or its end.
+    Number(String),
+    /// Folded words: each must start a word of the employee's name.
+    Name(Vec<String>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Number,
+    Employee,
+    Department,
+    Status,
+    Tariff,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 5] = [
+        Sort::Number,
+        Sort::Employee,
+        Sort::Department,
+        Sort::Status,
+        Sort::Tariff,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Number => "number",
+            Sort::Employee => "employee",
+            Sort::Department => "department",
+            Sort::Status => "status",
+            Sort::Tariff => "tariff",
+        }
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            Sort::Number => "l.number_key",
+            Sort::Employee => "e.name_key",
+            Sort::Department => "d.name",
+            Sort::Status => "l.status",
+            Sort::Tariff => "t.name",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub search: Option<Search>,
+    /// The chosen department and everything under it.
+    pub department_ids: Option<Vec<i64>>,
+    pub status: Option<String>,
+    pub tariff_id: Option<i64>,
+    pub sort: Sort,
+    pub descending: bool,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct LineRow {
+    pub id: i64,
+    pub msisdn: String,
+    pub status: String,
+    pub employee_id: Option<i64>,
+    pub employee_name: Option<String>,
+    pub department_name: Option<String>,
+    pub tariff_name: String,
+    pub monthly_fee_kop: i64,
+    pub spend_limit_kop: Option<i64>,
+}
+
+fn push_range(sql: &mut Sql, column: &'static str, prefix: &str) {
+    sql.push(column)
+        .push(" >= ")
+        .bind(prefix)
+        .push(" AND ")
+        .push(column)
+        .push(" < ")
+        .bind(prefix_upper_bound(prefix));
+}
+
+fn where_clause(sql: &mut Sql, company_id: i64, f: &Filter) {
+    sql.bind(company_id);
+    match &f.search {
+        Some(Search::Number(digits)) => {
+            sql.push(" AND ((");
+            push_range(sql, "l.number_key", digits);
+            if digits.len() > 1 && (digits.starts_with('7') || digits.starts_with('8')) {
+                sql.push(") OR (");
+                push_range(sql, "l.number_key", &digits[1..]);
+            }
+            sql.push(") OR (");
+            let reversed: String = digits.chars().rev().collect();
+            push_range(sql, "l.number_rev", &reversed);
+            sql.push("))");
+        }
+        Some(Search::Name(words)) => push_name_words(sql, company_id, "l.employee_id", words),
+        None => {}
+    }
+    if let Some(ids) = &f.department_ids {
+        sql.push(" AND l.department_id IN (");
+        push_id_list(sql, ids);
+        sql.push(")");
+    }
+    if let Some(s) = &f.status {
+        sql.push(" AND l.status = ").bind(s.as_str());
+    }
+    if let Some(t) = f.tariff_id {
+        sql.push(" AND l.tariff_id = ").bind(t);
+    }
+}
+
+/// A page of the company's lines and how many match in all.
+pub async fn list(
+    db: &Db,
+    company_id: i64,
+    f: &Filter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<LineRow>, i64), sqlx::Error> {
+    let mut sql = Sql::new(
+        "SELECT l.id, l.msisdn, l.status, l.employee_id, e.full_name AS employee_name, d.name AS department_name,
+                t.name AS tariff_name, t.monthly_fee_kop, l.spend_limit_kop
+         FROM lines l
+         JOIN tariffs t ON t.id = l.tariff_id
+         LEFT JOIN employees e ON e.id = l.employee_id
+         LEFT JOIN departments d ON d.id = l.department_id
+         WHERE l.company_id = ",
+    );
+    where_clause(&mut sql, company_id, f);
+    sql.push(" ORDER BY ").push(f.sort.column());
+    sql.push(if f.descending { " DESC" } else { " ASC" });
+    if f.sort != Sort::Number {
+        sql.push(", l.number_key");
+    }
+    sql.push(" LIMIT ")
+        .bind(limit)
+        .push(" OFFSET ")
+        .bind(offset);
+    let rows = sql.query_as::<LineRow>().fetch_all(&db.pool).await?;
+
+    let mut count = Sql::new("SELECT COUNT(*) FROM lines l WHERE l.company_id = ");
+    where_clause(&mut count, company_id, f);
+    let total = count.count(&db.pool).await?;
+    Ok((rows, total))
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct LineCard {
+    pub id: i64,
+    pub msisdn: String,
+    pub iccid: String,
+    pub status: String,
+    pub activated_on: String,
+    pub spend_limit_kop: Option<i64>,
+    pub employee_id: Option<i64>,
+    pub employee_name: Option<String>,
+    pub employee_position: Option<String>,
+    pub department_id: Option<i64>,
+    pub department_name: Option<String>,
+    pub cost_centre: Option<String>,
+    pub cost_centre_overridden: i64,
+    pub tariff_id: i64,
+}
+
+pub async fn card(db: &Db, company_id: i64, id: i64) -> Result<Option<LineCard>, sqlx::Error> {
+    sqlx::query_as::<_, LineCard>(
+        "SELECT l.id, l.msisdn, l.iccid, l.status, l.activated_on, l.spend_limit_kop,
+                l.employee_id, e.full_name AS employee_name, e.position AS employee_position,
+                l.department_id, d.name AS department_name,
+                COALESCE(l.cost_centre, d.cost_centre) AS cost_centre,
+                CASE WHEN l.cost_centre IS NULL THEN 0 ELSE 1 END AS cost_centre_overridden,
+                l.tariff_id
+         FROM lines l
+         LEFT JOIN employees e ON e.id = l.employee_id
+         LEFT JOIN departments d ON d.id = l.department_id
+         WHERE l.company_id = $1 AND l.id = $2",
+    )
+    .bind(company_id)
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct EnabledService {
+    pub code: String,
+    pub name_ru: String,
+    pub name_en: String,
+    pub category: String,
+    pub monthly_fee_kop: i64,
+    pub enabled_at: i64,
+}
+
+pub async fn services(db: &Db, line_id: i64) -> Result<Vec<EnabledService>, sqlx::Error> {
+    sqlx::query_as::<_, EnabledService>(
+        "SELECT s.code, s.name_ru, s.name_en, s.category, s.monthly_fee_kop, ls.enabled_at
+         FROM line_services ls JOIN services s ON s.id = ls.service_id
+         WHERE ls.line_id = $1 ORDER BY s.category, s.code",
+    )
+    .bind(line_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Lines per status, for the overview.
+pub async fn count_by_status(db: &Db, company_id: i64) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as::<_, (String, i64)>(
+        "SELECT status, COUNT(*) FROM lines WHERE company_id = $1 GROUP BY status ORDER BY status",
+    )
+    .bind(company_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Lines per department (own lines, not the subtree), and the unassigned under `None`.
+pub async fn count_by_department(
+    db: &Db,
+    company_id: i64,
+) -> Result<Vec<(Option<i64>, i64)>, sqlx::Error> {
+    sqlx::query_as::<_, (Option<i64>, i64)>(
+        "SELECT department_id, COUNT(*) FROM lines WHERE company_id = $1 GROUP BY department_id",
+    )
+    .bind(company_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Sum of monthly tariff fees over the company's active and suspended lines, in kopecks.
+pub async fn monthly_fees(db: &Db, company_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(t.monthly_fee_kop), 0) AS BIGINT) FROM lines l JOIN tariffs t ON t.id = l.tariff_id
+         WHERE l.company_id = $1 AND l.status <> 'terminated'",
+    )
+    .bind(company_id)
+    .fetch_one(&db.pool)
+    .await
+}
+
+#[derive(Debug, Clone)]
+pub struct NewLine {
+    pub msisdn: String,
+    pub number_key: String,
+    pub number_rev: String,
+    pub iccid: String,
+    pub status: String,
+    pub tariff_id: i64,
+    pub department_id: Option<i64>,
+    pub employee_id: Option<i64>,
+    pub spend_limit_kop: Option<i64>,
+    pub activated_on: String,
+}
+
+/// Which of these numbers already exist, and in which company.
+pub async fn owners(tx: &mut Tx, msisdns: &[String]) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let mut out = Vec::new();
+    for chunk in msisdns.chunks(500) {
+        let mut sql = Sql::new("SELECT msisdn, company_id FROM lines WHERE msisdn IN (");
+        for (i, m) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(m.as_str());
+        }
+        sql.push(")");
+        out.extend(sql.query_as::<(String, i64)>().fetch_all(&mut **tx).await?);
+    }
+    Ok(out)
+}
+
+/// Inserts lines in multi-row statements (one statement per 500 lines); returns their ids in order.
+pub async fn insert_many(
+    tx: &mut Tx,
+    company_id: i64,
+    lines: &[NewLine],
+) -> Result<Vec<i64>, sqlx::Error> {
+    let now = now_ms();
+    let mut ids = Vec::with_capacity(lines.len());
+    for chunk in lines.chunks(500) {
+        let mut sql = Sql::new(
+            "INSERT INTO lines (company_id, msisdn, number_key, number_rev, iccid, status, tariff_id, department_id, employee_id, spend_limit_kop, activated_on, created_at) VALUES ",
+        );
+        for (i, l) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.bind(company_id).push(", ");
+            sql.bind(l.msisdn.as_str()).push(", ");
+            sql.bind(l.number_key.as_str()).push(", ");
+            sql.bind(l.number_rev.as_str()).push(", ");
+            sql.bind(l.iccid.as_str()).push(", ");
+            sql.bind(l.status.as_str()).push(", ");
+            sql.bind(l.tariff_id).push(", ");
+            bind_opt(&mut sql, l.department_id).push(", ");
+            bind_opt(&mut sql, l.employee_id).push(", ");
+            bind_opt(&mut sql, l.spend_limit_kop).push(", ");
+            sql.bind(l.activated_on.as_str()).push(", ");
+            sql.bind(now).push(")");
+        }
+        sql.push(" RETURNING id");
+        let mut chunk_ids: Vec<(i64,)> = sql.query_as().fetch_all(&mut **tx).await?;
+        // RETURNING order is not promised by SQL; ids grow with insertion order on both backends.
+        chunk_ids.sort_unstable();
+        ids.extend(chunk_ids.into_iter().map(|(id,)| id));
+    }
+    Ok(ids)
+}
+
+fn bind_opt(sql: &mut Sql, v: Option<i64>) -> &mut Sql {
+    match v {
+        Some(x) => sql.bind(x),
+        None => sql.push("NULL"),
+    }
+}
+
+/// Enables services on lines in bulk (line id, service id), with their history rows.
+pub async fn enable_services_many(
+    tx: &mut Tx,
+    pairs: &[(i64, i64)],
+    actor_id: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    for chunk in pairs.chunks(1000) {
+        let mut sql =
+            Sql::new("INSERT INTO line_services (line_id, service_id, enabled_at) VALUES ");
+        let mut hist = Sql::new(
+            "INSERT INTO line_service_history (line_id, service_id, action, at, actor_id) VALUES ",
+        );
+        for (i, (line, service)) in chunk.iter().enumerate() {
+            let open = if i == 0 { "(" } else { ", (" };
+            sql.push(open)
+                .bind(*line)
+                .push(", ")
+                .bind(*service)
+                .push(", ")
+                .bind(now)
+                .push(")");
+            hist.push(open)
+                .bind(*line)
+                .push(", ")
+                .bind(*service)
+                .push(", 'enabled', ")
+                .bind(now)
+                .push(", ");
+            match actor_id {
+                Some(a) => hist.bind(a),
+                None => hist.push("NULL"),
+            };
+            hist.push(")");
+        }
+        sql.query().execute(&mut **tx).await?;
+        hist.query().execute(&mut **tx).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,103 @@
+//! Sessions live in the database so any instance behind a load balancer can serve any request.
+//! The cookie carries a random token; only its SHA-256 is stored.
+
+use super::{Db, now_ms};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id_hash: String,
+    pub user_id: i64,
+    pub company_id: Option<i64>,
+    pub csrf_token: String,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+    pub full_name: String,
+    pub msisdn: String,
+    pub is_staff: i64,
+    pub disabled: i64,
+    pub legal_name: Option<String>,
+    pub account_number: Option<String>,
+    pub role: Option<String>,
+}
+
+pub struct NewSession<'a> {
+    pub id_hash: &'a str,
+    pub user_id: i64,
+    pub company_id: Option<i64>,
+    pub csrf_token: &'a str,
+    pub expires_at: i64,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+}
+
+pub async fn insert(db: &Db, s: &NewSession<'_>) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, user_id, company_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(s.id_hash)
+    .bind(s.user_id)
+    .bind(s.company_id)
+    .bind(s.csrf_token)
+    .bind(now)
+    .bind(now)
+    .bind(s.expires_at)
+    .bind(s.ip)
+    .bind(s.user_agent)
+    .execute(&db.pool)
+    .await
+    .map(|_| ())
+}
+
+pub async fn find(db: &Db, id_hash: &str) -> Result<Option<SessionRow>, sqlx::Error> {
+    sqlx::query_as::<_, SessionRow>(
+        "SELECT s.id_hash, s.user_id, s.company_id, s.csrf_token, s.last_seen_at, s.expires_at,
+                u.full_name, u.msisdn, u.is_staff, u.disabled,
+                c.legal_name, c.account_number,
+                CASE WHEN u.is_staff <> 0 AND c.id IS NOT NULL THEN 'staff' ELSE m.role END AS role
+         FROM sessions s
+         JOIN users u ON u.id = s.user_id
+         LEFT JOIN companies c ON c.id = s.company_id
+         LEFT JOIN memberships m ON m.user_id = s.user_id AND m.company_id = s.company_id
+         WHERE s.id_hash = $1",
+    )
+    .bind(id_hash)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+pub async fn touch(db: &Db, id_hash: &str, at: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+        .bind(at)
+        .bind(id_hash)
+        .execute(&db.pool)
+        .await
+        .map(|_| ())
+}
+
+pub async fn set_company(db: &Db, id_hash: &str, company_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET company_id = $1 WHERE id_hash = $2")
+        .bind(company_id)
+        .bind(id_hash)
+        .execute(&db.pool)
+        .await
+        .map(|_| ())
+}
+
+pub async fn delete(db: &Db, id_hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .execute(&db.pool)
+        .await
+        .map(|_| ())
+}
+
+/// Removes sessions past their lifetime; returns how many.
+pub async fn delete_expired(db: &Db) -> Result<u64, sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+        .bind(now_ms())
+        .execute(&db.pool)
+        .await
+        .map(|r| r.rows_affected())
+}

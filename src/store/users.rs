@@ -1,0 +1,109 @@
+use super::{Db, Tx, now_ms};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct User {
+    pub id: i64,
+    pub msisdn: String,
+    pub full_name: String,
+    pub email: String,
+    pub password_hash: Option<String>,
+    pub is_staff: i64,
+    pub disabled: i64,
+}
+
+/// A company the user may act for, and in which role.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Membership {
+    pub company_id: i64,
+    pub role: String,
+    pub legal_name: String,
+    pub inn: String,
+}
+
+const SELECT: &str =
+    "SELECT id, msisdn, full_name, email, password_hash, is_staff, disabled FROM users";
+
+pub async fn find_by_msisdn(db: &Db, msisdn: &str) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!("{SELECT} WHERE msisdn = $1")))
+        .bind(msisdn)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+pub async fn find_by_msisdn_tx(tx: &mut Tx, msisdn: &str) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!("{SELECT} WHERE msisdn = $1")))
+        .bind(msisdn)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+pub struct NewUser<'a> {
+    pub msisdn: &'a str,
+    pub full_name: &'a str,
+    pub email: &'a str,
+    pub password_hash: Option<&'a str>,
+    pub is_staff: bool,
+}
+
+pub async fn insert(tx: &mut Tx, u: &NewUser<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO users (msisdn, full_name, email, password_hash, is_staff, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(u.msisdn)
+    .bind(u.full_name)
+    .bind(u.email)
+    .bind(u.password_hash)
+    .bind(i64::from(u.is_staff))
+    .bind(now_ms())
+    .fetch_one(&mut **tx)
+    .await
+}
+
+pub async fn set_password_hash(tx: &mut Tx, user_id: i64, hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+pub async fn add_membership(
+    tx: &mut Tx,
+    user_id: i64,
+    company_id: i64,
+    role: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO memberships (user_id, company_id, role, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (user_id, company_id) DO UPDATE SET role = excluded.role",
+    )
+    .bind(user_id)
+    .bind(company_id)
+    .bind(role)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}
+
+/// The companies a user may act for: their memberships, or every active company for staff.
+pub async fn memberships(db: &Db, user: &User) -> Result<Vec<Membership>, sqlx::Error> {
+    if user.is_staff != 0 {
+        return sqlx::query_as::<_, Membership>(
+            "SELECT id AS company_id, 'staff' AS role, legal_name, inn FROM companies
+             WHERE status <> 'closed' ORDER BY legal_name, id",
+        )
+        .fetch_all(&db.pool)
+        .await;
+    }
+    sqlx::query_as::<_, Membership>(
+        "SELECT m.company_id, m.role, c.legal_name, c.inn FROM memberships m
+         JOIN companies c ON c.id = m.company_id
+         WHERE m.user_id = $1 AND c.status <> 'closed' ORDER BY c.legal_name, c.id",
+    )
+    .bind(user.id)
+    .fetch_all(&db.pool)
+    .await
+}

@@ -1,0 +1,125 @@
+//! The audit log page, with filters.
+
+use std::borrow::Borrow;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::authz::{Action, Object};
+use crate::error::AppError;
+use crate::store::audit::{self, Entry, Filter};
+
+use super::page::{Page, urlencode};
+use super::session::Cabinet;
+use super::{AppState, page_number, render};
+
+const PAGE_SIZE: i64 = 50;
+const OBJECTS: &[&str] = &["line", "department", "employee", "company", "user"];
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AuditQuery {
+    action: Option<String>,
+    object: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "audit/list.html")]
+struct AuditPage {
+    page: Page,
+    rows: Vec<Entry>,
+    total: i64,
+    page_no: i64,
+    pages: i64,
+    actions: Vec<String>,
+    objects: &'static [&'static str],
+    action: String,
+    object: String,
+    from: String,
+    to: String,
+}
+
+impl AuditPage {
+    fn page_href(&self, n: impl Borrow<i64>) -> String {
+        let n = *n.borrow();
+        format!(
+            "/audit?page={n}&action={}&object={}&from={}&to={}",
+            urlencode(&self.action),
+            urlencode(&self.object),
+            urlencode(&self.from),
+            urlencode(&self.to)
+        )
+    }
+
+    fn object_label(&self, o: &str) -> String {
+        let key = format!("object.{o}");
+        if super::i18n::has_key(&key) {
+            self.page.t(&key).to_owned()
+        } else {
+            o.to_owned()
+        }
+    }
+}
+
+/// A `YYYY-MM-DD` bound as unix ms at Moscow midnight; `end` moves to the next day.
+fn day_bound(field: &str, value: &str, end: bool) -> Result<Option<i64>, AppError> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    let d = NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::BadRequest(format!("{field}: «{value}» — не дата (ГГГГ-ММ-ДД)")))?;
+    let d = if end { d.succ_opt().unwrap_or(d) } else { d };
+    let midnight = d.and_hms_opt(0, 0, 0).unwrap_or_default() - chrono::Duration::hours(3);
+    Ok(Some(midnight.and_utc().timestamp_millis()))
+}
+
+pub async fn list(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    query: web::Query<AuditQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let permit = state
+        .authz
+        .permit(&cab.principal, Object::Audit, Action::Read)
+        .await?;
+    let q = query.into_inner();
+    let action = q.action.unwrap_or_default();
+    let object = q.object.unwrap_or_default();
+    let from = q.from.unwrap_or_default();
+    let to = q.to.unwrap_or_default();
+    let filter = Filter {
+        action: (!action.is_empty()).then(|| action.clone()),
+        object_type: (!object.is_empty()).then(|| object.clone()),
+        from_ms: day_bound("from", &from, false)?,
+        to_ms: day_bound("to", &to, true)?,
+        ..Default::default()
+    };
+    let page_no = page_number(q.page);
+    let (rows, total) = audit::list(
+        &state.db,
+        permit.company_id(),
+        &filter,
+        PAGE_SIZE,
+        (page_no - 1) * PAGE_SIZE,
+    )
+    .await?;
+    let actions = audit::actions(&state.db, permit.company_id()).await?;
+    render(&AuditPage {
+        page: Page::new(&state, &cab, req.uri().to_string(), "/audit", "audit.title").await,
+        rows,
+        total,
+        page_no,
+        pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+        actions,
+        objects: OBJECTS,
+        action,
+        object,
+        from,
+        to,
+    })
+}

@@ -1,0 +1,244 @@
+//! Logging in with a number and password, choosing the company, logging out, the language.
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::domain::Msisdn;
+use crate::error::{AppError, redirect};
+use crate::services::auth::{authenticate, new_token, token_hash};
+use crate::store::sessions::{self, NewSession};
+use crate::store::{now_ms, users};
+
+use super::i18n::Lang;
+use super::session::{
+    CSRF_COOKIE, LANG_COOKIE, SESSION_COOKIE, Visitor, constant_time_eq, csrf_cookie,
+    removal_cookie, session_cookie,
+};
+use super::{AppState, render_status};
+
+pub async fn home(visitor: Visitor) -> HttpResponse {
+    match &visitor.session {
+        Some(s) if s.company_id.is_some() => redirect("/overview"),
+        Some(_) => redirect("/choose"),
+        None => redirect("/login"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    lang: Lang,
+    csrf: &'a str,
+    number: &'a str,
+    number_error: Option<String>,
+    failure: Option<&'a str>,
+}
+
+pub async fn login_form(
+    visitor: Visitor,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    if visitor.session.is_some() {
+        return Ok(redirect("/"));
+    }
+    let token = visitor.csrf_cookie.clone().unwrap_or_else(new_token);
+    let page = LoginPage {
+        lang: visitor.lang,
+        csrf: &token,
+        number: "",
+        number_error: None,
+        failure: None,
+    };
+    let mut resp = render_status(StatusCode::OK, &page)?;
+    resp.add_cookie(&csrf_cookie(&token, state.settings.cookie_secure))
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(resp)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn login(
+    visitor: Visitor,
+    state: web::Data<AppState>,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let cookie = visitor.csrf_cookie.as_deref().unwrap_or("");
+    if cookie.is_empty() || !constant_time_eq(cookie, &form.csrf) {
+        return Err(AppError::Csrf);
+    }
+    let lang = visitor.lang;
+    let again = |status: StatusCode, number_error: Option<String>, failure: Option<&str>| {
+        render_status(
+            status,
+            &LoginPage {
+                lang,
+                csrf: cookie,
+                number: &form.number,
+                number_error,
+                failure,
+            },
+        )
+    };
+    if let Err(e) = Msisdn::parse(&form.number) {
+        return again(StatusCode::UNPROCESSABLE_ENTITY, Some(e.0), None);
+    }
+    let Some(user) = authenticate(&state.db, &form.number, &form.password).await? else {
+        tracing::info!(ip = %visitor.ip, "login failed");
+        return again(StatusCode::UNAUTHORIZED, None, Some(lang.t("login.failed")));
+    };
+    // A new session id at every login; the old one (if any) ends here.
+    if let Some(old) = &visitor.session {
+        sessions::delete(&state.db, &old.id_hash).await?;
+    }
+    let companies = users::memberships(&state.db, &user).await?;
+    let token = new_token();
+    let settings = &state.settings;
+    sessions::insert(
+        &state.db,
+        &NewSession {
+            id_hash: &token_hash(&token),
+            user_id: user.id,
+            company_id: match companies.as_slice() {
+                [only] => Some(only.company_id),
+                _ => None,
+            },
+            csrf_token: &new_token(),
+            expires_at: now_ms() + settings.session_max_hours * 3_600_000,
+            ip: &visitor.ip,
+            user_agent: &visitor.user_agent,
+        },
+    )
+    .await?;
+    tracing::info!(user_id = user.id, ip = %visitor.ip, "login");
+    let mut resp = redirect(if companies.len() == 1 {
+        "/overview"
+    } else {
+        "/choose"
+    });
+    resp.add_cookie(&session_cookie(&token, settings.cookie_secure))
+        .and_then(|_| resp.add_cookie(&removal_cookie(CSRF_COOKIE)))
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(resp)
+}
+
+#[derive(Template)]
+#[template(path = "choose.html")]
+struct ChoosePage<'a> {
+    lang: Lang,
+    csrf: &'a str,
+    user_name: &'a str,
+    companies: Vec<users::Membership>,
+}
+
+async fn signed_in_user(state: &AppState, visitor: &Visitor) -> Result<users::User, AppError> {
+    let session = visitor.session.as_ref().ok_or(AppError::Unauthenticated)?;
+    users::find_by_msisdn(&state.db, &session.msisdn)
+        .await?
+        .ok_or(AppError::Unauthenticated)
+}
+
+pub async fn choose_form(
+    visitor: Visitor,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let user = signed_in_user(&state, &visitor).await?;
+    let session = visitor.session.as_ref().ok_or(AppError::Unauthenticated)?;
+    let companies = users::memberships(&state.db, &user).await?;
+    render_status(
+        StatusCode::OK,
+        &ChoosePage {
+            lang: visitor.lang,
+            csrf: &session.csrf_token,
+            user_name: &user.full_name,
+            companies,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct ChooseForm {
+    #[serde(default)]
+    csrf: String,
+    company_id: i64,
+}
+
+pub async fn choose(
+    visitor: Visitor,
+    state: web::Data<AppState>,
+    form: web::Form<ChooseForm>,
+) -> Result<HttpResponse, AppError> {
+    let user = signed_in_user(&state, &visitor).await?;
+    let session = visitor.session.as_ref().ok_or(AppError::Unauthenticated)?;
+    if !constant_time_eq(&form.csrf, &session.csrf_token) {
+        return Err(AppError::Csrf);
+    }
+    let companies = users::memberships(&state.db, &user).await?;
+    if !companies.iter().any(|c| c.company_id == form.company_id) {
+        return Err(AppError::NotFound);
+    }
+    sessions::set_company(&state.db, &session.id_hash, form.company_id).await?;
+    Ok(redirect("/overview"))
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn logout(
+    visitor: Visitor,
+    state: web::Data<AppState>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, AppError> {
+    if let Some(session) = &visitor.session {
+        if !constant_time_eq(&form.csrf, &session.csrf_token) {
+            return Err(AppError::Csrf);
+        }
+        sessions::delete(&state.db, &session.id_hash).await?;
+    }
+    let mut resp = redirect("/login");
+    resp.add_cookie(&removal_cookie(SESSION_COOKIE))
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(resp)
+}
+
+#[derive(Deserialize)]
+pub struct Back {
+    back: Option<String>,
+}
+
+/// Sets the language and returns to the page (only to a path on this site).
+pub async fn switch_lang(
+    code: web::Path<String>,
+    query: web::Query<Back>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::from_code(&code).ok_or(AppError::NotFound)?;
+    let back = query
+        .back
+        .as_deref()
+        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        .unwrap_or("/");
+    let mut resp = redirect(back);
+    let cookie = Cookie::build(LANG_COOKIE, lang.code())
+        .path("/")
+        .max_age(CookieDuration::days(365))
+        .same_site(SameSite::Lax)
+        .secure(state.settings.cookie_secure)
+        .finish();
+    resp.add_cookie(&cookie)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(resp)
+}

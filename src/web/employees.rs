@@ -1,0 +1,312 @@
+//! Employees: the list with search, and creating, editing and deleting people.
+
+use std::borrow::Borrow;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::authz::{Action, Object};
+use crate::domain::text;
+use crate::error::{AppError, redirect};
+use crate::services::departments::{subtree, tree};
+use crate::services::employees::{self as service, EmployeeInput};
+use crate::store::departments::{self, Department};
+use crate::store::employees::{self, Employee};
+
+use super::page::{Page, urlencode};
+use super::session::Cabinet;
+use super::{AppState, FormErrors, form_errors, opt_id, page_number, render, render_status};
+
+const PAGE_SIZE: i64 = 50;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EmployeesQuery {
+    q: Option<String>,
+    department: Option<String>,
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "employees/list.html")]
+struct ListPage {
+    page: Page,
+    rows: Vec<Employee>,
+    total: i64,
+    page_no: i64,
+    pages: i64,
+    q: String,
+    department: Option<i64>,
+    departments: Vec<(usize, Department)>,
+}
+
+impl ListPage {
+    fn is_department(&self, id: impl Borrow<i64>) -> bool {
+        self.department == Some(*id.borrow())
+    }
+
+    fn page_href(&self, n: impl Borrow<i64>) -> String {
+        let n = *n.borrow();
+        let mut s = format!("/employees?page={n}");
+        if !self.q.is_empty() {
+            s.push_str(&format!("&q={}", urlencode(&self.q)));
+        }
+        if let Some(d) = self.department {
+            s.push_str(&format!("&department={d}"));
+        }
+        s
+    }
+
+    fn indent(&self, depth: impl Borrow<usize>) -> String {
+        "\u{a0}\u{a0}".repeat(*depth.borrow())
+    }
+}
+
+pub async fn list(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    query: web::Query<EmployeesQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let permit = state
+        .authz
+        .permit(&cab.principal, Object::Employees, Action::Read)
+        .await?;
+    let all = departments::list(&state.db, permit.company_id()).await?;
+    let department = opt_id(&query.department)?;
+    if let Some(d) = department
+        && !all.iter().any(|x| x.id == d)
+    {
+        return Err(AppError::BadRequest(format!("нет подразделения {d}")));
+    }
+    let q = query.q.clone().unwrap_or_default();
+    let words = text::words(&q);
+    let ids = department.map(|d| subtree(&all, d));
+    let page_no = page_number(query.page);
+    let (rows, total) = employees::list(
+        &state.db,
+        permit.company_id(),
+        &words,
+        ids.as_deref(),
+        PAGE_SIZE,
+        (page_no - 1) * PAGE_SIZE,
+    )
+    .await?;
+    render(&ListPage {
+        page: Page::new(
+            &state,
+            &cab,
+            req.uri().to_string(),
+            "/employees",
+            "emp.title",
+        )
+        .await,
+        rows,
+        total,
+        page_no,
+        pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+        q,
+        department,
+        departments: tree(&all)
+            .into_iter()
+            .map(|(d, x)| (d, x.clone()))
+            .collect(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "employees/form.html")]
+struct FormPage {
+    page: Page,
+    id: Option<i64>,
+    input: EmployeeInput,
+    departments: Vec<(usize, Department)>,
+    errors: FormErrors,
+}
+
+impl FormPage {
+    fn indent(&self, depth: impl Borrow<usize>) -> String {
+        "\u{a0}\u{a0}".repeat(*depth.borrow())
+    }
+
+    fn is_department(&self, id: impl Borrow<i64>) -> bool {
+        self.input.department_id.trim() == id.borrow().to_string()
+    }
+}
+
+async fn form_page(
+    cab: &Cabinet,
+    state: &AppState,
+    path: String,
+    id: Option<i64>,
+    input: EmployeeInput,
+    errors: FormErrors,
+) -> Result<FormPage, AppError> {
+    let permit = state
+        .authz
+        .permit(&cab.principal, Object::Employees, Action::Read)
+        .await?;
+    let all = departments::list(&state.db, permit.company_id()).await?;
+    let key = if id.is_some() { "emp.edit" } else { "emp.new" };
+    Ok(FormPage {
+        page: Page::new(state, cab, path, "/employees", key).await,
+        id,
+        input,
+        departments: tree(&all)
+            .into_iter()
+            .map(|(d, x)| (d, x.clone()))
+            .collect(),
+        errors,
+    })
+}
+
+pub async fn new_form(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    state
+        .authz
+        .permit(&cab.principal, Object::Employees, Action::Write)
+        .await?;
+    render(
+        &form_page(
+            &cab,
+            &state,
+            req.uri().to_string(),
+            None,
+            EmployeeInput::default(),
+            FormErrors::default(),
+        )
+        .await?,
+    )
+}
+
+pub async fn edit_form(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let permit = state
+        .authz
+        .permit(&cab.principal, Object::Employees, Action::Write)
+        .await?;
+    let e = employees::get(&state.db, permit.company_id(), *id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let input = EmployeeInput {
+        full_name: e.full_name,
+        department_id: e.department_id.map(|d| d.to_string()).unwrap_or_default(),
+        personnel_number: e.personnel_number,
+        position: e.position,
+        email: e.email,
+    };
+    render(
+        &form_page(
+            &cab,
+            &state,
+            req.uri().to_string(),
+            Some(*id),
+            input,
+            FormErrors::default(),
+        )
+        .await?,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct EmployeeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    input: EmployeeInput,
+}
+
+pub async fn create(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    form: web::Form<EmployeeForm>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    cab.verify_csrf(&form.csrf)?;
+    let permit = state
+        .authz
+        .permit(&cab.principal, Object::Employees, Action::Write)
+        .await?;
+    let form = form.into_inner();
+    match service::create(&state.db, &permit, &form.input).await {
+        Ok(_) => Ok(redirect("/employees")),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            let page = form_page(
+                &cab,
+                &state,
+                req.uri().to_string(),
+                None,
+                form.input,
+                errors,
+            )
+            .await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}
+
+pub async fn update(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    form: web::Form<EmployeeForm>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    cab.verify_csrf(&form.csrf)?;
+    let permit = state
+        .authz
+        .permit(&cab.principal, Object::Employees, Action::Write)
+        .await?;
+    let form = form.into_inner();
+    match service::update(&state.db, &permit, *id, &form.input).await {
+        Ok(()) => Ok(redirect("/employees")),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            let page = form_page(
+                &cab,
+                &state,
+                req.uri().to_string(),
+                Some(*id),
+                form.input,
+                errors,
+            )
+            .await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn delete(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, AppError> {
+    cab.verify_csrf(&form.csrf)?;
+    let permit = state
+        .authz
+        .permit(&cab.principal, Object::Employees, Action::Write)
+        .await?;
+    service::delete(&state.db, &permit, *id)
+        .await
+        .map_err(|e| match form_errors(e) {
+            Ok(_) => AppError::BadRequest("не удалось удалить".into()),
+            Err(app) => app,
+        })?;
+    Ok(redirect("/employees"))
+}

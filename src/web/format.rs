@@ -1,0 +1,94 @@
+//! How money, dates and numbers look in each language.
+
+use chrono::{DateTime, NaiveDate};
+use rust_decimal::Decimal;
+
+use crate::domain::{Money, Msisdn};
+
+use super::i18n::Lang;
+
+fn group(int_part: &str, sep: &str) -> String {
+    let digits: Vec<char> = int_part.chars().collect();
+    let mut out = String::new();
+    for (i, c) in digits.iter().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push_str(sep);
+        }
+        out.push(*c);
+    }
+    out
+}
+
+/// `1 234,50 ₽` in Russian, `₽1,234.50` in English.
+pub fn money(lang: Lang, m: Money) -> String {
+    let amount: Decimal = m.amount().round_dp(2);
+    let negative = amount.is_sign_negative();
+    let text = format!("{:.2}", amount.abs());
+    let (int_part, frac) = text.split_once('.').unwrap_or((&text, "00"));
+    let sign = if negative { "−" } else { "" };
+    match lang {
+        Lang::Ru => format!("{sign}{},{frac}\u{a0}₽", group(int_part, "\u{a0}")),
+        Lang::En => format!("{sign}₽{}.{frac}", group(int_part, ",")),
+    }
+}
+
+pub fn kopecks(lang: Lang, k: i64) -> String {
+    money(lang, Money::from_kopecks(k))
+}
+
+/// `25.11.2026` / `2026-11-25`.
+pub fn date(lang: Lang, d: NaiveDate) -> String {
+    match lang {
+        Lang::Ru => d.format("%d.%m.%Y").to_string(),
+        Lang::En => d.format("%Y-%m-%d").to_string(),
+    }
+}
+
+/// A stored date text (`2026-11-25`) for people; unparseable text is shown as it is.
+pub fn date_text(lang: Lang, s: &str) -> String {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(|d| date(lang, d))
+        .unwrap_or_else(|_| s.to_owned())
+}
+
+/// A stored instant (unix ms) in Moscow time, where the customers are.
+pub fn datetime(lang: Lang, ms: i64) -> String {
+    let Some(utc) = DateTime::from_timestamp_millis(ms) else {
+        return String::new();
+    };
+    let msk = utc.naive_utc() + chrono::Duration::hours(3);
+    match lang {
+        Lang::Ru => msk.format("%d.%m.%Y %H:%M").to_string(),
+        Lang::En => msk.format("%Y-%m-%d %H:%M").to_string(),
+    }
+}
+
+/// `+7 912 345-67-89`; anything unparseable is shown as stored.
+pub fn phone(stored: &str) -> String {
+    Msisdn::parse(stored)
+        .map(|m| m.display())
+        .unwrap_or_else(|_| stored.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_in_both_languages() {
+        assert_eq!(kopecks(Lang::Ru, 123_450), "1\u{a0}234,50\u{a0}₽");
+        assert_eq!(kopecks(Lang::En, 123_450), "₽1,234.50");
+        assert_eq!(kopecks(Lang::Ru, 5), "0,05\u{a0}₽");
+        assert_eq!(kopecks(Lang::En, 123_456_789), "₽1,234,567.89");
+        assert_eq!(kopecks(Lang::Ru, -39_000), "−390,00\u{a0}₽");
+    }
+
+    #[test]
+    fn dates_and_phones() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        assert_eq!(date(Lang::Ru, d), "25.11.2026");
+        assert_eq!(date(Lang::En, d), "2026-11-25");
+        assert_eq!(phone("+79123456789"), "+7 912 345-67-89");
+        assert_eq!(datetime(Lang::Ru, 0), "01.01.1970 03:00");
+    }
+}

@@ -1,0 +1,262 @@
+//! Russian first, English too: every word the pages show, in both languages.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Ru,
+    En,
+}
+
+impl Lang {
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code {
+            "ru" => Some(Lang::Ru),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ru => "ru",
+            Lang::En => "en",
+        }
+    }
+
+    /// Looks a key up; a missing key shows itself, which a test catches.
+    pub fn t(self, key: &str) -> &'static str {
+        match STRINGS.get(key) {
+            Some((ru, en)) => match self {
+                Lang::Ru => ru,
+                Lang::En => en,
+            },
+            None => {
+                tracing::warn!(key, "missing translation");
+                "?"
+            }
+        }
+    }
+}
+
+static STRINGS: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
+    LazyLock::new(|| TABLE.iter().map(|(k, ru, en)| (*k, (*ru, *en))).collect());
+
+pub fn has_key(key: &str) -> bool {
+    STRINGS.contains_key(key)
+}
+
+const TABLE: &[(&str, &str, &str)] = &[
+    ("app.tagline", "Корпоративный кабинет", "Business cabinet"),
+    ("nav.overview", "Главная", "Overview"),
+    ("nav.lines", "Номера", "Lines"),
+    ("nav.employees", "Сотрудники", "Employees"),
+    ("nav.departments", "Подразделения", "Departments"),
+    ("nav.audit", "Журнал", "Audit log"),
+    ("top.account", "Лицевой счёт", "Account"),
+    ("top.logout", "Выйти", "Log out"),
+    ("top.switch_company", "Сменить компанию", "Switch company"),
+    ("login.title", "Вход в кабинет", "Sign in"),
+    ("login.number", "Номер телефона", "Phone number"),
+    ("login.password", "Пароль", "Password"),
+    ("login.submit", "Войти", "Sign in"),
+    (
+        "login.failed",
+        "Неверный номер или пароль",
+        "Wrong number or password",
+    ),
+    (
+        "login.hint",
+        "Администратор компании входит по административному номеру.",
+        "A company administrator signs in with the company's administrative number.",
+    ),
+    ("choose.title", "Выберите компанию", "Choose a company"),
+    ("choose.submit", "Открыть", "Open"),
+    (
+        "choose.none",
+        "У этого номера нет доступа ни к одной компании.",
+        "This number has no access to any company.",
+    ),
+    ("overview.title", "Главная", "Overview"),
+    ("overview.company", "Компания", "Company"),
+    ("overview.inn_kpp", "ИНН / КПП", "INN / KPP"),
+    ("overview.contract", "Договор", "Contract"),
+    ("overview.region", "Регион", "Region"),
+    ("overview.lines_total", "Всего номеров", "Lines in all"),
+    (
+        "overview.by_status",
+        "Номера по статусам",
+        "Lines by status",
+    ),
+    (
+        "overview.by_department",
+        "Номера по подразделениям",
+        "Lines by department",
+    ),
+    (
+        "overview.monthly_fees",
+        "Абонентская плата в месяц",
+        "Monthly fees",
+    ),
+    (
+        "overview.without_department",
+        "Без подразделения",
+        "No department",
+    ),
+    ("status.active", "Активен", "Active"),
+    ("status.suspended", "Добровольная блокировка", "Suspended"),
+    ("status.blocked", "Заблокирован оператором", "Blocked"),
+    ("status.terminated", "Расторгнут", "Terminated"),
+    ("lines.title", "Номера", "Lines"),
+    (
+        "lines.search",
+        "Номер, последние цифры или фамилия",
+        "Number, last digits or surname",
+    ),
+    (
+        "lines.all_departments",
+        "Все подразделения",
+        "All departments",
+    ),
+    ("lines.all_statuses", "Все статусы", "All statuses"),
+    ("lines.all_tariffs", "Все тарифы", "All tariffs"),
+    ("lines.apply", "Показать", "Show"),
+    ("lines.reset", "Сбросить", "Reset"),
+    ("lines.number", "Номер", "Number"),
+    ("lines.employee", "Сотрудник", "Employee"),
+    ("lines.department", "Подразделение", "Department"),
+    ("lines.status", "Статус", "Status"),
+    ("lines.tariff", "Тариф", "Tariff"),
+    ("lines.fee", "Плата в месяц", "Monthly fee"),
+    ("lines.limit", "Лимит", "Limit"),
+    ("lines.found", "Найдено", "Found"),
+    ("lines.none", "Номеров не найдено", "No lines found"),
+    ("lines.no_employee", "не закреплён", "unassigned"),
+    ("lines.no_limit", "без лимита", "no limit"),
+    ("pager.prev", "Назад", "Previous"),
+    ("pager.next", "Вперёд", "Next"),
+    ("pager.page", "Стр.", "Page"),
+    ("pager.of", "из", "of"),
+    ("card.iccid", "ICCID (SIM)", "ICCID (SIM)"),
+    ("card.activated", "Подключён", "Activated"),
+    ("card.cost_centre", "ЦФО", "Cost centre"),
+    (
+        "card.cost_centre_own",
+        "задан для номера",
+        "set for the line",
+    ),
+    (
+        "card.cost_centre_dept",
+        "по подразделению",
+        "from the department",
+    ),
+    ("card.position", "Должность", "Position"),
+    ("card.tariff_inclusions", "В тарифе", "Included"),
+    ("card.minutes", "мин", "min"),
+    ("card.sms", "SMS", "SMS"),
+    ("card.gb", "ГБ", "GB"),
+    ("card.overage", "Сверх пакета", "Beyond the package"),
+    ("card.per_minute", "за минуту", "per minute"),
+    ("card.per_sms", "за SMS", "per SMS"),
+    ("card.per_mb", "за МБ", "per MB"),
+    ("card.services", "Подключённые услуги", "Enabled services"),
+    ("card.no_services", "Услуг нет", "No services"),
+    ("card.since", "с", "since"),
+    ("card.history", "История", "History"),
+    (
+        "card.no_history",
+        "Изменений пока не было",
+        "No changes yet",
+    ),
+    ("card.back", "Все номера", "All lines"),
+    (
+        "card.spend_limit",
+        "Лимит расходов в месяц",
+        "Monthly spend limit",
+    ),
+    ("dept.title", "Подразделения", "Departments"),
+    ("dept.new", "Новое подразделение", "New department"),
+    ("dept.edit", "Изменить подразделение", "Edit department"),
+    ("dept.name", "Название", "Name"),
+    ("dept.parent", "Входит в", "Part of"),
+    ("dept.top_level", "— верхний уровень —", "— top level —"),
+    ("dept.cost_centre", "Код ЦФО", "Cost centre code"),
+    ("dept.lines", "Номеров", "Lines"),
+    ("dept.employees", "Сотрудников", "Employees"),
+    ("dept.none", "Подразделений пока нет", "No departments yet"),
+    ("emp.title", "Сотрудники", "Employees"),
+    ("emp.new", "Новый сотрудник", "New employee"),
+    ("emp.edit", "Изменить сотрудника", "Edit employee"),
+    ("emp.full_name", "ФИО", "Full name"),
+    (
+        "emp.personnel_number",
+        "Табельный номер",
+        "Personnel number",
+    ),
+    ("emp.position", "Должность", "Position"),
+    ("emp.department", "Подразделение", "Department"),
+    ("emp.email", "E-mail", "E-mail"),
+    ("emp.lines", "Номеров", "Lines"),
+    ("emp.search", "Фамилия или имя", "Surname or name"),
+    ("emp.none", "Сотрудников не найдено", "No employees found"),
+    (
+        "emp.no_department",
+        "— без подразделения —",
+        "— no department —",
+    ),
+    (
+        "emp.delete_note",
+        "Номера сотрудника останутся у компании без закрепления.",
+        "The employee's lines stay with the company, unassigned.",
+    ),
+    ("form.save", "Сохранить", "Save"),
+    ("form.create", "Создать", "Create"),
+    ("form.cancel", "Отмена", "Cancel"),
+    ("form.delete", "Удалить", "Delete"),
+    ("form.edit", "Изменить", "Edit"),
+    (
+        "form.fix_errors",
+        "Исправьте ошибки в форме",
+        "Please correct the errors below",
+    ),
+    (
+        "form.confirm_delete",
+        "Удалить безвозвратно?",
+        "Delete for good?",
+    ),
+    ("audit.title", "Журнал действий", "Audit log"),
+    ("audit.when", "Когда", "When"),
+    ("audit.who", "Кто", "Who"),
+    ("audit.action", "Действие", "Action"),
+    ("audit.object", "Объект", "Object"),
+    ("audit.change", "Изменение", "Change"),
+    ("audit.ip", "IP", "IP"),
+    ("audit.all_actions", "Все действия", "All actions"),
+    ("audit.all_objects", "Все объекты", "All objects"),
+    ("audit.from", "С", "From"),
+    ("audit.to", "По", "To"),
+    ("audit.none", "Записей нет", "No entries"),
+    ("object.line", "Номер", "Line"),
+    ("object.department", "Подразделение", "Department"),
+    ("object.employee", "Сотрудник", "Employee"),
+    ("object.company", "Компания", "Company"),
+    ("object.user", "Пользователь", "User"),
+    ("object.session", "Сеанс", "Session"),
+    ("saved", "Сохранено", "Saved"),
+    ("deleted", "Удалено", "Deleted"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_both_languages() {
+        for (key, ru, en) in TABLE {
+            assert!(!ru.is_empty() && !en.is_empty(), "{key}");
+        }
+        assert_eq!(STRINGS.len(), TABLE.len(), "a key is listed twice");
+    }
+}

@@ -1,0 +1,285 @@
+//! The lines table (search, filters, sorting, pages) and the line card.
+
+use std::borrow::Borrow;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::authz::{Action, Object};
+use crate::domain::{LineStatus, text};
+use crate::error::AppError;
+use crate::services::departments::{subtree, tree};
+use crate::store::audit::{self, Entry};
+use crate::store::catalogue::{self, Tariff};
+use crate::store::companies;
+use crate::store::departments::{self, Department};
+use crate::store::lines::{self, EnabledService, LineCard, LineRow, Search, Sort};
+
+use super::page::{Page, urlencode};
+use super::session::Cabinet;
+use super::{AppState, opt_id, page_number, render};
+
+pub const PAGE_SIZE: i64 = 50;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LinesQuery {
+    q: Option<String>,
+    department: Option<String>,
+    status: Option<String>,
+    tariff: Option<String>,
+    sort: Option<String>,
+    dir: Option<String>,
+    page: Option<i64>,
+}
+
+/// What was typed into the search box: digits search numbers, words search names.
+pub fn parse_search(q: &str) -> Option<Search> {
+    let q = q.trim();
+    if q.is_empty() {
+        return None;
+    }
+    let numeric = q
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')'));
+    if numeric && q.chars().any(|c| c.is_ascii_digit()) {
+        return Some(Search::Number(
+            q.chars().filter(char::is_ascii_digit).collect(),
+        ));
+    }
+    let words = text::words(q);
+    (!words.is_empty()).then_some(Search::Name(words))
+}
+
+#[derive(Template)]
+#[template(path = "lines/list.html", blocks = ["table"])]
+struct LinesPage {
+    page: Page,
+    rows: Vec<LineRow>,
+    total: i64,
+    page_no: i64,
+    pages: i64,
+    q: String,
+    department: Option<i64>,
+    status: String,
+    tariff: Option<i64>,
+    sort: Sort,
+    desc: bool,
+    departments: Vec<(usize, Department)>,
+    tariffs: Vec<Tariff>,
+    statuses: Vec<&'static str>,
+}
+
+impl LinesPage {
+    fn is_tariff(&self, id: impl Borrow<i64>) -> bool {
+        self.tariff == Some(*id.borrow())
+    }
+
+    fn is_department(&self, id: impl Borrow<i64>) -> bool {
+        self.department == Some(*id.borrow())
+    }
+
+    fn query(&self, sort: Sort, desc: bool, page: i64) -> String {
+        let mut parts = Vec::new();
+        if !self.q.is_empty() {
+            parts.push(format!("q={}", urlencode(&self.q)));
+        }
+        if let Some(d) = self.department {
+            parts.push(format!("department={d}"));
+        }
+        if !self.status.is_empty() {
+            parts.push(format!("status={}", self.status));
+        }
+        if let Some(t) = self.tariff {
+            parts.push(format!("tariff={t}"));
+        }
+        if sort != Sort::Number {
+            parts.push(format!("sort={}", sort.as_str()));
+        }
+        if desc {
+            parts.push("dir=desc".into());
+        }
+        if page > 1 {
+            parts.push(format!("page={page}"));
+        }
+        if parts.is_empty() {
+            "/lines".into()
+        } else {
+            format!("/lines?{}", parts.join("&"))
+        }
+    }
+
+    fn sort_href(&self, col: &str) -> String {
+        let sort = Sort::ALL
+            .into_iter()
+            .find(|s| s.as_str() == col)
+            .unwrap_or_default();
+        let desc = sort == self.sort && !self.desc;
+        self.query(sort, desc, 1)
+    }
+
+    fn sort_mark(&self, col: &str) -> &'static str {
+        match (self.sort.as_str() == col, self.desc) {
+            (true, false) => " ▲",
+            (true, true) => " ▼",
+            _ => "",
+        }
+    }
+
+    fn page_href(&self, n: impl Borrow<i64>) -> String {
+        let n = *n.borrow();
+        self.query(self.sort, self.desc, n)
+    }
+
+    fn indent(&self, depth: impl Borrow<usize>) -> String {
+        "\u{a0}\u{a0}".repeat(*depth.borrow())
+    }
+}
+
+pub async fn list(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    query: web::Query<LinesQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let permit = state
+        .authz
+        .permit(&cab.principal, Object::Lines, Action::Read)
+        .await?;
+    let company_id = permit.company_id();
+    let all_departments = departments::list(&state.db, company_id).await?;
+    let department = opt_id(&query.department)?;
+    if let Some(d) = department
+        && !all_departments.iter().any(|x| x.id == d)
+    {
+        return Err(AppError::BadRequest(format!("нет подразделения {d}")));
+    }
+    let status = query.status.clone().unwrap_or_default();
+    if !status.is_empty() && LineStatus::parse(&status).is_err() {
+        return Err(AppError::BadRequest(format!(
+            "неизвестный статус «{status}»"
+        )));
+    }
+    let company = companies::get(&state.db, company_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let tariffs = catalogue::tariffs_of_region(&state.db, &company.region_code).await?;
+    let tariff = opt_id(&query.tariff)?;
+    if let Some(t) = tariff
+        && !tariffs.iter().any(|x| x.id == t)
+    {
+        return Err(AppError::BadRequest(format!("нет тарифа {t}")));
+    }
+    let sort = match query.sort.as_deref() {
+        None | Some("") => Sort::Number,
+        Some(s) => Sort::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| AppError::BadRequest(format!("нельзя сортировать по «{s}»")))?,
+    };
+    let desc = query.dir.as_deref() == Some("desc");
+    let q = query.q.clone().unwrap_or_default();
+    let filter = lines::Filter {
+        search: parse_search(&q),
+        department_ids: department.map(|d| subtree(&all_departments, d)),
+        status: (!status.is_empty()).then(|| status.clone()),
+        tariff_id: tariff,
+        sort,
+        descending: desc,
+    };
+    let page_no = page_number(query.page);
+    let (rows, total) = lines::list(
+        &state.db,
+        company_id,
+        &filter,
+        PAGE_SIZE,
+        (page_no - 1) * PAGE_SIZE,
+    )
+    .await?;
+    let view = LinesPage {
+        page: Page::new(&state, &cab, req.uri().to_string(), "/lines", "lines.title").await,
+        rows,
+        total,
+        page_no,
+        pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+        q,
+        department,
+        status,
+        tariff,
+        sort,
+        desc,
+        departments: tree(&all_departments)
+            .into_iter()
+            .map(|(depth, d)| (depth, d.clone()))
+            .collect(),
+        tariffs,
+        statuses: LineStatus::ALL.iter().map(|s| s.as_str()).collect(),
+    };
+    if req.headers().contains_key("hx-request") {
+        return render(&view.as_table());
+    }
+    render(&view)
+}
+
+#[derive(Template)]
+#[template(path = "lines/card.html")]
+struct CardPage {
+    page: Page,
+    line: LineCard,
+    tariff: Tariff,
+    services: Vec<EnabledService>,
+    history: Vec<Entry>,
+}
+
+impl CardPage {
+    fn gb(&self) -> String {
+        let gb = self.tariff.data_mb as f32 / 1024.0;
+        if gb.fract() == 0.0 {
+            format!("{gb:.0}")
+        } else {
+            format!("{gb:.1}")
+        }
+    }
+
+    fn service_name<'a>(&self, s: &'a EnabledService) -> &'a str {
+        if self.page.lang == super::i18n::Lang::En {
+            &s.name_en
+        } else {
+            &s.name_ru
+        }
+    }
+}
+
+pub async fn card(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let permit = state
+        .authz
+        .permit(&cab.principal, Object::Lines, Action::Read)
+        .await?;
+    let line = lines::card(&state.db, permit.company_id(), *id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let tariff = catalogue::tariff(&state.db, line.tariff_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let services = lines::services(&state.db, line.id).await?;
+    let filter = audit::Filter {
+        object_type: Some("line".into()),
+        object_id: Some(line.id.to_string()),
+        ..Default::default()
+    };
+    let (history, _) = audit::list(&state.db, permit.company_id(), &filter, 50, 0).await?;
+    let mut page = Page::new(&state, &cab, req.uri().to_string(), "/lines", "lines.title").await;
+    page.title = super::format::phone(&line.msisdn);
+    render(&CardPage {
+        page,
+        line,
+        tariff,
+        services,
+        history,
+    })
+}

@@ -1,0 +1,124 @@
+//! What every cabinet page shares: the top bar, the navigation the user may use, the language,
+//! and the helpers templates format with.
+
+use std::borrow::Borrow;
+
+use crate::authz::{Action, Object};
+use crate::domain::LineStatus;
+
+use super::AppState;
+use super::format;
+use super::i18n::Lang;
+use super::session::Cabinet;
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub key: &'static str,
+    pub active: bool,
+}
+
+pub struct Page {
+    pub lang: Lang,
+    pub user_name: String,
+    pub company_name: String,
+    pub account_number: String,
+    pub csrf: String,
+    pub path: String,
+    pub nav: Vec<NavItem>,
+    pub title: String,
+}
+
+const NAV: &[(&str, &str, Object)] = &[
+    ("/overview", "nav.overview", Object::Overview),
+    ("/lines", "nav.lines", Object::Lines),
+    ("/employees", "nav.employees", Object::Employees),
+    ("/departments", "nav.departments", Object::Departments),
+    ("/audit", "nav.audit", Object::Audit),
+];
+
+impl Page {
+    /// `active` is the nav entry's href; `title_key` names the page.
+    pub async fn new(
+        state: &AppState,
+        cab: &Cabinet,
+        path: String,
+        active: &str,
+        title_key: &str,
+    ) -> Self {
+        let mut nav = Vec::new();
+        for (href, key, object) in NAV {
+            if state
+                .authz
+                .allows(
+                    &cab.principal.role,
+                    cab.principal.company_id,
+                    *object,
+                    Action::Read,
+                )
+                .await
+            {
+                nav.push(NavItem {
+                    href,
+                    key,
+                    active: *href == active,
+                });
+            }
+        }
+        let lang = cab.lang();
+        Page {
+            lang,
+            user_name: cab.session.full_name.clone(),
+            company_name: cab.session.legal_name.clone().unwrap_or_default(),
+            account_number: cab.session.account_number.clone().unwrap_or_default(),
+            csrf: cab.session.csrf_token.clone(),
+            path,
+            nav,
+            title: lang.t(title_key).to_owned(),
+        }
+    }
+
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
+
+    pub fn kop(&self, k: impl Borrow<i64>) -> String {
+        format::kopecks(self.lang, *k.borrow())
+    }
+
+    pub fn phone(&self, stored: &str) -> String {
+        format::phone(stored)
+    }
+
+    pub fn date(&self, stored: &str) -> String {
+        format::date_text(self.lang, stored)
+    }
+
+    pub fn datetime(&self, ms: impl Borrow<i64>) -> String {
+        format::datetime(self.lang, *ms.borrow())
+    }
+
+    pub fn status(&self, s: &str) -> &'static str {
+        match LineStatus::parse(s) {
+            Ok(st) => self.lang.t(&format!("status.{}", st.as_str())),
+            Err(_) => "?",
+        }
+    }
+
+    /// The link that switches language and comes back here.
+    pub fn lang_href(&self, code: &str) -> String {
+        format!("/lang/{code}?back={}", urlencode(&self.path))
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}

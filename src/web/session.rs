@@ -1,0 +1,195 @@
+//! Who is asking: the session behind the cookie, checked on every request.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+
+use crate::authz::Principal;
+use crate::error::AppError;
+use crate::services::auth::token_hash;
+use crate::store::audit::Actor;
+use crate::store::now_ms;
+use crate::store::sessions::{self, SessionRow};
+
+use super::AppState;
+use super::i18n::Lang;
+
+pub const SESSION_COOKIE: &str = "sf_session";
+pub const CSRF_COOKIE: &str = "sf_csrf";
+pub const LANG_COOKIE: &str = "lang";
+
+/// Last-activity is written at most this often, not on every request.
+const TOUCH_EVERY_MS: i64 = 60_000;
+
+/// Anyone: their language, address, and session if they have a live one.
+#[derive(Debug, Clone)]
+pub struct Visitor {
+    pub lang: Lang,
+    pub ip: String,
+    pub user_agent: String,
+    pub session: Option<SessionRow>,
+    /// The anonymous double-submit token (login form), if the cookie is set.
+    pub csrf_cookie: Option<String>,
+}
+
+impl Visitor {
+    pub fn actor(&self) -> Actor {
+        match &self.session {
+            Some(s) => Actor {
+                user_id: Some(s.user_id),
+                label: s.msisdn.clone(),
+                ip: self.ip.clone(),
+            },
+            None => Actor {
+                user_id: None,
+                label: "anonymous".into(),
+                ip: self.ip.clone(),
+            },
+        }
+    }
+}
+
+/// Russian unless the person switched to English.
+fn lang_of(req: &HttpRequest) -> Lang {
+    req.cookie(LANG_COOKIE)
+        .and_then(|c| Lang::from_code(c.value()))
+        .unwrap_or_default()
+}
+
+async fn load(req: HttpRequest) -> Result<Visitor, AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))?;
+    let ip = req
+        .connection_info()
+        .realip_remote_addr()
+        .unwrap_or("")
+        .to_owned();
+    let user_agent = req
+        .headers()
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .chars()
+        .take(300)
+        .collect();
+    let mut session = None;
+    if let Some(cookie) = req.cookie(SESSION_COOKIE) {
+        let hash = token_hash(cookie.value());
+        if let Some(row) = sessions::find(&state.db, &hash).await? {
+            let now = now_ms();
+            let idle_ms = state.settings.session_idle_minutes * 60_000;
+            if row.expires_at < now || now - row.last_seen_at > idle_ms || row.disabled != 0 {
+                sessions::delete(&state.db, &hash).await?;
+            } else {
+                if now - row.last_seen_at > TOUCH_EVERY_MS {
+                    sessions::touch(&state.db, &hash, now).await?;
+                }
+                session = Some(row);
+            }
+        }
+    }
+    Ok(Visitor {
+        lang: lang_of(&req),
+        ip,
+        user_agent,
+        session,
+        csrf_cookie: req.cookie(CSRF_COOKIE).map(|c| c.value().to_owned()),
+    })
+}
+
+impl FromRequest for Visitor {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        Box::pin(load(req.clone()))
+    }
+}
+
+/// A signed-in user acting for a chosen company.
+#[derive(Debug, Clone)]
+pub struct Cabinet {
+    pub visitor: Visitor,
+    pub session: SessionRow,
+    pub principal: Principal,
+}
+
+impl Cabinet {
+    pub fn lang(&self) -> Lang {
+        self.visitor.lang
+    }
+
+    /// Every form carries the session's token; a missing or wrong one changes nothing.
+    pub fn verify_csrf(&self, token: &str) -> Result<(), AppError> {
+        if !token.is_empty() && constant_time_eq(token, &self.session.csrf_token) {
+            Ok(())
+        } else {
+            Err(AppError::Csrf)
+        }
+    }
+}
+
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+impl FromRequest for Cabinet {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let visitor = load(req).await?;
+            let session = visitor.session.clone().ok_or(AppError::Unauthenticated)?;
+            let (Some(company_id), Some(role)) = (session.company_id, session.role.clone()) else {
+                return Err(AppError::ChooseCompany);
+            };
+            let principal = Principal {
+                user_id: session.user_id,
+                company_id,
+                role,
+                actor: visitor.actor(),
+            };
+            Ok(Cabinet {
+                visitor,
+                session,
+                principal,
+            })
+        })
+    }
+}
+
+pub fn session_cookie(token: &str, secure: bool) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, token.to_owned())
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .finish()
+}
+
+pub fn removal_cookie(name: &'static str) -> Cookie<'static> {
+    let mut c = Cookie::build(name, "")
+        .path("/")
+        .max_age(CookieDuration::ZERO)
+        .finish();
+    c.make_removal();
+    c
+}
+
+pub fn csrf_cookie(token: &str, secure: bool) -> Cookie<'static> {
+    Cookie::build(CSRF_COOKIE, token.to_owned())
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Strict)
+        .finish()
+}

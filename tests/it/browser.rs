@@ -1,0 +1,256 @@
+//! The cabinet in a real headless Chromium (via chromedriver): log in, search, open a card,
+//! switch language. Screenshots go to target/screenshots/.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+use simfleet::services::demo;
+use simfleet::store::lines::{self, Filter, Search};
+
+use crate::helpers::{Backend, spawn_app};
+
+struct Browser {
+    client: Client,
+    _driver: Driver,
+}
+
+/// The chromedriver process, stopped however the test ends.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn chromedriver() -> String {
+    std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into())
+}
+
+async fn browser() -> Browser {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .expect("a free port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let driver = Driver(
+        Command::new(chromedriver())
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("chromedriver is needed for browser tests ({e}); install Debian's chromium and chromium-driver")),
+    );
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                     "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--window-size=1440,960", "--lang=ru-RU"]
+        }
+    });
+    let caps = caps.as_object().expect("object").clone();
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        let built = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await;
+        if let Ok(client) = built {
+            return Browser {
+                client,
+                _driver: driver,
+            };
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not accept a session at {url}");
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(dir.join(format!("{name}.png")), png).expect("saving the screenshot");
+}
+
+async fn text_of(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .text()
+        .await
+        .expect("text")
+}
+
+/// Polls until the element's text is `want` (htmx swaps happen after the keystrokes).
+async fn wait_for_text(client: &Client, css: &str, want: &str) {
+    for _ in 0..100 {
+        if let Ok(el) = client.find(Locator::Css(css)).await
+            && el.text().await.is_ok_and(|t| t == want)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "{css} never showed {want:?}; it shows {:?}",
+        text_of(client, css).await
+    );
+}
+
+#[tokio::test]
+async fn an_administrator_logs_in_searches_opens_a_card_and_switches_language() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let made = demo::create_demo(&app.db, 550).await.expect("demo");
+    let b = browser().await;
+    let c = &b.client;
+
+    c.goto(&app.url("/login")).await.expect("login page");
+    c.find(Locator::Css("input[name=number]"))
+        .await
+        .expect("number")
+        .send_keys("8 916 000 00 01")
+        .await
+        .expect("typing");
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .expect("password")
+        .send_keys(demo::DEMO_PASSWORD)
+        .await
+        .expect("typing");
+    screenshot(c, "01-login").await;
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css("#lines-total"))
+        .await
+        .expect("overview");
+    assert_eq!(text_of(c, "#lines-total").await, "550");
+    assert!(
+        c.current_url()
+            .await
+            .expect("url")
+            .path()
+            .ends_with("/overview")
+    );
+    screenshot(c, "02-overview").await;
+
+    // Search by the surname of the first employee, as typed, through htmx.
+    let surname: String = sqlx::query_scalar(
+        "SELECT e.full_name FROM employees e JOIN lines l ON l.employee_id = e.id WHERE e.company_id = $1 ORDER BY e.id LIMIT 1",
+    )
+    .bind(made.company_id)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("a name");
+    let surname = surname.split(' ').next().expect("surname").to_owned();
+    let filter = Filter {
+        search: Some(Search::Name(vec![simfleet::domain::text::fold(&surname)])),
+        ..Default::default()
+    };
+    let (_, expected) = lines::list(&app.db, made.company_id, &filter, 1, 0)
+        .await
+        .expect("count");
+    assert!(expected > 0);
+
+    c.find(Locator::Css("nav.side a[href='/lines']"))
+        .await
+        .expect("menu")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css("#found-count"))
+        .await
+        .expect("lines page");
+    wait_for_text(c, "#found-count", "550").await;
+    c.find(Locator::Css("#q"))
+        .await
+        .expect("search box")
+        .send_keys(&surname.to_lowercase())
+        .await
+        .expect("typing");
+    wait_for_text(c, "#found-count", &expected.to_string()).await;
+    assert!(
+        c.current_url()
+            .await
+            .expect("url")
+            .query()
+            .unwrap_or("")
+            .contains("q="),
+        "the search is in the address"
+    );
+    let first_row = text_of(c, "table.grid tbody tr").await;
+    assert!(
+        first_row.contains(&surname) || first_row.contains(&format!("{surname}а")),
+        "{first_row}"
+    );
+    screenshot(c, "03-lines-search").await;
+
+    let number = text_of(c, "a.line-link").await;
+    c.find(Locator::Css("a.line-link"))
+        .await
+        .expect("link")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css("#line-number"))
+        .await
+        .expect("card");
+    assert!(text_of(c, "#line-number").await.starts_with(&number));
+    assert!(
+        c.source()
+            .await
+            .expect("html")
+            .contains("Подключённые услуги")
+    );
+    screenshot(c, "04-line-card").await;
+
+    c.find(Locator::Css(".langs a[href^='/lang/en']"))
+        .await
+        .expect("EN")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css("#line-number"))
+        .await
+        .expect("card again");
+    let html = c.source().await.expect("html");
+    assert!(
+        html.contains("Enabled services") && html.contains("All lines"),
+        "the card in English"
+    );
+    assert!(
+        text_of(c, "#line-number").await.starts_with(&number),
+        "the same card"
+    );
+    screenshot(c, "05-line-card-en").await;
+
+    c.find(Locator::Css("nav.side a[href='/overview']"))
+        .await
+        .expect("menu")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css("#lines-total"))
+        .await
+        .expect("overview");
+    assert!(c.source().await.expect("html").contains("Lines by status"));
+    screenshot(c, "06-overview-en").await;
+    b.client.clone().close().await.expect("closing the browser");
+}

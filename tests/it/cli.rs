@@ -1,0 +1,204 @@
+//! The operator's command line, run as the built binary against the test database.
+
+use std::process::{Command, Output};
+
+use crate::helpers::{Backend, spawn_app};
+use crate::on_both;
+
+fn simfleet(database_url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_simfleet"))
+        .args(args)
+        .env("SIMFLEET_DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("running simfleet")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+async fn onboarding_a_company_from_the_command_line(b: Backend) {
+    let app = spawn_app(b).await;
+    let url = app.database_url.as_str();
+    let o = simfleet(url, &["catalogue", "load"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("catalogue loaded: 5 regions"),
+        "{}",
+        text(&o)
+    );
+
+    let bad = simfleet(
+        url,
+        &[
+            "company",
+            "create",
+            "--inn",
+            "7707083894",
+            "--kpp",
+            "773601001",
+            "--name",
+            "ООО «Ошибка»",
+            "--region",
+            "77",
+            "--admin-number",
+            "+79161112233",
+        ],
+    );
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad).contains("--inn: ИНН: неверная контрольная цифра"),
+        "{}",
+        text(&bad)
+    );
+
+    let o = simfleet(
+        url,
+        &[
+            "company",
+            "create",
+            "--inn",
+            "7707083893",
+            "--kpp",
+            "773601001",
+            "--name",
+            "ООО «Ромашка»",
+            "--region",
+            "77",
+            "--admin-number",
+            "8 916 111-22-33",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let out = text(&o);
+    assert!(out.contains("administrator +7 916 111-22-33"), "{out}");
+    let password = out
+        .lines()
+        .find_map(|l| l.strip_prefix("administrator password (shown once): "))
+        .expect("a generated password")
+        .to_owned();
+    assert_eq!(password.len(), 14);
+
+    let o = simfleet(
+        url,
+        &[
+            "line",
+            "add",
+            "--company",
+            "7707083893",
+            "--range",
+            "+79161000000-+79161000099",
+            "--tariff",
+            "biz-optimum",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("100 lines added"));
+
+    let o = simfleet(
+        url,
+        &[
+            "company",
+            "create",
+            "--inn",
+            "7728419375",
+            "--kpp",
+            "772801001",
+            "--name",
+            "АО «Вектор»",
+            "--region",
+            "78",
+            "--admin-number",
+            "+79215550000",
+            "--password",
+            "vector-admin-1",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let stolen = simfleet(
+        url,
+        &[
+            "line",
+            "add",
+            "--company",
+            "7728419375",
+            "--number",
+            "+79161000005",
+        ],
+    );
+    assert!(!stolen.status.success());
+    assert!(
+        text(&stolen).contains("номер +7 916 100-00-05 принадлежит другой компании"),
+        "{}",
+        text(&stolen)
+    );
+    let foreign_tariff = simfleet(
+        url,
+        &[
+            "line",
+            "add",
+            "--company",
+            "7728419375",
+            "--number",
+            "+79215550001",
+            "--tariff",
+            "my-online",
+        ],
+    );
+    assert!(
+        text(&foreign_tariff).contains("тариф «my-online» недоступен для бизнеса"),
+        "{}",
+        text(&foreign_tariff)
+    );
+
+    let lines: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM lines")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("lines");
+    assert_eq!(lines, 100, "refused batches wrote nothing");
+
+    app.get("/login").await;
+    let r = app.login("+79161112233", &password).await;
+    assert_eq!(r.location.as_deref(), Some("/overview"));
+    assert!(
+        app.get("/overview")
+            .await
+            .body
+            .contains("id=\"lines-total\">100<")
+    );
+}
+
+async fn demo_builds_a_realistic_company(b: Backend) {
+    let app = spawn_app(b).await;
+    let o = simfleet(&app.database_url, &["demo", "--no-serve"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("number:   +7 916 000-00-01"));
+    let count = |sql: &'static str| {
+        let pool = app.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .expect("count")
+        }
+    };
+    assert_eq!(count("SELECT COUNT(*) FROM lines").await, 550);
+    assert_eq!(count("SELECT COUNT(*) FROM employees").await, 495);
+    assert_eq!(count("SELECT COUNT(*) FROM departments").await, 12);
+    assert!(count("SELECT COUNT(DISTINCT status) FROM lines").await >= 3);
+    assert!(count("SELECT COUNT(*) FROM line_services").await > 500);
+    // Running it again finds the company instead of making a second one.
+    let again = simfleet(&app.database_url, &["demo", "--no-serve"]);
+    assert!(text(&again).contains("already present"));
+    assert_eq!(count("SELECT COUNT(*) FROM companies").await, 1);
+}
+
+on_both!(
+    onboarding_a_company_from_the_command_line,
+    demo_builds_a_realistic_company
+);

@@ -1,0 +1,338 @@
+//! `spawn_app(backend)`: the real app on port 0 with a fresh database of its own, and a client
+//! that keeps cookies and does not follow redirects (tests assert them).
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use reqwest::redirect::Policy;
+use sha2::{Digest, Sha256};
+use simfleet::authz::{Permit, operator_permit};
+use simfleet::config::Settings;
+use simfleet::services::companies::{CompanyInput, create};
+use simfleet::services::{catalogue, lines};
+use simfleet::startup::Application;
+use simfleet::store::Db;
+use simfleet::store::audit::Actor;
+use sqlx::Connection;
+use tokio::sync::OnceCell;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub database_url: String,
+    pub db: Db,
+    pub client: reqwest::Client,
+    pub cookies: std::sync::Arc<reqwest::cookie::Jar>,
+    _database: DatabaseGuard,
+}
+
+/// Where the PostgreSQL server for tests is: `SIMFLEET_TEST_PG`, else the project's local one.
+pub fn pg_base() -> String {
+    std::env::var("SIMFLEET_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+
+/// A migrated template database, named after the migrations it holds, made once per run.
+async fn pg_template() -> String {
+    TEMPLATE
+        .get_or_init(|| async {
+            let mut hasher = Sha256::new();
+            for dir in ["migrations/postgres"] {
+                let mut files: Vec<_> = std::fs::read_dir(dir).expect("migrations folder").flatten().collect();
+                files.sort_by_key(|f| f.path());
+                for f in files {
+                    hasher.update(std::fs::read(f.path()).expect("migration file"));
+                }
+            }
+            let name = format!("simfleet_tpl_{}", &hex::encode(hasher.finalize())[..16]);
+            let mut admin = sqlx::PgConnection::connect(&format!("{}/postgres", pg_base()))
+                .await
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "PostgreSQL is not reachable at {} ({e}). Start it (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or set SIMFLEET_TEST_PG.",
+                        pg_base()
+                    )
+                });
+            let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                .bind(&name)
+                .fetch_one(&mut admin)
+                .await
+                .expect("looking for the template");
+            if !exists {
+                // Build under a temporary name and rename, so a half-made template is never used.
+                let tmp = format!("{name}_{}", simfleet::services::auth::new_token().get(..8).unwrap_or("x"));
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {tmp}")))
+                    .execute(&mut admin)
+                    .await
+                    .expect("creating the template");
+                let db = Db::connect(&format!("{}/{tmp}", pg_base()), 2).await.expect("connecting to the template");
+                db.migrate().await.expect("migrating the template");
+                db.pool.close().await;
+                let renamed = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("ALTER DATABASE {tmp} RENAME TO {name}")))
+                    .execute(&mut admin)
+                    .await;
+                if renamed.is_err() {
+                    // Another run made it first.
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {tmp}")))
+                        .execute(&mut admin)
+                        .await;
+                }
+            }
+            admin.close().await.ok();
+            name
+        })
+        .await
+        .clone()
+}
+
+enum DatabaseGuard {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres(String),
+}
+
+impl Drop for DatabaseGuard {
+    fn drop(&mut self) {
+        if let DatabaseGuard::Postgres(name) = self {
+            let name = name.clone();
+            // Drop runs outside async; a small runtime of its own removes the database.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                rt.block_on(async move {
+                    if let Ok(mut admin) =
+                        sqlx::PgConnection::connect(&format!("{}/postgres", pg_base())).await
+                    {
+                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                        )))
+                        .execute(&mut admin)
+                        .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+async fn fresh_database(backend: Backend) -> (String, DatabaseGuard) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}/simfleet.db", dir.path().display());
+            (url, DatabaseGuard::Sqlite(dir))
+        }
+        Backend::Postgres => {
+            let template = pg_template().await;
+            let name = format!(
+                "simfleet_t_{}",
+                &simfleet::services::auth::new_token()[..16]
+            );
+            let mut admin = sqlx::PgConnection::connect(&format!("{}/postgres", pg_base()))
+                .await
+                .expect("PostgreSQL reachable");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "CREATE DATABASE {name} TEMPLATE {template}"
+            )))
+            .execute(&mut admin)
+            .await
+            .expect("cloning the template");
+            admin.close().await.ok();
+            (
+                format!("{}/{name}", pg_base()),
+                DatabaseGuard::Postgres(name),
+            )
+        }
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let (url, guard) = fresh_database(backend).await;
+    let mut settings = Settings {
+        database_url: url,
+        bind: "127.0.0.1:0".into(),
+        db_max_connections: 5,
+        ..Settings::default()
+    };
+    tweak(&mut settings);
+    let database_url = settings.database_url.clone();
+    let db = Db::connect(&settings.database_url, 5)
+        .await
+        .expect("connecting");
+    db.migrate().await.expect("migrating");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("binding a port");
+    let app = Application::with_listener(db.clone(), settings, listener)
+        .await
+        .expect("building the app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.serve());
+    let cookies = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(cookies.clone())
+        .redirect(Policy::none())
+        .build()
+        .expect("client");
+    // Ready when the health check says so; never a fixed sleep.
+    for _ in 0..200 {
+        if let Ok(r) = client.get(format!("{address}/health/ready")).send().await
+            && r.status().is_success()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    TestApp {
+        address,
+        database_url,
+        db,
+        client,
+        cookies,
+        _database: guard,
+    }
+}
+
+pub struct Response {
+    pub status: u16,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+pub const ADMIN: &str = "+79161234567";
+pub const PASSWORD: &str = "correct-horse-42";
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        let r = self.client.get(self.url(path)).send().await.expect("GET");
+        read(r).await
+    }
+
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        let r = self
+            .client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("POST");
+        read(r).await
+    }
+
+    /// The CSRF token from the page at `path` (the hidden `csrf` field).
+    pub async fn csrf(&self, path: &str) -> String {
+        let page = self.get(path).await;
+        csrf_in(&page.body).unwrap_or_else(|| panic!("no csrf field on {path}: {}", page.status))
+    }
+
+    /// Posts a form with the CSRF token taken from `from`.
+    pub async fn submit(&self, from: &str, to: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self.csrf(from).await;
+        let mut form: Vec<(&str, &str)> = vec![("csrf", &token)];
+        form.extend_from_slice(fields);
+        self.post(to, &form).await
+    }
+
+    pub async fn login(&self, number: &str, password: &str) -> Response {
+        self.submit(
+            "/login",
+            "/login",
+            &[("number", number), ("password", password)],
+        )
+        .await
+    }
+
+    /// The catalogue and one company ("Ромашка", region 77) whose admin is `ADMIN`.
+    pub async fn seed_company(&self) -> i64 {
+        self.seed(ADMIN, "7707083893", "ООО «Ромашка»").await
+    }
+
+    pub async fn seed(&self, admin: &str, inn: &str, name: &str) -> i64 {
+        catalogue::load_shipped(&self.db).await.expect("catalogue");
+        let created = create(
+            &self.db,
+            &Actor::cli(),
+            &CompanyInput {
+                legal_name: name.into(),
+                inn: inn.into(),
+                kpp: "773601001".into(),
+                region: "77".into(),
+                admin_number: admin.into(),
+                admin_password: Some(PASSWORD.into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("company");
+        created.company.id
+    }
+
+    pub fn permit(&self, company_id: i64) -> Permit {
+        operator_permit(company_id)
+    }
+
+    pub async fn add_lines(&self, company_id: i64, numbers: &[&str]) {
+        let parsed: Vec<_> = numbers
+            .iter()
+            .map(|n| simfleet::domain::Msisdn::parse(n).expect("number"))
+            .collect();
+        lines::add(&self.db, &self.permit(company_id), &parsed, None)
+            .await
+            .expect("lines");
+    }
+}
+
+pub fn csrf_in(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    let end = html[at..].find('"')?;
+    Some(html[at..at + end].to_owned())
+}
+
+async fn read(r: reqwest::Response) -> Response {
+    let status = r.status().as_u16();
+    let location = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = r.text().await.unwrap_or_default();
+    Response {
+        status,
+        location,
+        body,
+    }
+}
+
+/// Emits a SQLite and a PostgreSQL test for each named scenario `async fn name(Backend)`.
+#[macro_export]
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+                #[tokio::test]
+                async fn postgres() {
+                    super::$name($crate::helpers::Backend::Postgres).await
+                }
+            }
+        )*
+    };
+}

@@ -1,0 +1,255 @@
+use simfleet::services::departments::{self, DepartmentInput};
+use simfleet::services::employees::{self, EmployeeInput};
+
+use crate::helpers::{ADMIN, Backend, PASSWORD, TestApp, spawn_app};
+use crate::on_both;
+
+fn rows(html: &str) -> usize {
+    html.matches("class=\"line-link\"").count()
+}
+
+fn found(html: &str) -> i64 {
+    let at = html.find("id=\"found-count\">").expect("found count") + "id=\"found-count\">".len();
+    html[at..at + html[at..].find('<').expect("end")]
+        .parse()
+        .expect("a number")
+}
+
+struct Seeded {
+    logistics: i64,
+    warehouse: i64,
+    sales: i64,
+}
+
+/// 120 lines +7 916 000-00-00 … +7 916 000-01-19; four named people on the first four lines.
+async fn seed(app: &TestApp) -> Seeded {
+    let company = app.seed_company().await;
+    let numbers: Vec<String> = (0..120).map(|i| format!("+7916000{i:04}")).collect();
+    let refs: Vec<&str> = numbers.iter().map(String::as_str).collect();
+    app.add_lines(company, &refs).await;
+    let permit = app.permit(company);
+    let dept = |name: &str, parent: Option<i64>| DepartmentInput {
+        name: name.into(),
+        parent_id: parent.map(|p| p.to_string()).unwrap_or_default(),
+        cost_centre: format!("ЦФО-{name}"),
+    };
+    let logistics = departments::create(&app.db, &permit, &dept("Логистика", None))
+        .await
+        .expect("dept");
+    let warehouse = departments::create(&app.db, &permit, &dept("Склад Москва", Some(logistics)))
+        .await
+        .expect("dept");
+    let sales = departments::create(&app.db, &permit, &dept("Продажи", None))
+        .await
+        .expect("dept");
+    let people = [
+        ("Ёлкин Пётр Ильич", warehouse),
+        ("Елкина Анна Сергеевна", logistics),
+        ("Иванов Иван Иванович", sales),
+        ("Петров-Водкин Кузьма Сергеевич", warehouse),
+    ];
+    for (i, (name, dept)) in people.iter().enumerate() {
+        let id = employees::create(
+            &app.db,
+            &permit,
+            &EmployeeInput {
+                full_name: (*name).into(),
+                department_id: dept.to_string(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("employee");
+        // Assigning lines is the next capability; the test sets the rows it reads.
+        sqlx::query("UPDATE lines SET employee_id = $1, department_id = $2 WHERE msisdn = $3")
+            .bind(id)
+            .bind(*dept)
+            .bind(&numbers[i])
+            .execute(&app.db.pool)
+            .await
+            .expect("assign");
+    }
+    sqlx::query("UPDATE lines SET status = 'suspended' WHERE msisdn IN ('+79160000100', '+79160000101', '+79160000102')")
+        .execute(&app.db.pool)
+        .await
+        .expect("suspend");
+    app.login(ADMIN, PASSWORD).await;
+    Seeded {
+        logistics,
+        warehouse,
+        sales,
+    }
+}
+
+async fn search_finds_names_in_any_case_with_yo_folded(b: Backend) {
+    let app = spawn_app(b).await;
+    seed(&app).await;
+    for (q, want) in [
+        ("елкин", 2),
+        ("ЁЛК", 2),
+        ("Пётр", 2),
+        ("петр", 2),
+        ("ильич", 1),
+        ("водкин", 1),
+        ("кузьма петров", 1),
+        ("сергеев", 2),
+        ("иван", 1),
+        ("Смирнов", 0),
+    ] {
+        let page = app.get(&format!("/lines?q={}", urlencode(q))).await;
+        assert_eq!(page.status, 200);
+        assert_eq!(found(&page.body), want, "search {q}");
+        assert_eq!(rows(&page.body), want as usize, "search {q}");
+    }
+}
+
+async fn search_finds_numbers_by_their_start_or_end(b: Backend) {
+    let app = spawn_app(b).await;
+    seed(&app).await;
+    for (q, want) in [
+        ("0042", 1),
+        ("0119", 1),
+        ("916", 120),
+        ("8916", 120),
+        ("+7 916 000-00-4", 10),
+        ("9160000100", 1),
+        ("89160000100", 1),
+        ("777", 0),
+    ] {
+        let page = app.get(&format!("/lines?q={}", urlencode(q))).await;
+        assert_eq!(found(&page.body), want, "search {q}");
+    }
+}
+
+async fn filters_sorting_and_pages(b: Backend) {
+    let app = spawn_app(b).await;
+    let s = seed(&app).await;
+    let all = app.get("/lines").await;
+    assert_eq!((found(&all.body), rows(&all.body)), (120, 50));
+    assert!(all.body.contains("+7 916 000-00-00"));
+    let last = app.get("/lines?page=3").await;
+    assert_eq!(rows(&last.body), 20);
+    assert!(last.body.contains("+7 916 000-01-19"));
+    assert_eq!(rows(&app.get("/lines?page=9").await.body), 0);
+
+    let desc = app.get("/lines?dir=desc").await;
+    let first_link = desc.body.find("class=\"line-link\">").expect("a row");
+    assert!(desc.body[first_link..].starts_with("class=\"line-link\">+7 916 000-01-19"));
+
+    let suspended = app.get("/lines?status=suspended").await;
+    assert_eq!(found(&suspended.body), 3);
+    // A department filter covers its sub-departments.
+    assert_eq!(
+        found(
+            &app.get(&format!("/lines?department={}", s.logistics))
+                .await
+                .body
+        ),
+        3
+    );
+    assert_eq!(
+        found(
+            &app.get(&format!("/lines?department={}", s.warehouse))
+                .await
+                .body
+        ),
+        2
+    );
+    assert_eq!(
+        found(
+            &app.get(&format!("/lines?department={}&q=водкин", s.warehouse))
+                .await
+                .body
+        ),
+        1
+    );
+    assert_eq!(
+        found(
+            &app.get(&format!("/lines?department={}&status=suspended", s.sales))
+                .await
+                .body
+        ),
+        0
+    );
+
+    let by_employee = app.get("/lines?sort=employee").await;
+    assert_eq!(by_employee.status, 200);
+    let by_dept = app.get("/lines?sort=department&dir=desc&page=2").await;
+    assert_eq!(rows(&by_dept.body), 50);
+}
+
+async fn the_table_alone_answers_htmx(b: Backend) {
+    let app = spawn_app(b).await;
+    seed(&app).await;
+    let r = app
+        .client
+        .get(app.url("/lines?q=0042"))
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .expect("htmx");
+    let body = r.text().await.expect("body");
+    assert!(!body.contains("<html"), "a partial, not a page");
+    assert_eq!(rows(&body), 1);
+}
+
+async fn bad_filters_say_what_is_wrong(b: Backend) {
+    let app = spawn_app(b).await;
+    seed(&app).await;
+    for (q, msg) in [
+        ("status=gone", "неизвестный статус «gone»"),
+        ("department=999999", "нет подразделения 999999"),
+        ("department=abc", "«abc» — не идентификатор"),
+        (
+            "sort=password_hash",
+            "нельзя сортировать по «password_hash»",
+        ),
+        ("tariff=999999", "нет тарифа 999999"),
+    ] {
+        let r = app.get(&format!("/lines?{q}")).await;
+        assert_eq!(r.status, 400, "{q}");
+        assert!(r.body.contains(msg), "{q}: {}", r.body);
+    }
+}
+
+async fn the_card_shows_the_line_its_tariff_and_history(b: Backend) {
+    let app = spawn_app(b).await;
+    seed(&app).await;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM lines WHERE msisdn = '+79160000000'")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("line");
+    let card = app.get(&format!("/lines/{id}")).await;
+    assert_eq!(card.status, 200);
+    for text in [
+        "+7 916 000-00-00",
+        "Ёлкин Пётр Ильич",
+        "Склад Москва",
+        "ЦФО-Склад Москва",
+        "Бизнес Старт",
+        "450,00",
+        "300 мин",
+        "line.add",
+    ] {
+        assert!(card.body.contains(text), "card lacks {text}");
+    }
+    assert_eq!(app.get("/lines/999999").await.status, 404);
+}
+
+on_both!(
+    search_finds_names_in_any_case_with_yo_folded,
+    search_finds_numbers_by_their_start_or_end,
+    filters_sorting_and_pages,
+    the_table_alone_answers_htmx,
+    bad_filters_say_what_is_wrong,
+    the_card_shows_the_line_its_tariff_and_history,
+);
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,13 @@
+//! One integration test binary: every scenario runs against the real app over HTTP, on SQLite
+//! and on PostgreSQL.
+
+mod helpers;
+
+mod browser;
+mod cli;
+mod departments;
+mod employees;
+mod lines;
+mod login;
+mod ops;
+mod scoping;

@@ -1,0 +1,66 @@
+use crate::helpers::{Backend, spawn_app};
+use crate::on_both;
+
+async fn health_metrics_and_assets(b: Backend) {
+    let app = spawn_app(b).await;
+    let live = app.get("/health/live").await;
+    assert_eq!(live.status, 200);
+    let ready = app.get("/health/ready").await;
+    assert_eq!(
+        (ready.status, ready.body.as_str()),
+        (200, r#"{"status":"ready"}"#)
+    );
+    app.get("/login").await;
+    app.get("/no/such/page").await;
+    let metrics = app.get("/metrics").await;
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics.body.contains("simfleet_http_requests_total"),
+        "{}",
+        metrics.body
+    );
+    assert!(metrics.body.contains("endpoint=\"/login\""));
+    assert!(
+        !metrics.body.contains("/no/such/page"),
+        "unmatched paths are not labels"
+    );
+    let css = app
+        .client
+        .get(app.url("/static/app.css"))
+        .send()
+        .await
+        .expect("css");
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+    let missing = app.get("/static/nope.js").await;
+    assert_eq!(missing.status, 404);
+    assert!(
+        missing.body.contains("Страница не найдена") && missing.body.contains("/static/app.css"),
+        "error pages share the look"
+    );
+}
+
+async fn the_audit_log_cannot_be_rewritten(b: Backend) {
+    let app = spawn_app(b).await;
+    app.seed_company().await;
+    let update = sqlx::query("UPDATE audit_log SET action = 'forged'")
+        .execute(&app.db.pool)
+        .await;
+    let delete = sqlx::query("DELETE FROM audit_log")
+        .execute(&app.db.pool)
+        .await;
+    assert!(update.is_err() && delete.is_err());
+    assert!(
+        update
+            .expect_err("refused")
+            .to_string()
+            .contains("append-only")
+    );
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'company.create'")
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("count");
+    assert_eq!(n, 1);
+}
+
+on_both!(health_metrics_and_assets, the_audit_log_cannot_be_rewritten);
