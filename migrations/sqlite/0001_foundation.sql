@@ -78,7 +78,7 @@ CREATE TABLE employees (
     created_at       INTEGER NOT NULL
 );
 CREATE INDEX employees_company_name ON employees (company_id, name_key);
-CREATE INDEX employees_department ON employees (department_id);
+CREATE INDEX employees_department ON employees (company_id, department_id);
 
 CREATE TABLE employee_name_words (
     company_id  INTEGER NOT NULL,

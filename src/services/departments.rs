@@ -71,7 +71,7 @@ async fn validate(
         "" => None,
         s => match s.parse::<i64>() {
             Ok(p) => {
-                let all = departments::list(db, company_id).await?;
+                let all = departments::list_plain(db, company_id).await?;
                 if !all.iter().any(|d| d.id == p) {
                     errors.push(FieldError::new("parent_id", "нет такого подразделения"));
                 } else if id.is_some_and(|me| subtree(&all, me).contains(&p)) {

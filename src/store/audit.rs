@@ -143,7 +143,8 @@ pub async fn append_many(
 ) -> Result<(), sqlx::Error> {
     let at = now_ms();
     for chunk in events.chunks(400) {
-        let mut sql = Sql::new(
+        let mut sql = Sql::bulk(
+            tx,
             "INSERT INTO audit_log (at, company_id, actor_id, actor_label, action, object_type, object_id, before_json, after_json, ip) VALUES ",
         );
         for (i, e) in chunk.iter().enumerate() {

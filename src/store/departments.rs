@@ -23,6 +23,17 @@ pub async fn list(db: &Db, company_id: i64) -> Result<Vec<Department>, sqlx::Err
     .await
 }
 
+/// Every department of the company without counts: for pickers, filters and subtrees.
+pub async fn list_plain(db: &Db, company_id: i64) -> Result<Vec<Department>, sqlx::Error> {
+    sqlx::query_as::<_, Department>(
+        "SELECT id, parent_id, name, cost_centre, 0 AS line_count, 0 AS employee_count
+         FROM departments WHERE company_id = $1 ORDER BY name, id",
+    )
+    .bind(company_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
 pub async fn get(db: &Db, company_id: i64, id: i64) -> Result<Option<Department>, sqlx::Error> {
     sqlx::query_as::<_, Department>(
         "SELECT d.id, d.parent_id, d.name, d.cost_centre,

@@ -218,7 +218,8 @@ pub async fn insert_many(
     let now = now_ms();
     let mut ids = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(500) {
-        let mut sql = Sql::new(
+        let mut sql = Sql::bulk(
+            tx,
             "INSERT INTO employees (company_id, department_id, full_name, name_key, personnel_number, position, email, created_at) VALUES ",
         );
         for (i, e) in chunk.iter().enumerate() {
@@ -245,8 +246,10 @@ pub async fn insert_many(
             .flat_map(|(id, e)| text::words(&e.full_name).into_iter().map(move |w| (*id, w)))
             .collect();
         for wchunk in words.chunks(1000) {
-            let mut sql =
-                Sql::new("INSERT INTO employee_name_words (company_id, word, employee_id) VALUES ");
+            let mut sql = Sql::bulk(
+                tx,
+                "INSERT INTO employee_name_words (company_id, word, employee_id) VALUES ",
+            );
             for (i, (id, w)) in wchunk.iter().enumerate() {
                 sql.push(if i == 0 { "(" } else { ", (" });
                 sql.bind(company_id)

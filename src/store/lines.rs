@@ -262,7 +262,7 @@ pub struct NewLine {
 pub async fn owners(tx: &mut Tx, msisdns: &[String]) -> Result<Vec<(String, i64)>, sqlx::Error> {
     let mut out = Vec::new();
     for chunk in msisdns.chunks(500) {
-        let mut sql = Sql::new("SELECT msisdn, company_id FROM lines WHERE msisdn IN (");
+        let mut sql = Sql::bulk(tx, "SELECT msisdn, company_id FROM lines WHERE msisdn IN (");
         for (i, m) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
@@ -284,7 +284,8 @@ pub async fn insert_many(
     let now = now_ms();
     let mut ids = Vec::with_capacity(lines.len());
     for chunk in lines.chunks(500) {
-        let mut sql = Sql::new(
+        let mut sql = Sql::bulk(
+            tx,
             "INSERT INTO lines (company_id, msisdn, number_key, number_rev, iccid, status, tariff_id, department_id, employee_id, spend_limit_kop, activated_on, created_at) VALUES ",
         );
         for (i, l) in chunk.iter().enumerate() {
@@ -326,9 +327,12 @@ pub async fn enable_services_many(
 ) -> Result<(), sqlx::Error> {
     let now = now_ms();
     for chunk in pairs.chunks(1000) {
-        let mut sql =
-            Sql::new("INSERT INTO line_services (line_id, service_id, enabled_at) VALUES ");
-        let mut hist = Sql::new(
+        let mut sql = Sql::bulk(
+            tx,
+            "INSERT INTO line_services (line_id, service_id, enabled_at) VALUES ",
+        );
+        let mut hist = Sql::bulk(
+            tx,
             "INSERT INTO line_service_history (line_id, service_id, action, at, actor_id) VALUES ",
         );
         for (i, (line, service)) in chunk.iter().enumerate() {

@@ -89,7 +89,7 @@ async fn form_page(
         .authz
         .permit(&cab.principal, Object::Departments, Action::Read)
         .await?;
-    let all = departments::list(&state.db, permit.company_id()).await?;
+    let all = departments::list_plain(&state.db, permit.company_id()).await?;
     // A department cannot move under itself or its own subtree.
     let excluded = id.map(|me| service::subtree(&all, me)).unwrap_or_default();
     let parents = tree(&all)

@@ -73,7 +73,7 @@ pub async fn list(
         .authz
         .permit(&cab.principal, Object::Employees, Action::Read)
         .await?;
-    let all = departments::list(&state.db, permit.company_id()).await?;
+    let all = departments::list_plain(&state.db, permit.company_id()).await?;
     let department = opt_id(&query.department)?;
     if let Some(d) = department
         && !all.iter().any(|x| x.id == d)
@@ -147,7 +147,7 @@ async fn form_page(
         .authz
         .permit(&cab.principal, Object::Employees, Action::Read)
         .await?;
-    let all = departments::list(&state.db, permit.company_id()).await?;
+    let all = departments::list_plain(&state.db, permit.company_id()).await?;
     let key = if id.is_some() { "emp.edit" } else { "emp.new" };
     Ok(FormPage {
         page: Page::new(state, cab, path, "/employees", key).await,

@@ -147,7 +147,7 @@ pub async fn list(
         .permit(&cab.principal, Object::Lines, Action::Read)
         .await?;
     let company_id = permit.company_id();
-    let all_departments = departments::list(&state.db, company_id).await?;
+    let all_departments = departments::list_plain(&state.db, company_id).await?;
     let department = opt_id(&query.department)?;
     if let Some(d) = department
         && !all_departments.iter().any(|x| x.id == d)

@@ -88,7 +88,7 @@ pub async fn show(
             }
         })
         .collect();
-    let depts = departments::list(&state.db, permit.company_id()).await?;
+    let depts = departments::list_plain(&state.db, permit.company_id()).await?;
     let own = lines::count_by_department(&state.db, permit.company_id()).await?;
     let own_of = |id: i64| {
         own.iter()
