@@ -37,6 +37,12 @@ impl Sql {
         sql
     }
 
+    /// Puts a fixed fragment before the statement (`EXPLAIN …`).
+    pub fn prepend(&mut self, fragment: &'static str) -> &mut Self {
+        self.text.insert_str(0, fragment);
+        self
+    }
+
     pub fn push(&mut self, fragment: &'static str) -> &mut Self {
         self.text.push_str(fragment);
         self

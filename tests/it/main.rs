@@ -11,3 +11,4 @@ mod lines;
 mod login;
 mod ops;
 mod scoping;
+mod search_plan;
