@@ -174,6 +174,15 @@ mod tests {
         }
 
         #[test]
+        fn well_formed_kpps_are_accepted(office in "[0-9]{4}", reason in "[0-9A-Z]{2}", number in "[0-9]{3}") {
+            let kpp = format!("{office}{reason}{number}");
+            prop_assert_eq!(Kpp::parse(&kpp).map(|k| k.as_str().to_owned()), Ok(kpp.clone()));
+            prop_assert!(Kpp::parse(&kpp[..8]).is_err());
+            let longer = format!("{kpp}0");
+            prop_assert!(Kpp::parse(&longer).is_err());
+        }
+
+        #[test]
         fn never_panics(s in "\\PC{0,16}") {
             let _ = Inn::parse(&s);
             let _ = Kpp::parse(&s);

@@ -10,5 +10,6 @@ mod employees;
 mod lines;
 mod login;
 mod ops;
+mod pages;
 mod scoping;
 mod search_plan;
