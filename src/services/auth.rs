@@ -5,8 +5,12 @@ use rand::Rng;
 use rand::distr::Alphanumeric;
 use sha2::{Digest, Sha256};
 
+use serde_json::json;
+
 use crate::domain::{Msisdn, ParseError};
-use crate::store::{Db, users};
+use crate::store::audit::{self, Actor, Event};
+use crate::store::sessions::{self, NewSession};
+use crate::store::{Db, now_ms, users};
 
 pub const MIN_PASSWORD_LEN: usize = 8;
 const MAX_PASSWORD_LEN: usize = 256;
@@ -69,6 +73,134 @@ pub async fn authenticate(
         .unwrap_or_else(|| DECOY_HASH.to_owned());
     let ok = verify_password(hash, password.to_owned()).await;
     Ok(user.filter(|u| ok && u.disabled == 0 && u.password_hash.is_some()))
+}
+
+/// Where a login comes from.
+pub struct Client<'a> {
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+}
+
+fn session_event(
+    action: &'static str,
+    company_id: Option<i64>,
+    user_id: i64,
+    after: serde_json::Value,
+) -> Event<'static> {
+    Event {
+        company_id,
+        action,
+        object_type: "session",
+        object_id: user_id.to_string(),
+        before: None,
+        after: Some(after),
+    }
+}
+
+/// Opens a session for the user (ending `previous`, so the id is new at every login), with its
+/// audit entry, in one transaction. Returns the cookie token.
+pub async fn start_session(
+    db: &Db,
+    user: &users::User,
+    company_id: Option<i64>,
+    lifetime_ms: i64,
+    client: &Client<'_>,
+    previous: Option<&str>,
+) -> Result<String, sqlx::Error> {
+    let token = new_token();
+    let mut tx = db.begin().await?;
+    if let Some(old) = previous {
+        sessions::delete(&mut tx, old).await?;
+    }
+    sessions::insert(
+        &mut tx,
+        &NewSession {
+            id_hash: &token_hash(&token),
+            user_id: user.id,
+            company_id,
+            csrf_token: &new_token(),
+            expires_at: now_ms() + lifetime_ms,
+            ip: client.ip,
+            user_agent: client.user_agent,
+        },
+    )
+    .await?;
+    let actor = Actor {
+        user_id: Some(user.id),
+        label: user.msisdn.clone(),
+        ip: client.ip.to_owned(),
+    };
+    let event = session_event(
+        "session.login",
+        company_id,
+        user.id,
+        json!({ "user_agent": client.user_agent }),
+    );
+    audit::append(&mut tx, &actor, event).await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// Records a refused login (operator-level: the number may belong to no one).
+pub async fn record_failed_login(
+    db: &Db,
+    number: &str,
+    client: &Client<'_>,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let actor = Actor {
+        user_id: None,
+        label: number.chars().take(40).collect(),
+        ip: client.ip.to_owned(),
+    };
+    let event = Event {
+        company_id: None,
+        action: "session.login_failed",
+        object_type: "session",
+        object_id: String::new(),
+        before: None,
+        after: None,
+    };
+    audit::append(&mut tx, &actor, event).await?;
+    tx.commit().await
+}
+
+/// Points the session at one of the user's companies, audited in that company.
+pub async fn choose_company(
+    db: &Db,
+    actor: &Actor,
+    id_hash: &str,
+    user_id: i64,
+    company_id: i64,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sessions::set_company(&mut tx, id_hash, company_id).await?;
+    audit::append(
+        &mut tx,
+        actor,
+        session_event("session.company", Some(company_id), user_id, json!({})),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Ends the session, audited in its company.
+pub async fn end_session(
+    db: &Db,
+    actor: &Actor,
+    id_hash: &str,
+    user_id: i64,
+    company_id: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sessions::delete(&mut tx, id_hash).await?;
+    audit::append(
+        &mut tx,
+        actor,
+        session_event("session.logout", company_id, user_id, json!({})),
+    )
+    .await?;
+    tx.commit().await
 }
 
 /// A password for a new account, printed once.

@@ -1,6 +1,8 @@
 //! Sessions live in the database so any instance behind a load balancer can serve any request.
 //! The cookie carries a random token; only its SHA-256 is stored.
 
+use sqlx::AnyConnection;
+
 use super::{Db, now_ms};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -30,7 +32,7 @@ pub struct NewSession<'a> {
     pub user_agent: &'a str,
 }
 
-pub async fn insert(db: &Db, s: &NewSession<'_>) -> Result<(), sqlx::Error> {
+pub async fn insert(conn: &mut AnyConnection, s: &NewSession<'_>) -> Result<(), sqlx::Error> {
     let now = now_ms();
     sqlx::query(
         "INSERT INTO sessions (id_hash, user_id, company_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent)
@@ -45,7 +47,7 @@ pub async fn insert(db: &Db, s: &NewSession<'_>) -> Result<(), sqlx::Error> {
     .bind(s.expires_at)
     .bind(s.ip)
     .bind(s.user_agent)
-    .execute(&db.pool)
+    .execute(conn)
     .await
     .map(|_| ())
 }
@@ -76,19 +78,23 @@ pub async fn touch(db: &Db, id_hash: &str, at: i64) -> Result<(), sqlx::Error> {
         .map(|_| ())
 }
 
-pub async fn set_company(db: &Db, id_hash: &str, company_id: i64) -> Result<(), sqlx::Error> {
+pub async fn set_company(
+    conn: &mut AnyConnection,
+    id_hash: &str,
+    company_id: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE sessions SET company_id = $1 WHERE id_hash = $2")
         .bind(company_id)
         .bind(id_hash)
-        .execute(&db.pool)
+        .execute(conn)
         .await
         .map(|_| ())
 }
 
-pub async fn delete(db: &Db, id_hash: &str) -> Result<(), sqlx::Error> {
+pub async fn delete(conn: &mut AnyConnection, id_hash: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
         .bind(id_hash)
-        .execute(&db.pool)
+        .execute(conn)
         .await
         .map(|_| ())
 }

@@ -8,9 +8,8 @@ use serde::Deserialize;
 
 use crate::domain::Msisdn;
 use crate::error::{AppError, redirect};
-use crate::services::auth::{authenticate, new_token, token_hash};
-use crate::store::sessions::{self, NewSession};
-use crate::store::{now_ms, users};
+use crate::services::auth::{self, Client, authenticate, new_token};
+use crate::store::users;
 
 use super::i18n::Lang;
 use super::session::{
@@ -93,33 +92,26 @@ pub async fn login(
     if let Err(e) = Msisdn::parse(&form.number) {
         return again(StatusCode::UNPROCESSABLE_ENTITY, Some(e.0), None);
     }
+    let client = Client {
+        ip: &visitor.ip,
+        user_agent: &visitor.user_agent,
+    };
     let Some(user) = authenticate(&state.db, &form.number, &form.password).await? else {
         tracing::info!(ip = %visitor.ip, "login failed");
+        auth::record_failed_login(&state.db, &form.number, &client).await?;
         return again(StatusCode::UNAUTHORIZED, None, Some(lang.t("login.failed")));
     };
-    // A new session id at every login; the old one (if any) ends here.
-    if let Some(old) = &visitor.session {
-        sessions::delete(&state.db, &old.id_hash).await?;
-    }
     let companies = users::memberships(&state.db, &user).await?;
-    let token = new_token();
     let settings = &state.settings;
-    sessions::insert(
-        &state.db,
-        &NewSession {
-            id_hash: &token_hash(&token),
-            user_id: user.id,
-            company_id: match companies.as_slice() {
-                [only] => Some(only.company_id),
-                _ => None,
-            },
-            csrf_token: &new_token(),
-            expires_at: now_ms() + settings.session_max_hours * 3_600_000,
-            ip: &visitor.ip,
-            user_agent: &visitor.user_agent,
-        },
-    )
-    .await?;
+    let company_id = match companies.as_slice() {
+        [only] => Some(only.company_id),
+        _ => None,
+    };
+    // A new session id at every login; the old one (if any) ends here.
+    let previous = visitor.session.as_ref().map(|s| s.id_hash.as_str());
+    let lifetime = settings.session_max_hours * 3_600_000;
+    let token =
+        auth::start_session(&state.db, &user, company_id, lifetime, &client, previous).await?;
     tracing::info!(user_id = user.id, ip = %visitor.ip, "login");
     let mut resp = redirect(if companies.len() == 1 {
         "/overview"
@@ -187,7 +179,14 @@ pub async fn choose(
     if !companies.iter().any(|c| c.company_id == form.company_id) {
         return Err(AppError::NotFound);
     }
-    sessions::set_company(&state.db, &session.id_hash, form.company_id).await?;
+    auth::choose_company(
+        &state.db,
+        &visitor.actor(),
+        &session.id_hash,
+        user.id,
+        form.company_id,
+    )
+    .await?;
     Ok(redirect("/overview"))
 }
 
@@ -206,7 +205,14 @@ pub async fn logout(
         if !constant_time_eq(&form.csrf, &session.csrf_token) {
             return Err(AppError::Csrf);
         }
-        sessions::delete(&state.db, &session.id_hash).await?;
+        auth::end_session(
+            &state.db,
+            &visitor.actor(),
+            &session.id_hash,
+            session.user_id,
+            session.company_id,
+        )
+        .await?;
     }
     let mut resp = redirect("/login");
     resp.add_cookie(&removal_cookie(SESSION_COOKIE))

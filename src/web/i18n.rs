@@ -244,6 +244,64 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("object.company", "Компания", "Company"),
     ("object.user", "Пользователь", "User"),
     ("object.session", "Сеанс", "Session"),
+    (
+        "action.company.create",
+        "Компания подключена",
+        "Company onboarded",
+    ),
+    ("action.line.add", "Номер добавлен", "Line added"),
+    (
+        "action.line.unassign",
+        "Номер откреплён от сотрудника",
+        "Line unassigned",
+    ),
+    (
+        "action.department.create",
+        "Подразделение создано",
+        "Department created",
+    ),
+    (
+        "action.department.update",
+        "Подразделение изменено",
+        "Department changed",
+    ),
+    (
+        "action.department.delete",
+        "Подразделение удалено",
+        "Department deleted",
+    ),
+    (
+        "action.employee.create",
+        "Сотрудник добавлен",
+        "Employee added",
+    ),
+    (
+        "action.employee.update",
+        "Сотрудник изменён",
+        "Employee changed",
+    ),
+    (
+        "action.employee.delete",
+        "Сотрудник удалён",
+        "Employee deleted",
+    ),
+    ("action.session.login", "Вход в кабинет", "Signed in"),
+    (
+        "action.session.login_failed",
+        "Неудачный вход",
+        "Failed sign-in",
+    ),
+    (
+        "action.session.company",
+        "Выбрана компания",
+        "Company chosen",
+    ),
+    ("action.session.logout", "Выход", "Signed out"),
+    (
+        "action.demo.create",
+        "Демо-данные созданы",
+        "Demo data created",
+    ),
     ("saved", "Сохранено", "Saved"),
     ("deleted", "Удалено", "Deleted"),
 ];
@@ -258,5 +316,40 @@ mod tests {
             assert!(!ru.is_empty() && !en.is_empty(), "{key}");
         }
         assert_eq!(STRINGS.len(), TABLE.len(), "a key is listed twice");
+    }
+
+    /// Every `t("key")` in the templates and the code names a key that exists.
+    #[test]
+    fn every_used_key_exists() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else {
+                    out.push(path);
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        walk(&root.join("templates"), &mut files);
+        walk(&root.join("src/web"), &mut files);
+        let mut checked = 0;
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for (i, _) in text.match_indices(".t(\"") {
+                let rest = &text[i + 4..];
+                let key = &rest[..rest.find('"').unwrap()];
+                if key.contains('.') && !key.contains('{') {
+                    assert!(has_key(key), "{}: no translation for {key}", file.display());
+                    checked += 1;
+                }
+            }
+        }
+        assert!(
+            checked > 100,
+            "only {checked} keys found: the scan is broken"
+        );
     }
 }

@@ -104,6 +104,34 @@ impl Page {
         }
     }
 
+    /// An audit action in words; one without a translation is shown as recorded.
+    pub fn action(&self, action: &str) -> String {
+        let key = format!("action.{action}");
+        if super::i18n::has_key(&key) {
+            self.t(&key).to_owned()
+        } else {
+            action.to_owned()
+        }
+    }
+
+    /// A recorded before/after snapshot as `field: value` pairs for people.
+    pub fn fields(&self, json: &str) -> Vec<(String, String)> {
+        match serde_json::from_str::<serde_json::Value>(json) {
+            Ok(serde_json::Value::Object(map)) => map
+                .into_iter()
+                .map(|(k, v)| {
+                    let shown = match v {
+                        serde_json::Value::String(s) => s,
+                        serde_json::Value::Null => "—".to_owned(),
+                        other => other.to_string(),
+                    };
+                    (k, shown)
+                })
+                .collect(),
+            _ => vec![(String::new(), json.to_owned())],
+        }
+    }
+
     /// The link that switches language and comes back here.
     pub fn lang_href(&self, code: &str) -> String {
         format!("/lang/{code}?back={}", urlencode(&self.path))

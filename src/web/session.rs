@@ -82,7 +82,8 @@ async fn load(req: HttpRequest) -> Result<Visitor, AppError> {
             let now = now_ms();
             let idle_ms = state.settings.session_idle_minutes * 60_000;
             if row.expires_at < now || now - row.last_seen_at > idle_ms || row.disabled != 0 {
-                sessions::delete(&state.db, &hash).await?;
+                let mut conn = state.db.pool.acquire().await?;
+                sessions::delete(&mut conn, &hash).await?;
             } else {
                 if now - row.last_seen_at > TOUCH_EVERY_MS {
                     sessions::touch(&state.db, &hash, now).await?;

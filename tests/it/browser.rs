@@ -252,5 +252,47 @@ async fn an_administrator_logs_in_searches_opens_a_card_and_switches_language() 
         .expect("overview");
     assert!(c.source().await.expect("html").contains("Lines by status"));
     screenshot(c, "06-overview-en").await;
+
+    // Back to Russian; the remaining pages as a person sees them.
+    c.find(Locator::Css(".langs a[href^='/lang/ru']"))
+        .await
+        .expect("RU")
+        .click()
+        .await
+        .expect("click");
+    for (href, heading, shot) in [
+        ("/departments", "Подразделения", "07-departments"),
+        ("/employees", "Сотрудники", "08-employees"),
+        ("/audit", "Журнал действий", "09-audit"),
+        ("/employees/new", "Новый сотрудник", "10-employee-form"),
+    ] {
+        c.goto(&app.url(href)).await.expect("page");
+        assert_eq!(text_of(c, "main.content h1").await, heading);
+        screenshot(c, shot).await;
+    }
+    // A form sent with a mistake comes back with the field marked.
+    c.find(Locator::Css("input[name=email]"))
+        .await
+        .expect("email")
+        .send_keys("not-an-email")
+        .await
+        .expect("typing");
+    c.find(Locator::Css("input[name=full_name]"))
+        .await
+        .expect("name")
+        .send_keys("Новикова Ольга")
+        .await
+        .expect("typing");
+    c.find(Locator::Css("form.form button[type=submit]"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Css(".field-error[data-field=email]"))
+        .await
+        .expect("marked field");
+    screenshot(c, "11-employee-form-error").await;
     b.client.clone().close().await.expect("closing the browser");
 }

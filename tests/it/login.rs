@@ -48,6 +48,21 @@ async fn login_renews_the_session_and_logout_ends_it(b: Backend) {
     assert_eq!((r.status, r.location.as_deref()), (303, Some("/login")));
     assert!(sessions(&app).await.is_empty());
     assert_eq!(app.get("/overview").await.status, 303);
+    let trail: Vec<(String, Option<i64>)> = sqlx::query_as(
+        "SELECT action, company_id FROM audit_log WHERE object_type = 'session' ORDER BY id",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("audit");
+    let company = Some(1);
+    assert_eq!(
+        trail,
+        [
+            ("session.login".into(), company),
+            ("session.login".into(), company),
+            ("session.logout".into(), company)
+        ]
+    );
 }
 
 async fn wrong_password_and_unknown_number_get_the_same_answer(b: Backend) {
@@ -60,6 +75,12 @@ async fn wrong_password_and_unknown_number_get_the_same_answer(b: Backend) {
         assert!(r.body.contains("Неверный номер или пароль"));
     }
     assert!(sessions(&app).await.is_empty());
+    let failures: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'session.login_failed'")
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("audit");
+    assert_eq!(failures, 2);
 }
 
 async fn a_malformed_number_is_marked_on_the_form(b: Backend) {
