@@ -68,10 +68,6 @@ struct FormPage {
 }
 
 impl FormPage {
-    fn indent(&self, depth: impl Borrow<usize>) -> String {
-        "\u{a0}\u{a0}".repeat(*depth.borrow())
-    }
-
     fn is_parent(&self, id: impl Borrow<i64>) -> bool {
         self.input.parent_id.trim() == id.borrow().to_string()
     }

@@ -17,7 +17,9 @@ use crate::store::employees::{self, Employee};
 
 use super::page::{Page, urlencode};
 use super::session::Cabinet;
-use super::{AppState, FormErrors, form_errors, opt_id, page_number, render, render_status};
+use super::{
+    AppState, FormErrors, department_filter, form_errors, page_number, render, render_status,
+};
 
 const PAGE_SIZE: i64 = 50;
 
@@ -57,10 +59,6 @@ impl ListPage {
         }
         s
     }
-
-    fn indent(&self, depth: impl Borrow<usize>) -> String {
-        "\u{a0}\u{a0}".repeat(*depth.borrow())
-    }
 }
 
 pub async fn list(
@@ -74,12 +72,7 @@ pub async fn list(
         .permit(&cab.principal, Object::Employees, Action::Read)
         .await?;
     let all = departments::list_plain(&state.db, permit.company_id()).await?;
-    let department = opt_id(&query.department)?;
-    if let Some(d) = department
-        && !all.iter().any(|x| x.id == d)
-    {
-        return Err(AppError::BadRequest(format!("нет подразделения {d}")));
-    }
+    let department = department_filter(&all, &query.department)?;
     let q = query.q.clone().unwrap_or_default();
     let words = text::words(&q);
     let ids = department.map(|d| subtree(&all, d));
@@ -126,10 +119,6 @@ struct FormPage {
 }
 
 impl FormPage {
-    fn indent(&self, depth: impl Borrow<usize>) -> String {
-        "\u{a0}\u{a0}".repeat(*depth.borrow())
-    }
-
     fn is_department(&self, id: impl Borrow<i64>) -> bool {
         self.input.department_id.trim() == id.borrow().to_string()
     }

@@ -18,7 +18,7 @@ use crate::store::lines::{self, EnabledService, LineCard, LineRow, Search, Sort}
 
 use super::page::{Page, urlencode};
 use super::session::Cabinet;
-use super::{AppState, opt_id, page_number, render};
+use super::{AppState, department_filter, opt_id, page_number, render};
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -130,10 +130,6 @@ impl LinesPage {
         let n = *n.borrow();
         self.query(self.sort, self.desc, n)
     }
-
-    fn indent(&self, depth: impl Borrow<usize>) -> String {
-        "\u{a0}\u{a0}".repeat(*depth.borrow())
-    }
 }
 
 pub async fn list(
@@ -148,12 +144,7 @@ pub async fn list(
         .await?;
     let company_id = permit.company_id();
     let all_departments = departments::list_plain(&state.db, company_id).await?;
-    let department = opt_id(&query.department)?;
-    if let Some(d) = department
-        && !all_departments.iter().any(|x| x.id == d)
-    {
-        return Err(AppError::BadRequest(format!("нет подразделения {d}")));
-    }
+    let department = department_filter(&all_departments, &query.department)?;
     let status = query.status.clone().unwrap_or_default();
     if !status.is_empty() && LineStatus::parse(&status).is_err() {
         return Err(AppError::BadRequest(format!(

@@ -118,6 +118,20 @@ pub fn page_number(p: Option<i64>) -> i64 {
     p.unwrap_or(1).clamp(1, 1_000_000)
 }
 
+/// A `?department=` filter: None, or one of the company's departments (else a clear 400).
+pub fn department_filter(
+    all: &[crate::store::departments::Department],
+    value: &Option<String>,
+) -> Result<Option<i64>, AppError> {
+    let id = opt_id(value)?;
+    match id {
+        Some(d) if !all.iter().any(|x| x.id == d) => {
+            Err(AppError::BadRequest(format!("нет подразделения {d}")))
+        }
+        _ => Ok(id),
+    }
+}
+
 /// Reads an optional id from a query or form value; an empty value is None.
 pub fn opt_id(value: &Option<String>) -> Result<Option<i64>, AppError> {
     match value.as_deref().map(str::trim) {

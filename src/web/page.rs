@@ -132,6 +132,11 @@ impl Page {
         }
     }
 
+    /// Non-breaking spaces that indent a tree level inside a `<select>`.
+    pub fn indent(&self, depth: impl Borrow<usize>) -> String {
+        "\u{a0}\u{a0}".repeat(*depth.borrow())
+    }
+
     /// The link that switches language and comes back here.
     pub fn lang_href(&self, code: &str) -> String {
         format!("/lang/{code}?back={}", urlencode(&self.path))

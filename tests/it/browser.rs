@@ -90,6 +90,34 @@ async fn text_of(client: &Client, css: &str) -> String {
         .expect("text")
 }
 
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
+}
+
+async fn type_into(client: &Client, css: &str, text: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .send_keys(text)
+        .await
+        .unwrap_or_else(|e| panic!("typing into {css}: {e}"));
+}
+
+async fn wait_for(client: &Client, css: &str) {
+    client
+        .wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("waiting for {css}: {e}"));
+}
+
 /// Polls until the element's text is `want` (htmx swaps happen after the keystrokes).
 async fn wait_for_text(client: &Client, css: &str, want: &str) {
     for _ in 0..100 {
@@ -114,29 +142,11 @@ async fn an_administrator_logs_in_searches_opens_a_card_and_switches_language() 
     let c = &b.client;
 
     c.goto(&app.url("/login")).await.expect("login page");
-    c.find(Locator::Css("input[name=number]"))
-        .await
-        .expect("number")
-        .send_keys("8 916 000 00 01")
-        .await
-        .expect("typing");
-    c.find(Locator::Css("input[name=password]"))
-        .await
-        .expect("password")
-        .send_keys(demo::DEMO_PASSWORD)
-        .await
-        .expect("typing");
+    type_into(c, "input[name=number]", "8 916 000 00 01").await;
+    type_into(c, "input[name=password]", demo::DEMO_PASSWORD).await;
     screenshot(c, "01-login").await;
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
-    c.wait()
-        .for_element(Locator::Css("#lines-total"))
-        .await
-        .expect("overview");
+    click(c, "button[type=submit]").await;
+    wait_for(c, "#lines-total").await;
     assert_eq!(text_of(c, "#lines-total").await, "550");
     assert!(
         c.current_url()
@@ -165,31 +175,14 @@ async fn an_administrator_logs_in_searches_opens_a_card_and_switches_language() 
         .expect("count");
     assert!(expected > 0);
 
-    c.find(Locator::Css("nav.side a[href='/lines']"))
-        .await
-        .expect("menu")
-        .click()
-        .await
-        .expect("click");
-    c.wait()
-        .for_element(Locator::Css("#found-count"))
-        .await
-        .expect("lines page");
+    click(c, "nav.side a[href='/lines']").await;
+    wait_for(c, "#found-count").await;
     wait_for_text(c, "#found-count", "550").await;
-    c.find(Locator::Css("#q"))
-        .await
-        .expect("search box")
-        .send_keys(&surname.to_lowercase())
-        .await
-        .expect("typing");
+    type_into(c, "#q", &surname.to_lowercase()).await;
     wait_for_text(c, "#found-count", &expected.to_string()).await;
+    let url = c.current_url().await.expect("url");
     assert!(
-        c.current_url()
-            .await
-            .expect("url")
-            .query()
-            .unwrap_or("")
-            .contains("q="),
+        url.query().unwrap_or("").contains("q="),
         "the search is in the address"
     );
     let first_row = text_of(c, "table.grid tbody tr").await;
@@ -200,16 +193,8 @@ async fn an_administrator_logs_in_searches_opens_a_card_and_switches_language() 
     screenshot(c, "03-lines-search").await;
 
     let number = text_of(c, "a.line-link").await;
-    c.find(Locator::Css("a.line-link"))
-        .await
-        .expect("link")
-        .click()
-        .await
-        .expect("click");
-    c.wait()
-        .for_element(Locator::Css("#line-number"))
-        .await
-        .expect("card");
+    click(c, "a.line-link").await;
+    wait_for(c, "#line-number").await;
     assert!(text_of(c, "#line-number").await.starts_with(&number));
     assert!(
         c.source()
@@ -219,16 +204,8 @@ async fn an_administrator_logs_in_searches_opens_a_card_and_switches_language() 
     );
     screenshot(c, "04-line-card").await;
 
-    c.find(Locator::Css(".langs a[href^='/lang/en']"))
-        .await
-        .expect("EN")
-        .click()
-        .await
-        .expect("click");
-    c.wait()
-        .for_element(Locator::Css("#line-number"))
-        .await
-        .expect("card again");
+    click(c, ".langs a[href^='/lang/en']").await;
+    wait_for(c, "#line-number").await;
     let html = c.source().await.expect("html");
     assert!(
         html.contains("Enabled services") && html.contains("All lines"),
@@ -240,26 +217,13 @@ async fn an_administrator_logs_in_searches_opens_a_card_and_switches_language() 
     );
     screenshot(c, "05-line-card-en").await;
 
-    c.find(Locator::Css("nav.side a[href='/overview']"))
-        .await
-        .expect("menu")
-        .click()
-        .await
-        .expect("click");
-    c.wait()
-        .for_element(Locator::Css("#lines-total"))
-        .await
-        .expect("overview");
+    click(c, "nav.side a[href='/overview']").await;
+    wait_for(c, "#lines-total").await;
     assert!(c.source().await.expect("html").contains("Lines by status"));
     screenshot(c, "06-overview-en").await;
 
     // Back to Russian; the remaining pages as a person sees them.
-    c.find(Locator::Css(".langs a[href^='/lang/ru']"))
-        .await
-        .expect("RU")
-        .click()
-        .await
-        .expect("click");
+    click(c, ".langs a[href^='/lang/ru']").await;
     for (href, heading, shot) in [
         ("/departments", "Подразделения", "07-departments"),
         ("/employees", "Сотрудники", "08-employees"),
@@ -271,28 +235,10 @@ async fn an_administrator_logs_in_searches_opens_a_card_and_switches_language() 
         screenshot(c, shot).await;
     }
     // A form sent with a mistake comes back with the field marked.
-    c.find(Locator::Css("input[name=email]"))
-        .await
-        .expect("email")
-        .send_keys("not-an-email")
-        .await
-        .expect("typing");
-    c.find(Locator::Css("input[name=full_name]"))
-        .await
-        .expect("name")
-        .send_keys("Новикова Ольга")
-        .await
-        .expect("typing");
-    c.find(Locator::Css("form.form button[type=submit]"))
-        .await
-        .expect("save")
-        .click()
-        .await
-        .expect("click");
-    c.wait()
-        .for_element(Locator::Css(".field-error[data-field=email]"))
-        .await
-        .expect("marked field");
+    type_into(c, "input[name=email]", "not-an-email").await;
+    type_into(c, "input[name=full_name]", "Новикова Ольга").await;
+    click(c, "form.form button[type=submit]").await;
+    wait_for(c, ".field-error[data-field=email]").await;
     screenshot(c, "11-employee-form-error").await;
     b.client.clone().close().await.expect("closing the browser");
 }
