@@ -83,10 +83,7 @@ pub async fn list(
     query: web::Query<AuditQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let permit = state
-        .authz
-        .permit(&cab.principal, Object::Audit, Action::Read)
-        .await?;
+    let permit = cab.permit(&state, Object::Audit, Action::Read).await?;
     let q = query.into_inner();
     let action = q.action.unwrap_or_default();
     let object = q.object.unwrap_or_default();

@@ -36,9 +36,8 @@ async fn list_page(
     path: String,
     error: Option<String>,
 ) -> Result<ListPage, AppError> {
-    let permit = state
-        .authz
-        .permit(&cab.principal, Object::Departments, Action::Read)
+    let permit = cab
+        .permit(&state, Object::Departments, Action::Read)
         .await?;
     let all = departments::list(&state.db, permit.company_id()).await?;
     let rows = tree(&all)
@@ -81,9 +80,8 @@ async fn form_page(
     input: DepartmentInput,
     errors: FormErrors,
 ) -> Result<FormPage, AppError> {
-    let permit = state
-        .authz
-        .permit(&cab.principal, Object::Departments, Action::Read)
+    let permit = cab
+        .permit(&state, Object::Departments, Action::Read)
         .await?;
     let all = departments::list_plain(&state.db, permit.company_id()).await?;
     // A department cannot move under itself or its own subtree.
@@ -113,9 +111,7 @@ pub async fn new_form(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    state
-        .authz
-        .permit(&cab.principal, Object::Departments, Action::Write)
+    cab.permit(&state, Object::Departments, Action::Write)
         .await?;
     render(
         &form_page(
@@ -136,9 +132,8 @@ pub async fn edit_form(
     id: web::Path<i64>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let permit = state
-        .authz
-        .permit(&cab.principal, Object::Departments, Action::Write)
+    let permit = cab
+        .permit(&state, Object::Departments, Action::Write)
         .await?;
     let d = departments::get(&state.db, permit.company_id(), *id)
         .await?
@@ -176,9 +171,8 @@ pub async fn create(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     cab.verify_csrf(&form.csrf)?;
-    let permit = state
-        .authz
-        .permit(&cab.principal, Object::Departments, Action::Write)
+    let permit = cab
+        .permit(&state, Object::Departments, Action::Write)
         .await?;
     let form = form.into_inner();
     match service::create(&state.db, &permit, &form.input).await {
@@ -207,9 +201,8 @@ pub async fn update(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     cab.verify_csrf(&form.csrf)?;
-    let permit = state
-        .authz
-        .permit(&cab.principal, Object::Departments, Action::Write)
+    let permit = cab
+        .permit(&state, Object::Departments, Action::Write)
         .await?;
     let form = form.into_inner();
     match service::update(&state.db, &permit, *id, &form.input).await {
@@ -243,9 +236,8 @@ pub async fn delete(
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, AppError> {
     cab.verify_csrf(&form.csrf)?;
-    let permit = state
-        .authz
-        .permit(&cab.principal, Object::Departments, Action::Write)
+    let permit = cab
+        .permit(&state, Object::Departments, Action::Write)
         .await?;
     match service::delete(&state.db, &permit, *id).await {
         Ok(()) => Ok(redirect("/departments")),

@@ -67,10 +67,7 @@ pub async fn list(
     query: web::Query<EmployeesQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let permit = state
-        .authz
-        .permit(&cab.principal, Object::Employees, Action::Read)
-        .await?;
+    let permit = cab.permit(&state, Object::Employees, Action::Read).await?;
     let all = departments::list_plain(&state.db, permit.company_id()).await?;
     let department = department_filter(&all, &query.department)?;
     let q = query.q.clone().unwrap_or_default();
@@ -132,10 +129,7 @@ async fn form_page(
     input: EmployeeInput,
     errors: FormErrors,
 ) -> Result<FormPage, AppError> {
-    let permit = state
-        .authz
-        .permit(&cab.principal, Object::Employees, Action::Read)
-        .await?;
+    let permit = cab.permit(&state, Object::Employees, Action::Read).await?;
     let all = departments::list_plain(&state.db, permit.company_id()).await?;
     let key = if id.is_some() { "emp.edit" } else { "emp.new" };
     Ok(FormPage {
@@ -155,10 +149,7 @@ pub async fn new_form(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    state
-        .authz
-        .permit(&cab.principal, Object::Employees, Action::Write)
-        .await?;
+    cab.permit(&state, Object::Employees, Action::Write).await?;
     render(
         &form_page(
             &cab,
@@ -178,10 +169,7 @@ pub async fn edit_form(
     id: web::Path<i64>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let permit = state
-        .authz
-        .permit(&cab.principal, Object::Employees, Action::Write)
-        .await?;
+    let permit = cab.permit(&state, Object::Employees, Action::Write).await?;
     let e = employees::get(&state.db, permit.company_id(), *id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -220,10 +208,7 @@ pub async fn create(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     cab.verify_csrf(&form.csrf)?;
-    let permit = state
-        .authz
-        .permit(&cab.principal, Object::Employees, Action::Write)
-        .await?;
+    let permit = cab.permit(&state, Object::Employees, Action::Write).await?;
     let form = form.into_inner();
     match service::create(&state.db, &permit, &form.input).await {
         Ok(_) => Ok(redirect("/employees")),
@@ -251,10 +236,7 @@ pub async fn update(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     cab.verify_csrf(&form.csrf)?;
-    let permit = state
-        .authz
-        .permit(&cab.principal, Object::Employees, Action::Write)
-        .await?;
+    let permit = cab.permit(&state, Object::Employees, Action::Write).await?;
     let form = form.into_inner();
     match service::update(&state.db, &permit, *id, &form.input).await {
         Ok(()) => Ok(redirect("/employees")),
@@ -287,10 +269,7 @@ pub async fn delete(
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, AppError> {
     cab.verify_csrf(&form.csrf)?;
-    let permit = state
-        .authz
-        .permit(&cab.principal, Object::Employees, Action::Write)
-        .await?;
+    let permit = cab.permit(&state, Object::Employees, Action::Write).await?;
     service::delete(&state.db, &permit, *id)
         .await
         .map_err(|e| match form_errors(e) {

@@ -138,10 +138,7 @@ pub async fn list(
     query: web::Query<LinesQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let permit = state
-        .authz
-        .permit(&cab.principal, Object::Lines, Action::Read)
-        .await?;
+    let permit = cab.permit(&state, Object::Lines, Action::Read).await?;
     let company_id = permit.company_id();
     let all_departments = departments::list_plain(&state.db, company_id).await?;
     let department = department_filter(&all_departments, &query.department)?;
@@ -247,10 +244,7 @@ pub async fn card(
     id: web::Path<i64>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let permit = state
-        .authz
-        .permit(&cab.principal, Object::Lines, Action::Read)
-        .await?;
+    let permit = cab.permit(&state, Object::Lines, Action::Read).await?;
     let line = lines::card(&state.db, permit.company_id(), *id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -41,10 +41,7 @@ pub async fn show(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let permit = state
-        .authz
-        .permit(&cab.principal, Object::Overview, Action::Read)
-        .await?;
+    let permit = cab.permit(&state, Object::Overview, Action::Read).await?;
     let company = companies::get(&state.db, permit.company_id())
         .await?
         .ok_or(AppError::NotFound)?;

@@ -123,6 +123,16 @@ impl Cabinet {
         self.visitor.lang
     }
 
+    /// The one way a handler gets a permit: casbin decides for this user's role in this company.
+    pub async fn permit(
+        &self,
+        state: &AppState,
+        object: crate::authz::Object,
+        action: crate::authz::Action,
+    ) -> Result<crate::authz::Permit, AppError> {
+        Ok(state.authz.permit(&self.principal, object, action).await?)
+    }
+
     /// Every form carries the session's token; a missing or wrong one changes nothing.
     pub fn verify_csrf(&self, token: &str) -> Result<(), AppError> {
         if !token.is_empty() && constant_time_eq(token, &self.session.csrf_token) {
