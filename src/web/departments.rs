@@ -36,9 +36,7 @@ async fn list_page(
     path: String,
     error: Option<String>,
 ) -> Result<ListPage, AppError> {
-    let permit = cab
-        .permit(&state, Object::Departments, Action::Read)
-        .await?;
+    let permit = cab.permit(state, Object::Departments, Action::Read).await?;
     let all = departments::list(&state.db, permit.company_id()).await?;
     let rows = tree(&all)
         .into_iter()
@@ -80,9 +78,7 @@ async fn form_page(
     input: DepartmentInput,
     errors: FormErrors,
 ) -> Result<FormPage, AppError> {
-    let permit = cab
-        .permit(&state, Object::Departments, Action::Read)
-        .await?;
+    let permit = cab.permit(state, Object::Departments, Action::Read).await?;
     let all = departments::list_plain(&state.db, permit.company_id()).await?;
     // A department cannot move under itself or its own subtree.
     let excluded = id.map(|me| service::subtree(&all, me)).unwrap_or_default();

@@ -129,7 +129,7 @@ async fn form_page(
     input: EmployeeInput,
     errors: FormErrors,
 ) -> Result<FormPage, AppError> {
-    let permit = cab.permit(&state, Object::Employees, Action::Read).await?;
+    let permit = cab.permit(state, Object::Employees, Action::Read).await?;
     let all = departments::list_plain(&state.db, permit.company_id()).await?;
     let key = if id.is_some() { "emp.edit" } else { "emp.new" };
     Ok(FormPage {
