@@ -27,6 +27,15 @@ pub struct Settings {
     pub db_max_connections: u32,
     /// Log as JSON lines (for collectors) rather than for a terminal.
     pub log_json: bool,
+    /// The operator's BSS: changes to lines are posted here first. None: applied in the
+    /// database alone.
+    pub bss_url: Option<String>,
+    /// The key sent to the BSS (`x-api-key`). Never logged.
+    pub bss_key: Option<String>,
+    /// How long one call to the BSS may take.
+    pub bss_timeout_ms: u64,
+    /// How many times a call is tried before the change is given up.
+    pub bss_attempts: u32,
 }
 
 impl Default for Settings {
@@ -41,6 +50,10 @@ impl Default for Settings {
             session_max_hours: 12,
             db_max_connections: 16,
             log_json: false,
+            bss_url: None,
+            bss_key: None,
+            bss_timeout_ms: 5000,
+            bss_attempts: 3,
         }
     }
 }
@@ -85,6 +98,10 @@ impl fmt::Debug for Settings {
             .field("session_max_hours", &self.session_max_hours)
             .field("db_max_connections", &self.db_max_connections)
             .field("log_json", &self.log_json)
+            .field("bss_url", &self.bss_url)
+            .field("bss_key", &self.bss_key.as_ref().map(|_| "***"))
+            .field("bss_timeout_ms", &self.bss_timeout_ms)
+            .field("bss_attempts", &self.bss_attempts)
             .finish()
     }
 }
@@ -99,10 +116,12 @@ mod tests {
     fn debug_never_shows_the_database_password() {
         let s = Settings {
             database_url: "postgres://app:s3cret@db.internal/simfleet".into(),
+            bss_key: Some("bss-k3y".into()),
             ..Settings::default()
         };
         let shown = format!("{s:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(!shown.contains("bss-k3y"), "{shown}");
         assert!(shown.contains("postgres://app:***@db.internal/simfleet"));
     }
 

@@ -1,6 +1,7 @@
 //! Builds the pool, the enforcer and the HTTP server from the settings.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
@@ -12,6 +13,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::authz::Authz;
 use crate::config::Settings;
+use crate::provisioning::{DbProvisioner, HttpProvisioner, Provisioner};
 use crate::store::{Db, sessions};
 use crate::web::{AppState, routes};
 
@@ -37,10 +39,12 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let authz = Authz::load().await?;
+        let provisioner = provisioner(&settings)?;
         let state = web::Data::new(AppState {
             db: db.clone(),
             authz,
             settings,
+            provisioner,
         });
         let metrics = PrometheusMetricsBuilder::new("simfleet")
             .endpoint("/metrics")
@@ -83,6 +87,24 @@ impl Application {
     pub async fn serve(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// The BSS adapter when one is configured, else changes apply in the database alone.
+fn provisioner(settings: &Settings) -> anyhow::Result<Arc<dyn Provisioner>> {
+    // TLS for outgoing calls (BSS, gateways) uses rustls with the ring provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Ok(match (&settings.bss_url, &settings.bss_key) {
+        (Some(url), key) => Arc::new(
+            HttpProvisioner::new(
+                url,
+                key.as_deref().unwrap_or(""),
+                Duration::from_millis(settings.bss_timeout_ms),
+                settings.bss_attempts,
+            )
+            .map_err(|e| anyhow::anyhow!("BSS adapter: {e}"))?,
+        ),
+        (None, _) => Arc::new(DbProvisioner),
+    })
 }
 
 /// Removes dead sessions now and then; expiry is checked on every request regardless.

@@ -15,6 +15,8 @@ const POLICY: &str = include_str!("../../policies/policy.csv");
 pub enum Object {
     Overview,
     Lines,
+    /// Operator blocks on lines (debt, unregistered user): staff only.
+    LineBlocks,
     Departments,
     Employees,
     Audit,
@@ -25,6 +27,7 @@ impl Object {
         match self {
             Object::Overview => "overview",
             Object::Lines => "lines",
+            Object::LineBlocks => "line_blocks",
             Object::Departments => "departments",
             Object::Employees => "employees",
             Object::Audit => "audit",

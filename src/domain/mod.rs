@@ -1,13 +1,18 @@
 //! Pure types and rules: no I/O, no actix, no sqlx.
 
 mod company_ids;
+pub mod iccid;
+mod line_change;
 mod line_status;
 mod money;
 mod msisdn;
 mod period;
+pub mod pricing;
 pub mod text;
 
 pub use company_ids::{Inn, Kpp, Ogrn};
+pub use iccid::Iccid;
+pub use line_change::{BlockReason, LimitAction, Move, Refusal};
 pub use line_status::LineStatus;
 pub use money::Money;
 pub use msisdn::Msisdn;

@@ -7,6 +7,7 @@ pub mod companies;
 pub mod demo;
 pub mod departments;
 pub mod employees;
+pub mod line_changes;
 pub mod lines;
 
 use crate::domain::ParseError;

@@ -169,6 +169,36 @@ pub async fn service_ids(db: &Db) -> Result<Vec<(i64, String)>, sqlx::Error> {
         .await
 }
 
+/// A service that can be added to a line.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Offer {
+    pub code: String,
+    pub name_ru: String,
+    pub name_en: String,
+    pub monthly_fee_kop: i64,
+    pub one_time_fee_kop: i64,
+}
+
+/// Services open for the line's tariff that the line does not have yet.
+pub async fn offers_for_line(
+    db: &Db,
+    line_id: i64,
+    tariff_id: i64,
+) -> Result<Vec<Offer>, sqlx::Error> {
+    sqlx::query_as::<_, Offer>(
+        "SELECT s.code, s.name_ru, s.name_en, s.monthly_fee_kop, s.one_time_fee_kop FROM services s
+         WHERE s.archived = 0
+           AND NOT EXISTS (SELECT 1 FROM line_services ls WHERE ls.line_id = $1 AND ls.service_id = s.id)
+           AND (EXISTS (SELECT 1 FROM service_tariffs st WHERE st.service_id = s.id AND st.tariff_id = $2)
+                OR NOT EXISTS (SELECT 1 FROM service_tariffs st WHERE st.service_id = s.id))
+         ORDER BY s.category, s.name_ru",
+    )
+    .bind(line_id)
+    .bind(tariff_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
 /// Services that fit a tariff (listed for it, or listed for no tariff at all).
 pub async fn services_fitting(db: &Db, tariff_id: i64) -> Result<Vec<(i64, String)>, sqlx::Error> {
     sqlx::query_as::<_, (i64, String)>(

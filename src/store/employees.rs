@@ -265,3 +265,20 @@ pub async fn insert_many(
     }
     Ok(ids)
 }
+
+/// Names of a department's employees (for choosing one), at most `limit`.
+pub async fn names_in_department(
+    db: &Db,
+    company_id: i64,
+    department_id: i64,
+    limit: i64,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, full_name FROM employees WHERE company_id = $1 AND department_id = $2 ORDER BY name_key, id LIMIT $3",
+    )
+    .bind(company_id)
+    .bind(department_id)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await
+}

@@ -234,6 +234,9 @@ pub struct LineCard {
     pub cost_centre: Option<String>,
     pub cost_centre_overridden: i64,
     pub tariff_id: i64,
+    pub status_reason: String,
+    pub limit_action: Option<String>,
+    pub own_cost_centre: Option<String>,
 }
 
 pub async fn card(db: &Db, company_id: i64, id: i64) -> Result<Option<LineCard>, sqlx::Error> {
@@ -243,7 +246,7 @@ pub async fn card(db: &Db, company_id: i64, id: i64) -> Result<Option<LineCard>,
                 l.department_id, d.name AS department_name,
                 COALESCE(l.cost_centre, d.cost_centre) AS cost_centre,
                 CASE WHEN l.cost_centre IS NULL THEN 0 ELSE 1 END AS cost_centre_overridden,
-                l.tariff_id
+                l.tariff_id, l.status_reason, l.limit_action, l.cost_centre AS own_cost_centre
          FROM lines l
          LEFT JOIN employees e ON e.id = l.employee_id
          LEFT JOIN departments d ON d.id = l.department_id

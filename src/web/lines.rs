@@ -10,11 +10,10 @@ use crate::authz::{Action, Object};
 use crate::domain::{LineStatus, text};
 use crate::error::AppError;
 use crate::services::departments::{subtree, tree};
-use crate::store::audit::{self, Entry};
 use crate::store::catalogue::{self, Tariff};
 use crate::store::companies;
 use crate::store::departments::{self, Department};
-use crate::store::lines::{self, EnabledService, LineCard, LineRow, Search, Sort};
+use crate::store::lines::{self, LineRow, Search, Sort};
 
 use super::page::{Page, urlencode};
 use super::session::Cabinet;
@@ -207,64 +206,4 @@ pub async fn list(
         return render(&view.as_table());
     }
     render(&view)
-}
-
-#[derive(Template)]
-#[template(path = "lines/card.html")]
-struct CardPage {
-    page: Page,
-    line: LineCard,
-    tariff: Tariff,
-    services: Vec<EnabledService>,
-    history: Vec<Entry>,
-}
-
-impl CardPage {
-    fn gb(&self) -> String {
-        let gb = self.tariff.data_mb as f32 / 1024.0;
-        if gb.fract() == 0.0 {
-            format!("{gb:.0}")
-        } else {
-            format!("{gb:.1}")
-        }
-    }
-
-    fn service_name<'a>(&self, s: &'a EnabledService) -> &'a str {
-        if self.page.lang == super::i18n::Lang::En {
-            &s.name_en
-        } else {
-            &s.name_ru
-        }
-    }
-}
-
-pub async fn card(
-    cab: Cabinet,
-    state: web::Data<AppState>,
-    id: web::Path<i64>,
-    req: HttpRequest,
-) -> Result<HttpResponse, AppError> {
-    let permit = cab.permit(&state, Object::Lines, Action::Read).await?;
-    let line = lines::card(&state.db, permit.company_id(), *id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let tariff = catalogue::tariff(&state.db, line.tariff_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let services = lines::services(&state.db, line.id).await?;
-    let filter = audit::Filter {
-        object_type: Some("line".into()),
-        object_id: Some(line.id.to_string()),
-        ..Default::default()
-    };
-    let (history, _) = audit::list(&state.db, permit.company_id(), &filter, 50, 0).await?;
-    let mut page = Page::new(&state, &cab, req.uri().to_string(), "/lines", "lines.title").await;
-    page.title = super::format::phone(&line.msisdn);
-    render(&CardPage {
-        page,
-        line,
-        tariff,
-        services,
-        history,
-    })
 }

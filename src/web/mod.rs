@@ -7,6 +7,8 @@ mod departments;
 mod employees;
 pub mod format;
 pub mod i18n;
+mod line_card;
+mod line_changes;
 mod lines;
 mod ops;
 mod overview;
@@ -26,6 +28,7 @@ pub struct AppState {
     pub db: Db,
     pub authz: Authz,
     pub settings: Settings,
+    pub provisioner: std::sync::Arc<dyn crate::provisioning::Provisioner>,
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -38,7 +41,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/lang/{code}", web::get().to(auth::switch_lang))
         .route("/overview", web::get().to(overview::show))
         .route("/lines", web::get().to(lines::list))
-        .route("/lines/{id}", web::get().to(lines::card))
+        .route("/lines/{id}", web::get().to(line_card::card))
+        .route("/lines/{id}/change", web::get().to(line_changes::preview))
+        .route("/lines/{id}/change", web::post().to(line_changes::apply))
         .route("/departments", web::get().to(departments::list))
         .route("/departments", web::post().to(departments::create))
         .route("/departments/new", web::get().to(departments::new_form))

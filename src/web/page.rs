@@ -85,6 +85,21 @@ impl Page {
         format::kopecks(self.lang, *k.borrow())
     }
 
+    /// Kopecks as a plain amount for an input field: `1500.00`.
+    pub fn plain_kop(&self, k: impl Borrow<i64>) -> String {
+        crate::domain::Money::from_kopecks(*k.borrow()).to_string()
+    }
+
+    /// Why a line is blocked or suspended, in words when the reason is a known one.
+    pub fn reason(&self, reason: &str) -> String {
+        let key = format!("reason.{reason}");
+        if super::i18n::has_key(&key) {
+            self.t(&key).to_owned()
+        } else {
+            reason.to_owned()
+        }
+    }
+
     pub fn phone(&self, stored: &str) -> String {
         format::phone(stored)
     }

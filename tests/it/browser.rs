@@ -204,6 +204,34 @@ async fn an_administrator_logs_in_searches_opens_a_card_and_switches_language() 
     );
     screenshot(c, "04-line-card").await;
 
+    // Change the tariff from the card: read the preview, then confirm.
+    let tariff_before = text_of(c, "#line-tariff").await;
+    let choice = c
+        .find(Locator::Css("#tariff-form select option"))
+        .await
+        .expect("a tariff to choose")
+        .text()
+        .await
+        .expect("option");
+    let new_tariff = choice.split(" — ").next().expect("name").to_owned();
+    click(c, "#tariff-form button").await;
+    wait_for(c, "#preview-bill").await;
+    let bill = text_of(c, "#preview-bill").await;
+    assert!(
+        bill.contains("в месяц") && bill.contains("разово"),
+        "{bill}"
+    );
+    assert_eq!(
+        text_of(c, "#preview-summary").await,
+        format!("{tariff_before} → {new_tariff}")
+    );
+    screenshot(c, "04a-tariff-preview").await;
+    click(c, "#confirm").await;
+    wait_for(c, "#notice").await;
+    assert_eq!(text_of(c, "#line-tariff").await, new_tariff);
+    assert_eq!(text_of(c, "#notice").await, "Изменение применено");
+    screenshot(c, "04b-tariff-changed").await;
+
     click(c, ".langs a[href^='/lang/en']").await;
     wait_for(c, "#line-number").await;
     let html = c.source().await.expect("html");

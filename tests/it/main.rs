@@ -7,6 +7,7 @@ mod browser;
 mod cli;
 mod departments;
 mod employees;
+mod line_changes;
 mod lines;
 mod login;
 mod ops;

@@ -1,0 +1,40 @@
+//! The side door to the network: every change to a line reaches the operator's systems through
+//! a [`Provisioner`]. The default applies changes in simfleet's own database (the change is the
+//! database write); [`HttpProvisioner`] posts each change to the operator's BSS first.
+
+mod http;
+
+use serde::Serialize;
+
+pub use http::HttpProvisioner;
+
+/// One change to one line, as the network needs to hear it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProvisionRequest {
+    /// Stable for one submitted change, so the BSS can recognise a retried request.
+    pub request_id: String,
+    pub msisdn: String,
+    pub iccid: String,
+    /// e.g. `change_tariff`, `enable_service`, `suspend`.
+    pub action: String,
+    pub params: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ProvisionError(pub String);
+
+#[async_trait::async_trait]
+pub trait Provisioner: Send + Sync {
+    async fn apply(&self, request: &ProvisionRequest) -> Result<(), ProvisionError>;
+}
+
+/// Applies changes in the database alone: the write that follows is the whole change.
+pub struct DbProvisioner;
+
+#[async_trait::async_trait]
+impl Provisioner for DbProvisioner {
+    async fn apply(&self, _request: &ProvisionRequest) -> Result<(), ProvisionError> {
+        Ok(())
+    }
+}

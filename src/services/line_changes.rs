@@ -1,0 +1,680 @@
+//! Changing one line: plan the change against the line as it is (status rules, catalogue rules,
+//! what it costs), then apply it through the Provisioner and the database together with its
+//! audit entry. A second submit of the same change (same key) does nothing.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sqlx::AnyConnection;
+
+use crate::authz::{Object, Permit};
+use crate::domain::pricing::BillChange;
+use crate::domain::{BlockReason, Iccid, LimitAction, LineStatus, Money, Move, Refusal};
+use crate::provisioning::{ProvisionRequest, Provisioner};
+use crate::services::auth::new_token;
+use crate::store::Db;
+use crate::store::audit::{self, Event};
+use crate::store::line_changes::{self as store, LineState};
+
+use super::FieldError;
+
+/// A change to one line. As JSON it is tagged by `action`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum LineChange {
+    /// Move the line to another tariff of the company's region (by tariff code).
+    ChangeTariff { tariff: String },
+    /// Enable a service (by service code).
+    EnableService { service: String },
+    /// Disable a service (by service code).
+    DisableService { service: String },
+    /// Voluntary suspension by the customer.
+    Suspend { reason: String },
+    /// Lift the customer's own suspension.
+    Resume,
+    /// The SIM is lost or stolen: block the line at once.
+    ReportLost,
+    /// A new SIM card on the same number.
+    ReplaceSim { iccid: String },
+    /// Operator staff only: block for debt or an unregistered user.
+    Block { reason: String },
+    /// Operator staff only: lift the operator's block.
+    Unblock,
+    /// Set or change the monthly spend limit (roubles, e.g. "1500" or "1500.50") and what
+    /// happens at 100 %: `bar` paid services or `employee_pays` the excess.
+    SetLimit { amount: String, on_limit: String },
+    /// Remove the spend limit.
+    RemoveLimit,
+    /// Assign the line to an employee and/or department, and set or clear its own cost centre
+    /// (none: the department's).
+    Reassign {
+        employee_id: Option<i64>,
+        department_id: Option<i64>,
+        cost_centre: Option<String>,
+    },
+}
+
+impl LineChange {
+    /// What a permit must cover for this change.
+    pub fn object(&self) -> Object {
+        match self {
+            LineChange::Block { .. } | LineChange::Unblock => Object::LineBlocks,
+            _ => Object::Lines,
+        }
+    }
+
+    /// The audit action and the name the network knows it by.
+    pub fn action(&self) -> &'static str {
+        match self {
+            LineChange::ChangeTariff { .. } => "change_tariff",
+            LineChange::EnableService { .. } => "enable_service",
+            LineChange::DisableService { .. } => "disable_service",
+            LineChange::Suspend { .. } => "suspend",
+            LineChange::Resume => "resume",
+            LineChange::ReportLost => "report_lost",
+            LineChange::ReplaceSim { .. } => "replace_sim",
+            LineChange::Block { .. } => "block",
+            LineChange::Unblock => "unblock",
+            LineChange::SetLimit { .. } => "set_limit",
+            LineChange::RemoveLimit => "remove_limit",
+            LineChange::Reassign { .. } => "reassign",
+        }
+    }
+}
+
+/// What a change will do, shown before it is confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Preview {
+    pub action: String,
+    /// One line for people: "Бизнес Старт → Бизнес Оптимум".
+    pub summary: String,
+    /// Change of the monthly bill in kopecks (negative: cheaper).
+    pub monthly_delta_kop: i64,
+    /// Charged once, in kopecks.
+    pub one_time_kop: i64,
+    /// Services the change removes because they do not fit (names).
+    pub dropped_services: Vec<String>,
+    pub status_before: String,
+    pub status_after: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Applied {
+    /// True when this key was already used: nothing was done this time.
+    pub already_applied: bool,
+    pub preview: Option<Preview>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error("line not found")]
+    NotFound,
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("{}", .0.message)]
+    Refused(Refusal),
+    #[error("the line changed meanwhile")]
+    Conflict,
+    #[error("the network refused or did not answer: {0}")]
+    Provisioning(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+fn field(name: &'static str, message: impl Into<String>) -> ChangeError {
+    ChangeError::Invalid(vec![FieldError::new(name, message)])
+}
+
+enum Op {
+    Tariff {
+        tariff_id: i64,
+        drop: Vec<i64>,
+    },
+    Enable {
+        service_id: i64,
+    },
+    Disable {
+        service_id: i64,
+    },
+    Status {
+        status: LineStatus,
+        reason: String,
+    },
+    Sim {
+        iccid: String,
+        status: LineStatus,
+        reason: String,
+    },
+    Limit {
+        kop: Option<i64>,
+        action: Option<&'static str>,
+    },
+    Assign {
+        employee: Option<i64>,
+        department: Option<i64>,
+        cost_centre: Option<String>,
+    },
+}
+
+struct Plan {
+    line: LineState,
+    preview: Preview,
+    op: Op,
+    before: Value,
+    after: Value,
+    params: Value,
+}
+
+fn status_of(line: &LineState) -> LineStatus {
+    LineStatus::parse(&line.status).unwrap_or(LineStatus::Terminated)
+}
+
+fn money_text(kop: i64) -> String {
+    Money::from_kopecks(kop).to_string()
+}
+
+async fn plan(
+    conn: &mut AnyConnection,
+    company_id: i64,
+    line_id: i64,
+    change: &LineChange,
+) -> Result<Plan, ChangeError> {
+    let line = store::load(conn, company_id, line_id)
+        .await?
+        .ok_or(ChangeError::NotFound)?;
+    let status = status_of(&line);
+    let mut preview = Preview {
+        action: change.action().to_owned(),
+        summary: String::new(),
+        monthly_delta_kop: 0,
+        one_time_kop: 0,
+        dropped_services: Vec::new(),
+        status_before: status.as_str().to_owned(),
+        status_after: status.as_str().to_owned(),
+    };
+    let move_to = |m: Move, preview: &mut Preview| -> Result<LineStatus, ChangeError> {
+        let next = status
+            .after(m, &line.status_reason)
+            .map_err(ChangeError::Refused)?;
+        preview.status_after = next.as_str().to_owned();
+        Ok(next)
+    };
+    let reason_text = |r: &str| -> Result<String, ChangeError> {
+        let r = r.trim();
+        if r.chars().count() > 200 {
+            return Err(field("reason", "причина — не длиннее 200 символов"));
+        }
+        if r.chars().any(char::is_control) {
+            return Err(field("reason", "недопустимые управляющие символы"));
+        }
+        Ok(r.to_owned())
+    };
+    let (op, before, after, params) = match change {
+        LineChange::ChangeTariff { tariff } => {
+            status
+                .allows_service_changes()
+                .map_err(ChangeError::Refused)?;
+            let code = tariff.trim();
+            let Some(new) = store::tariff_in_region(conn, &line.region_code, code).await? else {
+                let why = if store::tariff_exists_elsewhere(conn, code).await? {
+                    format!("тариф «{code}» не предлагается в регионе компании")
+                } else {
+                    format!("нет тарифа «{code}»")
+                };
+                return Err(field("tariff", why));
+            };
+            if new.for_business == 0 || new.archived != 0 {
+                return Err(field(
+                    "tariff",
+                    format!("тариф «{}» закрыт для подключения", new.name),
+                ));
+            }
+            if new.id == line.tariff_id {
+                return Err(field(
+                    "tariff",
+                    format!("номер уже на тарифе «{}»", new.name),
+                ));
+            }
+            let mut drop = Vec::new();
+            let mut dropped_fees = Vec::new();
+            for s in store::enabled_services(conn, line.id).await? {
+                if !store::fits(conn, s.id, new.id).await? {
+                    drop.push(s.id);
+                    dropped_fees.push(s.monthly_fee_kop);
+                    preview.dropped_services.push(s.name_ru);
+                }
+            }
+            let bill = BillChange::tariff(line.tariff_fee_kop, new.monthly_fee_kop, &dropped_fees);
+            preview.monthly_delta_kop = bill.monthly_kop;
+            preview.summary = format!("{} → {}", line.tariff_name, new.name);
+            (
+                Op::Tariff {
+                    tariff_id: new.id,
+                    drop,
+                },
+                json!({ "tariff": line.tariff_code }),
+                json!({ "tariff": new.code, "dropped_services": preview.dropped_services }),
+                json!({ "tariff": new.code }),
+            )
+        }
+        LineChange::EnableService { service } | LineChange::DisableService { service } => {
+            status
+                .allows_service_changes()
+                .map_err(ChangeError::Refused)?;
+            let code = service.trim();
+            let s = store::service_by_code(conn, code)
+                .await?
+                .ok_or_else(|| field("service", format!("нет услуги «{code}»")))?;
+            let enabled = store::enabled_services(conn, line.id)
+                .await?
+                .iter()
+                .any(|e| e.id == s.id);
+            if let LineChange::EnableService { .. } = change {
+                if enabled {
+                    return Err(field(
+                        "service",
+                        format!("услуга «{}» уже подключена", s.name_ru),
+                    ));
+                }
+                if s.archived != 0 {
+                    return Err(field(
+                        "service",
+                        format!("услуга «{}» закрыта для подключения", s.name_ru),
+                    ));
+                }
+                if !store::fits(conn, s.id, line.tariff_id).await? {
+                    return Err(field(
+                        "service",
+                        format!(
+                            "услуга «{}» несовместима с тарифом «{}»",
+                            s.name_ru, line.tariff_name
+                        ),
+                    ));
+                }
+                let clash = store::conflicts(conn, line.id, s.id).await?;
+                if !clash.is_empty() {
+                    return Err(field(
+                        "service",
+                        format!(
+                            "услуга «{}» не совместима с подключённой: {}",
+                            s.name_ru,
+                            clash.join(", ")
+                        ),
+                    ));
+                }
+                let bill = BillChange::enable(s.monthly_fee_kop, s.one_time_fee_kop);
+                preview.monthly_delta_kop = bill.monthly_kop;
+                preview.one_time_kop = bill.one_time_kop;
+                preview.summary = format!("+ {}", s.name_ru);
+                (
+                    Op::Enable { service_id: s.id },
+                    json!({}),
+                    json!({ "service": s.code }),
+                    json!({ "service": s.code }),
+                )
+            } else {
+                if !enabled {
+                    return Err(field(
+                        "service",
+                        format!("услуга «{}» не подключена", s.name_ru),
+                    ));
+                }
+                preview.monthly_delta_kop = BillChange::disable(s.monthly_fee_kop).monthly_kop;
+                preview.summary = format!("− {}", s.name_ru);
+                (
+                    Op::Disable { service_id: s.id },
+                    json!({ "service": s.code }),
+                    json!({}),
+                    json!({ "service": s.code }),
+                )
+            }
+        }
+        LineChange::Suspend { reason } => {
+            let reason = reason_text(reason)?;
+            let next = move_to(Move::Suspend, &mut preview)?;
+            preview.summary = if reason.is_empty() {
+                "Добровольная блокировка".into()
+            } else {
+                format!("Добровольная блокировка: {reason}")
+            };
+            let p = json!({ "reason": reason });
+            (
+                Op::Status {
+                    status: next,
+                    reason: reason.clone(),
+                },
+                json!({ "status": line.status }),
+                json!({ "status": next.as_str(), "reason": reason }),
+                p,
+            )
+        }
+        LineChange::Resume => {
+            let next = move_to(Move::Resume, &mut preview)?;
+            preview.summary = "Снятие добровольной блокировки".into();
+            (
+                Op::Status {
+                    status: next,
+                    reason: String::new(),
+                },
+                json!({ "status": line.status }),
+                json!({ "status": next.as_str() }),
+                json!({}),
+            )
+        }
+        LineChange::ReportLost => {
+            let next = move_to(Move::ReportLost, &mut preview)?;
+            preview.summary = "SIM-карта утеряна: блокировка".into();
+            let reason = BlockReason::Lost.as_str();
+            (
+                Op::Status {
+                    status: next,
+                    reason: reason.into(),
+                },
+                json!({ "status": line.status }),
+                json!({ "status": next.as_str(), "reason": reason }),
+                json!({ "reason": reason }),
+            )
+        }
+        LineChange::ReplaceSim { iccid } => {
+            let new = Iccid::parse(iccid).map_err(|e| field("iccid", e.0))?;
+            if store::iccid_taken(conn, new.as_str()).await? {
+                return Err(field(
+                    "iccid",
+                    format!("SIM-карта {new} уже использовалась"),
+                ));
+            }
+            let next = move_to(Move::ReplaceSim, &mut preview)?;
+            preview.summary = format!("Замена SIM-карты: {} → {new}", line.iccid);
+            let reason = if line.status_reason == BlockReason::Lost.as_str() {
+                "lost"
+            } else {
+                "replacement"
+            };
+            let kept_reason = if next == LineStatus::Active {
+                String::new()
+            } else {
+                line.status_reason.clone()
+            };
+            (
+                Op::Sim {
+                    iccid: new.to_string(),
+                    status: next,
+                    reason: kept_reason,
+                },
+                json!({ "iccid": line.iccid, "status": line.status }),
+                json!({ "iccid": new.as_str(), "status": next.as_str(), "why": reason }),
+                json!({ "new_iccid": new.as_str() }),
+            )
+        }
+        LineChange::Block { reason } => {
+            let r = BlockReason::parse(reason).map_err(|e| field("reason", e.0))?;
+            let next = move_to(Move::Block, &mut preview)?;
+            preview.summary = format!("Блокировка оператором: {}", r.as_str());
+            (
+                Op::Status {
+                    status: next,
+                    reason: r.as_str().into(),
+                },
+                json!({ "status": line.status }),
+                json!({ "status": next.as_str(), "reason": r.as_str() }),
+                json!({ "reason": r.as_str() }),
+            )
+        }
+        LineChange::Unblock => {
+            let next = move_to(Move::Unblock, &mut preview)?;
+            preview.summary = "Снятие блокировки оператора".into();
+            (
+                Op::Status {
+                    status: next,
+                    reason: String::new(),
+                },
+                json!({ "status": line.status, "reason": line.status_reason }),
+                json!({ "status": next.as_str() }),
+                json!({}),
+            )
+        }
+        LineChange::SetLimit { amount, on_limit } => {
+            status
+                .allows_record_changes()
+                .map_err(ChangeError::Refused)?;
+            let money = Money::parse(amount).map_err(|e| field("amount", e.0))?;
+            let kop = money.kopecks();
+            if kop == 0 {
+                return Err(field(
+                    "amount",
+                    "лимит должен быть больше нуля (или снимите лимит)",
+                ));
+            }
+            if kop > 100_000_000 {
+                return Err(field("amount", "лимит не больше 1 000 000 ₽ в месяц"));
+            }
+            let action = LimitAction::parse(on_limit).map_err(|e| field("on_limit", e.0))?;
+            preview.summary = format!("Лимит {} ₽ в месяц", money_text(kop));
+            (
+                Op::Limit {
+                    kop: Some(kop),
+                    action: Some(action.as_str()),
+                },
+                json!({ "limit_kop": line.spend_limit_kop, "on_limit": line.limit_action }),
+                json!({ "limit_kop": kop, "on_limit": action.as_str() }),
+                json!({ "limit": money_text(kop), "on_limit": action.as_str() }),
+            )
+        }
+        LineChange::RemoveLimit => {
+            status
+                .allows_record_changes()
+                .map_err(ChangeError::Refused)?;
+            if line.spend_limit_kop.is_none() {
+                return Err(field("amount", "у номера нет лимита"));
+            }
+            preview.summary = "Лимит снят".into();
+            (
+                Op::Limit {
+                    kop: None,
+                    action: None,
+                },
+                json!({ "limit_kop": line.spend_limit_kop, "on_limit": line.limit_action }),
+                json!({ "limit_kop": null }),
+                json!({}),
+            )
+        }
+        LineChange::Reassign {
+            employee_id,
+            department_id,
+            cost_centre,
+        } => {
+            status
+                .allows_record_changes()
+                .map_err(ChangeError::Refused)?;
+            let mut names = Vec::new();
+            if let Some(e) = employee_id {
+                let (name, _) = store::employee_in_company(conn, company_id, *e)
+                    .await?
+                    .ok_or_else(|| field("employee_id", "нет такого сотрудника"))?;
+                names.push(name);
+            }
+            if let Some(d) = department_id {
+                let name = store::department_in_company(conn, company_id, *d)
+                    .await?
+                    .ok_or_else(|| field("department_id", "нет такого подразделения"))?;
+                names.push(name);
+            }
+            let cc = match cost_centre.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(c) if c.chars().count() > 50 => {
+                    return Err(field("cost_centre", "не длиннее 50 символов"));
+                }
+                Some(c) => Some(c.to_owned()),
+            };
+            preview.summary = if names.is_empty() {
+                "Номер откреплён".into()
+            } else {
+                names.join(", ")
+            };
+            (
+                Op::Assign {
+                    employee: *employee_id,
+                    department: *department_id,
+                    cost_centre: cc.clone(),
+                },
+                json!({ "employee_id": line.employee_id, "department_id": line.department_id, "cost_centre": line.cost_centre }),
+                json!({ "employee_id": employee_id, "department_id": department_id, "cost_centre": cc }),
+                json!({}),
+            )
+        }
+    };
+    Ok(Plan {
+        line,
+        preview,
+        op,
+        before,
+        after,
+        params,
+    })
+}
+
+/// What the change would do, without doing it.
+pub async fn preview(
+    db: &Db,
+    permit: &Permit,
+    line_id: i64,
+    change: &LineChange,
+) -> Result<Preview, ChangeError> {
+    let mut conn = db.pool.acquire().await?;
+    Ok(plan(&mut conn, permit.company_id(), line_id, change)
+        .await?
+        .preview)
+}
+
+/// Applies the change: plan, write, provision, audit, in one transaction. A provisioning
+/// failure rolls the writes back and is audited on its own.
+pub async fn apply(
+    db: &Db,
+    provisioner: &dyn Provisioner,
+    permit: &Permit,
+    line_id: i64,
+    change: &LineChange,
+    key: Option<&str>,
+) -> Result<Applied, ChangeError> {
+    let company_id = permit.company_id();
+    let mut tx = db.begin().await?;
+    if let Some(key) = key {
+        if key.is_empty() || key.len() > 100 {
+            return Err(field("key", "ключ запроса — от 1 до 100 символов"));
+        }
+        if !store::claim_key(&mut tx, company_id, key, line_id, change.action()).await? {
+            return Ok(Applied {
+                already_applied: true,
+                preview: None,
+            });
+        }
+    }
+    let p = plan(&mut tx, company_id, line_id, change).await?;
+    if !store::bump(&mut tx, p.line.id, p.line.version).await? {
+        return Err(ChangeError::Conflict);
+    }
+    let actor_id = permit.actor().user_id;
+    match &p.op {
+        Op::Tariff { tariff_id, drop } => {
+            store::set_tariff(&mut tx, p.line.id, *tariff_id).await?;
+            for s in drop {
+                store::disable_service(&mut tx, p.line.id, *s, actor_id).await?;
+            }
+        }
+        Op::Enable { service_id } => {
+            store::enable_service(&mut tx, p.line.id, *service_id, actor_id).await?
+        }
+        Op::Disable { service_id } => {
+            store::disable_service(&mut tx, p.line.id, *service_id, actor_id).await?
+        }
+        Op::Status { status, reason } => {
+            store::set_status(&mut tx, p.line.id, status.as_str(), reason).await?
+        }
+        Op::Sim {
+            iccid,
+            status,
+            reason,
+        } => {
+            store::replace_sim(
+                &mut tx,
+                p.line.id,
+                &p.line.iccid,
+                iccid,
+                &p.line.status_reason,
+            )
+            .await?;
+            store::set_status(&mut tx, p.line.id, status.as_str(), reason).await?;
+        }
+        Op::Limit { kop, action } => store::set_limit(&mut tx, p.line.id, *kop, *action).await?,
+        Op::Assign {
+            employee,
+            department,
+            cost_centre,
+        } => {
+            store::set_assignment(
+                &mut tx,
+                p.line.id,
+                *employee,
+                *department,
+                cost_centre.as_deref(),
+            )
+            .await?
+        }
+    }
+    let action = format!("line.{}", change.action());
+    let mut after = p.after.clone();
+    if let Value::Object(map) = &mut after {
+        if p.preview.monthly_delta_kop != 0 {
+            map.insert(
+                "monthly_delta".into(),
+                json!(money_text(p.preview.monthly_delta_kop)),
+            );
+        }
+        if p.preview.one_time_kop != 0 {
+            map.insert("one_time".into(), json!(money_text(p.preview.one_time_kop)));
+        }
+    }
+    audit::append(
+        &mut tx,
+        permit.actor(),
+        Event {
+            company_id: Some(company_id),
+            action: &action,
+            object_type: "line",
+            object_id: p.line.id.to_string(),
+            before: Some(p.before.clone()),
+            after: Some(after),
+        },
+    )
+    .await?;
+    let request = ProvisionRequest {
+        request_id: key.map(str::to_owned).unwrap_or_else(new_token),
+        msisdn: p.line.msisdn.clone(),
+        iccid: p.line.iccid.clone(),
+        action: change.action().to_owned(),
+        params: p.params.clone(),
+    };
+    if let Err(e) = provisioner.apply(&request).await {
+        tx.rollback().await?;
+        let mut failure = db.begin().await?;
+        audit::append(
+            &mut failure,
+            permit.actor(),
+            Event {
+                company_id: Some(company_id),
+                action: &format!("{action}.failed"),
+                object_type: "line",
+                object_id: p.line.id.to_string(),
+                before: Some(p.before),
+                after: Some(json!({ "error": e.0, "wanted": p.after })),
+            },
+        )
+        .await?;
+        failure.commit().await?;
+        return Err(ChangeError::Provisioning(e.0));
+    }
+    tx.commit().await?;
+    Ok(Applied {
+        already_applied: false,
+        preview: Some(p.preview),
+    })
+}

@@ -1,0 +1,365 @@
+//! Reading a line's state for a change and writing the change. Every write first bumps the
+//! line's version from the one the change was planned on, so two concurrent changes cannot
+//! both apply to the same state.
+
+use sqlx::AnyConnection;
+
+use super::{Tx, now_ms};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LineState {
+    pub id: i64,
+    pub company_id: i64,
+    pub msisdn: String,
+    pub iccid: String,
+    pub status: String,
+    pub status_reason: String,
+    pub tariff_id: i64,
+    pub tariff_code: String,
+    pub tariff_name: String,
+    pub tariff_fee_kop: i64,
+    pub region_code: String,
+    pub department_id: Option<i64>,
+    pub employee_id: Option<i64>,
+    pub cost_centre: Option<String>,
+    pub spend_limit_kop: Option<i64>,
+    pub limit_action: Option<String>,
+    pub version: i64,
+}
+
+pub async fn load(
+    conn: &mut AnyConnection,
+    company_id: i64,
+    id: i64,
+) -> Result<Option<LineState>, sqlx::Error> {
+    sqlx::query_as::<_, LineState>(
+        "SELECT l.id, l.company_id, l.msisdn, l.iccid, l.status, l.status_reason, l.tariff_id,
+                t.code AS tariff_code, t.name AS tariff_name, t.monthly_fee_kop AS tariff_fee_kop, c.region_code,
+                l.department_id, l.employee_id, l.cost_centre, l.spend_limit_kop, l.limit_action, l.version
+         FROM lines l JOIN tariffs t ON t.id = l.tariff_id JOIN companies c ON c.id = l.company_id
+         WHERE l.company_id = $1 AND l.id = $2",
+    )
+    .bind(company_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// A service as the catalogue describes it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Service {
+    pub id: i64,
+    pub code: String,
+    pub name_ru: String,
+    pub monthly_fee_kop: i64,
+    pub one_time_fee_kop: i64,
+    pub archived: i64,
+}
+
+pub async fn enabled_services(
+    conn: &mut AnyConnection,
+    line_id: i64,
+) -> Result<Vec<Service>, sqlx::Error> {
+    sqlx::query_as::<_, Service>(
+        "SELECT s.id, s.code, s.name_ru, s.monthly_fee_kop, s.one_time_fee_kop, s.archived
+         FROM line_services ls JOIN services s ON s.id = ls.service_id WHERE ls.line_id = $1 ORDER BY s.id",
+    )
+    .bind(line_id)
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn service_by_code(
+    conn: &mut AnyConnection,
+    code: &str,
+) -> Result<Option<Service>, sqlx::Error> {
+    sqlx::query_as::<_, Service>(
+        "SELECT id, code, name_ru, monthly_fee_kop, one_time_fee_kop, archived FROM services WHERE code = $1",
+    )
+    .bind(code)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Whether the service fits the tariff: listed for it, or listed for no tariff at all.
+pub async fn fits(
+    conn: &mut AnyConnection,
+    service_id: i64,
+    tariff_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let (listed, for_this): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN tariff_id = $2 THEN 1 ELSE 0 END), 0)
+         FROM service_tariffs WHERE service_id = $1",
+    )
+    .bind(service_id)
+    .bind(tariff_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(listed == 0 || for_this > 0)
+}
+
+/// Services on the line that exclude `service_id` or that it excludes (either way round).
+pub async fn conflicts(
+    conn: &mut AnyConnection,
+    line_id: i64,
+    service_id: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT s.name_ru FROM line_services ls JOIN services s ON s.id = ls.service_id
+         WHERE ls.line_id = $1 AND EXISTS (
+           SELECT 1 FROM service_exclusions x
+           WHERE (x.service_id = $2 AND x.excluded_service_id = ls.service_id)
+              OR (x.service_id = ls.service_id AND x.excluded_service_id = $2))
+         ORDER BY s.name_ru",
+    )
+    .bind(line_id)
+    .bind(service_id)
+    .fetch_all(conn)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TariffRow {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub monthly_fee_kop: i64,
+    pub for_business: i64,
+    pub archived: i64,
+}
+
+pub async fn tariff_in_region(
+    conn: &mut AnyConnection,
+    region: &str,
+    code: &str,
+) -> Result<Option<TariffRow>, sqlx::Error> {
+    sqlx::query_as::<_, TariffRow>(
+        "SELECT id, code, name, monthly_fee_kop, for_business, archived FROM tariffs WHERE region_code = $1 AND code = $2",
+    )
+    .bind(region)
+    .bind(code)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn tariff_exists_elsewhere(
+    conn: &mut AnyConnection,
+    code: &str,
+) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tariffs WHERE code = $1")
+        .bind(code)
+        .fetch_one(conn)
+        .await?;
+    Ok(n > 0)
+}
+
+pub async fn iccid_taken(conn: &mut AnyConnection, iccid: &str) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM lines WHERE iccid = $1) + (SELECT COUNT(*) FROM line_sims WHERE iccid = $1)",
+    )
+    .bind(iccid)
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Records the submit key; false when this key was already used (the change is done).
+pub async fn claim_key(
+    tx: &mut Tx,
+    company_id: i64,
+    key: &str,
+    line_id: i64,
+    action: &str,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "INSERT INTO change_keys (company_id, key, line_id, action, created_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (company_id, key) DO NOTHING",
+    )
+    .bind(company_id)
+    .bind(key)
+    .bind(line_id)
+    .bind(action)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Moves the line from `version` to the next; false if someone changed it meanwhile.
+pub async fn bump(tx: &mut Tx, id: i64, version: i64) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query("UPDATE lines SET version = version + 1 WHERE id = $1 AND version = $2")
+        .bind(id)
+        .bind(version)
+        .execute(&mut **tx)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn set_tariff(tx: &mut Tx, id: i64, tariff_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE lines SET tariff_id = $1 WHERE id = $2")
+        .bind(tariff_id)
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+pub async fn set_status(
+    tx: &mut Tx,
+    id: i64,
+    status: &str,
+    reason: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE lines SET status = $1, status_reason = $2 WHERE id = $3")
+        .bind(status)
+        .bind(reason)
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+/// Puts a new SIM in; the old ICCID goes to the line's SIM history.
+pub async fn replace_sim(
+    tx: &mut Tx,
+    id: i64,
+    old_iccid: &str,
+    new_iccid: &str,
+    reason: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO line_sims (line_id, iccid, replaced_at, reason) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(id)
+    .bind(old_iccid)
+    .bind(now_ms())
+    .bind(reason)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE lines SET iccid = $1 WHERE id = $2")
+        .bind(new_iccid)
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+pub async fn set_limit(
+    tx: &mut Tx,
+    id: i64,
+    limit_kop: Option<i64>,
+    action: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE lines SET spend_limit_kop = $1, limit_action = $2 WHERE id = $3")
+        .bind(limit_kop)
+        .bind(action)
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+pub async fn set_assignment(
+    tx: &mut Tx,
+    id: i64,
+    employee_id: Option<i64>,
+    department_id: Option<i64>,
+    cost_centre: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE lines SET employee_id = $1, department_id = $2, cost_centre = $3 WHERE id = $4",
+    )
+    .bind(employee_id)
+    .bind(department_id)
+    .bind(cost_centre)
+    .bind(id)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}
+
+pub async fn enable_service(
+    tx: &mut Tx,
+    line_id: i64,
+    service_id: i64,
+    actor: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    sqlx::query("INSERT INTO line_services (line_id, service_id, enabled_at) VALUES ($1, $2, $3)")
+        .bind(line_id)
+        .bind(service_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    history(tx, line_id, service_id, "enabled", now, actor).await
+}
+
+pub async fn disable_service(
+    tx: &mut Tx,
+    line_id: i64,
+    service_id: i64,
+    actor: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM line_services WHERE line_id = $1 AND service_id = $2")
+        .bind(line_id)
+        .bind(service_id)
+        .execute(&mut **tx)
+        .await?;
+    history(tx, line_id, service_id, "disabled", now_ms(), actor).await
+}
+
+async fn history(
+    tx: &mut Tx,
+    line_id: i64,
+    service_id: i64,
+    action: &str,
+    at: i64,
+    actor: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO line_service_history (line_id, service_id, action, at, actor_id) VALUES ($1, $2, $3, $4, $5)")
+        .bind(line_id)
+        .bind(service_id)
+        .bind(action)
+        .bind(at)
+        .bind(actor)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+/// The SIMs the number had before, newest first.
+pub async fn previous_sims(
+    conn: &mut AnyConnection,
+    line_id: i64,
+) -> Result<Vec<(String, i64, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT iccid, replaced_at, reason FROM line_sims WHERE line_id = $1 ORDER BY replaced_at DESC, id DESC")
+        .bind(line_id)
+        .fetch_all(conn)
+        .await
+}
+
+pub async fn employee_in_company(
+    conn: &mut AnyConnection,
+    company_id: i64,
+    id: i64,
+) -> Result<Option<(String, Option<i64>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT full_name, department_id FROM employees WHERE company_id = $1 AND id = $2",
+    )
+    .bind(company_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn department_in_company(
+    conn: &mut AnyConnection,
+    company_id: i64,
+    id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT name FROM departments WHERE company_id = $1 AND id = $2")
+        .bind(company_id)
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}

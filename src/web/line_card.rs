@@ -1,0 +1,162 @@
+//! The line card: what the line is, what it costs, its history, and the forms that change it.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::authz::{Action, Object};
+use crate::domain::BlockReason;
+use crate::error::AppError;
+use crate::services::departments::tree;
+use crate::store::audit::{self, Entry};
+use crate::store::catalogue::{self, Offer, Tariff};
+use crate::store::departments::{self, Department};
+use crate::store::lines::{self, EnabledService, LineCard};
+use crate::store::{employees, line_changes};
+
+use super::page::Page;
+use super::session::Cabinet;
+use super::{AppState, render};
+
+#[derive(Template)]
+#[template(path = "lines/card.html")]
+struct CardPage {
+    page: Page,
+    line: LineCard,
+    tariff: Tariff,
+    services: Vec<EnabledService>,
+    history: Vec<Entry>,
+    sims: Vec<(String, i64, String)>,
+    other_tariffs: Vec<Tariff>,
+    offers: Vec<Offer>,
+    departments: Vec<(usize, Department)>,
+    colleagues: Vec<(i64, String)>,
+    can_change: bool,
+    can_block: bool,
+    notice: Option<String>,
+    block_reasons: Vec<&'static str>,
+}
+
+impl CardPage {
+    fn gb(&self) -> String {
+        let mb = self.tariff.data_mb;
+        if mb % 1024 == 0 {
+            (mb / 1024).to_string()
+        } else {
+            format!("{:.1}", mb as f64 / 1024.0)
+        }
+    }
+
+    fn service_name<'a>(&self, s: &'a EnabledService) -> &'a str {
+        if self.page.lang == super::i18n::Lang::En {
+            &s.name_en
+        } else {
+            &s.name_ru
+        }
+    }
+
+    fn offer_name<'a>(&self, s: &'a Offer) -> &'a str {
+        if self.page.lang == super::i18n::Lang::En {
+            &s.name_en
+        } else {
+            &s.name_ru
+        }
+    }
+
+    fn is(&self, status: &str) -> bool {
+        self.line.status == status
+    }
+
+    fn lost(&self) -> bool {
+        self.line.status == "blocked" && self.line.status_reason == BlockReason::Lost.as_str()
+    }
+
+    fn is_department(&self, id: impl std::borrow::Borrow<i64>) -> bool {
+        self.line.department_id == Some(*id.borrow())
+    }
+
+    fn is_employee(&self, id: impl std::borrow::Borrow<i64>) -> bool {
+        self.line.employee_id == Some(*id.borrow())
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CardQuery {
+    done: Option<String>,
+    already: Option<String>,
+}
+
+pub async fn card(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    query: web::Query<CardQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let permit = cab.permit(&state, Object::Lines, Action::Read).await?;
+    let company_id = permit.company_id();
+    let line = lines::card(&state.db, company_id, *id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let tariff = catalogue::tariff(&state.db, line.tariff_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let services = lines::services(&state.db, line.id).await?;
+    let filter = audit::Filter {
+        object_type: Some("line".into()),
+        object_id: Some(line.id.to_string()),
+        ..Default::default()
+    };
+    let (history, _) = audit::list(&state.db, company_id, &filter, 50, 0).await?;
+    let sims = line_changes::previous_sims(&mut *state.db.pool.acquire().await?, line.id).await?;
+    let other_tariffs = catalogue::tariffs_of_region(&state.db, &tariff.region_code)
+        .await?
+        .into_iter()
+        .filter(|t| t.id != tariff.id && t.for_business != 0 && t.archived == 0)
+        .collect();
+    let offers = catalogue::offers_for_line(&state.db, line.id, line.tariff_id).await?;
+    let all = departments::list_plain(&state.db, company_id).await?;
+    let colleagues = match line.department_id {
+        Some(d) => employees::names_in_department(&state.db, company_id, d, 500).await?,
+        None => Vec::new(),
+    };
+    let role = &cab.principal.role;
+    let can_change = state
+        .authz
+        .allows(role, company_id, Object::Lines, Action::Write)
+        .await;
+    let can_block = state
+        .authz
+        .allows(role, company_id, Object::LineBlocks, Action::Write)
+        .await;
+    let mut page = Page::new(&state, &cab, req.uri().to_string(), "/lines", "lines.title").await;
+    page.title = super::format::phone(&line.msisdn);
+    let notice = match (&query.done, &query.already) {
+        (Some(_), _) => Some(page.t("change.done").to_owned()),
+        (None, Some(_)) => Some(page.t("change.already").to_owned()),
+        _ => None,
+    };
+    render(&CardPage {
+        page,
+        line,
+        tariff,
+        services,
+        history,
+        sims,
+        other_tariffs,
+        offers,
+        departments: tree(&all)
+            .into_iter()
+            .map(|(d, x)| (d, x.clone()))
+            .collect(),
+        colleagues,
+        can_change,
+        can_block,
+        notice,
+        block_reasons: BlockReason::ALL
+            .iter()
+            .map(|r| r.as_str())
+            .filter(|r| *r != "lost")
+            .collect(),
+    })
+}

@@ -1,0 +1,268 @@
+//! Changing a line from its card: every action is previewed (what it costs, what it drops,
+//! where the status goes) and then confirmed with a one-time key, so a second submit of the
+//! same form does nothing.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::authz::Action;
+use crate::error::{AppError, redirect};
+use crate::services::auth::new_token;
+use crate::services::line_changes::{self, ChangeError, LineChange, Preview};
+use crate::store::lines;
+
+use super::page::{Page, urlencode};
+use super::session::Cabinet;
+use super::{AppState, render_status};
+
+/// A change as a flat form or query: `action` and the fields that action needs.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct ChangeForm {
+    #[serde(default)]
+    pub action: String,
+    pub tariff: Option<String>,
+    pub service: Option<String>,
+    pub reason: Option<String>,
+    pub iccid: Option<String>,
+    pub amount: Option<String>,
+    pub on_limit: Option<String>,
+    pub employee_id: Option<String>,
+    pub department_id: Option<String>,
+    pub cost_centre: Option<String>,
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub key: String,
+}
+
+fn text(v: &Option<String>) -> String {
+    v.clone().unwrap_or_default()
+}
+
+fn id(name: &str, v: &Option<String>) -> Result<Option<i64>, AppError> {
+    match v.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| AppError::BadRequest(format!("{name}: «{s}» — не идентификатор"))),
+    }
+}
+
+impl ChangeForm {
+    pub fn change(&self) -> Result<LineChange, AppError> {
+        Ok(match self.action.as_str() {
+            "change_tariff" => LineChange::ChangeTariff {
+                tariff: text(&self.tariff),
+            },
+            "enable_service" => LineChange::EnableService {
+                service: text(&self.service),
+            },
+            "disable_service" => LineChange::DisableService {
+                service: text(&self.service),
+            },
+            "suspend" => LineChange::Suspend {
+                reason: text(&self.reason),
+            },
+            "resume" => LineChange::Resume,
+            "report_lost" => LineChange::ReportLost,
+            "replace_sim" => LineChange::ReplaceSim {
+                iccid: text(&self.iccid),
+            },
+            "block" => LineChange::Block {
+                reason: text(&self.reason),
+            },
+            "unblock" => LineChange::Unblock,
+            "set_limit" => LineChange::SetLimit {
+                amount: text(&self.amount),
+                on_limit: text(&self.on_limit),
+            },
+            "remove_limit" => LineChange::RemoveLimit,
+            "reassign" => LineChange::Reassign {
+                employee_id: id("employee_id", &self.employee_id)?,
+                department_id: id("department_id", &self.department_id)?,
+                cost_centre: self.cost_centre.clone(),
+            },
+            other => {
+                return Err(AppError::BadRequest(format!(
+                    "неизвестное действие «{other}»"
+                )));
+            }
+        })
+    }
+
+    /// The fields to carry from the preview to the confirmation.
+    fn hidden(&self) -> Vec<(&'static str, String)> {
+        [
+            ("action", Some(self.action.clone())),
+            ("tariff", self.tariff.clone()),
+            ("service", self.service.clone()),
+            ("reason", self.reason.clone()),
+            ("iccid", self.iccid.clone()),
+            ("amount", self.amount.clone()),
+            ("on_limit", self.on_limit.clone()),
+            ("employee_id", self.employee_id.clone()),
+            ("department_id", self.department_id.clone()),
+            ("cost_centre", self.cost_centre.clone()),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "lines/preview.html")]
+struct PreviewPage {
+    page: Page,
+    line_id: i64,
+    msisdn: String,
+    preview: Option<Preview>,
+    error: Option<String>,
+    hidden: Vec<(&'static str, String)>,
+    key: String,
+}
+
+impl PreviewPage {
+    fn signed(&self, kop: impl std::borrow::Borrow<i64>) -> String {
+        let kop = *kop.borrow();
+        let shown = self.page.kop(kop.abs());
+        match kop.signum() {
+            1 => format!("+{shown}"),
+            -1 => format!("−{shown}"),
+            _ => shown,
+        }
+    }
+}
+
+/// Renders a refusal as a status and a sentence.
+fn explain(e: ChangeError) -> Result<(StatusCode, String), AppError> {
+    Ok(match e {
+        ChangeError::NotFound => return Err(AppError::NotFound),
+        ChangeError::Invalid(errors) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        ChangeError::Refused(r) => (StatusCode::CONFLICT, r.message),
+        ChangeError::Conflict => (
+            StatusCode::CONFLICT,
+            "номер только что изменили: откройте карточку заново".into(),
+        ),
+        ChangeError::Provisioning(msg) => (
+            StatusCode::BAD_GATEWAY,
+            format!("изменение не применено: {msg}. Номер остался как был."),
+        ),
+        ChangeError::Db(e) => return Err(e.into()),
+    })
+}
+
+async fn preview_page(
+    cab: &Cabinet,
+    state: &AppState,
+    line_id: i64,
+    form: &ChangeForm,
+    result: Result<Preview, String>,
+) -> Result<PreviewPage, AppError> {
+    let permit = cab
+        .permit(state, crate::authz::Object::Lines, Action::Read)
+        .await?;
+    let line = lines::card(&state.db, permit.company_id(), line_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut page = Page::new(
+        state,
+        cab,
+        format!("/lines/{line_id}"),
+        "/lines",
+        "change.title",
+    )
+    .await;
+    page.title = format!(
+        "{} · {}",
+        super::format::phone(&line.msisdn),
+        page.t("change.title")
+    );
+    let (preview, error) = match result {
+        Ok(p) => (Some(p), None),
+        Err(e) => (None, Some(e)),
+    };
+    Ok(PreviewPage {
+        page,
+        line_id,
+        msisdn: line.msisdn,
+        preview,
+        error,
+        hidden: form.hidden(),
+        key: new_token(),
+    })
+}
+
+pub async fn preview(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    line_id: web::Path<i64>,
+    form: web::Query<ChangeForm>,
+) -> Result<HttpResponse, AppError> {
+    let change = form.change()?;
+    let permit = cab.permit(&state, change.object(), Action::Write).await?;
+    let (status, result) = match line_changes::preview(&state.db, &permit, *line_id, &change).await
+    {
+        Ok(p) => (StatusCode::OK, Ok(p)),
+        Err(e) => {
+            let (status, msg) = explain(e)?;
+            (status, Err(msg))
+        }
+    };
+    render_status(
+        status,
+        &preview_page(&cab, &state, *line_id, &form, result).await?,
+    )
+}
+
+pub async fn apply(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    line_id: web::Path<i64>,
+    form: web::Form<ChangeForm>,
+) -> Result<HttpResponse, AppError> {
+    cab.verify_csrf(&form.csrf)?;
+    let change = form.change()?;
+    let permit = cab.permit(&state, change.object(), Action::Write).await?;
+    let key = (!form.key.is_empty()).then_some(form.key.as_str());
+    match line_changes::apply(
+        &state.db,
+        state.provisioner.as_ref(),
+        &permit,
+        *line_id,
+        &change,
+        key,
+    )
+    .await
+    {
+        Ok(done) => {
+            let note = if done.already_applied {
+                "already"
+            } else {
+                "done"
+            };
+            Ok(redirect(&format!(
+                "/lines/{}?{note}={}",
+                *line_id,
+                urlencode(change.action())
+            )))
+        }
+        Err(e) => {
+            let (status, msg) = explain(e)?;
+            render_status(
+                status,
+                &preview_page(&cab, &state, *line_id, &form, Err(msg)).await?,
+            )
+        }
+    }
+}

@@ -1,0 +1,683 @@
+//! Changing a line from its card: preview, confirm, refusals, the provisioner side door.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
+
+use actix_web::{App, HttpResponse, HttpServer, web};
+
+use crate::helpers::{ADMIN, Backend, PASSWORD, Response, TestApp, spawn_app, spawn_app_with};
+use crate::on_both;
+
+fn hidden(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = html.find(&marker)? + marker.len();
+    Some(html[at..at + html[at..].find('"')?].to_owned())
+}
+
+fn query(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{k}={}", crate::lines::urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The preview page of a change.
+async fn preview(app: &TestApp, line: i64, fields: &[(&str, &str)]) -> Response {
+    app.get(&format!("/lines/{line}/change?{}", query(fields)))
+        .await
+}
+
+/// Preview, then confirm with the preview's key; returns (preview, confirmation).
+async fn change(app: &TestApp, line: i64, fields: &[(&str, &str)]) -> (Response, Response) {
+    let shown = preview(app, line, fields).await;
+    let Some(key) = hidden(&shown.body, "key") else {
+        return (
+            shown,
+            Response {
+                status: 0,
+                location: None,
+                body: String::new(),
+            },
+        );
+    };
+    let csrf = hidden(&shown.body, "csrf").expect("csrf");
+    let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf), ("key", &key)];
+    form.extend_from_slice(fields);
+    let done = app.post(&format!("/lines/{line}/change"), &form).await;
+    (shown, done)
+}
+
+async fn one_line(app: &TestApp, tariff: &str) -> i64 {
+    let company = app.seed_company().await;
+    let numbers = [simfleet::domain::Msisdn::parse("+79160000001").expect("number")];
+    simfleet::services::lines::add(&app.db, &app.permit(company), &numbers, Some(tariff))
+        .await
+        .expect("line");
+    app.login(ADMIN, PASSWORD).await;
+    sqlx::query_scalar("SELECT id FROM lines WHERE msisdn = '+79160000001'")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("line id")
+}
+
+async fn services_of(app: &TestApp, line: i64) -> Vec<String> {
+    sqlx::query_scalar("SELECT s.code FROM line_services ls JOIN services s ON s.id = ls.service_id WHERE ls.line_id = $1 ORDER BY s.code")
+        .bind(line)
+        .fetch_all(&app.db.pool)
+        .await
+        .expect("services")
+}
+
+async fn audit_actions(app: &TestApp, line: i64) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE object_type = 'line' AND object_id = $1 ORDER BY id",
+    )
+    .bind(line.to_string())
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("audit")
+}
+
+async fn a_tariff_change_is_previewed_confirmed_and_done_once(b: Backend) {
+    let app = spawn_app(b).await;
+    let line = one_line(&app, "biz-optimum").await;
+    for service in ["call-recording", "anti-spam"] {
+        let (_, done) = change(
+            &app,
+            line,
+            &[("action", "enable_service"), ("service", service)],
+        )
+        .await;
+        assert_eq!(done.status, 303, "{service}: {}", done.body);
+    }
+    assert_eq!(
+        services_of(&app, line).await,
+        ["anti-spam", "call-recording"]
+    );
+
+    // 450 (Старт) − 790 (Оптимум) − 290 (call recording, which Старт cannot carry) = −630 a month.
+    let fields = [("action", "change_tariff"), ("tariff", "biz-start")];
+    let shown = preview(&app, line, &fields).await;
+    assert_eq!(shown.status, 200);
+    assert!(
+        shown.body.contains("Бизнес Оптимум → Бизнес Старт"),
+        "{}",
+        shown.body
+    );
+    assert!(
+        shown
+            .body
+            .contains("−630,00\u{a0}₽ в месяц, разово 0,00\u{a0}₽"),
+        "{}",
+        shown.body
+    );
+    assert!(
+        shown.body.contains("Запись разговоров"),
+        "the dropped service is named"
+    );
+    assert_eq!(
+        services_of(&app, line).await.len(),
+        2,
+        "a preview changes nothing"
+    );
+
+    let key = hidden(&shown.body, "key").expect("key");
+    let csrf = hidden(&shown.body, "csrf").expect("csrf");
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("key", key.as_str()),
+        ("action", "change_tariff"),
+        ("tariff", "biz-start"),
+    ];
+    let done = app.post(&format!("/lines/{line}/change"), &form).await;
+    assert_eq!(
+        done.location,
+        Some(format!("/lines/{line}?done=change_tariff"))
+    );
+    let tariff: String = sqlx::query_scalar(
+        "SELECT t.code FROM lines l JOIN tariffs t ON t.id = l.tariff_id WHERE l.id = $1",
+    )
+    .bind(line)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("tariff");
+    assert_eq!(tariff, "biz-start");
+    assert_eq!(
+        services_of(&app, line).await,
+        ["anti-spam"],
+        "the service that does not fit is dropped, the other kept"
+    );
+
+    // The same form sent again does nothing twice.
+    let again = app.post(&format!("/lines/{line}/change"), &form).await;
+    assert_eq!(
+        again.location,
+        Some(format!("/lines/{line}?already=change_tariff"))
+    );
+    let actions = audit_actions(&app, line).await;
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| *a == "line.change_tariff")
+            .count(),
+        1
+    );
+    let after: String =
+        sqlx::query_scalar("SELECT after_json FROM audit_log WHERE action = 'line.change_tariff'")
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("audit");
+    assert!(
+        after.contains("\"monthly_delta\":\"-630.00\"") && after.contains("Запись разговоров"),
+        "{after}"
+    );
+
+    let card = app.get(&format!("/lines/{line}?done=change_tariff")).await;
+    assert!(card.body.contains("Изменение применено") && card.body.contains("Смена тарифа"));
+    let history: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM line_service_history WHERE line_id = $1 AND action = 'disabled'",
+    )
+    .bind(line)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("history");
+    assert_eq!(history, 1);
+}
+
+async fn catalogue_rules_refuse_with_reasons(b: Backend) {
+    let app = spawn_app(b).await;
+    let line = one_line(&app, "biz-start").await;
+    sqlx::query("INSERT INTO tariffs (region_code, code, name, monthly_fee_kop, minutes, sms, data_mb, minute_over_kop, sms_over_kop, mb_over_kop) VALUES ('78', 'spb-only', 'Только Петербург', 10000, 1, 1, 1, 1, 1, 1)")
+        .execute(&app.db.pool)
+        .await
+        .expect("a tariff of another region");
+    let before = audit_actions(&app, line).await.len();
+    for (fields, status, message) in [
+        (
+            vec![("action", "enable_service"), ("service", "call-recording")],
+            422,
+            "несовместима с тарифом «Бизнес Старт»",
+        ),
+        (
+            vec![("action", "enable_service"), ("service", "no-such")],
+            422,
+            "нет услуги «no-such»",
+        ),
+        (
+            vec![("action", "change_tariff"), ("tariff", "spb-only")],
+            422,
+            "тариф «spb-only» не предлагается в регионе компании",
+        ),
+        (
+            vec![("action", "change_tariff"), ("tariff", "my-online")],
+            422,
+            "тариф «Мой онлайн» закрыт для подключения",
+        ),
+        (
+            vec![("action", "change_tariff"), ("tariff", "nope")],
+            422,
+            "нет тарифа «nope»",
+        ),
+        (
+            vec![("action", "change_tariff"), ("tariff", "biz-start")],
+            422,
+            "номер уже на тарифе «Бизнес Старт»",
+        ),
+        (
+            vec![("action", "disable_service"), ("service", "anti-spam")],
+            422,
+            "услуга «Защита от спама» не подключена",
+        ),
+        (vec![("action", "resume")], 409, "номер не заблокирован"),
+        (
+            vec![
+                ("action", "set_limit"),
+                ("amount", "-5"),
+                ("on_limit", "bar"),
+            ],
+            422,
+            "сумма не может быть отрицательной",
+        ),
+        (
+            vec![
+                ("action", "set_limit"),
+                ("amount", "5000000"),
+                ("on_limit", "bar"),
+            ],
+            422,
+            "лимит не больше 1 000 000 ₽ в месяц",
+        ),
+        (
+            vec![
+                ("action", "set_limit"),
+                ("amount", "100"),
+                ("on_limit", "explode"),
+            ],
+            422,
+            "неизвестное действие при лимите «explode»",
+        ),
+        (
+            vec![("action", "replace_sim"), ("iccid", "12345")],
+            422,
+            "ICCID: 5 цифр, а нужно 19 или 20",
+        ),
+        (
+            vec![("action", "suspend"), ("reason", &"я".repeat(201))],
+            422,
+            "причина — не длиннее 200 символов",
+        ),
+        (
+            vec![("action", "reassign"), ("employee_id", "999999")],
+            422,
+            "нет такого сотрудника",
+        ),
+        (
+            vec![("action", "teleport")],
+            400,
+            "неизвестное действие «teleport»",
+        ),
+    ] {
+        let r = preview(&app, line, &fields).await;
+        assert_eq!(r.status, status, "{fields:?}: {}", r.body);
+        assert!(r.body.contains(message), "{fields:?}: {}", r.body);
+    }
+    // Two services that exclude each other.
+    let (_, done) = change(
+        &app,
+        line,
+        &[("action", "enable_service"), ("service", "extra-10gb")],
+    )
+    .await;
+    assert_eq!(done.status, 303);
+    let r = preview(
+        &app,
+        line,
+        &[("action", "enable_service"), ("service", "extra-30gb")],
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body
+            .contains("не совместима с подключённой: Дополнительные 10 ГБ"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        audit_actions(&app, line).await.len(),
+        before + 1,
+        "refusals write nothing"
+    );
+}
+
+async fn suspension_loss_and_a_new_sim(b: Backend) {
+    let app = spawn_app(b).await;
+    let line = one_line(&app, "biz-start").await;
+    let (_, done) = change(&app, line, &[("action", "suspend"), ("reason", "отпуск")]).await;
+    assert_eq!(done.status, 303);
+    let (status, reason): (String, String) =
+        sqlx::query_as("SELECT status, status_reason FROM lines WHERE id = $1")
+            .bind(line)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("line");
+    assert_eq!((status.as_str(), reason.as_str()), ("suspended", "отпуск"));
+    let r = preview(
+        &app,
+        line,
+        &[("action", "enable_service"), ("service", "anti-spam")],
+    )
+    .await;
+    assert_eq!(r.status, 409, "no services on a suspended line");
+    assert!(r.body.contains("сначала снимите блокировку"));
+
+    let (_, done) = change(&app, line, &[("action", "report_lost")]).await;
+    assert_eq!(done.status, 303);
+    let r = preview(&app, line, &[("action", "resume")]).await;
+    assert_eq!(r.status, 409);
+    assert!(r.body.contains("снять блокировку может только оператор"));
+
+    let old_iccid: String = sqlx::query_scalar("SELECT iccid FROM lines WHERE id = $1")
+        .bind(line)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("iccid");
+    let taken = preview(
+        &app,
+        line,
+        &[("action", "replace_sim"), ("iccid", &old_iccid)],
+    )
+    .await;
+    assert!(taken.body.contains("уже использовалась"), "{}", taken.body);
+    let new_iccid = simfleet::domain::Iccid::with_check_digit("8970120916000000199")
+        .expect("iccid")
+        .to_string();
+    let (_, done) = change(
+        &app,
+        line,
+        &[("action", "replace_sim"), ("iccid", &new_iccid)],
+    )
+    .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let (status, iccid): (String, String) =
+        sqlx::query_as("SELECT status, iccid FROM lines WHERE id = $1")
+            .bind(line)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("line");
+    assert_eq!(
+        (status.as_str(), iccid.as_str()),
+        ("active", new_iccid.as_str()),
+        "a new SIM lifts the lost-SIM block"
+    );
+    let card = app.get(&format!("/lines/{line}")).await;
+    assert!(
+        card.body.contains("Прежние SIM-карты") && card.body.contains(&old_iccid),
+        "the old ICCID is kept on the card"
+    );
+    assert_eq!(
+        audit_actions(&app, line).await[1..],
+        ["line.suspend", "line.report_lost", "line.replace_sim"]
+    );
+}
+
+async fn limits_and_assignment(b: Backend) {
+    let app = spawn_app(b).await;
+    let line = one_line(&app, "biz-start").await;
+    let (_, done) = change(
+        &app,
+        line,
+        &[
+            ("action", "set_limit"),
+            ("amount", "1 500,50"),
+            ("on_limit", "employee_pays"),
+        ],
+    )
+    .await;
+    assert_eq!(done.status, 303);
+    let (limit, action): (Option<i64>, Option<String>) =
+        sqlx::query_as("SELECT spend_limit_kop, limit_action FROM lines WHERE id = $1")
+            .bind(line)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("limit");
+    assert_eq!(
+        (limit, action.as_deref()),
+        (Some(150_050), Some("employee_pays"))
+    );
+    assert!(
+        app.get(&format!("/lines/{line}"))
+            .await
+            .body
+            .contains("1\u{a0}500,50\u{a0}₽")
+    );
+    let (_, done) = change(&app, line, &[("action", "remove_limit")]).await;
+    assert_eq!(done.status, 303);
+    let limit: Option<i64> = sqlx::query_scalar("SELECT spend_limit_kop FROM lines WHERE id = $1")
+        .bind(line)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("limit");
+    assert_eq!(limit, None);
+
+    app.submit(
+        "/departments/new",
+        "/departments",
+        &[
+            ("name", "Склад"),
+            ("parent_id", ""),
+            ("cost_centre", "ЦФО-310"),
+        ],
+    )
+    .await;
+    let dept: i64 = sqlx::query_scalar("SELECT id FROM departments")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("dept");
+    app.submit(
+        "/employees/new",
+        "/employees",
+        &[
+            ("full_name", "Орлова Мария"),
+            ("department_id", &dept.to_string()),
+        ],
+    )
+    .await;
+    let emp: i64 = sqlx::query_scalar("SELECT id FROM employees")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("emp");
+    let (_, done) = change(
+        &app,
+        line,
+        &[
+            ("action", "reassign"),
+            ("employee_id", &emp.to_string()),
+            ("department_id", &dept.to_string()),
+            ("cost_centre", "МВЗ-77"),
+        ],
+    )
+    .await;
+    assert_eq!(done.status, 303);
+    let card = app.get(&format!("/lines/{line}")).await;
+    assert!(
+        card.body.contains("Орлова Мария")
+            && card.body.contains("МВЗ-77")
+            && card.body.contains("задан для номера")
+    );
+}
+
+async fn only_the_operator_blocks_and_unblocks(b: Backend) {
+    let app = spawn_app(b).await;
+    let line = one_line(&app, "biz-start").await;
+    let r = preview(&app, line, &[("action", "block"), ("reason", "debt")]).await;
+    assert_eq!(r.status, 403, "a company admin cannot block for debt");
+
+    simfleet::services::companies::add_staff(
+        &app.db,
+        "+79030000001",
+        "Оператор",
+        Some("staff-password-1".into()),
+    )
+    .await
+    .expect("staff");
+    app.submit("/overview", "/logout", &[]).await;
+    app.login("+79030000001", "staff-password-1").await;
+    let company: i64 = sqlx::query_scalar("SELECT company_id FROM lines WHERE id = $1")
+        .bind(line)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("company");
+    app.submit(
+        "/choose",
+        "/choose",
+        &[("company_id", &company.to_string())],
+    )
+    .await;
+    let (_, done) = change(&app, line, &[("action", "block"), ("reason", "debt")]).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let (_, done) = change(&app, line, &[("action", "unblock")]).await;
+    assert_eq!(done.status, 303);
+    let status: String = sqlx::query_scalar("SELECT status FROM lines WHERE id = $1")
+        .bind(line)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("status");
+    assert_eq!(status, "active");
+}
+
+async fn another_companys_line_cannot_be_changed(b: Backend) {
+    let app = spawn_app(b).await;
+    one_line(&app, "biz-start").await;
+    let other = app.seed("+79995550000", "7728419375", "АО «Вектор»").await;
+    app.add_lines(other, &["+79260000009"]).await;
+    let theirs: i64 = sqlx::query_scalar("SELECT id FROM lines WHERE msisdn = '+79260000009'")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("line");
+    assert_eq!(
+        preview(&app, theirs, &[("action", "suspend"), ("reason", "")])
+            .await
+            .status,
+        404
+    );
+    let token = app.csrf("/overview").await;
+    let r = app
+        .post(
+            &format!("/lines/{theirs}/change"),
+            &[
+                ("csrf", &token),
+                ("key", "k1"),
+                ("action", "suspend"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    let status: String = sqlx::query_scalar("SELECT status FROM lines WHERE id = $1")
+        .bind(theirs)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("status");
+    assert_eq!(status, "active");
+}
+
+/// A stand-in for the operator's BSS: answers with the status it is told to, counts calls.
+struct Bss {
+    url: String,
+    answer: Arc<AtomicU16>,
+    calls: Arc<AtomicUsize>,
+    seen: Arc<std::sync::Mutex<Vec<(String, serde_json::Value)>>>,
+}
+
+async fn stub_bss() -> Bss {
+    let answer = Arc::new(AtomicU16::new(200));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (a, c, s) = (answer.clone(), calls.clone(), seen.clone());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let server = HttpServer::new(move || {
+        let (a, c, s) = (a.clone(), c.clone(), s.clone());
+        App::new().route(
+            "/changes",
+            web::post().to(
+                move |req: actix_web::HttpRequest, body: web::Json<serde_json::Value>| {
+                    let (a, c, s) = (a.clone(), c.clone(), s.clone());
+                    async move {
+                        c.fetch_add(1, Ordering::SeqCst);
+                        let key = req
+                            .headers()
+                            .get("x-api-key")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("")
+                            .to_owned();
+                        s.lock().expect("lock").push((key, body.into_inner()));
+                        let status =
+                            actix_web::http::StatusCode::from_u16(a.load(Ordering::SeqCst))
+                                .expect("status");
+                        HttpResponse::build(status).body("stub answer")
+                    }
+                },
+            ),
+        )
+    })
+    .workers(1)
+    .listen(listener)
+    .expect("listen")
+    .run();
+    tokio::spawn(server);
+    Bss {
+        url,
+        answer,
+        calls,
+        seen,
+    }
+}
+
+async fn a_failing_network_leaves_the_line_as_it_was(b: Backend) {
+    let bss = stub_bss().await;
+    let url = bss.url.clone();
+    let app = spawn_app_with(b, |s| {
+        s.bss_url = Some(url);
+        s.bss_key = Some("bss-secret".into());
+        s.bss_attempts = 3;
+        s.bss_timeout_ms = 2000;
+    })
+    .await;
+    let line = one_line(&app, "biz-start").await;
+
+    bss.answer.store(503, Ordering::SeqCst);
+    let (_, failed) = change(
+        &app,
+        line,
+        &[("action", "change_tariff"), ("tariff", "biz-max")],
+    )
+    .await;
+    assert_eq!(failed.status, 502, "{}", failed.body);
+    assert!(
+        failed
+            .body
+            .contains("изменение не применено: система оператора ответила 503")
+            && failed.body.contains("Номер остался как был"),
+        "{}",
+        failed.body
+    );
+    assert_eq!(
+        bss.calls.load(Ordering::SeqCst),
+        3,
+        "a 5xx answer is retried"
+    );
+    let tariff: String = sqlx::query_scalar(
+        "SELECT t.code FROM lines l JOIN tariffs t ON t.id = l.tariff_id WHERE l.id = $1",
+    )
+    .bind(line)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("tariff");
+    assert_eq!(tariff, "biz-start");
+    assert_eq!(
+        audit_actions(&app, line).await[1..],
+        ["line.change_tariff.failed"]
+    );
+
+    bss.answer.store(400, Ordering::SeqCst);
+    bss.calls.store(0, Ordering::SeqCst);
+    let (_, refused) = change(&app, line, &[("action", "suspend"), ("reason", "")]).await;
+    assert_eq!(refused.status, 502);
+    assert_eq!(
+        bss.calls.load(Ordering::SeqCst),
+        1,
+        "a 4xx answer is the BSS refusing: not retried"
+    );
+
+    bss.answer.store(200, Ordering::SeqCst);
+    let (_, done) = change(
+        &app,
+        line,
+        &[("action", "change_tariff"), ("tariff", "biz-max")],
+    )
+    .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let (key, request) = bss
+        .seen
+        .lock()
+        .expect("lock")
+        .last()
+        .cloned()
+        .expect("a request");
+    assert_eq!(key, "bss-secret");
+    assert_eq!(request["action"], "change_tariff");
+    assert_eq!(request["msisdn"], "+79160000001");
+    assert_eq!(request["params"]["tariff"], "biz-max");
+}
+
+on_both!(
+    a_tariff_change_is_previewed_confirmed_and_done_once,
+    catalogue_rules_refuse_with_reasons,
+    suspension_loss_and_a_new_sim,
+    limits_and_assignment,
+    only_the_operator_blocks_and_unblocks,
+    another_companys_line_cannot_be_changed,
+    a_failing_network_leaves_the_line_as_it_was,
+);
