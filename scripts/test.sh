@@ -27,6 +27,14 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 echo "chromium: $(${CHROMIUM:-/usr/bin/chromium} --version 2>/dev/null | head -1)"
 
+say "the OpenAPI validator (Python openapi-spec-validator)"
+if ! python3 -c "import openapi_spec_validator" 2>/dev/null; then
+  command -v python3 >/dev/null || die "python3 (for openapi-spec-validator)"
+  python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore openapi-spec-validator \
+    || die "openapi-spec-validator (pip install openapi-spec-validator)"
+fi
+echo "ok"
+
 say "PostgreSQL on 127.0.0.1:5432"
 if [ -z "${SIMFLEET_TEST_PG:-}" ]; then
   if ! pg_isready -q -h 127.0.0.1 -p 5432; then

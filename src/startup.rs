@@ -10,11 +10,14 @@ use actix_web::{App, HttpServer, web};
 use actix_web_prom::PrometheusMetricsBuilder;
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_swagger_ui::SwaggerUi;
 
 use crate::authz::Authz;
 use crate::config::Settings;
 use crate::provisioning::{DbProvisioner, HttpProvisioner, Provisioner};
 use crate::store::{Db, sessions};
+use crate::web::api;
 use crate::web::{AppState, routes};
 
 pub struct Application {
@@ -52,8 +55,14 @@ impl Application {
             .mask_unmatched_patterns("UNKNOWN")
             .build()
             .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+        let doc = api::openapi();
         let server = HttpServer::new(move || {
             App::new()
+                // Before the /api/v1 scope, so its document path is found first.
+                .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", doc.clone()))
+                .service(
+                    actix_web::web::scope("/api/v1").configure(|c| api::routes(&mut ServiceConfig::new(c))),
+                )
                 .wrap(Compress::default())
                 .wrap(
                     DefaultHeaders::new()

@@ -30,20 +30,20 @@ pub enum LineChange {
     /// Voluntary suspension by the customer.
     Suspend { reason: String },
     /// Lift the customer's own suspension.
-    Resume,
+    Resume {},
     /// The SIM is lost or stolen: block the line at once.
-    ReportLost,
+    ReportLost {},
     /// A new SIM card on the same number.
     ReplaceSim { iccid: String },
     /// Operator staff only: block for debt or an unregistered user.
     Block { reason: String },
     /// Operator staff only: lift the operator's block.
-    Unblock,
+    Unblock {},
     /// Set or change the monthly spend limit (roubles, e.g. "1500" or "1500.50") and what
     /// happens at 100 %: `bar` paid services or `employee_pays` the excess.
     SetLimit { amount: String, on_limit: String },
     /// Remove the spend limit.
-    RemoveLimit,
+    RemoveLimit {},
     /// Assign the line to an employee and/or department, and set or clear its own cost centre
     /// (none: the department's).
     Reassign {
@@ -57,7 +57,7 @@ impl LineChange {
     /// What a permit must cover for this change.
     pub fn object(&self) -> Object {
         match self {
-            LineChange::Block { .. } | LineChange::Unblock => Object::LineBlocks,
+            LineChange::Block { .. } | LineChange::Unblock {} => Object::LineBlocks,
             _ => Object::Lines,
         }
     }
@@ -69,13 +69,13 @@ impl LineChange {
             LineChange::EnableService { .. } => "enable_service",
             LineChange::DisableService { .. } => "disable_service",
             LineChange::Suspend { .. } => "suspend",
-            LineChange::Resume => "resume",
-            LineChange::ReportLost => "report_lost",
+            LineChange::Resume {} => "resume",
+            LineChange::ReportLost {} => "report_lost",
             LineChange::ReplaceSim { .. } => "replace_sim",
             LineChange::Block { .. } => "block",
-            LineChange::Unblock => "unblock",
+            LineChange::Unblock {} => "unblock",
             LineChange::SetLimit { .. } => "set_limit",
-            LineChange::RemoveLimit => "remove_limit",
+            LineChange::RemoveLimit {} => "remove_limit",
             LineChange::Reassign { .. } => "reassign",
         }
     }
@@ -347,7 +347,7 @@ async fn plan(
                 p,
             )
         }
-        LineChange::Resume => {
+        LineChange::Resume {} => {
             let next = move_to(Move::Resume, &mut preview)?;
             preview.summary = "Снятие добровольной блокировки".into();
             (
@@ -360,7 +360,7 @@ async fn plan(
                 json!({}),
             )
         }
-        LineChange::ReportLost => {
+        LineChange::ReportLost {} => {
             let next = move_to(Move::ReportLost, &mut preview)?;
             preview.summary = "SIM-карта утеряна: блокировка".into();
             let reason = BlockReason::Lost.as_str();
@@ -419,7 +419,7 @@ async fn plan(
                 json!({ "reason": r.as_str() }),
             )
         }
-        LineChange::Unblock => {
+        LineChange::Unblock {} => {
             let next = move_to(Move::Unblock, &mut preview)?;
             preview.summary = "Снятие блокировки оператора".into();
             (
@@ -459,7 +459,7 @@ async fn plan(
                 json!({ "limit": money_text(kop), "on_limit": action.as_str() }),
             )
         }
-        LineChange::RemoveLimit => {
+        LineChange::RemoveLimit {} => {
             status
                 .allows_record_changes()
                 .map_err(ChangeError::Refused)?;

@@ -9,7 +9,7 @@ pub struct Region {
     pub name_en: String,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct Tariff {
     pub id: i64,
     pub region_code: String,
@@ -169,8 +169,59 @@ pub async fn service_ids(db: &Db) -> Result<Vec<(i64, String)>, sqlx::Error> {
         .await
 }
 
+/// A service of the catalogue as the API lists it.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct CatalogueService {
+    pub code: String,
+    pub name_ru: String,
+    pub name_en: String,
+    pub category: String,
+    pub monthly_fee_kop: i64,
+    pub one_time_fee_kop: i64,
+    /// Codes of the tariffs it fits; empty: every tariff.
+    #[sqlx(skip)]
+    pub fits: Vec<String>,
+    /// Codes of the services it cannot be combined with.
+    #[sqlx(skip)]
+    pub excludes: Vec<String>,
+}
+
+/// Open services with the tariffs (of `region`) they fit and the services they exclude.
+pub async fn open_services(db: &Db, region: &str) -> Result<Vec<CatalogueService>, sqlx::Error> {
+    let mut services = sqlx::query_as::<_, CatalogueService>(
+        "SELECT code, name_ru, name_en, category, monthly_fee_kop, one_time_fee_kop FROM services WHERE archived = 0 ORDER BY category, code",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let fits: Vec<(String, String)> = sqlx::query_as(
+        "SELECT s.code, t.code FROM service_tariffs st JOIN services s ON s.id = st.service_id JOIN tariffs t ON t.id = st.tariff_id
+         WHERE t.region_code = $1 ORDER BY t.code",
+    )
+    .bind(region)
+    .fetch_all(&db.pool)
+    .await?;
+    let excludes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT a.code, b.code FROM service_exclusions x JOIN services a ON a.id = x.service_id JOIN services b ON b.id = x.excluded_service_id ORDER BY b.code",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    for s in &mut services {
+        s.fits = fits
+            .iter()
+            .filter(|(c, _)| *c == s.code)
+            .map(|(_, t)| t.clone())
+            .collect();
+        s.excludes = excludes
+            .iter()
+            .filter(|(c, _)| *c == s.code)
+            .map(|(_, x)| x.clone())
+            .collect();
+    }
+    Ok(services)
+}
+
 /// A service that can be added to a line.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct Offer {
     pub code: String,
     pub name_ru: String,

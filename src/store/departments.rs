@@ -1,6 +1,6 @@
 use super::{Db, Tx, now_ms};
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct Department {
     pub id: i64,
     pub parent_id: Option<i64>,

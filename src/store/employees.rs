@@ -2,7 +2,7 @@ use crate::domain::text;
 
 use super::{Db, Sql, Tx, now_ms};
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct Employee {
     pub id: i64,
     pub department_id: Option<i64>,

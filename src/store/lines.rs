@@ -63,7 +63,7 @@ pub struct Filter {
     pub descending: bool,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct LineRow {
     pub id: i64,
     pub msisdn: String,
@@ -218,7 +218,7 @@ pub async fn explain(db: &Db, company_id: i64, f: &Filter) -> Result<String, sql
     Ok(steps.join("\n"))
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct LineCard {
     pub id: i64,
     pub msisdn: String,
@@ -258,7 +258,7 @@ pub async fn card(db: &Db, company_id: i64, id: i64) -> Result<Option<LineCard>,
     .await
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct EnabledService {
     pub code: String,
     pub name_ru: String,

@@ -66,20 +66,20 @@ impl ChangeForm {
             "suspend" => LineChange::Suspend {
                 reason: text(&self.reason),
             },
-            "resume" => LineChange::Resume,
-            "report_lost" => LineChange::ReportLost,
+            "resume" => LineChange::Resume {},
+            "report_lost" => LineChange::ReportLost {},
             "replace_sim" => LineChange::ReplaceSim {
                 iccid: text(&self.iccid),
             },
             "block" => LineChange::Block {
                 reason: text(&self.reason),
             },
-            "unblock" => LineChange::Unblock,
+            "unblock" => LineChange::Unblock {},
             "set_limit" => LineChange::SetLimit {
                 amount: text(&self.amount),
                 on_limit: text(&self.on_limit),
             },
-            "remove_limit" => LineChange::RemoveLimit,
+            "remove_limit" => LineChange::RemoveLimit {},
             "reassign" => LineChange::Reassign {
                 employee_id: id("employee_id", &self.employee_id)?,
                 department_id: id("department_id", &self.department_id)?,

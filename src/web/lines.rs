@@ -17,19 +17,28 @@ use crate::store::lines::{self, LineRow, Search, Sort};
 
 use super::page::{Page, urlencode};
 use super::session::Cabinet;
-use super::{AppState, department_filter, opt_id, page_number, render};
+use super::{AppState, department_filter, page_number, render};
 
 pub const PAGE_SIZE: i64 = 50;
 
-#[derive(Debug, Default, Deserialize)]
+/// The lines table's search, filters, sorting and page, as a query string.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LinesQuery {
-    q: Option<String>,
-    department: Option<String>,
-    status: Option<String>,
-    tariff: Option<String>,
-    sort: Option<String>,
-    dir: Option<String>,
-    page: Option<i64>,
+    /// The start or end of a number (digits), or the start of a word of the employee's name.
+    pub q: Option<String>,
+    /// A department id: the department and everything under it.
+    pub department: Option<String>,
+    /// `active`, `suspended`, `blocked` or `terminated`.
+    pub status: Option<String>,
+    /// A tariff code (or id) of the company's region.
+    pub tariff: Option<String>,
+    /// `number` (default), `employee`, `department`, `status` or `tariff`.
+    pub sort: Option<String>,
+    /// `asc` (default) or `desc`.
+    pub dir: Option<String>,
+    /// Page number from 1.
+    pub page: Option<i64>,
 }
 
 /// What was typed into the search box: digits search numbers, words search names.
@@ -131,16 +140,26 @@ impl LinesPage {
     }
 }
 
-pub async fn list(
-    cab: Cabinet,
-    state: web::Data<AppState>,
-    query: web::Query<LinesQuery>,
-    req: HttpRequest,
-) -> Result<HttpResponse, AppError> {
-    let permit = cab.permit(&state, Object::Lines, Action::Read).await?;
-    let company_id = permit.company_id();
-    let all_departments = departments::list_plain(&state.db, company_id).await?;
-    let department = department_filter(&all_departments, &query.department)?;
+/// A lines query checked against the company: its departments and its region's tariffs.
+pub struct Resolved {
+    pub filter: lines::Filter,
+    pub departments: Vec<Department>,
+    pub tariffs: Vec<Tariff>,
+    pub department: Option<i64>,
+    pub status: String,
+    pub q: String,
+    pub page_no: i64,
+}
+
+/// Reads the search, filters, sorting and page of a lines query (pages, API and exports);
+/// an unknown department, status, tariff or sort is a clear 400.
+pub async fn resolve(
+    state: &AppState,
+    company_id: i64,
+    query: &LinesQuery,
+) -> Result<Resolved, AppError> {
+    let departments = departments::list_plain(&state.db, company_id).await?;
+    let department = department_filter(&departments, &query.department)?;
     let status = query.status.clone().unwrap_or_default();
     if !status.is_empty() && LineStatus::parse(&status).is_err() {
         return Err(AppError::BadRequest(format!(
@@ -151,12 +170,16 @@ pub async fn list(
         .await?
         .ok_or(AppError::NotFound)?;
     let tariffs = catalogue::tariffs_of_region(&state.db, &company.region_code).await?;
-    let tariff = opt_id(&query.tariff)?;
-    if let Some(t) = tariff
-        && !tariffs.iter().any(|x| x.id == t)
-    {
-        return Err(AppError::BadRequest(format!("нет тарифа {t}")));
-    }
+    let tariff = match query.tariff.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(t) => Some(
+            tariffs
+                .iter()
+                .find(|x| x.code == t || x.id.to_string() == t)
+                .map(|x| x.id)
+                .ok_or_else(|| AppError::BadRequest(format!("нет тарифа {t}")))?,
+        ),
+    };
     let sort = match query.sort.as_deref() {
         None | Some("") => Sort::Number,
         Some(s) => Sort::ALL
@@ -164,42 +187,59 @@ pub async fn list(
             .find(|x| x.as_str() == s)
             .ok_or_else(|| AppError::BadRequest(format!("нельзя сортировать по «{s}»")))?,
     };
-    let desc = query.dir.as_deref() == Some("desc");
     let q = query.q.clone().unwrap_or_default();
     let filter = lines::Filter {
         search: parse_search(&q),
-        department_ids: department.map(|d| subtree(&all_departments, d)),
+        department_ids: department.map(|d| subtree(&departments, d)),
         status: (!status.is_empty()).then(|| status.clone()),
         tariff_id: tariff,
         sort,
-        descending: desc,
+        descending: query.dir.as_deref() == Some("desc"),
     };
-    let page_no = page_number(query.page);
+    Ok(Resolved {
+        filter,
+        departments,
+        tariffs,
+        department,
+        status,
+        q,
+        page_no: page_number(query.page),
+    })
+}
+
+pub async fn list(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    query: web::Query<LinesQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let permit = cab.permit(&state, Object::Lines, Action::Read).await?;
+    let r = resolve(&state, permit.company_id(), &query).await?;
     let (rows, total) = lines::list(
         &state.db,
-        company_id,
-        &filter,
+        permit.company_id(),
+        &r.filter,
         PAGE_SIZE,
-        (page_no - 1) * PAGE_SIZE,
+        (r.page_no - 1) * PAGE_SIZE,
     )
     .await?;
     let view = LinesPage {
         page: Page::new(&state, &cab, req.uri().to_string(), "/lines", "lines.title").await,
         rows,
         total,
-        page_no,
+        page_no: r.page_no,
         pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
-        q,
-        department,
-        status,
-        tariff,
-        sort,
-        desc,
-        departments: tree(&all_departments)
+        q: r.q,
+        department: r.department,
+        status: r.status,
+        tariff: r.filter.tariff_id,
+        sort: r.filter.sort,
+        desc: r.filter.descending,
+        departments: tree(&r.departments)
             .into_iter()
             .map(|(depth, d)| (depth, d.clone()))
             .collect(),
-        tariffs,
+        tariffs: r.tariffs,
         statuses: LineStatus::ALL.iter().map(|s| s.as_str()).collect(),
     };
     if req.headers().contains_key("hx-request") {

@@ -1,5 +1,6 @@
 //! Thin handlers: parse → authorize → call a use case → render or redirect.
 
+pub mod api;
 mod assets;
 mod audit;
 mod auth;
@@ -9,7 +10,7 @@ pub mod format;
 pub mod i18n;
 mod line_card;
 mod line_changes;
-mod lines;
+pub mod lines;
 mod ops;
 mod overview;
 mod page;

@@ -1,0 +1,213 @@
+use actix_web::{HttpRequest, get, post, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::authz::{Action, Object};
+use crate::services::line_changes::{self, Applied, LineChange, Preview};
+use crate::store::catalogue::{self, Tariff};
+use crate::store::lines::{self, EnabledService, LineCard, LineRow};
+use crate::store::{audit, line_changes as changes};
+use crate::web::AppState;
+use crate::web::lines::{LinesQuery, PAGE_SIZE, resolve};
+
+use super::{ApiError, ApiUser, ErrorBody, Page};
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list)
+        .service(card)
+        .service(preview)
+        .service(apply);
+}
+
+/// Lines with the same search, filters, sorting and paging as the lines page (50 a page).
+#[utoipa::path(
+    tag = "lines",
+    params(LinesQuery),
+    responses(
+        (status = 200, description = "A page of lines", body = Page<LineRow>),
+        (status = 400, description = "Unknown department, status, tariff or sort", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    )
+)]
+#[get("/lines")]
+async fn list(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    query: web::Query<LinesQuery>,
+) -> Result<web::Json<Page<LineRow>>, ApiError> {
+    let permit = user.0.permit(&state, Object::Lines, Action::Read).await?;
+    let r = resolve(&state, permit.company_id(), &query).await?;
+    let (items, total) = lines::list(
+        &state.db,
+        permit.company_id(),
+        &r.filter,
+        PAGE_SIZE,
+        (r.page_no - 1) * PAGE_SIZE,
+    )
+    .await?;
+    Ok(web::Json(Page {
+        items,
+        total,
+        page: r.page_no,
+        per_page: PAGE_SIZE,
+    }))
+}
+
+/// A SIM the number had before.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviousSim {
+    pub iccid: String,
+    /// When it was replaced (unix ms).
+    pub replaced_at: i64,
+    pub reason: String,
+}
+
+/// One line with its tariff, services, previous SIMs and recent history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LineDetail {
+    pub line: LineCard,
+    pub tariff: Tariff,
+    pub services: Vec<EnabledService>,
+    pub previous_sims: Vec<PreviousSim>,
+    pub history: Vec<HistoryEntry>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryEntry {
+    /// Unix ms.
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+#[utoipa::path(
+    tag = "lines",
+    params(("id" = i64, Path, description = "Line id")),
+    responses(
+        (status = 200, description = "The line", body = LineDetail),
+        (status = 404, description = "No such line in the company", body = ErrorBody),
+    )
+)]
+#[get("/lines/{id}")]
+async fn card(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<web::Json<LineDetail>, ApiError> {
+    let permit = user.0.permit(&state, Object::Lines, Action::Read).await?;
+    let line = lines::card(&state.db, permit.company_id(), *id)
+        .await?
+        .ok_or(crate::error::AppError::NotFound)?;
+    let tariff = catalogue::tariff(&state.db, line.tariff_id)
+        .await?
+        .ok_or(crate::error::AppError::NotFound)?;
+    let services = lines::services(&state.db, line.id).await?;
+    let previous_sims = changes::previous_sims(&mut *state.db.pool.acquire().await?, line.id)
+        .await?
+        .into_iter()
+        .map(|(iccid, replaced_at, reason)| PreviousSim {
+            iccid,
+            replaced_at,
+            reason,
+        })
+        .collect();
+    let filter = audit::Filter {
+        object_type: Some("line".into()),
+        object_id: Some(line.id.to_string()),
+        ..Default::default()
+    };
+    let (entries, _) = audit::list(&state.db, permit.company_id(), &filter, 50, 0).await?;
+    let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+    let history = entries
+        .into_iter()
+        .map(|e| HistoryEntry {
+            at: e.at,
+            actor: e.actor_label,
+            action: e.action,
+            before: parse(e.before_json),
+            after: parse(e.after_json),
+        })
+        .collect();
+    Ok(web::Json(LineDetail {
+        line,
+        tariff,
+        services,
+        previous_sims,
+        history,
+    }))
+}
+
+/// What a change would do (cost, dropped services, status), without doing it.
+#[utoipa::path(
+    tag = "lines",
+    params(("id" = i64, Path, description = "Line id")),
+    request_body = LineChange,
+    responses(
+        (status = 200, description = "What the change would do", body = Preview),
+        (status = 409, description = "Impossible from the line's status", body = ErrorBody),
+        (status = 422, description = "Invalid input; `fields` names the field", body = ErrorBody),
+    )
+)]
+#[post("/lines/{id}/preview")]
+async fn preview(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    change: web::Json<LineChange>,
+) -> Result<web::Json<Preview>, ApiError> {
+    let permit = user
+        .0
+        .permit(&state, change.object(), Action::Write)
+        .await?;
+    Ok(web::Json(
+        line_changes::preview(&state.db, &permit, *id, &change).await?,
+    ))
+}
+
+/// Applies a change through the Provisioner. Send an `Idempotency-Key` header: a repeated
+/// request with the same key does nothing and answers `already_applied: true`.
+#[utoipa::path(
+    tag = "lines",
+    params(
+        ("id" = i64, Path, description = "Line id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request safe"),
+    ),
+    request_body = LineChange,
+    responses(
+        (status = 200, description = "Applied, or already applied with this key", body = Applied),
+        (status = 403, description = "Not permitted (e.g. operator blocks)", body = ErrorBody),
+        (status = 409, description = "Impossible from the line's status", body = ErrorBody),
+        (status = 422, description = "Invalid input; `fields` names the field", body = ErrorBody),
+        (status = 502, description = "The network refused or did not answer; nothing changed", body = ErrorBody),
+    )
+)]
+#[post("/lines/{id}/changes")]
+async fn apply(
+    user: ApiUser,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    change: web::Json<LineChange>,
+    req: HttpRequest,
+) -> Result<web::Json<Applied>, ApiError> {
+    let permit = user
+        .0
+        .permit(&state, change.object(), Action::Write)
+        .await?;
+    let key = req
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok());
+    let done = line_changes::apply(
+        &state.db,
+        state.provisioner.as_ref(),
+        &permit,
+        *id,
+        &change,
+        key,
+    )
+    .await?;
+    Ok(web::Json(done))
+}

@@ -1,0 +1,240 @@
+//! The JSON API under `/api/v1`: the same authorization path and use cases as the pages, JSON
+//! errors with a machine-readable code, and an OpenAPI document generated from the handlers.
+
+mod catalogue;
+mod lines;
+mod org;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, dev::Payload, web};
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::AppError;
+use crate::services::UseCaseError;
+use crate::services::line_changes::ChangeError;
+
+use super::session::Cabinet;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "simfleet API",
+        description = "Corporate mobile lines: search and read lines, change them (tariffs, services, suspensions, SIMs, limits, assignment), departments, employees and the catalogue. Authenticated with the cabinet's session cookie; requests that change data send `Content-Type: application/json`. Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`. Money is in kopecks (integers) in answers, and in roubles as decimal text (\"1500.50\") in requests."
+    ),
+    tags(
+        (name = "lines", description = "Lines: list, card, preview and apply changes"),
+        (name = "organisation", description = "Departments and employees"),
+        (name = "catalogue", description = "Tariffs and services of the company's region"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI document, collected from the handlers that `routes` registers.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa_actix_web::AppExt;
+    actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(utoipa_actix_web::scope("/api/v1").configure(routes))
+        .split_for_parts()
+        .1
+}
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(64 * 1024)
+            .error_handler(|e, _| {
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", e.to_string()).into()
+            }),
+    )
+    .app_data(web::QueryConfig::default().error_handler(|e, _| {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.to_string()).into()
+    }))
+    .app_data(web::PathConfig::default().error_handler(|e, _| {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string()).into()
+    }))
+    .configure(lines::routes)
+    .configure(org::routes)
+    .configure(catalogue::routes);
+}
+
+/// A field that was refused, and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, for programs: `not_found`, `invalid_input`, `line_suspended`, …
+    pub code: String,
+    /// For people.
+    pub message: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldProblem>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    body: ErrorBody,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: ErrorBody {
+                error: ErrorDetail {
+                    code: code.to_owned(),
+                    message: message.into(),
+                    fields: Vec::new(),
+                },
+            },
+        }
+    }
+
+    fn invalid(fields: Vec<FieldProblem>) -> Self {
+        let message = fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut e = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message);
+        e.body.error.fields = fields;
+        e
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.body.error.code, self.body.error.message)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status).json(&self.body)
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound => Self::new(StatusCode::NOT_FOUND, "not_found", "не найдено"),
+            AppError::Forbidden => Self::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "нет прав на это действие",
+            ),
+            AppError::Unauthenticated => {
+                Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "нужно войти")
+            }
+            AppError::ChooseCompany => Self::new(
+                StatusCode::CONFLICT,
+                "company_not_chosen",
+                "сначала выберите компанию",
+            ),
+            AppError::Csrf => Self::new(
+                StatusCode::FORBIDDEN,
+                "csrf",
+                "запрос без действительного токена",
+            ),
+            AppError::BadRequest(msg) => Self::new(StatusCode::BAD_REQUEST, "bad_request", msg),
+            AppError::Internal(e) => {
+                tracing::error!(error = ?e, "API request failed");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "внутренняя ошибка",
+                )
+            }
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::from(e).into()
+    }
+}
+
+impl From<UseCaseError> for ApiError {
+    fn from(e: UseCaseError) -> Self {
+        match e {
+            UseCaseError::Invalid(errors) => Self::invalid(
+                errors
+                    .into_iter()
+                    .map(|e| FieldProblem {
+                        field: e.field.to_owned(),
+                        message: e.message,
+                    })
+                    .collect(),
+            ),
+            UseCaseError::NotFound => AppError::NotFound.into(),
+            UseCaseError::Db(e) => e.into(),
+            UseCaseError::Internal(e) => AppError::Internal(e).into(),
+        }
+    }
+}
+
+impl From<ChangeError> for ApiError {
+    fn from(e: ChangeError) -> Self {
+        match e {
+            ChangeError::NotFound => AppError::NotFound.into(),
+            ChangeError::Invalid(errors) => UseCaseError::Invalid(errors).into(),
+            ChangeError::Refused(r) => Self::new(StatusCode::CONFLICT, r.code, r.message),
+            ChangeError::Conflict => Self::new(
+                StatusCode::CONFLICT,
+                "concurrent_change",
+                "номер только что изменили: повторите запрос",
+            ),
+            ChangeError::Provisioning(msg) => Self::new(
+                StatusCode::BAD_GATEWAY,
+                "provisioning_failed",
+                format!("изменение не применено: {msg}"),
+            ),
+            ChangeError::Db(e) => e.into(),
+        }
+    }
+}
+
+/// A signed-in user acting for a company, for the API: the same session as the pages, with
+/// JSON errors instead of redirects.
+pub struct ApiUser(pub Cabinet);
+
+impl FromRequest for ApiUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let cabinet = Cabinet::from_request(req, payload);
+        Box::pin(async move { cabinet.await.map(ApiUser).map_err(ApiError::from) })
+    }
+}
+
+/// A page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T: ToSchema> {
+    pub items: Vec<T>,
+    /// How many match in all.
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}

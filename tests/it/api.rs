@@ -1,0 +1,424 @@
+//! The JSON API: the document, the routes it lists, answers and errors.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{ADMIN, Backend, PASSWORD, TestApp, spawn_app};
+use crate::on_both;
+
+struct Answer {
+    status: u16,
+    body: Value,
+}
+
+async fn call(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+    key: Option<&str>,
+) -> Answer {
+    let mut req = app.client.request(method, app.url(path));
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    if let Some(k) = key {
+        req = req.header("Idempotency-Key", k);
+    }
+    let r = req.send().await.expect("request");
+    let status = r.status().as_u16();
+    let text = r.text().await.expect("body");
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    Answer { status, body }
+}
+
+async fn get(app: &TestApp, path: &str) -> Answer {
+    call(app, reqwest::Method::GET, path, None, None).await
+}
+
+async fn post(app: &TestApp, path: &str, body: Value) -> Answer {
+    call(app, reqwest::Method::POST, path, Some(body), None).await
+}
+
+async fn signed_in_with_lines(b: Backend) -> (TestApp, i64) {
+    let app = spawn_app(b).await;
+    let company = app.seed_company().await;
+    app.add_lines(company, &["+79160000001", "+79160000002", "+79160000042"])
+        .await;
+    app.login(ADMIN, PASSWORD).await;
+    let line = sqlx::query_scalar("SELECT id FROM lines WHERE msisdn = '+79160000001'")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("line");
+    (app, line)
+}
+
+/// Every handler in src/web/api: (method, path) from its actix attribute.
+fn routes_in_code() -> Vec<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web/api");
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("api folder").flatten() {
+        let text = std::fs::read_to_string(entry.path()).expect("source");
+        for line in text.lines().map(str::trim) {
+            for method in ["get", "post", "put", "delete", "patch"] {
+                if let Some(rest) = line.strip_prefix(&format!("#[{method}(\"")) {
+                    let path = &rest[..rest.find('"').expect("path end")];
+                    out.push((method.to_owned(), format!("/api/v1{path}")));
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+async fn the_document_is_valid_and_lists_every_route(b: Backend) {
+    let app = spawn_app(b).await;
+    let doc = get(&app, "/api/v1/openapi.json").await;
+    assert_eq!(doc.status, 200);
+    let file = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(file.path(), doc.body.to_string()).expect("write");
+    let checked = std::process::Command::new("python3")
+        .args(["-m", "openapi_spec_validator"])
+        .arg(file.path())
+        .output()
+        .expect("python3 with openapi-spec-validator (pip install openapi-spec-validator)");
+    assert!(
+        checked.status.success(),
+        "the OpenAPI document is invalid:\n{}{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    let routes = routes_in_code();
+    assert!(routes.len() >= 15, "{routes:?}");
+    for (method, path) in &routes {
+        assert!(
+            doc.body["paths"][path][method].is_object(),
+            "{method} {path} is missing from the document"
+        );
+    }
+    let listed: usize = doc.body["paths"]
+        .as_object()
+        .expect("paths")
+        .values()
+        .map(|v| v.as_object().map_or(0, |o| o.len()))
+        .sum();
+    assert_eq!(
+        listed,
+        routes.len(),
+        "the document lists routes the code does not have"
+    );
+    let ui = app
+        .client
+        .get(app.url("/api/docs/"))
+        .send()
+        .await
+        .expect("docs");
+    assert_eq!(ui.status(), 200);
+    assert!(
+        ui.text().await.expect("html").contains("swagger"),
+        "the browsable UI is served"
+    );
+}
+
+async fn lines_are_listed_read_and_changed(b: Backend) {
+    let (app, line) = signed_in_with_lines(b).await;
+    let page = get(&app, "/api/v1/lines?q=0042").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.body["total"], 1);
+    assert_eq!(page.body["items"][0]["msisdn"], "+79160000042");
+    let by_tariff = get(&app, "/api/v1/lines?tariff=biz-start&sort=number&dir=desc").await;
+    assert_eq!(by_tariff.body["total"], 3);
+    assert_eq!(by_tariff.body["items"][0]["msisdn"], "+79160000042");
+
+    let card = get(&app, &format!("/api/v1/lines/{line}")).await;
+    assert_eq!(card.status, 200);
+    assert_eq!(card.body["tariff"]["code"], "biz-start");
+    assert_eq!(card.body["history"][0]["action"], "line.add");
+
+    let change = json!({ "action": "change_tariff", "tariff": "biz-optimum" });
+    let preview = post(
+        &app,
+        &format!("/api/v1/lines/{line}/preview"),
+        change.clone(),
+    )
+    .await;
+    assert_eq!(preview.status, 200);
+    assert_eq!(preview.body["monthly_delta_kop"], 34_000);
+    let first = call(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/lines/{line}/changes"),
+        Some(change.clone()),
+        Some("order-17"),
+    )
+    .await;
+    assert_eq!(
+        (first.status, &first.body["already_applied"]),
+        (200, &json!(false))
+    );
+    let again = call(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/lines/{line}/changes"),
+        Some(change),
+        Some("order-17"),
+    )
+    .await;
+    assert_eq!(
+        (again.status, &again.body["already_applied"]),
+        (200, &json!(true))
+    );
+    let changes: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'line.change_tariff'")
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("audit");
+    assert_eq!(
+        changes, 1,
+        "a retried request with the same key does nothing twice"
+    );
+
+    let limit = post(
+        &app,
+        &format!("/api/v1/lines/{line}/changes"),
+        json!({ "action": "set_limit", "amount": "2000", "on_limit": "bar" }),
+    )
+    .await;
+    assert_eq!(limit.status, 200);
+    assert_eq!(
+        get(&app, &format!("/api/v1/lines/{line}")).await.body["line"]["spend_limit_kop"],
+        200_000
+    );
+}
+
+async fn errors_are_json_with_codes_and_fields(b: Backend) {
+    let (app, line) = signed_in_with_lines(b).await;
+    let path = format!("/api/v1/lines/{line}/changes");
+    let missing = post(&app, &path, json!({ "action": "change_tariff" })).await;
+    assert_eq!(
+        (missing.status, &missing.body["error"]["code"]),
+        (400, &json!("invalid_json"))
+    );
+    assert!(
+        missing.body["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("missing field `tariff`")
+    );
+    let extra = post(&app, &path, json!({ "action": "resume", "color": "red" })).await;
+    assert_eq!(extra.status, 400);
+    assert!(
+        extra.body["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("unknown field `color`"),
+        "{}",
+        extra.body
+    );
+    let unknown = post(&app, &path, json!({ "action": "teleport" })).await;
+    assert_eq!(unknown.status, 400);
+
+    let invalid = post(
+        &app,
+        &path,
+        json!({ "action": "enable_service", "service": "call-recording" }),
+    )
+    .await;
+    assert_eq!(
+        (invalid.status, &invalid.body["error"]["code"]),
+        (422, &json!("invalid_input"))
+    );
+    assert_eq!(invalid.body["error"]["fields"][0]["field"], "service");
+    let limit = post(
+        &app,
+        &path,
+        json!({ "action": "set_limit", "amount": "-1", "on_limit": "bar" }),
+    )
+    .await;
+    assert_eq!(limit.body["error"]["fields"][0]["field"], "amount");
+
+    assert_eq!(
+        post(
+            &app,
+            &path,
+            json!({ "action": "suspend", "reason": "отпуск" })
+        )
+        .await
+        .status,
+        200
+    );
+    let refused = post(
+        &app,
+        &path,
+        json!({ "action": "enable_service", "service": "anti-spam" }),
+    )
+    .await;
+    assert_eq!(
+        (refused.status, &refused.body["error"]["code"]),
+        (409, &json!("line_suspended"))
+    );
+    let staff_only = post(&app, &path, json!({ "action": "block", "reason": "debt" })).await;
+    assert_eq!(
+        (staff_only.status, &staff_only.body["error"]["code"]),
+        (403, &json!("forbidden"))
+    );
+
+    assert_eq!(
+        get(&app, "/api/v1/lines?status=gone").await.body["error"]["code"],
+        "bad_request"
+    );
+    assert_eq!(get(&app, "/api/v1/lines/999999").await.status, 404);
+    assert_eq!(get(&app, "/api/v1/lines/abc").await.status, 404);
+
+    let other = app.seed("+79995550000", "7728419375", "АО «Вектор»").await;
+    app.add_lines(other, &["+79260000009"]).await;
+    let theirs: i64 = sqlx::query_scalar("SELECT id FROM lines WHERE msisdn = '+79260000009'")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("line");
+    assert_eq!(
+        get(&app, &format!("/api/v1/lines/{theirs}")).await.status,
+        404
+    );
+    assert_eq!(
+        post(
+            &app,
+            &format!("/api/v1/lines/{theirs}/changes"),
+            json!({ "action": "resume" })
+        )
+        .await
+        .status,
+        404
+    );
+
+    let anonymous = reqwest::Client::new()
+        .get(app.url("/api/v1/lines"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(anonymous.status(), 401);
+    let body: Value = anonymous.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "unauthenticated");
+}
+
+async fn departments_employees_and_the_catalogue(b: Backend) {
+    let (app, line) = signed_in_with_lines(b).await;
+    let made = post(
+        &app,
+        "/api/v1/departments",
+        json!({ "name": "Логистика", "cost_centre": "ЦФО-300" }),
+    )
+    .await;
+    assert_eq!(made.status, 201);
+    let dept = made.body["id"].as_i64().expect("id");
+    let sub = post(
+        &app,
+        "/api/v1/departments",
+        json!({ "name": "Склад", "parent_id": dept }),
+    )
+    .await;
+    assert_eq!(sub.body["parent_id"], dept);
+    let blank = post(&app, "/api/v1/departments", json!({ "name": " " })).await;
+    assert_eq!(
+        (blank.status, &blank.body["error"]["fields"][0]["field"]),
+        (422, &json!("name"))
+    );
+    let renamed = call(
+        &app,
+        reqwest::Method::PUT,
+        &format!("/api/v1/departments/{dept}"),
+        Some(json!({ "name": "Логистика и склад", "parent_id": null, "cost_centre": "ЦФО-300" })),
+        None,
+    )
+    .await;
+    assert_eq!(renamed.body["name"], "Логистика и склад");
+    let busy = call(
+        &app,
+        reqwest::Method::DELETE,
+        &format!("/api/v1/departments/{dept}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(busy.status, 422);
+    assert!(
+        busy.body["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("подразделений: 1")
+    );
+
+    let person = post(
+        &app,
+        "/api/v1/employees",
+        json!({ "full_name": "Зайцева Алла", "department_id": dept, "personnel_number": "77" }),
+    )
+    .await;
+    assert_eq!(person.status, 201);
+    let emp = person.body["id"].as_i64().expect("id");
+    let bad = post(
+        &app,
+        "/api/v1/employees",
+        json!({ "full_name": "Иванов", "email": "nope" }),
+    )
+    .await;
+    assert_eq!(bad.body["error"]["fields"][0]["field"], "email");
+    let found = get(&app, &format!("/api/v1/employees?q=зайц&department={dept}")).await;
+    assert_eq!(found.body["total"], 1);
+    let assign = post(&app, &format!("/api/v1/lines/{line}/changes"), json!({ "action": "reassign", "employee_id": emp, "department_id": dept, "cost_centre": null })).await;
+    assert_eq!(assign.status, 200, "{}", assign.body);
+    assert_eq!(
+        get(&app, &format!("/api/v1/employees/{emp}")).await.body["line_count"],
+        1
+    );
+    assert_eq!(
+        call(
+            &app,
+            reqwest::Method::DELETE,
+            &format!("/api/v1/employees/{emp}"),
+            None,
+            None
+        )
+        .await
+        .status,
+        204
+    );
+
+    let tariffs = get(&app, "/api/v1/catalogue/tariffs").await;
+    let codes: Vec<&str> = tariffs
+        .body
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|t| t["code"].as_str())
+        .collect();
+    assert!(
+        codes.contains(&"biz-start")
+            && !codes.contains(&"my-online")
+            && !codes.contains(&"biz-classic"),
+        "{codes:?}"
+    );
+    let services = get(&app, "/api/v1/catalogue/services").await;
+    let recording = services
+        .body
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|s| s["code"] == "call-recording")
+        .expect("call-recording");
+    assert_eq!(
+        recording["fits"],
+        json!(["biz-max", "biz-optimum", "biz-unlim"])
+    );
+}
+
+on_both!(
+    the_document_is_valid_and_lists_every_route,
+    lines_are_listed_read_and_changed,
+    errors_are_json_with_codes_and_fields,
+    departments_employees_and_the_catalogue,
+);
