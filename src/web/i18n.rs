@@ -445,6 +445,7 @@ const TABLE: &[(&str, &str, &str)] = &[
         "пусто — ЦФО подразделения",
         "empty: the department's",
     ),
+    ("export.download", "Скачать", "Download"),
     ("saved", "Сохранено", "Saved"),
     ("deleted", "Удалено", "Deleted"),
 ];

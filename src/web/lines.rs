@@ -117,6 +117,14 @@ impl LinesPage {
         }
     }
 
+    /// The current filters as an export link.
+    fn export_href(&self, format: &str, encoding: &str) -> String {
+        let here = self.query(self.sort, self.desc, 1);
+        let sep = if here.contains('?') { '&' } else { '?' };
+        let here = here.replacen("/lines", "/lines/export", 1);
+        format!("{here}{sep}format={format}&encoding={encoding}")
+    }
+
     fn sort_href(&self, col: &str) -> String {
         let sort = Sort::ALL
             .into_iter()

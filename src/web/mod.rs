@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod departments;
 mod employees;
+mod exports;
 pub mod format;
 pub mod i18n;
 mod line_card;
@@ -42,6 +43,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/lang/{code}", web::get().to(auth::switch_lang))
         .route("/overview", web::get().to(overview::show))
         .route("/lines", web::get().to(lines::list))
+        .route("/lines/export", web::get().to(exports::lines_export))
         .route("/lines/{id}", web::get().to(line_card::card))
         .route("/lines/{id}/change", web::get().to(line_changes::preview))
         .route("/lines/{id}/change", web::post().to(line_changes::apply))

@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod departments;
 mod employees;
+mod exports;
 mod line_changes;
 mod lines;
 mod login;

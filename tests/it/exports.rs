@@ -1,0 +1,172 @@
+//! Exports read back as a spreadsheet program would: XLSX through calamine, CSV decoded.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+
+use crate::helpers::{ADMIN, Backend, PASSWORD, TestApp, spawn_app};
+use crate::on_both;
+
+async fn seeded(b: Backend) -> TestApp {
+    let app = spawn_app(b).await;
+    let company = app.seed_company().await;
+    app.add_lines(company, &["+79160000001", "+79160000002", "+79160000003"])
+        .await;
+    app.login(ADMIN, PASSWORD).await;
+    let hostile = [
+        "=HYPERLINK(\"http://evil.example\",\"x\")",
+        "+1-1 Ёлкин",
+        "@SUM(A1)",
+        "-Петров",
+    ];
+    for (i, name) in hostile.iter().enumerate().take(2) {
+        app.submit("/employees/new", "/employees", &[("full_name", name)])
+            .await;
+        let id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM employees")
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("id");
+        sqlx::query("UPDATE lines SET employee_id = $1 WHERE msisdn = $2")
+            .bind(id)
+            .bind(format!("+7916000000{}", i + 1))
+            .execute(&app.db.pool)
+            .await
+            .expect("assign");
+    }
+    app.submit(
+        "/departments/new",
+        "/departments",
+        &[("name", hostile[2]), ("parent_id", ""), ("cost_centre", "")],
+    )
+    .await;
+    let dept: i64 = sqlx::query_scalar("SELECT id FROM departments")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("dept");
+    sqlx::query("UPDATE lines SET department_id = $1, spend_limit_kop = 150050 WHERE msisdn = '+79160000003'")
+        .bind(dept)
+        .execute(&app.db.pool)
+        .await
+        .expect("dept");
+    app
+}
+
+async fn download(app: &TestApp, path: &str) -> (String, String, Vec<u8>) {
+    let r = app.client.get(app.url(path)).send().await.expect("export");
+    assert_eq!(r.status(), 200, "{path}");
+    let mime = r.headers()["content-type"]
+        .to_str()
+        .expect("mime")
+        .to_owned();
+    let disposition = r.headers()["content-disposition"]
+        .to_str()
+        .expect("disposition")
+        .to_owned();
+    (mime, disposition, r.bytes().await.expect("body").to_vec())
+}
+
+async fn xlsx_export_reads_back_with_formulas_disarmed(b: Backend) {
+    let app = seeded(b).await;
+    let (mime, disposition, bytes) = download(&app, "/lines/export?format=xlsx").await;
+    assert!(mime.starts_with("application/vnd.openxmlformats"));
+    assert!(disposition.contains("attachment") && disposition.contains(".xlsx"));
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("an XLSX file");
+    let sheet = book.worksheet_range("Номера").expect("the sheet");
+    let rows: Vec<Vec<Data>> = sheet.rows().map(|r| r.to_vec()).collect();
+    assert_eq!(rows.len(), 4, "header and three lines");
+    assert_eq!(rows[0][0], Data::String("Номер".into()));
+    assert_eq!(rows[1][0], Data::String("+7 916 000-00-01".into()));
+    assert_eq!(
+        rows[1][1],
+        Data::String("=HYPERLINK(\"http://evil.example\",\"x\")".into()),
+        "stored as text, not as a formula"
+    );
+    assert_eq!(rows[2][1], Data::String("+1-1 Ёлкин".into()));
+    assert_eq!(rows[3][2], Data::String("@SUM(A1)".into()));
+    assert_eq!(rows[1][5], Data::Float(450.0), "money is a number");
+    assert_eq!(rows[3][6], Data::Float(1500.5));
+    let formulas = book.worksheet_formula("Номера").expect("formulas");
+    assert!(
+        formulas.cells().all(|(_, _, f)| f.is_empty()),
+        "no cell holds a formula"
+    );
+    let (_, _, again) = download(&app, "/lines/export?format=xlsx").await;
+    let xml = zip_entry(&again, "xl/styles.xml");
+    assert!(
+        xml.contains("quotePrefix=\"1\""),
+        "text that looks like a formula carries Excel's quote prefix"
+    );
+
+    let filtered = download(&app, "/lines/export?format=xlsx&q=0003").await.2;
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(filtered)).expect("xlsx");
+    assert_eq!(
+        book.worksheet_range("Номера")
+            .expect("sheet")
+            .rows()
+            .count(),
+        2,
+        "the current filters apply"
+    );
+}
+
+fn zip_entry(bytes: &[u8], name: &str) -> String {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).expect("zip");
+    let mut s = String::new();
+    archive
+        .by_name(name)
+        .expect("entry")
+        .read_to_string(&mut s)
+        .expect("read");
+    s
+}
+
+async fn csv_exports_in_utf8_and_windows_1251(b: Backend) {
+    let app = seeded(b).await;
+    let (mime, _, bytes) =
+        download(&app, "/lines/export?format=csv&encoding=utf8&sort=number").await;
+    assert_eq!(mime, "text/csv; charset=utf-8");
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "a BOM for Excel");
+    let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "Номер;Сотрудник;Подразделение;Статус;Тариф;Плата в месяц;Лимит"
+    );
+    assert_eq!(
+        lines[1],
+        "'+7 916 000-00-01;\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\";;Активен;Бизнес Старт;450,00;"
+    );
+    assert_eq!(
+        lines[2],
+        "'+7 916 000-00-02;'+1-1 Ёлкин;;Активен;Бизнес Старт;450,00;"
+    );
+    assert_eq!(
+        lines[3],
+        "'+7 916 000-00-03;;'@SUM(A1);Активен;Бизнес Старт;450,00;1500,50"
+    );
+
+    let (mime, _, bytes) = download(&app, "/lines/export?format=csv&encoding=cp1251").await;
+    assert_eq!(mime, "text/csv; charset=windows-1251");
+    assert!(std::str::from_utf8(&bytes).is_err(), "not UTF-8");
+    let (decoded, _, bad) = encoding_rs::WINDOWS_1251.decode(&bytes);
+    assert!(!bad);
+    assert!(decoded.starts_with("Номер;Сотрудник") && decoded.contains("'+1-1 Ёлкин"));
+
+    assert_eq!(app.get("/lines/export?format=pdf").await.status, 400);
+    assert_eq!(
+        app.get("/lines/export?format=csv&encoding=koi8")
+            .await
+            .status,
+        400
+    );
+    assert_eq!(
+        app.get("/lines/export?format=csv&status=gone").await.status,
+        400
+    );
+}
+
+on_both!(
+    xlsx_export_reads_back_with_formulas_disarmed,
+    csv_exports_in_utf8_and_windows_1251
+);
