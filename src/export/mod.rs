@@ -20,6 +20,8 @@ pub enum Cell {
 #[derive(Debug, Clone, Default)]
 pub struct Table {
     pub headers: Vec<String>,
+    /// Column widths in characters (XLSX); a missing one fits the header.
+    pub widths: Vec<f64>,
     pub rows: Vec<Vec<Cell>>,
 }
 
@@ -59,7 +61,8 @@ pub fn to_xlsx(table: &Table, sheet: &str) -> Result<Vec<u8>, XlsxError> {
     for (c, h) in table.headers.iter().enumerate() {
         let col = c as u16;
         ws.write_string_with_format(0, col, h, &bold)?;
-        ws.set_column_width(col, (h.chars().count() as f64 + 4.0).max(14.0))?;
+        let fit = (h.chars().count() as f64 + 4.0).max(14.0);
+        ws.set_column_width(col, table.widths.get(c).copied().unwrap_or(fit))?;
     }
     ws.set_freeze_panes(1, 0)?;
     for (r, row) in table.rows.iter().enumerate() {
@@ -171,6 +174,7 @@ mod tests {
     fn csv_in_both_encodings() {
         let table = Table {
             headers: vec!["ФИО".into(), "Сумма".into()],
+            widths: vec![],
             rows: vec![
                 vec![Cell::Text("=HYPERLINK(\"x\")".into()), Cell::Money(123_450)],
                 vec![Cell::Text("Ёлкин ₽".into()), Cell::Empty],

@@ -446,6 +446,8 @@ pub async fn create_demo(db: &Db, line_count: usize) -> anyhow::Result<Demo> {
     )
     .await?;
     tx.commit().await?;
+    // Fresh statistics, so the planner knows the new data from the first query.
+    sqlx::query("ANALYZE").execute(&db.pool).await?;
     Ok(Demo {
         company_id,
         created: true,

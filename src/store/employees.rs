@@ -266,19 +266,16 @@ pub async fn insert_many(
     Ok(ids)
 }
 
-/// Names of a department's employees (for choosing one), at most `limit`.
-pub async fn names_in_department(
+/// Employees whose name words start with each of `words` (for choosing one), at most `limit`.
+pub async fn find_by_name(
     db: &Db,
     company_id: i64,
-    department_id: i64,
+    words: &[String],
     limit: i64,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, full_name FROM employees WHERE company_id = $1 AND department_id = $2 ORDER BY name_key, id LIMIT $3",
-    )
-    .bind(company_id)
-    .bind(department_id)
-    .bind(limit)
-    .fetch_all(&db.pool)
-    .await
+    let mut sql = Sql::new("SELECT e.id, e.full_name FROM employees e WHERE e.company_id = ");
+    sql.bind(company_id);
+    push_name_words(&mut sql, company_id, "e.id", words);
+    sql.push(" ORDER BY e.name_key, e.id LIMIT ").bind(limit);
+    sql.query_as::<(i64, String)>().fetch_all(&db.pool).await
 }

@@ -90,8 +90,10 @@ fn push_range(sql: &mut Sql, column: &'static str, prefix: &str) {
 // the few matching lines by key instead of weighing it against a walk over all of them.
 // The company condition is then written `+l.company_id`: the unary plus (a no-op on both) keeps
 // SQLite from preferring a walk over the company's lines by its company index.
-fn where_clause(sql: &mut Sql, company_id: i64, f: &Filter) {
-    sql.push(if f.search.is_some() {
+// A search matching many lines (`by_key` false) is better served the other way round: walk the
+// lines in number order and stop at the first page of matches.
+fn where_clause(sql: &mut Sql, company_id: i64, f: &Filter, by_key: bool) {
+    sql.push(if f.search.is_some() && by_key {
         "+l.company_id = "
     } else {
         "l.company_id = "
@@ -104,25 +106,47 @@ fn where_clause(sql: &mut Sql, company_id: i64, f: &Filter) {
                 ranges.push(("number_key", digits[1..].to_owned()));
             }
             ranges.push(("number_rev", digits.chars().rev().collect()));
-            sql.push(" AND l.id IN (");
-            for (i, (column, prefix)) in ranges.iter().enumerate() {
-                if i > 0 {
-                    sql.push(" UNION ALL ");
+            if by_key {
+                sql.push(" AND l.id IN (");
+                for (i, (column, prefix)) in ranges.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(" UNION ALL ");
+                    }
+                    sql.push("SELECT id FROM lines WHERE company_id = ")
+                        .bind(company_id)
+                        .push(" AND ");
+                    push_range(sql, column, prefix);
                 }
-                sql.push("SELECT id FROM lines WHERE company_id = ")
-                    .bind(company_id)
-                    .push(" AND ");
-                push_range(sql, column, prefix);
+                sql.push(")");
+            } else {
+                // `|| ''` keeps the ranges off the indexes, so the walk in number order stays.
+                sql.push(" AND (");
+                for (i, (column, prefix)) in ranges.iter().enumerate() {
+                    sql.push(if i > 0 { " OR (" } else { "(" });
+                    let walked = if *column == "number_key" {
+                        "(l.number_key || '')"
+                    } else {
+                        "(l.number_rev || '')"
+                    };
+                    push_range(sql, walked, prefix);
+                    sql.push(")");
+                }
+                sql.push(")");
             }
-            sql.push(")");
         }
         Some(Search::Name(words)) => {
             for w in words {
-                sql.push(
-                    " AND l.id IN (SELECT x.id FROM employee_name_words w JOIN lines x ON x.employee_id = w.employee_id WHERE w.company_id = ",
-                )
-                .bind(company_id)
-                .push(" AND ");
+                if by_key {
+                    sql.push(
+                        " AND l.id IN (SELECT x.id FROM employee_name_words w JOIN lines x ON x.employee_id = w.employee_id WHERE w.company_id = ",
+                    )
+                    .bind(company_id)
+                    .push(" AND ");
+                } else {
+                    sql.push(" AND EXISTS (SELECT 1 FROM employee_name_words w WHERE w.employee_id = l.employee_id AND w.company_id = ")
+                        .bind(company_id)
+                        .push(" AND ");
+                }
                 push_range(sql, "w.word", w);
                 sql.push(")");
             }
@@ -142,7 +166,7 @@ fn where_clause(sql: &mut Sql, company_id: i64, f: &Filter) {
     }
 }
 
-fn page_sql(company_id: i64, f: &Filter, limit: i64, offset: i64) -> Sql {
+fn page_sql(company_id: i64, f: &Filter, by_key: bool, limit: i64, offset: i64) -> Sql {
     let mut sql = Sql::new(
         "SELECT l.id, l.msisdn, l.status, l.employee_id, e.full_name AS employee_name, d.name AS department_name,
                 t.name AS tariff_name, t.monthly_fee_kop, l.spend_limit_kop
@@ -152,9 +176,9 @@ fn page_sql(company_id: i64, f: &Filter, limit: i64, offset: i64) -> Sql {
          LEFT JOIN departments d ON d.id = l.department_id
          WHERE ",
     );
-    where_clause(&mut sql, company_id, f);
+    where_clause(&mut sql, company_id, f, by_key);
     sql.push(" ORDER BY ").push(f.sort.column());
-    if f.search.is_some() && f.sort == Sort::Number {
+    if f.search.is_some() && by_key && f.sort == Sort::Number {
         // A search finds few lines: fetch them by the search key and sort them, rather than
         // walk every line in number order (SQLite's choice when the ORDER BY column is indexed).
         sql.push(" || ''");
@@ -170,21 +194,114 @@ fn page_sql(company_id: i64, f: &Filter, limit: i64, offset: i64) -> Sql {
     sql
 }
 
-/// A page of the company's lines and how many match in all.
+/// How many lines match, counted up to [`COUNT_CAP`]: past it only "more" is known, which keeps
+/// a page of a 100,000-line company from counting its way through every match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Total {
+    pub count: i64,
+    /// True when more than `count` match.
+    pub more: bool,
+}
+
+pub const COUNT_CAP: i64 = 1000;
+
+/// At most this many matches and a search is served by its key; more, and by walking in order.
+const SELECTIVE: i64 = 500;
+
+async fn capped_count(
+    db: &Db,
+    company_id: i64,
+    f: &Filter,
+    by_key: bool,
+    cap: i64,
+) -> Result<i64, sqlx::Error> {
+    let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM lines l WHERE ");
+    where_clause(&mut sql, company_id, f, by_key);
+    sql.push(" LIMIT ").bind(cap + 1).push(") capped");
+    sql.count(&db.pool).await
+}
+
+/// Whether the search (if any) matches few enough lines to fetch them by its key. Each key
+/// range is counted on its own index and only up to the threshold, so asking costs at most a
+/// few hundred index steps however broad the search.
+async fn by_key(db: &Db, company_id: i64, f: &Filter) -> Result<bool, sqlx::Error> {
+    let counted = |table: &'static str, column: &'static str, prefix: &str| {
+        let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM ");
+        sql.push(table)
+            .push(" WHERE company_id = ")
+            .bind(company_id)
+            .push(" AND ");
+        push_range(&mut sql, column, prefix);
+        sql.push(" LIMIT ").bind(SELECTIVE + 1).push(") capped");
+        sql
+    };
+    match &f.search {
+        None => Ok(false),
+        Some(Search::Number(digits)) => {
+            let mut n = counted("lines", "number_key", digits)
+                .count(&db.pool)
+                .await?;
+            if digits.len() > 1 && (digits.starts_with('7') || digits.starts_with('8')) {
+                n += counted("lines", "number_key", &digits[1..])
+                    .count(&db.pool)
+                    .await?;
+            }
+            let reversed: String = digits.chars().rev().collect();
+            n += counted("lines", "number_rev", &reversed)
+                .count(&db.pool)
+                .await?;
+            Ok(n <= SELECTIVE)
+        }
+        Some(Search::Name(words)) => {
+            // Every word must match, so the rarest word bounds the result.
+            for w in words {
+                if counted("employee_name_words", "word", w)
+                    .count(&db.pool)
+                    .await?
+                    <= SELECTIVE
+                {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+    }
+}
+
+/// A page of the company's lines and how many match. A broad search (walked in number order)
+/// is not counted past the page: it says there is more, and the person narrows it down.
 pub async fn list(
     db: &Db,
     company_id: i64,
     f: &Filter,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<LineRow>, i64), sqlx::Error> {
-    let rows = page_sql(company_id, f, limit, offset)
+) -> Result<(Vec<LineRow>, Total), sqlx::Error> {
+    let by_key = by_key(db, company_id, f).await?;
+    let mut rows = page_sql(company_id, f, by_key, limit + 1, offset)
         .query_as::<LineRow>()
         .fetch_all(&db.pool)
         .await?;
-    let mut count = Sql::new("SELECT COUNT(*) FROM lines l WHERE ");
-    where_clause(&mut count, company_id, f);
-    let total = count.count(&db.pool).await?;
+    let past_page = rows.len() as i64 > limit;
+    rows.truncate(limit.max(0) as usize);
+    let total = if f.search.is_some() && !by_key {
+        Total {
+            count: offset + rows.len() as i64,
+            more: past_page,
+        }
+    } else if !past_page && (offset == 0 || !rows.is_empty()) {
+        // The whole result is on this page: no count needed.
+        Total {
+            count: offset + rows.len() as i64,
+            more: false,
+        }
+    } else {
+        let n = capped_count(db, company_id, f, by_key, COUNT_CAP).await?;
+        Total {
+            count: n.min(COUNT_CAP),
+            more: n > COUNT_CAP,
+        }
+    };
     Ok((rows, total))
 }
 
@@ -193,7 +310,8 @@ pub async fn list(
 /// answer says whether an index *can* serve it, whatever the table's size.
 pub async fn explain(db: &Db, company_id: i64, f: &Filter) -> Result<String, sqlx::Error> {
     use sqlx::Row;
-    let mut sql = page_sql(company_id, f, 50, 0);
+    let by_key = by_key(db, company_id, f).await?;
+    let mut sql = page_sql(company_id, f, by_key, 50, 0);
     let mut tx = db.pool.begin().await?;
     let steps: Vec<String> = match db.backend {
         super::Backend::Sqlite => {

@@ -278,3 +278,34 @@ pub async fn delete(
         })?;
     Ok(redirect("/employees"))
 }
+
+#[derive(Template)]
+#[template(path = "employees/options.html")]
+struct Options {
+    lang: super::i18n::Lang,
+    found: Vec<(i64, String)>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct OptionsQuery {
+    employee_q: Option<String>,
+}
+
+/// `<option>`s of employees whose names start with the typed words (the line card's picker).
+pub async fn options(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    query: web::Query<OptionsQuery>,
+) -> Result<HttpResponse, AppError> {
+    let permit = cab.permit(&state, Object::Employees, Action::Read).await?;
+    let words = text::words(query.employee_q.as_deref().unwrap_or(""));
+    let found = if words.is_empty() {
+        Vec::new()
+    } else {
+        employees::find_by_name(&state.db, permit.company_id(), &words, 20).await?
+    };
+    render(&Options {
+        lang: cab.lang(),
+        found,
+    })
+}

@@ -38,10 +38,10 @@ pub async fn lines_export(
         )));
     }
     let r = resolve(&state, permit.company_id(), &query).await?;
-    let (rows, total) = lines::list(&state.db, permit.company_id(), &r.filter, MAX_ROWS, 0).await?;
-    if total > MAX_ROWS {
+    let (rows, _) = lines::list(&state.db, permit.company_id(), &r.filter, MAX_ROWS + 1, 0).await?;
+    if rows.len() as i64 > MAX_ROWS {
         return Err(AppError::BadRequest(format!(
-            "слишком много строк ({total}): уточните фильтр"
+            "больше {MAX_ROWS} строк: уточните фильтр"
         )));
     }
     let lang = cab.lang();
@@ -57,6 +57,7 @@ pub async fn lines_export(
     let text = |s: Option<String>| s.map(Cell::Text).unwrap_or(Cell::Empty);
     let table = Table {
         headers: headers.iter().map(|k| lang.t(k).to_owned()).collect(),
+        widths: vec![18.0, 38.0, 28.0, 26.0, 24.0, 15.0, 15.0],
         rows: rows
             .into_iter()
             .map(|l| {

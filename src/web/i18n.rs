@@ -132,6 +132,12 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("lines.fee", "Плата в месяц", "Monthly fee"),
     ("lines.limit", "Лимит", "Limit"),
     ("lines.found", "Найдено", "Found"),
+    ("lines.more_than", "более", "more than"),
+    (
+        "lines.narrow_down",
+        "уточните поиск или фильтр",
+        "narrow the search or filter",
+    ),
     ("lines.none", "Номеров не найдено", "No lines found"),
     ("lines.no_employee", "не закреплён", "unassigned"),
     ("lines.no_limit", "без лимита", "no limit"),
@@ -439,6 +445,11 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("change.set_limit", "Установить…", "Set…"),
     ("change.remove_limit", "Снять лимит…", "Remove the limit…"),
     ("change.reassign", "Закрепление", "Assignment"),
+    (
+        "change.find_employee",
+        "Найти сотрудника по фамилии…",
+        "Find an employee by surname…",
+    ),
     ("change.reassign_button", "Закрепить…", "Reassign…"),
     (
         "change.cost_centre_hint",

@@ -11,8 +11,8 @@ use crate::services::departments::tree;
 use crate::store::audit::{self, Entry};
 use crate::store::catalogue::{self, Offer, Tariff};
 use crate::store::departments::{self, Department};
+use crate::store::line_changes;
 use crate::store::lines::{self, EnabledService, LineCard};
-use crate::store::{employees, line_changes};
 
 use super::page::Page;
 use super::session::Cabinet;
@@ -30,7 +30,8 @@ struct CardPage {
     other_tariffs: Vec<Tariff>,
     offers: Vec<Offer>,
     departments: Vec<(usize, Department)>,
-    colleagues: Vec<(i64, String)>,
+    /// The line's current employee, first in the picker.
+    current_employee: Option<(i64, String)>,
     can_change: bool,
     can_block: bool,
     notice: Option<String>,
@@ -74,10 +75,6 @@ impl CardPage {
     fn is_department(&self, id: impl std::borrow::Borrow<i64>) -> bool {
         self.line.department_id == Some(*id.borrow())
     }
-
-    fn is_employee(&self, id: impl std::borrow::Borrow<i64>) -> bool {
-        self.line.employee_id == Some(*id.borrow())
-    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -102,12 +99,7 @@ pub async fn card(
         .await?
         .ok_or(AppError::NotFound)?;
     let services = lines::services(&state.db, line.id).await?;
-    let filter = audit::Filter {
-        object_type: Some("line".into()),
-        object_id: Some(line.id.to_string()),
-        ..Default::default()
-    };
-    let (history, _) = audit::list(&state.db, company_id, &filter, 50, 0).await?;
+    let history = audit::recent(&state.db, company_id, "line", &line.id.to_string(), 50).await?;
     let sims = line_changes::previous_sims(&mut *state.db.pool.acquire().await?, line.id).await?;
     let other_tariffs = catalogue::tariffs_of_region(&state.db, &tariff.region_code)
         .await?
@@ -116,10 +108,7 @@ pub async fn card(
         .collect();
     let offers = catalogue::offers_for_line(&state.db, line.id, line.tariff_id).await?;
     let all = departments::list_plain(&state.db, company_id).await?;
-    let colleagues = match line.department_id {
-        Some(d) => employees::names_in_department(&state.db, company_id, d, 500).await?,
-        None => Vec::new(),
-    };
+    let current_employee = line.employee_id.zip(line.employee_name.clone());
     let role = &cab.principal.role;
     let can_change = state
         .authz
@@ -149,7 +138,7 @@ pub async fn card(
             .into_iter()
             .map(|(d, x)| (d, x.clone()))
             .collect(),
-        colleagues,
+        current_employee,
         can_change,
         can_block,
         notice,

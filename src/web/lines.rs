@@ -65,6 +65,7 @@ struct LinesPage {
     page: Page,
     rows: Vec<LineRow>,
     total: i64,
+    more: bool,
     page_no: i64,
     pages: i64,
     q: String,
@@ -215,6 +216,18 @@ pub async fn resolve(
     })
 }
 
+/// The page of lines a query asks for, and how many match in all.
+pub async fn page_of_lines(
+    state: &AppState,
+    company_id: i64,
+    query: &LinesQuery,
+) -> Result<(Resolved, Vec<LineRow>, lines::Total), AppError> {
+    let r = resolve(state, company_id, query).await?;
+    let offset = (r.page_no - 1) * PAGE_SIZE;
+    let (rows, total) = lines::list(&state.db, company_id, &r.filter, PAGE_SIZE, offset).await?;
+    Ok((r, rows, total))
+}
+
 pub async fn list(
     cab: Cabinet,
     state: web::Data<AppState>,
@@ -222,21 +235,14 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let permit = cab.permit(&state, Object::Lines, Action::Read).await?;
-    let r = resolve(&state, permit.company_id(), &query).await?;
-    let (rows, total) = lines::list(
-        &state.db,
-        permit.company_id(),
-        &r.filter,
-        PAGE_SIZE,
-        (r.page_no - 1) * PAGE_SIZE,
-    )
-    .await?;
+    let (r, rows, total) = page_of_lines(&state, permit.company_id(), &query).await?;
     let view = LinesPage {
         page: Page::new(&state, &cab, req.uri().to_string(), "/lines", "lines.title").await,
         rows,
-        total,
+        total: total.count,
+        more: total.more,
         page_no: r.page_no,
-        pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+        pages: ((total.count + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
         q: r.q,
         department: r.department,
         status: r.status,

@@ -62,6 +62,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/employees", web::get().to(employees::list))
         .route("/employees", web::post().to(employees::create))
         .route("/employees/new", web::get().to(employees::new_form))
+        .route("/employees/options", web::get().to(employees::options))
         .route("/employees/{id}/edit", web::get().to(employees::edit_form))
         .route("/employees/{id}", web::post().to(employees::update))
         .route("/employees/{id}/delete", web::post().to(employees::delete))

@@ -253,3 +253,68 @@ pub fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+async fn broad_searches_and_large_results_stay_exact_where_shown(b: Backend) {
+    let app = spawn_app(b).await;
+    let made = simfleet::services::demo::create_demo(&app.db, 1200)
+        .await
+        .expect("demo");
+    app.login(
+        simfleet::services::demo::DEMO_ADMIN,
+        simfleet::services::demo::DEMO_PASSWORD,
+    )
+    .await;
+    // 1,200 lines: past the count cap of 1,000 the page says "more than".
+    let all = app.get("/lines").await;
+    assert_eq!((found(&all.body), rows(&all.body)), (1000, 50));
+    assert!(
+        all.body.contains("более <strong id=\"found-count\">1000"),
+        "{}",
+        &all.body[..2000.min(all.body.len())]
+    );
+    // Every number starts with 916: a broad search walks in number order and shows the first page.
+    let broad = app.get("/lines?q=916").await;
+    assert_eq!(rows(&broad.body), 50);
+    assert!(broad.body.contains("более <strong id=\"found-count\">50"));
+    let first: Vec<String> = sqlx::query_scalar(
+        "SELECT msisdn FROM lines WHERE company_id = $1 ORDER BY number_key LIMIT 50",
+    )
+    .bind(made.company_id)
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("numbers");
+    let shown: Vec<&str> = broad
+        .body
+        .match_indices("class=\"line-link\">")
+        .map(|(i, m)| &broad.body[i + m.len()..i + m.len() + 16])
+        .collect();
+    let expected: Vec<String> = first
+        .iter()
+        .map(|m| simfleet::web::format::phone(m))
+        .collect();
+    assert_eq!(
+        shown, expected,
+        "the walk gives the same first page as sorting would"
+    );
+    let second = app.get("/lines?q=916&page=2").await;
+    assert_eq!(rows(&second.body), 50);
+    // A narrow search is counted exactly.
+    let last4 = &first[7][8..];
+    let narrow = app.get(&format!("/lines?q={last4}")).await;
+    assert!(found(&narrow.body) >= 1 && !narrow.body.contains("более"));
+    let api: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/lines"))
+        .send()
+        .await
+        .expect("api")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        (api["total"].as_i64(), api["more"].as_bool()),
+        (Some(1000), Some(true))
+    );
+}
+
+on_both!(broad_searches_and_large_results_stay_exact_where_shown);

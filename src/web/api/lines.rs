@@ -9,7 +9,7 @@ use crate::store::catalogue::{self, Tariff};
 use crate::store::lines::{self, EnabledService, LineCard, LineRow};
 use crate::store::{audit, line_changes as changes};
 use crate::web::AppState;
-use crate::web::lines::{LinesQuery, PAGE_SIZE, resolve};
+use crate::web::lines::{LinesQuery, PAGE_SIZE, page_of_lines};
 
 use super::{ApiError, ApiUser, ErrorBody, Page};
 
@@ -37,18 +37,11 @@ async fn list(
     query: web::Query<LinesQuery>,
 ) -> Result<web::Json<Page<LineRow>>, ApiError> {
     let permit = user.0.permit(&state, Object::Lines, Action::Read).await?;
-    let r = resolve(&state, permit.company_id(), &query).await?;
-    let (items, total) = lines::list(
-        &state.db,
-        permit.company_id(),
-        &r.filter,
-        PAGE_SIZE,
-        (r.page_no - 1) * PAGE_SIZE,
-    )
-    .await?;
+    let (r, items, total) = page_of_lines(&state, permit.company_id(), &query).await?;
     Ok(web::Json(Page {
         items,
-        total,
+        total: total.count,
+        more: total.more,
         page: r.page_no,
         per_page: PAGE_SIZE,
     }))
@@ -114,12 +107,14 @@ async fn card(
             reason,
         })
         .collect();
-    let filter = audit::Filter {
-        object_type: Some("line".into()),
-        object_id: Some(line.id.to_string()),
-        ..Default::default()
-    };
-    let (entries, _) = audit::list(&state.db, permit.company_id(), &filter, 50, 0).await?;
+    let entries = audit::recent(
+        &state.db,
+        permit.company_id(),
+        "line",
+        &line.id.to_string(),
+        50,
+    )
+    .await?;
     let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
     let history = entries
         .into_iter()

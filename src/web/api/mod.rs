@@ -233,8 +233,10 @@ impl FromRequest for ApiUser {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Page<T: ToSchema> {
     pub items: Vec<T>,
-    /// How many match in all.
+    /// How many match in all (lines: counted up to 1000, see `more`).
     pub total: i64,
+    /// True when more than `total` match.
+    pub more: bool,
     pub page: i64,
     pub per_page: i64,
 }

@@ -170,6 +170,7 @@ async fn list_employees(
     Ok(web::Json(Page {
         items,
         total,
+        more: false,
         page,
         per_page: PER_PAGE,
     }))
