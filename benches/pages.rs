@@ -184,8 +184,11 @@ fn change_script(dir: &std::path::Path, first_line: i64, lines: i64) -> String {
         format!(
             r#"local counter = 0
 local offset = 0
+local threads = 0
 function setup(thread)
-  thread:set("offset", math.random(0, {lines}))
+  -- each wrk thread takes its own stretch of lines
+  threads = threads + 1
+  thread:set("offset", threads * 40009)
 end
 function request()
   counter = counter + 1
