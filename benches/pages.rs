@@ -183,8 +183,8 @@ fn change_script(dir: &std::path::Path, first_line: i64, lines: i64) -> String {
         &path,
         format!(
             r#"local counter = 0
-local offset = 0
 local threads = 0
+offset = 0 -- a global: thread:set writes globals
 function setup(thread)
   -- each wrk thread takes its own stretch of lines
   threads = threads + 1
