@@ -11,7 +11,6 @@ use crate::domain::{LineStatus, text};
 use crate::error::AppError;
 use crate::services::departments::{subtree, tree};
 use crate::store::catalogue::{self, Tariff};
-use crate::store::companies;
 use crate::store::departments::{self, Department};
 use crate::store::lines::{self, LineRow, Search, Sort};
 
@@ -175,10 +174,7 @@ pub async fn resolve(
             "неизвестный статус «{status}»"
         )));
     }
-    let company = companies::get(&state.db, company_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let tariffs = catalogue::tariffs_of_region(&state.db, &company.region_code).await?;
+    let tariffs = catalogue::tariffs_of_company(&state.db, company_id).await?;
     let tariff = match query.tariff.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(t) => Some(
