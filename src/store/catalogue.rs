@@ -262,17 +262,3 @@ pub async fn offers_for_line(
     .fetch_all(&db.pool)
     .await
 }
-
-/// Services that fit a tariff (listed for it, or listed for no tariff at all).
-pub async fn services_fitting(db: &Db, tariff_id: i64) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    sqlx::query_as::<_, (i64, String)>(
-        "SELECT s.id, s.code FROM services s
-         WHERE s.archived = 0 AND (
-           EXISTS (SELECT 1 FROM service_tariffs st WHERE st.service_id = s.id AND st.tariff_id = $1)
-           OR NOT EXISTS (SELECT 1 FROM service_tariffs st WHERE st.service_id = s.id))
-         ORDER BY s.id",
-    )
-    .bind(tariff_id)
-    .fetch_all(&db.pool)
-    .await
-}

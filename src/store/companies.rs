@@ -82,9 +82,3 @@ pub async fn find_by_inn(db: &Db, inn: &str) -> Result<Vec<Company>, sqlx::Error
         .fetch_all(&db.pool)
         .await
 }
-
-pub async fn list(db: &Db) -> Result<Vec<Company>, sqlx::Error> {
-    sqlx::query_as::<_, Company>(const_format(SELECT, " ORDER BY legal_name, id"))
-        .fetch_all(&db.pool)
-        .await
-}

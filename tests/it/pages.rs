@@ -135,8 +135,8 @@ async fn the_audit_log_filters_by_action_object_and_date(b: Backend) {
     );
 }
 
-async fn session_cookies_are_http_only_and_same_site(b: Backend) {
-    let app = spawn_app(b).await;
+/// Logs in with the admin's number and returns the session cookie the answer sets.
+async fn session_cookie_set_at_login(app: &crate::helpers::TestApp) -> String {
     app.seed_company().await;
     let token = app.csrf("/login").await;
     let r = app
@@ -150,16 +150,17 @@ async fn session_cookies_are_http_only_and_same_site(b: Backend) {
         .send()
         .await
         .expect("login");
-    let cookies: Vec<String> = r
-        .headers()
+    r.headers()
         .get_all("set-cookie")
         .iter()
-        .filter_map(|v| v.to_str().ok().map(str::to_owned))
-        .collect();
-    let session = cookies
-        .iter()
+        .filter_map(|v| v.to_str().ok())
         .find(|c| c.starts_with("sf_session="))
-        .expect("a session cookie");
+        .map(str::to_owned)
+        .expect("a session cookie")
+}
+
+async fn session_cookies_are_http_only_and_same_site(b: Backend) {
+    let session = session_cookie_set_at_login(&spawn_app(b).await).await;
     assert!(
         session.contains("HttpOnly")
             && session.contains("SameSite=Lax")
@@ -171,27 +172,11 @@ async fn session_cookies_are_http_only_and_same_site(b: Backend) {
         "plain HTTP in tests; cookie_secure turns it on"
     );
     let secure = crate::helpers::spawn_app_with(b, |s| s.cookie_secure = true).await;
-    secure.seed_company().await;
-    let token = secure.csrf("/login").await;
-    let r = secure
-        .client
-        .post(secure.url("/login"))
-        .form(&[
-            ("csrf", token.as_str()),
-            ("number", ADMIN),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .expect("login");
-    let cookie = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("sf_session="))
-        .map(str::to_owned);
-    assert!(cookie.expect("cookie").contains("Secure"));
+    assert!(
+        session_cookie_set_at_login(&secure)
+            .await
+            .contains("Secure")
+    );
 }
 
 on_both!(
