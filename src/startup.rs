@@ -48,6 +48,7 @@ impl Application {
             authz,
             settings,
             provisioner,
+            reference: Default::default(),
         });
         let metrics = PrometheusMetricsBuilder::new("simfleet")
             .endpoint("/metrics")

@@ -110,10 +110,7 @@ pub async fn list(
     offset: i64,
 ) -> Result<(Vec<Entry>, i64), sqlx::Error> {
     let mut sql = filtered(company_id, f, COLUMNS);
-    sql.push(" ORDER BY at DESC, id DESC LIMIT ")
-        .bind(limit)
-        .push(" OFFSET ")
-        .bind(offset);
+    sql.push(" ORDER BY at DESC, id DESC").limit(limit, offset);
     let rows = sql.query_as::<Entry>().fetch_all(&db.pool).await?;
     let total = filtered(
         company_id,
@@ -139,7 +136,7 @@ pub async fn recent(
         ..Filter::default()
     };
     let mut sql = filtered(company_id, &filter, COLUMNS);
-    sql.push(" ORDER BY at DESC, id DESC LIMIT ").bind(limit);
+    sql.push(" ORDER BY at DESC, id DESC").limit(limit, 0);
     sql.query_as::<Entry>().fetch_all(&db.pool).await
 }
 

@@ -242,23 +242,3 @@ pub struct Offer {
     pub monthly_fee_kop: i64,
     pub one_time_fee_kop: i64,
 }
-
-/// Services open for the line's tariff that the line does not have yet.
-pub async fn offers_for_line(
-    db: &Db,
-    line_id: i64,
-    tariff_id: i64,
-) -> Result<Vec<Offer>, sqlx::Error> {
-    sqlx::query_as::<_, Offer>(
-        "SELECT s.code, s.name_ru, s.name_en, s.monthly_fee_kop, s.one_time_fee_kop FROM services s
-         WHERE s.archived = 0
-           AND NOT EXISTS (SELECT 1 FROM line_services ls WHERE ls.line_id = $1 AND ls.service_id = s.id)
-           AND (EXISTS (SELECT 1 FROM service_tariffs st WHERE st.service_id = s.id AND st.tariff_id = $2)
-                OR NOT EXISTS (SELECT 1 FROM service_tariffs st WHERE st.service_id = s.id))
-         ORDER BY s.category, s.name_ru",
-    )
-    .bind(line_id)
-    .bind(tariff_id)
-    .fetch_all(&db.pool)
-    .await
-}

@@ -62,10 +62,7 @@ pub async fn list(
         sql
     };
     let mut sql = filter(SELECT);
-    sql.push(" ORDER BY e.name_key, e.id LIMIT ")
-        .bind(limit)
-        .push(" OFFSET ")
-        .bind(offset);
+    sql.push(" ORDER BY e.name_key, e.id").limit(limit, offset);
     let rows = sql.query_as::<Employee>().fetch_all(&db.pool).await?;
     let total = filter("SELECT COUNT(*) FROM employees e WHERE e.company_id = ")
         .count(&db.pool)
@@ -276,6 +273,6 @@ pub async fn find_by_name(
     let mut sql = Sql::new("SELECT e.id, e.full_name FROM employees e WHERE e.company_id = ");
     sql.bind(company_id);
     push_name_words(&mut sql, company_id, "e.id", words);
-    sql.push(" ORDER BY e.name_key, e.id LIMIT ").bind(limit);
+    sql.push(" ORDER BY e.name_key, e.id").limit(limit, 0);
     sql.query_as::<(i64, String)>().fetch_all(&db.pool).await
 }

@@ -166,10 +166,32 @@ fn where_clause(sql: &mut Sql, company_id: i64, f: &Filter, by_key: bool) {
     }
 }
 
-fn page_sql(company_id: i64, f: &Filter, by_key: bool, limit: i64, offset: i64) -> Sql {
+/// A page of lines; with `count_cap`, every row also carries the capped count of all
+/// matches (computed once by both databases), which saves a second round trip.
+fn page_sql(
+    company_id: i64,
+    f: &Filter,
+    by_key: bool,
+    limit: i64,
+    offset: i64,
+    count_cap: Option<i64>,
+) -> Sql {
     let mut sql = Sql::new(
         "SELECT l.id, l.msisdn, l.status, l.employee_id, e.full_name AS employee_name, d.name AS department_name,
-                t.name AS tariff_name, t.monthly_fee_kop, l.spend_limit_kop
+                t.name AS tariff_name, t.monthly_fee_kop, l.spend_limit_kop, ",
+    );
+    match count_cap {
+        Some(cap) => {
+            sql.push("(SELECT COUNT(*) FROM (SELECT 1 FROM lines l WHERE ");
+            where_clause(&mut sql, company_id, f, by_key);
+            sql.limit(cap + 1, 0).push(") capped)");
+        }
+        None => {
+            sql.push("0");
+        }
+    }
+    sql.push(
+        " AS capped_total
          FROM lines l
          JOIN tariffs t ON t.id = l.tariff_id
          LEFT JOIN employees e ON e.id = l.employee_id
@@ -187,11 +209,15 @@ fn page_sql(company_id: i64, f: &Filter, by_key: bool, limit: i64, offset: i64) 
     if f.sort != Sort::Number {
         sql.push(", l.number_key");
     }
-    sql.push(" LIMIT ")
-        .bind(limit)
-        .push(" OFFSET ")
-        .bind(offset);
+    sql.limit(limit, offset);
     sql
+}
+
+#[derive(sqlx::FromRow)]
+struct PagedLine {
+    #[sqlx(flatten)]
+    row: LineRow,
+    capped_total: i64,
 }
 
 /// How many lines match, counted up to [`COUNT_CAP`]: past it only "more" is known, which keeps
@@ -217,7 +243,7 @@ async fn capped_count(
 ) -> Result<i64, sqlx::Error> {
     let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM lines l WHERE ");
     where_clause(&mut sql, company_id, f, by_key);
-    sql.push(" LIMIT ").bind(cap + 1).push(") capped");
+    sql.limit(cap + 1, 0).push(") capped");
     sql.count(&db.pool).await
 }
 
@@ -232,7 +258,7 @@ async fn by_key(db: &Db, company_id: i64, f: &Filter) -> Result<bool, sqlx::Erro
             .bind(company_id)
             .push(" AND ");
         push_range(&mut sql, column, prefix);
-        sql.push(" LIMIT ").bind(SELECTIVE + 1).push(") capped");
+        sql.limit(SELECTIVE + 1, 0).push(") capped");
         sql
     };
     match &f.search {
@@ -278,29 +304,38 @@ pub async fn list(
     offset: i64,
 ) -> Result<(Vec<LineRow>, Total), sqlx::Error> {
     let by_key = by_key(db, company_id, f).await?;
-    let mut rows = page_sql(company_id, f, by_key, limit + 1, offset)
-        .query_as::<LineRow>()
-        .fetch_all(&db.pool)
-        .await?;
-    let past_page = rows.len() as i64 > limit;
-    rows.truncate(limit.max(0) as usize);
-    let total = if f.search.is_some() && !by_key {
-        Total {
+    let counted = f.search.is_none() || by_key;
+    let page = page_sql(
+        company_id,
+        f,
+        by_key,
+        limit + 1,
+        offset,
+        counted.then_some(COUNT_CAP),
+    )
+    .query_as::<PagedLine>()
+    .fetch_all(&db.pool)
+    .await?;
+    let past_page = page.len() as i64 > limit;
+    let counted_with_page = page.first().map(|p| p.capped_total);
+    let rows: Vec<LineRow> = page
+        .into_iter()
+        .take(limit.max(0) as usize)
+        .map(|p| p.row)
+        .collect();
+    let capped = |n: i64| Total {
+        count: n.min(COUNT_CAP),
+        more: n > COUNT_CAP,
+    };
+    let total = match counted_with_page {
+        _ if !counted => Total {
             count: offset + rows.len() as i64,
             more: past_page,
-        }
-    } else if !past_page && (offset == 0 || !rows.is_empty()) {
-        // The whole result is on this page: no count needed.
-        Total {
-            count: offset + rows.len() as i64,
-            more: false,
-        }
-    } else {
-        let n = capped_count(db, company_id, f, by_key, COUNT_CAP).await?;
-        Total {
-            count: n.min(COUNT_CAP),
-            more: n > COUNT_CAP,
-        }
+        },
+        Some(n) => capped(n),
+        None if offset == 0 => capped(0),
+        // Paged past the end: the page carried no count.
+        None => capped(capped_count(db, company_id, f, by_key, COUNT_CAP).await?),
     };
     Ok((rows, total))
 }
@@ -311,7 +346,7 @@ pub async fn list(
 pub async fn explain(db: &Db, company_id: i64, f: &Filter) -> Result<String, sqlx::Error> {
     use sqlx::Row;
     let by_key = by_key(db, company_id, f).await?;
-    let mut sql = page_sql(company_id, f, by_key, 50, 0);
+    let mut sql = page_sql(company_id, f, by_key, 50, 0, None);
     let mut tx = db.pool.begin().await?;
     let steps: Vec<String> = match db.backend {
         super::Backend::Sqlite => {
@@ -355,6 +390,9 @@ pub struct LineCard {
     pub status_reason: String,
     pub limit_action: Option<String>,
     pub own_cost_centre: Option<String>,
+    /// How many SIMs the number had before this one.
+    #[serde(skip)]
+    pub replaced_sims: i64,
 }
 
 pub async fn card(db: &Db, company_id: i64, id: i64) -> Result<Option<LineCard>, sqlx::Error> {
@@ -364,7 +402,8 @@ pub async fn card(db: &Db, company_id: i64, id: i64) -> Result<Option<LineCard>,
                 l.department_id, d.name AS department_name,
                 COALESCE(l.cost_centre, d.cost_centre) AS cost_centre,
                 CASE WHEN l.cost_centre IS NULL THEN 0 ELSE 1 END AS cost_centre_overridden,
-                l.tariff_id, l.status_reason, l.limit_action, l.cost_centre AS own_cost_centre
+                l.tariff_id, l.status_reason, l.limit_action, l.cost_centre AS own_cost_centre,
+                (SELECT COUNT(*) FROM line_sims s WHERE s.line_id = l.id) AS replaced_sims
          FROM lines l
          LEFT JOIN employees e ON e.id = l.employee_id
          LEFT JOIN departments d ON d.id = l.department_id

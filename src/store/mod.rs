@@ -8,6 +8,7 @@ pub mod departments;
 pub mod employees;
 pub mod line_changes;
 pub mod lines;
+pub mod reference;
 pub mod sessions;
 mod sql;
 pub mod users;

@@ -20,6 +20,10 @@ pub struct SessionRow {
     pub legal_name: Option<String>,
     pub account_number: Option<String>,
     pub role: Option<String>,
+    /// The chosen company's region and reference counters (see `store::reference`).
+    pub region_code: Option<String>,
+    pub reference_version: Option<i64>,
+    pub catalogue_version: i64,
 }
 
 pub struct NewSession<'a> {
@@ -57,7 +61,9 @@ pub async fn find(db: &Db, id_hash: &str) -> Result<Option<SessionRow>, sqlx::Er
         "SELECT s.id_hash, s.user_id, s.company_id, s.csrf_token, s.last_seen_at, s.expires_at,
                 u.full_name, u.msisdn, u.is_staff, u.disabled,
                 c.legal_name, c.account_number,
-                CASE WHEN u.is_staff <> 0 AND c.id IS NOT NULL THEN 'staff' ELSE m.role END AS role
+                CASE WHEN u.is_staff <> 0 AND c.id IS NOT NULL THEN 'staff' ELSE m.role END AS role,
+                c.region_code, c.reference_version,
+                (SELECT version FROM catalogue_version WHERE id = 1) AS catalogue_version
          FROM sessions s
          JOIN users u ON u.id = s.user_id
          LEFT JOIN companies c ON c.id = s.company_id

@@ -48,6 +48,18 @@ impl Sql {
         self
     }
 
+    /// ` LIMIT n OFFSET m` as integer literals. SQLite re-prepares a statement every time a
+    /// bound LIMIT or OFFSET changes (it plans with their values), which costs more than the
+    /// query; an integer is not input that can change the statement, so it is written in.
+    pub fn limit(&mut self, limit: i64, offset: i64) -> &mut Self {
+        use std::fmt::Write;
+        let _ = write!(self.text, " LIMIT {limit}");
+        if offset != 0 {
+            let _ = write!(self.text, " OFFSET {offset}");
+        }
+        self
+    }
+
     /// Binds a value and writes its placeholder.
     pub fn bind(&mut self, arg: impl Into<Arg>) -> &mut Self {
         self.args.push(arg.into());

@@ -78,11 +78,12 @@ async fn form_page(
     input: DepartmentInput,
     errors: FormErrors,
 ) -> Result<FormPage, AppError> {
-    let permit = cab.permit(state, Object::Departments, Action::Read).await?;
-    let all = departments::list_plain(&state.db, permit.company_id()).await?;
+    cab.permit(state, Object::Departments, Action::Read).await?;
+    let reference = cab.reference(state).await?;
+    let all = &reference.departments;
     // A department cannot move under itself or its own subtree.
-    let excluded = id.map(|me| service::subtree(&all, me)).unwrap_or_default();
-    let parents = tree(&all)
+    let excluded = id.map(|me| service::subtree(all, me)).unwrap_or_default();
+    let parents = tree(all)
         .into_iter()
         .filter(|(_, d)| !excluded.contains(&d.id))
         .map(|(depth, d)| (depth, d.clone()))

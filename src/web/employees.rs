@@ -12,7 +12,7 @@ use crate::domain::text;
 use crate::error::{AppError, redirect};
 use crate::services::departments::{subtree, tree};
 use crate::services::employees::{self as service, EmployeeInput};
-use crate::store::departments::{self, Department};
+use crate::store::departments::Department;
 use crate::store::employees::{self, Employee};
 
 use super::page::{Page, urlencode};
@@ -68,11 +68,12 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let permit = cab.permit(&state, Object::Employees, Action::Read).await?;
-    let all = departments::list_plain(&state.db, permit.company_id()).await?;
-    let department = department_filter(&all, &query.department)?;
+    let reference = cab.reference(&state).await?;
+    let all = &reference.departments;
+    let department = department_filter(all, &query.department)?;
     let q = query.q.clone().unwrap_or_default();
     let words = text::words(&q);
-    let ids = department.map(|d| subtree(&all, d));
+    let ids = department.map(|d| subtree(all, d));
     let page_no = page_number(query.page);
     let (rows, total) = employees::list(
         &state.db,
@@ -98,10 +99,7 @@ pub async fn list(
         pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
         q,
         department,
-        departments: tree(&all)
-            .into_iter()
-            .map(|(d, x)| (d, x.clone()))
-            .collect(),
+        departments: tree(all).into_iter().map(|(d, x)| (d, x.clone())).collect(),
     })
 }
 
@@ -129,17 +127,15 @@ async fn form_page(
     input: EmployeeInput,
     errors: FormErrors,
 ) -> Result<FormPage, AppError> {
-    let permit = cab.permit(state, Object::Employees, Action::Read).await?;
-    let all = departments::list_plain(&state.db, permit.company_id()).await?;
+    cab.permit(state, Object::Employees, Action::Read).await?;
+    let reference = cab.reference(state).await?;
+    let all = &reference.departments;
     let key = if id.is_some() { "emp.edit" } else { "emp.new" };
     Ok(FormPage {
         page: Page::new(state, cab, path, "/employees", key).await,
         id,
         input,
-        departments: tree(&all)
-            .into_iter()
-            .map(|(d, x)| (d, x.clone()))
-            .collect(),
+        departments: tree(all).into_iter().map(|(d, x)| (d, x.clone())).collect(),
         errors,
     })
 }

@@ -1,5 +1,7 @@
 //! The line card: what the line is, what it costs, its history, and the forms that change it.
 
+use std::sync::Arc;
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -10,9 +12,10 @@ use crate::error::AppError;
 use crate::services::departments::tree;
 use crate::store::audit::{self, Entry};
 use crate::store::catalogue::{self, Offer, Tariff};
-use crate::store::departments::{self, Department};
+use crate::store::departments::Department;
 use crate::store::line_changes;
 use crate::store::lines::{self, EnabledService, LineCard};
+use crate::store::reference::Reference;
 
 use super::page::Page;
 use super::session::Cabinet;
@@ -83,6 +86,51 @@ pub struct CardQuery {
     already: Option<String>,
 }
 
+/// Everything the card shows about a line (the page and the API).
+pub struct CardData {
+    pub line: LineCard,
+    pub tariff: Tariff,
+    pub services: Vec<EnabledService>,
+    pub sims: Vec<(String, i64, String)>,
+    pub history: Vec<Entry>,
+    pub reference: Arc<Reference>,
+}
+
+/// Reads a line of the company with its tariff, services, earlier SIMs and history;
+/// another company's line is not found.
+pub async fn read_card(
+    state: &AppState,
+    cab: &Cabinet,
+    company_id: i64,
+    id: i64,
+) -> Result<CardData, AppError> {
+    let reference = cab.reference(state).await?;
+    let line = lines::card(&state.db, company_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let tariff = match reference.tariffs.iter().find(|t| t.id == line.tariff_id) {
+        Some(t) => t.clone(),
+        None => catalogue::tariff(&state.db, line.tariff_id)
+            .await?
+            .ok_or(AppError::NotFound)?,
+    };
+    let services = lines::services(&state.db, line.id).await?;
+    let history = audit::recent(&state.db, company_id, "line", &line.id.to_string(), 50).await?;
+    let sims = if line.replaced_sims > 0 {
+        line_changes::previous_sims(&mut *state.db.pool.acquire().await?, line.id).await?
+    } else {
+        Vec::new()
+    };
+    Ok(CardData {
+        line,
+        tariff,
+        services,
+        sims,
+        history,
+        reference,
+    })
+}
+
 pub async fn card(
     cab: Cabinet,
     state: web::Data<AppState>,
@@ -92,22 +140,22 @@ pub async fn card(
 ) -> Result<HttpResponse, AppError> {
     let permit = cab.permit(&state, Object::Lines, Action::Read).await?;
     let company_id = permit.company_id();
-    let line = lines::card(&state.db, company_id, *id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let tariff = catalogue::tariff(&state.db, line.tariff_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let services = lines::services(&state.db, line.id).await?;
-    let history = audit::recent(&state.db, company_id, "line", &line.id.to_string(), 50).await?;
-    let sims = line_changes::previous_sims(&mut *state.db.pool.acquire().await?, line.id).await?;
-    let other_tariffs = catalogue::tariffs_of_region(&state.db, &tariff.region_code)
-        .await?
-        .into_iter()
+    let CardData {
+        line,
+        tariff,
+        services,
+        sims,
+        history,
+        reference,
+    } = read_card(&state, &cab, company_id, *id).await?;
+    let other_tariffs = reference
+        .tariffs
+        .iter()
         .filter(|t| t.id != tariff.id && t.for_business != 0 && t.archived == 0)
+        .cloned()
         .collect();
-    let offers = catalogue::offers_for_line(&state.db, line.id, line.tariff_id).await?;
-    let all = departments::list_plain(&state.db, company_id).await?;
+    let enabled: Vec<&str> = services.iter().map(|s| s.code.as_str()).collect();
+    let offers = reference.offers(line.tariff_id, &enabled);
     let current_employee = line.employee_id.zip(line.employee_name.clone());
     let role = &cab.principal.role;
     let can_change = state
@@ -134,7 +182,7 @@ pub async fn card(
         sims,
         other_tariffs,
         offers,
-        departments: tree(&all)
+        departments: tree(&reference.departments)
             .into_iter()
             .map(|(d, x)| (d, x.clone()))
             .collect(),

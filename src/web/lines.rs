@@ -1,6 +1,7 @@
 //! The lines table (search, filters, sorting, pages) and the line card.
 
 use std::borrow::Borrow;
+use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -10,9 +11,10 @@ use crate::authz::{Action, Object};
 use crate::domain::{LineStatus, text};
 use crate::error::AppError;
 use crate::services::departments::{subtree, tree};
-use crate::store::catalogue::{self, Tariff};
-use crate::store::departments::{self, Department};
+use crate::store::catalogue::Tariff;
+use crate::store::departments::Department;
 use crate::store::lines::{self, LineRow, Search, Sort};
+use crate::store::reference::Reference;
 
 use super::page::{Page, urlencode};
 use super::session::Cabinet;
@@ -151,8 +153,7 @@ impl LinesPage {
 /// A lines query checked against the company: its departments and its region's tariffs.
 pub struct Resolved {
     pub filter: lines::Filter,
-    pub departments: Vec<Department>,
-    pub tariffs: Vec<Tariff>,
+    pub reference: Arc<Reference>,
     pub department: Option<i64>,
     pub status: String,
     pub q: String,
@@ -161,24 +162,20 @@ pub struct Resolved {
 
 /// Reads the search, filters, sorting and page of a lines query (pages, API and exports);
 /// an unknown department, status, tariff or sort is a clear 400.
-pub async fn resolve(
-    state: &AppState,
-    company_id: i64,
-    query: &LinesQuery,
-) -> Result<Resolved, AppError> {
-    let departments = departments::list_plain(&state.db, company_id).await?;
-    let department = department_filter(&departments, &query.department)?;
+pub fn resolve(reference: Arc<Reference>, query: &LinesQuery) -> Result<Resolved, AppError> {
+    let departments = &reference.departments;
+    let department = department_filter(departments, &query.department)?;
     let status = query.status.clone().unwrap_or_default();
     if !status.is_empty() && LineStatus::parse(&status).is_err() {
         return Err(AppError::BadRequest(format!(
             "неизвестный статус «{status}»"
         )));
     }
-    let tariffs = catalogue::tariffs_of_company(&state.db, company_id).await?;
     let tariff = match query.tariff.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(t) => Some(
-            tariffs
+            reference
+                .tariffs
                 .iter()
                 .find(|x| x.code == t || x.id.to_string() == t)
                 .map(|x| x.id)
@@ -195,7 +192,7 @@ pub async fn resolve(
     let q = query.q.clone().unwrap_or_default();
     let filter = lines::Filter {
         search: parse_search(&q),
-        department_ids: department.map(|d| subtree(&departments, d)),
+        department_ids: department.map(|d| subtree(departments, d)),
         status: (!status.is_empty()).then(|| status.clone()),
         tariff_id: tariff,
         sort,
@@ -203,8 +200,7 @@ pub async fn resolve(
     };
     Ok(Resolved {
         filter,
-        departments,
-        tariffs,
+        reference,
         department,
         status,
         q,
@@ -215,10 +211,11 @@ pub async fn resolve(
 /// The page of lines a query asks for, and how many match in all.
 pub async fn page_of_lines(
     state: &AppState,
+    cab: &Cabinet,
     company_id: i64,
     query: &LinesQuery,
 ) -> Result<(Resolved, Vec<LineRow>, lines::Total), AppError> {
-    let r = resolve(state, company_id, query).await?;
+    let r = resolve(cab.reference(state).await?, query)?;
     let offset = (r.page_no - 1) * PAGE_SIZE;
     let (rows, total) = lines::list(&state.db, company_id, &r.filter, PAGE_SIZE, offset).await?;
     Ok((r, rows, total))
@@ -231,7 +228,7 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let permit = cab.permit(&state, Object::Lines, Action::Read).await?;
-    let (r, rows, total) = page_of_lines(&state, permit.company_id(), &query).await?;
+    let (r, rows, total) = page_of_lines(&state, &cab, permit.company_id(), &query).await?;
     let view = LinesPage {
         page: Page::new(&state, &cab, req.uri().to_string(), "/lines", "lines.title").await,
         rows,
@@ -245,11 +242,11 @@ pub async fn list(
         tariff: r.filter.tariff_id,
         sort: r.filter.sort,
         desc: r.filter.descending,
-        departments: tree(&r.departments)
+        departments: tree(&r.reference.departments)
             .into_iter()
             .map(|(depth, d)| (depth, d.clone()))
             .collect(),
-        tariffs: r.tariffs,
+        tariffs: r.reference.tariffs.clone(),
         statuses: LineStatus::ALL.iter().map(|s| s.as_str()).collect(),
     };
     if req.headers().contains_key("hx-request") {

@@ -9,7 +9,7 @@ mod employees;
 mod exports;
 pub mod format;
 pub mod i18n;
-mod line_card;
+pub mod line_card;
 mod line_changes;
 pub mod lines;
 mod ops;
@@ -31,6 +31,7 @@ pub struct AppState {
     pub authz: Authz,
     pub settings: Settings,
     pub provisioner: std::sync::Arc<dyn crate::provisioning::Provisioner>,
+    pub reference: crate::store::reference::ReferenceCache,
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

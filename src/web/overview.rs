@@ -5,7 +5,7 @@ use crate::authz::{Action, Object};
 use crate::domain::LineStatus;
 use crate::error::AppError;
 use crate::services::departments::{subtree, tree};
-use crate::store::{catalogue, companies, departments, lines};
+use crate::store::{catalogue, companies, lines};
 
 use super::page::Page;
 use super::session::Cabinet;
@@ -85,17 +85,18 @@ pub async fn show(
             }
         })
         .collect();
-    let depts = departments::list_plain(&state.db, permit.company_id()).await?;
+    let reference = cab.reference(&state).await?;
+    let depts = &reference.departments;
     let own = lines::count_by_department(&state.db, permit.company_id()).await?;
     let own_of = |id: i64| {
         own.iter()
             .find(|(d, _)| *d == Some(id))
             .map_or(0, |(_, n)| *n)
     };
-    let mut by_department: Vec<Bar> = tree(&depts)
+    let mut by_department: Vec<Bar> = tree(depts)
         .into_iter()
         .map(|(depth, d)| {
-            let count: i64 = subtree(&depts, d.id).into_iter().map(own_of).sum();
+            let count: i64 = subtree(depts, d.id).into_iter().map(own_of).sum();
             Bar {
                 label: d.name.clone(),
                 key: d.id.to_string(),

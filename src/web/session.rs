@@ -133,6 +133,22 @@ impl Cabinet {
         Ok(state.authz.permit(&self.principal, object, action).await?)
     }
 
+    /// The company's departments, tariffs and open services, from memory when unchanged.
+    pub async fn reference(
+        &self,
+        state: &AppState,
+    ) -> Result<std::sync::Arc<crate::store::reference::Reference>, AppError> {
+        let versions = crate::store::reference::Versions {
+            company: self.session.reference_version.unwrap_or_default(),
+            catalogue: self.session.catalogue_version,
+            region_code: self.session.region_code.clone().unwrap_or_default(),
+        };
+        Ok(state
+            .reference
+            .get(&state.db, self.principal.company_id, &versions)
+            .await?)
+    }
+
     /// Every form carries the session's token; a missing or wrong one changes nothing.
     pub fn verify_csrf(&self, token: &str) -> Result<(), AppError> {
         if !token.is_empty() && constant_time_eq(token, &self.session.csrf_token) {

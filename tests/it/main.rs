@@ -14,5 +14,6 @@ mod lines;
 mod login;
 mod ops;
 mod pages;
+mod reference;
 mod scoping;
 mod search_plan;

@@ -5,10 +5,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::authz::{Action, Object};
 use crate::services::line_changes::{self, Applied, LineChange, Preview};
-use crate::store::catalogue::{self, Tariff};
-use crate::store::lines::{self, EnabledService, LineCard, LineRow};
-use crate::store::{audit, line_changes as changes};
+use crate::store::catalogue::Tariff;
+use crate::store::lines::{EnabledService, LineCard, LineRow};
 use crate::web::AppState;
+use crate::web::line_card::read_card;
 use crate::web::lines::{LinesQuery, PAGE_SIZE, page_of_lines};
 
 use super::{ApiError, ApiUser, ErrorBody, Page};
@@ -37,7 +37,7 @@ async fn list(
     query: web::Query<LinesQuery>,
 ) -> Result<web::Json<Page<LineRow>>, ApiError> {
     let permit = user.0.permit(&state, Object::Lines, Action::Read).await?;
-    let (r, items, total) = page_of_lines(&state, permit.company_id(), &query).await?;
+    let (r, items, total) = page_of_lines(&state, &user.0, permit.company_id(), &query).await?;
     Ok(web::Json(Page {
         items,
         total: total.count,
@@ -91,15 +91,9 @@ async fn card(
     id: web::Path<i64>,
 ) -> Result<web::Json<LineDetail>, ApiError> {
     let permit = user.0.permit(&state, Object::Lines, Action::Read).await?;
-    let line = lines::card(&state.db, permit.company_id(), *id)
-        .await?
-        .ok_or(crate::error::AppError::NotFound)?;
-    let tariff = catalogue::tariff(&state.db, line.tariff_id)
-        .await?
-        .ok_or(crate::error::AppError::NotFound)?;
-    let services = lines::services(&state.db, line.id).await?;
-    let previous_sims = changes::previous_sims(&mut *state.db.pool.acquire().await?, line.id)
-        .await?
+    let card = read_card(&state, &user.0, permit.company_id(), *id).await?;
+    let previous_sims = card
+        .sims
         .into_iter()
         .map(|(iccid, replaced_at, reason)| PreviousSim {
             iccid,
@@ -107,16 +101,9 @@ async fn card(
             reason,
         })
         .collect();
-    let entries = audit::recent(
-        &state.db,
-        permit.company_id(),
-        "line",
-        &line.id.to_string(),
-        50,
-    )
-    .await?;
     let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
-    let history = entries
+    let history = card
+        .history
         .into_iter()
         .map(|e| HistoryEntry {
             at: e.at,
@@ -127,9 +114,9 @@ async fn card(
         })
         .collect();
     Ok(web::Json(LineDetail {
-        line,
-        tariff,
-        services,
+        line: card.line,
+        tariff: card.tariff,
+        services: card.services,
         previous_sims,
         history,
     }))

@@ -153,9 +153,10 @@ async fn list_employees(
         .0
         .permit(&state, Object::Employees, Action::Read)
         .await?;
-    let all = departments::list_plain(&state.db, permit.company_id()).await?;
-    let department = department_filter(&all, &query.department)?;
-    let ids = department.map(|d| subtree(&all, d));
+    let reference = user.0.reference(&state).await?;
+    let all = &reference.departments;
+    let department = department_filter(all, &query.department)?;
+    let ids = department.map(|d| subtree(all, d));
     let words = text::words(query.q.as_deref().unwrap_or(""));
     let page = page_number(query.page);
     let (items, total) = employees::list(
