@@ -194,9 +194,15 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             } else {
                 println!("demo company already present");
             }
-            println!("log in at {}/login", settings.public_url);
+            let at = if no_serve {
+                settings.public_url.clone()
+            } else {
+                format!("http://{}", settings.bind)
+            };
+            println!("log in at {at}/login");
             println!("  number:   {}", Msisdn::parse(demo::DEMO_ADMIN)?.display());
             println!("  password: {}", demo::DEMO_PASSWORD);
+            println!("  or «Войти по SMS-коду»: with no SMS gateway set, codes are logged here");
             if no_serve {
                 Ok(())
             } else {

@@ -36,6 +36,13 @@ pub struct Settings {
     pub bss_timeout_ms: u64,
     /// How many times a call is tried before the change is given up.
     pub bss_attempts: u32,
+    /// The SMS gateway for one-time codes. None: messages go to the outbox table and the log.
+    pub sms_url: Option<String>,
+    /// The key sent to the SMS gateway (`x-api-key`). Never logged.
+    pub sms_key: Option<String>,
+    /// Take the client's address from `Forwarded` / `X-Forwarded-For` (only behind a proxy
+    /// that sets them; otherwise anyone could claim any address).
+    pub trust_forwarded: bool,
 }
 
 impl Default for Settings {
@@ -54,6 +61,9 @@ impl Default for Settings {
             bss_key: None,
             bss_timeout_ms: 5000,
             bss_attempts: 3,
+            sms_url: None,
+            sms_key: None,
+            trust_forwarded: false,
         }
     }
 }
@@ -102,6 +112,9 @@ impl fmt::Debug for Settings {
             .field("bss_key", &self.bss_key.as_ref().map(|_| "***"))
             .field("bss_timeout_ms", &self.bss_timeout_ms)
             .field("bss_attempts", &self.bss_attempts)
+            .field("sms_url", &self.sms_url)
+            .field("sms_key", &self.sms_key.as_ref().map(|_| "***"))
+            .field("trust_forwarded", &self.trust_forwarded)
             .finish()
     }
 }
@@ -117,11 +130,13 @@ mod tests {
         let s = Settings {
             database_url: "postgres://app:s3cret@db.internal/simfleet".into(),
             bss_key: Some("bss-k3y".into()),
+            sms_key: Some("sms-k3y".into()),
             ..Settings::default()
         };
         let shown = format!("{s:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(!shown.contains("bss-k3y"), "{shown}");
+        assert!(!shown.contains("sms-k3y"), "{shown}");
         assert!(shown.contains("postgres://app:***@db.internal/simfleet"));
     }
 

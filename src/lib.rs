@@ -2,12 +2,14 @@
 
 pub mod authz;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod error;
 pub mod export;
 pub mod provisioning;
 pub mod services;
+pub mod sms;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -14,8 +14,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::authz::Authz;
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::provisioning::{DbProvisioner, HttpProvisioner, Provisioner};
+use crate::sms::{HttpSms, OutboxSms, SmsGateway};
 use crate::store::{Db, sessions};
 use crate::web::api;
 use crate::web::{AppState, routes};
@@ -23,6 +25,7 @@ use crate::web::{AppState, routes};
 pub struct Application {
     port: u16,
     server: Server,
+    clock: Arc<Clock>,
 }
 
 impl Application {
@@ -43,12 +46,16 @@ impl Application {
         let port = listener.local_addr()?.port();
         let authz = Authz::load().await?;
         let provisioner = provisioner(&settings)?;
+        let sms = sms_gateway(&settings, &db)?;
+        let clock = Arc::new(Clock::default());
         let state = web::Data::new(AppState {
             db: db.clone(),
             authz,
             settings,
             provisioner,
             reference: Default::default(),
+            sms,
+            clock: clock.clone(),
         });
         let metrics = PrometheusMetricsBuilder::new("simfleet")
             .endpoint("/metrics")
@@ -87,11 +94,20 @@ impl Application {
         .listen(listener)?
         .run();
         tokio::spawn(sweep_sessions(db));
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            clock,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The app's clock (tests move it forward).
+    pub fn clock(&self) -> Arc<Clock> {
+        self.clock.clone()
     }
 
     pub async fn serve(self) -> std::io::Result<()> {
@@ -114,6 +130,21 @@ fn provisioner(settings: &Settings) -> anyhow::Result<Arc<dyn Provisioner>> {
             .map_err(|e| anyhow::anyhow!("BSS adapter: {e}"))?,
         ),
         (None, _) => Arc::new(DbProvisioner),
+    })
+}
+
+/// The SMS gateway when one is configured, else the outbox.
+fn sms_gateway(settings: &Settings, db: &Db) -> anyhow::Result<Arc<dyn SmsGateway>> {
+    Ok(match &settings.sms_url {
+        Some(url) => Arc::new(
+            HttpSms::new(
+                url,
+                settings.sms_key.as_deref().unwrap_or(""),
+                Duration::from_secs(10),
+            )
+            .map_err(|e| anyhow::anyhow!("SMS gateway: {e}"))?,
+        ),
+        None => Arc::new(OutboxSms { db: db.clone() }),
     })
 }
 

@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::domain::{Msisdn, ParseError};
 use crate::store::audit::{self, Actor, Event};
 use crate::store::sessions::{self, NewSession};
-use crate::store::{Db, now_ms, users};
+use crate::store::{Db, users};
 
 pub const MIN_PASSWORD_LEN: usize = 8;
 const MAX_PASSWORD_LEN: usize = 256;
@@ -24,6 +24,11 @@ pub fn validate_password(pw: &str) -> Result<(), ParseError> {
     }
     if n > MAX_PASSWORD_LEN {
         return Err(ParseError::new("пароль слишком длинный"));
+    }
+    if super::sign_in::is_common(pw) {
+        return Err(ParseError::new(
+            "это один из самых распространённых паролей — придумайте другой",
+        ));
     }
     Ok(())
 }
@@ -79,6 +84,8 @@ pub async fn authenticate(
 pub struct Client<'a> {
     pub ip: &'a str,
     pub user_agent: &'a str,
+    /// The time of the request, by the app's clock.
+    pub now: i64,
 }
 
 fn session_event(
@@ -119,7 +126,8 @@ pub async fn start_session(
             user_id: user.id,
             company_id,
             csrf_token: &new_token(),
-            expires_at: now_ms() + lifetime_ms,
+            created_at: client.now,
+            expires_at: client.now + lifetime_ms,
             ip: client.ip,
             user_agent: client.user_agent,
         },
@@ -212,6 +220,15 @@ pub fn generate_password() -> String {
         .collect()
 }
 
+/// Compares secrets in time that does not depend on where they differ.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 /// A fresh random token: 32 bytes, hex.
 pub fn new_token() -> String {
     let bytes: [u8; 32] = rand::rng().random();
@@ -247,6 +264,7 @@ mod tests {
     fn password_rules() {
         assert!(validate_password("short").is_err());
         assert!(validate_password("long enough").is_ok());
+        assert!(validate_password("qwerty123").is_err());
         assert_eq!(generate_password().len(), 14);
         assert_ne!(new_token(), new_token());
         assert_eq!(token_hash("a").len(), 64);

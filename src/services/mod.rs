@@ -9,6 +9,7 @@ pub mod departments;
 pub mod employees;
 pub mod line_changes;
 pub mod lines;
+pub mod sign_in;
 
 use crate::domain::ParseError;
 

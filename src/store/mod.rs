@@ -10,6 +10,7 @@ pub mod line_changes;
 pub mod lines;
 pub mod reference;
 pub mod sessions;
+pub mod sign_in;
 mod sql;
 pub mod users;
 

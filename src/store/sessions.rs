@@ -31,13 +31,14 @@ pub struct NewSession<'a> {
     pub user_id: i64,
     pub company_id: Option<i64>,
     pub csrf_token: &'a str,
+    pub created_at: i64,
     pub expires_at: i64,
     pub ip: &'a str,
     pub user_agent: &'a str,
 }
 
 pub async fn insert(conn: &mut AnyConnection, s: &NewSession<'_>) -> Result<(), sqlx::Error> {
-    let now = now_ms();
+    let now = s.created_at;
     sqlx::query(
         "INSERT INTO sessions (id_hash, user_id, company_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -103,6 +104,15 @@ pub async fn delete(conn: &mut AnyConnection, id_hash: &str) -> Result<(), sqlx:
         .execute(conn)
         .await
         .map(|_| ())
+}
+
+/// Ends every session of a user (password changed, user disabled).
+pub async fn delete_for_user(conn: &mut AnyConnection, user_id: i64) -> Result<u64, sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected())
 }
 
 /// Removes sessions past their lifetime; returns how many.

@@ -30,6 +30,13 @@ pub async fn find_by_msisdn(db: &Db, msisdn: &str) -> Result<Option<User>, sqlx:
         .await
 }
 
+pub async fn find_by_id_tx(tx: &mut Tx, id: i64) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
 pub async fn find_by_msisdn_tx(tx: &mut Tx, msisdn: &str) -> Result<Option<User>, sqlx::Error> {
     sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!("{SELECT} WHERE msisdn = $1")))
         .bind(msisdn)

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::domain::Msisdn;
 use crate::error::{AppError, redirect};
 use crate::services::auth::{self, Client, authenticate, new_token};
+use crate::services::sign_in::{self, PasswordGate};
 use crate::store::users;
 
 use super::i18n::Lang;
@@ -34,27 +35,60 @@ struct LoginPage<'a> {
     number: &'a str,
     number_error: Option<String>,
     failure: Option<&'a str>,
+    notice: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    reset: Option<String>,
+}
+
+/// A page with an anonymous form: its double-submit token, set as a cookie on the answer.
+pub fn with_anonymous_csrf(
+    visitor: &Visitor,
+    state: &AppState,
+    page: impl FnOnce(&str) -> Result<HttpResponse, AppError>,
+) -> Result<HttpResponse, AppError> {
+    let token = visitor.csrf_cookie.clone().unwrap_or_else(new_token);
+    let mut resp = page(&token)?;
+    resp.add_cookie(&csrf_cookie(&token, state.settings.cookie_secure))
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(resp)
+}
+
+/// The double-submit check of an anonymous form; the token on success.
+pub fn anonymous_csrf<'a>(visitor: &'a Visitor, form_token: &str) -> Result<&'a str, AppError> {
+    let cookie = visitor.csrf_cookie.as_deref().unwrap_or("");
+    if cookie.is_empty() || !constant_time_eq(cookie, form_token) {
+        return Err(AppError::Csrf);
+    }
+    Ok(cookie)
 }
 
 pub async fn login_form(
     visitor: Visitor,
     state: web::Data<AppState>,
+    query: web::Query<LoginQuery>,
 ) -> Result<HttpResponse, AppError> {
     if visitor.session.is_some() {
         return Ok(redirect("/"));
     }
-    let token = visitor.csrf_cookie.clone().unwrap_or_else(new_token);
-    let page = LoginPage {
-        lang: visitor.lang,
-        csrf: &token,
-        number: "",
-        number_error: None,
-        failure: None,
-    };
-    let mut resp = render_status(StatusCode::OK, &page)?;
-    resp.add_cookie(&csrf_cookie(&token, state.settings.cookie_secure))
-        .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(resp)
+    with_anonymous_csrf(&visitor, &state, |token| {
+        render_status(
+            StatusCode::OK,
+            &LoginPage {
+                lang: visitor.lang,
+                csrf: token,
+                number: "",
+                number_error: None,
+                failure: None,
+                notice: query
+                    .reset
+                    .is_some()
+                    .then(|| visitor.lang.t("login.reset_done")),
+            },
+        )
+    })
 }
 
 #[derive(Deserialize)]
@@ -72,10 +106,7 @@ pub async fn login(
     state: web::Data<AppState>,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
-    let cookie = visitor.csrf_cookie.as_deref().unwrap_or("");
-    if cookie.is_empty() || !constant_time_eq(cookie, &form.csrf) {
-        return Err(AppError::Csrf);
-    }
+    let cookie = anonymous_csrf(&visitor, &form.csrf)?;
     let lang = visitor.lang;
     let again = |status: StatusCode, number_error: Option<String>, failure: Option<&str>| {
         render_status(
@@ -86,22 +117,51 @@ pub async fn login(
                 number: &form.number,
                 number_error,
                 failure,
+                notice: None,
             },
         )
     };
-    if let Err(e) = Msisdn::parse(&form.number) {
-        return again(StatusCode::UNPROCESSABLE_ENTITY, Some(e.0), None);
+    let msisdn = match Msisdn::parse(&form.number) {
+        Ok(m) => m,
+        Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, Some(e.0), None),
+    };
+    let now = state.clock.now_ms();
+    match sign_in::password_gate(&state.db, now, msisdn.as_str(), &visitor.ip).await? {
+        PasswordGate::Open => {}
+        PasswordGate::Throttled => {
+            let failure = Some(lang.t("login.throttled"));
+            return again(StatusCode::TOO_MANY_REQUESTS, None, failure);
+        }
+        PasswordGate::NeedsCode => {
+            return again(StatusCode::FORBIDDEN, None, Some(lang.t("login.locked")));
+        }
     }
     let client = Client {
         ip: &visitor.ip,
         user_agent: &visitor.user_agent,
+        now: state.clock.now_ms(),
     };
     let Some(user) = authenticate(&state.db, &form.number, &form.password).await? else {
         tracing::info!(ip = %visitor.ip, "login failed");
+        sign_in::record_wrong_password(&state.db, now, msisdn.as_str(), &visitor.ip).await?;
         auth::record_failed_login(&state.db, &form.number, &client).await?;
         return again(StatusCode::UNAUTHORIZED, None, Some(lang.t("login.failed")));
     };
-    let companies = users::memberships(&state.db, &user).await?;
+    open_session(&state, &visitor, &user).await
+}
+
+/// Signs the user in (password or code): a new session, its cookie, and the next page.
+pub async fn open_session(
+    state: &AppState,
+    visitor: &Visitor,
+    user: &users::User,
+) -> Result<HttpResponse, AppError> {
+    let client = Client {
+        ip: &visitor.ip,
+        user_agent: &visitor.user_agent,
+        now: state.clock.now_ms(),
+    };
+    let companies = users::memberships(&state.db, user).await?;
     let settings = &state.settings;
     let company_id = match companies.as_slice() {
         [only] => Some(only.company_id),
@@ -111,7 +171,7 @@ pub async fn login(
     let previous = visitor.session.as_ref().map(|s| s.id_hash.as_str());
     let lifetime = settings.session_max_hours * 3_600_000;
     let token =
-        auth::start_session(&state.db, &user, company_id, lifetime, &client, previous).await?;
+        auth::start_session(&state.db, user, company_id, lifetime, &client, previous).await?;
     tracing::info!(user_id = user.id, ip = %visitor.ip, "login");
     let mut resp = redirect(if companies.len() == 1 {
         "/overview"

@@ -16,6 +16,7 @@ mod ops;
 mod overview;
 mod page;
 pub mod session;
+mod sign_in;
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -32,12 +33,31 @@ pub struct AppState {
     pub settings: Settings,
     pub provisioner: std::sync::Arc<dyn crate::provisioning::Provisioner>,
     pub reference: crate::store::reference::ReferenceCache,
+    pub sms: std::sync::Arc<dyn crate::sms::SmsGateway>,
+    pub clock: std::sync::Arc<crate::clock::Clock>,
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(auth::home))
         .route("/login", web::get().to(auth::login_form))
         .route("/login", web::post().to(auth::login))
+        .route("/login/code", web::get().to(sign_in::login_number_form))
+        .route("/login/code", web::post().to(sign_in::login_send))
+        .route("/login/code/enter", web::get().to(sign_in::login_code_form))
+        .route("/login/code/enter", web::post().to(sign_in::login_enter))
+        .route(
+            "/password/forgot",
+            web::get().to(sign_in::reset_number_form),
+        )
+        .route("/password/forgot", web::post().to(sign_in::reset_send))
+        .route(
+            "/password/forgot/enter",
+            web::get().to(sign_in::reset_code_form),
+        )
+        .route(
+            "/password/forgot/enter",
+            web::post().to(sign_in::reset_enter),
+        )
         .route("/choose", web::get().to(auth::choose_form))
         .route("/choose", web::post().to(auth::choose))
         .route("/logout", web::post().to(auth::logout))

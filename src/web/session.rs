@@ -10,7 +10,6 @@ use crate::authz::Principal;
 use crate::error::AppError;
 use crate::services::auth::token_hash;
 use crate::store::audit::Actor;
-use crate::store::now_ms;
 use crate::store::sessions::{self, SessionRow};
 
 use super::AppState;
@@ -62,11 +61,15 @@ async fn load(req: HttpRequest) -> Result<Visitor, AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))?;
-    let ip = req
-        .connection_info()
-        .realip_remote_addr()
-        .unwrap_or("")
-        .to_owned();
+    let ip = {
+        let info = req.connection_info();
+        let addr = if state.settings.trust_forwarded {
+            info.realip_remote_addr()
+        } else {
+            info.peer_addr()
+        };
+        addr.unwrap_or("").to_owned()
+    };
     let user_agent = req
         .headers()
         .get("user-agent")
@@ -79,7 +82,7 @@ async fn load(req: HttpRequest) -> Result<Visitor, AppError> {
     if let Some(cookie) = req.cookie(SESSION_COOKIE) {
         let hash = token_hash(cookie.value());
         if let Some(row) = sessions::find(&state.db, &hash).await? {
-            let now = now_ms();
+            let now = state.clock.now_ms();
             let idle_ms = state.settings.session_idle_minutes * 60_000;
             if row.expires_at < now || now - row.last_seen_at > idle_ms || row.disabled != 0 {
                 let mut conn = state.db.pool.acquire().await?;
@@ -159,13 +162,7 @@ impl Cabinet {
     }
 }
 
-pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
+pub use crate::services::auth::constant_time_eq;
 
 impl FromRequest for Cabinet {
     type Error = AppError;

@@ -28,7 +28,10 @@ pub struct TestApp {
     pub db: Db,
     pub client: reqwest::Client,
     pub cookies: std::sync::Arc<reqwest::cookie::Jar>,
-    _database: DatabaseGuard,
+    /// The app's clock: tests move it forward instead of waiting.
+    pub clock: std::sync::Arc<simfleet::clock::Clock>,
+    settings: Settings,
+    _database: Option<DatabaseGuard>,
 }
 
 /// Where the PostgreSQL server for tests is: `SIMFLEET_TEST_PG`, else the project's local one.
@@ -168,16 +171,21 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
         ..Settings::default()
     };
     tweak(&mut settings);
+    start(settings, Some(guard)).await
+}
+
+async fn start(settings: Settings, guard: Option<DatabaseGuard>) -> TestApp {
     let database_url = settings.database_url.clone();
     let db = Db::connect(&settings.database_url, 5)
         .await
         .expect("connecting");
     db.migrate().await.expect("migrating");
     let listener = TcpListener::bind("127.0.0.1:0").expect("binding a port");
-    let app = Application::with_listener(db.clone(), settings, listener)
+    let app = Application::with_listener(db.clone(), settings.clone(), listener)
         .await
         .expect("building the app");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let clock = app.clock();
     tokio::spawn(app.serve());
     let cookies = std::sync::Arc::new(reqwest::cookie::Jar::default());
     let client = reqwest::Client::builder()
@@ -200,6 +208,8 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
         db,
         client,
         cookies,
+        clock,
+        settings,
         _database: guard,
     }
 }
@@ -214,6 +224,26 @@ pub const ADMIN: &str = "+79161234567";
 pub const PASSWORD: &str = "correct-horse-42";
 
 impl TestApp {
+    /// A second server on the same database (another instance, or this one restarted), with
+    /// a client of its own.
+    pub async fn another_instance(&self) -> TestApp {
+        start(self.settings.clone(), None).await
+    }
+
+    /// Posts a form as if from another address (the app trusts `X-Forwarded-For` only when
+    /// `trust_forwarded` is set).
+    pub async fn post_from(&self, ip: &str, path: &str, form: &[(&str, &str)]) -> Response {
+        let r = self
+            .client
+            .post(self.url(path))
+            .header("x-forwarded-for", ip)
+            .form(form)
+            .send()
+            .await
+            .expect("POST");
+        read(r).await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

@@ -17,3 +17,4 @@ mod pages;
 mod reference;
 mod scoping;
 mod search_plan;
+mod sign_in;

@@ -1,0 +1,365 @@
+//! Signing in by one-time SMS code, the wrong-password lock and throttle, and password resets
+//! by code.
+//!
+//! A code is 6 digits from the thread CSPRNG, valid 5 minutes, used once, tried at most 5
+//! times, and belongs to the sign-in attempt it was issued for: a random token kept in the
+//! browser's cookie, of which the database holds only a hash. The code is stored as SHA-256 of
+//! token and code, so the table alone gives nothing to try. A number nobody has gets an
+//! attempt too (and no SMS), so the answer never says whether a number is known.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use rand::Rng;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::auth::{constant_time_eq, new_token, token_hash};
+use crate::domain::Msisdn;
+use crate::sms::SmsGateway;
+use crate::store::audit::{self, Actor, Event};
+use crate::store::sign_in::{self, NewCode};
+use crate::store::{Db, sessions, users};
+
+pub const CODE_LIFETIME: Duration = Duration::from_secs(5 * 60);
+pub const CODE_TRIES: i64 = 5;
+const MINUTE: i64 = 60_000;
+const DAY: i64 = 24 * 60 * MINUTE;
+/// Codes a number may be sent: 3 in 10 minutes, 10 a day.
+const PER_NUMBER: [(i64, i64); 2] = [(3, 10 * MINUTE), (10, DAY)];
+/// Codes one address may ask for, whatever the numbers: 10 in 10 minutes, 50 a day.
+const PER_ADDRESS: [(i64, i64); 2] = [(10, 10 * MINUTE), (50, DAY)];
+/// Wrong passwords for a number within the window, after which only a code lets one in.
+pub const LOCK_AFTER: i64 = 5;
+const LOCK_WINDOW: i64 = 15 * MINUTE;
+/// Wrong passwords from one address within the window, after which it must wait.
+pub const THROTTLE_AFTER: i64 = 20;
+/// Password changes a user may make in 24 hours.
+pub const CHANGES_PER_DAY: i64 = 2;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Login,
+    Reset,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Login => "login",
+            Purpose::Reset => "reset",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// Too many codes asked for; the next may be asked for in this many minutes.
+    #[error("too many codes")]
+    TooManyCodes { minutes: i64 },
+    #[error("sms: {0}")]
+    Sms(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+fn code_hash(attempt: &str, code: &str) -> String {
+    hex::encode(Sha256::digest(format!("{attempt}:{code}").as_bytes()))
+}
+
+/// Six digits, leading zeros kept.
+fn new_code() -> String {
+    format!("{:06}", rand::rng().random_range(0..1_000_000u32))
+}
+
+/// Whether `who` (a number or an address) has reached a limit; if so, minutes to wait.
+async fn limit_reached(
+    db: &Db,
+    by_ip: bool,
+    who: &str,
+    limits: &[(i64, i64)],
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    for &(max, window) in limits {
+        let since = now - window;
+        if sign_in::codes_since(db, by_ip, who, since).await? >= max {
+            let oldest = sign_in::oldest_code_since(db, by_ip, who, since)
+                .await?
+                .unwrap_or(now);
+            return Ok(Some(((oldest + window - now) / MINUTE).max(0) + 1));
+        }
+    }
+    Ok(None)
+}
+
+/// Issues a code for a new attempt and texts it to the number if someone has it. Returns the
+/// attempt token for the browser's cookie.
+pub async fn request_code(
+    db: &Db,
+    sms: &dyn SmsGateway,
+    now: i64,
+    msisdn: &Msisdn,
+    purpose: Purpose,
+    ip: &str,
+) -> Result<String, SignInError> {
+    let number = msisdn.as_str();
+    for (by_ip, who, limits) in [
+        (false, number, &PER_NUMBER[..]),
+        (true, ip, &PER_ADDRESS[..]),
+    ] {
+        if let Some(minutes) = limit_reached(db, by_ip, who, limits, now).await? {
+            return Err(SignInError::TooManyCodes { minutes });
+        }
+    }
+    let user = users::find_by_msisdn(db, number)
+        .await?
+        .filter(|u| u.disabled == 0);
+    let attempt = new_token();
+    let code = new_code();
+    let mut tx = db.begin().await?;
+    sign_in::insert_code(
+        &mut tx,
+        &NewCode {
+            attempt_hash: &token_hash(&attempt),
+            purpose: purpose.as_str(),
+            msisdn: number,
+            user_id: user.as_ref().map(|u| u.id),
+            code_hash: &code_hash(&attempt, &code),
+            ip,
+            created_at: now,
+            expires_at: now + CODE_LIFETIME.as_millis() as i64,
+        },
+    )
+    .await?;
+    let actor = Actor {
+        user_id: user.as_ref().map(|u| u.id),
+        label: number.to_owned(),
+        ip: ip.to_owned(),
+    };
+    audit::append(
+        &mut tx,
+        &actor,
+        Event {
+            company_id: None,
+            action: "session.code_sent",
+            object_type: "session",
+            object_id: user.as_ref().map(|u| u.id.to_string()).unwrap_or_default(),
+            before: None,
+            after: Some(json!({ "purpose": purpose.as_str(), "known": user.is_some() })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    if user.is_some() {
+        let text = match purpose {
+            Purpose::Login => format!("simfleet: код для входа {code}. Никому его не сообщайте."),
+            Purpose::Reset => {
+                format!("simfleet: код для смены пароля {code}. Никому его не сообщайте.")
+            }
+        };
+        sms.send(number, &text)
+            .await
+            .map_err(|e| SignInError::Sms(e.0))?;
+    }
+    Ok(attempt)
+}
+
+/// A code that matched, not yet marked used.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub code_id: i64,
+    pub user_id: i64,
+    pub msisdn: String,
+}
+
+/// Checks a code against its attempt. A wrong code counts a try; an expired, used or
+/// exhausted code, an unknown attempt and a number nobody has all give `None` alike.
+pub async fn check_code(
+    db: &Db,
+    now: i64,
+    attempt: &str,
+    code: &str,
+    purpose: Purpose,
+) -> Result<Option<Checked>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let Some(row) = sign_in::find_code(&mut tx, &token_hash(attempt), purpose.as_str()).await?
+    else {
+        return Ok(None);
+    };
+    if row.used_at.is_some() || row.expires_at <= now || row.tries >= CODE_TRIES {
+        return Ok(None);
+    }
+    let code: String = code.chars().filter(char::is_ascii_digit).collect();
+    if !constant_time_eq(&code_hash(attempt, &code), &row.code_hash) {
+        sign_in::count_try(&mut tx, row.id).await?;
+        tx.commit().await?;
+        return Ok(None);
+    }
+    Ok(row.user_id.map(|user_id| Checked {
+        code_id: row.id,
+        user_id,
+        msisdn: row.msisdn,
+    }))
+}
+
+/// Checks a sign-in code and uses it up; the user it lets in, if any. The number's count of
+/// wrong passwords starts over.
+pub async fn sign_in_with_code(
+    db: &Db,
+    now: i64,
+    attempt: &str,
+    code: &str,
+) -> Result<Option<users::User>, sqlx::Error> {
+    let Some(checked) = check_code(db, now, attempt, code, Purpose::Login).await? else {
+        return Ok(None);
+    };
+    let mut tx = db.begin().await?;
+    if !sign_in::use_code(&mut tx, checked.code_id, now).await? {
+        return Ok(None);
+    }
+    sign_in::clear_failures(&mut tx, &checked.msisdn).await?;
+    let user = users::find_by_id_tx(&mut tx, checked.user_id)
+        .await?
+        .filter(|u| u.disabled == 0);
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Why a password login is not even tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordGate {
+    Open,
+    /// Too many wrong passwords for the number: only a code lets one in now.
+    NeedsCode,
+    /// Too many wrong passwords from this address: wait.
+    Throttled,
+}
+
+pub async fn password_gate(
+    db: &Db,
+    now: i64,
+    msisdn: &str,
+    ip: &str,
+) -> Result<PasswordGate, sqlx::Error> {
+    let since = now - LOCK_WINDOW;
+    if sign_in::failures_since(db, true, ip, since).await? >= THROTTLE_AFTER {
+        return Ok(PasswordGate::Throttled);
+    }
+    if sign_in::failures_since(db, false, msisdn, since).await? >= LOCK_AFTER {
+        return Ok(PasswordGate::NeedsCode);
+    }
+    Ok(PasswordGate::Open)
+}
+
+pub async fn record_wrong_password(
+    db: &Db,
+    now: i64,
+    msisdn: &str,
+    ip: &str,
+) -> Result<(), sqlx::Error> {
+    sign_in::record_failure(db, msisdn, ip, now).await
+}
+
+static COMMON: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    include_str!("common_passwords.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .collect()
+});
+
+/// Whether a password is on the shipped list of common passwords (case aside).
+pub fn is_common(password: &str) -> bool {
+    COMMON.contains(password.to_lowercase().as_str())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ResetError {
+    #[error("code")]
+    WrongCode,
+    #[error("too many changes")]
+    TooManyChanges,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Sets a new password (already checked and hashed) for the user a reset code belongs to,
+/// at most [`CHANGES_PER_DAY`] times in 24 hours; every session of the user ends.
+pub async fn reset_password(
+    db: &Db,
+    now: i64,
+    attempt: &str,
+    code: &str,
+    new_hash: &str,
+    ip: &str,
+) -> Result<users::User, ResetError> {
+    let checked = check_code(db, now, attempt, code, Purpose::Reset)
+        .await?
+        .ok_or(ResetError::WrongCode)?;
+    let mut tx = db.begin().await?;
+    let user = users::find_by_id_tx(&mut tx, checked.user_id)
+        .await?
+        .filter(|u| u.disabled == 0)
+        .ok_or(ResetError::WrongCode)?;
+    if sign_in::password_changes_since(&mut tx, user.id, now - DAY).await? >= CHANGES_PER_DAY {
+        return Err(ResetError::TooManyChanges);
+    }
+    if !sign_in::use_code(&mut tx, checked.code_id, now).await? {
+        return Err(ResetError::WrongCode);
+    }
+    users::set_password_hash(&mut tx, user.id, new_hash).await?;
+    sign_in::record_password_change(&mut tx, user.id, now).await?;
+    sign_in::clear_failures(&mut tx, &user.msisdn).await?;
+    let ended = sessions::delete_for_user(&mut tx, user.id).await?;
+    let actor = Actor {
+        user_id: Some(user.id),
+        label: user.msisdn.clone(),
+        ip: ip.to_owned(),
+    };
+    audit::append(
+        &mut tx,
+        &actor,
+        Event {
+            company_id: None,
+            action: "user.password_reset",
+            object_type: "user",
+            object_id: user.id.to_string(),
+            before: None,
+            after: Some(json!({ "sessions_ended": ended })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_six_digits_and_vary() {
+        let codes: HashSet<String> = (0..200).map(|_| new_code()).collect();
+        assert!(
+            codes
+                .iter()
+                .all(|c| c.len() == 6 && c.chars().all(|d| d.is_ascii_digit()))
+        );
+        assert!(codes.len() > 190, "{} distinct of 200", codes.len());
+    }
+
+    #[test]
+    fn a_code_hash_depends_on_the_attempt() {
+        assert_ne!(code_hash("a", "123456"), code_hash("b", "123456"));
+        assert_eq!(code_hash("a", "123456").len(), 64);
+    }
+
+    #[test]
+    fn common_passwords_are_known_whatever_the_case() {
+        assert!(is_common("password"));
+        assert!(is_common("Qwertyuiop"));
+        assert!(is_common("1qaz2wsx"));
+        assert!(!is_common("тихий-омут-2026"));
+        assert!(COMMON.len() > 5_000);
+    }
+}
