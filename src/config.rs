@@ -43,6 +43,16 @@ pub struct Settings {
     /// Take the client's address from `Forwarded` / `X-Forwarded-For` (only behind a proxy
     /// that sets them; otherwise anyone could claim any address).
     pub trust_forwarded: bool,
+    /// The SMTP relay for e-mail. None: messages are written to `<data_dir>/mail` as .eml files.
+    pub smtp_host: Option<String>,
+    pub smtp_port: u16,
+    /// `none` (a local relay), `starttls` or `tls`.
+    pub smtp_tls: String,
+    pub smtp_user: Option<String>,
+    /// Never logged.
+    pub smtp_password: Option<String>,
+    /// The sender of every message.
+    pub mail_from: String,
 }
 
 impl Default for Settings {
@@ -64,6 +74,12 @@ impl Default for Settings {
             sms_url: None,
             sms_key: None,
             trust_forwarded: false,
+            smtp_host: None,
+            smtp_port: 25,
+            smtp_tls: "none".into(),
+            smtp_user: None,
+            smtp_password: None,
+            mail_from: "simfleet <noreply@simfleet.local>".into(),
         }
     }
 }
@@ -115,6 +131,12 @@ impl fmt::Debug for Settings {
             .field("sms_url", &self.sms_url)
             .field("sms_key", &self.sms_key.as_ref().map(|_| "***"))
             .field("trust_forwarded", &self.trust_forwarded)
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("smtp_tls", &self.smtp_tls)
+            .field("smtp_user", &self.smtp_user)
+            .field("smtp_password", &self.smtp_password.as_ref().map(|_| "***"))
+            .field("mail_from", &self.mail_from)
             .finish()
     }
 }
@@ -131,12 +153,14 @@ mod tests {
             database_url: "postgres://app:s3cret@db.internal/simfleet".into(),
             bss_key: Some("bss-k3y".into()),
             sms_key: Some("sms-k3y".into()),
+            smtp_password: Some("smtp-pw".into()),
             ..Settings::default()
         };
         let shown = format!("{s:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(!shown.contains("bss-k3y"), "{shown}");
         assert!(!shown.contains("sms-k3y"), "{shown}");
+        assert!(!shown.contains("smtp-pw"), "{shown}");
         assert!(shown.contains("postgres://app:***@db.internal/simfleet"));
     }
 

@@ -7,6 +7,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod export;
+pub mod mail;
 pub mod provisioning;
 pub mod services;
 pub mod sms;

@@ -48,6 +48,7 @@ impl Application {
         let provisioner = provisioner(&settings)?;
         let sms = sms_gateway(&settings, &db)?;
         let clock = Arc::new(Clock::default());
+        let mailer = crate::mail::Mailer::from_settings(&settings)?;
         let state = web::Data::new(AppState {
             db: db.clone(),
             authz,
@@ -56,6 +57,7 @@ impl Application {
             reference: Default::default(),
             sms,
             clock: clock.clone(),
+            mailer,
         });
         let metrics = PrometheusMetricsBuilder::new("simfleet")
             .endpoint("/metrics")

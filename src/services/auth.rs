@@ -86,6 +86,17 @@ pub struct Client<'a> {
     pub user_agent: &'a str,
     /// The time of the request, by the app's clock.
     pub now: i64,
+    /// The browser's device token (its long-lived cookie).
+    pub device: &'a str,
+}
+
+/// A new session.
+#[derive(Debug, Clone)]
+pub struct Started {
+    /// For the session cookie.
+    pub token: String,
+    /// The user signed in from a browser never seen before (and had others).
+    pub new_device: bool,
 }
 
 fn session_event(
@@ -105,7 +116,7 @@ fn session_event(
 }
 
 /// Opens a session for the user (ending `previous`, so the id is new at every login), with its
-/// audit entry, in one transaction. Returns the cookie token.
+/// audit entry, in one transaction; remembers the browser.
 pub async fn start_session(
     db: &Db,
     user: &users::User,
@@ -113,7 +124,7 @@ pub async fn start_session(
     lifetime_ms: i64,
     client: &Client<'_>,
     previous: Option<&str>,
-) -> Result<String, sqlx::Error> {
+) -> Result<Started, sqlx::Error> {
     let token = new_token();
     let mut tx = db.begin().await?;
     if let Some(old) = previous {
@@ -138,15 +149,25 @@ pub async fn start_session(
         label: user.msisdn.clone(),
         ip: client.ip.to_owned(),
     };
+    let unseen = sessions::remember_device(
+        &mut tx,
+        user.id,
+        &token_hash(client.device),
+        client.user_agent,
+        client.ip,
+        client.now,
+    )
+    .await?;
+    let new_device = unseen && sessions::device_count(&mut tx, user.id).await? > 1;
     let event = session_event(
         "session.login",
         company_id,
         user.id,
-        json!({ "user_agent": client.user_agent }),
+        json!({ "user_agent": client.user_agent, "new_device": new_device }),
     );
     audit::append(&mut tx, &actor, event).await?;
     tx.commit().await?;
-    Ok(token)
+    Ok(Started { token, new_device })
 }
 
 /// Records a refused login (operator-level: the number may belong to no one).

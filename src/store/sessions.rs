@@ -123,3 +123,86 @@ pub async fn delete_expired(db: &Db) -> Result<u64, sqlx::Error> {
         .await
         .map(|r| r.rows_affected())
 }
+
+/// Remembers a browser for a user; true if it was not known before.
+pub async fn remember_device(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    device_hash: &str,
+    user_agent: &str,
+    ip: &str,
+    at: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO known_devices (user_id, device_hash, user_agent, first_ip, first_seen_at)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, device_hash) DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(device_hash)
+    .bind(user_agent)
+    .bind(ip)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn device_count(conn: &mut AnyConnection, user_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM known_devices WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(conn)
+        .await
+}
+
+/// A session as its owner sees it on the "Devices and sessions" page.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OwnSession {
+    pub id_hash: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+pub async fn list_for_user(
+    db: &Db,
+    user_id: i64,
+    now: i64,
+) -> Result<Vec<OwnSession>, sqlx::Error> {
+    sqlx::query_as::<_, OwnSession>(
+        "SELECT id_hash, created_at, last_seen_at, ip, user_agent FROM sessions
+         WHERE user_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC",
+    )
+    .bind(user_id)
+    .bind(now)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Ends one of the user's sessions; false if it is not theirs (or already gone).
+pub async fn delete_own(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    id_hash: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash = $2")
+        .bind(user_id)
+        .bind(id_hash)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends every session of the user but `keep`; how many.
+pub async fn delete_others(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    keep: &str,
+) -> Result<u64, sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+        .bind(user_id)
+        .bind(keep)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected())
+}

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::domain::Msisdn;
 use crate::error::{AppError, redirect};
+use crate::mail::Mail;
 use crate::services::auth::{self, Client, authenticate, new_token};
 use crate::services::sign_in::{self, PasswordGate};
 use crate::store::users;
@@ -15,7 +16,7 @@ use crate::store::users;
 use super::i18n::Lang;
 use super::session::{
     CSRF_COOKIE, LANG_COOKIE, SESSION_COOKIE, Visitor, constant_time_eq, csrf_cookie,
-    removal_cookie, session_cookie,
+    device_cookie, removal_cookie, session_cookie,
 };
 use super::{AppState, render_status};
 
@@ -139,7 +140,8 @@ pub async fn login(
     let client = Client {
         ip: &visitor.ip,
         user_agent: &visitor.user_agent,
-        now: state.clock.now_ms(),
+        now,
+        device: "",
     };
     let Some(user) = authenticate(&state.db, &form.number, &form.password).await? else {
         tracing::info!(ip = %visitor.ip, "login failed");
@@ -156,10 +158,12 @@ pub async fn open_session(
     visitor: &Visitor,
     user: &users::User,
 ) -> Result<HttpResponse, AppError> {
+    let device = visitor.device_cookie.clone().unwrap_or_else(new_token);
     let client = Client {
         ip: &visitor.ip,
         user_agent: &visitor.user_agent,
         now: state.clock.now_ms(),
+        device: &device,
     };
     let companies = users::memberships(&state.db, user).await?;
     let settings = &state.settings;
@@ -170,18 +174,51 @@ pub async fn open_session(
     // A new session id at every login; the old one (if any) ends here.
     let previous = visitor.session.as_ref().map(|s| s.id_hash.as_str());
     let lifetime = settings.session_max_hours * 3_600_000;
-    let token =
+    let started =
         auth::start_session(&state.db, user, company_id, lifetime, &client, previous).await?;
     tracing::info!(user_id = user.id, ip = %visitor.ip, "login");
+    if started.new_device && !user.email.is_empty() {
+        notify_new_device(state, visitor, user, client.now);
+    }
     let mut resp = redirect(if companies.len() == 1 {
         "/overview"
     } else {
         "/choose"
     });
-    resp.add_cookie(&session_cookie(&token, settings.cookie_secure))
+    resp.add_cookie(&session_cookie(&started.token, settings.cookie_secure))
         .and_then(|_| resp.add_cookie(&removal_cookie(CSRF_COOKIE)))
+        .and_then(|_| resp.add_cookie(&device_cookie(&device, settings.cookie_secure)))
         .map_err(|e| AppError::Internal(e.into()))?;
     Ok(resp)
+}
+
+/// Tells the user by e-mail about a sign-in from a browser not seen before; sent after the
+/// answer, so a slow mail server does not hold the sign-in up.
+fn notify_new_device(state: &AppState, visitor: &Visitor, user: &users::User, at: i64) {
+    let lang = visitor.lang;
+    let mail = Mail {
+        to: user.email.clone(),
+        subject: lang.t("mail.new_device.subject").to_owned(),
+        body: format!(
+            "{}\n\n{}: {}\n{}: {}\n{}: {}\n\n{} {}/sessions\n",
+            lang.t("mail.new_device.intro"),
+            lang.t("mail.new_device.when"),
+            super::format::datetime(lang, at),
+            lang.t("mail.new_device.ip"),
+            visitor.ip,
+            lang.t("mail.new_device.browser"),
+            visitor.user_agent,
+            lang.t("mail.new_device.not_you"),
+            state.settings.public_url,
+        ),
+    };
+    let mailer = state.mailer.clone();
+    let user_id = user.id;
+    actix_web::rt::spawn(async move {
+        if let Err(e) = mailer.send(&mail).await {
+            tracing::warn!(user_id, error = %e, "new-device notice not sent");
+        }
+    });
 }
 
 #[derive(Template)]

@@ -5,6 +5,7 @@ mod assets;
 mod audit;
 mod auth;
 mod departments;
+mod devices;
 mod employees;
 mod exports;
 pub mod format;
@@ -35,6 +36,7 @@ pub struct AppState {
     pub reference: crate::store::reference::ReferenceCache,
     pub sms: std::sync::Arc<dyn crate::sms::SmsGateway>,
     pub clock: std::sync::Arc<crate::clock::Clock>,
+    pub mailer: crate::mail::Mailer,
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -61,6 +63,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/choose", web::get().to(auth::choose_form))
         .route("/choose", web::post().to(auth::choose))
         .route("/logout", web::post().to(auth::logout))
+        .route("/sessions", web::get().to(devices::list))
+        .route("/sessions/end", web::post().to(devices::end_one))
+        .route("/sessions/end-others", web::post().to(devices::end_others))
         .route("/lang/{code}", web::get().to(auth::switch_lang))
         .route("/overview", web::get().to(overview::show))
         .route("/lines", web::get().to(lines::list))

@@ -18,6 +18,8 @@ use super::i18n::Lang;
 pub const SESSION_COOKIE: &str = "sf_session";
 pub const CSRF_COOKIE: &str = "sf_csrf";
 pub const LANG_COOKIE: &str = "lang";
+/// A random token naming the browser, to recognise a sign-in from a new device.
+pub const DEVICE_COOKIE: &str = "sf_device";
 
 /// Last-activity is written at most this often, not on every request.
 const TOUCH_EVERY_MS: i64 = 60_000;
@@ -31,6 +33,7 @@ pub struct Visitor {
     pub session: Option<SessionRow>,
     /// The anonymous double-submit token (login form), if the cookie is set.
     pub csrf_cookie: Option<String>,
+    pub device_cookie: Option<String>,
 }
 
 impl Visitor {
@@ -88,7 +91,9 @@ async fn load(req: HttpRequest) -> Result<Visitor, AppError> {
                 let mut conn = state.db.pool.acquire().await?;
                 sessions::delete(&mut conn, &hash).await?;
             } else {
-                if now - row.last_seen_at > TOUCH_EVERY_MS {
+                // Background polling (progress bars) says so and does not count as activity.
+                let background = req.headers().contains_key("x-background");
+                if !background && now - row.last_seen_at > TOUCH_EVERY_MS {
                     sessions::touch(&state.db, &hash, now).await?;
                 }
                 session = Some(row);
@@ -101,6 +106,10 @@ async fn load(req: HttpRequest) -> Result<Visitor, AppError> {
         user_agent,
         session,
         csrf_cookie: req.cookie(CSRF_COOKIE).map(|c| c.value().to_owned()),
+        device_cookie: req
+            .cookie(DEVICE_COOKIE)
+            .map(|c| c.value().to_owned())
+            .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit())),
     })
 }
 
@@ -207,6 +216,16 @@ pub fn removal_cookie(name: &'static str) -> Cookie<'static> {
         .finish();
     c.make_removal();
     c
+}
+
+pub fn device_cookie(token: &str, secure: bool) -> Cookie<'static> {
+    Cookie::build(DEVICE_COOKIE, token.to_owned())
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .max_age(CookieDuration::days(400))
+        .finish()
 }
 
 pub fn csrf_cookie(token: &str, secure: bool) -> Cookie<'static> {

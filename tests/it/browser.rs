@@ -269,5 +269,10 @@ async fn an_administrator_logs_in_searches_opens_a_card_and_switches_language() 
     click(c, "form.form button[type=submit]").await;
     wait_for(c, ".field-error[data-field=email]").await;
     screenshot(c, "11-employee-form-error").await;
+    // The user's name at the top leads to their devices and sessions.
+    click(c, "header .user a[href='/sessions']").await;
+    wait_for(c, "#sessions").await;
+    assert_eq!(text_of(c, "main.content h1").await, "Устройства и сеансы");
+    screenshot(c, "12-sessions").await;
     b.client.clone().close().await.expect("closing the browser");
 }

@@ -366,3 +366,83 @@ macro_rules! on_both {
         )*
     };
 }
+
+/// A message the local SMTP server received.
+#[derive(Debug, Clone, Default)]
+pub struct Received {
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+#[derive(Clone, Default)]
+struct Collect {
+    current: Received,
+    inbox: std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
+}
+
+impl mailin_embedded::Handler for Collect {
+    fn data_start(
+        &mut self,
+        _domain: &str,
+        _from: &str,
+        _is8bit: bool,
+        to: &[String],
+    ) -> mailin_embedded::Response {
+        self.current = Received {
+            to: to.to_vec(),
+            data: String::new(),
+        };
+        mailin_embedded::response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.current.data.push_str(&String::from_utf8_lossy(buf));
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        let done = std::mem::take(&mut self.current);
+        self.inbox.lock().expect("inbox").push(done);
+        mailin_embedded::response::OK
+    }
+}
+
+/// A real SMTP server on a free local port, keeping what it receives.
+pub struct SmtpServer {
+    pub port: u16,
+    inbox: std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
+}
+
+impl SmtpServer {
+    pub fn start() -> SmtpServer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("smtp port");
+        let port = listener.local_addr().expect("addr").port();
+        let handler = Collect::default();
+        let inbox = handler.inbox.clone();
+        let mut server = mailin_embedded::Server::new(handler);
+        server
+            .with_name("smtp.test")
+            .with_num_threads(2)
+            .with_tcp_listener(listener);
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        SmtpServer { port, inbox }
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.inbox.lock().expect("inbox").clone()
+    }
+
+    /// Waits up to 5 s for at least `n` messages.
+    pub async fn wait_for(&self, n: usize) -> Vec<Received> {
+        for _ in 0..500 {
+            let got = self.received();
+            if got.len() >= n {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        self.received()
+    }
+}

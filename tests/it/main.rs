@@ -17,4 +17,5 @@ mod pages;
 mod reference;
 mod scoping;
 mod search_plan;
+mod sessions;
 mod sign_in;
