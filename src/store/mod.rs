@@ -104,6 +104,21 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Postgres {
+                        // Every statement is prepared once per connection. Left to itself,
+                        // PostgreSQL re-plans a statement with parameters at each run when
+                        // it guesses a custom plan is cheaper, and planning a lines page
+                        // costs three times its execution. Selectivity is decided before the
+                        // query is written (`store::lines`), so the generic plan is the plan.
+                        sqlx::query("SET plan_cache_mode = force_generic_plan")
+                            .execute(conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect_with(options)
             .await
             .with_context(|| format!("connecting to {}", crate::config::redact_url(&url)))?;
