@@ -44,10 +44,10 @@ impl Application {
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
-        let authz = Authz::load().await?;
+        let clock = Arc::new(Clock::default());
+        let authz = Authz::load(db.clone(), clock.clone()).await?;
         let provisioner = provisioner(&settings)?;
         let sms = sms_gateway(&settings, &db)?;
-        let clock = Arc::new(Clock::default());
         let mailer = crate::mail::Mailer::from_settings(&settings)?;
         let state = web::Data::new(AppState {
             db: db.clone(),

@@ -1,54 +1,30 @@
 //! The one place that decides rights. A handler asks for a [`Permit`]; only a granted check
-//! makes one, and store calls take the company from it, so a forgotten check does not compile
-//! into a working query.
+//! makes one, and store calls take the company (and, for delegated rights, the departments and
+//! lines) from it, so a forgotten check does not compile into a working query.
+//!
+//! casbin holds the role lines of `policies/policy.csv` and the role links of every person
+//! (memberships and live grants, through [`adapter::GrantsAdapter`]). It is checked under a
+//! read lock; it is reloaded when the policy version read with the session moves (any
+//! instance changed roles or grants) or when a grant runs out.
+
+mod adapter;
+mod rights;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use casbin::{CoreApi, DefaultModel, Enforcer, StringAdapter};
-use tokio::sync::RwLock;
+use tokio::sync::{Mutex, RwLock};
 
+use crate::clock::Clock;
+use crate::store::Db;
 use crate::store::audit::Actor;
 
+pub use adapter::GrantsAdapter;
+pub use rights::{Action, Object, Right};
+
 const MODEL: &str = include_str!("../../policies/model.conf");
-const POLICY: &str = include_str!("../../policies/policy.csv");
-
-/// What is being touched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Object {
-    Overview,
-    Lines,
-    /// Operator blocks on lines (debt, unregistered user): staff only.
-    LineBlocks,
-    Departments,
-    Employees,
-    Audit,
-}
-
-impl Object {
-    fn as_str(self) -> &'static str {
-        match self {
-            Object::Overview => "overview",
-            Object::Lines => "lines",
-            Object::LineBlocks => "line_blocks",
-            Object::Departments => "departments",
-            Object::Employees => "employees",
-            Object::Audit => "audit",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    Read,
-    Write,
-}
-
-impl Action {
-    fn as_str(self) -> &'static str {
-        match self {
-            Action::Read => "read",
-            Action::Write => "write",
-        }
-    }
-}
+pub const POLICY: &str = include_str!("../../policies/policy.csv");
 
 /// Who is asking, in which company, with which role there.
 #[derive(Debug, Clone)]
@@ -59,11 +35,41 @@ pub struct Principal {
     pub actor: Actor,
 }
 
-/// Proof that `principal` may do `action` on `object` in its company.
+impl Principal {
+    /// The casbin subject: operator staff act as their role in every company; everyone else
+    /// as themselves, linked to roles per company.
+    fn subject(&self) -> String {
+        if self.role == "staff" {
+            "staff".into()
+        } else {
+            format!("user:{}", self.user_id)
+        }
+    }
+
+    /// Whether the person's lines are limited to what grants (or their own number) cover.
+    pub fn is_limited(&self) -> bool {
+        matches!(self.role.as_str(), "manager" | "employee")
+    }
+}
+
+/// Which of the company's lines a permit covers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Scope {
+    #[default]
+    Company,
+    /// Lines in these departments (subtrees already included) and these single lines.
+    Only {
+        departments: Vec<i64>,
+        lines: Vec<i64>,
+    },
+}
+
+/// Proof that a principal may do an action on an object in its company, over a scope.
 #[derive(Debug, Clone)]
 pub struct Permit {
     company_id: i64,
     actor: Actor,
+    scope: Scope,
 }
 
 impl Permit {
@@ -74,6 +80,33 @@ impl Permit {
     pub fn actor(&self) -> &Actor {
         &self.actor
     }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// The same permit over a narrower scope (delegated rights).
+    pub fn limited_to(self, scope: Scope) -> Permit {
+        Permit { scope, ..self }
+    }
+
+    /// Whether a department of the company is covered (as a whole).
+    pub fn covers_department(&self, department: i64) -> bool {
+        match &self.scope {
+            Scope::Company => true,
+            Scope::Only { departments, .. } => departments.contains(&department),
+        }
+    }
+
+    /// Whether a line of the company (in `department`) is covered.
+    pub fn covers_line(&self, line_id: i64, department: Option<i64>) -> bool {
+        match &self.scope {
+            Scope::Company => true,
+            Scope::Only { departments, lines } => {
+                lines.contains(&line_id) || department.is_some_and(|d| departments.contains(&d))
+            }
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,62 +116,131 @@ pub struct Denied {
     pub action: Action,
 }
 
+/// Where the enforcer's role links come from.
+struct Source {
+    db: Db,
+    clock: Arc<Clock>,
+}
+
 pub struct Authz {
     enforcer: RwLock<Enforcer>,
+    source: Option<Source>,
+    /// The policy version the enforcer was loaded at, and when its first grant runs out.
+    loaded_version: AtomicI64,
+    next_expiry: AtomicI64,
+    reloading: Mutex<()>,
 }
 
 impl Authz {
-    pub async fn load() -> anyhow::Result<Self> {
+    /// The enforcer over the database's roles and grants.
+    pub async fn load(db: Db, clock: Arc<Clock>) -> anyhow::Result<Self> {
+        let now = clock.now_ms();
         let model = DefaultModel::from_str(MODEL).await?;
-        let enforcer = Enforcer::new(model, StringAdapter::new(POLICY)).await?;
+        let adapter = GrantsAdapter {
+            db: db.clone(),
+            policy: POLICY,
+            now,
+        };
+        let enforcer = Enforcer::new(model, adapter).await?;
+        let authz = Self {
+            enforcer: RwLock::new(enforcer),
+            source: Some(Source { db, clock }),
+            loaded_version: AtomicI64::new(-1),
+            next_expiry: AtomicI64::new(i64::MAX),
+            reloading: Mutex::new(()),
+        };
+        authz.reload(-1).await?;
+        Ok(authz)
+    }
+
+    /// An enforcer over a fixed policy text (unit tests, benchmarks).
+    pub async fn from_policy(policy: &str) -> anyhow::Result<Self> {
+        let model = DefaultModel::from_str(MODEL).await?;
+        let enforcer = Enforcer::new(model, StringAdapter::new(policy.to_owned())).await?;
         Ok(Self {
             enforcer: RwLock::new(enforcer),
+            source: None,
+            loaded_version: AtomicI64::new(0),
+            next_expiry: AtomicI64::new(i64::MAX),
+            reloading: Mutex::new(()),
         })
     }
 
-    /// Checks under a read lock: requests never queue behind each other here.
+    /// Reloads when the policy version read with the session differs from the loaded one, or
+    /// a grant has run out since; one request reloads, the others wait for it.
+    pub async fn refresh(&self, version: i64) -> anyhow::Result<()> {
+        let Some(source) = &self.source else {
+            return Ok(());
+        };
+        let stale = |now: i64| {
+            self.loaded_version.load(Ordering::Acquire) != version
+                || now >= self.next_expiry.load(Ordering::Acquire)
+        };
+        if !stale(source.clock.now_ms()) {
+            return Ok(());
+        }
+        let _one = self.reloading.lock().await;
+        if stale(source.clock.now_ms()) {
+            self.reload(version).await?;
+        }
+        Ok(())
+    }
+
+    async fn reload(&self, version: i64) -> anyhow::Result<()> {
+        let Some(source) = &self.source else {
+            return Ok(());
+        };
+        let now = source.clock.now_ms();
+        let model = DefaultModel::from_str(MODEL).await?;
+        let adapter = GrantsAdapter {
+            db: source.db.clone(),
+            policy: POLICY,
+            now,
+        };
+        // Built aside, swapped in: checks go on under the old one meanwhile.
+        let fresh = Enforcer::new(model, adapter).await?;
+        let next = crate::store::grants::next_expiry(&source.db, now)
+            .await?
+            .unwrap_or(i64::MAX);
+        *self.enforcer.write().await = fresh;
+        self.next_expiry.store(next, Ordering::Release);
+        self.loaded_version.store(version, Ordering::Release);
+        tracing::debug!(version, "policy loaded");
+        Ok(())
+    }
+
+    /// Whether the principal may do it (menus, buttons).
+    pub async fn allows(&self, p: &Principal, object: Object, action: Action) -> bool {
+        let domain = format!("company:{}", p.company_id);
+        self.enforcer
+            .read()
+            .await
+            .enforce((
+                p.subject().as_str(),
+                domain.as_str(),
+                object.as_str(),
+                action.as_str(),
+            ))
+            .unwrap_or(false)
+    }
+
+    /// A permit over the whole company if the principal may do it; delegated rights are then
+    /// narrowed to their scope by the caller ([`Permit::limited_to`]).
     pub async fn permit(
         &self,
         p: &Principal,
         object: Object,
         action: Action,
     ) -> Result<Permit, Denied> {
-        let domain = format!("company:{}", p.company_id);
-        let allowed = self
-            .enforcer
-            .read()
-            .await
-            .enforce((
-                p.role.as_str(),
-                domain.as_str(),
-                object.as_str(),
-                action.as_str(),
-            ))
-            .unwrap_or(false);
-        if allowed {
+        if self.allows(p, object, action).await {
             Ok(Permit {
                 company_id: p.company_id,
                 actor: p.actor.clone(),
+                scope: Scope::Company,
             })
         } else {
             Err(Denied { object, action })
         }
-    }
-
-    /// Whether the role may do it, for showing or hiding menu items.
-    pub async fn allows(
-        &self,
-        role: &str,
-        company_id: i64,
-        object: Object,
-        action: Action,
-    ) -> bool {
-        let domain = format!("company:{company_id}");
-        self.enforcer
-            .read()
-            .await
-            .enforce((role, domain.as_str(), object.as_str(), action.as_str()))
-            .unwrap_or(false)
     }
 }
 
@@ -147,6 +249,7 @@ pub fn operator_permit(company_id: i64) -> Permit {
     Permit {
         company_id,
         actor: Actor::cli(),
+        scope: Scope::Company,
     }
 }
 
@@ -154,9 +257,9 @@ pub fn operator_permit(company_id: i64) -> Permit {
 mod tests {
     use super::*;
 
-    fn principal(role: &str) -> Principal {
+    fn principal(user_id: i64, role: &str) -> Principal {
         Principal {
-            user_id: 1,
+            user_id,
             company_id: 5,
             role: role.into(),
             actor: Actor::cli(),
@@ -164,36 +267,27 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn roles_get_what_the_policy_gives() {
-        let authz = Authz::load().await.unwrap();
-        assert!(
-            authz
-                .permit(&principal("admin"), Object::Lines, Action::Write)
-                .await
-                .is_ok()
+    async fn roles_and_rights_come_from_role_links() {
+        let policy = format!(
+            "{POLICY}\ng, user:1, admin, company:5\ng, user:2, accountant, company:5\n\
+             g, user:3, manager, company:5\ng, user:3, right:lines.tariff, company:5\n\
+             g, user:4, admin, company:6\n"
         );
-        assert!(
-            authz
-                .permit(&principal("staff"), Object::Audit, Action::Read)
-                .await
-                .is_ok()
-        );
-        assert!(
-            authz
-                .permit(&principal("accountant"), Object::Lines, Action::Write)
-                .await
-                .is_err()
-        );
-        assert!(
-            authz
-                .permit(&principal(""), Object::Overview, Action::Read)
-                .await
-                .is_err()
-        );
+        let authz = Authz::from_policy(&policy).await.unwrap();
+        let can = async |who: &Principal, o, a| authz.permit(who, o, a).await.is_ok();
+        assert!(can(&principal(1, "admin"), Object::Lines, Action::Tariff).await);
+        assert!(!can(&principal(1, "admin"), Object::LineBlocks, Action::Write).await);
+        assert!(can(&principal(2, "accountant"), Object::Finance, Action::Read).await);
+        assert!(!can(&principal(2, "accountant"), Object::Lines, Action::Services).await);
+        assert!(can(&principal(3, "manager"), Object::Lines, Action::Tariff).await);
+        assert!(!can(&principal(3, "manager"), Object::Lines, Action::Status).await);
+        // An admin of another company is nobody here, whatever role the session claims.
+        assert!(!can(&principal(4, "admin"), Object::Lines, Action::Read).await);
+        assert!(can(&principal(99, "staff"), Object::LineBlocks, Action::Write).await);
         let permit = authz
-            .permit(&principal("admin"), Object::Lines, Action::Read)
+            .permit(&principal(1, "admin"), Object::Lines, Action::Read)
             .await
             .unwrap();
-        assert_eq!(permit.company_id(), 5);
+        assert_eq!((permit.company_id(), permit.scope()), (5, &Scope::Company));
     }
 }

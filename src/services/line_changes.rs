@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sqlx::AnyConnection;
 
-use crate::authz::{Object, Permit};
+use crate::authz::{Action, Object, Permit};
 use crate::domain::pricing::BillChange;
 use crate::domain::{BlockReason, Iccid, LimitAction, LineStatus, Money, Move, Refusal};
 use crate::provisioning::{ProvisionRequest, Provisioner};
@@ -55,10 +55,24 @@ pub enum LineChange {
 
 impl LineChange {
     /// What a permit must cover for this change.
-    pub fn object(&self) -> Object {
+    /// What casbin is asked for this change (the right it uses).
+    pub fn check(&self) -> (Object, Action) {
         match self {
-            LineChange::Block { .. } | LineChange::Unblock {} => Object::LineBlocks,
-            _ => Object::Lines,
+            LineChange::Block { .. } | LineChange::Unblock {} => {
+                (Object::LineBlocks, Action::Write)
+            }
+            LineChange::ChangeTariff { .. } => (Object::Lines, Action::Tariff),
+            LineChange::EnableService { .. } | LineChange::DisableService { .. } => {
+                (Object::Lines, Action::Services)
+            }
+            LineChange::Suspend { .. }
+            | LineChange::Resume {}
+            | LineChange::ReportLost {}
+            | LineChange::ReplaceSim { .. } => (Object::Lines, Action::Status),
+            LineChange::SetLimit { .. } | LineChange::RemoveLimit {} => {
+                (Object::Lines, Action::Limits)
+            }
+            LineChange::Reassign { .. } => (Object::Lines, Action::Assign),
         }
     }
 
@@ -108,6 +122,9 @@ pub struct Applied {
 pub enum ChangeError {
     #[error("line not found")]
     NotFound,
+    /// The line is the company's but not among those the person's rights cover.
+    #[error("line out of scope")]
+    OutOfScope,
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
     #[error("{}", .0.message)]
@@ -174,13 +191,16 @@ fn money_text(kop: i64) -> String {
 
 async fn plan(
     conn: &mut AnyConnection,
-    company_id: i64,
+    permit: &Permit,
     line_id: i64,
     change: &LineChange,
 ) -> Result<Plan, ChangeError> {
-    let line = store::load(conn, company_id, line_id)
+    let line = store::load(conn, permit.company_id(), line_id)
         .await?
         .ok_or(ChangeError::NotFound)?;
+    if !permit.covers_line(line.id, line.department_id) {
+        return Err(ChangeError::OutOfScope);
+    }
     let status = status_of(&line);
     let mut preview = Preview {
         action: change.action().to_owned(),
@@ -487,15 +507,18 @@ async fn plan(
                 .map_err(ChangeError::Refused)?;
             let mut names = Vec::new();
             if let Some(e) = employee_id {
-                let (name, _) = store::employee_in_company(conn, company_id, *e)
+                let (name, _) = store::employee_in_company(conn, permit.company_id(), *e)
                     .await?
                     .ok_or_else(|| field("employee_id", "нет такого сотрудника"))?;
                 names.push(name);
             }
             if let Some(d) = department_id {
-                let name = store::department_in_company(conn, company_id, *d)
+                let name = store::department_in_company(conn, permit.company_id(), *d)
                     .await?
                     .ok_or_else(|| field("department_id", "нет такого подразделения"))?;
+                if !permit.covers_department(*d) {
+                    return Err(field("department_id", "это подразделение вне ваших прав"));
+                }
                 names.push(name);
             }
             let cc = match cost_centre.as_deref().map(str::trim) {
@@ -540,9 +563,7 @@ pub async fn preview(
     change: &LineChange,
 ) -> Result<Preview, ChangeError> {
     let mut conn = db.pool.acquire().await?;
-    Ok(plan(&mut conn, permit.company_id(), line_id, change)
-        .await?
-        .preview)
+    Ok(plan(&mut conn, permit, line_id, change).await?.preview)
 }
 
 /// Applies the change: plan, write, provision, audit, in one transaction. A provisioning
@@ -568,7 +589,7 @@ pub async fn apply(
             });
         }
     }
-    let p = plan(&mut tx, company_id, line_id, change).await?;
+    let p = plan(&mut tx, permit, line_id, change).await?;
     if !store::bump(&mut tx, p.line.id, p.line.version).await? {
         return Err(ChangeError::Conflict);
     }

@@ -1,3 +1,4 @@
+use crate::authz::Scope;
 use crate::domain::text::prefix_upper_bound;
 
 use super::employees::push_id_list;
@@ -61,6 +62,8 @@ pub struct Filter {
     pub tariff_id: Option<i64>,
     pub sort: Sort,
     pub descending: bool,
+    /// What the person's rights cover (delegated rights cover part of the company).
+    pub scope: Scope,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
@@ -164,6 +167,7 @@ fn where_clause(sql: &mut Sql, company_id: i64, f: &Filter, by_key: bool) {
     if let Some(t) = f.tariff_id {
         sql.push(" AND l.tariff_id = ").bind(t);
     }
+    push_scope(sql, &f.scope);
 }
 
 /// A page of lines; with `count_cap`, every row also carries the capped count of all
@@ -437,37 +441,54 @@ pub async fn services(db: &Db, line_id: i64) -> Result<Vec<EnabledService>, sqlx
 }
 
 /// Lines per status, for the overview.
-pub async fn count_by_status(db: &Db, company_id: i64) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    sqlx::query_as::<_, (String, i64)>(
-        "SELECT status, COUNT(*) FROM lines WHERE company_id = $1 GROUP BY status ORDER BY status",
-    )
-    .bind(company_id)
-    .fetch_all(&db.pool)
-    .await
+pub async fn count_by_status(
+    db: &Db,
+    company_id: i64,
+    scope: &Scope,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let mut sql = Sql::new("SELECT l.status, COUNT(*) FROM lines l WHERE l.company_id = ");
+    sql.bind(company_id);
+    push_scope(&mut sql, scope);
+    sql.push(" GROUP BY l.status ORDER BY l.status");
+    sql.query_as::<(String, i64)>().fetch_all(&db.pool).await
 }
 
 /// Lines per department (own lines, not the subtree), and the unassigned under `None`.
 pub async fn count_by_department(
     db: &Db,
     company_id: i64,
+    scope: &Scope,
 ) -> Result<Vec<(Option<i64>, i64)>, sqlx::Error> {
-    sqlx::query_as::<_, (Option<i64>, i64)>(
-        "SELECT department_id, COUNT(*) FROM lines WHERE company_id = $1 GROUP BY department_id",
-    )
-    .bind(company_id)
-    .fetch_all(&db.pool)
-    .await
+    let mut sql = Sql::new("SELECT l.department_id, COUNT(*) FROM lines l WHERE l.company_id = ");
+    sql.bind(company_id);
+    push_scope(&mut sql, scope);
+    sql.push(" GROUP BY l.department_id");
+    sql.query_as::<(Option<i64>, i64)>()
+        .fetch_all(&db.pool)
+        .await
 }
 
 /// Sum of monthly tariff fees over the company's active and suspended lines, in kopecks.
-pub async fn monthly_fees(db: &Db, company_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+pub async fn monthly_fees(db: &Db, company_id: i64, scope: &Scope) -> Result<i64, sqlx::Error> {
+    use sqlx::Row;
+    let mut sql = Sql::new(
         "SELECT CAST(COALESCE(SUM(t.monthly_fee_kop), 0) AS BIGINT) FROM lines l JOIN tariffs t ON t.id = l.tariff_id
-         WHERE l.company_id = $1 AND l.status <> 'terminated'",
-    )
-    .bind(company_id)
-    .fetch_one(&db.pool)
-    .await
+         WHERE l.status <> 'terminated' AND l.company_id = ",
+    );
+    sql.bind(company_id);
+    push_scope(&mut sql, scope);
+    sql.query().fetch_one(&db.pool).await?.try_get::<i64, _>(0)
+}
+
+/// Limits a query on `lines l` to the departments and lines a delegated right covers.
+fn push_scope(sql: &mut Sql, scope: &Scope) {
+    if let Scope::Only { departments, lines } = scope {
+        sql.push(" AND (l.department_id IN (");
+        push_id_list(sql, departments);
+        sql.push(") OR l.id IN (");
+        push_id_list(sql, lines);
+        sql.push("))");
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod companies;
 pub mod departments;
 pub mod employees;
+pub mod grants;
 pub mod line_changes;
 pub mod lines;
 pub mod reference;

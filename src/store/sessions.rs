@@ -24,6 +24,8 @@ pub struct SessionRow {
     pub region_code: Option<String>,
     pub reference_version: Option<i64>,
     pub catalogue_version: i64,
+    /// Moves whenever roles or grants change (see `authz`).
+    pub policy_version: i64,
 }
 
 pub struct NewSession<'a> {
@@ -64,7 +66,8 @@ pub async fn find(db: &Db, id_hash: &str) -> Result<Option<SessionRow>, sqlx::Er
                 c.legal_name, c.account_number,
                 CASE WHEN u.is_staff <> 0 AND c.id IS NOT NULL THEN 'staff' ELSE m.role END AS role,
                 c.region_code, c.reference_version,
-                (SELECT version FROM catalogue_version WHERE id = 1) AS catalogue_version
+                (SELECT version FROM catalogue_version WHERE id = 1) AS catalogue_version,
+                (SELECT version FROM policy_version WHERE id = 1) AS policy_version
          FROM sessions s
          JOIN users u ON u.id = s.user_id
          LEFT JOIN companies c ON c.id = s.company_id

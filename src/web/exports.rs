@@ -37,7 +37,7 @@ pub async fn lines_export(
             "формат «{format}»: xlsx или csv"
         )));
     }
-    let r = resolve(cab.reference(&state).await?, &query)?;
+    let r = resolve(cab.reference(&state).await?, &permit, &query)?;
     let (rows, _) = lines::list(&state.db, permit.company_id(), &r.filter, MAX_ROWS + 1, 0).await?;
     if rows.len() as i64 > MAX_ROWS {
         return Err(AppError::BadRequest(format!(

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::authz::{Action, Object};
+use crate::authz::{Action, Object, Permit};
 use crate::domain::BlockReason;
 use crate::error::AppError;
 use crate::services::departments::tree;
@@ -20,6 +20,16 @@ use crate::store::reference::Reference;
 use super::page::Page;
 use super::session::Cabinet;
 use super::{AppState, render};
+
+/// Which of the card's forms the person may use on this line.
+struct CardRights {
+    services: bool,
+    tariff: bool,
+    status: bool,
+    limits: bool,
+    assign: bool,
+    block: bool,
+}
 
 #[derive(Template)]
 #[template(path = "lines/card.html")]
@@ -35,8 +45,7 @@ struct CardPage {
     departments: Vec<(usize, Department)>,
     /// The line's current employee, first in the picker.
     current_employee: Option<(i64, String)>,
-    can_change: bool,
-    can_block: bool,
+    can: CardRights,
     notice: Option<String>,
     block_reasons: Vec<&'static str>,
 }
@@ -97,17 +106,21 @@ pub struct CardData {
 }
 
 /// Reads a line of the company with its tariff, services, earlier SIMs and history;
-/// another company's line is not found.
+/// another company's line is not found, one outside the permit's scope is forbidden.
 pub async fn read_card(
     state: &AppState,
     cab: &Cabinet,
-    company_id: i64,
+    permit: &Permit,
     id: i64,
 ) -> Result<CardData, AppError> {
+    let company_id = permit.company_id();
     let reference = cab.reference(state).await?;
     let line = lines::card(&state.db, company_id, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    if !permit.covers_line(line.id, line.department_id) {
+        return Err(AppError::Forbidden);
+    }
     let tariff = match reference.tariffs.iter().find(|t| t.id == line.tariff_id) {
         Some(t) => t.clone(),
         None => catalogue::tariff(&state.db, line.tariff_id)
@@ -139,7 +152,6 @@ pub async fn card(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let permit = cab.permit(&state, Object::Lines, Action::Read).await?;
-    let company_id = permit.company_id();
     let CardData {
         line,
         tariff,
@@ -147,7 +159,7 @@ pub async fn card(
         sims,
         history,
         reference,
-    } = read_card(&state, &cab, company_id, *id).await?;
+    } = read_card(&state, &cab, &permit, *id).await?;
     let other_tariffs = reference
         .tariffs
         .iter()
@@ -157,15 +169,19 @@ pub async fn card(
     let enabled: Vec<&str> = services.iter().map(|s| s.code.as_str()).collect();
     let offers = reference.offers(line.tariff_id, &enabled);
     let current_employee = line.employee_id.zip(line.employee_name.clone());
-    let role = &cab.principal.role;
-    let can_change = state
-        .authz
-        .allows(role, company_id, Object::Lines, Action::Write)
-        .await;
-    let can_block = state
-        .authz
-        .allows(role, company_id, Object::LineBlocks, Action::Write)
-        .await;
+    let may = async |object, action| {
+        cab.permit(&state, object, action)
+            .await
+            .is_ok_and(|p| p.covers_line(line.id, line.department_id))
+    };
+    let can = CardRights {
+        services: may(Object::Lines, Action::Services).await,
+        tariff: may(Object::Lines, Action::Tariff).await,
+        status: may(Object::Lines, Action::Status).await,
+        limits: may(Object::Lines, Action::Limits).await,
+        assign: may(Object::Lines, Action::Assign).await,
+        block: may(Object::LineBlocks, Action::Write).await,
+    };
     let mut page = Page::new(&state, &cab, req.uri().to_string(), "/lines", "lines.title").await;
     page.title = super::format::phone(&line.msisdn);
     let notice = match (&query.done, &query.already) {
@@ -187,8 +203,7 @@ pub async fn card(
             .map(|(d, x)| (d, x.clone()))
             .collect(),
         current_employee,
-        can_change,
-        can_block,
+        can,
         notice,
         block_reasons: BlockReason::ALL
             .iter()

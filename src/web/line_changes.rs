@@ -141,6 +141,7 @@ impl PreviewPage {
 fn explain(e: ChangeError) -> Result<(StatusCode, String), AppError> {
     Ok(match e {
         ChangeError::NotFound => return Err(AppError::NotFound),
+        ChangeError::OutOfScope => return Err(AppError::Forbidden),
         ChangeError::Invalid(errors) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             errors
@@ -210,7 +211,8 @@ pub async fn preview(
     form: web::Query<ChangeForm>,
 ) -> Result<HttpResponse, AppError> {
     let change = form.change()?;
-    let permit = cab.permit(&state, change.object(), Action::Write).await?;
+    let (object, action) = change.check();
+    let permit = cab.permit(&state, object, action).await?;
     let (status, result) = match line_changes::preview(&state.db, &permit, *line_id, &change).await
     {
         Ok(p) => (StatusCode::OK, Ok(p)),
@@ -233,7 +235,8 @@ pub async fn apply(
 ) -> Result<HttpResponse, AppError> {
     cab.verify_csrf(&form.csrf)?;
     let change = form.change()?;
-    let permit = cab.permit(&state, change.object(), Action::Write).await?;
+    let (object, action) = change.check();
+    let permit = cab.permit(&state, object, action).await?;
     let key = (!form.key.is_empty()).then_some(form.key.as_str());
     match line_changes::apply(
         &state.db,

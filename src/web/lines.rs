@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::authz::{Action, Object};
+use crate::authz::{Action, Object, Permit};
 use crate::domain::{LineStatus, text};
 use crate::error::AppError;
 use crate::services::departments::{subtree, tree};
@@ -162,7 +162,11 @@ pub struct Resolved {
 
 /// Reads the search, filters, sorting and page of a lines query (pages, API and exports);
 /// an unknown department, status, tariff or sort is a clear 400.
-pub fn resolve(reference: Arc<Reference>, query: &LinesQuery) -> Result<Resolved, AppError> {
+pub fn resolve(
+    reference: Arc<Reference>,
+    permit: &Permit,
+    query: &LinesQuery,
+) -> Result<Resolved, AppError> {
     let departments = &reference.departments;
     let department = department_filter(departments, &query.department)?;
     let status = query.status.clone().unwrap_or_default();
@@ -197,6 +201,7 @@ pub fn resolve(reference: Arc<Reference>, query: &LinesQuery) -> Result<Resolved
         tariff_id: tariff,
         sort,
         descending: query.dir.as_deref() == Some("desc"),
+        scope: permit.scope().clone(),
     };
     Ok(Resolved {
         filter,
@@ -212,10 +217,11 @@ pub fn resolve(reference: Arc<Reference>, query: &LinesQuery) -> Result<Resolved
 pub async fn page_of_lines(
     state: &AppState,
     cab: &Cabinet,
-    company_id: i64,
+    permit: &Permit,
     query: &LinesQuery,
 ) -> Result<(Resolved, Vec<LineRow>, lines::Total), AppError> {
-    let r = resolve(cab.reference(state).await?, query)?;
+    let company_id = permit.company_id();
+    let r = resolve(cab.reference(state).await?, permit, query)?;
     let offset = (r.page_no - 1) * PAGE_SIZE;
     let (rows, total) = lines::list(&state.db, company_id, &r.filter, PAGE_SIZE, offset).await?;
     Ok((r, rows, total))
@@ -228,7 +234,7 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let permit = cab.permit(&state, Object::Lines, Action::Read).await?;
-    let (r, rows, total) = page_of_lines(&state, &cab, permit.company_id(), &query).await?;
+    let (r, rows, total) = page_of_lines(&state, &cab, &permit, &query).await?;
     let view = LinesPage {
         page: Page::new(&state, &cab, req.uri().to_string(), "/lines", "lines.title").await,
         rows,

@@ -49,12 +49,7 @@ impl Page {
         for (href, key, object) in NAV {
             if state
                 .authz
-                .allows(
-                    &cab.principal.role,
-                    cab.principal.company_id,
-                    *object,
-                    Action::Read,
-                )
+                .allows(&cab.principal, *object, Action::Read)
                 .await
             {
                 nav.push(NavItem {

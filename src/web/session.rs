@@ -6,10 +6,12 @@ use std::pin::Pin;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 
-use crate::authz::Principal;
+use crate::authz::{Action, Object, Permit, Principal, Right, Scope};
 use crate::error::AppError;
 use crate::services::auth::token_hash;
+use crate::services::departments::subtree;
 use crate::store::audit::Actor;
+use crate::store::grants;
 use crate::store::sessions::{self, SessionRow};
 
 use super::AppState;
@@ -135,14 +137,41 @@ impl Cabinet {
         self.visitor.lang
     }
 
-    /// The one way a handler gets a permit: casbin decides for this user's role in this company.
+    /// The one way a handler gets a permit: casbin decides for this user in this company; a
+    /// manager's permit then covers only what their live grants with that right cover (an
+    /// employee's, only their own line).
     pub async fn permit(
         &self,
         state: &AppState,
-        object: crate::authz::Object,
-        action: crate::authz::Action,
-    ) -> Result<crate::authz::Permit, AppError> {
-        Ok(state.authz.permit(&self.principal, object, action).await?)
+        object: Object,
+        action: Action,
+    ) -> Result<Permit, AppError> {
+        let permit = state.authz.permit(&self.principal, object, action).await?;
+        if !self.principal.is_limited() {
+            return Ok(permit);
+        }
+        let p = &self.principal;
+        let scope = if p.role == "employee" {
+            Scope::Only {
+                departments: Vec::new(),
+                lines: grants::own_lines(&state.db, p.user_id, p.company_id).await?,
+            }
+        } else {
+            // The overview shows what the person may see of the lines.
+            let right = Right::of(object, action).unwrap_or(Right::LinesView);
+            let now = state.clock.now_ms();
+            let (granted, lines) =
+                grants::covered(&state.db, now, p.user_id, p.company_id, right.code()).await?;
+            let reference = self.reference(state).await?;
+            let mut departments: Vec<i64> = granted
+                .iter()
+                .flat_map(|d| subtree(&reference.departments, *d))
+                .collect();
+            departments.sort_unstable();
+            departments.dedup();
+            Scope::Only { departments, lines }
+        };
+        Ok(permit.limited_to(scope))
     }
 
     /// The company's departments, tariffs and open services, from memory when unchanged.
@@ -180,7 +209,7 @@ impl FromRequest for Cabinet {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let visitor = load(req).await?;
+            let visitor = load(req.clone()).await?;
             let session = visitor.session.clone().ok_or(AppError::Unauthenticated)?;
             let (Some(company_id), Some(role)) = (session.company_id, session.role.clone()) else {
                 return Err(AppError::ChooseCompany);
@@ -191,6 +220,14 @@ impl FromRequest for Cabinet {
                 role,
                 actor: visitor.actor(),
             };
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))?;
+            state
+                .authz
+                .refresh(session.policy_version)
+                .await
+                .map_err(AppError::Internal)?;
             Ok(Cabinet {
                 visitor,
                 session,

@@ -37,7 +37,7 @@ async fn list(
     query: web::Query<LinesQuery>,
 ) -> Result<web::Json<Page<LineRow>>, ApiError> {
     let permit = user.0.permit(&state, Object::Lines, Action::Read).await?;
-    let (r, items, total) = page_of_lines(&state, &user.0, permit.company_id(), &query).await?;
+    let (r, items, total) = page_of_lines(&state, &user.0, &permit, &query).await?;
     Ok(web::Json(Page {
         items,
         total: total.count,
@@ -91,7 +91,7 @@ async fn card(
     id: web::Path<i64>,
 ) -> Result<web::Json<LineDetail>, ApiError> {
     let permit = user.0.permit(&state, Object::Lines, Action::Read).await?;
-    let card = read_card(&state, &user.0, permit.company_id(), *id).await?;
+    let card = read_card(&state, &user.0, &permit, *id).await?;
     let previous_sims = card
         .sims
         .into_iter()
@@ -140,10 +140,8 @@ async fn preview(
     id: web::Path<i64>,
     change: web::Json<LineChange>,
 ) -> Result<web::Json<Preview>, ApiError> {
-    let permit = user
-        .0
-        .permit(&state, change.object(), Action::Write)
-        .await?;
+    let (object, action) = change.check();
+    let permit = user.0.permit(&state, object, action).await?;
     Ok(web::Json(
         line_changes::preview(&state.db, &permit, *id, &change).await?,
     ))
@@ -174,10 +172,8 @@ async fn apply(
     change: web::Json<LineChange>,
     req: HttpRequest,
 ) -> Result<web::Json<Applied>, ApiError> {
-    let permit = user
-        .0
-        .permit(&state, change.object(), Action::Write)
-        .await?;
+    let (object, action) = change.check();
+    let permit = user.0.permit(&state, object, action).await?;
     let key = req
         .headers()
         .get("idempotency-key")

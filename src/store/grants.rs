@@ -1,0 +1,229 @@
+//! Roles and delegated rights: what the casbin adapter loads, and the departments and lines a
+//! person's rights cover (the SQL side of the same grants).
+
+use super::{Db, Tx};
+
+/// A grant counts while it is neither revoked nor past its date.
+const LIVE: &str = "g.revoked_at IS NULL AND (g.expires_at IS NULL OR g.expires_at > $1)";
+
+/// Every role link: `(user, role, company)` from memberships, and `(user, "right:<code>",
+/// company)` for each right of each live grant.
+pub async fn role_links(db: &Db, now: i64) -> Result<Vec<(i64, String, i64)>, sqlx::Error> {
+    let mut links: Vec<(i64, String, i64)> =
+        sqlx::query_as("SELECT user_id, role, company_id FROM memberships")
+            .fetch_all(&db.pool)
+            .await?;
+    let rights: Vec<(i64, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT DISTINCT g.user_id, 'right:' || r.right_code, g.company_id
+         FROM grants g JOIN grant_rights r ON r.grant_id = g.id WHERE {LIVE}"
+    )))
+    .bind(now)
+    .fetch_all(&db.pool)
+    .await?;
+    links.extend(rights);
+    Ok(links)
+}
+
+/// When the next live grant runs out, if any does.
+pub async fn next_expiry(db: &Db, now: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT MIN(g.expires_at) FROM grants g WHERE {LIVE} AND g.expires_at IS NOT NULL"
+    )))
+    .bind(now)
+    .fetch_one(&db.pool)
+    .await
+}
+
+/// The departments (without their subtrees) and single lines a person's live grants with a
+/// right cover in a company.
+pub async fn covered(
+    db: &Db,
+    now: i64,
+    user_id: i64,
+    company_id: i64,
+    right: &str,
+) -> Result<(Vec<i64>, Vec<i64>), sqlx::Error> {
+    let departments = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT DISTINCT d.department_id FROM grants g
+         JOIN grant_rights r ON r.grant_id = g.id
+         JOIN grant_departments d ON d.grant_id = g.id
+         WHERE {LIVE} AND g.user_id = $2 AND g.company_id = $3 AND r.right_code = $4"
+    )))
+    .bind(now)
+    .bind(user_id)
+    .bind(company_id)
+    .bind(right)
+    .fetch_all(&db.pool)
+    .await?;
+    let lines = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT DISTINCT l.line_id FROM grants g
+         JOIN grant_rights r ON r.grant_id = g.id
+         JOIN grant_lines l ON l.grant_id = g.id
+         WHERE {LIVE} AND g.user_id = $2 AND g.company_id = $3 AND r.right_code = $4"
+    )))
+    .bind(now)
+    .bind(user_id)
+    .bind(company_id)
+    .bind(right)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok((departments, lines))
+}
+
+/// The company's lines whose number is the person's own (an employee's line).
+pub async fn own_lines(db: &Db, user_id: i64, company_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT l.id FROM lines l JOIN users u ON u.msisdn = l.msisdn
+         WHERE u.id = $1 AND l.company_id = $2",
+    )
+    .bind(user_id)
+    .bind(company_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub struct NewGrant<'a> {
+    pub company_id: i64,
+    pub user_id: i64,
+    pub granted_by: Option<i64>,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub rights: &'a [&'a str],
+    pub departments: &'a [i64],
+    pub lines: &'a [i64],
+}
+
+pub async fn insert(tx: &mut Tx, g: &NewGrant<'_>) -> Result<i64, sqlx::Error> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO grants (company_id, user_id, granted_by, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(g.company_id)
+    .bind(g.user_id)
+    .bind(g.granted_by)
+    .bind(g.created_at)
+    .bind(g.expires_at)
+    .fetch_one(&mut **tx)
+    .await?;
+    for right in g.rights {
+        sqlx::query("INSERT INTO grant_rights (grant_id, right_code) VALUES ($1, $2)")
+            .bind(id)
+            .bind(*right)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for d in g.departments {
+        sqlx::query("INSERT INTO grant_departments (grant_id, department_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(*d)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for l in g.lines {
+        sqlx::query("INSERT INTO grant_lines (grant_id, line_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(*l)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(id)
+}
+
+/// Revokes a live grant of the company; false if there is none by that id.
+pub async fn revoke(tx: &mut Tx, company_id: i64, id: i64, at: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE grants SET revoked_at = $1 WHERE id = $2 AND company_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(at)
+    .bind(id)
+    .bind(company_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A grant as the access page lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct GrantRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub msisdn: String,
+    pub full_name: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub granted_by_name: Option<String>,
+    #[sqlx(skip)]
+    pub rights: Vec<String>,
+    #[sqlx(skip)]
+    pub departments: Vec<String>,
+    #[sqlx(skip)]
+    pub lines: Vec<String>,
+}
+
+/// The company's grants, newest first, with their rights, departments and lines.
+pub async fn list(db: &Db, company_id: i64) -> Result<Vec<GrantRow>, sqlx::Error> {
+    let mut rows = sqlx::query_as::<_, GrantRow>(
+        "SELECT g.id, g.user_id, u.msisdn, u.full_name, g.created_at, g.expires_at, g.revoked_at,
+                b.full_name AS granted_by_name
+         FROM grants g JOIN users u ON u.id = g.user_id LEFT JOIN users b ON b.id = g.granted_by
+         WHERE g.company_id = $1 ORDER BY g.id DESC",
+    )
+    .bind(company_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let rights: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT r.grant_id, r.right_code FROM grant_rights r JOIN grants g ON g.id = r.grant_id
+         WHERE g.company_id = $1 ORDER BY r.right_code",
+    )
+    .bind(company_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let departments: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT x.grant_id, d.name FROM grant_departments x JOIN grants g ON g.id = x.grant_id
+         JOIN departments d ON d.id = x.department_id WHERE g.company_id = $1 ORDER BY d.name",
+    )
+    .bind(company_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let lines: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT x.grant_id, l.msisdn FROM grant_lines x JOIN grants g ON g.id = x.grant_id
+         JOIN lines l ON l.id = x.line_id WHERE g.company_id = $1 ORDER BY l.msisdn",
+    )
+    .bind(company_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let pick = |all: &[(i64, String)], id: i64| -> Vec<String> {
+        all.iter()
+            .filter(|(g, _)| *g == id)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    for row in &mut rows {
+        row.rights = pick(&rights, row.id);
+        row.departments = pick(&departments, row.id);
+        row.lines = pick(&lines, row.id);
+    }
+    Ok(rows)
+}
+
+/// How many admins the company has.
+pub async fn admin_count(tx: &mut Tx, company_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE company_id = $1 AND role = 'admin'")
+        .bind(company_id)
+        .fetch_one(&mut **tx)
+        .await
+}
+
+/// The person's role in the company, if any.
+pub async fn role_of(
+    tx: &mut Tx,
+    company_id: i64,
+    user_id: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT role FROM memberships WHERE company_id = $1 AND user_id = $2")
+        .bind(company_id)
+        .bind(user_id)
+        .fetch_optional(&mut **tx)
+        .await
+}
