@@ -1,6 +1,7 @@
 //! Use cases: one module per capability. Each mutating use case takes a `Permit`, changes the
 //! data and appends its audit entry in one transaction.
 
+pub mod access;
 pub mod auth;
 pub mod catalogue;
 pub mod companies;

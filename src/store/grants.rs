@@ -227,3 +227,50 @@ pub async fn role_of(
         .fetch_optional(&mut **tx)
         .await
 }
+
+/// Takes a person out of a company: the role, live grants and sessions there.
+pub async fn remove_member(
+    tx: &mut Tx,
+    company_id: i64,
+    user_id: i64,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM memberships WHERE company_id = $1 AND user_id = $2")
+        .bind(company_id)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "UPDATE grants SET revoked_at = $1 WHERE company_id = $2 AND user_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(at)
+    .bind(company_id)
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM sessions WHERE company_id = $1 AND user_id = $2")
+        .bind(company_id)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// A member of the company as the access page lists them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Member {
+    pub user_id: i64,
+    pub msisdn: String,
+    pub full_name: String,
+    pub role: String,
+}
+
+pub async fn members(db: &Db, company_id: i64) -> Result<Vec<Member>, sqlx::Error> {
+    sqlx::query_as::<_, Member>(
+        "SELECT u.id AS user_id, u.msisdn, u.full_name, m.role FROM memberships m
+         JOIN users u ON u.id = m.user_id WHERE m.company_id = $1 ORDER BY m.role, u.full_name",
+    )
+    .bind(company_id)
+    .fetch_all(&db.pool)
+    .await
+}

@@ -1,5 +1,6 @@
 //! Thin handlers: parse → authorize → call a use case → render or redirect.
 
+mod access;
 pub mod api;
 mod assets;
 mod audit;
@@ -64,6 +65,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/choose", web::post().to(auth::choose))
         .route("/logout", web::post().to(auth::logout))
         .route("/sessions", web::get().to(devices::list))
+        .route("/access", web::get().to(access::page))
+        .route("/access/grants", web::post().to(access::create_grant))
+        .route("/access/grants/{id}/revoke", web::post().to(access::revoke))
+        .route(
+            "/access/members/{id}/role",
+            web::post().to(access::set_role),
+        )
+        .route(
+            "/access/members/{id}/remove",
+            web::post().to(access::remove),
+        )
         .route("/sessions/end", web::post().to(devices::end_one))
         .route("/sessions/end-others", web::post().to(devices::end_others))
         .route("/lang/{code}", web::get().to(auth::switch_lang))

@@ -28,12 +28,23 @@ pub struct Page {
     pub title: String,
 }
 
-const NAV: &[(&str, &str, Object)] = &[
-    ("/overview", "nav.overview", Object::Overview),
-    ("/lines", "nav.lines", Object::Lines),
-    ("/employees", "nav.employees", Object::Employees),
-    ("/departments", "nav.departments", Object::Departments),
-    ("/audit", "nav.audit", Object::Audit),
+const NAV: &[(&str, &str, Object, Action)] = &[
+    ("/overview", "nav.overview", Object::Overview, Action::Read),
+    ("/lines", "nav.lines", Object::Lines, Action::Read),
+    (
+        "/employees",
+        "nav.employees",
+        Object::Employees,
+        Action::Read,
+    ),
+    (
+        "/departments",
+        "nav.departments",
+        Object::Departments,
+        Action::Read,
+    ),
+    ("/access", "nav.access", Object::Users, Action::Write),
+    ("/audit", "nav.audit", Object::Audit, Action::Read),
 ];
 
 impl Page {
@@ -46,12 +57,8 @@ impl Page {
         title_key: &str,
     ) -> Self {
         let mut nav = Vec::new();
-        for (href, key, object) in NAV {
-            if state
-                .authz
-                .allows(&cab.principal, *object, Action::Read)
-                .await
-            {
+        for (href, key, object, action) in NAV {
+            if state.authz.allows(&cab.principal, *object, *action).await {
                 nav.push(NavItem {
                     href,
                     key,

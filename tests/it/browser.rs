@@ -276,3 +276,65 @@ async fn an_administrator_logs_in_searches_opens_a_card_and_switches_language() 
     screenshot(c, "12-sessions").await;
     b.client.clone().close().await.expect("closing the browser");
 }
+
+#[tokio::test]
+async fn an_administrator_delegates_a_department_and_the_manager_sees_only_it() {
+    let app = spawn_app(Backend::Sqlite).await;
+    demo::create_demo(&app.db, 400).await.expect("demo");
+    let (department, expected): (i64, i64) = sqlx::query_as(
+        "SELECT d.id, (SELECT COUNT(*) FROM lines l WHERE l.department_id IN
+                (SELECT id FROM departments WHERE id = d.id OR parent_id = d.id))
+         FROM departments d WHERE d.name = 'Склад Москва'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("department");
+    assert!(expected > 0);
+    let b = browser().await;
+    let c = &b.client;
+
+    c.goto(&app.url("/login")).await.expect("login page");
+    type_into(c, "input[name=number]", "+7 916 000-00-01").await;
+    type_into(c, "input[name=password]", demo::DEMO_PASSWORD).await;
+    click(c, "button[type=submit]").await;
+    wait_for(c, "#lines-total").await;
+    click(c, "nav a[href='/access']").await;
+    wait_for(c, "#grant-form").await;
+    type_into(c, "#grant-form input[name=number]", "+7 903 555-11-22").await;
+    type_into(c, "#grant-form input[name=full_name]", "Петров Пётр Ильич").await;
+    click(c, "#grant-form input[name=rights][value='lines.view']").await;
+    click(c, "#grant-form input[name=rights][value='lines.tariff']").await;
+    click(
+        c,
+        &format!("#grant-form input[name=departments][value='{department}']"),
+    )
+    .await;
+    screenshot(c, "13-access-grant-form").await;
+    click(c, "#grant-form button[type=submit]").await;
+    wait_for(c, "#grants tr[data-grant]").await;
+    assert!(text_of(c, "#grants").await.contains("Склад Москва"));
+    screenshot(c, "14-access-granted").await;
+    click(c, "header form[action='/logout'] button").await;
+
+    // The manager signs in by the SMS code the outbox holds.
+    wait_for(c, "a[href='/login/code']").await;
+    click(c, "a[href='/login/code']").await;
+    type_into(c, "input[name=number]", "89035551122").await;
+    click(c, "button[type=submit]").await;
+    wait_for(c, "input[name=code]").await;
+    let sms = simfleet::sms::last_in_outbox(&app.db, "+79035551122")
+        .await
+        .expect("outbox")
+        .expect("a code");
+    let code: String = sms.chars().filter(char::is_ascii_digit).collect();
+    type_into(c, "input[name=code]", &code).await;
+    screenshot(c, "15-code-login").await;
+    click(c, "button[type=submit]").await;
+    wait_for(c, "#lines-total").await;
+    assert_eq!(text_of(c, "#lines-total").await, expected.to_string());
+    click(c, "nav a[href='/lines']").await;
+    wait_for(c, "#found-count").await;
+    assert_eq!(text_of(c, "#found-count").await, expected.to_string());
+    screenshot(c, "16-manager-lines").await;
+    b.client.clone().close().await.expect("closing the browser");
+}

@@ -287,6 +287,23 @@ impl TestApp {
         .await
     }
 
+    /// Signs in by SMS code, read from the outbox the default gateway writes.
+    pub async fn login_by_code(&self, number: &str) -> Response {
+        let asked = self
+            .submit("/login/code", "/login/code", &[("number", number)])
+            .await;
+        assert_eq!(asked.status, 303, "asking for a code: {}", asked.body);
+        let msisdn = simfleet::domain::Msisdn::parse(number).expect("number");
+        let body = simfleet::sms::last_in_outbox(&self.db, msisdn.as_str())
+            .await
+            .expect("outbox")
+            .expect("an SMS with the code");
+        let digits: String = body.chars().filter(char::is_ascii_digit).collect();
+        let code = &digits[digits.len() - 6..];
+        self.submit("/login/code/enter", "/login/code/enter", &[("code", code)])
+            .await
+    }
+
     /// The catalogue and one company ("Ромашка", region 77) whose admin is `ADMIN`.
     pub async fn seed_company(&self) -> i64 {
         self.seed(ADMIN, "7707083893", "ООО «Ромашка»").await

@@ -1,0 +1,447 @@
+//! Who may do what: delegated grants (rights over departments and lines, until a date) and the
+//! company's members and their roles. A company always keeps at least one admin; a grant hands
+//! on only rights the granter holds, over what the granter's rights cover.
+
+use chrono::{Duration as Days, NaiveDate};
+use serde_json::json;
+
+use crate::authz::{Permit, Right};
+use crate::domain::Msisdn;
+use crate::sms::SmsGateway;
+use crate::store::audit::{self, Actor, Event};
+use crate::store::grants::{self, NewGrant};
+use crate::store::{Db, Tx, line_changes, users};
+
+use super::{FieldError, UseCaseError, optional};
+
+/// Moscow: the dates people type are days there.
+const MSK_OFFSET_MS: i64 = 3 * 3_600_000;
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct GrantInput {
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub full_name: String,
+    /// Right codes (`lines.view`, `lines.tariff`, …).
+    #[serde(default)]
+    pub rights: Vec<String>,
+    #[serde(default)]
+    pub departments: Vec<i64>,
+    /// Numbers of single lines, one per line or separated by commas.
+    #[serde(default)]
+    pub lines: String,
+    /// `YYYY-MM-DD`, the last day the grant works; empty: until revoked.
+    #[serde(default)]
+    pub until: String,
+}
+
+/// The rights the granter holds, each with what it covers (one permit per right).
+pub type Held = Vec<(Right, Permit)>;
+
+pub struct Granted {
+    pub grant_id: i64,
+    pub user_id: i64,
+    pub invited: bool,
+}
+
+fn refused(field: &'static str, message: impl Into<String>) -> FieldError {
+    FieldError::new(field, message)
+}
+
+/// The end of a day typed in Moscow time, as stored.
+fn end_of_day(date: NaiveDate) -> i64 {
+    let next = date + Days::days(1);
+    next.and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().timestamp_millis() - MSK_OFFSET_MS)
+        .unwrap_or(i64::MAX)
+}
+
+/// Grants rights (audited); a refusal is audited too and changes nothing else.
+#[allow(clippy::too_many_arguments)]
+pub async fn grant(
+    db: &Db,
+    sms: &dyn SmsGateway,
+    public_url: &str,
+    company_id: i64,
+    granter: &Actor,
+    held: &Held,
+    input: &GrantInput,
+    now: i64,
+) -> Result<Granted, UseCaseError> {
+    match check_and_grant(db, company_id, granter, held, input, now).await {
+        Ok((granted, company_name, msisdn)) => {
+            if granted.invited {
+                let text = format!(
+                    "simfleet: {company_name} открыла вам доступ к корпоративному кабинету. Вход по SMS-коду: {public_url}/login/code"
+                );
+                if let Err(e) = sms.send(&msisdn, &text).await {
+                    tracing::warn!(error = %e, "invitation sms not sent");
+                }
+            }
+            Ok(granted)
+        }
+        Err(UseCaseError::Invalid(errors)) => {
+            let mut tx = db.begin().await?;
+            let reasons: Vec<String> = errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect();
+            audit::append(
+                &mut tx,
+                granter,
+                Event {
+                    company_id: Some(company_id),
+                    action: "access.grant_refused",
+                    object_type: "grant",
+                    object_id: String::new(),
+                    before: None,
+                    after: Some(json!({ "number": input.number, "reasons": reasons })),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            Err(UseCaseError::Invalid(errors))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn check_and_grant(
+    db: &Db,
+    company_id: i64,
+    granter: &Actor,
+    held: &Held,
+    input: &GrantInput,
+    now: i64,
+) -> Result<(Granted, String, String), UseCaseError> {
+    let mut errors = Vec::new();
+    let msisdn = Msisdn::parse(&input.number)
+        .map_err(|e| errors.push(refused("number", e.0)))
+        .ok();
+    let full_name = optional("full_name", &input.full_name, 200)
+        .map_err(|e| errors.push(e))
+        .unwrap_or_default();
+
+    let mut rights: Vec<Right> = Vec::new();
+    for code in &input.rights {
+        match Right::parse(code) {
+            Some(r) => rights.push(r),
+            None => errors.push(refused("rights", format!("нет такого права «{code}»"))),
+        }
+    }
+    // Any right on lines needs seeing them.
+    if rights.iter().any(|r| r.is_on_lines()) {
+        rights.push(Right::LinesView);
+    }
+    rights.sort();
+    rights.dedup();
+    if rights.is_empty() && input.rights.is_empty() {
+        errors.push(refused("rights", "отметьте хотя бы одно право"));
+    }
+
+    let expires_at = match input.until.trim() {
+        "" => None,
+        s => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            Ok(d) if end_of_day(d) <= now => {
+                errors.push(refused("until", "дата уже прошла"));
+                None
+            }
+            Ok(d) => Some(end_of_day(d)),
+            Err(_) => {
+                errors.push(refused("until", "дата в виде ГГГГ-ММ-ДД"));
+                None
+            }
+        },
+    };
+
+    let mut tx = db.begin().await?;
+    let mut departments = Vec::new();
+    for d in &input.departments {
+        match line_changes::department_in_company(&mut tx, company_id, *d).await? {
+            Some(_) => departments.push(*d),
+            None => errors.push(refused(
+                "departments",
+                format!("нет подразделения {d} в этой компании"),
+            )),
+        }
+    }
+    departments.sort_unstable();
+    departments.dedup();
+    let mut lines: Vec<(i64, Option<i64>)> = Vec::new();
+    for raw in input
+        .lines
+        .split([',', ';', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let Ok(number) = Msisdn::parse(raw) else {
+            errors.push(refused("lines", format!("«{raw}» — не номер телефона")));
+            continue;
+        };
+        match line_of(&mut tx, company_id, number.as_str()).await? {
+            Some(found) => lines.push(found),
+            None => errors.push(refused(
+                "lines",
+                format!("{} — не номер этой компании", number.display()),
+            )),
+        }
+    }
+    let on_lines = rights.iter().any(|r| r.is_on_lines());
+    if on_lines && departments.is_empty() && lines.is_empty() {
+        errors.push(refused(
+            "departments",
+            "выберите подразделения или номера, на которые действуют права",
+        ));
+    }
+
+    // Only what the granter holds, over what the granter's rights cover.
+    for right in &rights {
+        let Some((_, permit)) = held.iter().find(|(r, _)| r == right) else {
+            errors.push(refused(
+                "rights",
+                format!(
+                    "вы не можете передать право «{}»: у вас его нет",
+                    right.code()
+                ),
+            ));
+            continue;
+        };
+        if !right.is_on_lines() {
+            continue;
+        }
+        if let Some(d) = departments.iter().find(|d| !permit.covers_department(**d)) {
+            errors.push(refused(
+                "departments",
+                format!("подразделение {d} вне ваших прав «{}»", right.code()),
+            ));
+        }
+        if lines
+            .iter()
+            .any(|(id, dept)| !permit.covers_line(*id, *dept))
+        {
+            errors.push(refused(
+                "lines",
+                format!("среди номеров есть вне ваших прав «{}»", right.code()),
+            ));
+        }
+    }
+
+    let Some(msisdn) = msisdn.filter(|_| errors.is_empty()) else {
+        return Err(UseCaseError::Invalid(errors));
+    };
+    let (user_id, invited) = match users::find_by_msisdn_tx(&mut tx, msisdn.as_str()).await? {
+        Some(u) => (u.id, false),
+        None if full_name.is_empty() => {
+            return Err(UseCaseError::field(
+                "full_name",
+                "этого номера ещё нет в кабинете: укажите имя",
+            ));
+        }
+        None => {
+            let id = users::insert(
+                &mut tx,
+                &users::NewUser {
+                    msisdn: msisdn.as_str(),
+                    full_name: &full_name,
+                    email: "",
+                    password_hash: None,
+                    is_staff: false,
+                },
+            )
+            .await?;
+            (id, true)
+        }
+    };
+    match grants::role_of(&mut tx, company_id, user_id)
+        .await?
+        .as_deref()
+    {
+        Some("admin") => {
+            return Err(UseCaseError::field(
+                "number",
+                "это администратор компании: у него уже есть все права",
+            ));
+        }
+        Some(_) => {}
+        None => users::add_membership(&mut tx, user_id, company_id, "manager").await?,
+    }
+    let codes: Vec<&str> = rights.iter().map(|r| r.code()).collect();
+    let line_ids: Vec<i64> = lines.iter().map(|(id, _)| *id).collect();
+    let grant_id = grants::insert(
+        &mut tx,
+        &NewGrant {
+            company_id,
+            user_id,
+            granted_by: granter.user_id,
+            created_at: now,
+            expires_at,
+            rights: &codes,
+            departments: &departments,
+            lines: &line_ids,
+        },
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        granter,
+        Event {
+            company_id: Some(company_id),
+            action: "access.grant",
+            object_type: "grant",
+            object_id: grant_id.to_string(),
+            before: None,
+            after: Some(json!({
+                "user_id": user_id, "number": msisdn.as_str(), "rights": codes,
+                "departments": departments, "lines": line_ids, "expires_at": expires_at,
+            })),
+        },
+    )
+    .await?;
+    let company_name: String = sqlx::query_scalar("SELECT legal_name FROM companies WHERE id = $1")
+        .bind(company_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok((
+        Granted {
+            grant_id,
+            user_id,
+            invited,
+        },
+        company_name,
+        msisdn.as_str().to_owned(),
+    ))
+}
+
+async fn line_of(
+    tx: &mut Tx,
+    company_id: i64,
+    msisdn: &str,
+) -> Result<Option<(i64, Option<i64>)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, department_id FROM lines WHERE company_id = $1 AND msisdn = $2")
+        .bind(company_id)
+        .bind(msisdn)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+/// Revokes a grant of the company (audited); it stops working on the grantee's next request.
+pub async fn revoke(
+    db: &Db,
+    company_id: i64,
+    actor: &Actor,
+    grant_id: i64,
+    now: i64,
+) -> Result<(), UseCaseError> {
+    let mut tx = db.begin().await?;
+    if !grants::revoke(&mut tx, company_id, grant_id, now).await? {
+        return Err(UseCaseError::NotFound);
+    }
+    audit::append(
+        &mut tx,
+        actor,
+        Event {
+            company_id: Some(company_id),
+            action: "access.revoke",
+            object_type: "grant",
+            object_id: grant_id.to_string(),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub const ROLES: [&str; 3] = ["admin", "manager", "accountant"];
+
+/// Sets a member's role, keeping at least one admin (audited).
+pub async fn set_role(
+    db: &Db,
+    company_id: i64,
+    actor: &Actor,
+    user_id: i64,
+    role: &str,
+) -> Result<(), UseCaseError> {
+    if !ROLES.contains(&role) && role != "employee" {
+        return Err(UseCaseError::field("role", format!("нет роли «{role}»")));
+    }
+    let mut tx = db.begin().await?;
+    let Some(before) = grants::role_of(&mut tx, company_id, user_id).await? else {
+        return Err(UseCaseError::NotFound);
+    };
+    if before == "admin" && role != "admin" && grants::admin_count(&mut tx, company_id).await? <= 1
+    {
+        return Err(UseCaseError::field(
+            "role",
+            "в компании должен остаться хотя бы один администратор",
+        ));
+    }
+    users::add_membership(&mut tx, user_id, company_id, role).await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Event {
+            company_id: Some(company_id),
+            action: "access.role",
+            object_type: "user",
+            object_id: user_id.to_string(),
+            before: Some(json!({ "role": before })),
+            after: Some(json!({ "role": role })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes a member from the company: role gone, grants revoked, sessions in it ended; the
+/// last admin stays (audited).
+pub async fn remove_member(
+    db: &Db,
+    company_id: i64,
+    actor: &Actor,
+    user_id: i64,
+    now: i64,
+) -> Result<(), UseCaseError> {
+    let mut tx = db.begin().await?;
+    let Some(before) = grants::role_of(&mut tx, company_id, user_id).await? else {
+        return Err(UseCaseError::NotFound);
+    };
+    if before == "admin" && grants::admin_count(&mut tx, company_id).await? <= 1 {
+        return Err(UseCaseError::field(
+            "role",
+            "в компании должен остаться хотя бы один администратор",
+        ));
+    }
+    grants::remove_member(&mut tx, company_id, user_id, now).await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Event {
+            company_id: Some(company_id),
+            action: "access.remove",
+            object_type: "user",
+            object_id: user_id.to_string(),
+            before: Some(json!({ "role": before })),
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_day_ends_at_midnight_in_moscow() {
+        let d = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+        // 2027-01-01 00:00 MSK = 2026-12-31 21:00 UTC.
+        assert_eq!(end_of_day(d), 1_798_750_800_000);
+    }
+}

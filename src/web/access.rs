@@ -1,0 +1,282 @@
+//! «Доступ»: the company's members and roles, and delegated rights (grants) — who may do
+//! what, over which departments and lines, until when.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::authz::{Action, Object, Right};
+use crate::error::{AppError, redirect};
+use crate::services::access::{self, GrantInput, Held, ROLES};
+use crate::services::departments::tree;
+use crate::store::departments::Department;
+use crate::store::grants::{self, GrantRow, Member};
+
+use super::page::Page;
+use super::session::Cabinet;
+use super::{AppState, FormErrors, form_errors, render_status};
+
+#[derive(Template)]
+#[template(path = "access.html")]
+struct AccessPage {
+    page: Page,
+    members: Vec<Member>,
+    grants: Vec<GrantRow>,
+    departments: Vec<(usize, Department)>,
+    rights: Vec<&'static str>,
+    roles: Vec<&'static str>,
+    input: GrantInput,
+    errors: FormErrors,
+    now: i64,
+    me: i64,
+}
+
+impl AccessPage {
+    fn checked_right(&self, code: &str) -> bool {
+        self.input.rights.iter().any(|r| r == code)
+    }
+
+    fn checked_department(&self, id: &i64) -> bool {
+        self.input.departments.contains(id)
+    }
+
+    /// Errors that belong to no field of the grant form (member changes).
+    fn general_errors(&self) -> Vec<&str> {
+        self.errors.general(&[
+            "number",
+            "full_name",
+            "rights",
+            "departments",
+            "lines",
+            "until",
+        ])
+    }
+
+    fn until(&self, g: &GrantRow) -> String {
+        g.expires_at
+            .map_or_else(|| "—".to_owned(), |e| self.page.datetime(e))
+    }
+
+    fn state_of(&self, g: &GrantRow) -> &'static str {
+        match (g.revoked_at, g.expires_at) {
+            (Some(_), _) => "revoked",
+            (None, Some(e)) if e <= self.now => "expired",
+            _ => "active",
+        }
+    }
+}
+
+async fn show(
+    state: &AppState,
+    cab: &Cabinet,
+    path: String,
+    input: GrantInput,
+    errors: FormErrors,
+) -> Result<HttpResponse, AppError> {
+    let permit = cab.permit(state, Object::Users, Action::Write).await?;
+    let company_id = permit.company_id();
+    let reference = cab.reference(state).await?;
+    let status = if errors.any() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let view = AccessPage {
+        page: Page::new(state, cab, path, "/access", "access.title").await,
+        members: grants::members(&state.db, company_id).await?,
+        grants: grants::list(&state.db, company_id).await?,
+        departments: tree(&reference.departments)
+            .into_iter()
+            .map(|(d, x)| (d, x.clone()))
+            .collect(),
+        rights: Right::ALL.iter().map(|r| r.code()).collect(),
+        roles: ROLES.to_vec(),
+        input,
+        errors,
+        now: state.clock.now_ms(),
+        me: cab.session.user_id,
+    };
+    render_status(status, &view)
+}
+
+pub async fn page(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    show(
+        &state,
+        &cab,
+        req.uri().to_string(),
+        GrantInput::default(),
+        FormErrors::default(),
+    )
+    .await
+}
+
+/// The grant form: checkboxes repeat their name, which `serde_html_form` reads into lists.
+#[derive(Deserialize)]
+struct GrantForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    full_name: String,
+    #[serde(default)]
+    rights: Vec<String>,
+    #[serde(default)]
+    departments: Vec<i64>,
+    #[serde(default)]
+    lines: String,
+    #[serde(default)]
+    until: String,
+}
+
+impl GrantForm {
+    fn input(self) -> GrantInput {
+        GrantInput {
+            number: self.number,
+            full_name: self.full_name,
+            rights: self.rights,
+            departments: self.departments,
+            lines: self.lines,
+            until: self.until,
+        }
+    }
+}
+
+/// The rights the signed-in person holds, each with what it covers.
+async fn held(state: &AppState, cab: &Cabinet) -> Result<Held, AppError> {
+    let mut held = Vec::new();
+    for right in Right::ALL {
+        let (object, action) = right.check();
+        if let Ok(permit) = cab.permit(state, object, action).await {
+            held.push((right, permit));
+        }
+    }
+    Ok(held)
+}
+
+pub async fn create_grant(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let form: GrantForm = serde_html_form::from_bytes(&body)
+        .map_err(|e| AppError::BadRequest(format!("форма: {e}")))?;
+    cab.verify_csrf(&form.csrf)?;
+    let input = form.input();
+    let permit = cab.permit(&state, Object::Users, Action::Write).await?;
+    let held = held(&state, &cab).await?;
+    let result = access::grant(
+        &state.db,
+        &*state.sms,
+        &state.settings.public_url,
+        permit.company_id(),
+        permit.actor(),
+        &held,
+        &input,
+        state.clock.now_ms(),
+    )
+    .await;
+    match result {
+        Ok(_) => Ok(redirect("/access")),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            show(&state, &cab, "/access".into(), input, errors).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn revoke(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, AppError> {
+    cab.verify_csrf(&form.csrf)?;
+    let permit = cab.permit(&state, Object::Users, Action::Write).await?;
+    access::revoke(
+        &state.db,
+        permit.company_id(),
+        permit.actor(),
+        *id,
+        state.clock.now_ms(),
+    )
+    .await
+    .map_err(|e| form_errors(e).err().unwrap_or(AppError::NotFound))?;
+    Ok(redirect("/access"))
+}
+
+#[derive(Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// A refused member change comes back as the page with the reason at the top.
+async fn member_change(
+    state: &AppState,
+    cab: &Cabinet,
+    result: Result<(), crate::services::UseCaseError>,
+) -> Result<HttpResponse, AppError> {
+    match result {
+        Ok(()) => Ok(redirect("/access")),
+        Err(e) => {
+            let errors = form_errors(e)?;
+            show(state, cab, "/access".into(), GrantInput::default(), errors).await
+        }
+    }
+}
+
+pub async fn set_role(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    user_id: web::Path<i64>,
+    form: web::Form<RoleForm>,
+) -> Result<HttpResponse, AppError> {
+    cab.verify_csrf(&form.csrf)?;
+    let permit = cab.permit(&state, Object::Users, Action::Write).await?;
+    // Only an admin makes admins; a manager trusted with users gives no more than they have.
+    if form.role == "admin" && cab.principal.role != "admin" && cab.principal.role != "staff" {
+        return Err(AppError::Forbidden);
+    }
+    let result = access::set_role(
+        &state.db,
+        permit.company_id(),
+        permit.actor(),
+        *user_id,
+        &form.role,
+    )
+    .await;
+    member_change(&state, &cab, result).await
+}
+
+pub async fn remove(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    user_id: web::Path<i64>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, AppError> {
+    cab.verify_csrf(&form.csrf)?;
+    let permit = cab.permit(&state, Object::Users, Action::Write).await?;
+    let result = access::remove_member(
+        &state.db,
+        permit.company_id(),
+        permit.actor(),
+        *user_id,
+        state.clock.now_ms(),
+    )
+    .await;
+    member_change(&state, &cab, result).await
+}
