@@ -42,15 +42,11 @@ impl Adapter for GrantsAdapter {
         let links = grants::role_links(&self.db, self.now)
             .await
             .map_err(adapter_error)?;
-        for (user_id, role, company_id) in links {
+        for (subject, role, company_id) in links {
             m.add_policy(
                 "g",
                 "g",
-                vec![
-                    format!("user:{user_id}"),
-                    role,
-                    format!("company:{company_id}"),
-                ],
+                vec![subject, role, format!("company:{company_id}")],
             );
         }
         Ok(())

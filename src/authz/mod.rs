@@ -19,6 +19,7 @@ use tokio::sync::{Mutex, RwLock};
 use crate::clock::Clock;
 use crate::store::Db;
 use crate::store::audit::Actor;
+pub use crate::store::grants::Holder;
 
 pub use adapter::GrantsAdapter;
 pub use rights::{Action, Object, Right};
@@ -29,7 +30,7 @@ pub const POLICY: &str = include_str!("../../policies/policy.csv");
 /// Who is asking, in which company, with which role there.
 #[derive(Debug, Clone)]
 pub struct Principal {
-    pub user_id: i64,
+    pub holder: Holder,
     pub company_id: i64,
     pub role: String,
     pub actor: Actor,
@@ -37,12 +38,12 @@ pub struct Principal {
 
 impl Principal {
     /// The casbin subject: operator staff act as their role in every company; everyone else
-    /// as themselves, linked to roles per company.
+    /// (a person or an API token) as themselves, linked to roles per company.
     fn subject(&self) -> String {
         if self.role == "staff" {
             "staff".into()
         } else {
-            format!("user:{}", self.user_id)
+            self.holder.subject()
         }
     }
 
@@ -259,7 +260,7 @@ mod tests {
 
     fn principal(user_id: i64, role: &str) -> Principal {
         Principal {
-            user_id,
+            holder: Holder::User(user_id),
             company_id: 5,
             role: role.into(),
             actor: Actor::cli(),

@@ -10,7 +10,7 @@ use crate::domain::Msisdn;
 use crate::sms::SmsGateway;
 use crate::store::audit::{self, Actor, Event};
 use crate::store::grants::{self, NewGrant};
-use crate::store::{Db, Tx, line_changes, users};
+use crate::store::{Db, Tx, api_tokens, line_changes, users};
 
 use super::{FieldError, UseCaseError, optional};
 
@@ -123,8 +123,143 @@ async fn check_and_grant(
         .map_err(|e| errors.push(e))
         .unwrap_or_default();
 
+    let mut tx = db.begin().await?;
+    let d = check_delegation(&mut tx, company_id, held, &input.scope(), now, &mut errors).await?;
+    if d.rights.is_empty() && input.rights.is_empty() {
+        errors.push(refused("rights", "отметьте хотя бы одно право"));
+    }
+    let Delegation {
+        rights,
+        departments,
+        lines,
+        expires_at,
+    } = d;
+    let Some(msisdn) = msisdn.filter(|_| errors.is_empty()) else {
+        return Err(UseCaseError::Invalid(errors));
+    };
+    let (user_id, invited) = match users::find_by_msisdn_tx(&mut tx, msisdn.as_str()).await? {
+        Some(u) => (u.id, false),
+        None if full_name.is_empty() => {
+            return Err(UseCaseError::field(
+                "full_name",
+                "этого номера ещё нет в кабинете: укажите имя",
+            ));
+        }
+        None => {
+            let id = users::insert(
+                &mut tx,
+                &users::NewUser {
+                    msisdn: msisdn.as_str(),
+                    full_name: &full_name,
+                    email: "",
+                    password_hash: None,
+                    is_staff: false,
+                },
+            )
+            .await?;
+            (id, true)
+        }
+    };
+    match grants::role_of(&mut tx, company_id, user_id)
+        .await?
+        .as_deref()
+    {
+        Some("admin") => {
+            return Err(UseCaseError::field(
+                "number",
+                "это администратор компании: у него уже есть все права",
+            ));
+        }
+        Some(_) => {}
+        None => users::add_membership(&mut tx, user_id, company_id, "manager").await?,
+    }
+    let codes: Vec<&str> = rights.iter().map(|r| r.code()).collect();
+    let line_ids: Vec<i64> = lines.iter().map(|(id, _)| *id).collect();
+    let grant_id = grants::insert(
+        &mut tx,
+        &NewGrant {
+            company_id,
+            holder: grants::Holder::User(user_id),
+            granted_by: granter.user_id,
+            created_at: now,
+            expires_at,
+            rights: &codes,
+            departments: &departments,
+            lines: &line_ids,
+        },
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        granter,
+        Event {
+            company_id: Some(company_id),
+            action: "access.grant",
+            object_type: "grant",
+            object_id: grant_id.to_string(),
+            before: None,
+            after: Some(json!({
+                "user_id": user_id, "number": msisdn.as_str(), "rights": codes,
+                "departments": departments, "lines": line_ids, "expires_at": expires_at,
+            })),
+        },
+    )
+    .await?;
+    let company_name: String = sqlx::query_scalar("SELECT legal_name FROM companies WHERE id = $1")
+        .bind(company_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok((
+        Granted {
+            grant_id,
+            user_id,
+            invited,
+        },
+        company_name,
+        msisdn.as_str().to_owned(),
+    ))
+}
+
+/// What a grant or a token hands on, as typed.
+pub struct ScopeInput<'a> {
+    pub rights: &'a [String],
+    pub departments: &'a [i64],
+    pub lines: &'a str,
+    pub until: &'a str,
+}
+
+impl GrantInput {
+    fn scope(&self) -> ScopeInput<'_> {
+        ScopeInput {
+            rights: &self.rights,
+            departments: &self.departments,
+            lines: &self.lines,
+            until: &self.until,
+        }
+    }
+}
+
+/// Rights checked against the catalogue of rights, the company and what the granter holds.
+struct Delegation {
+    rights: Vec<Right>,
+    departments: Vec<i64>,
+    lines: Vec<(i64, Option<i64>)>,
+    expires_at: Option<i64>,
+}
+
+/// Reads and checks the rights, departments, lines and date of a grant; problems go to
+/// `errors`, each naming its field.
+async fn check_delegation(
+    tx: &mut Tx,
+    company_id: i64,
+    held: &Held,
+    scope: &ScopeInput<'_>,
+    now: i64,
+    errors: &mut Vec<FieldError>,
+) -> Result<Delegation, sqlx::Error> {
     let mut rights: Vec<Right> = Vec::new();
-    for code in &input.rights {
+    for code in scope.rights {
         match Right::parse(code) {
             Some(r) => rights.push(r),
             None => errors.push(refused("rights", format!("нет такого права «{code}»"))),
@@ -136,11 +271,8 @@ async fn check_and_grant(
     }
     rights.sort();
     rights.dedup();
-    if rights.is_empty() && input.rights.is_empty() {
-        errors.push(refused("rights", "отметьте хотя бы одно право"));
-    }
 
-    let expires_at = match input.until.trim() {
+    let expires_at = match scope.until.trim() {
         "" => None,
         s => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
             Ok(d) if end_of_day(d) <= now => {
@@ -155,10 +287,9 @@ async fn check_and_grant(
         },
     };
 
-    let mut tx = db.begin().await?;
     let mut departments = Vec::new();
-    for d in &input.departments {
-        match line_changes::department_in_company(&mut tx, company_id, *d).await? {
+    for d in scope.departments {
+        match line_changes::department_in_company(tx, company_id, *d).await? {
             Some(_) => departments.push(*d),
             None => errors.push(refused(
                 "departments",
@@ -169,7 +300,7 @@ async fn check_and_grant(
     departments.sort_unstable();
     departments.dedup();
     let mut lines: Vec<(i64, Option<i64>)> = Vec::new();
-    for raw in input
+    for raw in scope
         .lines
         .split([',', ';', '\n'])
         .map(str::trim)
@@ -179,7 +310,7 @@ async fn check_and_grant(
             errors.push(refused("lines", format!("«{raw}» — не номер телефона")));
             continue;
         };
-        match line_of(&mut tx, company_id, number.as_str()).await? {
+        match line_of(tx, company_id, number.as_str()).await? {
             Some(found) => lines.push(found),
             None => errors.push(refused(
                 "lines",
@@ -227,91 +358,12 @@ async fn check_and_grant(
         }
     }
 
-    let Some(msisdn) = msisdn.filter(|_| errors.is_empty()) else {
-        return Err(UseCaseError::Invalid(errors));
-    };
-    let (user_id, invited) = match users::find_by_msisdn_tx(&mut tx, msisdn.as_str()).await? {
-        Some(u) => (u.id, false),
-        None if full_name.is_empty() => {
-            return Err(UseCaseError::field(
-                "full_name",
-                "этого номера ещё нет в кабинете: укажите имя",
-            ));
-        }
-        None => {
-            let id = users::insert(
-                &mut tx,
-                &users::NewUser {
-                    msisdn: msisdn.as_str(),
-                    full_name: &full_name,
-                    email: "",
-                    password_hash: None,
-                    is_staff: false,
-                },
-            )
-            .await?;
-            (id, true)
-        }
-    };
-    match grants::role_of(&mut tx, company_id, user_id)
-        .await?
-        .as_deref()
-    {
-        Some("admin") => {
-            return Err(UseCaseError::field(
-                "number",
-                "это администратор компании: у него уже есть все права",
-            ));
-        }
-        Some(_) => {}
-        None => users::add_membership(&mut tx, user_id, company_id, "manager").await?,
-    }
-    let codes: Vec<&str> = rights.iter().map(|r| r.code()).collect();
-    let line_ids: Vec<i64> = lines.iter().map(|(id, _)| *id).collect();
-    let grant_id = grants::insert(
-        &mut tx,
-        &NewGrant {
-            company_id,
-            user_id,
-            granted_by: granter.user_id,
-            created_at: now,
-            expires_at,
-            rights: &codes,
-            departments: &departments,
-            lines: &line_ids,
-        },
-    )
-    .await?;
-    audit::append(
-        &mut tx,
-        granter,
-        Event {
-            company_id: Some(company_id),
-            action: "access.grant",
-            object_type: "grant",
-            object_id: grant_id.to_string(),
-            before: None,
-            after: Some(json!({
-                "user_id": user_id, "number": msisdn.as_str(), "rights": codes,
-                "departments": departments, "lines": line_ids, "expires_at": expires_at,
-            })),
-        },
-    )
-    .await?;
-    let company_name: String = sqlx::query_scalar("SELECT legal_name FROM companies WHERE id = $1")
-        .bind(company_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok((
-        Granted {
-            grant_id,
-            user_id,
-            invited,
-        },
-        company_name,
-        msisdn.as_str().to_owned(),
-    ))
+    Ok(Delegation {
+        rights,
+        departments,
+        lines,
+        expires_at,
+    })
 }
 
 async fn line_of(
@@ -444,4 +496,151 @@ mod tests {
         // 2027-01-01 00:00 MSK = 2026-12-31 21:00 UTC.
         assert_eq!(end_of_day(d), 1_798_750_800_000);
     }
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct TokenInput {
+    #[serde(default)]
+    pub name: String,
+    /// `accountant`, `admin`, or `rights` (only the rights below, over the scope below).
+    #[serde(default)]
+    pub role: String,
+    #[serde(default)]
+    pub rights: Vec<String>,
+    #[serde(default)]
+    pub departments: Vec<i64>,
+    #[serde(default)]
+    pub lines: String,
+    #[serde(default)]
+    pub until: String,
+}
+
+/// A new token: its id and the secret, shown once and never stored.
+pub struct IssuedToken {
+    pub id: i64,
+    pub secret: String,
+}
+
+/// Issues an API token for the company's systems (audited, the secret never). Admin and
+/// accountant tokens are an admin's to issue; a token with chosen rights hands on only what
+/// the issuer holds, like a grant.
+pub async fn create_token(
+    db: &Db,
+    company_id: i64,
+    issuer: &Actor,
+    issuer_role: &str,
+    held: &Held,
+    input: &TokenInput,
+    now: i64,
+) -> Result<IssuedToken, UseCaseError> {
+    let mut errors = Vec::new();
+    let name = super::required("name", &input.name, 100)
+        .map_err(|e| errors.push(e))
+        .unwrap_or_default();
+    let mut tx = db.begin().await?;
+    let scope = ScopeInput {
+        rights: &input.rights,
+        departments: &input.departments,
+        lines: &input.lines,
+        until: &input.until,
+    };
+    let d = check_delegation(&mut tx, company_id, held, &scope, now, &mut errors).await?;
+    let role = match input.role.as_str() {
+        "admin" | "accountant" if matches!(issuer_role, "admin" | "staff") => input.role.as_str(),
+        "admin" | "accountant" => {
+            errors.push(refused("role", "такой токен выдаёт администратор"));
+            ""
+        }
+        "rights" if d.rights.is_empty() && input.rights.is_empty() => {
+            errors.push(refused("rights", "отметьте хотя бы одно право"));
+            ""
+        }
+        "rights" => "manager",
+        other => {
+            errors.push(refused("role", format!("нет роли «{other}»")));
+            ""
+        }
+    };
+    if !errors.is_empty() {
+        return Err(UseCaseError::Invalid(errors));
+    }
+    let secret = format!("sft_{}", super::auth::new_token());
+    let id = api_tokens::insert(
+        &mut tx,
+        &api_tokens::NewToken {
+            company_id,
+            name: &name,
+            token_hash: &super::auth::token_hash(&secret),
+            prefix: &secret[..12],
+            role,
+            created_by: issuer.user_id,
+            created_at: now,
+            expires_at: d.expires_at,
+        },
+    )
+    .await?;
+    let codes: Vec<&str> = d.rights.iter().map(|r| r.code()).collect();
+    if role == "manager" {
+        let line_ids: Vec<i64> = d.lines.iter().map(|(id, _)| *id).collect();
+        grants::insert(
+            &mut tx,
+            &NewGrant {
+                company_id,
+                holder: grants::Holder::Token(id),
+                granted_by: issuer.user_id,
+                created_at: now,
+                expires_at: d.expires_at,
+                rights: &codes,
+                departments: &d.departments,
+                lines: &line_ids,
+            },
+        )
+        .await?;
+    }
+    audit::append(
+        &mut tx,
+        issuer,
+        Event {
+            company_id: Some(company_id),
+            action: "access.token_created",
+            object_type: "api_token",
+            object_id: id.to_string(),
+            before: None,
+            after: Some(json!({
+                "name": name, "role": role, "rights": codes, "expires_at": d.expires_at,
+            })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(IssuedToken { id, secret })
+}
+
+/// Revokes a token (audited); the next call with it is refused.
+pub async fn revoke_token(
+    db: &Db,
+    company_id: i64,
+    actor: &Actor,
+    id: i64,
+    now: i64,
+) -> Result<(), UseCaseError> {
+    let mut tx = db.begin().await?;
+    if !api_tokens::revoke(&mut tx, company_id, id, now).await? {
+        return Err(UseCaseError::NotFound);
+    }
+    audit::append(
+        &mut tx,
+        actor,
+        Event {
+            company_id: Some(company_id),
+            action: "access.token_revoked",
+            object_type: "api_token",
+            object_id: id.to_string(),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

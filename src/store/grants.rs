@@ -6,51 +6,91 @@ use super::{Db, Tx};
 /// A grant counts while it is neither revoked nor past its date.
 const LIVE: &str = "g.revoked_at IS NULL AND (g.expires_at IS NULL OR g.expires_at > $1)";
 
-/// Every role link: `(user, role, company)` from memberships, and `(user, "right:<code>",
-/// company)` for each right of each live grant.
-pub async fn role_links(db: &Db, now: i64) -> Result<Vec<(i64, String, i64)>, sqlx::Error> {
-    let mut links: Vec<(i64, String, i64)> =
-        sqlx::query_as("SELECT user_id, role, company_id FROM memberships")
-            .fetch_all(&db.pool)
-            .await?;
-    let rights: Vec<(i64, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT DISTINCT g.user_id, 'right:' || r.right_code, g.company_id
+/// Who holds rights: a person, or an API token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    User(i64),
+    Token(i64),
+}
+
+impl Holder {
+    /// The casbin subject.
+    pub fn subject(self) -> String {
+        match self {
+            Holder::User(id) => format!("user:{id}"),
+            Holder::Token(id) => format!("token:{id}"),
+        }
+    }
+}
+
+/// Every role link `(subject, role, company)`: people's roles from memberships, live tokens'
+/// roles, and `right:<code>` for each right of each live grant.
+pub async fn role_links(db: &Db, now: i64) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
+    let mut links: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT 'user:' || CAST(user_id AS TEXT), role, company_id FROM memberships",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let tokens: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT 'token:' || CAST(id AS TEXT), role, company_id FROM api_tokens
+         WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $1)",
+    )
+    .bind(now)
+    .fetch_all(&db.pool)
+    .await?;
+    let rights: Vec<(String, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT DISTINCT CASE WHEN g.user_id IS NOT NULL THEN 'user:' || CAST(g.user_id AS TEXT)
+                              ELSE 'token:' || CAST(g.token_id AS TEXT) END,
+                'right:' || r.right_code, g.company_id
          FROM grants g JOIN grant_rights r ON r.grant_id = g.id WHERE {LIVE}"
     )))
     .bind(now)
     .fetch_all(&db.pool)
     .await?;
+    links.extend(tokens);
     links.extend(rights);
     Ok(links)
 }
 
-/// When the next live grant runs out, if any does.
+/// When the next live grant or token runs out, if any does.
 pub async fn next_expiry(db: &Db, now: i64) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+    let grants: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT MIN(g.expires_at) FROM grants g WHERE {LIVE} AND g.expires_at IS NOT NULL"
     )))
     .bind(now)
     .fetch_one(&db.pool)
-    .await
+    .await?;
+    let tokens: Option<i64> = sqlx::query_scalar(
+        "SELECT MIN(expires_at) FROM api_tokens
+         WHERE revoked_at IS NULL AND expires_at IS NOT NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(grants.into_iter().chain(tokens).min())
 }
 
-/// The departments (without their subtrees) and single lines a person's live grants with a
+/// The departments (without their subtrees) and single lines a holder's live grants with a
 /// right cover in a company.
 pub async fn covered(
     db: &Db,
     now: i64,
-    user_id: i64,
+    holder: Holder,
     company_id: i64,
     right: &str,
 ) -> Result<(Vec<i64>, Vec<i64>), sqlx::Error> {
+    let (who, id) = match holder {
+        Holder::User(id) => ("g.user_id", id),
+        Holder::Token(id) => ("g.token_id", id),
+    };
     let departments = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT DISTINCT d.department_id FROM grants g
          JOIN grant_rights r ON r.grant_id = g.id
          JOIN grant_departments d ON d.grant_id = g.id
-         WHERE {LIVE} AND g.user_id = $2 AND g.company_id = $3 AND r.right_code = $4"
+         WHERE {LIVE} AND {who} = $2 AND g.company_id = $3 AND r.right_code = $4"
     )))
     .bind(now)
-    .bind(user_id)
+    .bind(id)
     .bind(company_id)
     .bind(right)
     .fetch_all(&db.pool)
@@ -59,10 +99,10 @@ pub async fn covered(
         "SELECT DISTINCT l.line_id FROM grants g
          JOIN grant_rights r ON r.grant_id = g.id
          JOIN grant_lines l ON l.grant_id = g.id
-         WHERE {LIVE} AND g.user_id = $2 AND g.company_id = $3 AND r.right_code = $4"
+         WHERE {LIVE} AND {who} = $2 AND g.company_id = $3 AND r.right_code = $4"
     )))
     .bind(now)
-    .bind(user_id)
+    .bind(id)
     .bind(company_id)
     .bind(right)
     .fetch_all(&db.pool)
@@ -84,7 +124,7 @@ pub async fn own_lines(db: &Db, user_id: i64, company_id: i64) -> Result<Vec<i64
 
 pub struct NewGrant<'a> {
     pub company_id: i64,
-    pub user_id: i64,
+    pub holder: Holder,
     pub granted_by: Option<i64>,
     pub created_at: i64,
     pub expires_at: Option<i64>,
@@ -94,12 +134,17 @@ pub struct NewGrant<'a> {
 }
 
 pub async fn insert(tx: &mut Tx, g: &NewGrant<'_>) -> Result<i64, sqlx::Error> {
+    let (user_id, token_id) = match g.holder {
+        Holder::User(id) => (Some(id), None),
+        Holder::Token(id) => (None, Some(id)),
+    };
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO grants (company_id, user_id, granted_by, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO grants (company_id, user_id, token_id, granted_by, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(g.company_id)
-    .bind(g.user_id)
+    .bind(user_id)
+    .bind(token_id)
     .bind(g.granted_by)
     .bind(g.created_at)
     .bind(g.expires_at)

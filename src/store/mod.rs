@@ -1,6 +1,7 @@
 //! All SQL lives here, one module per aggregate, one code path for SQLite and PostgreSQL
 //! (sqlx `Any`, `$n` placeholders, integers as i64, money as kopecks, times as unix ms).
 
+pub mod api_tokens;
 pub mod audit;
 pub mod catalogue;
 pub mod companies;

@@ -8,8 +8,9 @@ use serde::Deserialize;
 
 use crate::authz::{Action, Object, Right};
 use crate::error::{AppError, redirect};
-use crate::services::access::{self, GrantInput, Held, ROLES};
+use crate::services::access::{self, GrantInput, Held, ROLES, TokenInput};
 use crate::services::departments::tree;
+use crate::store::api_tokens::{self, TokenRow};
 use crate::store::departments::Department;
 use crate::store::grants::{self, GrantRow, Member};
 
@@ -28,13 +29,48 @@ struct AccessPage {
     roles: Vec<&'static str>,
     input: GrantInput,
     errors: FormErrors,
+    tokens: Vec<TokenRow>,
+    token_input: TokenInput,
+    token_errors: FormErrors,
+    /// A token just issued: its name and secret, shown this once.
+    issued: Option<(String, String)>,
     now: i64,
     me: i64,
+}
+
+/// What the page shows besides the lists: a form sent back with errors, or a new token.
+#[derive(Default)]
+struct Outcome {
+    input: GrantInput,
+    errors: FormErrors,
+    token_input: TokenInput,
+    token_errors: FormErrors,
+    issued: Option<(String, String)>,
 }
 
 impl AccessPage {
     fn checked_right(&self, code: &str) -> bool {
         self.input.rights.iter().any(|r| r == code)
+    }
+
+    fn token_right(&self, code: &str) -> bool {
+        self.token_input.rights.iter().any(|r| r == code)
+    }
+
+    fn token_department(&self, id: &i64) -> bool {
+        self.token_input.departments.contains(id)
+    }
+
+    fn token_state(&self, t: &TokenRow) -> &'static str {
+        match (t.revoked_at, t.expires_at) {
+            (Some(_), _) => "revoked",
+            (None, Some(e)) if e <= self.now => "expired",
+            _ => "active",
+        }
+    }
+
+    fn when(&self, at: &Option<i64>) -> String {
+        at.map_or_else(|| "—".to_owned(), |e| self.page.datetime(e))
     }
 
     fn checked_department(&self, id: &i64) -> bool {
@@ -71,13 +107,19 @@ async fn show(
     state: &AppState,
     cab: &Cabinet,
     path: String,
-    input: GrantInput,
-    errors: FormErrors,
+    outcome: Outcome,
 ) -> Result<HttpResponse, AppError> {
     let permit = cab.permit(state, Object::Users, Action::Write).await?;
     let company_id = permit.company_id();
     let reference = cab.reference(state).await?;
-    let status = if errors.any() {
+    let Outcome {
+        input,
+        errors,
+        token_input,
+        token_errors,
+        issued,
+    } = outcome;
+    let status = if errors.any() || token_errors.any() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -94,6 +136,10 @@ async fn show(
         roles: ROLES.to_vec(),
         input,
         errors,
+        tokens: api_tokens::list(&state.db, company_id).await?,
+        token_input,
+        token_errors,
+        issued,
         now: state.clock.now_ms(),
         me: cab.session.user_id,
     };
@@ -105,14 +151,7 @@ pub async fn page(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    show(
-        &state,
-        &cab,
-        req.uri().to_string(),
-        GrantInput::default(),
-        FormErrors::default(),
-    )
-    .await
+    show(&state, &cab, req.uri().to_string(), Outcome::default()).await
 }
 
 /// The grant form: checkboxes repeat their name, which `serde_html_form` reads into lists.
@@ -185,7 +224,12 @@ pub async fn create_grant(
         Ok(_) => Ok(redirect("/access")),
         Err(e) => {
             let errors = form_errors(e)?;
-            show(&state, &cab, "/access".into(), input, errors).await
+            let outcome = Outcome {
+                input,
+                errors,
+                ..Outcome::default()
+            };
+            show(&state, &cab, "/access".into(), outcome).await
         }
     }
 }
@@ -234,7 +278,11 @@ async fn member_change(
         Ok(()) => Ok(redirect("/access")),
         Err(e) => {
             let errors = form_errors(e)?;
-            show(state, cab, "/access".into(), GrantInput::default(), errors).await
+            let outcome = Outcome {
+                errors,
+                ..Outcome::default()
+            };
+            show(state, cab, "/access".into(), outcome).await
         }
     }
 }
@@ -279,4 +327,85 @@ pub async fn remove(
     )
     .await;
     member_change(&state, &cab, result).await
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    rights: Vec<String>,
+    #[serde(default)]
+    departments: Vec<i64>,
+    #[serde(default)]
+    lines: String,
+    #[serde(default)]
+    until: String,
+}
+
+/// Issues a token; the page shows its secret this once (never in a URL, never stored).
+pub async fn create_token(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let form: TokenForm = serde_html_form::from_bytes(&body)
+        .map_err(|e| AppError::BadRequest(format!("форма: {e}")))?;
+    cab.verify_csrf(&form.csrf)?;
+    let input = TokenInput {
+        name: form.name,
+        role: form.role,
+        rights: form.rights,
+        departments: form.departments,
+        lines: form.lines,
+        until: form.until,
+    };
+    let permit = cab.permit(&state, Object::Users, Action::Write).await?;
+    let held = held(&state, &cab).await?;
+    let result = access::create_token(
+        &state.db,
+        permit.company_id(),
+        permit.actor(),
+        &cab.principal.role,
+        &held,
+        &input,
+        state.clock.now_ms(),
+    )
+    .await;
+    let outcome = match result {
+        Ok(issued) => Outcome {
+            issued: Some((input.name.trim().to_owned(), issued.secret)),
+            ..Outcome::default()
+        },
+        Err(e) => Outcome {
+            token_errors: form_errors(e)?,
+            token_input: input,
+            ..Outcome::default()
+        },
+    };
+    show(&state, &cab, "/access".into(), outcome).await
+}
+
+pub async fn revoke_token(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, AppError> {
+    cab.verify_csrf(&form.csrf)?;
+    let permit = cab.permit(&state, Object::Users, Action::Write).await?;
+    access::revoke_token(
+        &state.db,
+        permit.company_id(),
+        permit.actor(),
+        *id,
+        state.clock.now_ms(),
+    )
+    .await
+    .map_err(|e| form_errors(e).err().unwrap_or(AppError::NotFound))?;
+    Ok(redirect("/access"))
 }

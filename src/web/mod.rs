@@ -68,6 +68,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/access", web::get().to(access::page))
         .route("/access/grants", web::post().to(access::create_grant))
         .route("/access/grants/{id}/revoke", web::post().to(access::revoke))
+        .route("/access/tokens", web::post().to(access::create_token))
+        .route(
+            "/access/tokens/{id}/revoke",
+            web::post().to(access::revoke_token),
+        )
         .route(
             "/access/members/{id}/role",
             web::post().to(access::set_role),

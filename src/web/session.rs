@@ -6,7 +6,7 @@ use std::pin::Pin;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 
-use crate::authz::{Action, Object, Permit, Principal, Right, Scope};
+use crate::authz::{Action, Holder, Object, Permit, Principal, Right, Scope};
 use crate::error::AppError;
 use crate::services::auth::token_hash;
 use crate::services::departments::subtree;
@@ -55,8 +55,19 @@ impl Visitor {
     }
 }
 
+/// The client's address: the peer, or what the proxy says when it is trusted.
+pub fn client_addr(req: &HttpRequest, settings: &crate::config::Settings) -> String {
+    let info = req.connection_info();
+    let addr = if settings.trust_forwarded {
+        info.realip_remote_addr()
+    } else {
+        info.peer_addr()
+    };
+    addr.unwrap_or("").to_owned()
+}
+
 /// Russian unless the person switched to English.
-fn lang_of(req: &HttpRequest) -> Lang {
+pub fn lang_of(req: &HttpRequest) -> Lang {
     req.cookie(LANG_COOKIE)
         .and_then(|c| Lang::from_code(c.value()))
         .unwrap_or_default()
@@ -66,15 +77,7 @@ async fn load(req: HttpRequest) -> Result<Visitor, AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))?;
-    let ip = {
-        let info = req.connection_info();
-        let addr = if state.settings.trust_forwarded {
-            info.realip_remote_addr()
-        } else {
-            info.peer_addr()
-        };
-        addr.unwrap_or("").to_owned()
-    };
+    let ip = client_addr(&req, &state.settings);
     let user_agent = req
         .headers()
         .get("user-agent")
@@ -151,17 +154,17 @@ impl Cabinet {
             return Ok(permit);
         }
         let p = &self.principal;
-        let scope = if p.role == "employee" {
+        let scope = if let (Holder::User(user_id), "employee") = (p.holder, p.role.as_str()) {
             Scope::Only {
                 departments: Vec::new(),
-                lines: grants::own_lines(&state.db, p.user_id, p.company_id).await?,
+                lines: grants::own_lines(&state.db, user_id, p.company_id).await?,
             }
         } else {
             // The overview shows what the person may see of the lines.
             let right = Right::of(object, action).unwrap_or(Right::LinesView);
             let now = state.clock.now_ms();
             let (granted, lines) =
-                grants::covered(&state.db, now, p.user_id, p.company_id, right.code()).await?;
+                grants::covered(&state.db, now, p.holder, p.company_id, right.code()).await?;
             let reference = self.reference(state).await?;
             let mut departments: Vec<i64> = granted
                 .iter()
@@ -215,7 +218,7 @@ impl FromRequest for Cabinet {
                 return Err(AppError::ChooseCompany);
             };
             let principal = Principal {
-                user_id: session.user_id,
+                holder: Holder::User(session.user_id),
                 company_id,
                 role,
                 actor: visitor.actor(),

@@ -5,6 +5,7 @@ mod helpers;
 
 mod access;
 mod api;
+mod api_tokens;
 mod browser;
 mod cli;
 mod departments;

@@ -18,21 +18,46 @@ use crate::error::AppError;
 use crate::services::UseCaseError;
 use crate::services::line_changes::ChangeError;
 
-use super::session::Cabinet;
+use super::session::{Cabinet, Visitor};
+use crate::authz::{Holder, Principal};
+use crate::store::api_tokens;
+use crate::store::audit::Actor;
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "simfleet API",
-        description = "Corporate mobile lines: search and read lines, change them (tariffs, services, suspensions, SIMs, limits, assignment), departments, employees and the catalogue. Authenticated with the cabinet's session cookie; requests that change data send `Content-Type: application/json`. Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`. Money is in kopecks (integers) in answers, and in roubles as decimal text (\"1500.50\") in requests."
+        description = "Corporate mobile lines: search and read lines, change them (tariffs, services, suspensions, SIMs, limits, assignment), departments, employees and the catalogue. Authenticated with an API token issued on the cabinet's access page (`Authorization: Bearer sft_…`), or with the cabinet's session cookie; requests that change data send `Content-Type: application/json`. Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`. Money is in kopecks (integers) in answers, and in roubles as decimal text (\"1500.50\") in requests."
     ),
     tags(
         (name = "lines", description = "Lines: list, card, preview and apply changes"),
         (name = "organisation", description = "Departments and employees"),
         (name = "catalogue", description = "Tariffs and services of the company's region"),
-    )
+    ),
+    modifiers(&BearerToken),
+    security(("token" = []), ("session" = []))
 )]
 pub struct ApiDoc;
+
+/// The two ways in: a bearer token, or the session cookie.
+struct BearerToken;
+
+impl utoipa::Modify for BearerToken {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("sf_session"))),
+        );
+    }
+}
 
 /// The OpenAPI document, collected from the handlers that `routes` registers.
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -216,8 +241,9 @@ impl From<ChangeError> for ApiError {
     }
 }
 
-/// A signed-in user acting for a company, for the API: the same session as the pages, with
-/// JSON errors instead of redirects.
+/// Who calls the API for a company: an API token (`Authorization: Bearer sft_…`) or the
+/// browser's session. Both end in the same principal and the same authorization; errors are
+/// JSON instead of redirects.
 pub struct ApiUser(pub Cabinet);
 
 impl FromRequest for ApiUser {
@@ -225,9 +251,72 @@ impl FromRequest for ApiUser {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let cabinet = Cabinet::from_request(req, payload);
-        Box::pin(async move { cabinet.await.map(ApiUser).map_err(ApiError::from) })
+        let bearer = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|v| v.trim().to_owned());
+        match bearer {
+            Some(secret) => Box::pin(token_user(req.clone(), secret)),
+            None => {
+                let cabinet = Cabinet::from_request(req, payload);
+                Box::pin(async move { cabinet.await.map(ApiUser).map_err(ApiError::from) })
+            }
+        }
     }
+}
+
+/// Uses of a token are recorded at most this often.
+const TOKEN_TOUCH_MS: i64 = 60_000;
+
+async fn token_user(req: HttpRequest, secret: String) -> Result<ApiUser, ApiError> {
+    let state = req
+        .app_data::<web::Data<super::AppState>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))?;
+    let now = state.clock.now_ms();
+    let hash = crate::services::auth::token_hash(&secret);
+    let Some(token) = api_tokens::find_live(&state.db, &hash, now).await? else {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "токен неверен, отозван или его срок истёк",
+        ));
+    };
+    if now - token.session.last_seen_at > TOKEN_TOUCH_MS {
+        api_tokens::touch(&state.db, token.token_id, now).await?;
+    }
+    state
+        .authz
+        .refresh(token.session.policy_version)
+        .await
+        .map_err(AppError::Internal)?;
+    let ip = super::session::client_addr(&req, &state.settings);
+    let actor = Actor {
+        user_id: None,
+        label: format!("API: {}", token.session.full_name),
+        ip: ip.clone(),
+    };
+    let company_id = token.session.company_id.unwrap_or_default();
+    let principal = Principal {
+        holder: Holder::Token(token.token_id),
+        company_id,
+        role: token.session.role.clone().unwrap_or_default(),
+        actor,
+    };
+    let visitor = Visitor {
+        lang: super::session::lang_of(&req),
+        ip,
+        user_agent: String::new(),
+        session: None,
+        csrf_cookie: None,
+        device_cookie: None,
+    };
+    Ok(ApiUser(Cabinet {
+        visitor,
+        session: token.session,
+        principal,
+    }))
 }
 
 /// A page of a list.
