@@ -40,79 +40,67 @@ pub struct AppState {
     pub mailer: crate::mail::Mailer,
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(auth::home))
-        .route("/login", web::get().to(auth::login_form))
-        .route("/login", web::post().to(auth::login))
-        .route("/login/code", web::get().to(sign_in::login_number_form))
-        .route("/login/code", web::post().to(sign_in::login_send))
-        .route("/login/code/enter", web::get().to(sign_in::login_code_form))
-        .route("/login/code/enter", web::post().to(sign_in::login_enter))
-        .route(
-            "/password/forgot",
-            web::get().to(sign_in::reset_number_form),
-        )
-        .route("/password/forgot", web::post().to(sign_in::reset_send))
-        .route(
-            "/password/forgot/enter",
-            web::get().to(sign_in::reset_code_form),
-        )
-        .route(
-            "/password/forgot/enter",
-            web::post().to(sign_in::reset_enter),
-        )
-        .route("/choose", web::get().to(auth::choose_form))
-        .route("/choose", web::post().to(auth::choose))
-        .route("/logout", web::post().to(auth::logout))
-        .route("/sessions", web::get().to(devices::list))
-        .route("/access", web::get().to(access::page))
-        .route("/access/grants", web::post().to(access::create_grant))
-        .route("/access/grants/{id}/revoke", web::post().to(access::revoke))
-        .route("/access/tokens", web::post().to(access::create_token))
-        .route(
-            "/access/tokens/{id}/revoke",
-            web::post().to(access::revoke_token),
-        )
-        .route(
-            "/access/members/{id}/role",
-            web::post().to(access::set_role),
-        )
-        .route(
-            "/access/members/{id}/remove",
-            web::post().to(access::remove),
-        )
-        .route("/sessions/end", web::post().to(devices::end_one))
-        .route("/sessions/end-others", web::post().to(devices::end_others))
-        .route("/lang/{code}", web::get().to(auth::switch_lang))
-        .route("/overview", web::get().to(overview::show))
-        .route("/lines", web::get().to(lines::list))
-        .route("/lines/export", web::get().to(exports::lines_export))
-        .route("/lines/{id}", web::get().to(line_card::card))
-        .route("/lines/{id}/change", web::get().to(line_changes::preview))
-        .route("/lines/{id}/change", web::post().to(line_changes::apply))
-        .route("/departments", web::get().to(departments::list))
-        .route("/departments", web::post().to(departments::create))
-        .route("/departments/new", web::get().to(departments::new_form))
-        .route(
-            "/departments/{id}/edit",
-            web::get().to(departments::edit_form),
-        )
-        .route("/departments/{id}", web::post().to(departments::update))
-        .route(
-            "/departments/{id}/delete",
-            web::post().to(departments::delete),
-        )
-        .route("/employees", web::get().to(employees::list))
-        .route("/employees", web::post().to(employees::create))
-        .route("/employees/new", web::get().to(employees::new_form))
-        .route("/employees/options", web::get().to(employees::options))
-        .route("/employees/{id}/edit", web::get().to(employees::edit_form))
-        .route("/employees/{id}", web::post().to(employees::update))
-        .route("/employees/{id}/delete", web::post().to(employees::delete))
-        .route("/audit", web::get().to(audit::list))
-        .route("/health/live", web::get().to(ops::live))
-        .route("/health/ready", web::get().to(ops::ready))
-        .route("/static/{file}", web::get().to(assets::serve));
+/// Every page, form and download route, registered from this one table; `ROUTES` lists them
+/// for the access-matrix test, so a route cannot be added without joining it.
+macro_rules! route_table {
+    ($($method:ident $path:literal => $handler:path,)*) => {
+        pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path),)*];
+
+        pub fn routes(cfg: &mut web::ServiceConfig) {
+            $(cfg.route($path, web::method(actix_web::http::Method::$method).to($handler));)*
+        }
+    };
+}
+
+route_table! {
+    GET "/" => auth::home,
+    GET "/login" => auth::login_form,
+    POST "/login" => auth::login,
+    GET "/login/code" => sign_in::login_number_form,
+    POST "/login/code" => sign_in::login_send,
+    GET "/login/code/enter" => sign_in::login_code_form,
+    POST "/login/code/enter" => sign_in::login_enter,
+    GET "/password/forgot" => sign_in::reset_number_form,
+    POST "/password/forgot" => sign_in::reset_send,
+    GET "/password/forgot/enter" => sign_in::reset_code_form,
+    POST "/password/forgot/enter" => sign_in::reset_enter,
+    GET "/choose" => auth::choose_form,
+    POST "/choose" => auth::choose,
+    POST "/logout" => auth::logout,
+    GET "/sessions" => devices::list,
+    GET "/access" => access::page,
+    POST "/access/grants" => access::create_grant,
+    POST "/access/grants/{id}/revoke" => access::revoke,
+    POST "/access/tokens" => access::create_token,
+    POST "/access/tokens/{id}/revoke" => access::revoke_token,
+    POST "/access/members/{id}/role" => access::set_role,
+    POST "/access/members/{id}/remove" => access::remove,
+    POST "/sessions/end" => devices::end_one,
+    POST "/sessions/end-others" => devices::end_others,
+    GET "/lang/{code}" => auth::switch_lang,
+    GET "/overview" => overview::show,
+    GET "/lines" => lines::list,
+    GET "/lines/export" => exports::lines_export,
+    GET "/lines/{id}" => line_card::card,
+    GET "/lines/{id}/change" => line_changes::preview,
+    POST "/lines/{id}/change" => line_changes::apply,
+    GET "/departments" => departments::list,
+    POST "/departments" => departments::create,
+    GET "/departments/new" => departments::new_form,
+    GET "/departments/{id}/edit" => departments::edit_form,
+    POST "/departments/{id}" => departments::update,
+    POST "/departments/{id}/delete" => departments::delete,
+    GET "/employees" => employees::list,
+    POST "/employees" => employees::create,
+    GET "/employees/new" => employees::new_form,
+    GET "/employees/options" => employees::options,
+    GET "/employees/{id}/edit" => employees::edit_form,
+    POST "/employees/{id}" => employees::update,
+    POST "/employees/{id}/delete" => employees::delete,
+    GET "/audit" => audit::list,
+    GET "/health/live" => ops::live,
+    GET "/health/ready" => ops::ready,
+    GET "/static/{file}" => assets::serve,
 }
 
 pub fn render(t: &impl Template) -> Result<HttpResponse, AppError> {

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod access_matrix;
 mod api;
 mod api_tokens;
 mod browser;

@@ -1,0 +1,758 @@
+//! The access matrix: every route of the cabinet (pages, forms, downloads, the JSON API), for
+//! every kind of visitor, on objects of the visitor's company, outside a manager's grant, and
+//! of another company. Each cell is written here by hand; none is derived from the policy. A
+//! route that the app registers and this table lacks fails the test.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::helpers::{ADMIN, Backend, PASSWORD, TestApp, spawn_app};
+use crate::on_both;
+
+/// Visitors, in the order of each row's expectations.
+const ACTORS: [&str; 5] = [
+    "anonymous",
+    "admin",
+    "accountant",
+    "manager",
+    "other company",
+];
+
+/// `ok`: allowed (whatever the answer to the request itself: a page, a redirect, a 422);
+/// `login`: sent to sign in (303 to /login, or 401 from the API); `403`; `404`;
+/// `-`: not sent (public forms and logout, covered by their own tests).
+type Row = (&'static str, &'static str, &'static str, [&'static str; 5]);
+
+/// (method, route as registered, the request made, expectations per actor)
+const PAGES: &[Row] = &[
+    ("GET", "/", "/", ["login", "ok", "ok", "ok", "ok"]),
+    ("GET", "/login", "/login", ["ok", "ok", "ok", "ok", "ok"]),
+    ("POST", "/login", "/login", ["-", "-", "-", "-", "-"]),
+    (
+        "GET",
+        "/login/code",
+        "/login/code",
+        ["ok", "ok", "ok", "ok", "ok"],
+    ),
+    (
+        "POST",
+        "/login/code",
+        "/login/code",
+        ["-", "-", "-", "-", "-"],
+    ),
+    (
+        "GET",
+        "/login/code/enter",
+        "/login/code/enter",
+        ["ok", "ok", "ok", "ok", "ok"],
+    ),
+    (
+        "POST",
+        "/login/code/enter",
+        "/login/code/enter",
+        ["-", "-", "-", "-", "-"],
+    ),
+    (
+        "GET",
+        "/password/forgot",
+        "/password/forgot",
+        ["ok", "ok", "ok", "ok", "ok"],
+    ),
+    (
+        "POST",
+        "/password/forgot",
+        "/password/forgot",
+        ["-", "-", "-", "-", "-"],
+    ),
+    (
+        "GET",
+        "/password/forgot/enter",
+        "/password/forgot/enter",
+        ["ok", "ok", "ok", "ok", "ok"],
+    ),
+    (
+        "POST",
+        "/password/forgot/enter",
+        "/password/forgot/enter",
+        ["-", "-", "-", "-", "-"],
+    ),
+    (
+        "GET",
+        "/choose",
+        "/choose",
+        ["login", "ok", "ok", "ok", "ok"],
+    ),
+    (
+        "POST",
+        "/choose",
+        "/choose?company_id={company}",
+        ["login", "ok", "ok", "ok", "404"],
+    ),
+    ("POST", "/logout", "/logout", ["-", "-", "-", "-", "-"]),
+    (
+        "GET",
+        "/sessions",
+        "/sessions",
+        ["login", "ok", "ok", "ok", "ok"],
+    ),
+    (
+        "POST",
+        "/sessions/end",
+        "/sessions/end?id=nobody",
+        ["login", "404", "404", "404", "404"],
+    ),
+    (
+        "POST",
+        "/sessions/end-others",
+        "/sessions/end-others",
+        ["login", "ok", "ok", "ok", "ok"],
+    ),
+    (
+        "GET",
+        "/access",
+        "/access",
+        ["login", "ok", "403", "403", "ok"],
+    ),
+    (
+        "POST",
+        "/access/grants",
+        "/access/grants",
+        ["login", "ok", "403", "403", "ok"],
+    ),
+    (
+        "POST",
+        "/access/grants/{id}/revoke",
+        "/access/grants/{grant}/revoke",
+        ["login", "ok", "403", "403", "404"],
+    ),
+    (
+        "POST",
+        "/access/tokens",
+        "/access/tokens",
+        ["login", "ok", "403", "403", "ok"],
+    ),
+    (
+        "POST",
+        "/access/tokens/{id}/revoke",
+        "/access/tokens/{token}/revoke",
+        ["login", "ok", "403", "403", "404"],
+    ),
+    (
+        "POST",
+        "/access/members/{id}/role",
+        "/access/members/{member}/role?role=accountant",
+        ["login", "ok", "403", "403", "404"],
+    ),
+    (
+        "POST",
+        "/access/members/{id}/remove",
+        "/access/members/{member}/remove",
+        ["login", "ok", "403", "403", "404"],
+    ),
+    (
+        "GET",
+        "/lang/{code}",
+        "/lang/en",
+        ["ok", "ok", "ok", "ok", "ok"],
+    ),
+    (
+        "GET",
+        "/overview",
+        "/overview",
+        ["login", "ok", "ok", "ok", "ok"],
+    ),
+    ("GET", "/lines", "/lines", ["login", "ok", "ok", "ok", "ok"]),
+    (
+        "GET",
+        "/lines/export",
+        "/lines/export?format=csv",
+        ["login", "ok", "ok", "ok", "ok"],
+    ),
+    (
+        "GET",
+        "/lines/{id}",
+        "/lines/{line}",
+        ["login", "ok", "ok", "ok", "404"],
+    ),
+    (
+        "GET",
+        "/lines/{id}",
+        "/lines/{line_out}",
+        ["login", "ok", "ok", "403", "404"],
+    ),
+    (
+        "GET",
+        "/lines/{id}/change",
+        "/lines/{line}/change?action=change_tariff&tariff=biz-max",
+        ["login", "ok", "403", "ok", "404"],
+    ),
+    (
+        "GET",
+        "/lines/{id}/change",
+        "/lines/{line_out}/change?action=change_tariff&tariff=biz-max",
+        ["login", "ok", "403", "403", "404"],
+    ),
+    (
+        "POST",
+        "/lines/{id}/change",
+        "/lines/{line}/change?action=change_tariff&tariff=no-such&key=m1",
+        ["login", "ok", "403", "ok", "404"],
+    ),
+    (
+        "POST",
+        "/lines/{id}/change",
+        "/lines/{line_out}/change?action=change_tariff&tariff=no-such&key=m2",
+        ["login", "ok", "403", "403", "404"],
+    ),
+    (
+        "POST",
+        "/lines/{id}/change",
+        "/lines/{line}/change?action=suspend&reason=x&key=m3",
+        ["login", "ok", "403", "403", "404"],
+    ),
+    (
+        "GET",
+        "/departments",
+        "/departments",
+        ["login", "ok", "403", "403", "ok"],
+    ),
+    (
+        "POST",
+        "/departments",
+        "/departments?name=",
+        ["login", "ok", "403", "403", "ok"],
+    ),
+    (
+        "GET",
+        "/departments/new",
+        "/departments/new",
+        ["login", "ok", "403", "403", "ok"],
+    ),
+    (
+        "GET",
+        "/departments/{id}/edit",
+        "/departments/{dept}/edit",
+        ["login", "ok", "403", "403", "404"],
+    ),
+    (
+        "POST",
+        "/departments/{id}",
+        "/departments/{dept}?name=Матрица",
+        ["login", "ok", "403", "403", "404"],
+    ),
+    (
+        "POST",
+        "/departments/{id}/delete",
+        "/departments/{dept_spare}/delete",
+        ["login", "ok", "403", "403", "404"],
+    ),
+    (
+        "GET",
+        "/employees",
+        "/employees",
+        ["login", "ok", "403", "403", "ok"],
+    ),
+    (
+        "POST",
+        "/employees",
+        "/employees?full_name=",
+        ["login", "ok", "403", "403", "ok"],
+    ),
+    (
+        "GET",
+        "/employees/new",
+        "/employees/new",
+        ["login", "ok", "403", "403", "ok"],
+    ),
+    (
+        "GET",
+        "/employees/options",
+        "/employees/options?employee_q=а",
+        ["login", "ok", "403", "403", "ok"],
+    ),
+    (
+        "GET",
+        "/employees/{id}/edit",
+        "/employees/{emp}/edit",
+        ["login", "ok", "403", "403", "404"],
+    ),
+    (
+        "POST",
+        "/employees/{id}",
+        "/employees/{emp}?full_name=Матрица Мария",
+        ["login", "ok", "403", "403", "404"],
+    ),
+    (
+        "POST",
+        "/employees/{id}/delete",
+        "/employees/{emp_spare}/delete",
+        ["login", "ok", "403", "403", "404"],
+    ),
+    (
+        "GET",
+        "/audit",
+        "/audit",
+        ["login", "ok", "403", "403", "ok"],
+    ),
+    (
+        "GET",
+        "/health/live",
+        "/health/live",
+        ["ok", "ok", "ok", "ok", "ok"],
+    ),
+    (
+        "GET",
+        "/health/ready",
+        "/health/ready",
+        ["ok", "ok", "ok", "ok", "ok"],
+    ),
+    (
+        "GET",
+        "/static/{file}",
+        "/static/app.css",
+        ["ok", "ok", "ok", "ok", "ok"],
+    ),
+];
+
+/// The API, under /api/v1: (method, route, request, body, expectations).
+type ApiRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    [&'static str; 5],
+);
+
+const API: &[ApiRow] = &[
+    (
+        "GET",
+        "/lines",
+        "/lines",
+        "",
+        ["login", "ok", "ok", "ok", "ok"],
+    ),
+    (
+        "GET",
+        "/lines/{id}",
+        "/lines/{line}",
+        "",
+        ["login", "ok", "ok", "ok", "404"],
+    ),
+    (
+        "GET",
+        "/lines/{id}",
+        "/lines/{line_out}",
+        "",
+        ["login", "ok", "ok", "403", "404"],
+    ),
+    (
+        "POST",
+        "/lines/{id}/preview",
+        "/lines/{line}/preview",
+        r#"{"action":"change_tariff","tariff":"no-such"}"#,
+        ["login", "ok", "403", "ok", "404"],
+    ),
+    (
+        "POST",
+        "/lines/{id}/changes",
+        "/lines/{line}/changes",
+        r#"{"action":"change_tariff","tariff":"no-such"}"#,
+        ["login", "ok", "403", "ok", "404"],
+    ),
+    (
+        "POST",
+        "/lines/{id}/changes",
+        "/lines/{line_out}/changes",
+        r#"{"action":"change_tariff","tariff":"no-such"}"#,
+        ["login", "ok", "403", "403", "404"],
+    ),
+    (
+        "GET",
+        "/departments",
+        "/departments",
+        "",
+        ["login", "ok", "403", "403", "ok"],
+    ),
+    (
+        "POST",
+        "/departments",
+        "/departments",
+        r#"{"name":"","parent_id":null}"#,
+        ["login", "ok", "403", "403", "ok"],
+    ),
+    (
+        "PUT",
+        "/departments/{id}",
+        "/departments/{dept}",
+        r#"{"name":"Матрица API","parent_id":null}"#,
+        ["login", "ok", "403", "403", "404"],
+    ),
+    (
+        "DELETE",
+        "/departments/{id}",
+        "/departments/{dept_spare2}",
+        "",
+        ["login", "ok", "403", "403", "404"],
+    ),
+    (
+        "GET",
+        "/employees",
+        "/employees",
+        "",
+        ["login", "ok", "403", "403", "ok"],
+    ),
+    (
+        "GET",
+        "/employees/{id}",
+        "/employees/{emp}",
+        "",
+        ["login", "ok", "403", "403", "404"],
+    ),
+    (
+        "POST",
+        "/employees",
+        "/employees",
+        r#"{"full_name":"","department_id":null}"#,
+        ["login", "ok", "403", "403", "ok"],
+    ),
+    (
+        "PUT",
+        "/employees/{id}",
+        "/employees/{emp}",
+        r#"{"full_name":"Матрица Мария","department_id":null}"#,
+        ["login", "ok", "403", "403", "404"],
+    ),
+    (
+        "DELETE",
+        "/employees/{id}",
+        "/employees/{emp_spare2}",
+        "",
+        ["login", "ok", "403", "403", "404"],
+    ),
+    (
+        "GET",
+        "/catalogue/tariffs",
+        "/catalogue/tariffs",
+        "",
+        ["login", "ok", "ok", "ok", "ok"],
+    ),
+    (
+        "GET",
+        "/catalogue/services",
+        "/catalogue/services",
+        "",
+        ["login", "ok", "ok", "ok", "ok"],
+    ),
+];
+
+#[test]
+fn every_route_the_app_registers_is_in_the_matrix() {
+    for (method, path) in simfleet::web::ROUTES {
+        assert!(
+            PAGES.iter().any(|(m, p, _, _)| m == method && p == path),
+            "{method} {path} is missing from the access matrix"
+        );
+    }
+    let doc = simfleet::web::api::openapi();
+    for (path, item) in &doc.paths.paths {
+        let route = path.trim_start_matches("/api/v1");
+        let methods = [
+            ("GET", item.get.is_some()),
+            ("POST", item.post.is_some()),
+            ("PUT", item.put.is_some()),
+            ("DELETE", item.delete.is_some()),
+        ];
+        for (method, present) in methods {
+            if present {
+                assert!(
+                    API.iter()
+                        .any(|(m, p, _, _, _)| *m == method && *p == route),
+                    "API {method} {route} is missing from the access matrix"
+                );
+            }
+        }
+    }
+}
+
+async fn scalar(app: &TestApp, sql: &str, bind: i64) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+        .bind(bind)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+async fn department(app: &TestApp, company: i64, name: &str) -> i64 {
+    sqlx::query_scalar(
+        "INSERT INTO departments (company_id, name, cost_centre, created_at) VALUES ($1, $2, '', 0) RETURNING id",
+    )
+    .bind(company)
+    .bind(name)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("department")
+}
+
+async fn employee(app: &TestApp, company: i64, name: &str) -> i64 {
+    sqlx::query_scalar(
+        "INSERT INTO employees (company_id, full_name, name_key, created_at) VALUES ($1, $2, $2, 0) RETURNING id",
+    )
+    .bind(company)
+    .bind(name)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("employee")
+}
+
+/// The two companies, the people and the objects each cell is tried on.
+async fn world(app: &TestApp) -> (HashMap<&'static str, String>, Vec<TestApp>) {
+    let a = app.seed_company().await;
+    let b = app.seed("+79995550000", "7728419375", "АО «Вектор»").await;
+    app.add_lines(a, &["+79161110001", "+79161110002"]).await;
+    app.add_lines(b, &["+79265550001"]).await;
+    let granted = department(app, a, "Склад").await;
+    let other = department(app, a, "Продажи").await;
+    sqlx::query("UPDATE lines SET department_id = $1 WHERE msisdn = '+79161110001'")
+        .bind(granted)
+        .execute(&app.db.pool)
+        .await
+        .expect("place");
+    sqlx::query("UPDATE lines SET department_id = $1 WHERE msisdn = '+79161110002'")
+        .bind(other)
+        .execute(&app.db.pool)
+        .await
+        .expect("place");
+    let mut ids: HashMap<&'static str, String> = HashMap::new();
+    ids.insert("company", a.to_string());
+    ids.insert(
+        "line",
+        scalar(
+            app,
+            "SELECT id FROM lines WHERE msisdn = '+79161110001' AND company_id = $1",
+            a,
+        )
+        .await
+        .to_string(),
+    );
+    ids.insert(
+        "line_out",
+        scalar(
+            app,
+            "SELECT id FROM lines WHERE msisdn = '+79161110002' AND company_id = $1",
+            a,
+        )
+        .await
+        .to_string(),
+    );
+    ids.insert("dept", granted.to_string());
+    ids.insert(
+        "dept_spare",
+        department(app, a, "Запасной").await.to_string(),
+    );
+    ids.insert(
+        "dept_spare2",
+        department(app, a, "Запасной 2").await.to_string(),
+    );
+    ids.insert("emp", employee(app, a, "Иванов Иван").await.to_string());
+    ids.insert(
+        "emp_spare",
+        employee(app, a, "Запасов Пётр").await.to_string(),
+    );
+    ids.insert(
+        "emp_spare2",
+        employee(app, a, "Запасов Павел").await.to_string(),
+    );
+
+    // The admin grants: a manager (view and tariffs over the warehouse), an accountant, and
+    // a spare person, grant and token for the routes that remove them.
+    app.login(ADMIN, PASSWORD).await;
+    let dept = granted.to_string();
+    for (number, name, rights) in [
+        (
+            "+79035551122",
+            "Менеджер",
+            vec!["lines.view", "lines.tariff"],
+        ),
+        ("+79035553344", "Бухгалтер", vec!["finance.view"]),
+        ("+79035556677", "Запасной", vec!["finance.view"]),
+    ] {
+        let mut form = vec![
+            ("number", number),
+            ("full_name", name),
+            ("departments", dept.as_str()),
+        ];
+        form.extend(rights.iter().map(|r| ("rights", *r)));
+        let r = app.submit("/access", "/access/grants", &form).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+    }
+    let accountant = scalar(
+        app,
+        "SELECT id FROM users WHERE msisdn = '+79035553344' AND id > $1",
+        0,
+    )
+    .await;
+    let r = app
+        .submit(
+            "/access",
+            &format!("/access/members/{accountant}/role"),
+            &[("role", "accountant")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    ids.insert(
+        "member",
+        scalar(
+            app,
+            "SELECT id FROM users WHERE msisdn = '+79035556677' AND id > $1",
+            0,
+        )
+        .await
+        .to_string(),
+    );
+    ids.insert(
+        "grant",
+        scalar(
+            app,
+            "SELECT MAX(g.id) FROM grants g WHERE g.company_id = $1",
+            a,
+        )
+        .await
+        .to_string(),
+    );
+    let page = app
+        .submit(
+            "/access",
+            "/access/tokens",
+            &[("name", "Запасной"), ("role", "accountant")],
+        )
+        .await;
+    assert_eq!(page.status, 200);
+    ids.insert(
+        "token",
+        scalar(
+            app,
+            "SELECT MAX(id) FROM api_tokens WHERE company_id = $1",
+            a,
+        )
+        .await
+        .to_string(),
+    );
+
+    let anonymous = app.another_instance().await;
+    let accountant = app.another_instance().await;
+    assert_eq!(accountant.login_by_code("+79035553344").await.status, 303);
+    let manager = app.another_instance().await;
+    assert_eq!(manager.login_by_code("+79035551122").await.status, 303);
+    let other = app.another_instance().await;
+    assert_eq!(other.login("+79995550000", PASSWORD).await.status, 303);
+    (ids, vec![anonymous, accountant, manager, other])
+}
+
+fn fill(template: &str, ids: &HashMap<&'static str, String>) -> String {
+    let mut out = template.to_owned();
+    for (k, v) in ids {
+        out = out.replace(&format!("{{{k}}}"), v);
+    }
+    out
+}
+
+fn outcome(status: u16, location: Option<&str>, body: &str) -> &'static str {
+    match status {
+        303 if location == Some("/login") => "login",
+        401 => "login",
+        403 if body.contains("Нет доступа") || body.contains("\"forbidden\"") => "403",
+        403 => panic!("a 403 that is not a refusal of rights (a stale form?): {body}"),
+        // The request never reached the handler (a form or JSON it could not read).
+        400 => panic!("a request the matrix made badly: {body}"),
+        404 => "404",
+        _ => "ok",
+    }
+}
+
+/// Splits `/path?a=1&b=2` into the path and form fields.
+fn split(request: &str) -> (&str, Vec<(String, String)>) {
+    match request.split_once('?') {
+        None => (request, Vec::new()),
+        Some((path, query)) => (
+            path,
+            query
+                .split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        ),
+    }
+}
+
+async fn page_cell(app: &TestApp, method: &str, request: &str) -> &'static str {
+    let r = if method == "GET" {
+        app.get(request).await
+    } else {
+        let (path, fields) = split(request);
+        // A signed-in visitor sends their session's token, as the page's forms do.
+        let token = crate::helpers::csrf_in(&app.get("/sessions").await.body).unwrap_or_default();
+        let mut form: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
+        form.extend(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        app.post(path, &form).await
+    };
+    outcome(r.status, r.location.as_deref(), &r.body)
+}
+
+async fn api_cell(app: &TestApp, method: &str, request: &str, body: &str) -> &'static str {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut req = app
+        .client
+        .request(method, app.url(&format!("/api/v1{request}")))
+        .header("idempotency-key", format!("matrix-{request}"));
+    if !body.is_empty() {
+        let json: Value = serde_json::from_str(body).expect("json");
+        req = req.json(&json);
+    }
+    let r = req.send().await.expect("request");
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap_or_default();
+    outcome(status, None, &text)
+}
+
+async fn every_route_for_every_visitor(b: Backend) {
+    let admin = spawn_app(b).await;
+    let (ids, others) = world(&admin).await;
+    let visitors: Vec<&TestApp> = vec![&others[0], &admin, &others[1], &others[2], &others[3]];
+    let mut wrong = Vec::new();
+    for (method, route, request, expected) in PAGES {
+        let request = fill(request, &ids);
+        for (i, visitor) in visitors.iter().enumerate() {
+            if expected[i] == "-" {
+                continue;
+            }
+            let got = page_cell(visitor, method, &request).await;
+            if got != expected[i] {
+                wrong.push(format!(
+                    "{method} {route} ({request}) as {}: expected {}, got {got}",
+                    ACTORS[i], expected[i]
+                ));
+            }
+        }
+    }
+    for (method, route, request, body, expected) in API {
+        let request = fill(request, &ids);
+        for (i, visitor) in visitors.iter().enumerate() {
+            let got = api_cell(visitor, method, &request, body).await;
+            if got != expected[i] {
+                wrong.push(format!(
+                    "API {method} {route} ({request}) as {}: expected {}, got {got}",
+                    ACTORS[i], expected[i]
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} cells differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+on_both!(every_route_for_every_visitor);
