@@ -22,6 +22,8 @@ struct Case {
     goal: &'static str,
     path: String,
     script: Option<String>,
+    /// Another visitor's cookie (the admin's when None).
+    cookie: Option<String>,
 }
 
 struct Figures {
@@ -134,8 +136,8 @@ async fn fresh_postgres() -> String {
     format!("{base}/simfleet_bench")
 }
 
-/// Logs in as the demo administrator; returns the Cookie header value.
-async fn login(address: &str) -> String {
+/// Logs in with a number and password; returns the Cookie header value.
+async fn login(address: &str, number: &str, password: &str) -> String {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -160,8 +162,8 @@ async fn login(address: &str) -> String {
         .header("cookie", &csrf_cookie)
         .form(&[
             ("csrf", token.as_str()),
-            ("number", demo::DEMO_ADMIN),
-            ("password", demo::DEMO_PASSWORD),
+            ("number", number),
+            ("password", password),
         ])
         .send()
         .await
@@ -235,7 +237,7 @@ async fn run_backend(label: &str, url: String, lines: usize, seconds: u64, dir: 
         .expect("app");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.serve());
-    let cookie = login(&address).await;
+    let cookie = login(&address, demo::DEMO_ADMIN, demo::DEMO_PASSWORD).await;
     let bare = bare_endpoint().await;
 
     let dept: i64 = sqlx::query_scalar(
@@ -251,36 +253,49 @@ async fn run_backend(label: &str, url: String, lines: usize, seconds: u64, dir: 
             .fetch_one(&db.pool)
             .await
             .expect("lines");
+    let manager = manager_cookie(&db, &address, made.company_id, dept).await;
     let cases = vec![
         Case {
             name: "lines page, department filter, 50 rows",
             goal: ">= 3000 req/s, p99 <= 25 ms",
             path: format!("/lines?department={dept}"),
             script: None,
+            cookie: None,
+        },
+        Case {
+            name: "lines page as a manager granted that department",
+            goal: "compare with the line above",
+            path: "/lines".into(),
+            script: None,
+            cookie: Some(manager),
         },
         Case {
             name: "lines page, surname prefix",
             goal: "p99 <= 50 ms",
             path: "/lines?q=%D0%B8%D0%B2%D0%B0%D0%BD".into(),
             script: None,
+            cookie: None,
         },
         Case {
             name: "lines page, last 4 digits",
             goal: "p99 <= 50 ms",
             path: "/lines?q=4321".into(),
             script: None,
+            cookie: None,
         },
         Case {
             name: "line card",
             goal: ">= 5000 req/s",
             path: format!("/lines/{}", first + count / 2),
             script: None,
+            cookie: None,
         },
         Case {
             name: "service change via API",
             goal: "p99 <= 50 ms",
             path: "/".into(),
             script: Some(change_script(dir, first, count)),
+            cookie: None,
         },
     ];
     println!(
@@ -291,7 +306,7 @@ async fn run_backend(label: &str, url: String, lines: usize, seconds: u64, dir: 
         let base = wrk(&bare, None, None, seconds, 32);
         let f = wrk(
             &format!("{address}{}", case.path),
-            Some(&cookie),
+            Some(case.cookie.as_deref().unwrap_or(&cookie)),
             case.script.as_deref(),
             seconds,
             32,
@@ -324,6 +339,49 @@ async fn run_backend(label: &str, url: String, lines: usize, seconds: u64, dir: 
         "service changes applied (each with its audit entry): {changed}; the rest were refused (line not active, or already on)"
     );
     db.pool.close().await;
+}
+
+/// A manager granted `lines.view` over one department (and what is under it), signed in.
+async fn manager_cookie(db: &Db, address: &str, company_id: i64, department: i64) -> String {
+    let number = "+79035551122";
+    let password = "manager-pass-42";
+    let hash = simfleet::services::auth::hash_password(password.into())
+        .await
+        .expect("hash");
+    let user: i64 = sqlx::query_scalar(
+        "INSERT INTO users (msisdn, full_name, password_hash, created_at) VALUES ($1, 'Руководитель склада', $2, 0) RETURNING id",
+    )
+    .bind(number)
+    .bind(hash)
+    .fetch_one(&db.pool)
+    .await
+    .expect("manager");
+    sqlx::query("INSERT INTO memberships (user_id, company_id, role, created_at) VALUES ($1, $2, 'manager', 0)")
+        .bind(user)
+        .bind(company_id)
+        .execute(&db.pool)
+        .await
+        .expect("membership");
+    let grant: i64 = sqlx::query_scalar(
+        "INSERT INTO grants (company_id, user_id, created_at) VALUES ($1, $2, 0) RETURNING id",
+    )
+    .bind(company_id)
+    .bind(user)
+    .fetch_one(&db.pool)
+    .await
+    .expect("grant");
+    sqlx::query("INSERT INTO grant_rights (grant_id, right_code) VALUES ($1, 'lines.view')")
+        .bind(grant)
+        .execute(&db.pool)
+        .await
+        .expect("right");
+    sqlx::query("INSERT INTO grant_departments (grant_id, department_id) VALUES ($1, $2)")
+        .bind(grant)
+        .bind(department)
+        .execute(&db.pool)
+        .await
+        .expect("department");
+    login(address, number, password).await
 }
 
 #[tokio::main]
