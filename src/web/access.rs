@@ -409,3 +409,90 @@ pub async fn revoke_token(
     .map_err(|e| form_errors(e).err().unwrap_or(AppError::NotFound))?;
     Ok(redirect("/access"))
 }
+
+/// One person's row of the rights matrix: per right, where they may use it.
+struct MatrixRow {
+    name: String,
+    msisdn: String,
+    role: String,
+    /// Per right (in `Right::ALL` order): None — no; Some(empty) — the whole company;
+    /// Some(list) — only these departments and lines.
+    cells: Vec<Option<Vec<String>>>,
+}
+
+#[derive(Template)]
+#[template(path = "access_matrix.html")]
+struct MatrixPage {
+    page: Page,
+    rights: Vec<&'static str>,
+    rows: Vec<MatrixRow>,
+}
+
+/// «Кто что может»: every member of the company against every right, as casbin decides it
+/// and as far as their grants reach.
+pub async fn matrix(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let permit = cab.permit(&state, Object::Users, Action::Write).await?;
+    let company_id = permit.company_id();
+    let reference = cab.reference(&state).await?;
+    let department_name = |id: i64| {
+        reference
+            .departments
+            .iter()
+            .find(|d| d.id == id)
+            .map_or_else(|| id.to_string(), |d| d.name.clone())
+    };
+    let now = state.clock.now_ms();
+    let mut rows = Vec::new();
+    for m in grants::members(&state.db, company_id).await? {
+        let principal = crate::authz::Principal {
+            holder: crate::authz::Holder::User(m.user_id),
+            company_id,
+            role: m.role.clone(),
+            actor: permit.actor().clone(),
+        };
+        let mut cells = Vec::new();
+        for right in Right::ALL {
+            let (object, action) = right.check();
+            if !state.authz.allows(&principal, object, action).await {
+                cells.push(None);
+            } else if principal.is_limited() && right.is_on_lines() {
+                let (departments, lines) =
+                    grants::covered(&state.db, now, principal.holder, company_id, right.code())
+                        .await?;
+                let mut places: Vec<String> =
+                    departments.into_iter().map(department_name).collect();
+                if !lines.is_empty() {
+                    places.push(format!("{} №", lines.len()));
+                }
+                cells.push(Some(places));
+            } else {
+                cells.push(Some(Vec::new()));
+            }
+        }
+        rows.push(MatrixRow {
+            name: m.full_name,
+            msisdn: m.msisdn,
+            role: m.role,
+            cells,
+        });
+    }
+    render_status(
+        StatusCode::OK,
+        &MatrixPage {
+            page: Page::new(
+                &state,
+                &cab,
+                req.uri().to_string(),
+                "/access",
+                "matrix.title",
+            )
+            .await,
+            rights: Right::ALL.iter().map(|r| r.code()).collect(),
+            rows,
+        },
+    )
+}

@@ -57,6 +57,13 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("nav.audit", "Журнал", "Audit log"),
     ("nav.access", "Доступ", "Access"),
     ("access.title", "Доступ и права", "Access and rights"),
+    ("matrix.title", "Кто что может", "Who can do what"),
+    (
+        "matrix.hint",
+        "Права каждого пользователя компании, как их решает политика доступа: по роли — во всей компании, по делегированию — в указанных подразделениях и номерах.",
+        "Each user's rights as the access policy decides them: by role across the company, by delegation in the departments and lines named.",
+    ),
+    ("matrix.everywhere", "вся компания", "whole company"),
     (
         "access.members",
         "Пользователи компании",

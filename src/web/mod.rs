@@ -69,6 +69,7 @@ route_table! {
     POST "/logout" => auth::logout,
     GET "/sessions" => devices::list,
     GET "/access" => access::page,
+    GET "/access/matrix" => access::matrix,
     POST "/access/grants" => access::create_grant,
     POST "/access/grants/{id}/revoke" => access::revoke,
     POST "/access/tokens" => access::create_token,

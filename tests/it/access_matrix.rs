@@ -26,6 +26,12 @@ type Row = (&'static str, &'static str, &'static str, [&'static str; 5]);
 
 /// (method, route as registered, the request made, expectations per actor)
 const PAGES: &[Row] = &[
+    (
+        "GET",
+        "/access/matrix",
+        "/access/matrix",
+        ["login", "ok", "403", "403", "ok"],
+    ),
     ("GET", "/", "/", ["login", "ok", "ok", "ok", "ok"]),
     ("GET", "/login", "/login", ["ok", "ok", "ok", "ok", "ok"]),
     ("POST", "/login", "/login", ["-", "-", "-", "-", "-"]),

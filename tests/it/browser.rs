@@ -314,6 +314,10 @@ async fn an_administrator_delegates_a_department_and_the_manager_sees_only_it() 
     wait_for(c, "#grants tr[data-grant]").await;
     assert!(text_of(c, "#grants").await.contains("Склад Москва"));
     screenshot(c, "14-access-granted").await;
+    click(c, "a[href='/access/matrix']").await;
+    wait_for(c, "#rights-matrix").await;
+    assert!(text_of(c, "#rights-matrix").await.contains("Склад Москва"));
+    screenshot(c, "14b-rights-matrix").await;
     click(c, "header form[action='/logout'] button").await;
 
     // The manager signs in by the SMS code the outbox holds.
