@@ -16,6 +16,7 @@ use super::session::Cabinet;
 /// More rows than this are refused rather than built in memory.
 const MAX_ROWS: i64 = 500_000;
 
+/// `?format=` and `?encoding=` of a download.
 #[derive(Debug, Default, Deserialize)]
 pub struct ExportQuery {
     format: Option<String>,
@@ -29,14 +30,7 @@ pub async fn lines_export(
     export_query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, AppError> {
     let permit = cab.permit(&state, Object::Lines, Action::Read).await?;
-    let format = export_query.format.as_deref().unwrap_or("xlsx");
-    let encoding = Encoding::parse(export_query.encoding.as_deref().unwrap_or(""))
-        .ok_or_else(|| AppError::BadRequest("encoding: utf8 или cp1251".into()))?;
-    if format != "xlsx" && format != "csv" {
-        return Err(AppError::BadRequest(format!(
-            "формат «{format}»: xlsx или csv"
-        )));
-    }
+    let file = export_query.file()?;
     let r = resolve(cab.reference(&state).await?, &permit, &query)?;
     let (rows, _) = lines::list(&state.db, permit.company_id(), &r.filter, MAX_ROWS + 1, 0).await?;
     if rows.len() as i64 > MAX_ROWS {
@@ -76,26 +70,54 @@ pub async fn lines_export(
             })
             .collect(),
     };
+    download(&table, file, "lines", lang.t("lines.title"))
+}
+
+/// Which file a download asks for: XLSX, or CSV in an encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Xlsx,
+    Csv(Encoding),
+}
+
+impl ExportQuery {
+    /// `?format=xlsx|csv&encoding=utf8|cp1251`, or a clear 400.
+    pub fn file(&self) -> Result<FileKind, AppError> {
+        let encoding = Encoding::parse(self.encoding.as_deref().unwrap_or(""))
+            .ok_or_else(|| AppError::BadRequest("encoding: utf8 или cp1251".into()))?;
+        match self.format.as_deref().unwrap_or("xlsx") {
+            "xlsx" => Ok(FileKind::Xlsx),
+            "csv" => Ok(FileKind::Csv(encoding)),
+            other => Err(AppError::BadRequest(format!(
+                "формат «{other}»: xlsx или csv"
+            ))),
+        }
+    }
+}
+
+/// A table as a file to save: `<name>-<date>.xlsx|csv`.
+pub fn download(
+    table: &Table,
+    file: FileKind,
+    name: &str,
+    sheet: &str,
+) -> Result<HttpResponse, AppError> {
     let today = chrono::Utc::now().date_naive();
-    let (body, mime, name) = if format == "xlsx" {
-        let bytes = export::to_xlsx(&table, lang.t("lines.title"))
-            .map_err(|e| AppError::Internal(e.into()))?;
-        (
-            bytes,
+    let (body, mime, name) = match file {
+        FileKind::Xlsx => (
+            export::to_xlsx(table, sheet).map_err(|e| AppError::Internal(e.into()))?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            format!("lines-{today}.xlsx"),
-        )
-    } else {
-        let mime = if encoding == Encoding::Cp1251 {
-            "text/csv; charset=windows-1251"
-        } else {
-            "text/csv; charset=utf-8"
-        };
-        (
-            export::to_csv(&table, encoding),
-            mime,
-            format!("lines-{today}.csv"),
-        )
+            format!("{name}-{today}.xlsx"),
+        ),
+        FileKind::Csv(encoding) => (
+            export::to_csv(table, encoding),
+            if encoding == Encoding::Cp1251 {
+                "text/csv; charset=windows-1251"
+            } else {
+                "text/csv; charset=utf-8"
+            },
+            format!("{name}-{today}.csv"),
+        ),
     };
     Ok(HttpResponse::Ok()
         .content_type(mime)

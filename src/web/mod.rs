@@ -99,6 +99,7 @@ route_table! {
     POST "/employees/{id}" => employees::update,
     POST "/employees/{id}/delete" => employees::delete,
     GET "/audit" => audit::list,
+    GET "/audit/export" => audit::export,
     GET "/health/live" => ops::live,
     GET "/health/ready" => ops::ready,
     GET "/static/{file}" => assets::serve,

@@ -28,6 +28,12 @@ type Row = (&'static str, &'static str, &'static str, [&'static str; 5]);
 const PAGES: &[Row] = &[
     (
         "GET",
+        "/audit/export",
+        "/audit/export?format=csv",
+        ["login", "ok", "403", "403", "ok"],
+    ),
+    (
+        "GET",
         "/access/matrix",
         "/access/matrix",
         ["login", "ok", "403", "403", "ok"],

@@ -166,7 +166,33 @@ async fn csv_exports_in_utf8_and_windows_1251(b: Backend) {
     );
 }
 
+async fn the_audit_log_exports_with_its_filters(b: Backend) {
+    let app = seeded(b).await;
+    let (mime, disposition, bytes) =
+        download(&app, "/audit/export?format=xlsx&action=employee.create").await;
+    assert!(mime.starts_with("application/vnd.openxmlformats"));
+    assert!(disposition.contains("audit-"));
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("an XLSX file");
+    let sheet = book.worksheet_range("Журнал действий").expect("the sheet");
+    let rows: Vec<Vec<Data>> = sheet.rows().map(|r| r.to_vec()).collect();
+    assert_eq!(rows.len(), 3, "header and the two employees created");
+    assert_eq!(rows[0][3], Data::String("Действие".into()));
+    assert!(
+        rows[1..]
+            .iter()
+            .all(|r| r[3] == Data::String("employee.create".into()))
+    );
+    let after: Vec<String> = rows[1..].iter().map(|r| r[7].to_string()).collect();
+    assert!(after.iter().any(|a| a.contains("HYPERLINK")), "{after:?}");
+    let (mime, _, csv) = download(&app, "/audit/export?format=csv&encoding=cp1251").await;
+    assert!(mime.contains("windows-1251"));
+    let (text, _, bad) = encoding_rs::WINDOWS_1251.decode(&csv);
+    assert!(!bad && text.contains("employee.create") && text.contains("Действие"));
+    assert_eq!(app.get("/audit/export?format=pdf").await.status, 400);
+}
+
 on_both!(
     xlsx_export_reads_back_with_formulas_disarmed,
-    csv_exports_in_utf8_and_windows_1251
+    csv_exports_in_utf8_and_windows_1251,
+    the_audit_log_exports_with_its_filters,
 );
