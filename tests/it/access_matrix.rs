@@ -22,7 +22,7 @@ const ACTORS: [&str; 5] = [
 /// `ok`: allowed (whatever the answer to the request itself: a page, a redirect, a 422);
 /// `login`: sent to sign in (303 to /login, or 401 from the API); `403`; `404`;
 /// `-`: not sent (public forms and logout, covered by their own tests).
-type Row = (&'static str, &'static str, &'static str, [&'static str; 5]);
+type Row = (&'static str, &'static str, &'static str, [&'static str; 7]);
 
 /// (method, route as registered, the request made, expectations per actor)
 const PAGES: &[Row] = &[
@@ -30,300 +30,325 @@ const PAGES: &[Row] = &[
         "GET",
         "/audit/export",
         "/audit/export?format=csv",
-        ["login", "ok", "403", "403", "ok"],
+        ["login", "ok", "403", "403", "ok", "ok", "403"],
     ),
     (
         "GET",
         "/access/matrix",
         "/access/matrix",
-        ["login", "ok", "403", "403", "ok"],
+        ["login", "ok", "403", "403", "ok", "ok", "403"],
     ),
-    ("GET", "/", "/", ["login", "ok", "ok", "ok", "ok"]),
-    ("GET", "/login", "/login", ["ok", "ok", "ok", "ok", "ok"]),
-    ("POST", "/login", "/login", ["-", "-", "-", "-", "-"]),
+    (
+        "GET",
+        "/",
+        "/",
+        ["login", "ok", "ok", "ok", "ok", "ok", "ok"],
+    ),
+    (
+        "GET",
+        "/login",
+        "/login",
+        ["ok", "ok", "ok", "ok", "ok", "ok", "ok"],
+    ),
+    (
+        "POST",
+        "/login",
+        "/login",
+        ["-", "-", "-", "-", "-", "-", "-"],
+    ),
     (
         "GET",
         "/login/code",
         "/login/code",
-        ["ok", "ok", "ok", "ok", "ok"],
+        ["ok", "ok", "ok", "ok", "ok", "ok", "ok"],
     ),
     (
         "POST",
         "/login/code",
         "/login/code",
-        ["-", "-", "-", "-", "-"],
+        ["-", "-", "-", "-", "-", "-", "-"],
     ),
     (
         "GET",
         "/login/code/enter",
         "/login/code/enter",
-        ["ok", "ok", "ok", "ok", "ok"],
+        ["ok", "ok", "ok", "ok", "ok", "ok", "ok"],
     ),
     (
         "POST",
         "/login/code/enter",
         "/login/code/enter",
-        ["-", "-", "-", "-", "-"],
+        ["-", "-", "-", "-", "-", "-", "-"],
     ),
     (
         "GET",
         "/password/forgot",
         "/password/forgot",
-        ["ok", "ok", "ok", "ok", "ok"],
+        ["ok", "ok", "ok", "ok", "ok", "ok", "ok"],
     ),
     (
         "POST",
         "/password/forgot",
         "/password/forgot",
-        ["-", "-", "-", "-", "-"],
+        ["-", "-", "-", "-", "-", "-", "-"],
     ),
     (
         "GET",
         "/password/forgot/enter",
         "/password/forgot/enter",
-        ["ok", "ok", "ok", "ok", "ok"],
+        ["ok", "ok", "ok", "ok", "ok", "ok", "ok"],
     ),
     (
         "POST",
         "/password/forgot/enter",
         "/password/forgot/enter",
-        ["-", "-", "-", "-", "-"],
+        ["-", "-", "-", "-", "-", "-", "-"],
     ),
     (
         "GET",
         "/choose",
         "/choose",
-        ["login", "ok", "ok", "ok", "ok"],
+        ["login", "ok", "ok", "ok", "ok", "ok", "ok"],
     ),
     (
         "POST",
         "/choose",
         "/choose?company_id={company}",
-        ["login", "ok", "ok", "ok", "404"],
+        ["login", "ok", "ok", "ok", "404", "ok", "ok"],
     ),
-    ("POST", "/logout", "/logout", ["-", "-", "-", "-", "-"]),
+    (
+        "POST",
+        "/logout",
+        "/logout",
+        ["-", "-", "-", "-", "-", "-", "-"],
+    ),
     (
         "GET",
         "/sessions",
         "/sessions",
-        ["login", "ok", "ok", "ok", "ok"],
+        ["login", "ok", "ok", "ok", "ok", "ok", "ok"],
     ),
     (
         "POST",
         "/sessions/end",
         "/sessions/end?id=nobody",
-        ["login", "404", "404", "404", "404"],
+        ["login", "404", "404", "404", "404", "404", "404"],
     ),
     (
         "POST",
         "/sessions/end-others",
         "/sessions/end-others",
-        ["login", "ok", "ok", "ok", "ok"],
+        ["login", "ok", "ok", "ok", "ok", "ok", "ok"],
     ),
     (
         "GET",
         "/access",
         "/access",
-        ["login", "ok", "403", "403", "ok"],
+        ["login", "ok", "403", "403", "ok", "ok", "403"],
     ),
     (
         "POST",
         "/access/grants",
         "/access/grants",
-        ["login", "ok", "403", "403", "ok"],
+        ["login", "ok", "403", "403", "ok", "ok", "403"],
     ),
     (
         "POST",
         "/access/grants/{id}/revoke",
         "/access/grants/{grant}/revoke",
-        ["login", "ok", "403", "403", "404"],
+        ["login", "ok", "403", "403", "404", "404", "403"],
     ),
     (
         "POST",
         "/access/tokens",
         "/access/tokens",
-        ["login", "ok", "403", "403", "ok"],
+        ["login", "ok", "403", "403", "ok", "ok", "403"],
     ),
     (
         "POST",
         "/access/tokens/{id}/revoke",
         "/access/tokens/{token}/revoke",
-        ["login", "ok", "403", "403", "404"],
+        ["login", "ok", "403", "403", "404", "404", "403"],
     ),
     (
         "POST",
         "/access/members/{id}/role",
         "/access/members/{member}/role?role=accountant",
-        ["login", "ok", "403", "403", "404"],
+        ["login", "ok", "403", "403", "404", "ok", "403"],
     ),
     (
         "POST",
         "/access/members/{id}/remove",
         "/access/members/{member}/remove",
-        ["login", "ok", "403", "403", "404"],
+        ["login", "ok", "403", "403", "404", "404", "403"],
     ),
     (
         "GET",
         "/lang/{code}",
         "/lang/en",
-        ["ok", "ok", "ok", "ok", "ok"],
+        ["ok", "ok", "ok", "ok", "ok", "ok", "ok"],
     ),
     (
         "GET",
         "/overview",
         "/overview",
-        ["login", "ok", "ok", "ok", "ok"],
+        ["login", "ok", "ok", "ok", "ok", "ok", "403"],
     ),
-    ("GET", "/lines", "/lines", ["login", "ok", "ok", "ok", "ok"]),
+    (
+        "GET",
+        "/lines",
+        "/lines",
+        ["login", "ok", "ok", "ok", "ok", "ok", "ok"],
+    ),
     (
         "GET",
         "/lines/export",
         "/lines/export?format=csv",
-        ["login", "ok", "ok", "ok", "ok"],
+        ["login", "ok", "ok", "ok", "ok", "ok", "ok"],
     ),
     (
         "GET",
         "/lines/{id}",
         "/lines/{line}",
-        ["login", "ok", "ok", "ok", "404"],
+        ["login", "ok", "ok", "ok", "404", "ok", "403"],
     ),
     (
         "GET",
         "/lines/{id}",
         "/lines/{line_out}",
-        ["login", "ok", "ok", "403", "404"],
+        ["login", "ok", "ok", "403", "404", "ok", "ok"],
     ),
     (
         "GET",
         "/lines/{id}/change",
         "/lines/{line}/change?action=change_tariff&tariff=biz-max",
-        ["login", "ok", "403", "ok", "404"],
+        ["login", "ok", "403", "ok", "404", "ok", "403"],
     ),
     (
         "GET",
         "/lines/{id}/change",
         "/lines/{line_out}/change?action=change_tariff&tariff=biz-max",
-        ["login", "ok", "403", "403", "404"],
+        ["login", "ok", "403", "403", "404", "ok", "403"],
     ),
     (
         "POST",
         "/lines/{id}/change",
         "/lines/{line}/change?action=change_tariff&tariff=no-such&key=m1",
-        ["login", "ok", "403", "ok", "404"],
+        ["login", "ok", "403", "ok", "404", "ok", "403"],
     ),
     (
         "POST",
         "/lines/{id}/change",
         "/lines/{line_out}/change?action=change_tariff&tariff=no-such&key=m2",
-        ["login", "ok", "403", "403", "404"],
+        ["login", "ok", "403", "403", "404", "ok", "403"],
     ),
     (
         "POST",
         "/lines/{id}/change",
         "/lines/{line}/change?action=suspend&reason=x&key=m3",
-        ["login", "ok", "403", "403", "404"],
+        ["login", "ok", "403", "403", "404", "ok", "403"],
     ),
     (
         "GET",
         "/departments",
         "/departments",
-        ["login", "ok", "403", "403", "ok"],
+        ["login", "ok", "403", "403", "ok", "ok", "403"],
     ),
     (
         "POST",
         "/departments",
         "/departments?name=",
-        ["login", "ok", "403", "403", "ok"],
+        ["login", "ok", "403", "403", "ok", "ok", "403"],
     ),
     (
         "GET",
         "/departments/new",
         "/departments/new",
-        ["login", "ok", "403", "403", "ok"],
+        ["login", "ok", "403", "403", "ok", "ok", "403"],
     ),
     (
         "GET",
         "/departments/{id}/edit",
         "/departments/{dept}/edit",
-        ["login", "ok", "403", "403", "404"],
+        ["login", "ok", "403", "403", "404", "ok", "403"],
     ),
     (
         "POST",
         "/departments/{id}",
         "/departments/{dept}?name=Матрица",
-        ["login", "ok", "403", "403", "404"],
+        ["login", "ok", "403", "403", "404", "ok", "403"],
     ),
     (
         "POST",
         "/departments/{id}/delete",
         "/departments/{dept_spare}/delete",
-        ["login", "ok", "403", "403", "404"],
+        ["login", "ok", "403", "403", "404", "404", "403"],
     ),
     (
         "GET",
         "/employees",
         "/employees",
-        ["login", "ok", "403", "403", "ok"],
+        ["login", "ok", "403", "403", "ok", "ok", "403"],
     ),
     (
         "POST",
         "/employees",
         "/employees?full_name=",
-        ["login", "ok", "403", "403", "ok"],
+        ["login", "ok", "403", "403", "ok", "ok", "403"],
     ),
     (
         "GET",
         "/employees/new",
         "/employees/new",
-        ["login", "ok", "403", "403", "ok"],
+        ["login", "ok", "403", "403", "ok", "ok", "403"],
     ),
     (
         "GET",
         "/employees/options",
         "/employees/options?employee_q=а",
-        ["login", "ok", "403", "403", "ok"],
+        ["login", "ok", "403", "403", "ok", "ok", "403"],
     ),
     (
         "GET",
         "/employees/{id}/edit",
         "/employees/{emp}/edit",
-        ["login", "ok", "403", "403", "404"],
+        ["login", "ok", "403", "403", "404", "ok", "403"],
     ),
     (
         "POST",
         "/employees/{id}",
         "/employees/{emp}?full_name=Матрица Мария",
-        ["login", "ok", "403", "403", "404"],
+        ["login", "ok", "403", "403", "404", "ok", "403"],
     ),
     (
         "POST",
         "/employees/{id}/delete",
         "/employees/{emp_spare}/delete",
-        ["login", "ok", "403", "403", "404"],
+        ["login", "ok", "403", "403", "404", "404", "403"],
     ),
     (
         "GET",
         "/audit",
         "/audit",
-        ["login", "ok", "403", "403", "ok"],
+        ["login", "ok", "403", "403", "ok", "ok", "403"],
     ),
     (
         "GET",
         "/health/live",
         "/health/live",
-        ["ok", "ok", "ok", "ok", "ok"],
+        ["ok", "ok", "ok", "ok", "ok", "ok", "ok"],
     ),
     (
         "GET",
         "/health/ready",
         "/health/ready",
-        ["ok", "ok", "ok", "ok", "ok"],
+        ["ok", "ok", "ok", "ok", "ok", "ok", "ok"],
     ),
     (
         "GET",
         "/static/{file}",
         "/static/app.css",
-        ["ok", "ok", "ok", "ok", "ok"],
+        ["ok", "ok", "ok", "ok", "ok", "ok", "ok"],
     ),
 ];
 
@@ -333,7 +358,7 @@ type ApiRow = (
     &'static str,
     &'static str,
     &'static str,
-    [&'static str; 5],
+    [&'static str; 7],
 );
 
 const API: &[ApiRow] = &[
@@ -342,119 +367,119 @@ const API: &[ApiRow] = &[
         "/lines",
         "/lines",
         "",
-        ["login", "ok", "ok", "ok", "ok"],
+        ["login", "ok", "ok", "ok", "ok", "ok", "ok"],
     ),
     (
         "GET",
         "/lines/{id}",
         "/lines/{line}",
         "",
-        ["login", "ok", "ok", "ok", "404"],
+        ["login", "ok", "ok", "ok", "404", "ok", "403"],
     ),
     (
         "GET",
         "/lines/{id}",
         "/lines/{line_out}",
         "",
-        ["login", "ok", "ok", "403", "404"],
+        ["login", "ok", "ok", "403", "404", "ok", "ok"],
     ),
     (
         "POST",
         "/lines/{id}/preview",
         "/lines/{line}/preview",
         r#"{"action":"change_tariff","tariff":"no-such"}"#,
-        ["login", "ok", "403", "ok", "404"],
+        ["login", "ok", "403", "ok", "404", "ok", "403"],
     ),
     (
         "POST",
         "/lines/{id}/changes",
         "/lines/{line}/changes",
         r#"{"action":"change_tariff","tariff":"no-such"}"#,
-        ["login", "ok", "403", "ok", "404"],
+        ["login", "ok", "403", "ok", "404", "ok", "403"],
     ),
     (
         "POST",
         "/lines/{id}/changes",
         "/lines/{line_out}/changes",
         r#"{"action":"change_tariff","tariff":"no-such"}"#,
-        ["login", "ok", "403", "403", "404"],
+        ["login", "ok", "403", "403", "404", "ok", "403"],
     ),
     (
         "GET",
         "/departments",
         "/departments",
         "",
-        ["login", "ok", "403", "403", "ok"],
+        ["login", "ok", "403", "403", "ok", "ok", "403"],
     ),
     (
         "POST",
         "/departments",
         "/departments",
         r#"{"name":"","parent_id":null}"#,
-        ["login", "ok", "403", "403", "ok"],
+        ["login", "ok", "403", "403", "ok", "ok", "403"],
     ),
     (
         "PUT",
         "/departments/{id}",
         "/departments/{dept}",
         r#"{"name":"Матрица API","parent_id":null}"#,
-        ["login", "ok", "403", "403", "404"],
+        ["login", "ok", "403", "403", "404", "ok", "403"],
     ),
     (
         "DELETE",
         "/departments/{id}",
         "/departments/{dept_spare2}",
         "",
-        ["login", "ok", "403", "403", "404"],
+        ["login", "ok", "403", "403", "404", "404", "403"],
     ),
     (
         "GET",
         "/employees",
         "/employees",
         "",
-        ["login", "ok", "403", "403", "ok"],
+        ["login", "ok", "403", "403", "ok", "ok", "403"],
     ),
     (
         "GET",
         "/employees/{id}",
         "/employees/{emp}",
         "",
-        ["login", "ok", "403", "403", "404"],
+        ["login", "ok", "403", "403", "404", "ok", "403"],
     ),
     (
         "POST",
         "/employees",
         "/employees",
         r#"{"full_name":"","department_id":null}"#,
-        ["login", "ok", "403", "403", "ok"],
+        ["login", "ok", "403", "403", "ok", "ok", "403"],
     ),
     (
         "PUT",
         "/employees/{id}",
         "/employees/{emp}",
         r#"{"full_name":"Матрица Мария","department_id":null}"#,
-        ["login", "ok", "403", "403", "404"],
+        ["login", "ok", "403", "403", "404", "ok", "403"],
     ),
     (
         "DELETE",
         "/employees/{id}",
         "/employees/{emp_spare2}",
         "",
-        ["login", "ok", "403", "403", "404"],
+        ["login", "ok", "403", "403", "404", "404", "403"],
     ),
     (
         "GET",
         "/catalogue/tariffs",
         "/catalogue/tariffs",
         "",
-        ["login", "ok", "ok", "ok", "ok"],
+        ["login", "ok", "ok", "ok", "ok", "ok", "ok"],
     ),
     (
         "GET",
         "/catalogue/services",
         "/catalogue/services",
         "",
-        ["login", "ok", "ok", "ok", "ok"],
+        ["login", "ok", "ok", "ok", "ok", "ok", "ok"],
     ),
 ];
 
@@ -658,7 +683,41 @@ async fn world(app: &TestApp) -> (HashMap<&'static str, String>, Vec<TestApp>) {
     assert_eq!(manager.login_by_code("+79035551122").await.status, 303);
     let other = app.another_instance().await;
     assert_eq!(other.login("+79995550000", PASSWORD).await.status, 303);
-    (ids, vec![anonymous, accountant, manager, other])
+    // Operator staff, in this company's cabinet.
+    simfleet::services::companies::add_staff(
+        &app.db,
+        "+79000000777",
+        "Оператор",
+        Some(PASSWORD.into()),
+    )
+    .await
+    .expect("staff");
+    let staff = app.another_instance().await;
+    assert_eq!(staff.login("+79000000777", PASSWORD).await.status, 303);
+    let company = a.to_string();
+    let chosen = staff
+        .submit("/choose", "/choose", &[("company_id", &company)])
+        .await;
+    assert_eq!(chosen.status, 303);
+    // An employee whose own line is the one outside the manager's grant.
+    let user: i64 = sqlx::query_scalar(
+        "INSERT INTO users (msisdn, full_name, created_at) VALUES ('+79161110002', 'Сотрудник', 0) RETURNING id",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("employee user");
+    sqlx::query("INSERT INTO memberships (user_id, company_id, role, created_at) VALUES ($1, $2, 'employee', 0)")
+        .bind(user)
+        .bind(a)
+        .execute(&app.db.pool)
+        .await
+        .expect("membership");
+    let employee = app.another_instance().await;
+    assert_eq!(employee.login_by_code("+79161110002").await.status, 303);
+    (
+        ids,
+        vec![anonymous, accountant, manager, other, staff, employee],
+    )
 }
 
 fn fill(template: &str, ids: &HashMap<&'static str, String>) -> String {
@@ -730,7 +789,9 @@ async fn api_cell(app: &TestApp, method: &str, request: &str, body: &str) -> &'s
 async fn every_route_for_every_visitor(b: Backend) {
     let admin = spawn_app(b).await;
     let (ids, others) = world(&admin).await;
-    let visitors: Vec<&TestApp> = vec![&others[0], &admin, &others[1], &others[2], &others[3]];
+    let visitors: Vec<&TestApp> = vec![
+        &others[0], &admin, &others[1], &others[2], &others[3], &others[4], &others[5],
+    ];
     let mut wrong = Vec::new();
     for (method, route, request, expected) in PAGES {
         let request = fill(request, &ids);
