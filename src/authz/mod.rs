@@ -123,8 +123,17 @@ struct Source {
     clock: Arc<Clock>,
 }
 
+/// A decision: who, in which company, what, how.
+type Question = (String, i64, Object, Action);
+
+/// At most this many decisions are remembered; past it the memory starts over.
+const MAX_DECISIONS: usize = 200_000;
+
 pub struct Authz {
     enforcer: RwLock<Enforcer>,
+    /// casbin's answers for the loaded policy (its matcher runs once per policy line, so a
+    /// page asking a dozen questions pays for each); emptied with every reload.
+    decisions: std::sync::RwLock<std::collections::HashMap<Question, bool>>,
     source: Option<Source>,
     /// The policy version the enforcer was loaded at, and when its first grant runs out.
     loaded_version: AtomicI64,
@@ -145,6 +154,7 @@ impl Authz {
         let enforcer = Enforcer::new(model, adapter).await?;
         let authz = Self {
             enforcer: RwLock::new(enforcer),
+            decisions: Default::default(),
             source: Some(Source { db, clock }),
             loaded_version: AtomicI64::new(-1),
             next_expiry: AtomicI64::new(i64::MAX),
@@ -160,6 +170,7 @@ impl Authz {
         let enforcer = Enforcer::new(model, StringAdapter::new(policy.to_owned())).await?;
         Ok(Self {
             enforcer: RwLock::new(enforcer),
+            decisions: Default::default(),
             source: None,
             loaded_version: AtomicI64::new(0),
             next_expiry: AtomicI64::new(i64::MAX),
@@ -204,6 +215,10 @@ impl Authz {
             .await?
             .unwrap_or(i64::MAX);
         *self.enforcer.write().await = fresh;
+        self.decisions
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
         self.next_expiry.store(next, Ordering::Release);
         self.loaded_version.store(version, Ordering::Release);
         tracing::debug!(version, "policy loaded");
@@ -212,17 +227,39 @@ impl Authz {
 
     /// Whether the principal may do it (menus, buttons).
     pub async fn allows(&self, p: &Principal, object: Object, action: Action) -> bool {
-        let domain = format!("company:{}", p.company_id);
-        self.enforcer
+        let question = (p.subject(), p.company_id, object, action);
+        let known = self
+            .decisions
             .read()
-            .await
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&question)
+            .copied();
+        if let Some(answer) = known {
+            return answer;
+        }
+        let domain = format!("company:{}", p.company_id);
+        // Asked under the enforcer's read lock, and remembered before it is let go: a
+        // reload (which empties the memory) cannot slip in between.
+        let enforcer = self.enforcer.read().await;
+        let answer = enforcer
             .enforce((
-                p.subject().as_str(),
+                question.0.as_str(),
                 domain.as_str(),
                 object.as_str(),
                 action.as_str(),
             ))
-            .unwrap_or(false)
+            .unwrap_or(false);
+        let mut decisions = self
+            .decisions
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if decisions.len() >= MAX_DECISIONS {
+            decisions.clear();
+        }
+        decisions.insert(question, answer);
+        drop(decisions);
+        drop(enforcer);
+        answer
     }
 
     /// A permit over the whole company if the principal may do it; delegated rights are then
