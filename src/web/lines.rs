@@ -248,8 +248,10 @@ pub async fn list(
         tariff: r.filter.tariff_id,
         sort: r.filter.sort,
         desc: r.filter.descending,
+        // A manager picks among the departments their rights cover.
         departments: tree(&r.reference.departments)
             .into_iter()
+            .filter(|(_, d)| permit.covers_department(d.id))
             .map(|(depth, d)| (depth, d.clone()))
             .collect(),
         tariffs: r.reference.tariffs.clone(),

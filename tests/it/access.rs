@@ -129,6 +129,12 @@ async fn a_manager_sees_and_changes_only_the_granted_subtree(b: Backend) {
     assert_eq!(manager.login_by_code(MANAGER).await.status, 303);
     // Logistics with the warehouse under it (3 lines) and the single sales line.
     assert_eq!(lines_total(&manager).await, "4");
+    let page = manager.get("/lines").await;
+    assert!(page.body.contains(">Склад Москва<") || page.body.contains("Склад Москва</option>"));
+    assert!(
+        !page.body.contains("Продажи</option>"),
+        "only covered departments to filter by"
+    );
     let overview = manager.get("/overview").await;
     assert_eq!(overview.status, 200);
     let export = manager.get("/lines/export?format=csv&encoding=utf8").await;
