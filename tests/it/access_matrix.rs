@@ -829,3 +829,67 @@ async fn every_route_for_every_visitor(b: Backend) {
 }
 
 on_both!(every_route_for_every_visitor);
+
+/// A snapshot of what a request could change (sessions aside: reading a page may note the
+/// session's last activity).
+async fn state_of(app: &TestApp) -> Vec<i64> {
+    let mut out = Vec::new();
+    for sql in [
+        "SELECT COUNT(*) FROM audit_log",
+        "SELECT COUNT(*) FROM grants WHERE revoked_at IS NULL",
+        "SELECT COUNT(*) FROM api_tokens WHERE revoked_at IS NULL",
+        "SELECT COUNT(*) FROM memberships",
+        "SELECT COUNT(*) FROM departments",
+        "SELECT COUNT(*) FROM employees",
+        "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM lines",
+        "SELECT COUNT(*) FROM sms_outbox",
+    ] {
+        out.push(
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}")),
+        );
+    }
+    out
+}
+
+async fn forms_refuse_a_missing_token_and_pages_change_nothing(b: Backend) {
+    let admin = spawn_app(b).await;
+    let (ids, _) = world(&admin).await;
+    let before = state_of(&admin).await;
+    for (method, route, request, _) in PAGES {
+        if *method != "GET" || route.starts_with("/lang") {
+            continue;
+        }
+        let r = admin.get(&fill(request, &ids)).await;
+        assert!(r.status < 500, "GET {route}: {}", r.status);
+    }
+    assert_eq!(state_of(&admin).await, before, "a GET changed something");
+
+    for (method, route, request, _) in PAGES {
+        if *method != "POST" {
+            continue;
+        }
+        let request = fill(request, &ids);
+        let (path, fields) = split(&request);
+        let form: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let r = admin.post(path, &form).await;
+        assert_eq!(r.status, 403, "POST {route} without its token: {}", r.body);
+        assert!(
+            r.body.contains("Форма устарела"),
+            "POST {route}: refused as a stale form"
+        );
+    }
+    assert_eq!(
+        state_of(&admin).await,
+        before,
+        "a form without its token changed something"
+    );
+    assert_eq!(admin.get("/overview").await.status, 200, "still signed in");
+}
+
+on_both!(forms_refuse_a_missing_token_and_pages_change_nothing);
