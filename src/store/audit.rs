@@ -52,7 +52,7 @@ pub async fn append(tx: &mut Tx, actor: &Actor, e: Event<'_>) -> Result<(), sqlx
     Ok(())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct Entry {
     pub id: i64,
     pub at: i64,
@@ -120,24 +120,6 @@ pub async fn list(
     .count(&db.pool)
     .await?;
     Ok((rows, total))
-}
-
-/// The newest entries about one object (a line's history), without counting them all.
-pub async fn recent(
-    db: &super::Db,
-    company_id: i64,
-    object_type: &str,
-    object_id: &str,
-    limit: i64,
-) -> Result<Vec<Entry>, sqlx::Error> {
-    let filter = Filter {
-        object_type: Some(object_type.to_owned()),
-        object_id: Some(object_id.to_owned()),
-        ..Filter::default()
-    };
-    let mut sql = filtered(company_id, &filter, COLUMNS);
-    sql.push(" ORDER BY at DESC, id DESC").limit(limit, 0);
-    sql.query_as::<Entry>().fetch_all(&db.pool).await
 }
 
 /// The distinct actions in the company's log, for the filter's choices.

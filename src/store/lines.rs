@@ -399,6 +399,76 @@ pub struct LineCard {
     pub replaced_sims: i64,
 }
 
+/// The card with its services and newest history, in one round trip: both lists come back as
+/// JSON arrays built by the database (each database spells JSON aggregation its own way).
+pub async fn card_with_lists(
+    db: &Db,
+    company_id: i64,
+    id: i64,
+    history: i64,
+) -> Result<Option<(LineCard, Vec<EnabledService>, Vec<super::audit::Entry>)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        card: LineCard,
+        services_json: String,
+        history_json: String,
+    }
+    let (services, entries) = match db.backend {
+        super::Backend::Sqlite => (
+            "(SELECT json_group_array(json_object('code', x.code, 'name_ru', x.name_ru, 'name_en', x.name_en,
+                     'category', x.category, 'monthly_fee_kop', x.monthly_fee_kop, 'enabled_at', x.enabled_at))
+              FROM (SELECT s.code, s.name_ru, s.name_en, s.category, s.monthly_fee_kop, ls.enabled_at
+                    FROM line_services ls JOIN services s ON s.id = ls.service_id
+                    WHERE ls.line_id = l.id ORDER BY s.category, s.code) x)",
+            "(SELECT json_group_array(json_object('id', a.id, 'at', a.at, 'actor_label', a.actor_label,
+                     'action', a.action, 'object_type', a.object_type, 'object_id', a.object_id,
+                     'before_json', a.before_json, 'after_json', a.after_json, 'ip', a.ip))
+              FROM (SELECT * FROM audit_log x WHERE x.company_id = l.company_id AND x.object_type = 'line'
+                    AND x.object_id = CAST(l.id AS TEXT) ORDER BY x.at DESC, x.id DESC LIMIT $3) a)",
+        ),
+        super::Backend::Postgres => (
+            "(SELECT COALESCE(json_agg(json_build_object('code', s.code, 'name_ru', s.name_ru, 'name_en', s.name_en,
+                     'category', s.category, 'monthly_fee_kop', s.monthly_fee_kop, 'enabled_at', ls.enabled_at)
+                     ORDER BY s.category, s.code), '[]'::json)::text
+              FROM line_services ls JOIN services s ON s.id = ls.service_id WHERE ls.line_id = l.id)",
+            "(SELECT COALESCE(json_agg(json_build_object('id', a.id, 'at', a.at, 'actor_label', a.actor_label,
+                     'action', a.action, 'object_type', a.object_type, 'object_id', a.object_id,
+                     'before_json', a.before_json, 'after_json', a.after_json, 'ip', a.ip)
+                     ORDER BY a.at DESC, a.id DESC), '[]'::json)::text
+              FROM (SELECT * FROM audit_log x WHERE x.company_id = l.company_id AND x.object_type = 'line'
+                    AND x.object_id = CAST(l.id AS TEXT) ORDER BY x.at DESC, x.id DESC LIMIT $3) a)",
+        ),
+    };
+    let sql = format!(
+        "SELECT l.id, l.msisdn, l.iccid, l.status, l.activated_on, l.spend_limit_kop,
+                l.employee_id, e.full_name AS employee_name, e.position AS employee_position,
+                l.department_id, d.name AS department_name,
+                COALESCE(l.cost_centre, d.cost_centre) AS cost_centre,
+                CASE WHEN l.cost_centre IS NULL THEN 0 ELSE 1 END AS cost_centre_overridden,
+                l.tariff_id, l.status_reason, l.limit_action, l.cost_centre AS own_cost_centre,
+                (SELECT COUNT(*) FROM line_sims s WHERE s.line_id = l.id) AS replaced_sims,
+                {services} AS services_json, {entries} AS history_json
+         FROM lines l
+         LEFT JOIN employees e ON e.id = l.employee_id
+         LEFT JOIN departments d ON d.id = l.department_id
+         WHERE l.company_id = $1 AND l.id = $2"
+    );
+    let Some(row) = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
+        .bind(company_id)
+        .bind(id)
+        .bind(history)
+        .fetch_optional(&db.pool)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let decode = |e: serde_json::Error| sqlx::Error::Decode(Box::new(e));
+    let services = serde_json::from_str(&row.services_json).map_err(decode)?;
+    let history = serde_json::from_str(&row.history_json).map_err(decode)?;
+    Ok(Some((row.card, services, history)))
+}
+
 pub async fn card(db: &Db, company_id: i64, id: i64) -> Result<Option<LineCard>, sqlx::Error> {
     sqlx::query_as::<_, LineCard>(
         "SELECT l.id, l.msisdn, l.iccid, l.status, l.activated_on, l.spend_limit_kop,
@@ -419,7 +489,7 @@ pub async fn card(db: &Db, company_id: i64, id: i64) -> Result<Option<LineCard>,
     .await
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct EnabledService {
     pub code: String,
     pub name_ru: String,
@@ -427,17 +497,6 @@ pub struct EnabledService {
     pub category: String,
     pub monthly_fee_kop: i64,
     pub enabled_at: i64,
-}
-
-pub async fn services(db: &Db, line_id: i64) -> Result<Vec<EnabledService>, sqlx::Error> {
-    sqlx::query_as::<_, EnabledService>(
-        "SELECT s.code, s.name_ru, s.name_en, s.category, s.monthly_fee_kop, ls.enabled_at
-         FROM line_services ls JOIN services s ON s.id = ls.service_id
-         WHERE ls.line_id = $1 ORDER BY s.category, s.code",
-    )
-    .bind(line_id)
-    .fetch_all(&db.pool)
-    .await
 }
 
 /// Lines per status, for the overview.

@@ -10,7 +10,7 @@ use crate::authz::{Action, Object, Permit};
 use crate::domain::BlockReason;
 use crate::error::AppError;
 use crate::services::departments::tree;
-use crate::store::audit::{self, Entry};
+use crate::store::audit::Entry;
 use crate::store::catalogue::{self, Offer, Tariff};
 use crate::store::departments::Department;
 use crate::store::line_changes;
@@ -115,7 +115,7 @@ pub async fn read_card(
 ) -> Result<CardData, AppError> {
     let company_id = permit.company_id();
     let reference = cab.reference(state).await?;
-    let line = lines::card(&state.db, company_id, id)
+    let (line, services, history) = lines::card_with_lists(&state.db, company_id, id, 50)
         .await?
         .ok_or(AppError::NotFound)?;
     if !permit.covers_line(line.id, line.department_id) {
@@ -127,8 +127,6 @@ pub async fn read_card(
             .await?
             .ok_or(AppError::NotFound)?,
     };
-    let services = lines::services(&state.db, line.id).await?;
-    let history = audit::recent(&state.db, company_id, "line", &line.id.to_string(), 50).await?;
     let sims = if line.replaced_sims > 0 {
         line_changes::previous_sims(&mut *state.db.pool.acquire().await?, line.id).await?
     } else {
