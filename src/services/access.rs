@@ -378,16 +378,37 @@ async fn line_of(
         .await
 }
 
-/// Revokes a grant of the company (audited); it stops working on the grantee's next request.
+/// What an admin can revoke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revocable {
+    Grant,
+    Token,
+}
+
+/// Revokes a grant or an API token of the company (audited); it stops working on the
+/// grantee's (or the token's) next request.
 pub async fn revoke(
     db: &Db,
     company_id: i64,
     actor: &Actor,
-    grant_id: i64,
+    what: Revocable,
+    id: i64,
     now: i64,
 ) -> Result<(), UseCaseError> {
     let mut tx = db.begin().await?;
-    if !grants::revoke(&mut tx, company_id, grant_id, now).await? {
+    let (revoked, action, object_type) = match what {
+        Revocable::Grant => (
+            grants::revoke(&mut tx, company_id, id, now).await?,
+            "access.revoke",
+            "grant",
+        ),
+        Revocable::Token => (
+            api_tokens::revoke(&mut tx, company_id, id, now).await?,
+            "access.token_revoked",
+            "api_token",
+        ),
+    };
+    if !revoked {
         return Err(UseCaseError::NotFound);
     }
     audit::append(
@@ -395,9 +416,9 @@ pub async fn revoke(
         actor,
         Event {
             company_id: Some(company_id),
-            action: "access.revoke",
-            object_type: "grant",
-            object_id: grant_id.to_string(),
+            action,
+            object_type,
+            object_id: id.to_string(),
             before: None,
             after: None,
         },
@@ -614,33 +635,4 @@ pub async fn create_token(
     .await?;
     tx.commit().await?;
     Ok(IssuedToken { id, secret })
-}
-
-/// Revokes a token (audited); the next call with it is refused.
-pub async fn revoke_token(
-    db: &Db,
-    company_id: i64,
-    actor: &Actor,
-    id: i64,
-    now: i64,
-) -> Result<(), UseCaseError> {
-    let mut tx = db.begin().await?;
-    if !api_tokens::revoke(&mut tx, company_id, id, now).await? {
-        return Err(UseCaseError::NotFound);
-    }
-    audit::append(
-        &mut tx,
-        actor,
-        Event {
-            company_id: Some(company_id),
-            action: "access.token_revoked",
-            object_type: "api_token",
-            object_id: id.to_string(),
-            before: None,
-            after: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
 }

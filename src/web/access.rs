@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::authz::{Action, Object, Right};
 use crate::error::{AppError, redirect};
-use crate::services::access::{self, GrantInput, Held, ROLES, TokenInput};
+use crate::services::access::{self, GrantInput, Held, ROLES, Revocable, TokenInput};
 use crate::services::departments::tree;
 use crate::store::api_tokens::{self, TokenRow};
 use crate::store::departments::Department;
@@ -61,14 +61,6 @@ impl AccessPage {
         self.token_input.departments.contains(id)
     }
 
-    fn token_state(&self, t: &TokenRow) -> &'static str {
-        match (t.revoked_at, t.expires_at) {
-            (Some(_), _) => "revoked",
-            (None, Some(e)) if e <= self.now => "expired",
-            _ => "active",
-        }
-    }
-
     fn when(&self, at: &Option<i64>) -> String {
         at.map_or_else(|| "—".to_owned(), |e| self.page.datetime(e))
     }
@@ -89,15 +81,11 @@ impl AccessPage {
         ])
     }
 
-    fn until(&self, g: &GrantRow) -> String {
-        g.expires_at
-            .map_or_else(|| "—".to_owned(), |e| self.page.datetime(e))
-    }
-
-    fn state_of(&self, g: &GrantRow) -> &'static str {
-        match (g.revoked_at, g.expires_at) {
+    /// A grant's or token's state by its revocation and its date.
+    fn state(&self, revoked_at: &Option<i64>, expires_at: &Option<i64>) -> &'static str {
+        match (revoked_at, expires_at) {
             (Some(_), _) => "revoked",
-            (None, Some(e)) if e <= self.now => "expired",
+            (None, Some(e)) if *e <= self.now => "expired",
             _ => "active",
         }
     }
@@ -240,24 +228,37 @@ pub struct CsrfForm {
     csrf: String,
 }
 
+/// Revokes a grant or a token of the company.
+async fn revoke_one(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    what: Revocable,
+    id: i64,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, AppError> {
+    cab.verify_csrf(&form.csrf)?;
+    let permit = cab.permit(&state, Object::Users, Action::Write).await?;
+    let now = state.clock.now_ms();
+    access::revoke(
+        &state.db,
+        permit.company_id(),
+        permit.actor(),
+        what,
+        id,
+        now,
+    )
+    .await
+    .map_err(|e| form_errors(e).err().unwrap_or(AppError::NotFound))?;
+    Ok(redirect("/access"))
+}
+
 pub async fn revoke(
     cab: Cabinet,
     state: web::Data<AppState>,
     id: web::Path<i64>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, AppError> {
-    cab.verify_csrf(&form.csrf)?;
-    let permit = cab.permit(&state, Object::Users, Action::Write).await?;
-    access::revoke(
-        &state.db,
-        permit.company_id(),
-        permit.actor(),
-        *id,
-        state.clock.now_ms(),
-    )
-    .await
-    .map_err(|e| form_errors(e).err().unwrap_or(AppError::NotFound))?;
-    Ok(redirect("/access"))
+    revoke_one(cab, state, Revocable::Grant, *id, form).await
 }
 
 #[derive(Deserialize)]
@@ -396,18 +397,7 @@ pub async fn revoke_token(
     id: web::Path<i64>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, AppError> {
-    cab.verify_csrf(&form.csrf)?;
-    let permit = cab.permit(&state, Object::Users, Action::Write).await?;
-    access::revoke_token(
-        &state.db,
-        permit.company_id(),
-        permit.actor(),
-        *id,
-        state.clock.now_ms(),
-    )
-    .await
-    .map_err(|e| form_errors(e).err().unwrap_or(AppError::NotFound))?;
-    Ok(redirect("/access"))
+    revoke_one(cab, state, Revocable::Token, *id, form).await
 }
 
 /// One person's row of the rights matrix: per right, where they may use it.
