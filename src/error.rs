@@ -15,6 +15,9 @@ pub enum AppError {
     Unauthenticated,
     #[error("no company chosen")]
     ChooseCompany,
+    /// The company requires its admins to have a second factor, and this session has none.
+    #[error("a second factor is required")]
+    SecondFactorRequired,
     #[error("the form is out of date (CSRF token missing or wrong)")]
     Csrf,
     #[error("{0}")]
@@ -55,7 +58,9 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
-            AppError::Unauthenticated | AppError::ChooseCompany => StatusCode::SEE_OTHER,
+            AppError::Unauthenticated
+            | AppError::ChooseCompany
+            | AppError::SecondFactorRequired => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -65,6 +70,7 @@ impl ResponseError for AppError {
         match self {
             AppError::Unauthenticated => return redirect("/login"),
             AppError::ChooseCompany => return redirect("/choose"),
+            AppError::SecondFactorRequired => return redirect("/security?required=1"),
             _ => {}
         }
         let (title_ru, title_en, detail) = match self {
@@ -81,7 +87,9 @@ impl ResponseError for AppError {
                 tracing::error!(error = ?e, "request failed");
                 ("Внутренняя ошибка", "Internal error", String::new())
             }
-            AppError::Unauthenticated | AppError::ChooseCompany => ("", "", String::new()),
+            AppError::Unauthenticated
+            | AppError::ChooseCompany
+            | AppError::SecondFactorRequired => ("", "", String::new()),
         };
         let status = self.status_code();
         let page = ErrorPage {

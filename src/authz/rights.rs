@@ -15,6 +15,8 @@ pub enum Object {
     Finance,
     Reports,
     Users,
+    /// One's own sign-in: the second factor, one's sessions.
+    Account,
 }
 
 impl Object {
@@ -31,6 +33,7 @@ impl Object {
             Object::Finance => "finance",
             Object::Reports => "reports",
             Object::Users => "users",
+            Object::Account => "account",
         }
     }
 }

@@ -470,6 +470,54 @@ pub async fn set_role(
     Ok(())
 }
 
+/// Blocks a member (their sessions in the company end at once, their role and grants stop
+/// working but are kept) or lets them back; the last admin cannot be blocked, nor oneself.
+pub async fn set_blocked(
+    db: &Db,
+    company_id: i64,
+    actor: &Actor,
+    user_id: i64,
+    block: bool,
+    now: i64,
+) -> Result<(), UseCaseError> {
+    if block && actor.user_id == Some(user_id) {
+        return Err(UseCaseError::field(
+            "role",
+            "нельзя заблокировать самого себя",
+        ));
+    }
+    let mut tx = db.begin().await?;
+    let Some(role) = grants::role_of(&mut tx, company_id, user_id).await? else {
+        return Err(UseCaseError::NotFound);
+    };
+    if block && role == "admin" && grants::admin_count(&mut tx, company_id).await? <= 1 {
+        return Err(UseCaseError::field(
+            "role",
+            "в компании должен остаться хотя бы один администратор",
+        ));
+    }
+    grants::set_blocked(&mut tx, company_id, user_id, block.then_some(now)).await?;
+    audit::append(
+        &mut tx,
+        actor,
+        Event {
+            company_id: Some(company_id),
+            action: if block {
+                "access.block"
+            } else {
+                "access.unblock"
+            },
+            object_type: "user",
+            object_id: user_id.to_string(),
+            before: None,
+            after: Some(json!({ "role": role })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Removes a member from the company: role gone, grants revoked, sessions in it ended; the
 /// last admin stays (audited).
 pub async fn remove_member(

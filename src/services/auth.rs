@@ -124,6 +124,7 @@ pub async fn start_session(
     lifetime_ms: i64,
     client: &Client<'_>,
     previous: Option<&str>,
+    second_factor: bool,
 ) -> Result<Started, sqlx::Error> {
     let token = new_token();
     let mut tx = db.begin().await?;
@@ -134,6 +135,7 @@ pub async fn start_session(
         &mut tx,
         &NewSession {
             id_hash: &token_hash(&token),
+            second_factor,
             user_id: user.id,
             company_id,
             csrf_token: &new_token(),
@@ -163,7 +165,11 @@ pub async fn start_session(
         "session.login",
         company_id,
         user.id,
-        json!({ "user_agent": client.user_agent, "new_device": new_device }),
+        json!({
+            "user_agent": client.user_agent,
+            "new_device": new_device,
+            "second_factor": second_factor,
+        }),
     );
     audit::append(&mut tx, &actor, event).await?;
     tx.commit().await?;

@@ -27,7 +27,8 @@ impl Holder {
 /// roles, and `right:<code>` for each right of each live grant.
 pub async fn role_links(db: &Db, now: i64) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
     let mut links: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT 'user:' || CAST(user_id AS TEXT), role, company_id FROM memberships",
+        "SELECT 'user:' || CAST(user_id AS TEXT), role, company_id FROM memberships
+         WHERE blocked_at IS NULL",
     )
     .fetch_all(&db.pool)
     .await?;
@@ -42,7 +43,9 @@ pub async fn role_links(db: &Db, now: i64) -> Result<Vec<(String, String, i64)>,
         "SELECT DISTINCT CASE WHEN g.user_id IS NOT NULL THEN 'user:' || CAST(g.user_id AS TEXT)
                               ELSE 'token:' || CAST(g.token_id AS TEXT) END,
                 'right:' || r.right_code, g.company_id
-         FROM grants g JOIN grant_rights r ON r.grant_id = g.id WHERE {LIVE}"
+         FROM grants g JOIN grant_rights r ON r.grant_id = g.id WHERE {LIVE}
+           AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = g.user_id
+                           AND m.company_id = g.company_id AND m.blocked_at IS NOT NULL)"
     )))
     .bind(now)
     .fetch_all(&db.pool)
@@ -252,12 +255,15 @@ pub async fn list(db: &Db, company_id: i64) -> Result<Vec<GrantRow>, sqlx::Error
     Ok(rows)
 }
 
-/// How many admins the company has.
+/// How many admins the company has who are not blocked.
 pub async fn admin_count(tx: &mut Tx, company_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE company_id = $1 AND role = 'admin'")
-        .bind(company_id)
-        .fetch_one(&mut **tx)
-        .await
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM memberships
+         WHERE company_id = $1 AND role = 'admin' AND blocked_at IS NULL",
+    )
+    .bind(company_id)
+    .fetch_one(&mut **tx)
+    .await
 }
 
 /// The person's role in the company, if any.
@@ -301,6 +307,33 @@ pub async fn remove_member(
     Ok(())
 }
 
+/// Blocks a member (`at`) or lets them back (`None`); a block ends their sessions in the
+/// company. False if the person is not a member.
+pub async fn set_blocked(
+    tx: &mut Tx,
+    company_id: i64,
+    user_id: i64,
+    at: Option<i64>,
+) -> Result<bool, sqlx::Error> {
+    let changed = sqlx::query(
+        "UPDATE memberships SET blocked_at = $1 WHERE company_id = $2 AND user_id = $3",
+    )
+    .bind(at)
+    .bind(company_id)
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if at.is_some() {
+        sqlx::query("DELETE FROM sessions WHERE company_id = $1 AND user_id = $2")
+            .bind(company_id)
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(changed == 1)
+}
+
 /// A member of the company as the access page lists them.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Member {
@@ -308,11 +341,12 @@ pub struct Member {
     pub msisdn: String,
     pub full_name: String,
     pub role: String,
+    pub blocked_at: Option<i64>,
 }
 
 pub async fn members(db: &Db, company_id: i64) -> Result<Vec<Member>, sqlx::Error> {
     sqlx::query_as::<_, Member>(
-        "SELECT u.id AS user_id, u.msisdn, u.full_name, m.role FROM memberships m
+        "SELECT u.id AS user_id, u.msisdn, u.full_name, m.role, m.blocked_at FROM memberships m
          JOIN users u ON u.id = m.user_id WHERE m.company_id = $1 ORDER BY m.role, u.full_name",
     )
     .bind(company_id)

@@ -11,6 +11,7 @@ pub mod grants;
 pub mod line_changes;
 pub mod lines;
 pub mod reference;
+pub mod second_factor;
 pub mod sessions;
 pub mod sign_in;
 mod sql;

@@ -26,10 +26,15 @@ pub struct SessionRow {
     pub catalogue_version: i64,
     /// Moves whenever roles or grants change (see `authz`).
     pub policy_version: i64,
+    /// The session was opened, or confirmed, with the second factor.
+    pub second_factor: i64,
+    /// The chosen company requires a second factor of its admins.
+    pub admins_need_totp: Option<i64>,
 }
 
 pub struct NewSession<'a> {
     pub id_hash: &'a str,
+    pub second_factor: bool,
     pub user_id: i64,
     pub company_id: Option<i64>,
     pub csrf_token: &'a str,
@@ -42,8 +47,8 @@ pub struct NewSession<'a> {
 pub async fn insert(conn: &mut AnyConnection, s: &NewSession<'_>) -> Result<(), sqlx::Error> {
     let now = s.created_at;
     sqlx::query(
-        "INSERT INTO sessions (id_hash, user_id, company_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO sessions (id_hash, user_id, company_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent, second_factor)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(s.id_hash)
     .bind(s.user_id)
@@ -54,6 +59,7 @@ pub async fn insert(conn: &mut AnyConnection, s: &NewSession<'_>) -> Result<(), 
     .bind(s.expires_at)
     .bind(s.ip)
     .bind(s.user_agent)
+    .bind(i64::from(s.second_factor))
     .execute(conn)
     .await
     .map(|_| ())
@@ -67,11 +73,13 @@ pub async fn find(db: &Db, id_hash: &str) -> Result<Option<SessionRow>, sqlx::Er
                 CASE WHEN u.is_staff <> 0 AND c.id IS NOT NULL THEN 'staff' ELSE m.role END AS role,
                 c.region_code, c.reference_version,
                 (SELECT version FROM catalogue_version WHERE id = 1) AS catalogue_version,
-                (SELECT version FROM policy_version WHERE id = 1) AS policy_version
+                (SELECT version FROM policy_version WHERE id = 1) AS policy_version,
+                s.second_factor, c.admins_need_totp
          FROM sessions s
          JOIN users u ON u.id = s.user_id
          LEFT JOIN companies c ON c.id = s.company_id
-         LEFT JOIN memberships m ON m.user_id = s.user_id AND m.company_id = s.company_id
+         LEFT JOIN memberships m
+           ON m.user_id = s.user_id AND m.company_id = s.company_id AND m.blocked_at IS NULL
          WHERE s.id_hash = $1",
     )
     .bind(id_hash)

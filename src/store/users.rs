@@ -108,7 +108,7 @@ pub async fn memberships(db: &Db, user: &User) -> Result<Vec<Membership>, sqlx::
     sqlx::query_as::<_, Membership>(
         "SELECT m.company_id, m.role, c.legal_name, c.inn FROM memberships m
          JOIN companies c ON c.id = m.company_id
-         WHERE m.user_id = $1 AND c.status <> 'closed' ORDER BY c.legal_name, c.id",
+         WHERE m.user_id = $1 AND m.blocked_at IS NULL AND c.status <> 'closed' ORDER BY c.legal_name, c.id",
     )
     .bind(user.id)
     .fetch_all(&db.pool)

@@ -10,9 +10,11 @@ use crate::authz::{Action, Object, Right};
 use crate::error::{AppError, redirect};
 use crate::services::access::{self, GrantInput, Held, ROLES, Revocable, TokenInput};
 use crate::services::departments::tree;
+use crate::services::second_factor;
 use crate::store::api_tokens::{self, TokenRow};
 use crate::store::departments::Department;
 use crate::store::grants::{self, GrantRow, Member};
+use crate::store::second_factor as factor_store;
 
 use super::page::Page;
 use super::session::Cabinet;
@@ -36,6 +38,9 @@ struct AccessPage {
     issued: Option<(String, String)>,
     now: i64,
     me: i64,
+    /// The company requires a second factor of its admins; admins still without one.
+    admins_need_totp: bool,
+    admins_without: Vec<String>,
 }
 
 /// What the page shows besides the lists: a form sent back with errors, or a new token.
@@ -130,6 +135,8 @@ async fn show(
         issued,
         now: state.clock.now_ms(),
         me: cab.session.user_id,
+        admins_need_totp: factor_store::company_rule(&state.db, company_id).await?,
+        admins_without: factor_store::admins_without(&state.db, company_id).await?,
     };
     render_status(status, &view)
 }
@@ -328,6 +335,65 @@ pub async fn remove(
     )
     .await;
     member_change(&state, &cab, result).await
+}
+
+pub async fn block(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    user_id: web::Path<i64>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, AppError> {
+    set_blocked(cab, state, *user_id, &form.csrf, true).await
+}
+
+pub async fn unblock(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    user_id: web::Path<i64>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, AppError> {
+    set_blocked(cab, state, *user_id, &form.csrf, false).await
+}
+
+async fn set_blocked(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    user_id: i64,
+    csrf: &str,
+    block: bool,
+) -> Result<HttpResponse, AppError> {
+    cab.verify_csrf(csrf)?;
+    let permit = cab.permit(&state, Object::Users, Action::Write).await?;
+    let now = state.clock.now_ms();
+    let company_id = permit.company_id();
+    let result =
+        access::set_blocked(&state.db, company_id, permit.actor(), user_id, block, now).await;
+    member_change(&state, &cab, result).await
+}
+
+#[derive(Deserialize)]
+pub struct RuleForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    on: Option<String>,
+}
+
+/// Whether the company's admins must sign in with a second factor.
+pub async fn second_factor_rule(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    form: web::Form<RuleForm>,
+) -> Result<HttpResponse, AppError> {
+    cab.verify_csrf(&form.csrf)?;
+    let permit = cab.permit(&state, Object::Users, Action::Write).await?;
+    // A rule over admins is the admins' own (or the operator's) to set.
+    if cab.principal.role != "admin" && cab.principal.role != "staff" {
+        return Err(AppError::Forbidden);
+    }
+    let on = form.on.is_some();
+    second_factor::set_company_rule(&state.db, permit.actor(), permit.company_id(), on).await?;
+    Ok(redirect("/access"))
 }
 
 #[derive(Deserialize)]

@@ -10,6 +10,7 @@ use crate::domain::Msisdn;
 use crate::error::{AppError, redirect};
 use crate::mail::Mail;
 use crate::services::auth::{self, Client, authenticate, new_token};
+use crate::services::second_factor;
 use crate::services::sign_in::{self, PasswordGate};
 use crate::store::users;
 
@@ -149,14 +150,45 @@ pub async fn login(
         auth::record_failed_login(&state.db, &form.number, &client).await?;
         return again(StatusCode::UNAUTHORIZED, None, Some(lang.t("login.failed")));
     };
-    open_session(&state, &visitor, &user).await
+    first_factor_passed(&state, &visitor, &user).await
 }
 
-/// Signs the user in (password or code): a new session, its cookie, and the next page.
+/// The sign-in attempt waiting for the second factor.
+pub const SECOND_STEP_COOKIE: &str = "sf_second";
+
+/// After the password or SMS code: the second step when the user has an authenticator, else
+/// the session.
+pub async fn first_factor_passed(
+    state: &AppState,
+    visitor: &Visitor,
+    user: &users::User,
+) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now_ms();
+    if !second_factor::is_on(&state.db, user.id).await? {
+        return open_session(state, visitor, user, false).await;
+    }
+    let attempt = second_factor::start_attempt(&state.db, user.id, now).await?;
+    let mut resp = redirect("/login/second");
+    let cookie = Cookie::build(SECOND_STEP_COOKIE, attempt)
+        .path("/")
+        .http_only(true)
+        .secure(state.settings.cookie_secure)
+        .same_site(SameSite::Strict)
+        .max_age(CookieDuration::milliseconds(
+            second_factor::ATTEMPT_LIFETIME_MS,
+        ))
+        .finish();
+    resp.add_cookie(&cookie)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(resp)
+}
+
+/// Signs the user in: a new session, its cookie, and the next page.
 pub async fn open_session(
     state: &AppState,
     visitor: &Visitor,
     user: &users::User,
+    second_factor: bool,
 ) -> Result<HttpResponse, AppError> {
     let device = visitor.device_cookie.clone().unwrap_or_else(new_token);
     let client = Client {
@@ -174,8 +206,16 @@ pub async fn open_session(
     // A new session id at every login; the old one (if any) ends here.
     let previous = visitor.session.as_ref().map(|s| s.id_hash.as_str());
     let lifetime = settings.session_max_hours * 3_600_000;
-    let started =
-        auth::start_session(&state.db, user, company_id, lifetime, &client, previous).await?;
+    let started = auth::start_session(
+        &state.db,
+        user,
+        company_id,
+        lifetime,
+        &client,
+        previous,
+        second_factor,
+    )
+    .await?;
     tracing::info!(user_id = user.id, ip = %visitor.ip, "login");
     if started.new_device && !user.email.is_empty() {
         notify_new_device(state, visitor, user, client.now);

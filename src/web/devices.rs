@@ -6,6 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::authz::{Action, Object};
 use crate::error::{AppError, redirect};
 use crate::store::audit::{self, Event};
 use crate::store::sessions::{self, OwnSession};
@@ -47,6 +48,7 @@ pub struct EndForm {
 
 /// Ends sessions of the signed-in user (one, or all but this one), with an audit entry.
 async fn end(state: &AppState, cab: &Cabinet, which: Option<&str>) -> Result<u64, AppError> {
+    cab.permit(state, Object::Account, Action::Write).await?;
     let user_id = cab.session.user_id;
     let mut tx = state.db.begin().await?;
     let ended = match which {

@@ -17,6 +17,7 @@ pub mod lines;
 mod ops;
 mod overview;
 mod page;
+mod security;
 pub mod session;
 mod sign_in;
 
@@ -76,6 +77,16 @@ route_table! {
     POST "/access/tokens/{id}/revoke" => access::revoke_token,
     POST "/access/members/{id}/role" => access::set_role,
     POST "/access/members/{id}/remove" => access::remove,
+    POST "/access/members/{id}/block" => access::block,
+    POST "/access/members/{id}/unblock" => access::unblock,
+    POST "/access/second-factor" => access::second_factor_rule,
+    GET "/login/second" => sign_in::second_form,
+    POST "/login/second" => sign_in::second_enter,
+    GET "/security" => security::page,
+    POST "/security/totp/start" => security::start,
+    POST "/security/totp/confirm" => security::confirm,
+    POST "/security/totp/disable" => security::disable,
+    POST "/security/totp/recovery" => security::renew_codes,
     POST "/sessions/end" => devices::end_one,
     POST "/sessions/end-others" => devices::end_others,
     GET "/lang/{code}" => auth::switch_lang,

@@ -205,38 +205,61 @@ impl Cabinet {
 
 pub use crate::services::auth::constant_time_eq;
 
+/// The cabinet of the request; with `gate`, an admin whose company requires a second factor
+/// and whose session has none is sent to set one up first.
+async fn cabinet(req: HttpRequest, gate: bool) -> Result<Cabinet, AppError> {
+    let visitor = load(req.clone()).await?;
+    let session = visitor.session.clone().ok_or(AppError::Unauthenticated)?;
+    let (Some(company_id), Some(role)) = (session.company_id, session.role.clone()) else {
+        return Err(AppError::ChooseCompany);
+    };
+    if gate
+        && role == "admin"
+        && session.admins_need_totp.unwrap_or(0) != 0
+        && session.second_factor == 0
+    {
+        return Err(AppError::SecondFactorRequired);
+    }
+    let principal = Principal {
+        holder: Holder::User(session.user_id),
+        company_id,
+        role,
+        actor: visitor.actor(),
+    };
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))?;
+    state
+        .authz
+        .refresh(session.policy_version)
+        .await
+        .map_err(AppError::Internal)?;
+    Ok(Cabinet {
+        visitor,
+        session,
+        principal,
+    })
+}
+
 impl FromRequest for Cabinet {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        Box::pin(cabinet(req.clone(), true))
+    }
+}
+
+/// The cabinet before the second-factor gate: only the page where one sets it up.
+pub struct Enrolling(pub Cabinet);
+
+impl FromRequest for Enrolling {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
-            let visitor = load(req.clone()).await?;
-            let session = visitor.session.clone().ok_or(AppError::Unauthenticated)?;
-            let (Some(company_id), Some(role)) = (session.company_id, session.role.clone()) else {
-                return Err(AppError::ChooseCompany);
-            };
-            let principal = Principal {
-                holder: Holder::User(session.user_id),
-                company_id,
-                role,
-                actor: visitor.actor(),
-            };
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))?;
-            state
-                .authz
-                .refresh(session.policy_version)
-                .await
-                .map_err(AppError::Internal)?;
-            Ok(Cabinet {
-                visitor,
-                session,
-                principal,
-            })
-        })
+        Box::pin(async move { cabinet(req, false).await.map(Enrolling) })
     }
 }
 

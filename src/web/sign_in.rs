@@ -10,9 +10,12 @@ use serde::Deserialize;
 use crate::domain::Msisdn;
 use crate::error::{AppError, redirect};
 use crate::services::auth::{hash_password, validate_password};
+use crate::services::second_factor;
 use crate::services::sign_in::{self, Purpose, ResetError, SignInError};
 
-use super::auth::{anonymous_csrf, open_session, with_anonymous_csrf};
+use super::auth::{
+    SECOND_STEP_COOKIE, anonymous_csrf, first_factor_passed, open_session, with_anonymous_csrf,
+};
 use super::i18n::Lang;
 use super::session::{Visitor, removal_cookie};
 use super::{AppState, render_status};
@@ -247,7 +250,7 @@ pub async fn login_enter(
             None,
         );
     };
-    let mut resp = open_session(&state, &visitor, &user).await?;
+    let mut resp = first_factor_passed(&state, &visitor, &user).await?;
     resp.add_cookie(&removal_cookie(ATTEMPT_COOKIE))
         .map_err(|e| AppError::Internal(e.into()))?;
     Ok(resp)
@@ -299,4 +302,64 @@ pub async fn reset_enter(
         }
         Err(ResetError::Db(e)) => Err(e.into()),
     }
+}
+
+#[derive(Template)]
+#[template(path = "second_step.html")]
+struct SecondStepPage<'a> {
+    lang: Lang,
+    csrf: &'a str,
+    failure: Option<&'a str>,
+}
+
+/// The second step of signing in: the authenticator's code or a recovery code.
+pub async fn second_form(
+    visitor: Visitor,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    with_anonymous_csrf(&visitor, &state, |csrf| {
+        let page = SecondStepPage {
+            lang: visitor.lang,
+            csrf,
+            failure: None,
+        };
+        render_status(StatusCode::OK, &page)
+    })
+}
+
+pub async fn second_enter(
+    visitor: Visitor,
+    state: web::Data<AppState>,
+    form: web::Form<CodeForm>,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let csrf = anonymous_csrf(&visitor, &form.csrf)?;
+    let attempt = req
+        .cookie(SECOND_STEP_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    let now = state.clock.now_ms();
+    let user = second_factor::finish_attempt(&state.db, &attempt, &form.code, now)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let Some(user) = user else {
+        tracing::info!(ip = %visitor.ip, "second factor refused");
+        let client = crate::services::auth::Client {
+            ip: &visitor.ip,
+            user_agent: &visitor.user_agent,
+            now,
+            device: "",
+        };
+        crate::services::auth::record_failed_login(&state.db, "second factor", &client).await?;
+        let page = SecondStepPage {
+            lang: visitor.lang,
+            csrf,
+            failure: Some(visitor.lang.t("second.wrong")),
+        };
+        return render_status(StatusCode::UNAUTHORIZED, &page);
+    };
+    let mut resp = open_session(&state, &visitor, &user, true).await?;
+    resp.add_cookie(&removal_cookie(SECOND_STEP_COOKIE))
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(resp)
 }

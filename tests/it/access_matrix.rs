@@ -178,6 +178,66 @@ const PAGES: &[Row] = &[
     ),
     (
         "POST",
+        "/access/members/{id}/block",
+        "/access/members/{member}/block",
+        ["login", "ok", "403", "403", "404", "ok", "403"],
+    ),
+    (
+        "POST",
+        "/access/members/{id}/unblock",
+        "/access/members/{member}/unblock",
+        ["login", "ok", "403", "403", "404", "ok", "403"],
+    ),
+    (
+        "POST",
+        "/access/second-factor",
+        "/access/second-factor",
+        ["login", "ok", "403", "403", "ok", "ok", "403"],
+    ),
+    (
+        "GET",
+        "/login/second",
+        "/login/second",
+        ["ok", "ok", "ok", "ok", "ok", "ok", "ok"],
+    ),
+    (
+        "POST",
+        "/login/second",
+        "/login/second",
+        ["-", "-", "-", "-", "-", "-", "-"],
+    ),
+    (
+        "GET",
+        "/security",
+        "/security",
+        ["login", "ok", "ok", "ok", "ok", "ok", "ok"],
+    ),
+    (
+        "POST",
+        "/security/totp/start",
+        "/security/totp/start",
+        ["login", "ok", "ok", "ok", "ok", "ok", "ok"],
+    ),
+    (
+        "POST",
+        "/security/totp/confirm",
+        "/security/totp/confirm?code=000000",
+        ["login", "ok", "ok", "ok", "ok", "ok", "ok"],
+    ),
+    (
+        "POST",
+        "/security/totp/disable",
+        "/security/totp/disable?code=000000",
+        ["login", "ok", "ok", "ok", "ok", "ok", "ok"],
+    ),
+    (
+        "POST",
+        "/security/totp/recovery",
+        "/security/totp/recovery?code=000000",
+        ["login", "ok", "ok", "ok", "ok", "ok", "ok"],
+    ),
+    (
+        "POST",
         "/access/members/{id}/remove",
         "/access/members/{member}/remove",
         ["login", "ok", "403", "403", "404", "404", "403"],
@@ -843,6 +903,9 @@ async fn state_of(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM employees",
         "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM lines",
         "SELECT COUNT(*) FROM sms_outbox",
+        "SELECT COUNT(*) FROM totp_secrets",
+        "SELECT COUNT(*) FROM memberships WHERE blocked_at IS NOT NULL",
+        "SELECT CAST(COALESCE(SUM(admins_need_totp), 0) AS BIGINT) FROM companies",
     ] {
         out.push(
             sqlx::query_scalar(sqlx::AssertSqlSafe(sql))

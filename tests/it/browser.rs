@@ -342,3 +342,52 @@ async fn an_administrator_delegates_a_department_and_the_manager_sees_only_it() 
     screenshot(c, "16-manager-lines").await;
     b.client.clone().close().await.expect("closing the browser");
 }
+
+#[tokio::test]
+async fn an_administrator_sets_up_an_authenticator_and_signs_in_with_it() {
+    let app = spawn_app(Backend::Sqlite).await;
+    demo::create_demo(&app.db, 50).await.expect("demo");
+    let b = browser().await;
+    let c = &b.client;
+
+    c.goto(&app.url("/login")).await.expect("login page");
+    type_into(c, "input[name=number]", "+7 916 000-00-01").await;
+    type_into(c, "input[name=password]", demo::DEMO_PASSWORD).await;
+    click(c, "button[type=submit]").await;
+    wait_for(c, "#lines-total").await;
+    c.goto(&app.url("/security")).await.expect("security page");
+    click(c, "form[action='/security/totp/start'] button").await;
+    wait_for(c, "#totp-secret").await;
+    let secret = text_of(c, "#totp-secret").await.replace(' ', "");
+    screenshot(c, "17-totp-setup").await;
+    let now = app.clock.now_ms();
+    let code = simfleet::services::second_factor::code_at(&secret, now).expect("code");
+    type_into(c, "input[name=code]", &code).await;
+    click(c, "form[action='/security/totp/confirm'] button").await;
+    wait_for(c, "#recovery-codes").await;
+    assert_eq!(
+        c.find_all(Locator::Css("#recovery-codes li"))
+            .await
+            .expect("codes")
+            .len(),
+        10
+    );
+    screenshot(c, "18-recovery-codes").await;
+    click(c, "header form[action='/logout'] button").await;
+
+    // Next time: the password, then the app's code.
+    wait_for(c, "input[name=password]").await;
+    type_into(c, "input[name=number]", "+7 916 000-00-01").await;
+    type_into(c, "input[name=password]", demo::DEMO_PASSWORD).await;
+    click(c, "button[type=submit]").await;
+    wait_for(c, "form[action='/login/second']").await;
+    app.clock.advance(Duration::from_secs(30));
+    let next =
+        simfleet::services::second_factor::code_at(&secret, app.clock.now_ms()).expect("code");
+    type_into(c, "input[name=code]", &next).await;
+    screenshot(c, "19-second-step").await;
+    click(c, "button[type=submit]").await;
+    wait_for(c, "#lines-total").await;
+    assert_eq!(text_of(c, "#lines-total").await, "50");
+    b.client.clone().close().await.expect("closing the browser");
+}

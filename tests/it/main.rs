@@ -20,5 +20,6 @@ mod pages;
 mod reference;
 mod scoping;
 mod search_plan;
+mod second_factor;
 mod sessions;
 mod sign_in;

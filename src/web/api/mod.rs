@@ -176,6 +176,11 @@ impl From<AppError> for ApiError {
                 "company_not_chosen",
                 "сначала выберите компанию",
             ),
+            AppError::SecondFactorRequired => Self::new(
+                StatusCode::FORBIDDEN,
+                "second_factor_required",
+                "компания требует второй фактор у администраторов: подключите его в кабинете",
+            ),
             AppError::Csrf => Self::new(
                 StatusCode::FORBIDDEN,
                 "csrf",
