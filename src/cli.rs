@@ -10,7 +10,7 @@ use crate::authz::operator_permit;
 use crate::config::Settings;
 use crate::domain::Msisdn;
 use crate::services::companies::{CompanyInput, add_staff, create};
-use crate::services::{UseCaseError, catalogue, demo, lines};
+use crate::services::{UseCaseError, catalogue, demo, lines, users};
 use crate::startup::Application;
 use crate::store::audit::Actor;
 use crate::store::{Db, companies};
@@ -56,6 +56,29 @@ enum Command {
     /// Operator staff accounts.
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// A person's account, in every company.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Disable the account: no sign-in anywhere, its sessions end at once.
+    Disable {
+        #[arg(long)]
+        number: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[arg(long)]
+        number: String,
+    },
+    /// Erase the personal data of someone who belongs to no company any more (152-ФЗ); the
+    /// audit log, which names people only by id, is left as it is.
+    Erase {
+        #[arg(long)]
+        number: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -281,6 +304,26 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
                 "catalogue loaded: {} regions, {} tariffs, {} services",
                 loaded.regions, loaded.tariffs, loaded.services
             );
+            Ok(())
+        }
+        Command::User(command) => {
+            let db = open(&settings).await?;
+            let actor = Actor::cli();
+            let (number, done) = match command {
+                UserCommand::Disable { number } => {
+                    let r = users::set_disabled(&db, &actor, &number, true).await;
+                    (number, r.map(|_| "disabled"))
+                }
+                UserCommand::Enable { number } => {
+                    let r = users::set_disabled(&db, &actor, &number, false).await;
+                    (number, r.map(|_| "enabled"))
+                }
+                UserCommand::Erase { number } => {
+                    let r = users::erase(&db, &actor, &number).await;
+                    (number, r.map(|_| "erased"))
+                }
+            };
+            println!("{number}: {}", done.map_err(explain)?);
             Ok(())
         }
         Command::Staff(StaffCommand::Add {

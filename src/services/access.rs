@@ -199,7 +199,7 @@ async fn check_and_grant(
             object_id: grant_id.to_string(),
             before: None,
             after: Some(json!({
-                "user_id": user_id, "number": msisdn.as_str(), "rights": codes,
+                "user_id": user_id, "rights": codes,
                 "departments": departments, "lines": line_ids, "expires_at": expires_at,
             })),
         },

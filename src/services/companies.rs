@@ -219,7 +219,7 @@ pub async fn add_staff(
             object_type: "user",
             object_id: id.to_string(),
             before: None,
-            after: Some(serde_json::json!({ "msisdn": msisdn.as_str(), "name": name })),
+            after: Some(serde_json::json!({ "msisdn": msisdn.as_str() })),
         },
     )
     .await?;

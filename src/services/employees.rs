@@ -42,18 +42,30 @@ impl Valid {
     }
 
     fn snapshot(&self) -> serde_json::Value {
-        json!({
-            "full_name": self.full_name, "department_id": self.department_id,
-            "personnel_number": self.personnel_number, "position": self.position, "email": self.email,
-        })
+        json!({ "department_id": self.department_id, "position": self.position })
+    }
+
+    /// The personal fields (by name only) that differ from the employee's record.
+    fn personal_changes(&self, before: &Employee) -> Vec<&'static str> {
+        [
+            ("full_name", self.full_name != before.full_name),
+            (
+                "personnel_number",
+                self.personnel_number != before.personnel_number,
+            ),
+            ("email", self.email != before.email),
+        ]
+        .into_iter()
+        .filter_map(|(field, changed)| changed.then_some(field))
+        .collect()
     }
 }
 
+/// What the audit log keeps of an employee. Entries refer to people by id and hold no names,
+/// personnel numbers or e-mails, so a person's data can be erased (152-ФЗ) while the log,
+/// which is never changed, stays whole; the log page shows the name as it is now.
 fn snapshot_of(e: &Employee) -> serde_json::Value {
-    json!({
-        "full_name": e.full_name, "department_id": e.department_id,
-        "personnel_number": e.personnel_number, "position": e.position, "email": e.email,
-    })
+    json!({ "department_id": e.department_id, "position": e.position })
 }
 
 async fn validate(db: &Db, company_id: i64, input: &EmployeeInput) -> Result<Valid, UseCaseError> {
@@ -154,7 +166,14 @@ pub async fn update(
             object_type: "employee",
             object_id: id.to_string(),
             before: Some(snapshot_of(&before)),
-            after: Some(v.snapshot()),
+            after: Some({
+                let mut after = v.snapshot();
+                let personal = v.personal_changes(&before);
+                if !personal.is_empty() {
+                    after["personal_data_changed"] = json!(personal);
+                }
+                after
+            }),
         },
     )
     .await?;
@@ -183,7 +202,7 @@ pub async fn delete(db: &Db, permit: &Permit, id: i64) -> Result<(), UseCaseErro
         action: "line.unassign",
         object_type: "line",
         object_id: line.to_string(),
-        before: Some(json!({ "employee_id": id, "employee": before.full_name })),
+        before: Some(json!({ "employee_id": id })),
         after: Some(json!({ "employee_id": null })),
     }));
     audit::append_many(&mut tx, permit.actor(), &events).await?;

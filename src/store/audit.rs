@@ -2,6 +2,8 @@
 
 use serde_json::Value;
 
+use crate::authz::Scope;
+
 use super::{Sql, Tx, now_ms};
 
 /// Who did it: a signed-in user (with the address they came from) or the operator's CLI.
@@ -57,6 +59,11 @@ pub struct Entry {
     pub id: i64,
     pub at: i64,
     pub actor_label: String,
+    /// The acting person's name now (empty once their personal data is erased).
+    pub actor_name: Option<String>,
+    /// Who or what the object is now: a person's name, a line's number (none once erased or
+    /// deleted). Entries keep only ids of people; names are looked up when shown.
+    pub object_name: Option<String>,
     pub action: String,
     pub object_type: String,
     pub object_id: String,
@@ -67,6 +74,8 @@ pub struct Entry {
 
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
+    /// A manager sees the entries about the lines their rights cover.
+    pub scope: Scope,
     pub action: Option<String>,
     pub object_type: Option<String>,
     pub object_id: Option<String>,
@@ -75,28 +84,46 @@ pub struct Filter {
     pub to_ms: Option<i64>,
 }
 
-const COLUMNS: &str = "SELECT id, at, actor_label, action, object_type, object_id, before_json, after_json, ip FROM audit_log WHERE company_id = ";
+const COLUMNS: &str = "SELECT a.id, a.at, a.actor_label,
+        (SELECT u.full_name FROM users u WHERE u.id = a.actor_id) AS actor_name,
+        CASE a.object_type
+            WHEN 'employee' THEN (SELECT e.full_name FROM employees e
+                                  WHERE e.id = CAST(a.object_id AS BIGINT) AND e.company_id = a.company_id)
+            WHEN 'user' THEN (SELECT u.full_name FROM users u WHERE u.id = CAST(a.object_id AS BIGINT))
+            WHEN 'line' THEN (SELECT l.msisdn FROM lines l
+                              WHERE l.id = CAST(a.object_id AS BIGINT) AND l.company_id = a.company_id)
+        END AS object_name,
+        a.action, a.object_type, a.object_id, a.before_json, a.after_json, a.ip
+    FROM audit_log a WHERE a.company_id = ";
 
 fn filtered(company_id: i64, f: &Filter, select: &'static str) -> Sql {
     let mut sql = Sql::new(select);
     sql.bind(company_id);
+    if let Scope::Only { .. } = f.scope {
+        sql.push(
+            " AND a.object_type = 'line' AND a.object_id IN (SELECT CAST(l.id AS TEXT) FROM lines l WHERE l.company_id = ",
+        )
+        .bind(company_id);
+        super::lines::push_scope(&mut sql, &f.scope);
+        sql.push(")");
+    }
     if let Some(a) = &f.action {
-        sql.push(" AND action = ").bind(a.as_str());
+        sql.push(" AND a.action = ").bind(a.as_str());
     }
     if let Some(t) = &f.object_type {
-        sql.push(" AND object_type = ").bind(t.as_str());
+        sql.push(" AND a.object_type = ").bind(t.as_str());
     }
     if let Some(o) = &f.object_id {
-        sql.push(" AND object_id = ").bind(o.as_str());
+        sql.push(" AND a.object_id = ").bind(o.as_str());
     }
     if let Some(a) = &f.actor {
-        sql.push(" AND actor_label = ").bind(a.as_str());
+        sql.push(" AND a.actor_label = ").bind(a.as_str());
     }
     if let Some(from) = f.from_ms {
-        sql.push(" AND at >= ").bind(from);
+        sql.push(" AND a.at >= ").bind(from);
     }
     if let Some(to) = f.to_ms {
-        sql.push(" AND at < ").bind(to);
+        sql.push(" AND a.at < ").bind(to);
     }
     sql
 }
@@ -110,26 +137,37 @@ pub async fn list(
     offset: i64,
 ) -> Result<(Vec<Entry>, i64), sqlx::Error> {
     let mut sql = filtered(company_id, f, COLUMNS);
-    sql.push(" ORDER BY at DESC, id DESC").limit(limit, offset);
+    sql.push(" ORDER BY a.at DESC, a.id DESC")
+        .limit(limit, offset);
     let rows = sql.query_as::<Entry>().fetch_all(&db.pool).await?;
     let total = filtered(
         company_id,
         f,
-        "SELECT COUNT(*) FROM audit_log WHERE company_id = ",
+        "SELECT COUNT(*) FROM audit_log a WHERE a.company_id = ",
     )
     .count(&db.pool)
     .await?;
     Ok((rows, total))
 }
 
-/// The distinct actions in the company's log, for the filter's choices.
-pub async fn actions(db: &super::Db, company_id: i64) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT DISTINCT action FROM audit_log WHERE company_id = $1 ORDER BY action",
-    )
-    .bind(company_id)
-    .fetch_all(&db.pool)
-    .await
+/// The distinct actions in the company's log within a scope, for the filter's choices.
+pub async fn actions(
+    db: &super::Db,
+    company_id: i64,
+    scope: &Scope,
+) -> Result<Vec<String>, sqlx::Error> {
+    let f = Filter {
+        scope: scope.clone(),
+        ..Filter::default()
+    };
+    let mut sql = filtered(
+        company_id,
+        &f,
+        "SELECT DISTINCT a.action FROM audit_log a WHERE a.company_id = ",
+    );
+    sql.push(" ORDER BY a.action");
+    let rows: Vec<(String,)> = sql.query_as().fetch_all(&db.pool).await?;
+    Ok(rows.into_iter().map(|(a,)| a).collect())
 }
 
 /// Appends many entries in multi-row statements (for batch work such as adding lines).

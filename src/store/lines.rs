@@ -540,7 +540,7 @@ pub async fn monthly_fees(db: &Db, company_id: i64, scope: &Scope) -> Result<i64
 }
 
 /// Limits a query on `lines l` to the departments and lines a delegated right covers.
-fn push_scope(sql: &mut Sql, scope: &Scope) {
+pub(super) fn push_scope(sql: &mut Sql, scope: &Scope) {
     if let Scope::Only { departments, lines } = scope {
         sql.push(" AND (l.department_id IN (");
         push_id_list(sql, departments);

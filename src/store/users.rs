@@ -114,3 +114,41 @@ pub async fn memberships(db: &Db, user: &User) -> Result<Vec<Membership>, sqlx::
     .fetch_all(&db.pool)
     .await
 }
+
+pub async fn set_disabled(tx: &mut Tx, user_id: i64, disabled: bool) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+        .bind(i64::from(disabled))
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+/// The companies a person belongs to (blocked or not).
+pub async fn membership_count(tx: &mut Tx, user_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(&mut **tx)
+        .await
+}
+
+/// Removes what identifies a person besides their id: the account stays, disabled and empty,
+/// and the number is free for whoever has it next.
+pub async fn erase(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET msisdn = $1 WHERE id = $2")
+        .bind(format!("erased:{user_id}"))
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    for sql in [
+        "DELETE FROM sessions WHERE user_id = $1",
+        "DELETE FROM known_devices WHERE user_id = $1",
+        "DELETE FROM recovery_codes WHERE user_id = $1",
+        "DELETE FROM totp_secrets WHERE user_id = $1",
+        "DELETE FROM second_factor_attempts WHERE user_id = $1",
+        "UPDATE users SET full_name = '', email = '', password_hash = NULL, disabled = 1 WHERE id = $1",
+    ] {
+        sqlx::query(sql).bind(user_id).execute(&mut **tx).await?;
+    }
+    Ok(())
+}

@@ -69,6 +69,14 @@ impl AuditPage {
         )
     }
 
+    fn who(&self, e: &Entry) -> String {
+        who(e)
+    }
+
+    fn object_of(&self, e: &Entry) -> String {
+        object_of(self.page.lang, e)
+    }
+
     fn object_label(&self, o: &str) -> String {
         let key = format!("object.{o}");
         if super::i18n::has_key(&key) {
@@ -76,6 +84,24 @@ impl AuditPage {
         } else {
             o.to_owned()
         }
+    }
+}
+
+/// The actor as shown: their name now and the label written with the entry.
+fn who(e: &Entry) -> String {
+    match e.actor_name.as_deref() {
+        Some(name) if !name.is_empty() => format!("{name} ({})", e.actor_label),
+        _ => e.actor_label.clone(),
+    }
+}
+
+/// The object as shown: its id, and who or what it is now (a person whose data was erased, or
+/// a deleted record, shows as such).
+fn object_of(lang: super::i18n::Lang, e: &Entry) -> String {
+    match (e.object_type.as_str(), e.object_name.as_deref()) {
+        (_, Some(name)) if !name.is_empty() => format!("#{} {name}", e.object_id),
+        ("employee" | "user", _) => format!("#{} ({})", e.object_id, lang.t("audit.erased")),
+        _ => format!("#{}", e.object_id),
     }
 }
 
@@ -115,7 +141,10 @@ pub async fn export(
 ) -> Result<HttpResponse, AppError> {
     let permit = cab.permit(&state, Object::Audit, Action::Read).await?;
     let file = file.file()?;
-    let filter = filter_of(&query)?;
+    let filter = Filter {
+        scope: permit.scope().clone(),
+        ..filter_of(&query)?
+    };
     let (rows, total) = audit::list(&state.db, permit.company_id(), &filter, MAX_EXPORT, 0).await?;
     if total > MAX_EXPORT {
         return Err(AppError::BadRequest(format!(
@@ -140,13 +169,15 @@ pub async fn export(
         rows: rows
             .into_iter()
             .map(|e| {
+                let who = who(&e);
+                let object = object_of(lang, &e);
                 vec![
                     Cell::Text(super::format::datetime(lang, e.at)),
-                    Cell::Text(e.actor_label),
+                    Cell::Text(who),
                     Cell::Text(e.ip),
                     Cell::Text(e.action),
                     Cell::Text(e.object_type),
-                    Cell::Text(e.object_id),
+                    Cell::Text(object),
                     text(e.before_json),
                     text(e.after_json),
                 ]
@@ -163,7 +194,10 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let permit = cab.permit(&state, Object::Audit, Action::Read).await?;
-    let filter = filter_of(&query)?;
+    let filter = Filter {
+        scope: permit.scope().clone(),
+        ..filter_of(&query)?
+    };
     let q = query.into_inner();
     let action = q.action.unwrap_or_default();
     let object = q.object.unwrap_or_default();
@@ -178,7 +212,7 @@ pub async fn list(
         (page_no - 1) * PAGE_SIZE,
     )
     .await?;
-    let actions = audit::actions(&state.db, permit.company_id()).await?;
+    let actions = audit::actions(&state.db, permit.company_id(), permit.scope()).await?;
     render(&AuditPage {
         page: Page::new(&state, &cab, req.uri().to_string(), "/audit", "audit.title").await,
         rows,

@@ -315,6 +315,7 @@ const TABLE: &[(&str, &str, &str)] = &[
         "Ещё не подключили второй фактор (при следующем запросе их попросят это сделать)",
         "Not set up yet (they will be asked to on their next request)",
     ),
+    ("audit.erased", "данные удалены", "data erased"),
     ("security.title", "Вход и защита", "Sign-in security"),
     (
         "security.totp",

@@ -7,6 +7,7 @@ mod access;
 mod access_matrix;
 mod api;
 mod api_tokens;
+mod audit_privacy;
 mod browser;
 mod cli;
 mod departments;

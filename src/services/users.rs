@@ -1,0 +1,80 @@
+//! The operator's actions on a person's account: disabling it everywhere, and erasing the
+//! personal data of someone who has left (152-ФЗ).
+
+use serde_json::json;
+
+use crate::domain::Msisdn;
+use crate::store::audit::{self, Actor, Event};
+use crate::store::{Db, sessions, users};
+
+use super::UseCaseError;
+
+fn event(action: &'static str, user_id: i64, after: serde_json::Value) -> Event<'static> {
+    Event {
+        company_id: None,
+        action,
+        object_type: "user",
+        object_id: user_id.to_string(),
+        before: None,
+        after: Some(after),
+    }
+}
+
+async fn find(db: &Db, number: &str) -> Result<users::User, UseCaseError> {
+    let msisdn = Msisdn::parse(number).map_err(|e| UseCaseError::field("number", e.0))?;
+    users::find_by_msisdn(db, msisdn.as_str())
+        .await?
+        .ok_or(UseCaseError::NotFound)
+}
+
+/// Disables (or enables again) a person's account in every company: a disabled account
+/// cannot sign in, and its sessions end at once.
+pub async fn set_disabled(
+    db: &Db,
+    actor: &Actor,
+    number: &str,
+    disabled: bool,
+) -> Result<(), UseCaseError> {
+    let user = find(db, number).await?;
+    let mut tx = db.begin().await?;
+    users::set_disabled(&mut tx, user.id, disabled).await?;
+    let ended = if disabled {
+        sessions::delete_for_user(&mut tx, user.id).await?
+    } else {
+        0
+    };
+    let action = if disabled {
+        "user.disabled"
+    } else {
+        "user.enabled"
+    };
+    let after = json!({ "sessions_ended": ended });
+    audit::append(&mut tx, actor, event(action, user.id, after)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Erases the personal data of a person who belongs to no company any more: name, e-mail,
+/// password, second factor, sessions and the browsers seen. The account stays, disabled and
+/// nameless, so the audit log's entries (which name people only by id) keep pointing at it.
+pub async fn erase(db: &Db, actor: &Actor, number: &str) -> Result<(), UseCaseError> {
+    let user = find(db, number).await?;
+    if user.is_staff != 0 {
+        return Err(UseCaseError::field(
+            "number",
+            "это сотрудник оператора: сначала снимите его полномочия",
+        ));
+    }
+    let mut tx = db.begin().await?;
+    let companies = users::membership_count(&mut tx, user.id).await?;
+    if companies > 0 {
+        return Err(UseCaseError::field(
+            "number",
+            format!("человек ещё состоит в {companies} компаниях: сначала его нужно убрать из них"),
+        ));
+    }
+    users::erase(&mut tx, user.id).await?;
+    audit::append(&mut tx, actor, event("user.erased", user.id, json!({}))).await?;
+    tx.commit().await?;
+    Ok(())
+}
