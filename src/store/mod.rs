@@ -8,6 +8,7 @@ pub mod companies;
 pub mod departments;
 pub mod employees;
 pub mod grants;
+pub mod jobs;
 pub mod line_changes;
 pub mod lines;
 pub mod reference;

@@ -13,6 +13,7 @@ mod cli;
 mod departments;
 mod employees;
 mod exports;
+mod jobs;
 mod line_changes;
 mod lines;
 mod login;

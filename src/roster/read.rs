@@ -1,0 +1,302 @@
+//! A roster file as a grid of text: XLSX, XLSM, XLS, ODS (calamine) or CSV (the `csv` crate),
+//! each cell as the text a person meant — a phone typed into a numeric cell reads `79123456789`,
+//! a formula by its cached value, a date as `2026-03-01`.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, open_workbook_auto_from_rs};
+
+/// Uploads larger than this are refused before reading.
+pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
+/// A spreadsheet's parts may unpack to at most this (a zip bomb unpacks to gigabytes).
+const MAX_UNPACKED_BYTES: u64 = 300 * 1024 * 1024;
+pub const MAX_ROWS: usize = 200_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error("файл больше {} МБ", MAX_FILE_BYTES / 1024 / 1024)]
+    TooLarge,
+    #[error("файл пустой")]
+    Empty,
+    #[error("в файле больше {MAX_ROWS} строк")]
+    TooManyRows,
+    #[error("в книге нет листа «{0}»")]
+    NoSuchSheet(String),
+    #[error("не удалось прочитать файл: {0}")]
+    Unreadable(String),
+}
+
+/// The cells of one sheet; `rows[0]` is the sheet's row 1.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Grid {
+    pub sheet: String,
+    /// Every sheet of the book (one for CSV), to choose from.
+    pub sheets: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Reads the first sheet, or the one named.
+pub fn read(bytes: &[u8], sheet: Option<&str>) -> Result<Grid, ReadError> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge);
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ReadError::Empty);
+    }
+    let zip = bytes.starts_with(b"PK\x03\x04");
+    let ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
+    if zip {
+        check_unpacked_size(bytes)?;
+    }
+    let grid = if zip || ole {
+        read_book(bytes, sheet)?
+    } else {
+        read_csv(bytes)?
+    };
+    if grid.rows.len() > MAX_ROWS {
+        return Err(ReadError::TooManyRows);
+    }
+    Ok(grid)
+}
+
+fn check_unpacked_size(bytes: &[u8]) -> Result<(), ReadError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| ReadError::Unreadable(e.to_string()))?;
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let size = archive
+            .by_index_raw(i)
+            .map(|f| f.size())
+            .map_err(|e| ReadError::Unreadable(e.to_string()))?;
+        total = total.saturating_add(size);
+    }
+    if total > MAX_UNPACKED_BYTES {
+        return Err(ReadError::TooLarge);
+    }
+    Ok(())
+}
+
+fn read_book(bytes: &[u8], sheet: Option<&str>) -> Result<Grid, ReadError> {
+    let mut book = open_workbook_auto_from_rs(Cursor::new(bytes))
+        .map_err(|e| ReadError::Unreadable(e.to_string()))?;
+    let sheets = book.sheet_names();
+    let name = match sheet.filter(|s| !s.is_empty()) {
+        Some(s) if sheets.iter().any(|n| n == s) => s.to_owned(),
+        Some(s) => return Err(ReadError::NoSuchSheet(s.to_owned())),
+        None => sheets.first().cloned().ok_or(ReadError::Empty)?,
+    };
+    let range = book
+        .worksheet_range(&name)
+        .map_err(|e| ReadError::Unreadable(e.to_string()))?;
+    if range.height() > MAX_ROWS {
+        return Err(ReadError::TooManyRows);
+    }
+    // The range starts at its first used cell; rows and columns above and left of it are
+    // put back so row numbers are the sheet's own.
+    let (top, left) = range.start().unwrap_or((0, 0));
+    let mut rows: Vec<Vec<String>> = vec![Vec::new(); top as usize];
+    for row in range.rows() {
+        let mut cells = vec![String::new(); left as usize];
+        cells.extend(row.iter().map(cell_text));
+        while cells.last().is_some_and(String::is_empty) {
+            cells.pop();
+        }
+        rows.push(cells);
+    }
+    Ok(Grid {
+        sheet: name,
+        sheets,
+        rows,
+    })
+}
+
+/// A cell as the text a person meant.
+pub fn cell_text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        // A whole number stored as a float (every number in XLSX): no `.0`, no exponent.
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
+        Data::DateTime(dt) => match dt.as_datetime() {
+            Some(t) if t.time() == chrono::NaiveTime::MIN => t.date().to_string(),
+            Some(t) => t.format("%Y-%m-%d %H:%M").to_string(),
+            None => dt.as_f64().to_string(),
+        },
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => e.to_string(),
+    }
+}
+
+/// UTF-8 (with or without BOM) or Windows-1251, told apart by whether the bytes are UTF-8.
+fn decode(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        Err(_) => encoding_rs::WINDOWS_1251
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned(),
+    }
+}
+
+/// The delimiter that splits the first lines most evenly into the most fields: `;`, `,` or tab
+/// (quoted parts do not count).
+fn sniff_delimiter(text: &str) -> u8 {
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(20)
+        .collect();
+    let mut best = (b';', 0usize);
+    for d in [b';', b',', b'\t'] {
+        let counts: Vec<usize> = lines
+            .iter()
+            .map(|l| {
+                let mut quoted = false;
+                l.bytes()
+                    .filter(|&b| {
+                        if b == b'"' {
+                            quoted = !quoted;
+                        }
+                        b == d && !quoted
+                    })
+                    .count()
+            })
+            .collect();
+        // Rows above the header (a title) may have none: score by the commonest count.
+        let mut score = 0;
+        for &c in &counts {
+            if c > 0 {
+                let same = counts.iter().filter(|&&x| x == c).count();
+                score = score.max(same * 1000 + c);
+            }
+        }
+        if score > best.1 {
+            best = (d, score);
+        }
+    }
+    best.0
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Grid, ReadError> {
+    let text = decode(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(sniff_delimiter(&text))
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| ReadError::Unreadable(e.to_string()))?;
+        let mut cells: Vec<String> = record.iter().map(str::to_owned).collect();
+        while cells.last().is_some_and(|c| c.trim().is_empty()) {
+            cells.pop();
+        }
+        rows.push(cells);
+        if rows.len() > MAX_ROWS {
+            return Err(ReadError::TooManyRows);
+        }
+    }
+    Ok(Grid {
+        sheet: "CSV".into(),
+        sheets: vec!["CSV".into()],
+        rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_as_people_wrote_them() {
+        assert_eq!(cell_text(&Data::Float(79_123_456_789.0)), "79123456789");
+        assert_eq!(cell_text(&Data::Float(1500.5)), "1500.5");
+        assert_eq!(cell_text(&Data::Int(42)), "42");
+        assert_eq!(cell_text(&Data::Empty), "");
+    }
+
+    #[test]
+    fn csv_in_every_spelling() {
+        let semicolons = "ФИО;Телефон\r\n\"Иванов; Иван\";8 912 345-67-89\r\n";
+        let g = read(semicolons.as_bytes(), None).unwrap();
+        assert_eq!(g.rows[1], vec!["Иванов; Иван", "8 912 345-67-89"]);
+
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice("Name,Phone\n\"Smith, John\",9123456789\n".as_bytes());
+        let g = read(&bom, None).unwrap();
+        assert_eq!(g.rows[0][0], "Name");
+        assert_eq!(g.rows[1], vec!["Smith, John", "9123456789"]);
+
+        let (cp1251, _, _) =
+            encoding_rs::WINDOWS_1251.encode("Отдел\tТелефон\nСклад\t+79123456789\n");
+        let g = read(&cp1251, None).unwrap();
+        assert_eq!(g.rows[1], vec!["Склад", "+79123456789"]);
+
+        let multiline = "ФИО;Должность\n\"Петров\";\"Главный\nинженер\"\n";
+        let g = read(multiline.as_bytes(), None).unwrap();
+        assert_eq!(g.rows[1][1], "Главный\nинженер");
+    }
+
+    #[test]
+    fn a_title_line_does_not_fool_the_delimiter() {
+        let text = "ООО «Ромашка», список на 01.03.2026\nФИО;Телефон;Отдел\nА;1;Б\nВ;2;Г\n";
+        assert_eq!(sniff_delimiter(text), b';');
+    }
+
+    #[test]
+    fn a_workbook_reads_by_cached_values_in_sheet_rows() {
+        use rust_xlsxwriter::{Format, Formula, Workbook};
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.set_name("Сотрудники").unwrap();
+        sheet
+            .merge_range(0, 0, 0, 2, "ООО «Ромашка»", &Format::new())
+            .unwrap();
+        sheet.write(2, 1, "ФИО").unwrap();
+        sheet.write(2, 2, "Телефон").unwrap();
+        sheet.write(2, 3, "Принят").unwrap();
+        sheet.write(3, 1, "Иванов Иван").unwrap();
+        sheet.write(3, 2, 79_123_456_789_f64).unwrap();
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        sheet
+            .write_with_format(3, 3, &date, &Format::new().set_num_format("dd.mm.yyyy"))
+            .unwrap();
+        sheet
+            .write_formula(4, 2, Formula::new("=C4+1").set_result("79123456790"))
+            .unwrap();
+        book.add_worksheet().set_name("Второй").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+
+        let g = read(&bytes, None).unwrap();
+        assert_eq!(g.sheet, "Сотрудники");
+        assert_eq!(g.sheets, vec!["Сотрудники", "Второй"]);
+        assert_eq!(g.rows[0][0], "ООО «Ромашка»");
+        assert!(g.rows[1].is_empty());
+        assert_eq!(g.rows[2], vec!["", "ФИО", "Телефон", "Принят"]);
+        assert_eq!(
+            g.rows[3],
+            vec!["", "Иванов Иван", "79123456789", "2026-03-01"]
+        );
+        assert_eq!(g.rows[4], vec!["", "", "79123456790"]);
+        assert_eq!(read(&bytes, Some("Второй")).unwrap().sheet, "Второй");
+        assert_eq!(
+            read(&bytes, Some("Третий")),
+            Err(ReadError::NoSuchSheet("Третий".into()))
+        );
+    }
+
+    #[test]
+    fn empty_and_oversized_files_are_refused() {
+        assert_eq!(read(b"  \n", None), Err(ReadError::Empty));
+        let big = vec![b'a'; MAX_FILE_BYTES + 1];
+        assert_eq!(read(&big, None), Err(ReadError::TooLarge));
+        assert!(matches!(
+            read(b"PK\x03\x04garbage", None),
+            Err(ReadError::Unreadable(_))
+        ));
+    }
+}

@@ -1,0 +1,327 @@
+//! Roster rows: one line assignment each, checked field by field; every problem names its
+//! row (as the spreadsheet numbers it), its column (by the file's own header) and the reason.
+
+use std::collections::HashMap;
+
+use crate::domain::{Money, Msisdn};
+
+use super::columns::{Field, Layout};
+
+/// One line assignment as the file gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RosterRow {
+    /// The spreadsheet's row number (1-based).
+    pub row: usize,
+    pub msisdn: Msisdn,
+    /// Empty: the line has no employee (a modem, a spare).
+    pub full_name: String,
+    /// The department path, top first (`Логистика / Склад Москва`); empty: none.
+    pub department: Vec<String>,
+    pub cost_centre: String,
+    pub personnel_number: String,
+    pub position: String,
+    pub email: String,
+    pub tariff: Option<String>,
+    pub limit_kop: Option<i64>,
+}
+
+impl RosterRow {
+    /// Personnel numbers match ignoring leading zeros (`42` is `00042`).
+    pub fn personnel_key(&self) -> String {
+        personnel_key(&self.personnel_number)
+    }
+}
+
+pub fn personnel_key(number: &str) -> String {
+    let trimmed = number.trim().trim_start_matches('0');
+    if trimmed.is_empty() && !number.trim().is_empty() {
+        "0".into()
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub row: usize,
+    /// The column's header as the file writes it (empty: the row as a whole).
+    pub column: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.column.is_empty() {
+            write!(f, "строка {}: {}", self.row, self.message)
+        } else {
+            write!(
+                f,
+                "строка {}, «{}»: {}",
+                self.row, self.column, self.message
+            )
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub rows: Vec<RosterRow>,
+    pub problems: Vec<Problem>,
+    /// Rows with a problem (each counted once).
+    pub bad_rows: usize,
+}
+
+const MAX_TEXT: usize = 200;
+/// A monthly limit above this is a typo, not a limit.
+const MAX_LIMIT_KOP: i64 = 100_000_000;
+
+/// The whole cell text cleaned: non-breaking spaces as spaces, runs of space as one.
+fn clean(s: &str) -> String {
+    s.replace(['\u{a0}', '\u{202f}'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn is_totals(cells: &[String]) -> bool {
+    cells.iter().any(|c| {
+        let f = crate::domain::text::fold(c.trim());
+        f.starts_with("итого") || f.starts_with("всего") || f == "total" || f.starts_with("total:")
+    })
+}
+
+/// Reads the rows under the header with the columns as laid out.
+pub fn parse(grid_rows: &[Vec<String>], layout: &Layout) -> Parsed {
+    let column_of = |field: Field| layout.fields.iter().position(|f| *f == Some(field));
+    let mut out = Parsed::default();
+    if column_of(Field::Phone).is_none() {
+        out.problems.push(Problem {
+            row: layout.header_row + 1,
+            column: String::new(),
+            message: "нет столбца с номером телефона («Телефон», «Номер», «Phone»): укажите, какой столбец его содержит".into(),
+        });
+        return out;
+    }
+    let mut seen: HashMap<Msisdn, usize> = HashMap::new();
+    for (i, cells) in grid_rows.iter().enumerate().skip(layout.header_row + 1) {
+        let row = i + 1;
+        if cells.iter().all(|c| c.trim().is_empty()) || is_totals(cells) {
+            continue;
+        }
+        let get = |field: Field| -> String {
+            column_of(field)
+                .and_then(|c| cells.get(c))
+                .map(|c| clean(c))
+                .unwrap_or_default()
+        };
+        let header = |field: Field| -> String {
+            column_of(field)
+                .and_then(|c| layout.headers.get(c).cloned())
+                .unwrap_or_else(|| field.header().to_owned())
+        };
+        let mut problems: Vec<Problem> = Vec::new();
+        let mut problem = |field: Field, message: String| {
+            problems.push(Problem {
+                row,
+                column: header(field),
+                message,
+            })
+        };
+
+        let msisdn = match Msisdn::parse(&get(Field::Phone)) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                problem(Field::Phone, e.0);
+                None
+            }
+        };
+        let full_name = if column_of(Field::FullName).is_some() {
+            get(Field::FullName)
+        } else {
+            [Field::LastName, Field::FirstName, Field::MiddleName]
+                .into_iter()
+                .map(get)
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let texts = [
+            (Field::FullName, &full_name),
+            (Field::CostCentre, &get(Field::CostCentre)),
+            (Field::PersonnelNumber, &get(Field::PersonnelNumber)),
+            (Field::Position, &get(Field::Position)),
+        ];
+        for (field, text) in texts {
+            if text.chars().count() > MAX_TEXT {
+                problem(field, format!("длиннее {MAX_TEXT} символов"));
+            }
+        }
+        let department: Vec<String> = get(Field::Department)
+            .split(['/', '\\', '>'])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if department.iter().any(|d| d.chars().count() > MAX_TEXT) {
+            problem(
+                Field::Department,
+                format!("название длиннее {MAX_TEXT} символов"),
+            );
+        }
+        let email = get(Field::Email);
+        if !email.is_empty() && !looks_like_email(&email) {
+            problem(
+                Field::Email,
+                format!("«{email}» — не адрес электронной почты"),
+            );
+        }
+        let tariff = Some(get(Field::Tariff)).filter(|t| !t.is_empty());
+        let limit_text = get(Field::Limit);
+        let limit_kop = if limit_text.is_empty() {
+            None
+        } else {
+            match Money::parse(&limit_text) {
+                Ok(m) if m.kopecks() > MAX_LIMIT_KOP => {
+                    problem(
+                        Field::Limit,
+                        format!("«{limit_text}» — слишком большой лимит"),
+                    );
+                    None
+                }
+                Ok(m) => Some(m.kopecks()),
+                Err(e) => {
+                    problem(Field::Limit, e.0);
+                    None
+                }
+            }
+        };
+        if let Some(m) = &msisdn
+            && let Some(first) = seen.get(m)
+        {
+            problem(
+                Field::Phone,
+                format!("номер {} уже есть в строке {first}", m.display()),
+            );
+        }
+        if problems.is_empty()
+            && let Some(msisdn) = msisdn
+        {
+            seen.insert(msisdn.clone(), row);
+            out.rows.push(RosterRow {
+                row,
+                msisdn,
+                full_name,
+                department,
+                cost_centre: get(Field::CostCentre),
+                personnel_number: get(Field::PersonnelNumber),
+                position: get(Field::Position),
+                email,
+                tariff,
+                limit_kop,
+            });
+        } else {
+            if let Some(m) = msisdn {
+                seen.entry(m).or_insert(row);
+            }
+            out.bad_rows += 1;
+            out.problems.extend(problems);
+        }
+    }
+    out
+}
+
+fn looks_like_email(s: &str) -> bool {
+    match s.split_once('@') {
+        Some((user, domain)) => {
+            !user.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !s.contains(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::roster::columns::layout;
+
+    fn grid(rows: &[&[&str]]) -> Vec<Vec<String>> {
+        rows.iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn rows_read_with_every_problem_named() {
+        let g = grid(&[
+            &["Список на 01.03.2026"],
+            &[
+                "ФИО",
+                "Телефон",
+                "Подразделение",
+                "Табельный номер",
+                "E-mail",
+                "Лимит",
+            ],
+            &[
+                "Иванов Иван",
+                "8 (912) 345-67-89",
+                "Логистика / Склад Москва",
+                "00042",
+                "",
+                "1 500,50",
+            ],
+            &["", "", "", "", "", ""],
+            &["Петров Пётр", "12345", "", "", "petrov@", "-5"],
+            &["Сидоров", "+7 912 345 67 89", "", "", "", ""],
+            &["", "9123450000", "Склад", "", "", ""],
+            &["Итого", "3", "", "", "", ""],
+        ]);
+        let l = layout(&g, &[]).unwrap();
+        let p = parse(&g, &l);
+        assert_eq!(p.rows.len(), 2);
+        let ivanov = &p.rows[0];
+        assert_eq!(ivanov.row, 3);
+        assert_eq!(ivanov.msisdn.as_str(), "+79123456789");
+        assert_eq!(ivanov.department, vec!["Логистика", "Склад Москва"]);
+        assert_eq!(ivanov.personnel_key(), "42");
+        assert_eq!(ivanov.limit_kop, Some(150_050));
+        assert_eq!(p.rows[1].full_name, "", "a line without an employee");
+        let texts: Vec<String> = p.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "строка 5, «Телефон»: номер 12345 — слишком короткий",
+                "строка 5, «E-mail»: «petrov@» — не адрес электронной почты",
+                "строка 5, «Лимит»: сумма не может быть отрицательной",
+                "строка 6, «Телефон»: номер +7 912 345-67-89 уже есть в строке 3",
+            ]
+        );
+        assert_eq!(p.bad_rows, 2);
+    }
+
+    #[test]
+    fn names_from_three_columns_and_no_phone_column() {
+        let g = grid(&[
+            &["Фамилия", "Имя", "Отчество", "Номер"],
+            &["Иванова", "Анна", "", "9161234567"],
+        ]);
+        let p = parse(&g, &layout(&g, &[]).unwrap());
+        assert_eq!(p.rows[0].full_name, "Иванова Анна");
+        let g = grid(&[&["ФИО", "Должность"], &["Иванова Анна", "Инженер"]]);
+        let p = parse(&g, &layout(&g, &[]).unwrap());
+        assert!(p.rows.is_empty());
+        assert!(p.problems[0].message.starts_with("нет столбца с номером"));
+    }
+
+    #[test]
+    fn personnel_numbers_ignore_leading_zeros() {
+        assert_eq!(personnel_key("00042"), "42");
+        assert_eq!(personnel_key(" 42 "), "42");
+        assert_eq!(personnel_key("000"), "0");
+        assert_eq!(personnel_key(""), "");
+    }
+}
