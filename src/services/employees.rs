@@ -42,7 +42,7 @@ impl Valid {
     }
 
     fn snapshot(&self) -> serde_json::Value {
-        json!({ "department_id": self.department_id, "position": self.position })
+        audit_fields(self.department_id, &self.position)
     }
 
     /// The personal fields (by name only) that differ from the employee's record.
@@ -65,7 +65,12 @@ impl Valid {
 /// personnel numbers or e-mails, so a person's data can be erased (152-ФЗ) while the log,
 /// which is never changed, stays whole; the log page shows the name as it is now.
 fn snapshot_of(e: &Employee) -> serde_json::Value {
-    json!({ "department_id": e.department_id, "position": e.position })
+    audit_fields(e.department_id, &e.position)
+}
+
+/// An employee as the audit log keeps them: no name, personnel number or e-mail.
+pub fn audit_fields(department_id: Option<i64>, position: &str) -> serde_json::Value {
+    json!({ "department_id": department_id, "position": position })
 }
 
 async fn validate(db: &Db, company_id: i64, input: &EmployeeInput) -> Result<Valid, UseCaseError> {

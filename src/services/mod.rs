@@ -10,6 +10,7 @@ pub mod departments;
 pub mod employees;
 pub mod line_changes;
 pub mod lines;
+pub mod roster;
 pub mod second_factor;
 pub mod sign_in;
 pub mod users;

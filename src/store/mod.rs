@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod line_changes;
 pub mod lines;
 pub mod reference;
+pub mod roster;
 pub mod second_factor;
 pub mod sessions;
 pub mod sign_in;

@@ -198,8 +198,7 @@ pub async fn create_grant(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let form: GrantForm = serde_html_form::from_bytes(&body)
-        .map_err(|e| AppError::BadRequest(format!("форма: {e}")))?;
+    let form: GrantForm = super::html_form(&body)?;
     cab.verify_csrf(&form.csrf)?;
     let input = form.input();
     let permit = cab.permit(&state, Object::Users, Action::Write).await?;
@@ -420,8 +419,7 @@ pub async fn create_token(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let form: TokenForm = serde_html_form::from_bytes(&body)
-        .map_err(|e| AppError::BadRequest(format!("форма: {e}")))?;
+    let form: TokenForm = super::html_form(&body)?;
     cab.verify_csrf(&form.csrf)?;
     let input = TokenInput {
         name: form.name,

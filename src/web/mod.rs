@@ -17,6 +17,7 @@ pub mod lines;
 mod ops;
 mod overview;
 mod page;
+mod roster;
 mod security;
 pub mod session;
 mod sign_in;
@@ -82,6 +83,11 @@ route_table! {
     POST "/access/second-factor" => access::second_factor_rule,
     GET "/login/second" => sign_in::second_form,
     POST "/login/second" => sign_in::second_enter,
+    GET "/roster" => roster::upload_form,
+    POST "/roster" => roster::upload,
+    GET "/roster/{id}" => roster::preview,
+    POST "/roster/{id}/commit" => roster::commit,
+    GET "/roster/{id}/errors" => roster::errors,
     GET "/security" => security::page,
     POST "/security/totp/start" => security::start,
     POST "/security/totp/confirm" => security::confirm,
@@ -114,6 +120,12 @@ route_table! {
     GET "/health/live" => ops::live,
     GET "/health/ready" => ops::ready,
     GET "/static/{file}" => assets::serve,
+}
+
+/// A form or query whose fields may repeat (checkboxes, lists) read into `Vec`s, which
+/// actix's own `Form` and `Query` cannot do.
+pub fn html_form<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    serde_html_form::from_bytes(bytes).map_err(|e| AppError::BadRequest(format!("форма: {e}")))
 }
 
 pub fn render(t: &impl Template) -> Result<HttpResponse, AppError> {

@@ -43,6 +43,7 @@ const NAV: &[(&str, &str, Object, Action)] = &[
         Object::Departments,
         Action::Read,
     ),
+    ("/roster", "nav.roster", Object::Roster, Action::Import),
     ("/access", "nav.access", Object::Users, Action::Write),
     ("/audit", "nav.audit", Object::Audit, Action::Read),
 ];

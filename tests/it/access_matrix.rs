@@ -196,6 +196,36 @@ const PAGES: &[Row] = &[
     ),
     (
         "GET",
+        "/roster",
+        "/roster",
+        ["login", "ok", "403", "403", "ok", "ok", "403"],
+    ),
+    (
+        "POST",
+        "/roster",
+        "/roster",
+        ["login", "ok", "403", "403", "ok", "ok", "403"],
+    ),
+    (
+        "GET",
+        "/roster/{id}",
+        "/roster/{upload}",
+        ["login", "ok", "403", "403", "404", "ok", "403"],
+    ),
+    (
+        "GET",
+        "/roster/{id}/errors",
+        "/roster/{upload}/errors",
+        ["login", "ok", "403", "403", "404", "ok", "403"],
+    ),
+    (
+        "POST",
+        "/roster/{id}/commit",
+        "/roster/{upload}/commit?fingerprint=stale",
+        ["login", "ok", "403", "403", "404", "ok", "403"],
+    ),
+    (
+        "GET",
         "/login/second",
         "/login/second",
         ["ok", "ok", "ok", "ok", "ok", "ok", "ok"],
@@ -736,6 +766,17 @@ async fn world(app: &TestApp) -> (HashMap<&'static str, String>, Vec<TestApp>) {
         .to_string(),
     );
 
+    let uploaded = upload_roster(app, Some(app.csrf("/roster").await)).await;
+    assert_eq!(uploaded.status, 303, "{}", uploaded.body);
+    ids.insert(
+        "upload",
+        uploaded
+            .location
+            .expect("location")
+            .trim_start_matches("/roster/")
+            .to_owned(),
+    );
+
     let anonymous = app.another_instance().await;
     let accountant = app.another_instance().await;
     assert_eq!(accountant.login_by_code("+79035553344").await.status, 303);
@@ -816,9 +857,32 @@ fn split(request: &str) -> (&str, Vec<(String, String)>) {
     }
 }
 
+/// A roster file upload (the one multipart form), with the session's token.
+async fn upload_roster(app: &TestApp, csrf: Option<String>) -> crate::helpers::Response {
+    let mut form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"\xD0\xA4\xD0\x98\xD0\x9E;Phone\n".to_vec())
+            .file_name("r.csv"),
+    );
+    if let Some(csrf) = csrf {
+        form = form.text("csrf", csrf);
+    }
+    let r = app
+        .client
+        .post(app.url("/roster"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    crate::helpers::read(r).await
+}
+
 async fn page_cell(app: &TestApp, method: &str, request: &str) -> &'static str {
     let r = if method == "GET" {
         app.get(request).await
+    } else if request == "/roster" {
+        let token = crate::helpers::csrf_in(&app.get("/sessions").await.body);
+        upload_roster(app, token).await
     } else {
         let (path, fields) = split(request);
         // A signed-in visitor sends their session's token, as the page's forms do.
@@ -904,6 +968,7 @@ async fn state_of(app: &TestApp) -> Vec<i64> {
         "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM lines",
         "SELECT COUNT(*) FROM sms_outbox",
         "SELECT COUNT(*) FROM totp_secrets",
+        "SELECT COUNT(*) FROM roster_uploads WHERE applied_at IS NOT NULL",
         "SELECT COUNT(*) FROM memberships WHERE blocked_at IS NOT NULL",
         "SELECT CAST(COALESCE(SUM(admins_need_totp), 0) AS BIGINT) FROM companies",
     ] {

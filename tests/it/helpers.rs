@@ -350,7 +350,7 @@ pub fn csrf_in(html: &str) -> Option<String> {
     Some(html[at..at + end].to_owned())
 }
 
-async fn read(r: reqwest::Response) -> Response {
+pub async fn read(r: reqwest::Response) -> Response {
     let status = r.status().as_u16();
     let location = r
         .headers()

@@ -20,6 +20,7 @@ mod login;
 mod ops;
 mod pages;
 mod reference;
+mod roster;
 mod scoping;
 mod search_plan;
 mod second_factor;

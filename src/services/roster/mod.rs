@@ -1,0 +1,347 @@
+//! Importing a roster: a file in, a preview of exactly what would change, then all of it in one
+//! transaction — or none of it. Nothing is written at preview time but the stored upload; the
+//! commit computes the plan again from the stored file and refuses if it differs from the one
+//! previewed (the company's records moved in between).
+
+pub mod plan;
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde_json::json;
+
+use crate::authz::{Permit, Scope};
+use crate::roster::columns::{self, Field, Layout};
+use crate::roster::read::{self, ReadError};
+use crate::roster::rows;
+use crate::store::audit::{self, Event};
+use crate::store::roster::{self as store, Upload};
+use crate::store::{Db, departments, employees};
+
+use plan::{DeptRef, EmpRef, EmployeeFields, Mode, Plan, Snapshot};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RosterError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Unreadable(#[from] ReadError),
+    #[error("в файле не нашлось строки заголовков")]
+    NoHeader,
+    #[error("{0}")]
+    Refused(String),
+    #[error("в файле есть ошибки: исправьте их и загрузите файл снова")]
+    HasErrors,
+    #[error("данные компании изменились после предпросмотра: посмотрите изменения ещё раз")]
+    Stale,
+    #[error("этот файл уже загружен")]
+    AlreadyApplied,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// What the admin chose on the preview page.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub sheet: Option<String>,
+    pub mode: Mode,
+    /// Columns mapped by hand: (column index, field or `None` to ignore it).
+    pub mapping: Vec<(usize, Option<Field>)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            sheet: None,
+            mode: Mode::AddUpdate,
+            mapping: Vec::new(),
+        }
+    }
+}
+
+pub struct Preview {
+    pub upload: Upload,
+    /// The sheet's cells (`grid_rows[0]` is row 1), for the error rows' download.
+    pub grid_rows: Vec<Vec<String>>,
+    pub sheet: String,
+    pub sheets: Vec<String>,
+    pub layout: Layout,
+    pub plan: Plan,
+    pub snapshot: Snapshot,
+    pub fingerprint: String,
+    pub mode: Mode,
+}
+
+/// Keeps an uploaded file for its preview; refuses at once a file that cannot be read.
+pub async fn upload(
+    db: &Db,
+    permit: &Permit,
+    file_name: &str,
+    content: &[u8],
+    now: i64,
+) -> Result<i64, RosterError> {
+    read::read(content, None)?;
+    let name: String = file_name.chars().take(200).collect();
+    let user = permit.actor().user_id;
+    Ok(store::insert_upload(db, permit.company_id(), user, &name, content, now).await?)
+}
+
+/// What importing the upload with these options would change.
+pub async fn preview(
+    db: &Db,
+    permit: &Permit,
+    id: i64,
+    options: &Options,
+) -> Result<Preview, RosterError> {
+    let company_id = permit.company_id();
+    let upload = store::upload(db, company_id, id)
+        .await?
+        .ok_or(RosterError::NotFound)?;
+    let grid = read::read(&upload.content, options.sheet.as_deref())?;
+    let remembered: Vec<(String, Field)> = store::mappings(db, company_id)
+        .await?
+        .into_iter()
+        .filter_map(|(k, f)| Field::from_code(&f).map(|f| (k, f)))
+        .collect();
+    let mut layout = columns::layout(&grid.rows, &remembered).ok_or(RosterError::NoHeader)?;
+    for (column, field) in &options.mapping {
+        if let Some(slot) = layout.fields.get_mut(*column) {
+            *slot = *field;
+        }
+    }
+    if options.mode == Mode::FullSync && *permit.scope() != Scope::Company {
+        return Err(RosterError::Refused(
+            "полная синхронизация доступна только администратору всей компании".into(),
+        ));
+    }
+    let parsed = rows::parse(&grid.rows, &layout);
+    let present: BTreeSet<Field> = layout.fields.iter().flatten().copied().collect();
+    let headers: HashMap<Field, String> = layout
+        .fields
+        .iter()
+        .zip(&layout.headers)
+        .filter_map(|(f, h)| f.map(|f| (f, h.clone())))
+        .collect();
+    let snapshot = store::snapshot(db, company_id, permit.scope()).await?;
+    let plan = plan::plan(
+        &parsed.rows,
+        parsed.problems,
+        &present,
+        &headers,
+        &snapshot,
+        options.mode,
+    );
+    let fingerprint = plan.fingerprint();
+    Ok(Preview {
+        upload,
+        grid_rows: grid.rows,
+        sheet: grid.sheet,
+        sheets: grid.sheets,
+        layout,
+        plan,
+        snapshot,
+        fingerprint,
+        mode: options.mode,
+    })
+}
+
+/// What a commit did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Applied {
+    pub departments: usize,
+    pub employees_added: usize,
+    pub employees_changed: usize,
+    pub employees_removed: usize,
+    pub lines: usize,
+}
+
+/// Applies exactly the previewed plan (`fingerprint`), in one transaction with an audit entry
+/// per change; the stored upload is applied once.
+pub async fn commit(
+    db: &Db,
+    permit: &Permit,
+    id: i64,
+    options: &Options,
+    fingerprint: &str,
+    now: i64,
+) -> Result<Applied, RosterError> {
+    let preview = preview(db, permit, id, options).await?;
+    if preview.upload.applied_at.is_some() {
+        return Err(RosterError::AlreadyApplied);
+    }
+    if !preview.plan.problems.is_empty() {
+        return Err(RosterError::HasErrors);
+    }
+    if preview.fingerprint != fingerprint {
+        return Err(RosterError::Stale);
+    }
+    let company_id = permit.company_id();
+    let plan = &preview.plan;
+    let applied = Applied {
+        departments: plan.new_departments.len(),
+        employees_added: plan.new_employees.len(),
+        employees_changed: plan.employee_updates.len(),
+        employees_removed: plan.removals.len(),
+        lines: plan.line_updates.len(),
+    };
+    let result = serde_json::to_string(&applied).unwrap_or_default();
+    let mut tx = db.begin().await?;
+    if !store::mark_applied(&mut tx, id, now, &result).await? {
+        return Err(RosterError::AlreadyApplied);
+    }
+    let mut events: Vec<Event<'static>> = Vec::new();
+    let event = |action: &'static str, object_type: &'static str, object_id: i64| Event {
+        company_id: Some(company_id),
+        action,
+        object_type,
+        object_id: object_id.to_string(),
+        before: None,
+        after: None,
+    };
+
+    let mut dept_ids: Vec<i64> = Vec::with_capacity(plan.new_departments.len());
+    let dept = |d: Option<DeptRef>, made: &[i64]| -> Option<i64> {
+        d.map(|d| match d {
+            DeptRef::Existing(id) => id,
+            DeptRef::New(i) => made[i],
+        })
+    };
+    for d in &plan.new_departments {
+        let fields = departments::Fields {
+            parent_id: dept(d.parent, &dept_ids),
+            name: &d.name,
+            cost_centre: "",
+        };
+        let new_id = departments::insert(&mut tx, company_id, &fields).await?;
+        dept_ids.push(new_id);
+        events.push(Event {
+            after: Some(json!({ "name": d.name, "parent_id": fields.parent_id })),
+            ..event("department.create", "department", new_id)
+        });
+    }
+
+    let mut emp_ids: Vec<i64> = Vec::with_capacity(plan.new_employees.len());
+    for e in &plan.new_employees {
+        let f = &e.fields;
+        let department_id = f.department.and_then(|d| dept(d, &dept_ids));
+        let new_id = employees::insert(
+            &mut tx,
+            company_id,
+            &employees::Fields {
+                department_id,
+                full_name: &f.full_name,
+                personnel_number: f.personnel_number.as_deref().unwrap_or(""),
+                position: f.position.as_deref().unwrap_or(""),
+                email: f.email.as_deref().unwrap_or(""),
+            },
+        )
+        .await?;
+        emp_ids.push(new_id);
+        let position = f.position.as_deref().unwrap_or("");
+        events.push(Event {
+            after: Some(super::employees::audit_fields(department_id, position)),
+            ..event("employee.create", "employee", new_id)
+        });
+    }
+
+    for u in &plan.employee_updates {
+        let b = &u.before;
+        let f: &EmployeeFields = &u.fields;
+        let department_id = match f.department {
+            Some(d) => dept(d, &dept_ids),
+            None => b.department_id,
+        };
+        let personnel_number = f
+            .personnel_number
+            .clone()
+            .unwrap_or(b.personnel_number.clone());
+        let position = f.position.clone().unwrap_or(b.position.clone());
+        let email = f.email.clone().unwrap_or(b.email.clone());
+        employees::update(
+            &mut tx,
+            company_id,
+            b.id,
+            &employees::Fields {
+                department_id,
+                full_name: &f.full_name,
+                personnel_number: &personnel_number,
+                position: &position,
+                email: &email,
+            },
+        )
+        .await?;
+        let personal: Vec<&str> = [
+            ("full_name", f.full_name != b.full_name),
+            ("personnel_number", personnel_number != b.personnel_number),
+            ("email", email != b.email),
+        ]
+        .into_iter()
+        .filter_map(|(k, changed)| changed.then_some(k))
+        .collect();
+        let mut after = super::employees::audit_fields(department_id, &position);
+        if !personal.is_empty() {
+            after["personal_data_changed"] = json!(personal);
+        }
+        events.push(Event {
+            before: Some(super::employees::audit_fields(b.department_id, &b.position)),
+            after: Some(after),
+            ..event("employee.update", "employee", b.id)
+        });
+    }
+
+    for u in &plan.line_updates {
+        let employee_id = u.employee.map(|e| match e {
+            EmpRef::Existing(id) => id,
+            EmpRef::New(i) => emp_ids[i],
+        });
+        let department_id = dept(u.department, &dept_ids);
+        store::bind_line(
+            &mut tx,
+            company_id,
+            u.before.id,
+            employee_id,
+            department_id,
+            u.cost_centre.as_deref(),
+        )
+        .await?;
+        events.push(Event {
+            before: Some(json!({ "employee_id": u.before.employee_id, "department_id": u.before.department_id, "cost_centre": u.before.cost_centre })),
+            after: Some(json!({ "employee_id": employee_id, "department_id": department_id, "cost_centre": u.cost_centre })),
+            ..event("line.reassign", "line", u.before.id)
+        });
+    }
+
+    for r in &plan.removals {
+        let lines = employees::delete(&mut tx, company_id, r.id).await?;
+        events.push(Event {
+            before: Some(super::employees::audit_fields(r.department_id, &r.position)),
+            ..event("employee.delete", "employee", r.id)
+        });
+        for line in lines {
+            events.push(Event {
+                before: Some(json!({ "employee_id": r.id })),
+                after: Some(json!({ "employee_id": null })),
+                ..event("line.unassign", "line", line)
+            });
+        }
+    }
+
+    for (column, field) in &options.mapping {
+        if let (Some(header), Some(field)) = (preview.layout.headers.get(*column), field) {
+            let key = columns::normalize(header);
+            if !key.is_empty() {
+                store::remember_mapping(&mut tx, company_id, &key, field.code()).await?;
+            }
+        }
+    }
+    events.push(Event {
+        after: Some(json!({
+            "file": preview.upload.file_name,
+            "mode": if options.mode == Mode::FullSync { "full_sync" } else { "add_update" },
+            "applied": applied,
+        })),
+        ..event("roster.import", "roster_upload", id)
+    });
+    audit::append_many(&mut tx, permit.actor(), &events).await?;
+    tx.commit().await?;
+    Ok(applied)
+}

@@ -1,0 +1,794 @@
+//! What an import would change, worked out from the checked rows and the company's records as
+//! they are now — no database here, so the preview and the commit compute the same plan and a
+//! commit can tell whether the records moved since the preview.
+//!
+//! An employee is the same person on the next upload: by personnel number (leading zeros
+//! ignored), else the employee the line already has, else the full name — two people of that
+//! name and no personnel number are an error, never merged. Only the columns the file has are
+//! compared and changed; an empty cell in a present column clears the value.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::domain::text::fold;
+use crate::roster::columns::Field;
+use crate::roster::rows::{Problem, RosterRow, personnel_key};
+
+/// The company's records the plan is made against.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub lines: HashMap<String, LineNow>,
+    pub employees: Vec<EmployeeNow>,
+    pub departments: Vec<DepartmentNow>,
+    /// The region's tariffs open to business: (code, name).
+    pub tariffs: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct LineNow {
+    pub id: i64,
+    pub msisdn: String,
+    pub employee_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub cost_centre: Option<String>,
+    pub tariff_code: String,
+    pub spend_limit_kop: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct EmployeeNow {
+    pub id: i64,
+    pub full_name: String,
+    pub personnel_number: String,
+    pub position: String,
+    pub email: String,
+    pub department_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct DepartmentNow {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum DeptRef {
+    Existing(i64),
+    /// Index into `Plan::new_departments`.
+    New(usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum EmpRef {
+    Existing(i64),
+    /// Index into `Plan::new_employees`.
+    New(usize),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewDepartment {
+    pub name: String,
+    pub parent: Option<DeptRef>,
+    /// The whole path, for people.
+    pub path: String,
+}
+
+/// An employee's fields as the file sets them (`None`: the file has no such column).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct EmployeeFields {
+    pub full_name: String,
+    pub personnel_number: Option<String>,
+    pub position: Option<String>,
+    pub email: Option<String>,
+    pub department: Option<Option<DeptRef>>,
+}
+
+impl EmployeeFields {
+    /// The same person's data (personnel numbers compared without leading zeros).
+    fn same_as(&self, other: &EmployeeFields) -> bool {
+        let key = |p: &Option<String>| p.as_deref().map(personnel_key);
+        self.full_name == other.full_name
+            && key(&self.personnel_number) == key(&other.personnel_number)
+            && self.position == other.position
+            && self.email == other.email
+            && self.department == other.department
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewEmployee {
+    pub row: usize,
+    pub fields: EmployeeFields,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EmployeeUpdate {
+    pub row: usize,
+    pub before: EmployeeNow,
+    pub fields: EmployeeFields,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LineUpdate {
+    pub row: usize,
+    pub before: LineNow,
+    pub employee: Option<EmpRef>,
+    pub department: Option<DeptRef>,
+    pub cost_centre: Option<String>,
+}
+
+/// A tariff or limit the file asks for: a change to the network, offered after the import.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NetworkChange {
+    pub row: usize,
+    pub line_id: i64,
+    pub msisdn: String,
+    pub tariff: Option<(String, String)>,
+    pub limit_kop: Option<(Option<i64>, i64)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Mode {
+    /// Adds and updates; nobody is removed.
+    AddUpdate,
+    /// Also removes employees the file does not have (their lines are unassigned).
+    FullSync,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum RowState {
+    New,
+    Changed,
+    Unchanged,
+    Error,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Counts {
+    pub new: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+    pub errors: usize,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Plan {
+    pub new_departments: Vec<NewDepartment>,
+    pub new_employees: Vec<NewEmployee>,
+    pub employee_updates: Vec<EmployeeUpdate>,
+    pub line_updates: Vec<LineUpdate>,
+    pub removals: Vec<EmployeeNow>,
+    pub network: Vec<NetworkChange>,
+    #[serde(skip)]
+    pub problems: Vec<Problem>,
+    #[serde(skip)]
+    pub rows: Vec<(usize, RowState)>,
+    #[serde(skip)]
+    pub counts: Counts,
+}
+
+impl Plan {
+    /// Nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.new_departments.is_empty()
+            && self.new_employees.is_empty()
+            && self.employee_updates.is_empty()
+            && self.line_updates.is_empty()
+            && self.removals.is_empty()
+    }
+
+    /// A digest of every change (and the records it was made against): the commit refuses
+    /// when its own plan's digest differs from the one previewed.
+    pub fn fingerprint(&self) -> String {
+        let json = serde_json::to_string(self).unwrap_or_default();
+        hex::encode(Sha256::digest(json.as_bytes()))
+    }
+
+    /// The name of a department the plan refers to.
+    pub fn department_name(&self, snapshot: &Snapshot, d: &Option<DeptRef>) -> String {
+        match d {
+            None => String::new(),
+            Some(DeptRef::Existing(id)) => snapshot
+                .departments
+                .iter()
+                .find(|x| x.id == *id)
+                .map(|x| x.name.clone())
+                .unwrap_or_default(),
+            Some(DeptRef::New(i)) => self.new_departments[*i].path.clone(),
+        }
+    }
+}
+
+struct Planner<'a> {
+    snapshot: &'a Snapshot,
+    present: &'a BTreeSet<Field>,
+    headers: &'a HashMap<Field, String>,
+    plan: Plan,
+    new_depts: HashMap<(Option<DeptRef>, String), usize>,
+    new_by_pnum: HashMap<String, usize>,
+    new_by_name: HashMap<String, usize>,
+    /// The fields each employee was given, and by which row.
+    assigned: HashMap<EmpRef, (usize, EmployeeFields)>,
+}
+
+impl Planner<'_> {
+    fn has(&self, f: Field) -> bool {
+        self.present.contains(&f)
+    }
+
+    fn problem(&self, row: usize, field: Field, message: String) -> Problem {
+        Problem {
+            row,
+            column: self
+                .headers
+                .get(&field)
+                .cloned()
+                .unwrap_or_else(|| field.header().to_owned()),
+            message,
+        }
+    }
+
+    fn child(&self, parent_id: Option<i64>, key: &str) -> Option<DeptRef> {
+        self.snapshot
+            .departments
+            .iter()
+            .find(|d| d.parent_id == parent_id && fold(&d.name) == key)
+            .map(|d| DeptRef::Existing(d.id))
+    }
+
+    fn department(&mut self, path: &[String]) -> Option<DeptRef> {
+        let mut parent: Option<DeptRef> = None;
+        for (depth, name) in path.iter().enumerate() {
+            let key = fold(name);
+            // Under a department still to be made, everything is still to be made.
+            let existing = match parent {
+                Some(DeptRef::New(_)) => None,
+                Some(DeptRef::Existing(id)) => self.child(Some(id), &key),
+                None => self.child(None, &key),
+            };
+            parent = Some(match existing {
+                Some(found) => found,
+                None => {
+                    let at = self.plan.new_departments.len();
+                    let index = *self.new_depts.entry((parent, key)).or_insert(at);
+                    if index == at {
+                        self.plan.new_departments.push(NewDepartment {
+                            name: name.clone(),
+                            parent,
+                            path: path[..=depth].join(" / "),
+                        });
+                    }
+                    DeptRef::New(index)
+                }
+            });
+        }
+        parent
+    }
+
+    /// Who the row's person is, or why that cannot be told.
+    fn employee(&mut self, r: &RosterRow, line: &LineNow) -> Result<EmpRef, Problem> {
+        let pkey = r.personnel_key();
+        if !pkey.is_empty() {
+            let found: Vec<&EmployeeNow> = self
+                .snapshot
+                .employees
+                .iter()
+                .filter(|e| personnel_key(&e.personnel_number) == pkey)
+                .collect();
+            return match found.as_slice() {
+                [one] => Ok(EmpRef::Existing(one.id)),
+                [] => Ok(self.new_employee(r, Some(pkey))),
+                _ => Err(self.problem(
+                    r.row,
+                    Field::PersonnelNumber,
+                    format!(
+                        "табельный номер {} есть у нескольких сотрудников",
+                        r.personnel_number
+                    ),
+                )),
+            };
+        }
+        if let Some(id) = line.employee_id {
+            return Ok(EmpRef::Existing(id));
+        }
+        let key = fold(&r.full_name);
+        let found: Vec<&EmployeeNow> = self
+            .snapshot
+            .employees
+            .iter()
+            .filter(|e| fold(&e.full_name) == key)
+            .collect();
+        match found.as_slice() {
+            [one] => Ok(EmpRef::Existing(one.id)),
+            [] => Ok(self.new_employee(r, None)),
+            _ => Err(self.problem(
+                r.row,
+                Field::FullName,
+                format!(
+                    "в компании {} сотрудника с именем «{}» — укажите табельный номер",
+                    found.len(),
+                    r.full_name
+                ),
+            )),
+        }
+    }
+
+    fn new_employee(&mut self, r: &RosterRow, pkey: Option<String>) -> EmpRef {
+        let at = self.plan.new_employees.len();
+        let index = match pkey {
+            Some(k) => *self.new_by_pnum.entry(k).or_insert(at),
+            None => *self.new_by_name.entry(fold(&r.full_name)).or_insert(at),
+        };
+        if index == at {
+            self.plan.new_employees.push(NewEmployee {
+                row: r.row,
+                fields: EmployeeFields::default(),
+            });
+        }
+        EmpRef::New(index)
+    }
+
+    fn fields(&self, r: &RosterRow, department: Option<DeptRef>) -> EmployeeFields {
+        EmployeeFields {
+            full_name: r.full_name.clone(),
+            personnel_number: self
+                .has(Field::PersonnelNumber)
+                .then(|| r.personnel_number.clone()),
+            position: self.has(Field::Position).then(|| r.position.clone()),
+            email: self.has(Field::Email).then(|| r.email.clone()),
+            department: self.has(Field::Department).then_some(department),
+        }
+    }
+
+    fn tariff_code(&self, wanted: &str) -> Option<String> {
+        let key = fold(wanted);
+        self.snapshot
+            .tariffs
+            .iter()
+            .find(|(code, name)| fold(code) == key || fold(name) == key)
+            .map(|(code, _)| code.clone())
+    }
+
+    fn row(&mut self, r: &RosterRow) -> Result<RowState, Vec<Problem>> {
+        let Some(line) = self.snapshot.lines.get(r.msisdn.as_str()).cloned() else {
+            return Err(vec![self.problem(
+                r.row,
+                Field::Phone,
+                format!("номер {} — не линия компании", r.msisdn.display()),
+            )]);
+        };
+        let mut problems = Vec::new();
+        let department = if self.has(Field::Department) {
+            self.department(&r.department)
+        } else {
+            line.department_id.map(DeptRef::Existing)
+        };
+        let named = self.has(Field::FullName) || self.has(Field::LastName);
+        let employee = if named && !r.full_name.is_empty() {
+            match self.employee(r, &line) {
+                Ok(e) => Some(e),
+                Err(p) => {
+                    problems.push(p);
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let tariff = match (&r.tariff, self.has(Field::Tariff)) {
+            (Some(t), true) => match self.tariff_code(t) {
+                Some(code) => Some(code),
+                None => {
+                    problems.push(self.problem(
+                        r.row,
+                        Field::Tariff,
+                        format!("тарифа «{t}» нет среди тарифов региона компании"),
+                    ));
+                    None
+                }
+            },
+            _ => None,
+        };
+        let mut state = RowState::Unchanged;
+        if let Some(e) = employee {
+            let fields = self.fields(r, department);
+            match self.assigned.get(&e) {
+                Some((first, given)) if !given.same_as(&fields) => {
+                    problems.push(self.problem(
+                        r.row,
+                        Field::FullName,
+                        format!(
+                            "«{}» уже есть в строке {first} с другими данными (подразделение, должность, e-mail или табельный номер)",
+                            r.full_name
+                        ),
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    self.assigned.insert(e, (r.row, fields.clone()));
+                    match e {
+                        EmpRef::New(i) => {
+                            self.plan.new_employees[i].fields = fields;
+                            state = RowState::New;
+                        }
+                        EmpRef::Existing(id) => {
+                            let before =
+                                self.snapshot.employees.iter().find(|x| x.id == id).cloned();
+                            if let Some(before) = before
+                                && differs(&before, &fields)
+                            {
+                                self.plan.employee_updates.push(EmployeeUpdate {
+                                    row: r.row,
+                                    before,
+                                    fields,
+                                });
+                                state = RowState::Changed;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let new_employee = if named {
+            employee
+        } else {
+            line.employee_id.map(EmpRef::Existing)
+        };
+        let cost_centre = if self.has(Field::CostCentre) {
+            Some(r.cost_centre.clone()).filter(|c| !c.is_empty())
+        } else {
+            line.cost_centre.clone()
+        };
+        let moved = new_employee != line.employee_id.map(EmpRef::Existing)
+            || department != line.department_id.map(DeptRef::Existing)
+            || cost_centre != line.cost_centre;
+        if moved {
+            self.plan.line_updates.push(LineUpdate {
+                row: r.row,
+                before: line.clone(),
+                employee: new_employee,
+                department,
+                cost_centre,
+            });
+            if state == RowState::Unchanged {
+                state = RowState::Changed;
+            }
+        }
+        let tariff = tariff
+            .filter(|t| *t != line.tariff_code)
+            .map(|t| (line.tariff_code.clone(), t));
+        let limit = r
+            .limit_kop
+            .filter(|l| Some(*l) != line.spend_limit_kop)
+            .map(|l| (line.spend_limit_kop, l));
+        if tariff.is_some() || limit.is_some() {
+            self.plan.network.push(NetworkChange {
+                row: r.row,
+                line_id: line.id,
+                msisdn: line.msisdn.clone(),
+                tariff,
+                limit_kop: limit,
+            });
+        }
+        Ok(state)
+    }
+}
+
+fn differs(before: &EmployeeNow, f: &EmployeeFields) -> bool {
+    before.full_name != f.full_name
+        || f.personnel_number
+            .as_ref()
+            .is_some_and(|p| personnel_key(p) != personnel_key(&before.personnel_number))
+        || f.position.as_ref().is_some_and(|p| *p != before.position)
+        || f.email.as_ref().is_some_and(|e| *e != before.email)
+        || f.department
+            .is_some_and(|d| d != before.department_id.map(DeptRef::Existing))
+}
+
+/// The plan for these rows. `present` lists the columns the file has; `headers` their
+/// headers as written, for problems; `parse_problems` come first, by row.
+pub fn plan(
+    rows: &[RosterRow],
+    parse_problems: Vec<Problem>,
+    present: &BTreeSet<Field>,
+    headers: &HashMap<Field, String>,
+    snapshot: &Snapshot,
+    mode: Mode,
+) -> Plan {
+    let mut p = Planner {
+        snapshot,
+        present,
+        headers,
+        plan: Plan::default(),
+        new_depts: HashMap::new(),
+        new_by_pnum: HashMap::new(),
+        new_by_name: HashMap::new(),
+        assigned: HashMap::new(),
+    };
+    let mut problems = parse_problems;
+    let mut states: Vec<(usize, RowState)> = problems
+        .iter()
+        .map(|pr| (pr.row, RowState::Error))
+        .collect();
+    for r in rows {
+        match p.row(r) {
+            Ok(state) => states.push((r.row, state)),
+            Err(found) => {
+                states.push((r.row, RowState::Error));
+                problems.extend(found);
+            }
+        }
+    }
+    let named = p.has(Field::FullName) || p.has(Field::LastName);
+    if mode == Mode::FullSync && named {
+        let kept: BTreeSet<i64> = p
+            .assigned
+            .keys()
+            .filter_map(|e| match e {
+                EmpRef::Existing(id) => Some(*id),
+                EmpRef::New(_) => None,
+            })
+            .collect();
+        p.plan.removals = snapshot
+            .employees
+            .iter()
+            .filter(|e| !kept.contains(&e.id))
+            .cloned()
+            .collect();
+    }
+    states.sort_by_key(|(row, _)| *row);
+    states.dedup_by(|b, a| {
+        if a.0 == b.0 {
+            if b.1 == RowState::Error {
+                a.1 = RowState::Error;
+            }
+            true
+        } else {
+            false
+        }
+    });
+    problems.sort_by_key(|pr| pr.row);
+    let mut plan = p.plan;
+    plan.counts = Counts {
+        new: states.iter().filter(|s| s.1 == RowState::New).count(),
+        changed: states.iter().filter(|s| s.1 == RowState::Changed).count(),
+        unchanged: states.iter().filter(|s| s.1 == RowState::Unchanged).count(),
+        errors: states.iter().filter(|s| s.1 == RowState::Error).count(),
+    };
+    plan.rows = states;
+    plan.problems = problems;
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Msisdn;
+
+    fn snapshot() -> Snapshot {
+        let line = |id: i64, n: &str, employee: Option<i64>, dept: Option<i64>| LineNow {
+            id,
+            msisdn: n.into(),
+            employee_id: employee,
+            department_id: dept,
+            cost_centre: None,
+            tariff_code: "biz-start".into(),
+            spend_limit_kop: None,
+        };
+        let emp = |id: i64, name: &str, pnum: &str, dept: Option<i64>| EmployeeNow {
+            id,
+            full_name: name.into(),
+            personnel_number: pnum.into(),
+            position: String::new(),
+            email: String::new(),
+            department_id: dept,
+        };
+        Snapshot {
+            lines: [
+                line(1, "+79160000001", Some(10), Some(100)),
+                line(2, "+79160000002", None, None),
+                line(3, "+79160000003", None, None),
+                line(4, "+79160000004", Some(11), None),
+            ]
+            .into_iter()
+            .map(|l| (l.msisdn.clone(), l))
+            .collect(),
+            employees: vec![
+                emp(10, "Иванов Иван", "00042", Some(100)),
+                emp(11, "Петров Пётр", "", None),
+                emp(12, "Сидоров Семён", "", None),
+                emp(13, "Сидоров Семён", "", None),
+            ],
+            departments: vec![DepartmentNow {
+                id: 100,
+                parent_id: None,
+                name: "Логистика".into(),
+            }],
+            tariffs: vec![
+                ("biz-start".into(), "Бизнес Старт".into()),
+                ("biz-optimum".into(), "Бизнес Оптимум".into()),
+            ],
+        }
+    }
+
+    fn row(n: usize, phone: &str, name: &str, pnum: &str, dept: &[&str]) -> RosterRow {
+        RosterRow {
+            row: n,
+            msisdn: Msisdn::parse(phone).unwrap(),
+            full_name: name.into(),
+            department: dept.iter().map(|d| d.to_string()).collect(),
+            cost_centre: String::new(),
+            personnel_number: pnum.into(),
+            position: String::new(),
+            email: String::new(),
+            tariff: None,
+            limit_kop: None,
+        }
+    }
+
+    fn columns(fields: &[Field]) -> BTreeSet<Field> {
+        fields.iter().copied().collect()
+    }
+
+    fn run(rows: &[RosterRow], fields: &[Field], mode: Mode) -> Plan {
+        plan(
+            rows,
+            Vec::new(),
+            &columns(fields),
+            &HashMap::new(),
+            &snapshot(),
+            mode,
+        )
+    }
+
+    const BASIC: &[Field] = &[
+        Field::FullName,
+        Field::Phone,
+        Field::PersonnelNumber,
+        Field::Department,
+    ];
+
+    #[test]
+    fn the_roster_as_it_is_changes_nothing() {
+        let rows = [
+            row(2, "+79160000001", "Иванов Иван", "42", &["Логистика"]),
+            row(3, "+79160000004", "Петров Пётр", "", &[]),
+        ];
+        let p = run(&rows, BASIC, Mode::AddUpdate);
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(
+            p.counts,
+            Counts {
+                unchanged: 2,
+                ..Counts::default()
+            }
+        );
+    }
+
+    #[test]
+    fn a_new_person_with_two_lines_is_one_employee() {
+        let rows = [
+            row(
+                2,
+                "+79160000002",
+                "Смирнова Ольга",
+                "7",
+                &["Логистика", "Склад Москва"],
+            ),
+            row(
+                3,
+                "+79160000003",
+                "Смирнова Ольга",
+                "007",
+                &["Логистика", "Склад Москва"],
+            ),
+        ];
+        let p = run(&rows, BASIC, Mode::AddUpdate);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_eq!(p.new_employees.len(), 1);
+        assert_eq!(p.new_departments.len(), 1);
+        assert_eq!(p.new_departments[0].parent, Some(DeptRef::Existing(100)));
+        assert_eq!(p.new_departments[0].path, "Логистика / Склад Москва");
+        assert_eq!(p.line_updates.len(), 2);
+        assert!(
+            p.line_updates
+                .iter()
+                .all(|u| u.employee == Some(EmpRef::New(0)))
+        );
+        assert_eq!(p.counts.new, 1);
+        assert_eq!(p.counts.changed, 1);
+    }
+
+    #[test]
+    fn two_people_of_one_name_without_numbers_are_an_error() {
+        let p = run(
+            &[row(5, "+79160000002", "Сидоров Семён", "", &[])],
+            BASIC,
+            Mode::AddUpdate,
+        );
+        assert_eq!(p.counts.errors, 1);
+        assert!(
+            p.problems[0].message.contains("2 сотрудника с именем"),
+            "{:?}",
+            p.problems
+        );
+        assert!(p.is_empty());
+    }
+
+    #[test]
+    fn a_number_of_no_line_of_the_company_is_an_error() {
+        let p = run(
+            &[row(4, "+79169999999", "Кто-то", "", &[])],
+            BASIC,
+            Mode::AddUpdate,
+        );
+        assert_eq!(
+            p.problems[0].to_string(),
+            "строка 4, «Телефон»: номер +7 916 999-99-99 — не линия компании"
+        );
+    }
+
+    #[test]
+    fn the_same_person_told_two_ways_is_an_error() {
+        let rows = [
+            row(2, "+79160000002", "Смирнова Ольга", "7", &["Логистика"]),
+            row(3, "+79160000003", "Смирнова Ольга", "7", &[]),
+        ];
+        let p = run(&rows, BASIC, Mode::AddUpdate);
+        assert_eq!(p.problems.len(), 1);
+        assert_eq!(p.problems[0].row, 3);
+        assert!(p.problems[0].message.contains("уже есть в строке 2"));
+    }
+
+    #[test]
+    fn full_sync_removes_who_is_missing() {
+        let rows = [row(2, "+79160000001", "Иванов Иван", "42", &["Логистика"])];
+        let p = run(&rows, BASIC, Mode::FullSync);
+        let removed: Vec<i64> = p.removals.iter().map(|e| e.id).collect();
+        assert_eq!(removed, vec![11, 12, 13]);
+        assert!(run(&rows, BASIC, Mode::AddUpdate).removals.is_empty());
+    }
+
+    #[test]
+    fn tariffs_by_code_or_name_are_offered_as_network_changes() {
+        let mut a = row(2, "+79160000001", "Иванов Иван", "42", &["Логистика"]);
+        a.tariff = Some("бизнес оптимум".into());
+        a.limit_kop = Some(150_000);
+        let mut b = row(3, "+79160000004", "Петров Пётр", "", &[]);
+        b.tariff = Some("Безлимит Плюс".into());
+        let mut fields = BASIC.to_vec();
+        fields.extend([Field::Tariff, Field::Limit]);
+        let p = run(&[a, b], &fields, Mode::AddUpdate);
+        assert_eq!(p.network.len(), 1);
+        assert_eq!(
+            p.network[0].tariff,
+            Some(("biz-start".into(), "biz-optimum".into()))
+        );
+        assert_eq!(p.network[0].limit_kop, Some((None, 150_000)));
+        assert!(p.problems[0].message.contains("тарифа «Безлимит Плюс» нет"));
+    }
+
+    #[test]
+    fn the_fingerprint_moves_with_the_records() {
+        let rows = [row(2, "+79160000002", "Смирнова Ольга", "7", &[])];
+        let a = run(&rows, BASIC, Mode::AddUpdate).fingerprint();
+        assert_eq!(a, run(&rows, BASIC, Mode::AddUpdate).fingerprint());
+        let mut moved = snapshot();
+        moved.lines.get_mut("+79160000002").unwrap().employee_id = Some(11);
+        let b = plan(
+            &rows,
+            Vec::new(),
+            &columns(BASIC),
+            &HashMap::new(),
+            &moved,
+            Mode::AddUpdate,
+        );
+        assert_ne!(a, b.fingerprint());
+    }
+}

@@ -1,0 +1,153 @@
+//! Roster imports: the company's records as the planner sees them, stored uploads, remembered
+//! column mappings, and the writes a commit makes.
+
+use crate::authz::Scope;
+use crate::services::roster::plan::{DepartmentNow, EmployeeNow, LineNow, Snapshot};
+
+use super::{Db, Sql, Tx};
+
+/// The company's lines (those in `scope`), employees, departments and open tariffs.
+pub async fn snapshot(db: &Db, company_id: i64, scope: &Scope) -> Result<Snapshot, sqlx::Error> {
+    let mut sql = Sql::new(
+        "SELECT l.id, l.msisdn, l.employee_id, l.department_id, l.cost_centre, t.code AS tariff_code, l.spend_limit_kop
+         FROM lines l JOIN tariffs t ON t.id = l.tariff_id WHERE l.company_id = ",
+    );
+    sql.bind(company_id).push(" AND l.status <> 'terminated'");
+    super::lines::push_scope(&mut sql, scope);
+    let lines: Vec<LineNow> = sql.query_as().fetch_all(&db.pool).await?;
+    let employees: Vec<EmployeeNow> = sqlx::query_as(
+        "SELECT id, full_name, personnel_number, position, email, department_id
+         FROM employees WHERE company_id = $1 ORDER BY id",
+    )
+    .bind(company_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let departments: Vec<DepartmentNow> = sqlx::query_as(
+        "SELECT id, parent_id, name FROM departments WHERE company_id = $1 ORDER BY id",
+    )
+    .bind(company_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let tariffs = super::catalogue::tariffs_of_company(db, company_id)
+        .await?
+        .into_iter()
+        .filter(|t| t.for_business != 0 && t.archived == 0)
+        .map(|t| (t.code, t.name))
+        .collect();
+    Ok(Snapshot {
+        lines: lines.into_iter().map(|l| (l.msisdn.clone(), l)).collect(),
+        employees,
+        departments,
+        tariffs,
+    })
+}
+
+pub async fn insert_upload(
+    db: &Db,
+    company_id: i64,
+    user_id: Option<i64>,
+    file_name: &str,
+    content: &[u8],
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO roster_uploads (company_id, created_by, created_at, file_name, content)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(company_id)
+    .bind(user_id)
+    .bind(now)
+    .bind(file_name)
+    .bind(content.to_vec())
+    .fetch_one(&db.pool)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Upload {
+    pub id: i64,
+    pub file_name: String,
+    pub content: Vec<u8>,
+    pub created_at: i64,
+    pub applied_at: Option<i64>,
+    pub result: Option<String>,
+}
+
+/// The company's upload, if it is theirs.
+pub async fn upload(db: &Db, company_id: i64, id: i64) -> Result<Option<Upload>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, file_name, content, created_at, applied_at, result FROM roster_uploads
+         WHERE company_id = $1 AND id = $2",
+    )
+    .bind(company_id)
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Marks the upload applied, once: false if it already was (a second submit).
+pub async fn mark_applied(
+    tx: &mut Tx,
+    id: i64,
+    now: i64,
+    result: &str,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query(
+        "UPDATE roster_uploads SET applied_at = $1, result = $2 WHERE id = $3 AND applied_at IS NULL",
+    )
+    .bind(now)
+    .bind(result)
+    .bind(id)
+    .execute(&mut **tx)
+    .await
+    .map(|r| r.rows_affected() == 1)
+}
+
+/// Headers (folded) the company mapped by hand, with the field codes.
+pub async fn mappings(db: &Db, company_id: i64) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT header_key, field FROM roster_mappings WHERE company_id = $1")
+        .bind(company_id)
+        .fetch_all(&db.pool)
+        .await
+}
+
+pub async fn remember_mapping(
+    tx: &mut Tx,
+    company_id: i64,
+    header_key: &str,
+    field: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO roster_mappings (company_id, header_key, field) VALUES ($1, $2, $3)
+         ON CONFLICT (company_id, header_key) DO UPDATE SET field = excluded.field",
+    )
+    .bind(company_id)
+    .bind(header_key)
+    .bind(field)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}
+
+/// Binds a line to its employee, department and cost centre.
+pub async fn bind_line(
+    tx: &mut Tx,
+    company_id: i64,
+    line_id: i64,
+    employee_id: Option<i64>,
+    department_id: Option<i64>,
+    cost_centre: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE lines SET employee_id = $1, department_id = $2, cost_centre = $3, version = version + 1
+         WHERE company_id = $4 AND id = $5",
+    )
+    .bind(employee_id)
+    .bind(department_id)
+    .bind(cost_centre)
+    .bind(company_id)
+    .bind(line_id)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}

@@ -1,0 +1,460 @@
+//! «Импорт сотрудников»: upload a roster, see exactly what it would change (with every problem
+//! at its row and column, and columns to map by hand), then apply it all at once.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use futures_util::StreamExt;
+use serde::Deserialize;
+
+use crate::authz::{Action, Object, Permit};
+use crate::error::{AppError, redirect};
+use crate::roster::columns::Field;
+use crate::roster::read::MAX_FILE_BYTES;
+use crate::roster::rows::Problem;
+use crate::services::roster::plan::{DeptRef, EmpRef, Mode, Plan, Snapshot};
+use crate::services::roster::{self as service, Applied, Options, Preview, RosterError};
+
+use super::page::{Page, urlencode};
+use super::session::Cabinet;
+use super::{AppState, html_form, render_status};
+
+/// Changes listed on the page; the rest are counted.
+const SHOWN: usize = 500;
+
+#[derive(Template)]
+#[template(path = "roster/upload.html")]
+struct UploadPage {
+    page: Page,
+    failure: Option<String>,
+}
+
+async fn permit(state: &AppState, cab: &Cabinet) -> Result<Permit, AppError> {
+    cab.permit(state, Object::Roster, Action::Import).await
+}
+
+pub async fn upload_form(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    permit(&state, &cab).await?;
+    let page = Page::new(&state, &cab, "/roster".into(), "/roster", "roster.title").await;
+    render_status(
+        StatusCode::OK,
+        &UploadPage {
+            page,
+            failure: None,
+        },
+    )
+}
+
+/// Reads the multipart form: its token and the file (name and bytes), refusing a file larger
+/// than the limit while it arrives. A body that is not this form is a stale or forged form.
+async fn read_form(mut form: Multipart) -> Result<(String, String, Vec<u8>), AppError> {
+    let (mut csrf, mut name, mut bytes) = (String::new(), String::new(), Vec::new());
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(|_| AppError::Csrf)?;
+        let field_name = field.name().unwrap_or("").to_owned();
+        if field_name == "file" {
+            name = field
+                .content_disposition()
+                .and_then(|d| d.get_filename())
+                .unwrap_or("")
+                .to_owned();
+        }
+        let mut data = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| AppError::BadRequest(e.to_string()))?;
+            if data.len() + chunk.len() > MAX_FILE_BYTES + 1 {
+                return Err(AppError::BadRequest(format!(
+                    "файл больше {} МБ",
+                    MAX_FILE_BYTES / 1024 / 1024
+                )));
+            }
+            data.extend_from_slice(&chunk);
+        }
+        match field_name.as_str() {
+            "csrf" => csrf = String::from_utf8_lossy(&data).into_owned(),
+            "file" => bytes = data,
+            _ => {}
+        }
+    }
+    Ok((csrf, name, bytes))
+}
+
+pub async fn upload(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    form: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let permit = permit(&state, &cab).await?;
+    let (csrf, name, bytes) = read_form(form).await?;
+    cab.verify_csrf(&csrf)?;
+    let now = state.clock.now_ms();
+    match service::upload(&state.db, &permit, &name, &bytes, now).await {
+        Ok(id) => Ok(redirect(&format!("/roster/{id}"))),
+        Err(RosterError::Db(e)) => Err(e.into()),
+        Err(e) => {
+            let page = Page::new(&state, &cab, "/roster".into(), "/roster", "roster.title").await;
+            let failure = Some(e.to_string());
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &UploadPage { page, failure },
+            )
+        }
+    }
+}
+
+/// The preview's choices, from its query or the commit form.
+#[derive(Debug, Default, Deserialize)]
+pub struct Choices {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    sheet: String,
+    #[serde(default)]
+    mode: String,
+    /// `column:field` (or `column:` to ignore the column).
+    #[serde(default)]
+    map: Vec<String>,
+    #[serde(default)]
+    fingerprint: String,
+    #[serde(default)]
+    confirm_removals: Option<String>,
+}
+
+impl Choices {
+    fn options(&self) -> Options {
+        Options {
+            sheet: Some(self.sheet.clone()).filter(|s| !s.is_empty()),
+            mode: if self.mode == "full_sync" {
+                Mode::FullSync
+            } else {
+                Mode::AddUpdate
+            },
+            mapping: self
+                .map
+                .iter()
+                .filter_map(|m| {
+                    let (col, field) = m.split_once(':')?;
+                    Some((col.parse().ok()?, Field::from_code(field)))
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One change as the page lists it.
+struct ChangeRow {
+    row: usize,
+    number: String,
+    what: &'static str,
+    before: String,
+    after: String,
+}
+
+#[derive(Template)]
+#[template(path = "roster/preview.html")]
+struct PreviewPage {
+    page: Page,
+    id: i64,
+    file_name: String,
+    sheet: String,
+    sheets: Vec<String>,
+    headers: Vec<(usize, String, Option<Field>)>,
+    fields: Vec<Field>,
+    full_sync: bool,
+    counts: crate::services::roster::plan::Counts,
+    problems: Vec<Problem>,
+    changes: Vec<ChangeRow>,
+    more_changes: usize,
+    new_departments: Vec<String>,
+    removals: Vec<String>,
+    network: usize,
+    fingerprint: String,
+    applied: Option<String>,
+    nothing: bool,
+    failure: Option<String>,
+    map_query: String,
+}
+
+impl PreviewPage {
+    fn field_label(&self, f: &Field) -> String {
+        self.page
+            .t(&format!("roster.field.{}", f.code()))
+            .to_owned()
+    }
+
+    fn chosen(&self, current: &Option<Field>, f: &Field) -> bool {
+        *current == Some(*f)
+    }
+
+    fn error_href(&self) -> String {
+        format!(
+            "/roster/{}/errors?sheet={}&mode={}{}",
+            self.id,
+            urlencode(&self.sheet),
+            if self.full_sync {
+                "full_sync"
+            } else {
+                "add_update"
+            },
+            self.map_query
+        )
+    }
+}
+
+fn employee_name(plan: &Plan, snapshot: &Snapshot, e: &Option<EmpRef>) -> String {
+    match e {
+        None => "—".into(),
+        Some(EmpRef::Existing(id)) => snapshot
+            .employees
+            .iter()
+            .find(|x| x.id == *id)
+            .map(|x| x.full_name.clone())
+            .unwrap_or_default(),
+        Some(EmpRef::New(i)) => plan.new_employees[*i].fields.full_name.clone(),
+    }
+}
+
+fn changes(p: &Preview) -> Vec<ChangeRow> {
+    let plan = &p.plan;
+    let snap = &p.snapshot;
+    let dash = |s: String| if s.is_empty() { "—".to_owned() } else { s };
+    let mut out = Vec::new();
+    for u in &plan.employee_updates {
+        out.push(ChangeRow {
+            row: u.row,
+            number: String::new(),
+            what: "roster.change.employee",
+            before: format!(
+                "{} · {} · {}",
+                u.before.full_name,
+                dash(u.before.position.clone()),
+                dash(u.before.email.clone())
+            ),
+            after: format!(
+                "{} · {} · {}",
+                u.fields.full_name,
+                dash(
+                    u.fields
+                        .position
+                        .clone()
+                        .unwrap_or(u.before.position.clone())
+                ),
+                dash(u.fields.email.clone().unwrap_or(u.before.email.clone()))
+            ),
+        });
+    }
+    for u in &plan.line_updates {
+        let before_emp = employee_name(plan, snap, &u.before.employee_id.map(EmpRef::Existing));
+        let before_dept =
+            plan.department_name(snap, &u.before.department_id.map(DeptRef::Existing));
+        out.push(ChangeRow {
+            row: u.row,
+            number: crate::domain::Msisdn::parse(&u.before.msisdn)
+                .map(|m| m.display())
+                .unwrap_or_else(|_| u.before.msisdn.clone()),
+            what: "roster.change.line",
+            before: format!("{} · {}", before_emp, dash(before_dept)),
+            after: format!(
+                "{} · {}",
+                employee_name(plan, snap, &u.employee),
+                dash(plan.department_name(snap, &u.department))
+            ),
+        });
+    }
+    out.sort_by_key(|c| c.row);
+    out
+}
+
+fn map_query(options: &Options) -> String {
+    options
+        .mapping
+        .iter()
+        .map(|(c, f)| format!("&map={c}:{}", f.map(|f| f.code()).unwrap_or("")))
+        .collect()
+}
+
+async fn show(
+    state: &AppState,
+    cab: &Cabinet,
+    id: i64,
+    choices: &Choices,
+    failure: Option<String>,
+    applied: Option<Applied>,
+) -> Result<HttpResponse, AppError> {
+    let permit = permit(state, cab).await?;
+    let options = choices.options();
+    let p = match service::preview(&state.db, &permit, id, &options).await {
+        Ok(p) => p,
+        Err(RosterError::NotFound) => return Err(AppError::NotFound),
+        Err(RosterError::Db(e)) => return Err(e.into()),
+        Err(e) => {
+            let page = Page::new(state, cab, "/roster".into(), "/roster", "roster.title").await;
+            let failure = Some(e.to_string());
+            return render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &UploadPage { page, failure },
+            );
+        }
+    };
+    let lang = cab.lang();
+    let mut all = changes(&p);
+    let more_changes = all.len().saturating_sub(SHOWN);
+    all.truncate(SHOWN);
+    let status = if failure.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    let applied_text = applied
+        .map(|a| {
+            format!(
+                "{}: {} · {}: {} · {}: {} · {}: {} · {}: {}",
+                lang.t("roster.applied.lines"),
+                a.lines,
+                lang.t("roster.applied.added"),
+                a.employees_added,
+                lang.t("roster.applied.changed"),
+                a.employees_changed,
+                lang.t("roster.applied.removed"),
+                a.employees_removed,
+                lang.t("roster.applied.departments"),
+                a.departments
+            )
+        })
+        .or_else(|| {
+            p.upload
+                .applied_at
+                .map(|_| lang.t("roster.already").to_owned())
+        });
+    let page = Page::new(
+        state,
+        cab,
+        format!("/roster/{id}"),
+        "/roster",
+        "roster.preview",
+    )
+    .await;
+    let view = PreviewPage {
+        page,
+        id,
+        file_name: p.upload.file_name.clone(),
+        sheet: p.sheet.clone(),
+        sheets: p.sheets.clone(),
+        headers: p
+            .layout
+            .headers
+            .iter()
+            .zip(&p.layout.fields)
+            .enumerate()
+            .map(|(i, (h, f))| (i, h.clone(), *f))
+            .collect(),
+        fields: Field::ALL.to_vec(),
+        full_sync: p.mode == Mode::FullSync,
+        counts: p.plan.counts.clone(),
+        problems: p.plan.problems.clone(),
+        changes: all,
+        more_changes,
+        new_departments: p
+            .plan
+            .new_departments
+            .iter()
+            .map(|d| d.path.clone())
+            .collect(),
+        removals: p
+            .plan
+            .removals
+            .iter()
+            .map(|e| e.full_name.clone())
+            .collect(),
+        network: p.plan.network.len(),
+        fingerprint: p.fingerprint.clone(),
+        applied: applied_text,
+        nothing: p.plan.is_empty(),
+        failure,
+        map_query: map_query(&options),
+    };
+    render_status(status, &view)
+}
+
+pub async fn preview(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let choices: Choices = html_form(req.query_string().as_bytes())?;
+    show(&state, &cab, *id, &choices, None, None).await
+}
+
+pub async fn commit(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let form: Choices = html_form(&body)?;
+    cab.verify_csrf(&form.csrf)?;
+    let permit = permit(&state, &cab).await?;
+    let options = form.options();
+    if options.mode == Mode::FullSync && form.confirm_removals.is_none() {
+        let failure = Some(cab.lang().t("roster.confirm_needed").to_owned());
+        return show(&state, &cab, *id, &form, failure, None).await;
+    }
+    let now = state.clock.now_ms();
+    match service::commit(&state.db, &permit, *id, &options, &form.fingerprint, now).await {
+        Ok(applied) => show(&state, &cab, *id, &form, None, Some(applied)).await,
+        Err(RosterError::NotFound) => Err(AppError::NotFound),
+        Err(RosterError::Db(e)) => Err(e.into()),
+        Err(e) => show(&state, &cab, *id, &form, Some(e.to_string()), None).await,
+    }
+}
+
+/// The rows with problems, as the file has them plus the reasons, to fix and upload again.
+pub async fn errors(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    use crate::export::{Cell, Table};
+    let choices: Choices = html_form(req.query_string().as_bytes())?;
+    let permit = permit(&state, &cab).await?;
+    let p = match service::preview(&state.db, &permit, *id, &choices.options()).await {
+        Ok(p) => p,
+        Err(RosterError::NotFound) => return Err(AppError::NotFound),
+        Err(RosterError::Db(e)) => return Err(e.into()),
+        Err(e) => return Err(AppError::BadRequest(e.to_string())),
+    };
+    let lang = cab.lang();
+    let mut headers = p.layout.headers.clone();
+    headers.push(lang.t("roster.errors_column").to_owned());
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    let mut problems = p.plan.problems.iter().peekable();
+    while let Some(first) = problems.next() {
+        let mut reasons = vec![first.to_string()];
+        while let Some(next) = problems.next_if(|x| x.row == first.row) {
+            reasons.push(next.to_string());
+        }
+        let cells = p.grid_rows.get(first.row - 1).cloned().unwrap_or_default();
+        let mut row: Vec<Cell> = (0..p.layout.headers.len())
+            .map(|i| Cell::Text(cells.get(i).cloned().unwrap_or_default()))
+            .collect();
+        row.push(Cell::Text(reasons.join("; ")));
+        rows.push(row);
+    }
+    let mut widths = vec![20.0; headers.len()];
+    if let Some(last) = widths.last_mut() {
+        *last = 60.0;
+    }
+    let table = Table {
+        headers,
+        widths,
+        rows,
+    };
+    let file = super::exports::FileKind::Xlsx;
+    super::exports::download(&table, file, "roster-errors", lang.t("roster.errors_sheet"))
+}

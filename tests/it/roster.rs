@@ -1,0 +1,369 @@
+//! Roster import end to end: upload, preview (nothing written), commit (all at once, audited),
+//! re-import changes nothing, errors at their row and column block the commit, a stale preview
+//! is refused, full sync asks for confirmation, hand-mapped columns are remembered.
+
+use std::io::Cursor;
+
+use calamine::{Reader, Xlsx};
+use rust_xlsxwriter::Workbook;
+
+use crate::helpers::{ADMIN, Backend, PASSWORD, Response, TestApp, spawn_app};
+use crate::on_both;
+
+async fn company(b: Backend) -> TestApp {
+    let app = spawn_app(b).await;
+    let c = app.seed_company().await;
+    app.add_lines(
+        c,
+        &[
+            "+79160000001",
+            "+79160000002",
+            "+79160000003",
+            "+79160000004",
+            "+79160000005",
+        ],
+    )
+    .await;
+    // Another company's line: never touched by this company's import.
+    let other = app.seed("+79995550000", "7728419375", "АО «Вектор»").await;
+    app.add_lines(other, &["+79260000001"]).await;
+    app.login(ADMIN, PASSWORD).await;
+    app
+}
+
+/// An XLSX file: a title row, then the rows (phones in numeric cells where they are numbers).
+fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet
+        .write(0, 0, "ООО «Ромашка» — сотрудники на 01.03.2026")
+        .expect("title");
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            let (r, c) = (r as u32 + 2, c as u16);
+            match cell.parse::<f64>() {
+                Ok(n) if cell.len() == 11 => sheet.write(r, c, n).map(|_| ()),
+                _ => sheet.write(r, c, *cell).map(|_| ()),
+            }
+            .expect("cell");
+        }
+    }
+    book.save_to_buffer().expect("xlsx")
+}
+
+const HEADER: &[&str] = &[
+    "ФИО",
+    "Телефон",
+    "Подразделение",
+    "Табельный номер",
+    "Должность",
+    "E-mail",
+];
+
+async fn upload(app: &TestApp, name: &str, bytes: Vec<u8>) -> Response {
+    let csrf = app.csrf("/roster").await;
+    let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+    );
+    let r = app
+        .client
+        .post(app.url("/roster"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    crate::helpers::read(r).await
+}
+
+/// Uploads and follows to the preview: the upload's id and the preview page.
+async fn preview(app: &TestApp, name: &str, bytes: Vec<u8>) -> (String, Response) {
+    let r = upload(app, name, bytes).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let at = r.location.expect("location");
+    let page = app.get(&at).await;
+    (at, page)
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let key = format!("name=\"{name}\" value=\"");
+    let at = html.find(&key).unwrap_or_else(|| panic!("no {name}")) + key.len();
+    html[at..at + html[at..].find('"').expect("end")].to_owned()
+}
+
+fn count(html: &str, id: &str) -> String {
+    let key = format!("id=\"{id}\">");
+    let at = html.find(&key).unwrap_or_else(|| panic!("no {id}")) + key.len();
+    html[at..at + html[at..].find('<').expect("end")].to_owned()
+}
+
+async fn commit(app: &TestApp, at: &str, page: &str, extra: &[(&str, &str)]) -> Response {
+    let mut form: Vec<(String, String)> = vec![
+        ("csrf".into(), hidden(page, "csrf")),
+        ("fingerprint".into(), hidden(page, "fingerprint")),
+        ("sheet".into(), hidden(page, "sheet")),
+    ];
+    let commit_form = &page[page.find("id=\"roster-commit\"").expect("commit form")..];
+    form.push(("mode".into(), hidden(commit_form, "mode")));
+    for part in commit_form.split("name=\"map\" value=\"").skip(1) {
+        form.push((
+            "map".into(),
+            part[..part.find('"').expect("end")].to_owned(),
+        ));
+    }
+    form.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    app.post(&format!("{at}/commit"), &pairs).await
+}
+
+async fn scalar(app: &TestApp, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+fn roster() -> Vec<u8> {
+    xlsx(&[
+        HEADER,
+        &[
+            "Иванов Иван Иванович",
+            "79160000001",
+            "Логистика / Склад Москва",
+            "00042",
+            "Кладовщик",
+            "ivanov@example.ru",
+        ],
+        &[
+            "Петрова Анна",
+            "8 (916) 000-00-02",
+            "Продажи",
+            "7",
+            "Менеджер",
+            "",
+        ],
+        &[
+            "Петрова Анна",
+            "+7 916 000 00 03",
+            "Продажи",
+            "007",
+            "Менеджер",
+            "",
+        ],
+        &["", "9160000004", "Логистика", "", "", ""],
+        &["Итого: 4", "", "", "", "", ""],
+    ])
+}
+
+async fn a_roster_is_previewed_then_applied_at_once(b: Backend) {
+    let app = company(b).await;
+    let (at, page) = preview(&app, "staff.xlsx", roster()).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(count(&page.body, "count-new"), "2");
+    assert_eq!(count(&page.body, "count-changed"), "2");
+    assert_eq!(count(&page.body, "count-errors"), "0");
+    assert!(page.body.contains("Логистика / Склад Москва"));
+    // Nothing is written at preview time but the upload.
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM employees").await, 0);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM departments").await, 0);
+    let audit_before = scalar(&app, "SELECT COUNT(*) FROM audit_log").await;
+
+    let done = commit(&app, &at, &page.body, &[]).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.body.contains("id=\"roster-applied\""));
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM employees").await, 2);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM departments").await, 3);
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM departments c JOIN departments p ON p.id = c.parent_id
+             WHERE c.name = 'Склад Москва' AND p.name = 'Логистика'"
+        )
+        .await,
+        1
+    );
+    // Anna's two lines, one person; the modem stays without an employee, in Логистика.
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM lines l JOIN employees e ON e.id = l.employee_id WHERE e.full_name = 'Петрова Анна'"
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM lines l JOIN departments d ON d.id = l.department_id
+             WHERE l.msisdn = '+79160000004' AND l.employee_id IS NULL AND d.name = 'Логистика'"
+        )
+        .await,
+        1
+    );
+    // One audit entry per change: 3 departments, 2 employees, 4 lines, and the import itself.
+    let written = scalar(&app, "SELECT COUNT(*) FROM audit_log").await - audit_before;
+    assert_eq!(written, 3 + 2 + 4 + 1);
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE after_json LIKE '%Иванов%'"
+        )
+        .await,
+        0,
+        "names stay out of the log"
+    );
+
+    // The same submit again does nothing twice.
+    let again = commit(&app, &at, &page.body, &[]).await;
+    assert!(again.body.contains("уже загружен"), "{}", again.body);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM employees").await, 2);
+
+    // The same file next month: 0 changes.
+    let (_, page) = preview(&app, "staff.xlsx", roster()).await;
+    assert_eq!(count(&page.body, "count-unchanged"), "4");
+    assert!(page.body.contains("id=\"roster-nothing\""));
+}
+
+async fn problems_are_named_by_row_and_column_and_block_the_commit(b: Backend) {
+    let app = company(b).await;
+    let csv = "Список сотрудников\r\nФИО;Телефон;E-mail\r\nИванов;12345;\r\nПетров;+7 926 000-00-01;\r\nСидоров;9160000002;sidorov@\r\nКозлов;9160000003;\r\nКозлова;8 916 000 00 03;\r\n";
+    let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode(csv);
+    let (at, page) = preview(&app, "staff.csv", cp1251.into_owned()).await;
+    assert_eq!(count(&page.body, "count-errors"), "4", "{}", page.body);
+    for text in [
+        "номер 12345 — слишком короткий",
+        "номер +7 926 000-00-01 — не линия компании",
+        "«sidorov@» — не адрес электронной почты",
+        "номер +7 916 000-00-03 уже есть в строке 6",
+    ] {
+        assert!(page.body.contains(text), "{text}");
+    }
+    assert!(
+        page.body
+            .contains("<td class=\"num\">3</td><td>Телефон</td>")
+    );
+    let refused = commit(&app, &at, &page.body, &[]).await;
+    assert_eq!(refused.status, 409);
+    assert!(refused.body.contains("в файле есть ошибки"));
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM employees").await, 0);
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM lines WHERE employee_id IS NOT NULL"
+        )
+        .await,
+        0
+    );
+
+    // The rows with problems download as XLSX, each with its reasons.
+    assert!(page.body.contains("id=\"roster-errors-xlsx\""));
+    let href = format!("{at}/errors?sheet=CSV&mode=add_update");
+    let r = app.client.get(app.url(&href)).send().await.expect("errors");
+    assert_eq!(r.status(), 200);
+    let bytes = r.bytes().await.expect("bytes");
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).expect("xlsx");
+    let sheet = book.worksheet_range("Строки с ошибками").expect("sheet");
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(ToString::to_string).collect())
+        .collect();
+    assert_eq!(rows[0], vec!["ФИО", "Телефон", "E-mail", "Ошибки"]);
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows[1][0], "Иванов");
+    assert!(rows[1][3].contains("строка 3, «Телефон»"));
+}
+
+async fn a_stale_preview_is_refused(b: Backend) {
+    let app = company(b).await;
+    let file = xlsx(&[HEADER, &["Смирнова Ольга", "9160000005", "", "", "", ""]]);
+    let (at, page) = preview(&app, "staff.xlsx", file).await;
+    // Meanwhile someone adds an employee of that name: the plan would now bind to her.
+    let r = app
+        .submit(
+            "/employees/new",
+            "/employees",
+            &[("full_name", "Смирнова Ольга"), ("department_id", "")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let refused = commit(&app, &at, &page.body, &[]).await;
+    assert_eq!(refused.status, 409);
+    assert!(refused.body.contains("изменились после предпросмотра"));
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM lines WHERE employee_id IS NOT NULL"
+        )
+        .await,
+        0
+    );
+}
+
+async fn full_sync_removes_the_missing_after_confirmation(b: Backend) {
+    let app = company(b).await;
+    let (at, page) = preview(&app, "staff.xlsx", roster()).await;
+    commit(&app, &at, &page.body, &[]).await;
+    let file = xlsx(&[
+        HEADER,
+        &[
+            "Иванов Иван Иванович",
+            "79160000001",
+            "Логистика / Склад Москва",
+            "42",
+            "Кладовщик",
+            "ivanov@example.ru",
+        ],
+    ]);
+    let (at, page) = preview(&app, "less.xlsx", file.clone()).await;
+    assert!(
+        !page.body.contains("id=\"roster-removals\""),
+        "add and update removes no one"
+    );
+    let page = app.get(&format!("{at}?mode=full_sync")).await;
+    assert!(page.body.contains("id=\"roster-removals\""));
+    assert!(page.body.contains("Петрова Анна"));
+    let unconfirmed = commit(&app, &at, &page.body, &[]).await;
+    assert_eq!(unconfirmed.status, 409);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM employees").await, 2);
+    let done = commit(&app, &at, &page.body, &[("confirm_removals", "1")]).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM employees").await, 1);
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM lines WHERE msisdn IN ('+79160000002', '+79160000003') AND employee_id IS NULL"
+        )
+        .await,
+        2
+    );
+}
+
+async fn columns_mapped_by_hand_are_remembered(b: Backend) {
+    let app = company(b).await;
+    let csv = "Сотр.,Моб. (корп.)\nОрлов Олег,9160000005\n";
+    let (at, page) = preview(&app, "odd.csv", csv.as_bytes().to_vec()).await;
+    assert!(page.body.contains("нет столбца с номером телефона"));
+    let page = app
+        .get(&format!("{at}?mode=add_update&map=0:full_name&map=1:phone"))
+        .await;
+    assert_eq!(count(&page.body, "count-new"), "1", "{}", page.body);
+    let done = commit(&app, &at, &page.body, &[]).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    // The next file with those headers needs no mapping.
+    let (_, page) = preview(&app, "odd.csv", csv.as_bytes().to_vec()).await;
+    assert_eq!(count(&page.body, "count-unchanged"), "1", "{}", page.body);
+
+    // A file that is no spreadsheet is refused at upload, and nothing is kept.
+    let bad = upload(&app, "x.xlsx", b"PK\x03\x04broken".to_vec()).await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("не удалось прочитать файл"));
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM roster_uploads").await, 2);
+}
+
+on_both!(
+    a_roster_is_previewed_then_applied_at_once,
+    problems_are_named_by_row_and_column_and_block_the_commit,
+    a_stale_preview_is_refused,
+    full_sync_removes_the_missing_after_confirmation,
+    columns_mapped_by_hand_are_remembered,
+);
