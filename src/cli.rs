@@ -59,6 +59,29 @@ enum Command {
     /// A person's account, in every company.
     #[command(subcommand)]
     User(UserCommand),
+    /// Employee rosters (operator side).
+    #[command(subcommand)]
+    Roster(RosterCommand),
+}
+
+#[derive(Subcommand)]
+enum RosterCommand {
+    /// Show what a roster file would change; with --apply, apply it (all or nothing).
+    Import {
+        /// The company's INN (or INN/KPP when several share the INN).
+        #[arg(long)]
+        company: String,
+        #[arg(long)]
+        file: PathBuf,
+        /// The sheet (default: the first).
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Remove employees the file does not have.
+        #[arg(long)]
+        full_sync: bool,
+        #[arg(long)]
+        apply: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -261,21 +284,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Line(LineCommand::Add(a)) => {
             let db = open(&settings).await?;
-            let (inn, kpp) = match a.company.split_once('/') {
-                Some((i, k)) => (i.trim().to_owned(), Some(k.trim().to_owned())),
-                None => (a.company.trim().to_owned(), None),
-            };
-            let found = companies::find_by_inn(&db, &inn).await?;
-            let company = match (found.as_slice(), kpp) {
-                ([], _) => anyhow::bail!("--company: no company with INN {inn}"),
-                (many, Some(kpp)) => many.iter().find(|c| c.kpp == kpp).with_context(|| {
-                    format!("--company: no company with INN {inn} and KPP {kpp}")
-                })?,
-                ([one], None) => one,
-                (_, None) => {
-                    anyhow::bail!("--company: several companies have INN {inn}; write INN/KPP")
-                }
-            };
+            let company = company_by_inn(&db, &a.company).await?;
             let numbers = match (a.number, a.range, a.file) {
                 (Some(n), _, _) => {
                     vec![Msisdn::parse(&n).map_err(|e| anyhow::anyhow!("--number: {e}"))?]
@@ -296,6 +305,19 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
                 .map_err(explain)?;
             println!("{added} lines added to {}", company.legal_name);
             Ok(())
+        }
+        Command::Roster(RosterCommand::Import {
+            company,
+            file,
+            sheet,
+            full_sync,
+            apply,
+        }) => {
+            let db = open(&settings).await?;
+            let company = company_by_inn(&db, &company).await?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            roster_import(&db, company.id, &file, &bytes, sheet, full_sync, apply).await
         }
         Command::Catalogue(CatalogueCommand::Load) => {
             let db = open(&settings).await?;
@@ -342,6 +364,98 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// A company by `INN` or `INN/KPP`.
+async fn company_by_inn(db: &Db, arg: &str) -> anyhow::Result<companies::Company> {
+    let (inn, kpp) = match arg.split_once('/') {
+        Some((i, k)) => (i.trim().to_owned(), Some(k.trim().to_owned())),
+        None => (arg.trim().to_owned(), None),
+    };
+    let found = companies::find_by_inn(db, &inn).await?;
+    let company = match (found.as_slice(), kpp) {
+        ([], _) => anyhow::bail!("--company: no company with INN {inn}"),
+        (many, Some(kpp)) => many
+            .iter()
+            .find(|c| c.kpp == kpp)
+            .with_context(|| format!("--company: no company with INN {inn} and KPP {kpp}"))?,
+        ([one], None) => one,
+        (_, None) => anyhow::bail!("--company: several companies have INN {inn}; write INN/KPP"),
+    };
+    Ok(company.clone())
+}
+
+/// Prints what the file would change (and its problems); with `apply`, applies it, telling
+/// each step as it goes.
+async fn roster_import(
+    db: &Db,
+    company_id: i64,
+    file: &std::path::Path,
+    bytes: &[u8],
+    sheet: Option<String>,
+    full_sync: bool,
+    apply: bool,
+) -> anyhow::Result<()> {
+    use crate::services::roster::{self, Options, plan::Mode};
+    let permit = operator_permit(company_id);
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    eprintln!("[1/3] reading {name}…");
+    let now = crate::store::now_ms();
+    let id = roster::upload(db, &permit, &name, bytes, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let options = Options {
+        sheet,
+        mode: if full_sync {
+            Mode::FullSync
+        } else {
+            Mode::AddUpdate
+        },
+        mapping: Vec::new(),
+    };
+    eprintln!("[2/3] comparing with the company's records…");
+    let preview = roster::preview(db, &permit, id, &options)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let c = &preview.plan.counts;
+    println!(
+        "new {} · changed {} · unchanged {} · with errors {}",
+        c.new, c.changed, c.unchanged, c.errors
+    );
+    for p in &preview.plan.problems {
+        println!("  {p}");
+    }
+    for e in &preview.plan.removals {
+        println!("  removed (not in the file): {}", e.full_name);
+    }
+    if !apply {
+        println!("nothing applied (add --apply to apply)");
+        return Ok(());
+    }
+    eprintln!("[3/3] applying…");
+    let applied = roster::apply(
+        db,
+        &permit,
+        &roster::prepare(db, &permit, id, &options, &preview.fingerprint)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
+        &options,
+        crate::store::now_ms(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "applied: {} lines, {} employees added, {} changed, {} removed, {} departments",
+        applied.lines,
+        applied.employees_added,
+        applied.employees_changed,
+        applied.employees_removed,
+        applied.departments
+    );
+    Ok(())
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {

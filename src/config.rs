@@ -53,6 +53,8 @@ pub struct Settings {
     pub smtp_password: Option<String>,
     /// The sender of every message.
     pub mail_from: String,
+    /// Imports with more rows than this are applied by a background job (with progress).
+    pub import_job_rows: usize,
 }
 
 impl Default for Settings {
@@ -71,6 +73,7 @@ impl Default for Settings {
             bss_key: None,
             bss_timeout_ms: 5000,
             bss_attempts: 3,
+            import_job_rows: 2_000,
             sms_url: None,
             sms_key: None,
             trust_forwarded: false,
@@ -128,6 +131,7 @@ impl fmt::Debug for Settings {
             .field("bss_key", &self.bss_key.as_ref().map(|_| "***"))
             .field("bss_timeout_ms", &self.bss_timeout_ms)
             .field("bss_attempts", &self.bss_attempts)
+            .field("import_job_rows", &self.import_job_rows)
             .field("sms_url", &self.sms_url)
             .field("sms_key", &self.sms_key.as_ref().map(|_| "***"))
             .field("trust_forwarded", &self.trust_forwarded)

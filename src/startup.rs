@@ -16,6 +16,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::authz::Authz;
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::jobs::Runner;
 use crate::provisioning::{DbProvisioner, HttpProvisioner, Provisioner};
 use crate::sms::{HttpSms, OutboxSms, SmsGateway};
 use crate::store::{Db, sessions};
@@ -26,6 +27,7 @@ pub struct Application {
     port: u16,
     server: Server,
     clock: Arc<Clock>,
+    runner: Runner,
 }
 
 impl Application {
@@ -49,7 +51,13 @@ impl Application {
         let provisioner = provisioner(&settings)?;
         let sms = sms_gateway(&settings, &db)?;
         let mailer = crate::mail::Mailer::from_settings(&settings)?;
+        let runner = Runner::new(
+            db.clone(),
+            clock.clone(),
+            vec![Arc::new(crate::services::roster::job::CommitJob)],
+        );
         let state = web::Data::new(AppState {
+            jobs: runner.clone(),
             db: db.clone(),
             authz,
             settings,
@@ -100,6 +108,7 @@ impl Application {
             port,
             server,
             clock,
+            runner,
         })
     }
 
@@ -112,8 +121,12 @@ impl Application {
         self.clock.clone()
     }
 
+    /// Serves, and runs queued jobs, until the server stops.
     pub async fn serve(self) -> std::io::Result<()> {
-        self.server.await
+        let jobs = self.runner.spawn();
+        let served = self.server.await;
+        jobs.abort();
+        served
     }
 }
 

@@ -8,6 +8,8 @@ CREATE TABLE roster_uploads (
     created_at BIGINT NOT NULL,
     file_name  TEXT NOT NULL,
     content    BYTEA NOT NULL,
+    -- The job applying a large import.
+    job_id     BIGINT REFERENCES jobs(id),
     -- Set when the import was applied.
     applied_at BIGINT,
     result     TEXT

@@ -8,6 +8,8 @@ CREATE TABLE roster_uploads (
     created_at INTEGER NOT NULL,
     file_name  TEXT NOT NULL,
     content    BLOB NOT NULL,
+    -- The job applying a large import.
+    job_id     INTEGER REFERENCES jobs(id),
     -- Set when the import was applied.
     applied_at INTEGER,
     result     TEXT

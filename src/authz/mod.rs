@@ -283,6 +283,50 @@ impl Authz {
 }
 
 /// A permit for the operator's own tools (CLI, demo), which act outside any login.
+/// A permit carried with a queued job: casbin granted it to the person who queued the job, and
+/// the job acts for them (their company, scope and name in the audit log).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct CarriedPermit {
+    company_id: i64,
+    user_id: Option<i64>,
+    label: String,
+    ip: String,
+    /// `None`: the whole company.
+    scope: Option<(Vec<i64>, Vec<i64>)>,
+}
+
+impl Permit {
+    pub fn carry(&self) -> CarriedPermit {
+        CarriedPermit {
+            company_id: self.company_id,
+            user_id: self.actor.user_id,
+            label: self.actor.label.clone(),
+            ip: self.actor.ip.clone(),
+            scope: match &self.scope {
+                Scope::Company => None,
+                Scope::Only { departments, lines } => Some((departments.clone(), lines.clone())),
+            },
+        }
+    }
+}
+
+impl CarriedPermit {
+    pub fn permit(self) -> Permit {
+        Permit {
+            company_id: self.company_id,
+            actor: Actor {
+                user_id: self.user_id,
+                label: self.label,
+                ip: self.ip,
+            },
+            scope: match self.scope {
+                None => Scope::Company,
+                Some((departments, lines)) => Scope::Only { departments, lines },
+            },
+        }
+    }
+}
+
 pub fn operator_permit(company_id: i64) -> Permit {
     Permit {
         company_id,

@@ -73,6 +73,15 @@ impl Context {
         }
     }
 
+    /// Records progress between units that are not each a transaction of their own (phases).
+    pub async fn progress(&self, done: i64) -> Result<(), JobError> {
+        if jobs::set_progress(&self.db, self.job.id, &self.owner, done, self.lease_until()).await? {
+            Ok(())
+        } else {
+            Err(JobError::LeaseLost)
+        }
+    }
+
     /// Says how many units there are, once the handler knows.
     pub async fn set_total(&self, total: i64) -> Result<(), JobError> {
         Ok(jobs::set_total(&self.db, self.job.id, &self.owner, total).await?)

@@ -6,3 +6,4 @@
 pub mod columns;
 pub mod read;
 pub mod rows;
+pub mod template;

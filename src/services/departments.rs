@@ -19,6 +19,23 @@ pub struct DepartmentInput {
 }
 
 /// Ids of `root` and every department under it.
+/// A department's path from the top, as a roster writes it: `Логистика / Склад Москва`.
+pub fn path(all: &[Department], id: i64) -> String {
+    let mut names = Vec::new();
+    let mut at = Some(id);
+    while let Some(current) = at {
+        match all.iter().find(|d| d.id == current) {
+            Some(d) if names.len() < 64 => {
+                names.push(d.name.as_str());
+                at = d.parent_id;
+            }
+            _ => break,
+        }
+    }
+    names.reverse();
+    names.join(" / ")
+}
+
 pub fn subtree(all: &[Department], root: i64) -> Vec<i64> {
     let mut out = vec![root];
     let mut i = 0;

@@ -118,6 +118,27 @@ pub async fn checkpoint(
     .map(|r| r.rows_affected() == 1)
 }
 
+/// Records progress outside a unit's transaction (and renews the lease). False if lost.
+pub async fn set_progress(
+    db: &Db,
+    id: i64,
+    owner: &str,
+    done: i64,
+    lease_until: i64,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query(
+        "UPDATE jobs SET progress_done = $1, lease_until = $2
+         WHERE id = $3 AND lease_owner = $4 AND status = 'running'",
+    )
+    .bind(done)
+    .bind(lease_until)
+    .bind(id)
+    .bind(owner)
+    .execute(&db.pool)
+    .await
+    .map(|r| r.rows_affected() == 1)
+}
+
 /// Renews the lease while the job works between checkpoints. False if it was lost.
 pub async fn heartbeat(
     db: &Db,

@@ -71,18 +71,29 @@ pub struct Upload {
     pub created_at: i64,
     pub applied_at: Option<i64>,
     pub result: Option<String>,
+    pub job_id: Option<i64>,
 }
 
 /// The company's upload, if it is theirs.
 pub async fn upload(db: &Db, company_id: i64, id: i64) -> Result<Option<Upload>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, file_name, content, created_at, applied_at, result FROM roster_uploads
+        "SELECT id, file_name, content, created_at, applied_at, result, job_id FROM roster_uploads
          WHERE company_id = $1 AND id = $2",
     )
     .bind(company_id)
     .bind(id)
     .fetch_optional(&db.pool)
     .await
+}
+
+/// Hands the upload to a job, once: false if it already has one.
+pub async fn set_job(tx: &mut Tx, id: i64, job_id: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query("UPDATE roster_uploads SET job_id = $1 WHERE id = $2 AND job_id IS NULL")
+        .bind(job_id)
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .map(|r| r.rows_affected() == 1)
 }
 
 /// Marks the upload applied, once: false if it already was (a second submit).
@@ -150,4 +161,37 @@ pub async fn bind_line(
     .execute(&mut **tx)
     .await
     .map(|_| ())
+}
+
+/// A line of the company as the roster file writes it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CurrentRow {
+    pub msisdn: String,
+    pub full_name: Option<String>,
+    pub personnel_number: Option<String>,
+    pub position: Option<String>,
+    pub email: Option<String>,
+    pub department_id: Option<i64>,
+    pub cost_centre: Option<String>,
+    pub tariff: String,
+    pub spend_limit_kop: Option<i64>,
+}
+
+/// The company's lines (in `scope`) with their employees, by employee and number.
+pub async fn current(
+    db: &Db,
+    company_id: i64,
+    scope: &Scope,
+) -> Result<Vec<CurrentRow>, sqlx::Error> {
+    let mut sql = Sql::new(
+        "SELECT l.msisdn, e.full_name, e.personnel_number, e.position, e.email, l.department_id,
+                l.cost_centre, t.name AS tariff, l.spend_limit_kop
+         FROM lines l JOIN tariffs t ON t.id = l.tariff_id
+         LEFT JOIN employees e ON e.id = l.employee_id
+         WHERE l.company_id = ",
+    );
+    sql.bind(company_id).push(" AND l.status <> 'terminated'");
+    super::lines::push_scope(&mut sql, scope);
+    sql.push(" ORDER BY e.full_name IS NULL, e.full_name, l.msisdn");
+    sql.query_as().fetch_all(&db.pool).await
 }

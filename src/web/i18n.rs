@@ -317,6 +317,15 @@ const TABLE: &[(&str, &str, &str)] = &[
     ),
     ("audit.erased", "данные удалены", "data erased"),
     ("nav.roster", "Импорт", "Import"),
+    ("job.queued", "В очереди", "Queued"),
+    ("job.running", "Выполняется", "Running"),
+    ("job.done", "Готово", "Done"),
+    ("job.failed", "Не выполнено", "Failed"),
+    (
+        "roster.job",
+        "Импорт большой: он применяется в фоне. Страницу можно закрыть и открыть снова.",
+        "A large import: it is applied in the background. You can close this page and come back.",
+    ),
     ("roster.title", "Импорт сотрудников", "Roster import"),
     (
         "roster.hint",
@@ -324,6 +333,16 @@ const TABLE: &[(&str, &str, &str)] = &[
         "Upload the staff list: name, phone, department, cost centre, personnel number, position, e-mail. You will see what changes before you confirm.",
     ),
     ("roster.file", "Файл", "File"),
+    (
+        "roster.template",
+        "Шаблон для заполнения (XLSX)",
+        "A template to fill in (XLSX)",
+    ),
+    (
+        "roster.current",
+        "Текущий список сотрудников в этом формате (XLSX)",
+        "The current roster in this format (XLSX)",
+    ),
     ("roster.upload", "Загрузить", "Upload"),
     (
         "roster.formats",

@@ -11,6 +11,7 @@ mod employees;
 mod exports;
 pub mod format;
 pub mod i18n;
+mod jobs;
 pub mod line_card;
 mod line_changes;
 pub mod lines;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub sms: std::sync::Arc<dyn crate::sms::SmsGateway>,
     pub clock: std::sync::Arc<crate::clock::Clock>,
     pub mailer: crate::mail::Mailer,
+    /// Queued jobs are run by this instance's runner (and any other's).
+    pub jobs: crate::jobs::Runner,
 }
 
 /// Every page, form and download route, registered from this one table; `ROUTES` lists them
@@ -85,9 +88,12 @@ route_table! {
     POST "/login/second" => sign_in::second_enter,
     GET "/roster" => roster::upload_form,
     POST "/roster" => roster::upload,
+    GET "/roster/template" => roster::template,
+    GET "/roster/current" => roster::current,
     GET "/roster/{id}" => roster::preview,
     POST "/roster/{id}/commit" => roster::commit,
     GET "/roster/{id}/errors" => roster::errors,
+    GET "/jobs/{id}" => jobs::progress,
     GET "/security" => security::page,
     POST "/security/totp/start" => security::start,
     POST "/security/totp/confirm" => security::confirm,

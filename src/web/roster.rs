@@ -177,9 +177,26 @@ struct PreviewPage {
     nothing: bool,
     failure: Option<String>,
     map_query: String,
+    /// The job applying this import, if it is a large one.
+    job: Option<crate::store::jobs::Job>,
 }
 
 impl PreviewPage {
+    fn progress(&self) -> String {
+        use askama::Template as _;
+        self.job
+            .clone()
+            .map(|job| {
+                super::jobs::Progress {
+                    lang: self.page.lang,
+                    job,
+                }
+                .render()
+                .unwrap_or_default()
+            })
+            .unwrap_or_default()
+    }
+
     fn field_label(&self, f: &Field) -> String {
         self.page
             .t(&format!("roster.field.{}", f.code()))
@@ -301,6 +318,26 @@ async fn show(
         }
     };
     let lang = cab.lang();
+    let job = match p.upload.job_id {
+        Some(job_id) => {
+            crate::store::jobs::get_for_company(&state.db, permit.company_id(), job_id).await?
+        }
+        None => None,
+    };
+    let mut failure = failure;
+    let mut applied = applied;
+    if let Some(j) = &job {
+        match j.status.as_str() {
+            "done" => {
+                applied = j
+                    .result
+                    .as_deref()
+                    .and_then(|r| serde_json::from_str::<Applied>(r).ok());
+            }
+            "failed" => failure = j.error.clone(),
+            _ => {}
+        }
+    }
     let mut all = changes(&p);
     let more_changes = all.len().saturating_sub(SHOWN);
     all.truncate(SHOWN);
@@ -376,6 +413,7 @@ async fn show(
         nothing: p.plan.is_empty(),
         failure,
         map_query: map_query(&options),
+        job,
     };
     render_status(status, &view)
 }
@@ -405,11 +443,42 @@ pub async fn commit(
         return show(&state, &cab, *id, &form, failure, None).await;
     }
     let now = state.clock.now_ms();
-    match service::commit(&state.db, &permit, *id, &options, &form.fingerprint, now).await {
-        Ok(applied) => show(&state, &cab, *id, &form, None, Some(applied)).await,
-        Err(RosterError::NotFound) => Err(AppError::NotFound),
-        Err(RosterError::Db(e)) => Err(e.into()),
-        Err(e) => show(&state, &cab, *id, &form, Some(e.to_string()), None).await,
+    let id = *id;
+    let preview = match service::prepare(&state.db, &permit, id, &options, &form.fingerprint).await
+    {
+        Ok(p) => p,
+        Err(e) => return refused(&state, &cab, id, &form, e).await,
+    };
+    // A large import is applied by a job; the page shows its progress.
+    if preview.plan.rows.len() > state.settings.import_job_rows {
+        let queued =
+            service::queue_commit(&state.db, &permit, id, &options, &form.fingerprint, now).await;
+        return match queued {
+            Ok(_) => {
+                state.jobs.wake();
+                Ok(redirect(&format!("/roster/{id}")))
+            }
+            Err(e) => refused(&state, &cab, id, &form, e).await,
+        };
+    }
+    match service::apply(&state.db, &permit, &preview, &options, now).await {
+        Ok(applied) => show(&state, &cab, id, &form, None, Some(applied)).await,
+        Err(e) => refused(&state, &cab, id, &form, e).await,
+    }
+}
+
+/// The preview again with why the commit was refused.
+async fn refused(
+    state: &AppState,
+    cab: &Cabinet,
+    id: i64,
+    form: &Choices,
+    e: RosterError,
+) -> Result<HttpResponse, AppError> {
+    match e {
+        RosterError::NotFound => Err(AppError::NotFound),
+        RosterError::Db(e) => Err(e.into()),
+        e => show(state, cab, id, form, Some(e.to_string()), None).await,
     }
 }
 
@@ -457,4 +526,70 @@ pub async fn errors(
     };
     let file = super::exports::FileKind::Xlsx;
     super::exports::download(&table, file, "roster-errors", lang.t("roster.errors_sheet"))
+}
+
+/// The import template with the company's departments and tariffs as drop-down lists.
+pub async fn template(cab: Cabinet, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    permit(&state, &cab).await?;
+    let reference = cab.reference(&state).await?;
+    let departments: Vec<String> = crate::services::departments::tree(&reference.departments)
+        .into_iter()
+        .map(|(_, d)| crate::services::departments::path(&reference.departments, d.id))
+        .collect();
+    let tariffs: Vec<String> = reference.tariffs.iter().map(|t| t.name.clone()).collect();
+    let bytes = crate::roster::template::template(&departments, &tariffs)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .insert_header((
+            "content-disposition",
+            "attachment; filename=\"roster-template.xlsx\"",
+        ))
+        .body(bytes))
+}
+
+/// The company's roster in the import format: edit it and upload it again.
+pub async fn current(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    file: web::Query<super::exports::ExportQuery>,
+) -> Result<HttpResponse, AppError> {
+    use crate::export::{Cell, Table};
+    use crate::roster::template::COLUMNS;
+    let permit = permit(&state, &cab).await?;
+    let file = file.file()?;
+    let reference = cab.reference(&state).await?;
+    let rows =
+        crate::store::roster::current(&state.db, permit.company_id(), permit.scope()).await?;
+    let text = |s: Option<String>| Cell::Text(s.unwrap_or_default());
+    let table = Table {
+        headers: COLUMNS.iter().map(|f| f.header().to_owned()).collect(),
+        widths: vec![32.0, 18.0, 36.0, 12.0, 16.0, 20.0, 26.0, 20.0, 12.0],
+        rows: rows
+            .into_iter()
+            .map(|r| {
+                vec![
+                    text(r.full_name),
+                    Cell::Text(
+                        crate::domain::Msisdn::parse(&r.msisdn)
+                            .map(|m| m.display())
+                            .unwrap_or(r.msisdn),
+                    ),
+                    Cell::Text(
+                        r.department_id
+                            .map(|d| crate::services::departments::path(&reference.departments, d))
+                            .unwrap_or_default(),
+                    ),
+                    text(r.cost_centre),
+                    text(r.personnel_number),
+                    text(r.position),
+                    text(r.email),
+                    Cell::Text(r.tariff),
+                    r.spend_limit_kop.map_or(Cell::Empty, Cell::Money),
+                ]
+            })
+            .collect(),
+    };
+    let lang = cab.lang();
+    super::exports::download(&table, file, "roster", lang.t("roster.title"))
 }

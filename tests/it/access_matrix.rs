@@ -208,6 +208,24 @@ const PAGES: &[Row] = &[
     ),
     (
         "GET",
+        "/jobs/{id}",
+        "/jobs/{job}",
+        ["login", "ok", "403", "403", "404", "ok", "403"],
+    ),
+    (
+        "GET",
+        "/roster/template",
+        "/roster/template",
+        ["login", "ok", "403", "403", "ok", "ok", "403"],
+    ),
+    (
+        "GET",
+        "/roster/current",
+        "/roster/current?format=csv",
+        ["login", "ok", "403", "403", "ok", "ok", "403"],
+    ),
+    (
+        "GET",
         "/roster/{id}",
         "/roster/{upload}",
         ["login", "ok", "403", "403", "404", "ok", "403"],
@@ -775,6 +793,17 @@ async fn world(app: &TestApp) -> (HashMap<&'static str, String>, Vec<TestApp>) {
             .expect("location")
             .trim_start_matches("/roster/")
             .to_owned(),
+    );
+
+    ids.insert(
+        "job",
+        scalar(
+            app,
+            "INSERT INTO jobs (company_id, kind, status, created_at) VALUES ($1, 'roster.commit', 'done', 0) RETURNING id",
+            a,
+        )
+        .await
+        .to_string(),
     );
 
     let anonymous = app.another_instance().await;

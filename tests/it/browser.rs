@@ -391,3 +391,74 @@ async fn an_administrator_sets_up_an_authenticator_and_signs_in_with_it() {
     assert_eq!(text_of(c, "#lines-total").await, "50");
     b.client.clone().close().await.expect("closing the browser");
 }
+
+#[tokio::test]
+async fn an_administrator_imports_a_roster_after_reading_the_preview() {
+    let app = spawn_app(Backend::Sqlite).await;
+    demo::create_demo(&app.db, 60).await.expect("demo");
+    let numbers: Vec<String> = sqlx::query_scalar(
+        "SELECT msisdn FROM lines WHERE employee_id IS NULL ORDER BY id LIMIT 2",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("free lines");
+    assert_eq!(numbers.len(), 2, "the demo keeps spare lines");
+    let csv = format!(
+        "Список сотрудников\nФИО;Телефон;Подразделение;Должность\nОрлова Ольга;{};Логистика / Новый склад;Кладовщик\nОрлов Олег;12345;;\n",
+        numbers[0]
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("roster.csv");
+    std::fs::write(&path, csv).expect("file");
+
+    let b = browser().await;
+    let c = &b.client;
+    c.goto(&app.url("/login")).await.expect("login page");
+    type_into(c, "input[name=number]", "+7 916 000-00-01").await;
+    type_into(c, "input[name=password]", demo::DEMO_PASSWORD).await;
+    click(c, "button[type=submit]").await;
+    wait_for(c, "#lines-total").await;
+    click(c, "nav a[href='/roster']").await;
+    wait_for(c, "#roster-upload").await;
+    type_into(c, "input[type=file]", path.to_str().expect("path")).await;
+    click(c, "#roster-upload button[type=submit]").await;
+    wait_for(c, "#roster-counts").await;
+    assert_eq!(text_of(c, "#count-errors").await, "1");
+    assert!(
+        text_of(c, "#roster-problems")
+            .await
+            .contains("слишком короткий")
+    );
+    screenshot(c, "20-roster-preview-errors").await;
+
+    // Fixed: the bad row goes; the preview shows what will change, then it is applied.
+    let fixed = format!(
+        "ФИО;Телефон;Подразделение;Должность\nОрлова Ольга;{};Логистика / Новый склад;Кладовщик\nОрлов Олег;{};;\n",
+        numbers[0], numbers[1]
+    );
+    std::fs::write(&path, fixed).expect("file");
+    click(c, "a[href='/roster']").await;
+    wait_for(c, "#roster-upload").await;
+    type_into(c, "input[type=file]", path.to_str().expect("path")).await;
+    click(c, "#roster-upload button[type=submit]").await;
+    wait_for(c, "#roster-counts").await;
+    assert_eq!(text_of(c, "#count-new").await, "2");
+    assert!(
+        text_of(c, "#roster-departments")
+            .await
+            .contains("Логистика / Новый склад")
+    );
+    screenshot(c, "21-roster-preview").await;
+    click(c, "#roster-commit button[type=submit]").await;
+    wait_for(c, "#roster-applied").await;
+    screenshot(c, "22-roster-applied").await;
+    let bound: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM lines l JOIN employees e ON e.id = l.employee_id
+         WHERE e.full_name IN ('Орлова Ольга', 'Орлов Олег')",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("count");
+    assert_eq!(bound, 2);
+    b.client.clone().close().await.expect("closing the browser");
+}

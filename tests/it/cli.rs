@@ -198,7 +198,94 @@ async fn demo_builds_a_realistic_company(b: Backend) {
     assert_eq!(count("SELECT COUNT(*) FROM companies").await, 1);
 }
 
+async fn a_roster_is_imported_from_the_command_line(b: Backend) {
+    let app = spawn_app(b).await;
+    let company = app.seed_company().await;
+    app.add_lines(company, &["+79160000001", "+79160000002"])
+        .await;
+    let url = app.database_url.as_str();
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("staff.csv");
+    std::fs::write(
+        &file,
+        "ФИО;Телефон;Подразделение\nИванов Иван;8 916 000-00-01;Склад\nПетров;12345;\n",
+    )
+    .expect("file");
+    let path = file.to_str().expect("path");
+    let o = simfleet(
+        url,
+        &[
+            "roster",
+            "import",
+            "--company",
+            "7707083893",
+            "--file",
+            path,
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("new 1 · changed 0 · unchanged 0 · with errors 1"),
+        "{}",
+        text(&o)
+    );
+    assert!(text(&o).contains("строка 3, «Телефон»: номер 12345 — слишком короткий"));
+    assert!(text(&o).contains("nothing applied"));
+    let refused = simfleet(
+        url,
+        &[
+            "roster",
+            "import",
+            "--company",
+            "7707083893",
+            "--file",
+            path,
+            "--apply",
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused).contains("в файле есть ошибки"),
+        "{}",
+        text(&refused)
+    );
+
+    std::fs::write(
+        &file,
+        "ФИО;Телефон;Подразделение\nИванов Иван;8 916 000-00-01;Склад\n",
+    )
+    .expect("file");
+    let o = simfleet(
+        url,
+        &[
+            "roster",
+            "import",
+            "--company",
+            "7707083893",
+            "--file",
+            path,
+            "--apply",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("[3/3] applying"));
+    assert!(
+        text(&o).contains("applied: 1 lines, 1 employees added"),
+        "{}",
+        text(&o)
+    );
+    let bound: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM lines l JOIN employees e ON e.id = l.employee_id JOIN departments d ON d.id = l.department_id
+         WHERE e.full_name = 'Иванов Иван' AND d.name = 'Склад'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("count");
+    assert_eq!(bound, 1);
+}
+
 on_both!(
+    a_roster_is_imported_from_the_command_line,
     onboarding_a_company_from_the_command_line,
     demo_builds_a_realistic_company
 );

@@ -360,7 +360,122 @@ async fn columns_mapped_by_hand_are_remembered(b: Backend) {
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM roster_uploads").await, 2);
 }
 
+async fn download(app: &TestApp, path: &str) -> Vec<u8> {
+    let r = app
+        .client
+        .get(app.url(path))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(r.status(), 200, "{path}");
+    r.bytes().await.expect("bytes").to_vec()
+}
+
+async fn the_roster_downloads_and_uploads_back_unchanged(b: Backend) {
+    let app = company(b).await;
+    let (at, page) = preview(&app, "staff.xlsx", roster()).await;
+    commit(&app, &at, &page.body, &[]).await;
+    let current = download(&app, "/roster/current?format=xlsx").await;
+    let (_, page) = preview(&app, "roster.xlsx", current).await;
+    assert_eq!(count(&page.body, "count-errors"), "0", "{}", page.body);
+    assert_eq!(count(&page.body, "count-unchanged"), "5");
+    assert!(page.body.contains("id=\"roster-nothing\""));
+    assert!(
+        !page.body.contains("id=\"roster-network\""),
+        "tariffs as they are"
+    );
+
+    let template = download(&app, "/roster/template").await;
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(template)).expect("xlsx");
+    let header: Vec<String> = book
+        .worksheet_range("Сотрудники")
+        .expect("sheet")
+        .rows()
+        .next()
+        .expect("header")
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(header[..3], ["ФИО", "Телефон", "Подразделение"]);
+    let lists = book.worksheet_range("Списки").expect("lists");
+    let departments: Vec<String> = lists.rows().skip(1).map(|r| r[0].to_string()).collect();
+    assert!(
+        departments.contains(&"Логистика / Склад Москва".to_owned()),
+        "{departments:?}"
+    );
+}
+
+async fn a_large_import_is_applied_by_a_job_with_progress(b: Backend) {
+    let app = crate::helpers::spawn_app_with(b, |s| s.import_job_rows = 0).await;
+    let c = app.seed_company().await;
+    app.add_lines(
+        c,
+        &[
+            "+79160000001",
+            "+79160000002",
+            "+79160000003",
+            "+79160000004",
+        ],
+    )
+    .await;
+    app.login(ADMIN, PASSWORD).await;
+    let (at, page) = preview(&app, "staff.xlsx", roster()).await;
+    let queued = commit(&app, &at, &page.body, &[]).await;
+    assert_eq!(
+        queued.location.as_deref(),
+        Some(at.as_str()),
+        "{}",
+        queued.body
+    );
+    let job: i64 = scalar(&app, "SELECT MAX(id) FROM jobs").await;
+    // The page shows the job; its fragment is polled until the job ends.
+    let mut finished = false;
+    for _ in 0..100 {
+        let r = app
+            .client
+            .get(app.url(&format!("/jobs/{job}")))
+            .header("x-background", "1")
+            .send()
+            .await
+            .expect("progress");
+        assert_eq!(r.status(), 200);
+        if r.headers().contains_key("hx-refresh") {
+            assert!(r.text().await.expect("text").contains("100%"));
+            finished = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(finished, "the job ended");
+    let done = app.get(&at).await;
+    assert!(done.body.contains("id=\"roster-applied\""), "{}", done.body);
+    assert!(!done.body.contains("id=\"roster-commit\""));
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM employees").await, 2);
+    let (status, attempts): (String, i64) =
+        sqlx::query_as("SELECT status, attempts FROM jobs WHERE id = $1")
+            .bind(job)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("job");
+    assert_eq!((status.as_str(), attempts), ("done", 1));
+    // The import's audit entry names the person who queued it.
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'roster.import' AND actor_label = '+79161234567'"
+        )
+        .await,
+        1
+    );
+    // Another submit of the same form queues nothing more.
+    let again = commit(&app, &at, &page.body, &[]).await;
+    assert_ne!(again.status, 303);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM jobs").await, 1);
+}
+
 on_both!(
+    a_large_import_is_applied_by_a_job_with_progress,
+    the_roster_downloads_and_uploads_back_unchanged,
     a_roster_is_previewed_then_applied_at_once,
     problems_are_named_by_row_and_column_and_block_the_commit,
     a_stale_preview_is_refused,

@@ -3,6 +3,7 @@
 //! commit computes the plan again from the stored file and refuses if it differs from the one
 //! previewed (the company's records moved in between).
 
+pub mod job;
 pub mod plan;
 
 use std::collections::{BTreeSet, HashMap};
@@ -40,7 +41,7 @@ pub enum RosterError {
 }
 
 /// What the admin chose on the preview page.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Options {
     pub sheet: Option<String>,
     pub mode: Mode,
@@ -145,7 +146,7 @@ pub async fn preview(
 }
 
 /// What a commit did.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Applied {
     pub departments: usize,
     pub employees_added: usize,
@@ -164,6 +165,18 @@ pub async fn commit(
     fingerprint: &str,
     now: i64,
 ) -> Result<Applied, RosterError> {
+    let preview = prepare(db, permit, id, options, fingerprint).await?;
+    apply(db, permit, &preview, options, now).await
+}
+
+/// The plan to apply, if it is still the one previewed, free of problems, and not applied yet.
+pub async fn prepare(
+    db: &Db,
+    permit: &Permit,
+    id: i64,
+    options: &Options,
+    fingerprint: &str,
+) -> Result<Preview, RosterError> {
     let preview = preview(db, permit, id, options).await?;
     if preview.upload.applied_at.is_some() {
         return Err(RosterError::AlreadyApplied);
@@ -174,6 +187,59 @@ pub async fn commit(
     if preview.fingerprint != fingerprint {
         return Err(RosterError::Stale);
     }
+    Ok(preview)
+}
+
+/// Queues a large import's commit as a job (checked first, as a commit is); the job's id.
+pub async fn queue_commit(
+    db: &Db,
+    permit: &Permit,
+    id: i64,
+    options: &Options,
+    fingerprint: &str,
+    now: i64,
+) -> Result<i64, RosterError> {
+    let preview = prepare(db, permit, id, options, fingerprint).await?;
+    if preview.upload.job_id.is_some() {
+        return Err(RosterError::AlreadyApplied);
+    }
+    let payload = job::Payload {
+        upload_id: id,
+        options: options.clone(),
+        fingerprint: fingerprint.to_owned(),
+        permit: permit.carry(),
+    };
+    let payload =
+        serde_json::to_string(&payload).map_err(|e| RosterError::Refused(e.to_string()))?;
+    let mut tx = db.begin().await?;
+    let job_id = crate::store::jobs::enqueue(
+        &mut tx,
+        &crate::store::jobs::NewJob {
+            company_id: Some(permit.company_id()),
+            kind: job::KIND,
+            payload: &payload,
+            total: 2,
+            created_by: permit.actor().user_id,
+            now,
+        },
+    )
+    .await?;
+    if !store::set_job(&mut tx, id, job_id).await? {
+        return Err(RosterError::AlreadyApplied);
+    }
+    tx.commit().await?;
+    Ok(job_id)
+}
+
+/// Writes a prepared plan: everything in one transaction, or nothing.
+pub async fn apply(
+    db: &Db,
+    permit: &Permit,
+    preview: &Preview,
+    options: &Options,
+    now: i64,
+) -> Result<Applied, RosterError> {
+    let id = preview.upload.id;
     let company_id = permit.company_id();
     let plan = &preview.plan;
     let applied = Applied {

@@ -130,7 +130,7 @@ pub struct NetworkChange {
     pub limit_kop: Option<(Option<i64>, i64)>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum Mode {
     /// Adds and updates; nobody is removed.
     AddUpdate,
