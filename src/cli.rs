@@ -59,28 +59,29 @@ enum Command {
     /// A person's account, in every company.
     #[command(subcommand)]
     User(UserCommand),
-    /// Employee rosters (operator side).
+    /// Imports (operator side).
     #[command(subcommand)]
-    Roster(RosterCommand),
+    Import(ImportCommand),
 }
 
 #[derive(Subcommand)]
-enum RosterCommand {
-    /// Show what a roster file would change; with --apply, apply it (all or nothing).
-    Import {
+enum ImportCommand {
+    /// A roster file: prints what it changes and its problems, then applies it all at once
+    /// (nothing if it has problems).
+    Roster {
+        file: PathBuf,
         /// The company's INN (or INN/KPP when several share the INN).
         #[arg(long)]
         company: String,
-        #[arg(long)]
-        file: PathBuf,
         /// The sheet (default: the first).
         #[arg(long)]
         sheet: Option<String>,
-        /// Remove employees the file does not have.
+        /// Also remove employees the file does not have.
         #[arg(long)]
-        full_sync: bool,
+        sync: bool,
+        /// Only show what would change.
         #[arg(long)]
-        apply: bool,
+        dry_run: bool,
     },
 }
 
@@ -306,18 +307,18 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             println!("{added} lines added to {}", company.legal_name);
             Ok(())
         }
-        Command::Roster(RosterCommand::Import {
-            company,
+        Command::Import(ImportCommand::Roster {
             file,
+            company,
             sheet,
-            full_sync,
-            apply,
+            sync,
+            dry_run,
         }) => {
             let db = open(&settings).await?;
             let company = company_by_inn(&db, &company).await?;
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            roster_import(&db, company.id, &file, &bytes, sheet, full_sync, apply).await
+            roster_import(&db, company.id, &file, &bytes, sheet, sync, !dry_run).await
         }
         Command::Catalogue(CatalogueCommand::Load) => {
             let db = open(&settings).await?;
@@ -432,7 +433,7 @@ async fn roster_import(
         println!("  removed (not in the file): {}", e.full_name);
     }
     if !apply {
-        println!("nothing applied (add --apply to apply)");
+        println!("nothing applied (--dry-run)");
         return Ok(());
     }
     eprintln!("[3/3] applying…");

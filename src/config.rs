@@ -55,6 +55,8 @@ pub struct Settings {
     pub mail_from: String,
     /// Imports with more rows than this are applied by a background job (with progress).
     pub import_job_rows: usize,
+    /// Uploads larger than this are refused (413) before their body is read.
+    pub upload_max_mb: usize,
 }
 
 impl Default for Settings {
@@ -74,6 +76,7 @@ impl Default for Settings {
             bss_timeout_ms: 5000,
             bss_attempts: 3,
             import_job_rows: 2_000,
+            upload_max_mb: 20,
             sms_url: None,
             sms_key: None,
             trust_forwarded: false,
@@ -132,6 +135,7 @@ impl fmt::Debug for Settings {
             .field("bss_timeout_ms", &self.bss_timeout_ms)
             .field("bss_attempts", &self.bss_attempts)
             .field("import_job_rows", &self.import_job_rows)
+            .field("upload_max_mb", &self.upload_max_mb)
             .field("sms_url", &self.sms_url)
             .field("sms_key", &self.sms_key.as_ref().map(|_| "***"))
             .field("trust_forwarded", &self.trust_forwarded)

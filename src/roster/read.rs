@@ -11,6 +11,12 @@ pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
 /// A spreadsheet's parts may unpack to at most this (a zip bomb unpacks to gigabytes).
 const MAX_UNPACKED_BYTES: u64 = 300 * 1024 * 1024;
 pub const MAX_ROWS: usize = 200_000;
+/// Rows × columns of the sheet read.
+const MAX_CELLS: usize = 10_000_000;
+/// Parts a spreadsheet may have (a real one has dozens).
+const MAX_ENTRIES: usize = 10_000;
+/// How much a part may inflate (XML packs ~10–50 times; a bomb, thousands).
+const MAX_RATIO: u64 = 250;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadError {
@@ -22,6 +28,12 @@ pub enum ReadError {
     TooManyRows,
     #[error("в книге нет листа «{0}»")]
     NoSuchSheet(String),
+    #[error("это не таблица: загрузите XLSX, XLSM, XLS, ODS или CSV")]
+    NotASpreadsheet,
+    #[error("книга защищена паролем: снимите пароль и загрузите её снова")]
+    Encrypted,
+    #[error("файл повреждён или загружен не до конца")]
+    Damaged,
     #[error("не удалось прочитать файл: {0}")]
     Unreadable(String),
 }
@@ -48,6 +60,13 @@ pub fn read(bytes: &[u8], sheet: Option<&str>) -> Result<Grid, ReadError> {
     if zip {
         check_unpacked_size(bytes)?;
     }
+    // An encrypted XLSX is an OLE container holding the encrypted package.
+    if ole && contains_utf16(bytes, "EncryptedPackage") {
+        return Err(ReadError::Encrypted);
+    }
+    if !zip && !ole && looks_binary(bytes) {
+        return Err(ReadError::NotASpreadsheet);
+    }
     let grid = if zip || ole {
         read_book(bytes, sheet)?
     } else {
@@ -59,15 +78,35 @@ pub fn read(bytes: &[u8], sheet: Option<&str>) -> Result<Grid, ReadError> {
     Ok(grid)
 }
 
+/// A text file has no NUL bytes and no control characters but tab and line breaks at its start.
+fn looks_binary(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .take(8192)
+        .any(|&b| b == 0 || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c)))
+}
+
+fn contains_utf16(bytes: &[u8], text: &str) -> bool {
+    let needle: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    bytes.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Reads the zip directory (not the data): too many parts, too much unpacked, or a part that
+/// inflates like a bomb is refused before anything is unpacked.
 fn check_unpacked_size(bytes: &[u8]) -> Result<(), ReadError> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| ReadError::Unreadable(e.to_string()))?;
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| ReadError::Damaged)?;
+    if archive.len() > MAX_ENTRIES {
+        return Err(ReadError::TooLarge);
+    }
     let mut total: u64 = 0;
     for i in 0..archive.len() {
-        let size = archive
+        let (size, packed) = archive
             .by_index_raw(i)
-            .map(|f| f.size())
-            .map_err(|e| ReadError::Unreadable(e.to_string()))?;
+            .map(|f| (f.size(), f.compressed_size()))
+            .map_err(|_| ReadError::Damaged)?;
+        if size > 1024 * 1024 && size / packed.max(1) > MAX_RATIO {
+            return Err(ReadError::TooLarge);
+        }
         total = total.saturating_add(size);
     }
     if total > MAX_UNPACKED_BYTES {
@@ -77,8 +116,8 @@ fn check_unpacked_size(bytes: &[u8]) -> Result<(), ReadError> {
 }
 
 fn read_book(bytes: &[u8], sheet: Option<&str>) -> Result<Grid, ReadError> {
-    let mut book = open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|e| ReadError::Unreadable(e.to_string()))?;
+    let mut book =
+        open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|_| ReadError::Damaged)?;
     let sheets = book.sheet_names();
     let name = match sheet.filter(|s| !s.is_empty()) {
         Some(s) if sheets.iter().any(|n| n == s) => s.to_owned(),
@@ -88,7 +127,7 @@ fn read_book(bytes: &[u8], sheet: Option<&str>) -> Result<Grid, ReadError> {
     let range = book
         .worksheet_range(&name)
         .map_err(|e| ReadError::Unreadable(e.to_string()))?;
-    if range.height() > MAX_ROWS {
+    if range.height() > MAX_ROWS || range.height().saturating_mul(range.width()) > MAX_CELLS {
         return Err(ReadError::TooManyRows);
     }
     // The range starts at its first used cell; rows and columns above and left of it are
@@ -294,9 +333,94 @@ mod tests {
         assert_eq!(read(b"  \n", None), Err(ReadError::Empty));
         let big = vec![b'a'; MAX_FILE_BYTES + 1];
         assert_eq!(read(&big, None), Err(ReadError::TooLarge));
-        assert!(matches!(
-            read(b"PK\x03\x04garbage", None),
-            Err(ReadError::Unreadable(_))
-        ));
+        assert_eq!(read(b"PK\x03\x04garbage", None), Err(ReadError::Damaged));
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+        assert_eq!(read(png, None), Err(ReadError::NotASpreadsheet));
+        let mut encrypted = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+        encrypted.extend("EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(read(&encrypted, None), Err(ReadError::Encrypted));
+    }
+
+    #[test]
+    fn a_zip_bomb_is_refused_from_its_directory() {
+        use std::io::Write;
+        let mut buf = Cursor::new(Vec::new());
+        {
+            let mut zip = zip::ZipWriter::new(&mut buf);
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            zip.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+            let zeros = vec![0u8; 1024 * 1024];
+            for _ in 0..8 {
+                zip.write_all(&zeros).unwrap();
+            }
+            zip.finish().unwrap();
+        }
+        let bytes = buf.into_inner();
+        assert!(bytes.len() < 200 * 1024, "{} bytes packed", bytes.len());
+        assert_eq!(read(&bytes, None), Err(ReadError::TooLarge));
+    }
+}
+
+#[cfg(test)]
+mod never_panics {
+    use std::sync::LazyLock;
+
+    use proptest::prelude::*;
+
+    use super::read;
+    use crate::roster::{columns, rows};
+
+    /// A real workbook to mutate.
+    static WORKBOOK: LazyLock<Vec<u8>> = LazyLock::new(|| {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        let rows = [
+            ["ФИО", "Телефон", "Подразделение"],
+            ["Иванов Иван", "79160000001", "Логистика / Склад"],
+            ["=HYPERLINK(\"x\")", "8 916 000-00-02", "@SUM(A1)"],
+        ];
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                sheet.write_string(r as u32, c as u16, *v).expect("cell");
+            }
+        }
+        book.save_to_buffer().expect("xlsx")
+    });
+
+    /// Reads, finds the header and checks the rows: whatever the bytes, an answer, not a panic.
+    fn digest(bytes: &[u8]) {
+        if let Ok(grid) = read(bytes, None)
+            && let Some(layout) = columns::layout(&grid.rows, &[])
+        {
+            let _ = rows::parse(&grid.rows, &layout);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            digest(&bytes);
+        }
+
+        #[test]
+        fn arbitrary_text(text in "\\PC{0,600}") {
+            digest(text.as_bytes());
+        }
+
+        #[test]
+        fn mutated_workbooks(flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..16),
+                             cut in any::<usize>()) {
+            let mut bytes = WORKBOOK.clone();
+            for (at, value) in flips {
+                let i = at % bytes.len();
+                bytes[i] = value;
+            }
+            digest(&bytes);
+            let keep = cut % WORKBOOK.len();
+            digest(&WORKBOOK[..keep]);
+        }
     }
 }

@@ -6,15 +6,20 @@ use crate::services::roster::plan::{DepartmentNow, EmployeeNow, LineNow, Snapsho
 
 use super::{Db, Sql, Tx};
 
-/// The company's lines (those in `scope`), employees, departments and open tariffs.
+/// The company's lines (split by `scope`), employees, departments and open tariffs.
 pub async fn snapshot(db: &Db, company_id: i64, scope: &Scope) -> Result<Snapshot, sqlx::Error> {
     let mut sql = Sql::new(
         "SELECT l.id, l.msisdn, l.employee_id, l.department_id, l.cost_centre, t.code AS tariff_code, l.spend_limit_kop
          FROM lines l JOIN tariffs t ON t.id = l.tariff_id WHERE l.company_id = ",
     );
     sql.bind(company_id).push(" AND l.status <> 'terminated'");
-    super::lines::push_scope(&mut sql, scope);
-    let lines: Vec<LineNow> = sql.query_as().fetch_all(&db.pool).await?;
+    let all: Vec<LineNow> = sql.query_as().fetch_all(&db.pool).await?;
+    let (lines, elsewhere): (Vec<LineNow>, Vec<LineNow>) = match scope {
+        Scope::Company => (all, Vec::new()),
+        Scope::Only { departments, lines } => all.into_iter().partition(|l| {
+            lines.contains(&l.id) || l.department_id.is_some_and(|d| departments.contains(&d))
+        }),
+    };
     let employees: Vec<EmployeeNow> = sqlx::query_as(
         "SELECT id, full_name, personnel_number, position, email, department_id
          FROM employees WHERE company_id = $1 ORDER BY id",
@@ -36,6 +41,11 @@ pub async fn snapshot(db: &Db, company_id: i64, scope: &Scope) -> Result<Snapsho
         .collect();
     Ok(Snapshot {
         lines: lines.into_iter().map(|l| (l.msisdn.clone(), l)).collect(),
+        lines_elsewhere: elsewhere.into_iter().map(|l| l.msisdn).collect(),
+        departments_allowed: match scope {
+            Scope::Company => None,
+            Scope::Only { departments, .. } => Some(departments.iter().copied().collect()),
+        },
         employees,
         departments,
         tariffs,

@@ -6,6 +6,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use futures_util::StreamExt;
+use std::collections::HashMap;
+
 use serde::Deserialize;
 
 use crate::authz::{Action, Object, Permit};
@@ -13,7 +15,7 @@ use crate::error::{AppError, redirect};
 use crate::roster::columns::Field;
 use crate::roster::read::MAX_FILE_BYTES;
 use crate::roster::rows::Problem;
-use crate::services::roster::plan::{DeptRef, EmpRef, Mode, Plan, Snapshot};
+use crate::services::roster::plan::{DeptRef, EmpRef, Mode, Plan};
 use crate::services::roster::{self as service, Applied, Options, Preview, RosterError};
 
 use super::page::{Page, urlencode};
@@ -51,7 +53,10 @@ pub async fn upload_form(
 
 /// Reads the multipart form: its token and the file (name and bytes), refusing a file larger
 /// than the limit while it arrives. A body that is not this form is a stale or forged form.
-async fn read_form(mut form: Multipart) -> Result<(String, String, Vec<u8>), AppError> {
+async fn read_form(
+    mut form: Multipart,
+    limit: usize,
+) -> Result<(String, String, Vec<u8>), AppError> {
     let (mut csrf, mut name, mut bytes) = (String::new(), String::new(), Vec::new());
     while let Some(field) = form.next().await {
         let mut field = field.map_err(|_| AppError::Csrf)?;
@@ -66,10 +71,10 @@ async fn read_form(mut form: Multipart) -> Result<(String, String, Vec<u8>), App
         let mut data = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|e| AppError::BadRequest(e.to_string()))?;
-            if data.len() + chunk.len() > MAX_FILE_BYTES + 1 {
+            if data.len() + chunk.len() > limit {
                 return Err(AppError::BadRequest(format!(
                     "файл больше {} МБ",
-                    MAX_FILE_BYTES / 1024 / 1024
+                    limit / 1024 / 1024
                 )));
             }
             data.extend_from_slice(&chunk);
@@ -86,10 +91,28 @@ async fn read_form(mut form: Multipart) -> Result<(String, String, Vec<u8>), App
 pub async fn upload(
     cab: Cabinet,
     state: web::Data<AppState>,
+    req: HttpRequest,
     form: Multipart,
 ) -> Result<HttpResponse, AppError> {
     let permit = permit(&state, &cab).await?;
-    let (csrf, name, bytes) = read_form(form).await?;
+    // Refused by its declared length, before a byte of the body is read.
+    let limit = state
+        .settings
+        .upload_max_mb
+        .min(MAX_FILE_BYTES / 1024 / 1024)
+        * 1024
+        * 1024;
+    let declared = req
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit + 64 * 1024) {
+        let page = Page::new(&state, &cab, "/roster".into(), "/roster", "roster.title").await;
+        let failure = Some(format!("файл больше {} МБ", limit / 1024 / 1024));
+        return render_status(StatusCode::PAYLOAD_TOO_LARGE, &UploadPage { page, failure });
+    }
+    let (csrf, name, bytes) = read_form(form, limit).await?;
     cab.verify_csrf(&csrf)?;
     let now = state.clock.now_ms();
     match service::upload(&state.db, &permit, &name, &bytes, now).await {
@@ -222,25 +245,28 @@ impl PreviewPage {
     }
 }
 
-fn employee_name(plan: &Plan, snapshot: &Snapshot, e: &Option<EmpRef>) -> String {
+fn employee_name(plan: &Plan, names: &HashMap<i64, &str>, e: &Option<EmpRef>) -> String {
     match e {
         None => "—".into(),
-        Some(EmpRef::Existing(id)) => snapshot
-            .employees
-            .iter()
-            .find(|x| x.id == *id)
-            .map(|x| x.full_name.clone())
-            .unwrap_or_default(),
+        Some(EmpRef::Existing(id)) => names.get(id).copied().unwrap_or_default().to_owned(),
         Some(EmpRef::New(i)) => plan.new_employees[*i].fields.full_name.clone(),
     }
 }
 
-fn changes(p: &Preview) -> Vec<ChangeRow> {
+/// The first [`SHOWN`] changes by row (the plan lists each kind in row order), and how many
+/// there are in all.
+fn changes(p: &Preview) -> (Vec<ChangeRow>, usize) {
     let plan = &p.plan;
     let snap = &p.snapshot;
+    let total = plan.employee_updates.len() + plan.line_updates.len();
+    let names: HashMap<i64, &str> = snap
+        .employees
+        .iter()
+        .map(|e| (e.id, e.full_name.as_str()))
+        .collect();
     let dash = |s: String| if s.is_empty() { "—".to_owned() } else { s };
     let mut out = Vec::new();
-    for u in &plan.employee_updates {
+    for u in plan.employee_updates.iter().take(SHOWN) {
         out.push(ChangeRow {
             row: u.row,
             number: String::new(),
@@ -264,8 +290,8 @@ fn changes(p: &Preview) -> Vec<ChangeRow> {
             ),
         });
     }
-    for u in &plan.line_updates {
-        let before_emp = employee_name(plan, snap, &u.before.employee_id.map(EmpRef::Existing));
+    for u in plan.line_updates.iter().take(SHOWN) {
+        let before_emp = employee_name(plan, &names, &u.before.employee_id.map(EmpRef::Existing));
         let before_dept =
             plan.department_name(snap, &u.before.department_id.map(DeptRef::Existing));
         out.push(ChangeRow {
@@ -277,13 +303,14 @@ fn changes(p: &Preview) -> Vec<ChangeRow> {
             before: format!("{} · {}", before_emp, dash(before_dept)),
             after: format!(
                 "{} · {}",
-                employee_name(plan, snap, &u.employee),
+                employee_name(plan, &names, &u.employee),
                 dash(plan.department_name(snap, &u.department))
             ),
         });
     }
     out.sort_by_key(|c| c.row);
-    out
+    out.truncate(SHOWN);
+    (out, total)
 }
 
 fn map_query(options: &Options) -> String {
@@ -338,9 +365,8 @@ async fn show(
             _ => {}
         }
     }
-    let mut all = changes(&p);
-    let more_changes = all.len().saturating_sub(SHOWN);
-    all.truncate(SHOWN);
+    let (shown, total) = changes(&p);
+    let more_changes = total - shown.len();
     let status = if failure.is_some() {
         StatusCode::CONFLICT
     } else {
@@ -393,7 +419,7 @@ async fn show(
         full_sync: p.mode == Mode::FullSync,
         counts: p.plan.counts.clone(),
         problems: p.plan.problems.clone(),
-        changes: all,
+        changes: shown,
         more_changes,
         new_departments: p
             .plan

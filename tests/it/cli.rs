@@ -215,12 +215,12 @@ async fn a_roster_is_imported_from_the_command_line(b: Backend) {
     let o = simfleet(
         url,
         &[
-            "roster",
             "import",
+            "roster",
+            path,
             "--company",
             "7707083893",
-            "--file",
-            path,
+            "--dry-run",
         ],
     );
     assert!(o.status.success(), "{}", text(&o));
@@ -231,18 +231,7 @@ async fn a_roster_is_imported_from_the_command_line(b: Backend) {
     );
     assert!(text(&o).contains("строка 3, «Телефон»: номер 12345 — слишком короткий"));
     assert!(text(&o).contains("nothing applied"));
-    let refused = simfleet(
-        url,
-        &[
-            "roster",
-            "import",
-            "--company",
-            "7707083893",
-            "--file",
-            path,
-            "--apply",
-        ],
-    );
+    let refused = simfleet(url, &["import", "roster", path, "--company", "7707083893"]);
     assert!(!refused.status.success());
     assert!(
         text(&refused).contains("в файле есть ошибки"),
@@ -255,18 +244,7 @@ async fn a_roster_is_imported_from_the_command_line(b: Backend) {
         "ФИО;Телефон;Подразделение\nИванов Иван;8 916 000-00-01;Склад\n",
     )
     .expect("file");
-    let o = simfleet(
-        url,
-        &[
-            "roster",
-            "import",
-            "--company",
-            "7707083893",
-            "--file",
-            path,
-            "--apply",
-        ],
-    );
+    let o = simfleet(url, &["import", "roster", path, "--company", "7707083893"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("[3/3] applying"));
     assert!(

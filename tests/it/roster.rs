@@ -356,8 +356,153 @@ async fn columns_mapped_by_hand_are_remembered(b: Backend) {
     // A file that is no spreadsheet is refused at upload, and nothing is kept.
     let bad = upload(&app, "x.xlsx", b"PK\x03\x04broken".to_vec()).await;
     assert_eq!(bad.status, 422);
-    assert!(bad.body.contains("не удалось прочитать файл"));
+    assert!(bad.body.contains("файл повреждён"));
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM roster_uploads").await, 2);
+    let png = upload(
+        &app,
+        "photo.xlsx",
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(),
+    )
+    .await;
+    assert!(png.body.contains("это не таблица"), "{}", png.body);
+}
+
+async fn a_failure_mid_commit_leaves_nothing(b: Backend) {
+    let app = company(b).await;
+    // The second new employee's insert fails, after a department and an employee went in.
+    let trigger = match b {
+        Backend::Sqlite => vec![
+            "CREATE TRIGGER fail_on_employee BEFORE INSERT ON employees
+             WHEN NEW.full_name = 'Сбой Системы'
+             BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+        ],
+        Backend::Postgres => vec![
+            "CREATE FUNCTION fail_employee() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN IF NEW.full_name = 'Сбой Системы' THEN RAISE EXCEPTION 'injected failure'; END IF;
+             RETURN NEW; END $$",
+            "CREATE TRIGGER fail_on_employee BEFORE INSERT ON employees
+             FOR EACH ROW EXECUTE FUNCTION fail_employee()",
+        ],
+    };
+    for sql in trigger {
+        sqlx::raw_sql(sql)
+            .execute(&app.db.pool)
+            .await
+            .expect("trigger");
+    }
+    let file = xlsx(&[
+        HEADER,
+        &[
+            "Иванов Иван",
+            "79160000001",
+            "Логистика / Склад",
+            "1",
+            "",
+            "",
+        ],
+        &["Сбой Системы", "79160000002", "Логистика", "2", "", ""],
+    ]);
+    let (at, page) = preview(&app, "staff.xlsx", file).await;
+    let audit_before = scalar(&app, "SELECT COUNT(*) FROM audit_log").await;
+    let failed = commit(&app, &at, &page.body, &[]).await;
+    assert_eq!(failed.status, 500);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM employees").await, 0);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM departments").await, 0);
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM lines WHERE employee_id IS NOT NULL OR department_id IS NOT NULL"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM audit_log").await,
+        audit_before
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM roster_uploads WHERE applied_at IS NOT NULL"
+        )
+        .await,
+        0
+    );
+}
+
+async fn a_manager_imports_into_their_departments_only(b: Backend) {
+    let app = company(b).await;
+    let logistics: i64 = sqlx::query_scalar(
+        "INSERT INTO departments (company_id, name, cost_centre, created_at)
+         SELECT company_id, 'Логистика', '', 0 FROM lines WHERE msisdn = '+79160000001' RETURNING id",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("department");
+    sqlx::query(
+        "UPDATE lines SET department_id = $1 WHERE msisdn IN ('+79160000001', '+79160000002')",
+    )
+    .bind(logistics)
+    .execute(&app.db.pool)
+    .await
+    .expect("place");
+    let dept = logistics.to_string();
+    let granted = app
+        .submit(
+            "/access",
+            "/access/grants",
+            &[
+                ("number", "+79035551122"),
+                ("full_name", "Петров Пётр"),
+                ("rights", "roster.import"),
+                ("departments", &dept),
+            ],
+        )
+        .await;
+    assert_eq!(granted.status, 303, "{}", granted.body);
+    let manager = app.another_instance().await;
+    manager.login_by_code("+79035551122").await;
+    let file = xlsx(&[
+        HEADER,
+        &[
+            "Иванов Иван",
+            "79160000001",
+            "Логистика / Склад",
+            "1",
+            "",
+            "",
+        ],
+        &["Сидоров Семён", "79160000003", "Логистика", "3", "", ""],
+        &["Орлова Ольга", "79160000002", "Продажи", "4", "", ""],
+    ]);
+    let (at, page) = preview(&manager, "staff.xlsx", file).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(count(&page.body, "count-errors"), "2", "{}", page.body);
+    assert!(
+        page.body
+            .contains("номер +7 916 000-00-03 — вне подразделений, на которые у вас есть права")
+    );
+    assert!(
+        page.body
+            .contains("«Продажи» — вне подразделений, на которые у вас есть права")
+    );
+    // Full sync is the whole company's, not a manager's.
+    let sync = manager.get(&format!("{at}?mode=full_sync")).await;
+    assert_eq!(sync.status, 422);
+    assert!(
+        sync.body
+            .contains("полная синхронизация доступна только администратору")
+    );
+}
+
+async fn an_upload_over_the_cap_is_refused_before_it_is_read(b: Backend) {
+    let app = crate::helpers::spawn_app_with(b, |s| s.upload_max_mb = 1).await;
+    app.seed_company().await;
+    app.login(ADMIN, PASSWORD).await;
+    let big = upload(&app, "big.csv", vec![b'a'; 2 * 1024 * 1024]).await;
+    assert_eq!(big.status, 413);
+    assert!(big.body.contains("файл больше 1 МБ"));
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM roster_uploads").await, 0);
 }
 
 async fn download(app: &TestApp, path: &str) -> Vec<u8> {
@@ -474,6 +619,9 @@ async fn a_large_import_is_applied_by_a_job_with_progress(b: Backend) {
 }
 
 on_both!(
+    a_manager_imports_into_their_departments_only,
+    a_failure_mid_commit_leaves_nothing,
+    an_upload_over_the_cap_is_refused_before_it_is_read,
     a_large_import_is_applied_by_a_job_with_progress,
     the_roster_downloads_and_uploads_back_unchanged,
     a_roster_is_previewed_then_applied_at_once,

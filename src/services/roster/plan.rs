@@ -19,7 +19,12 @@ use crate::roster::rows::{Problem, RosterRow, personnel_key};
 /// The company's records the plan is made against.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
+    /// The lines the import may touch (a manager's: those their rights cover).
     pub lines: HashMap<String, LineNow>,
+    /// The company's other lines (outside a manager's rights).
+    pub lines_elsewhere: std::collections::HashSet<String>,
+    /// The departments a manager's rights cover (subtrees included); `None`: every one.
+    pub departments_allowed: Option<std::collections::HashSet<i64>>,
     pub employees: Vec<EmployeeNow>,
     pub departments: Vec<DepartmentNow>,
     /// The region's tariffs open to business: (code, name).
@@ -202,8 +207,42 @@ impl Plan {
     }
 }
 
+/// The snapshot looked up by key, so each row costs a few hash lookups however many
+/// employees the company has.
+struct Index<'a> {
+    by_id: HashMap<i64, &'a EmployeeNow>,
+    by_personnel_key: HashMap<String, Vec<i64>>,
+    by_name: HashMap<String, Vec<i64>>,
+    children: HashMap<(Option<i64>, String), i64>,
+}
+
+impl<'a> Index<'a> {
+    fn new(s: &'a Snapshot) -> Self {
+        let mut by_personnel_key: HashMap<String, Vec<i64>> = HashMap::new();
+        let mut by_name: HashMap<String, Vec<i64>> = HashMap::new();
+        for e in &s.employees {
+            let key = personnel_key(&e.personnel_number);
+            if !key.is_empty() {
+                by_personnel_key.entry(key).or_default().push(e.id);
+            }
+            by_name.entry(fold(&e.full_name)).or_default().push(e.id);
+        }
+        Self {
+            by_id: s.employees.iter().map(|e| (e.id, e)).collect(),
+            by_personnel_key,
+            by_name,
+            children: s
+                .departments
+                .iter()
+                .map(|d| ((d.parent_id, fold(&d.name)), d.id))
+                .collect(),
+        }
+    }
+}
+
 struct Planner<'a> {
     snapshot: &'a Snapshot,
+    index: Index<'a>,
     present: &'a BTreeSet<Field>,
     headers: &'a HashMap<Field, String>,
     plan: Plan,
@@ -231,12 +270,23 @@ impl Planner<'_> {
         }
     }
 
+    /// Whether a manager may put a line there: a covered department, or a new one under it.
+    fn allowed(&self, d: Option<DeptRef>) -> bool {
+        let Some(allowed) = &self.snapshot.departments_allowed else {
+            return true;
+        };
+        match d {
+            None => false,
+            Some(DeptRef::Existing(id)) => allowed.contains(&id),
+            Some(DeptRef::New(i)) => self.allowed(self.plan.new_departments[i].parent),
+        }
+    }
+
     fn child(&self, parent_id: Option<i64>, key: &str) -> Option<DeptRef> {
-        self.snapshot
-            .departments
-            .iter()
-            .find(|d| d.parent_id == parent_id && fold(&d.name) == key)
-            .map(|d| DeptRef::Existing(d.id))
+        self.index
+            .children
+            .get(&(parent_id, key.to_owned()))
+            .map(|id| DeptRef::Existing(*id))
     }
 
     fn department(&mut self, path: &[String]) -> Option<DeptRef> {
@@ -272,14 +322,14 @@ impl Planner<'_> {
     fn employee(&mut self, r: &RosterRow, line: &LineNow) -> Result<EmpRef, Problem> {
         let pkey = r.personnel_key();
         if !pkey.is_empty() {
-            let found: Vec<&EmployeeNow> = self
-                .snapshot
-                .employees
-                .iter()
-                .filter(|e| personnel_key(&e.personnel_number) == pkey)
-                .collect();
+            let found = self
+                .index
+                .by_personnel_key
+                .get(&pkey)
+                .cloned()
+                .unwrap_or_default();
             return match found.as_slice() {
-                [one] => Ok(EmpRef::Existing(one.id)),
+                [one] => Ok(EmpRef::Existing(*one)),
                 [] => Ok(self.new_employee(r, Some(pkey))),
                 _ => Err(self.problem(
                     r.row,
@@ -295,14 +345,9 @@ impl Planner<'_> {
             return Ok(EmpRef::Existing(id));
         }
         let key = fold(&r.full_name);
-        let found: Vec<&EmployeeNow> = self
-            .snapshot
-            .employees
-            .iter()
-            .filter(|e| fold(&e.full_name) == key)
-            .collect();
+        let found = self.index.by_name.get(&key).cloned().unwrap_or_default();
         match found.as_slice() {
-            [one] => Ok(EmpRef::Existing(one.id)),
+            [one] => Ok(EmpRef::Existing(*one)),
             [] => Ok(self.new_employee(r, None)),
             _ => Err(self.problem(
                 r.row,
@@ -354,10 +399,15 @@ impl Planner<'_> {
 
     fn row(&mut self, r: &RosterRow) -> Result<RowState, Vec<Problem>> {
         let Some(line) = self.snapshot.lines.get(r.msisdn.as_str()).cloned() else {
+            let why = if self.snapshot.lines_elsewhere.contains(r.msisdn.as_str()) {
+                "вне подразделений, на которые у вас есть права"
+            } else {
+                "не линия компании"
+            };
             return Err(vec![self.problem(
                 r.row,
                 Field::Phone,
-                format!("номер {} — не линия компании", r.msisdn.display()),
+                format!("номер {} — {why}", r.msisdn.display()),
             )]);
         };
         let mut problems = Vec::new();
@@ -366,6 +416,16 @@ impl Planner<'_> {
         } else {
             line.department_id.map(DeptRef::Existing)
         };
+        if self.has(Field::Department) && !self.allowed(department) {
+            problems.push(self.problem(
+                r.row,
+                Field::Department,
+                format!(
+                    "«{}» — вне подразделений, на которые у вас есть права",
+                    r.department.join(" / ")
+                ),
+            ));
+        }
         let named = self.has(Field::FullName) || self.has(Field::LastName);
         let employee = if named && !r.full_name.is_empty() {
             match self.employee(r, &line) {
@@ -415,8 +475,7 @@ impl Planner<'_> {
                             state = RowState::New;
                         }
                         EmpRef::Existing(id) => {
-                            let before =
-                                self.snapshot.employees.iter().find(|x| x.id == id).cloned();
+                            let before = self.index.by_id.get(&id).map(|e| (*e).clone());
                             if let Some(before) = before
                                 && differs(&before, &fields)
                             {
@@ -503,6 +562,7 @@ pub fn plan(
 ) -> Plan {
     let mut p = Planner {
         snapshot,
+        index: Index::new(snapshot),
         present,
         headers,
         plan: Plan::default(),
@@ -614,6 +674,7 @@ mod tests {
                 ("biz-start".into(), "Бизнес Старт".into()),
                 ("biz-optimum".into(), "Бизнес Оптимум".into()),
             ],
+            ..Snapshot::default()
         }
     }
 
@@ -772,6 +833,42 @@ mod tests {
         );
         assert_eq!(p.network[0].limit_kop, Some((None, 150_000)));
         assert!(p.problems[0].message.contains("тарифа «Безлимит Плюс» нет"));
+    }
+
+    #[test]
+    fn a_manager_imports_into_their_departments_only() {
+        let mut scoped = snapshot();
+        let outside = scoped.lines.remove("+79160000004").unwrap();
+        scoped.lines_elsewhere.insert(outside.msisdn);
+        scoped.departments_allowed = Some([100].into_iter().collect());
+        let rows = [
+            row(
+                2,
+                "+79160000001",
+                "Иванов Иван",
+                "42",
+                &["Логистика", "Новый склад"],
+            ),
+            row(3, "+79160000002", "Смирнова Ольга", "7", &["Продажи"]),
+            row(4, "+79160000004", "Петров Пётр", "", &["Логистика"]),
+        ];
+        let p = plan(
+            &rows,
+            Vec::new(),
+            &columns(BASIC),
+            &HashMap::new(),
+            &scoped,
+            Mode::AddUpdate,
+        );
+        let texts: Vec<String> = p.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "строка 3, «Подразделение»: «Продажи» — вне подразделений, на которые у вас есть права",
+                "строка 4, «Телефон»: номер +7 916 000-00-04 — вне подразделений, на которые у вас есть права",
+            ]
+        );
+        assert_eq!(p.counts.errors, 2);
     }
 
     #[test]
