@@ -96,6 +96,10 @@ pub async fn claim(
     Ok(Some(job))
 }
 
+/// Progress and a renewed lease, for the runner that holds the job.
+const PROGRESS: &str = "UPDATE jobs SET progress_done = $1, lease_until = $2
+     WHERE id = $3 AND lease_owner = $4 AND status = 'running'";
+
 /// Records progress with a unit of work, in that unit's transaction, and renews the lease.
 /// False if the runner no longer holds the job: the caller must roll the unit back.
 pub async fn checkpoint(
@@ -105,17 +109,14 @@ pub async fn checkpoint(
     done: i64,
     lease_until: i64,
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query(
-        "UPDATE jobs SET progress_done = $1, lease_until = $2
-         WHERE id = $3 AND lease_owner = $4 AND status = 'running'",
-    )
-    .bind(done)
-    .bind(lease_until)
-    .bind(id)
-    .bind(owner)
-    .execute(&mut **tx)
-    .await
-    .map(|r| r.rows_affected() == 1)
+    sqlx::query(PROGRESS)
+        .bind(done)
+        .bind(lease_until)
+        .bind(id)
+        .bind(owner)
+        .execute(&mut **tx)
+        .await
+        .map(|r| r.rows_affected() == 1)
 }
 
 /// Records progress outside a unit's transaction (and renews the lease). False if lost.
@@ -126,17 +127,14 @@ pub async fn set_progress(
     done: i64,
     lease_until: i64,
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query(
-        "UPDATE jobs SET progress_done = $1, lease_until = $2
-         WHERE id = $3 AND lease_owner = $4 AND status = 'running'",
-    )
-    .bind(done)
-    .bind(lease_until)
-    .bind(id)
-    .bind(owner)
-    .execute(&db.pool)
-    .await
-    .map(|r| r.rows_affected() == 1)
+    sqlx::query(PROGRESS)
+        .bind(done)
+        .bind(lease_until)
+        .bind(id)
+        .bind(owner)
+        .execute(&db.pool)
+        .await
+        .map(|r| r.rows_affected() == 1)
 }
 
 /// Renews the lease while the job works between checkpoints. False if it was lost.

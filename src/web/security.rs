@@ -113,9 +113,14 @@ async fn authorized(state: &AppState, cab: &Cabinet, csrf: &str) -> Result<Optio
     Ok(Some(permit.company_id()))
 }
 
-/// A refusal a person can act on, or the error.
-fn refusal(lang: super::i18n::Lang, e: FactorError) -> Result<String, AppError> {
-    Ok(match e {
+/// The page again with a refusal a person can act on, or the error.
+async fn refused(
+    state: &AppState,
+    cab: &Cabinet,
+    e: FactorError,
+) -> Result<HttpResponse, AppError> {
+    let lang = cab.lang();
+    let failure = match e {
         FactorError::WrongCode => lang.t("security.wrong_code").to_owned(),
         FactorError::AlreadyOn => lang.t("security.already_on").to_owned(),
         FactorError::NotOn => lang.t("security.not_on").to_owned(),
@@ -123,7 +128,8 @@ fn refusal(lang: super::i18n::Lang, e: FactorError) -> Result<String, AppError> 
             format!("{} «{company}»", lang.t("security.required_by"))
         }
         other => return Err(internal(other)),
-    })
+    };
+    show(state, cab, PATH.into(), Vec::new(), Some(failure)).await
 }
 
 const PATH: &str = "/security";
@@ -137,10 +143,7 @@ pub async fn start(
     let user = user_of(&state, &cab).await?;
     match second_factor::begin(&state.db, &user, state.clock.now_ms()).await {
         Ok(_) => Ok(redirect(PATH)),
-        Err(e) => {
-            let failure = refusal(cab.lang(), e)?;
-            show(&state, &cab, PATH.into(), Vec::new(), Some(failure)).await
-        }
+        Err(e) => refused(&state, &cab, e).await,
     }
 }
 
@@ -167,10 +170,7 @@ pub async fn confirm(
             cab.session.second_factor = 1;
             show(&state, &cab, PATH.into(), codes, None).await
         }
-        Err(e) => {
-            let failure = refusal(cab.lang(), e)?;
-            show(&state, &cab, PATH.into(), Vec::new(), Some(failure)).await
-        }
+        Err(e) => refused(&state, &cab, e).await,
     }
 }
 
@@ -184,10 +184,7 @@ pub async fn disable(
     let actor = cab.visitor.actor();
     match second_factor::disable(&state.db, &actor, company, &form.code, now).await {
         Ok(()) => Ok(redirect(PATH)),
-        Err(e) => {
-            let failure = refusal(cab.lang(), e)?;
-            show(&state, &cab, PATH.into(), Vec::new(), Some(failure)).await
-        }
+        Err(e) => refused(&state, &cab, e).await,
     }
 }
 
@@ -201,9 +198,6 @@ pub async fn renew_codes(
     let actor = cab.visitor.actor();
     match second_factor::renew_recovery_codes(&state.db, &actor, company, &form.code, now).await {
         Ok(codes) => show(&state, &cab, PATH.into(), codes, None).await,
-        Err(e) => {
-            let failure = refusal(cab.lang(), e)?;
-            show(&state, &cab, PATH.into(), Vec::new(), Some(failure)).await
-        }
+        Err(e) => refused(&state, &cab, e).await,
     }
 }
