@@ -63,21 +63,35 @@ pub async fn claim(
     if kinds.is_empty() {
         return Ok(None);
     }
-    let mut tx = db.begin().await?;
-    let mut sql = Sql::new(
-        "SELECT id FROM jobs WHERE status IN ('queued', 'running') AND COALESCE(lease_until, 0) < ",
-    );
-    sql.bind(now).push(" AND kind IN (");
-    for (i, kind) in kinds.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
+    let waiting = |lock: bool| {
+        let mut sql = Sql::new(
+            "SELECT id FROM jobs WHERE status IN ('queued', 'running') AND COALESCE(lease_until, 0) < ",
+        );
+        sql.bind(now).push(" AND kind IN (");
+        for (i, kind) in kinds.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(kind.to_string());
         }
-        sql.bind(kind.to_string());
+        sql.push(") ORDER BY id LIMIT 1");
+        if lock {
+            sql.push(" FOR UPDATE SKIP LOCKED");
+        }
+        sql
+    };
+    // An idle runner only reads: no write lock (on SQLite, the whole file) unless there is
+    // something to take.
+    if waiting(false)
+        .query_as::<(i64,)>()
+        .fetch_optional(&db.pool)
+        .await?
+        .is_none()
+    {
+        return Ok(None);
     }
-    sql.push(") ORDER BY id LIMIT 1");
-    if db.backend == Backend::Postgres {
-        sql.push(" FOR UPDATE SKIP LOCKED");
-    }
+    let mut tx = db.begin().await?;
+    let sql = waiting(db.backend == Backend::Postgres);
     let Some((id,)) = sql.query_as::<(i64,)>().fetch_optional(&mut *tx).await? else {
         return Ok(None);
     };

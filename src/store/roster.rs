@@ -150,27 +150,53 @@ pub async fn remember_mapping(
     .map(|_| ())
 }
 
-/// Binds a line to its employee, department and cost centre.
-pub async fn bind_line(
+/// A line bound to its employee, department and cost centre.
+pub struct Binding<'a> {
+    pub line_id: i64,
+    pub employee_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub cost_centre: Option<&'a str>,
+}
+
+/// Binds lines in multi-row statements (`UPDATE … FROM (VALUES …)`, which both databases
+/// take), 500 lines a statement.
+pub async fn bind_lines(
     tx: &mut Tx,
     company_id: i64,
-    line_id: i64,
-    employee_id: Option<i64>,
-    department_id: Option<i64>,
-    cost_centre: Option<&str>,
+    bindings: &[Binding<'_>],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE lines SET employee_id = $1, department_id = $2, cost_centre = $3, version = version + 1
-         WHERE company_id = $4 AND id = $5",
-    )
-    .bind(employee_id)
-    .bind(department_id)
-    .bind(cost_centre)
-    .bind(company_id)
-    .bind(line_id)
-    .execute(&mut **tx)
-    .await
-    .map(|_| ())
+    for chunk in bindings.chunks(500) {
+        let mut sql = Sql::bulk(
+            tx,
+            "UPDATE lines SET employee_id = CAST(v.column2 AS BIGINT),
+                    department_id = CAST(v.column3 AS BIGINT),
+                    cost_centre = CAST(v.column4 AS TEXT), version = version + 1
+             FROM (VALUES ",
+        );
+        for (i, b) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            sql.bind(b.line_id).push(", ");
+            match b.employee_id {
+                Some(e) => sql.bind(e),
+                None => sql.push("NULL"),
+            };
+            sql.push(", ");
+            match b.department_id {
+                Some(d) => sql.bind(d),
+                None => sql.push("NULL"),
+            };
+            sql.push(", ");
+            match b.cost_centre {
+                Some(c) => sql.bind(c.to_owned()),
+                None => sql.push("NULL"),
+            };
+            sql.push(")");
+        }
+        sql.push(") AS v WHERE lines.id = v.column1 AND lines.company_id = ")
+            .bind(company_id);
+        sql.query().execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// A line of the company as the roster file writes it.

@@ -285,27 +285,25 @@ pub async fn apply(
         });
     }
 
-    let mut emp_ids: Vec<i64> = Vec::with_capacity(plan.new_employees.len());
-    for e in &plan.new_employees {
-        let f = &e.fields;
-        let department_id = f.department.and_then(|d| dept(d, &dept_ids));
-        let new_id = employees::insert(
-            &mut tx,
-            company_id,
-            &employees::Fields {
-                department_id,
-                full_name: &f.full_name,
-                personnel_number: f.personnel_number.as_deref().unwrap_or(""),
-                position: f.position.as_deref().unwrap_or(""),
-                email: f.email.as_deref().unwrap_or(""),
-            },
-        )
-        .await?;
-        emp_ids.push(new_id);
-        let position = f.position.as_deref().unwrap_or("");
+    let new_employees: Vec<employees::NewEmployee> = plan
+        .new_employees
+        .iter()
+        .map(|e| {
+            let f = &e.fields;
+            employees::NewEmployee {
+                department_id: f.department.and_then(|d| dept(d, &dept_ids)),
+                full_name: f.full_name.clone(),
+                personnel_number: f.personnel_number.clone().unwrap_or_default(),
+                position: f.position.clone().unwrap_or_default(),
+                email: f.email.clone().unwrap_or_default(),
+            }
+        })
+        .collect();
+    let emp_ids = employees::insert_many(&mut tx, company_id, &new_employees).await?;
+    for (new_id, e) in emp_ids.iter().zip(&new_employees) {
         events.push(Event {
-            after: Some(super::employees::audit_fields(department_id, position)),
-            ..event("employee.create", "employee", new_id)
+            after: Some(super::employees::audit_fields(e.department_id, &e.position)),
+            ..event("employee.create", "employee", *new_id)
         });
     }
 
@@ -354,27 +352,26 @@ pub async fn apply(
         });
     }
 
+    let mut bindings = Vec::with_capacity(plan.line_updates.len());
     for u in &plan.line_updates {
         let employee_id = u.employee.map(|e| match e {
             EmpRef::Existing(id) => id,
             EmpRef::New(i) => emp_ids[i],
         });
         let department_id = dept(u.department, &dept_ids);
-        store::bind_line(
-            &mut tx,
-            company_id,
-            u.before.id,
+        bindings.push(store::Binding {
+            line_id: u.before.id,
             employee_id,
             department_id,
-            u.cost_centre.as_deref(),
-        )
-        .await?;
+            cost_centre: u.cost_centre.as_deref(),
+        });
         events.push(Event {
             before: Some(json!({ "employee_id": u.before.employee_id, "department_id": u.before.department_id, "cost_centre": u.before.cost_centre })),
             after: Some(json!({ "employee_id": employee_id, "department_id": department_id, "cost_centre": u.cost_centre })),
             ..event("line.reassign", "line", u.before.id)
         });
     }
+    store::bind_lines(&mut tx, company_id, &bindings).await?;
 
     for r in &plan.removals {
         let lines = employees::delete(&mut tx, company_id, r.id).await?;
