@@ -361,7 +361,7 @@ const TABLE: &[(&str, &str, &str)] = &[
         "Этот файл уже загружен.",
         "This file was already applied.",
     ),
-    ("roster.applied.lines", "номеров", "lines"),
+    ("roster.applied.lines", "Номеров", "Lines"),
     (
         "roster.applied.added",
         "новых сотрудников",
