@@ -170,13 +170,41 @@ pub async fn actions(
     Ok(rows.into_iter().map(|(a,)| a).collect())
 }
 
-/// Appends many entries in multi-row statements (for batch work such as adding lines).
+/// Appends many entries (for batch work such as adding lines or an import): on PostgreSQL
+/// over arrays (`UNNEST`), 20,000 a statement; on SQLite in multi-row statements.
 pub async fn append_many(
     tx: &mut Tx,
     actor: &Actor,
     events: &[Event<'_>],
 ) -> Result<(), sqlx::Error> {
     let at = now_ms();
+    if tx.backend_name() == "PostgreSQL" {
+        use super::sql::pg_array;
+        for chunk in events.chunks(20_000) {
+            let json = |v: &Option<Value>| v.as_ref().map(|v| v.to_string());
+            sqlx::query(
+                "INSERT INTO audit_log (at, company_id, actor_id, actor_label, action, object_type, object_id, before_json, after_json, ip)
+                 SELECT $1, v.company_id, $2, $3, v.action, v.object_type, v.object_id, v.before_json, v.after_json, $4
+                 FROM UNNEST(CAST($5 AS BIGINT[]), CAST($6 AS TEXT[]), CAST($7 AS TEXT[]), CAST($8 AS TEXT[]),
+                             CAST($9 AS TEXT[]), CAST($10 AS TEXT[]))
+                      WITH ORDINALITY AS v(company_id, action, object_type, object_id, before_json, after_json, n)
+                 ORDER BY v.n",
+            )
+            .bind(at)
+            .bind(actor.user_id)
+            .bind(&actor.label)
+            .bind(&actor.ip)
+            .bind(pg_array(chunk.iter().map(|e| e.company_id.map(|c| c.to_string()))))
+            .bind(pg_array(chunk.iter().map(|e| Some(e.action.to_owned()))))
+            .bind(pg_array(chunk.iter().map(|e| Some(e.object_type.to_owned()))))
+            .bind(pg_array(chunk.iter().map(|e| Some(e.object_id.clone()))))
+            .bind(pg_array(chunk.iter().map(|e| json(&e.before))))
+            .bind(pg_array(chunk.iter().map(|e| json(&e.after))))
+            .execute(&mut **tx)
+            .await?;
+        }
+        return Ok(());
+    }
     for chunk in events.chunks(400) {
         let mut sql = Sql::bulk(
             tx,

@@ -213,6 +213,9 @@ pub async fn insert_many(
     rows: &[NewEmployee],
 ) -> Result<Vec<i64>, sqlx::Error> {
     let now = now_ms();
+    if tx.backend_name() == "PostgreSQL" {
+        return insert_many_pg(tx, company_id, rows, now).await;
+    }
     let mut ids = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(500) {
         let mut sql = Sql::bulk(
@@ -258,6 +261,56 @@ pub async fn insert_many(
             }
             sql.query().execute(&mut **tx).await?;
         }
+        ids.extend(chunk_ids);
+    }
+    Ok(ids)
+}
+
+/// PostgreSQL: employees and name words over arrays (`UNNEST`), a statement each per 20,000.
+async fn insert_many_pg(
+    tx: &mut Tx,
+    company_id: i64,
+    rows: &[NewEmployee],
+    now: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    use super::sql::pg_array;
+    let mut ids = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(20_000) {
+        let texts = |f: fn(&NewEmployee) -> String| pg_array(chunk.iter().map(|e| Some(f(e))));
+        let mut chunk_ids: Vec<i64> = sqlx::query_scalar(
+            "INSERT INTO employees (company_id, department_id, full_name, name_key, personnel_number, position, email, created_at)
+             SELECT $1, v.department_id, v.full_name, v.name_key, v.personnel_number, v.position, v.email, $2
+             FROM UNNEST(CAST($3 AS BIGINT[]), CAST($4 AS TEXT[]), CAST($5 AS TEXT[]), CAST($6 AS TEXT[]),
+                         CAST($7 AS TEXT[]), CAST($8 AS TEXT[]))
+                  WITH ORDINALITY AS v(department_id, full_name, name_key, personnel_number, position, email, n)
+             ORDER BY v.n RETURNING id",
+        )
+        .bind(company_id)
+        .bind(now)
+        .bind(pg_array(chunk.iter().map(|e| e.department_id.map(|d| d.to_string()))))
+        .bind(texts(|e| e.full_name.clone()))
+        .bind(texts(|e| text::fold(&e.full_name)))
+        .bind(texts(|e| e.personnel_number.clone()))
+        .bind(texts(|e| e.position.clone()))
+        .bind(texts(|e| e.email.clone()))
+        .fetch_all(&mut **tx)
+        .await?;
+        chunk_ids.sort_unstable();
+        let words: Vec<(i64, String)> = chunk_ids
+            .iter()
+            .zip(chunk)
+            .flat_map(|(id, e)| text::words(&e.full_name).into_iter().map(move |w| (*id, w)))
+            .collect();
+        sqlx::query(
+            "INSERT INTO employee_name_words (company_id, word, employee_id)
+             SELECT $1, v.word, v.employee_id
+             FROM UNNEST(CAST($2 AS TEXT[]), CAST($3 AS BIGINT[])) AS v(word, employee_id)",
+        )
+        .bind(company_id)
+        .bind(pg_array(words.iter().map(|(_, w)| Some(w.clone()))))
+        .bind(pg_array(words.iter().map(|(id, _)| Some(id.to_string()))))
+        .execute(&mut **tx)
+        .await?;
         ids.extend(chunk_ids);
     }
     Ok(ids)

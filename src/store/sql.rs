@@ -121,3 +121,44 @@ impl From<&str> for Arg {
         Arg::Text(v.to_owned())
     }
 }
+
+/// A PostgreSQL array literal (`{"a","b",NULL}`) of these values, every one quoted and
+/// escaped, for `CAST($n AS BIGINT[])` / `CAST($n AS TEXT[])` through the `Any` driver.
+pub fn pg_array(values: impl Iterator<Item = Option<String>>) -> String {
+    let mut out = String::from("{");
+    for (i, v) in values.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        match v {
+            None => out.push_str("NULL"),
+            Some(v) => {
+                out.push('"');
+                for c in v.chars() {
+                    if c == '"' || c == '\\' {
+                        out.push('\\');
+                    }
+                    out.push(c);
+                }
+                out.push('"');
+            }
+        }
+    }
+    out.push('}');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pg_array;
+
+    #[test]
+    fn array_literals_quote_and_escape() {
+        let values = [Some("1".to_owned()), None, Some("a \"b\" \\ c".to_owned())];
+        assert_eq!(
+            pg_array(values.into_iter()),
+            "{\"1\",NULL,\"a \\\"b\\\" \\\\ c\"}"
+        );
+        assert_eq!(pg_array(std::iter::empty()), "{}");
+    }
+}
