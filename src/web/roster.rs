@@ -482,7 +482,17 @@ pub async fn commit(
         return match queued {
             Ok(_) => {
                 state.jobs.wake();
-                Ok(redirect(&format!("/roster/{id}")))
+                // Back to the preview as it was chosen (sheet, mode, columns mapped by hand).
+                let mode = if options.mode == Mode::FullSync {
+                    "full_sync"
+                } else {
+                    "add_update"
+                };
+                let sheet = urlencode(options.sheet.as_deref().unwrap_or(""));
+                let map = map_query(&options);
+                Ok(redirect(&format!(
+                    "/roster/{id}?sheet={sheet}&mode={mode}{map}"
+                )))
             }
             Err(e) => refused(&state, &cab, id, &form, e).await,
         };

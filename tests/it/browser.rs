@@ -462,3 +462,73 @@ async fn an_administrator_imports_a_roster_after_reading_the_preview() {
     assert_eq!(bound, 2);
     b.client.clone().close().await.expect("closing the browser");
 }
+
+#[tokio::test]
+async fn an_administrator_maps_a_column_by_hand_and_watches_the_import_job_finish() {
+    // Every import goes through a job here, so the progress bar shows.
+    let app = crate::helpers::spawn_app_with(Backend::Sqlite, |s| s.import_job_rows = 0).await;
+    demo::create_demo(&app.db, 60).await.expect("demo");
+    let spare: String = sqlx::query_scalar(
+        "SELECT msisdn FROM lines WHERE employee_id IS NULL ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("a spare line");
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("odd.csv");
+    std::fs::write(&path, format!("Сотр.;Моб. (корп.)\nЗайцева Зоя;{spare}\n")).expect("file");
+
+    let b = browser().await;
+    let c = &b.client;
+    c.goto(&app.url("/login")).await.expect("login page");
+    type_into(c, "input[name=number]", "+7 916 000-00-01").await;
+    type_into(c, "input[name=password]", demo::DEMO_PASSWORD).await;
+    click(c, "button[type=submit]").await;
+    wait_for(c, "#lines-total").await;
+    c.goto(&app.url("/roster")).await.expect("roster page");
+    type_into(c, "input[type=file]", path.to_str().expect("path")).await;
+    click(c, "#roster-upload button[type=submit]").await;
+    wait_for(c, "#roster-problems").await;
+    assert!(
+        text_of(c, "#roster-problems")
+            .await
+            .contains("нет столбца с номером")
+    );
+
+    // Say what the two columns are, and count again.
+    click(c, "select[aria-label='Сотр.'] option[value='0:full_name']").await;
+    click(
+        c,
+        "select[aria-label='Моб. (корп.)'] option[value='1:phone']",
+    )
+    .await;
+    screenshot(c, "23-roster-mapping").await;
+    click(c, "#roster-options button[type=submit]").await;
+    wait_for(c, "#roster-commit").await;
+    assert_eq!(text_of(c, "#count-new").await, "1");
+    click(c, "#roster-commit button[type=submit]").await;
+    wait_for(c, "#roster-job, #roster-applied").await;
+    // The page after the commit keeps the columns as mapped: no problems, the change listed.
+    assert_eq!(text_of(c, "#count-errors").await, "0");
+    screenshot(c, "24-roster-job").await;
+    // The fragment polls until the job is done, then the page shows the result.
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#roster-applied"))
+        .await
+        .expect("the import finished");
+    screenshot(c, "25-roster-job-done").await;
+    let bound: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM lines l JOIN employees e ON e.id = l.employee_id WHERE e.full_name = 'Зайцева Зоя'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("count");
+    assert_eq!(bound, 1);
+    let done: String = sqlx::query_scalar("SELECT status FROM jobs ORDER BY id DESC LIMIT 1")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("job");
+    assert_eq!(done, "done");
+    b.client.clone().close().await.expect("closing the browser");
+}
