@@ -437,17 +437,11 @@ async fn roster_import(
         return Ok(());
     }
     eprintln!("[3/3] applying…");
-    let applied = roster::apply(
-        db,
-        &permit,
-        &roster::prepare(db, &permit, id, &options, &preview.fingerprint)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?,
-        &options,
-        crate::store::now_ms(),
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let fingerprint = preview.fingerprint.clone();
+    let preview = roster::check(preview, &fingerprint).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let applied = roster::apply(db, &permit, &preview, &options, crate::store::now_ms())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!(
         "applied: {} lines, {} employees added, {} changed, {} removed, {} departments",
         applied.lines,

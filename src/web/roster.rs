@@ -477,8 +477,7 @@ pub async fn commit(
     };
     // A large import is applied by a job; the page shows its progress.
     if preview.plan.rows.len() > state.settings.import_job_rows {
-        let queued =
-            service::queue_commit(&state.db, &permit, id, &options, &form.fingerprint, now).await;
+        let queued = service::queue_commit(&state.db, &permit, &preview, &options, now).await;
         return match queued {
             Ok(_) => {
                 state.jobs.wake();

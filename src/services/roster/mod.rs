@@ -155,20 +155,6 @@ pub struct Applied {
     pub lines: usize,
 }
 
-/// Applies exactly the previewed plan (`fingerprint`), in one transaction with an audit entry
-/// per change; the stored upload is applied once.
-pub async fn commit(
-    db: &Db,
-    permit: &Permit,
-    id: i64,
-    options: &Options,
-    fingerprint: &str,
-    now: i64,
-) -> Result<Applied, RosterError> {
-    let preview = prepare(db, permit, id, options, fingerprint).await?;
-    apply(db, permit, &preview, options, now).await
-}
-
 /// The plan to apply, if it is still the one previewed, free of problems, and not applied yet.
 pub async fn prepare(
     db: &Db,
@@ -177,7 +163,12 @@ pub async fn prepare(
     options: &Options,
     fingerprint: &str,
 ) -> Result<Preview, RosterError> {
-    let preview = preview(db, permit, id, options).await?;
+    check(preview(db, permit, id, options).await?, fingerprint)
+}
+
+/// A computed plan, if it may be applied: still the one previewed (`fingerprint`), free of
+/// problems, and not applied yet.
+pub fn check(preview: Preview, fingerprint: &str) -> Result<Preview, RosterError> {
     if preview.upload.applied_at.is_some() {
         return Err(RosterError::AlreadyApplied);
     }
@@ -190,23 +181,22 @@ pub async fn prepare(
     Ok(preview)
 }
 
-/// Queues a large import's commit as a job (checked first, as a commit is); the job's id.
+/// Queues a large import's commit as a job (for a plan `prepare`d already); the job's id.
 pub async fn queue_commit(
     db: &Db,
     permit: &Permit,
-    id: i64,
+    preview: &Preview,
     options: &Options,
-    fingerprint: &str,
     now: i64,
 ) -> Result<i64, RosterError> {
-    let preview = prepare(db, permit, id, options, fingerprint).await?;
+    let id = preview.upload.id;
     if preview.upload.job_id.is_some() {
         return Err(RosterError::AlreadyApplied);
     }
     let payload = job::Payload {
         upload_id: id,
         options: options.clone(),
-        fingerprint: fingerprint.to_owned(),
+        fingerprint: preview.fingerprint.clone(),
         permit: permit.carry(),
     };
     let payload =
