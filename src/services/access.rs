@@ -445,13 +445,7 @@ pub async fn set_role(
     let Some(before) = grants::role_of(&mut tx, company_id, user_id).await? else {
         return Err(UseCaseError::NotFound);
     };
-    if before == "admin" && role != "admin" && grants::admin_count(&mut tx, company_id).await? <= 1
-    {
-        return Err(UseCaseError::field(
-            "role",
-            "в компании должен остаться хотя бы один администратор",
-        ));
-    }
+    keep_an_admin(&mut tx, company_id, before == "admin" && role != "admin").await?;
     users::add_membership(&mut tx, user_id, company_id, role).await?;
     audit::append(
         &mut tx,
@@ -467,6 +461,22 @@ pub async fn set_role(
     )
     .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Refuses a change by which an admin stops acting as one (`leaving`) when they are the
+/// company's last.
+async fn keep_an_admin(
+    tx: &mut crate::store::Tx,
+    company_id: i64,
+    leaving: bool,
+) -> Result<(), UseCaseError> {
+    if leaving && grants::admin_count(tx, company_id).await? <= 1 {
+        return Err(UseCaseError::field(
+            "role",
+            "в компании должен остаться хотя бы один администратор",
+        ));
+    }
     Ok(())
 }
 
@@ -490,12 +500,7 @@ pub async fn set_blocked(
     let Some(role) = grants::role_of(&mut tx, company_id, user_id).await? else {
         return Err(UseCaseError::NotFound);
     };
-    if block && role == "admin" && grants::admin_count(&mut tx, company_id).await? <= 1 {
-        return Err(UseCaseError::field(
-            "role",
-            "в компании должен остаться хотя бы один администратор",
-        ));
-    }
+    keep_an_admin(&mut tx, company_id, block && role == "admin").await?;
     grants::set_blocked(&mut tx, company_id, user_id, block.then_some(now)).await?;
     audit::append(
         &mut tx,
@@ -531,12 +536,7 @@ pub async fn remove_member(
     let Some(before) = grants::role_of(&mut tx, company_id, user_id).await? else {
         return Err(UseCaseError::NotFound);
     };
-    if before == "admin" && grants::admin_count(&mut tx, company_id).await? <= 1 {
-        return Err(UseCaseError::field(
-            "role",
-            "в компании должен остаться хотя бы один администратор",
-        ));
-    }
+    keep_an_admin(&mut tx, company_id, before == "admin").await?;
     grants::remove_member(&mut tx, company_id, user_id, now).await?;
     audit::append(
         &mut tx,
