@@ -436,6 +436,7 @@ async fn roster_import(
         println!("nothing applied (--dry-run)");
         return Ok(());
     }
+    let network = preview.plan.network.len();
     eprintln!("[3/3] applying…");
     let fingerprint = preview.fingerprint.clone();
     let preview = roster::check(preview, &fingerprint).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -450,6 +451,12 @@ async fn roster_import(
         applied.employees_removed,
         applied.departments
     );
+    if network > 0 {
+        println!(
+            "{network} lines have another tariff or limit in the file: changes to the network, \
+             started from the import's page in the cabinet (/roster/{id})"
+        );
+    }
     Ok(())
 }
 

@@ -54,7 +54,12 @@ impl Application {
         let runner = Runner::new(
             db.clone(),
             clock.clone(),
-            vec![Arc::new(crate::services::roster::job::CommitJob)],
+            vec![
+                Arc::new(crate::services::roster::job::CommitJob),
+                Arc::new(crate::services::roster::network::NetworkJob {
+                    provisioner: provisioner.clone(),
+                }),
+            ],
         );
         let state = web::Data::new(AppState {
             jobs: runner.clone(),

@@ -137,6 +137,27 @@ pub enum ChangeError {
     Db(#[from] sqlx::Error),
 }
 
+impl ChangeError {
+    /// The refusal as a person reads it.
+    pub fn reason(&self) -> String {
+        match self {
+            ChangeError::NotFound => "номера нет среди линий компании".into(),
+            ChangeError::OutOfScope => "номер вне ваших прав".into(),
+            ChangeError::Invalid(errors) => errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+            ChangeError::Refused(r) => r.message.clone(),
+            ChangeError::Conflict => "номер только что изменили: откройте карточку заново".into(),
+            ChangeError::Provisioning(msg) => {
+                format!("изменение не применено: {msg}. Номер остался как был.")
+            }
+            ChangeError::Db(e) => e.to_string(),
+        }
+    }
+}
+
 fn field(name: &'static str, message: impl Into<String>) -> ChangeError {
     ChangeError::Invalid(vec![FieldError::new(name, message)])
 }

@@ -170,8 +170,8 @@ pub async fn actions(
     Ok(rows.into_iter().map(|(a,)| a).collect())
 }
 
-/// Appends many entries (for batch work such as adding lines or an import): on PostgreSQL
-/// over arrays (`UNNEST`), 20,000 a statement; on SQLite in multi-row statements.
+/// Appends many entries (for batch work such as adding lines or an import), in their order: on
+/// PostgreSQL over arrays (`UNNEST`), 20,000 a statement; on SQLite as JSON rows.
 pub async fn append_many(
     tx: &mut Tx,
     actor: &Actor,
@@ -205,40 +205,30 @@ pub async fn append_many(
         }
         return Ok(());
     }
-    for chunk in events.chunks(400) {
-        let mut sql = Sql::bulk(
-            tx,
-            "INSERT INTO audit_log (at, company_id, actor_id, actor_label, action, object_type, object_id, before_json, after_json, ip) VALUES ",
-        );
-        for (i, e) in chunk.iter().enumerate() {
-            sql.push(if i == 0 { "(" } else { ", (" });
-            sql.bind(at).push(", ");
-            match e.company_id {
-                Some(c) => sql.bind(c),
-                None => sql.push("NULL"),
-            };
-            sql.push(", ");
-            match actor.user_id {
-                Some(u) => sql.bind(u),
-                None => sql.push("NULL"),
-            };
-            sql.push(", ").bind(actor.label.as_str());
-            sql.push(", ").bind(e.action);
-            sql.push(", ").bind(e.object_type);
-            sql.push(", ").bind(e.object_id.as_str());
-            sql.push(", ");
-            match &e.before {
-                Some(v) => sql.bind(v.to_string()),
-                None => sql.push("NULL"),
-            };
-            sql.push(", ");
-            match &e.after {
-                Some(v) => sql.bind(v.to_string()),
-                None => sql.push("NULL"),
-            };
-            sql.push(", ").bind(actor.ip.as_str()).push(")");
-        }
-        sql.query().execute(&mut **tx).await?;
+    for chunk in events.chunks(super::sql::JSON_ROWS) {
+        let json = |v: &Option<Value>| v.as_ref().map(Value::to_string);
+        let rows = super::sql::json_rows(chunk.iter().map(|e| {
+            (
+                e.company_id,
+                e.action,
+                e.object_type,
+                &e.object_id,
+                json(&e.before),
+                json(&e.after),
+            )
+        }));
+        sqlx::query(
+            "INSERT INTO audit_log (at, company_id, actor_id, actor_label, action, object_type, object_id, before_json, after_json, ip)
+             SELECT $1, r.value ->> 0, $2, $3, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4, r.value ->> 5, $4
+             FROM json_each($5) AS r ORDER BY r.key",
+        )
+        .bind(at)
+        .bind(actor.user_id)
+        .bind(&actor.label)
+        .bind(&actor.ip)
+        .bind(rows)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }

@@ -217,50 +217,45 @@ pub async fn insert_many(
         return insert_many_pg(tx, company_id, rows, now).await;
     }
     let mut ids = Vec::with_capacity(rows.len());
-    for chunk in rows.chunks(500) {
-        let mut sql = Sql::bulk(
-            tx,
-            "INSERT INTO employees (company_id, department_id, full_name, name_key, personnel_number, position, email, created_at) VALUES ",
-        );
-        for (i, e) in chunk.iter().enumerate() {
-            sql.push(if i == 0 { "(" } else { ", (" });
-            sql.bind(company_id).push(", ");
-            match e.department_id {
-                Some(d) => sql.bind(d),
-                None => sql.push("NULL"),
-            };
-            sql.push(", ").bind(e.full_name.as_str());
-            sql.push(", ").bind(text::fold(&e.full_name));
-            sql.push(", ").bind(e.personnel_number.as_str());
-            sql.push(", ").bind(e.position.as_str());
-            sql.push(", ").bind(e.email.as_str());
-            sql.push(", ").bind(now).push(")");
-        }
-        sql.push(" RETURNING id");
-        let mut chunk_ids: Vec<(i64,)> = sql.query_as().fetch_all(&mut **tx).await?;
+    for chunk in rows.chunks(super::sql::JSON_ROWS) {
+        let json = super::sql::json_rows(chunk.iter().map(|e| {
+            (
+                e.department_id,
+                &e.full_name,
+                text::fold(&e.full_name),
+                &e.personnel_number,
+                &e.position,
+                &e.email,
+            )
+        }));
+        // In the array's order, so the ids (AUTOINCREMENT) come out ascending with the rows.
+        let chunk_ids: Vec<i64> = sqlx::query_scalar(
+            "INSERT INTO employees (company_id, department_id, full_name, name_key, personnel_number, position, email, created_at)
+             SELECT $1, r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4, r.value ->> 5, $2
+             FROM json_each($3) AS r ORDER BY r.key RETURNING id",
+        )
+        .bind(company_id)
+        .bind(now)
+        .bind(json)
+        .fetch_all(&mut **tx)
+        .await?;
+        let mut chunk_ids = chunk_ids;
         chunk_ids.sort_unstable();
-        let chunk_ids: Vec<i64> = chunk_ids.into_iter().map(|(id,)| id).collect();
-        let words: Vec<(i64, String)> = chunk_ids
+        // In key order: each word lands after the last in its part of the index.
+        let mut words: Vec<(String, i64)> = chunk_ids
             .iter()
             .zip(chunk)
-            .flat_map(|(id, e)| text::words(&e.full_name).into_iter().map(move |w| (*id, w)))
+            .flat_map(|(id, e)| text::words(&e.full_name).into_iter().map(move |w| (w, *id)))
             .collect();
-        for wchunk in words.chunks(1000) {
-            let mut sql = Sql::bulk(
-                tx,
-                "INSERT INTO employee_name_words (company_id, word, employee_id) VALUES ",
-            );
-            for (i, (id, w)) in wchunk.iter().enumerate() {
-                sql.push(if i == 0 { "(" } else { ", (" });
-                sql.bind(company_id)
-                    .push(", ")
-                    .bind(w.as_str())
-                    .push(", ")
-                    .bind(*id)
-                    .push(")");
-            }
-            sql.query().execute(&mut **tx).await?;
-        }
+        words.sort_unstable();
+        sqlx::query(
+            "INSERT INTO employee_name_words (company_id, word, employee_id)
+             SELECT $1, r.value ->> 0, r.value ->> 1 FROM json_each($2) AS r",
+        )
+        .bind(company_id)
+        .bind(super::sql::json_rows(words.iter()))
+        .execute(&mut **tx)
+        .await?;
         ids.extend(chunk_ids);
     }
     Ok(ids)

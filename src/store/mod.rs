@@ -120,6 +120,14 @@ impl Db {
                         sqlx::query("SET plan_cache_mode = force_generic_plan")
                             .execute(conn)
                             .await?;
+                    } else {
+                        // In WAL mode NORMAL syncs at checkpoints, not at every commit: a
+                        // power cut may lose the last commits, never the file's consistency.
+                        // A 32 MiB page cache (per connection, used as needed) keeps a large
+                        // import's index pages in memory instead of spilling them mid-way.
+                        sqlx::raw_sql("PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768")
+                            .execute(conn)
+                            .await?;
                     }
                     Ok(())
                 })

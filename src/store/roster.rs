@@ -82,12 +82,14 @@ pub struct Upload {
     pub applied_at: Option<i64>,
     pub result: Option<String>,
     pub job_id: Option<i64>,
+    /// The job applying the file's tariffs and limits, once started.
+    pub network_job_id: Option<i64>,
 }
 
 /// The company's upload, if it is theirs.
 pub async fn upload(db: &Db, company_id: i64, id: i64) -> Result<Option<Upload>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, file_name, content, created_at, applied_at, result, job_id FROM roster_uploads
+        "SELECT id, file_name, content, created_at, applied_at, result, job_id, network_job_id FROM roster_uploads
          WHERE company_id = $1 AND id = $2",
     )
     .bind(company_id)
@@ -104,6 +106,25 @@ pub async fn set_job(tx: &mut Tx, id: i64, job_id: i64) -> Result<bool, sqlx::Er
         .execute(&mut **tx)
         .await
         .map(|r| r.rows_affected() == 1)
+}
+
+/// Hands an applied upload's network changes to a job, once: false if it already has one.
+pub async fn set_network_job(
+    tx: &mut Tx,
+    company_id: i64,
+    id: i64,
+    job_id: i64,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query(
+        "UPDATE roster_uploads SET network_job_id = $1
+         WHERE company_id = $2 AND id = $3 AND applied_at IS NOT NULL AND network_job_id IS NULL",
+    )
+    .bind(job_id)
+    .bind(company_id)
+    .bind(id)
+    .execute(&mut **tx)
+    .await
+    .map(|r| r.rows_affected() == 1)
 }
 
 /// Marks the upload applied, once: false if it already was (a second submit).
@@ -158,8 +179,8 @@ pub struct Binding<'a> {
     pub cost_centre: Option<&'a str>,
 }
 
-/// Binds lines: on PostgreSQL in one statement over arrays (`UNNEST`), on SQLite in
-/// multi-row statements (`UPDATE … FROM (VALUES …)`), 500 lines a statement.
+/// Binds lines: on PostgreSQL in one statement over arrays (`UNNEST`), on SQLite over JSON
+/// rows (`json_each`), 10,000 lines a statement.
 pub async fn bind_lines(
     tx: &mut Tx,
     company_id: i64,
@@ -196,36 +217,26 @@ pub async fn bind_lines(
         .await?;
         return Ok(());
     }
-    for chunk in bindings.chunks(500) {
-        let mut sql = Sql::bulk(
-            tx,
-            "UPDATE lines SET employee_id = CAST(v.column2 AS BIGINT),
-                    department_id = CAST(v.column3 AS BIGINT),
-                    cost_centre = CAST(v.column4 AS TEXT), version = version + 1
-             FROM (VALUES ",
+    for chunk in bindings.chunks(super::sql::JSON_ROWS) {
+        let rows = super::sql::json_rows(
+            chunk
+                .iter()
+                .map(|b| (b.line_id, b.employee_id, b.department_id, b.cost_centre)),
         );
-        for (i, b) in chunk.iter().enumerate() {
-            sql.push(if i == 0 { "(" } else { ", (" });
-            sql.bind(b.line_id).push(", ");
-            match b.employee_id {
-                Some(e) => sql.bind(e),
-                None => sql.push("NULL"),
-            };
-            sql.push(", ");
-            match b.department_id {
-                Some(d) => sql.bind(d),
-                None => sql.push("NULL"),
-            };
-            sql.push(", ");
-            match b.cost_centre {
-                Some(c) => sql.bind(c.to_owned()),
-                None => sql.push("NULL"),
-            };
-            sql.push(")");
-        }
-        sql.push(") AS v WHERE lines.id = v.column1 AND lines.company_id = ")
-            .bind(company_id);
-        sql.query().execute(&mut **tx).await?;
+        sqlx::query(
+            // Materialized: otherwise the planner may read the JSON once per line.
+            "WITH v AS MATERIALIZED (
+                 SELECT r.value ->> 0 AS id, r.value ->> 1 AS employee_id,
+                        r.value ->> 2 AS department_id, r.value ->> 3 AS cost_centre
+                 FROM json_each($1) AS r)
+             UPDATE lines SET employee_id = v.employee_id, department_id = v.department_id,
+                    cost_centre = v.cost_centre, version = version + 1
+             FROM v WHERE lines.id = v.id AND lines.company_id = $2",
+        )
+        .bind(rows)
+        .bind(company_id)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }

@@ -2,6 +2,16 @@ use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::{Query, QueryAs};
 use sqlx::{Any, AssertSqlSafe, FromRow};
 
+/// Rows a statement takes at once as one JSON array (SQLite's `json_each`).
+pub const JSON_ROWS: usize = 10_000;
+
+/// Rows as one JSON array of arrays, for a statement that reads them with `json_each` (SQLite):
+/// one bound value for thousands of rows, unpacked by the database.
+pub fn json_rows<T: serde::Serialize>(rows: impl Iterator<Item = T>) -> String {
+    let rows: Vec<T> = rows.collect();
+    serde_json::to_string(&rows).unwrap_or_else(|_| "[]".to_owned())
+}
+
 /// A value bound to a dynamic query.
 #[derive(Debug, Clone)]
 pub enum Arg {

@@ -435,6 +435,33 @@ const TABLE: &[(&str, &str, &str)] = &[
         "Tariffs and limits in the file are network changes, offered after the import. Lines with another tariff or limit",
     ),
     ("roster.change.employee", "сотрудник", "employee"),
+    ("roster.change.network", "тариф, лимит", "tariff, limit"),
+    (
+        "roster.network_title",
+        "Тарифы и лимиты из файла",
+        "Tariffs and limits from the file",
+    ),
+    (
+        "roster.network_hint",
+        "Это изменения в сети оператора: каждое применяется к своему номеру отдельно, как на карточке номера, со своей записью в журнале. Номера, которые сеть или правила тарифа не примут, будут перечислены с причиной.",
+        "These are changes to the operator's network: each is applied to its line on its own, as on the line's card, with its own audit entry. Lines the network or the tariff's rules refuse are listed with the reason.",
+    ),
+    (
+        "roster.network_start",
+        "Запустить изменения тарифов и лимитов",
+        "Start the tariff and limit changes",
+    ),
+    (
+        "roster.network_applied",
+        "Применено изменений",
+        "Changes applied",
+    ),
+    ("roster.network_failed", "Не применено", "Not applied"),
+    (
+        "roster.network_nothing",
+        "Тарифы и лимиты из файла уже такие же, как у номеров, или импорт ещё не применён.",
+        "The file's tariffs and limits are already the lines', or the import is not applied yet.",
+    ),
     ("roster.change.line", "номер", "line"),
     (
         "roster.confirm_removals",

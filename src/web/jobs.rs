@@ -53,7 +53,9 @@ impl JobView for Job {
 /// What right a job's progress needs: that of the work it does.
 fn right_of(kind: &str) -> Option<(Object, Action)> {
     match kind {
-        crate::services::roster::job::KIND => Some((Object::Roster, Action::Import)),
+        crate::services::roster::job::KIND | crate::services::roster::network::KIND => {
+            Some((Object::Roster, Action::Import))
+        }
         _ => None,
     }
 }

@@ -139,28 +139,15 @@ impl PreviewPage {
 
 /// Renders a refusal as a status and a sentence.
 fn explain(e: ChangeError) -> Result<(StatusCode, String), AppError> {
-    Ok(match e {
+    let status = match e {
         ChangeError::NotFound => return Err(AppError::NotFound),
         ChangeError::OutOfScope => return Err(AppError::Forbidden),
-        ChangeError::Invalid(errors) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            errors
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
-        ChangeError::Refused(r) => (StatusCode::CONFLICT, r.message),
-        ChangeError::Conflict => (
-            StatusCode::CONFLICT,
-            "номер только что изменили: откройте карточку заново".into(),
-        ),
-        ChangeError::Provisioning(msg) => (
-            StatusCode::BAD_GATEWAY,
-            format!("изменение не применено: {msg}. Номер остался как был."),
-        ),
         ChangeError::Db(e) => return Err(e.into()),
-    })
+        ChangeError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ChangeError::Refused(_) | ChangeError::Conflict => StatusCode::CONFLICT,
+        ChangeError::Provisioning(_) => StatusCode::BAD_GATEWAY,
+    };
+    Ok((status, e.reason()))
 }
 
 async fn preview_page(

@@ -92,6 +92,7 @@ route_table! {
     GET "/roster/current" => roster::current,
     GET "/roster/{id}" => roster::preview,
     POST "/roster/{id}/commit" => roster::commit,
+    POST "/roster/{id}/network" => roster::network,
     GET "/roster/{id}/errors" => roster::errors,
     GET "/jobs/{id}" => jobs::progress,
     GET "/security" => security::page,

@@ -15,6 +15,7 @@ use crate::error::{AppError, redirect};
 use crate::roster::columns::Field;
 use crate::roster::read::MAX_FILE_BYTES;
 use crate::roster::rows::Problem;
+use crate::services::roster::network::{self, Outcome, Payload};
 use crate::services::roster::plan::{DeptRef, EmpRef, Mode, Plan};
 use crate::services::roster::{self as service, Applied, Options, Preview, RosterError};
 
@@ -195,6 +196,11 @@ struct PreviewPage {
     new_departments: Vec<String>,
     removals: Vec<String>,
     network: usize,
+    /// The file's tariffs and limits once the import is applied: offered, running or done.
+    network_rows: Vec<ChangeRow>,
+    network_offer: bool,
+    network_job: Option<crate::store::jobs::Job>,
+    network_outcome: Option<Outcome>,
     fingerprint: String,
     applied: Option<String>,
     nothing: bool,
@@ -206,18 +212,11 @@ struct PreviewPage {
 
 impl PreviewPage {
     fn progress(&self) -> String {
-        use askama::Template as _;
-        self.job
-            .clone()
-            .map(|job| {
-                super::jobs::Progress {
-                    lang: self.page.lang,
-                    job,
-                }
-                .render()
-                .unwrap_or_default()
-            })
-            .unwrap_or_default()
+        progress(self.page.lang, &self.job)
+    }
+
+    fn network_progress(&self) -> String {
+        progress(self.page.lang, &self.network_job)
     }
 
     fn field_label(&self, f: &Field) -> String {
@@ -243,6 +242,59 @@ impl PreviewPage {
             self.map_query
         )
     }
+}
+
+/// A job's progress bar (polled), or nothing.
+fn progress(lang: super::i18n::Lang, job: &Option<crate::store::jobs::Job>) -> String {
+    use askama::Template as _;
+    job.clone()
+        .map(|job| {
+            super::jobs::Progress { lang, job }
+                .render()
+                .unwrap_or_default()
+        })
+        .unwrap_or_default()
+}
+
+/// The file's tariffs and limits that differ from the lines' (the first [`SHOWN`]).
+fn network_rows(p: &Preview, page: &Page) -> Vec<ChangeRow> {
+    let tariff = |code: &str| {
+        p.snapshot
+            .tariffs
+            .iter()
+            .find(|(c, _)| c == code)
+            .map_or_else(|| code.to_owned(), |(_, name)| name.clone())
+    };
+    let limit = |kop: Option<i64>| kop.map_or_else(|| "—".to_owned(), |k| page.kop(k));
+    p.plan
+        .network
+        .iter()
+        .take(SHOWN)
+        .map(|c| {
+            let (mut before, mut after) = (Vec::new(), Vec::new());
+            if let Some((from, to)) = &c.tariff {
+                before.push(tariff(from));
+                after.push(tariff(to));
+            }
+            if let Some((from, to)) = c.limit_kop {
+                before.push(limit(from));
+                after.push(limit(Some(to)));
+            }
+            ChangeRow {
+                row: c.row,
+                number: display_number(&c.msisdn),
+                what: "roster.change.network",
+                before: before.join(" · "),
+                after: after.join(" · "),
+            }
+        })
+        .collect()
+}
+
+fn display_number(msisdn: &str) -> String {
+    crate::domain::Msisdn::parse(msisdn)
+        .map(|m| m.display())
+        .unwrap_or_else(|_| msisdn.to_owned())
 }
 
 fn employee_name(plan: &Plan, names: &HashMap<i64, &str>, e: &Option<EmpRef>) -> String {
@@ -296,9 +348,7 @@ fn changes(p: &Preview) -> (Vec<ChangeRow>, usize) {
             plan.department_name(snap, &u.before.department_id.map(DeptRef::Existing));
         out.push(ChangeRow {
             row: u.row,
-            number: crate::domain::Msisdn::parse(&u.before.msisdn)
-                .map(|m| m.display())
-                .unwrap_or_else(|_| u.before.msisdn.clone()),
+            number: display_number(&u.before.msisdn),
             what: "roster.change.line",
             before: format!("{} · {}", before_emp, dash(before_dept)),
             after: format!(
@@ -365,6 +415,17 @@ async fn show(
             _ => {}
         }
     }
+    let network_job = match p.upload.network_job_id {
+        Some(job_id) => {
+            crate::store::jobs::get_for_company(&state.db, permit.company_id(), job_id).await?
+        }
+        None => None,
+    };
+    let network_outcome = network_job
+        .as_ref()
+        .filter(|j| j.status == "done")
+        .and_then(|j| j.result.as_deref())
+        .and_then(|r| serde_json::from_str::<Outcome>(r).ok());
     let (shown, total) = changes(&p);
     let more_changes = total - shown.len();
     let status = if failure.is_some() {
@@ -401,7 +462,14 @@ async fn show(
         "roster.preview",
     )
     .await;
+    let network_rows = network_rows(&p, &page);
     let view = PreviewPage {
+        network_offer: p.upload.applied_at.is_some()
+            && network_job.is_none()
+            && !p.plan.network.is_empty(),
+        network_rows,
+        network_job,
+        network_outcome,
         page,
         id,
         file_name: p.upload.file_name.clone(),
@@ -482,11 +550,7 @@ pub async fn commit(
             Ok(_) => {
                 state.jobs.wake();
                 // Back to the preview as it was chosen (sheet, mode, columns mapped by hand).
-                let mode = if options.mode == Mode::FullSync {
-                    "full_sync"
-                } else {
-                    "add_update"
-                };
+                let mode = mode_code(options.mode);
                 let sheet = urlencode(options.sheet.as_deref().unwrap_or(""));
                 let map = map_query(&options);
                 Ok(redirect(&format!(
@@ -499,6 +563,74 @@ pub async fn commit(
     match service::apply(&state.db, &permit, &preview, &options, now).await {
         Ok(applied) => show(&state, &cab, id, &form, None, Some(applied)).await,
         Err(e) => refused(&state, &cab, id, &form, e).await,
+    }
+}
+
+/// Starts the file's tariffs and limits as single-line changes (a job), once the import is
+/// applied. Each kind needs its own right (changing tariffs, setting limits).
+pub async fn network(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let form: Choices = html_form(&body)?;
+    cab.verify_csrf(&form.csrf)?;
+    let import = permit(&state, &cab).await?;
+    let options = form.options();
+    let id = *id;
+    let p = match service::preview(&state.db, &import, id, &options).await {
+        Ok(p) => p,
+        Err(e) => return refused(&state, &cab, id, &form, e).await,
+    };
+    if p.upload.applied_at.is_none() || p.plan.network.is_empty() {
+        let failure = Some(cab.lang().t("roster.network_nothing").to_owned());
+        return show(&state, &cab, id, &form, failure, None).await;
+    }
+    let (tariffs, limits) = network::needs(&p.plan.network);
+    let payload = Payload {
+        upload_id: id,
+        options: options.clone(),
+        import: import.carry(),
+        tariffs: carried(&state, &cab, tariffs, Action::Tariff).await?,
+        limits: carried(&state, &cab, limits, Action::Limits).await?,
+    };
+    let now = state.clock.now_ms();
+    let user = import.actor().user_id;
+    match network::queue(&state.db, &payload, p.plan.network.len(), user, now).await {
+        Ok(_) => {
+            state.jobs.wake();
+            Ok(redirect(&format!(
+                "/roster/{id}?sheet={}&mode={}{}",
+                urlencode(options.sheet.as_deref().unwrap_or("")),
+                mode_code(options.mode),
+                map_query(&options)
+            )))
+        }
+        Err(e) => refused(&state, &cab, id, &form, e).await,
+    }
+}
+
+/// The right to a kind of line change, to carry into the job, if the changes need it.
+async fn carried(
+    state: &AppState,
+    cab: &Cabinet,
+    needed: bool,
+    action: Action,
+) -> Result<Option<crate::authz::CarriedPermit>, AppError> {
+    if !needed {
+        return Ok(None);
+    }
+    Ok(Some(
+        cab.permit(state, Object::Lines, action).await?.carry(),
+    ))
+}
+
+fn mode_code(mode: Mode) -> &'static str {
+    if mode == Mode::FullSync {
+        "full_sync"
+    } else {
+        "add_update"
     }
 }
 

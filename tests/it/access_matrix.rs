@@ -243,6 +243,12 @@ const PAGES: &[Row] = &[
         ["login", "ok", "403", "403", "404", "ok", "403"],
     ),
     (
+        "POST",
+        "/roster/{id}/network",
+        "/roster/{upload}/network",
+        ["login", "ok", "403", "403", "404", "ok", "403"],
+    ),
+    (
         "GET",
         "/login/second",
         "/login/second",

@@ -571,24 +571,7 @@ async fn a_large_import_is_applied_by_a_job_with_progress(b: Backend) {
     assert!(back.starts_with(&format!("{at}?sheet=")), "{back}");
     let job: i64 = scalar(&app, "SELECT MAX(id) FROM jobs").await;
     // The page shows the job; its fragment is polled until the job ends.
-    let mut finished = false;
-    for _ in 0..100 {
-        let r = app
-            .client
-            .get(app.url(&format!("/jobs/{job}")))
-            .header("x-background", "1")
-            .send()
-            .await
-            .expect("progress");
-        assert_eq!(r.status(), 200);
-        if r.headers().contains_key("hx-refresh") {
-            assert!(r.text().await.expect("text").contains("100%"));
-            finished = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(finished, "the job ended");
+    assert!(wait_for_job(&app, job).await.contains("100%"));
     let done = app.get(&at).await;
     assert!(done.body.contains("id=\"roster-applied\""), "{}", done.body);
     assert!(!done.body.contains("id=\"roster-commit\""));
@@ -615,7 +598,168 @@ async fn a_large_import_is_applied_by_a_job_with_progress(b: Backend) {
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM jobs").await, 1);
 }
 
+/// Books written by LibreOffice Calc (`tests/fixtures`): the same roster as `roster()`, with
+/// personnel numbers stored as numbers.
+async fn books_from_libreoffice_import_like_excel_files(b: Backend) {
+    for (name, bytes) in [
+        ("staff.ods", &include_bytes!("../fixtures/roster.ods")[..]),
+        ("staff.xls", &include_bytes!("../fixtures/roster.xls")[..]),
+    ] {
+        let app = company(b).await;
+        let (at, page) = preview(&app, name, bytes.to_vec()).await;
+        assert_eq!(page.status, 200, "{name}: {}", page.body);
+        assert_eq!(count(&page.body, "count-new"), "2", "{name}");
+        assert_eq!(count(&page.body, "count-changed"), "2", "{name}");
+        assert_eq!(count(&page.body, "count-errors"), "0", "{name}");
+        let done = commit(&app, &at, &page.body, &[]).await;
+        assert!(done.body.contains("id=\"roster-applied\""), "{name}");
+        assert_eq!(
+            scalar(
+                &app,
+                "SELECT COUNT(*) FROM employees WHERE personnel_number = '42'"
+            )
+            .await,
+            1,
+            "{name}"
+        );
+        // The Excel file of the same roster finds nothing to change.
+        let (_, page) = preview(&app, "staff.xlsx", roster()).await;
+        assert_eq!(count(&page.body, "count-unchanged"), "4", "{name}");
+    }
+}
+
+/// Polls a job's progress fragment until the job ends; the last fragment.
+async fn wait_for_job(app: &TestApp, job: i64) -> String {
+    for _ in 0..200 {
+        let r = app
+            .client
+            .get(app.url(&format!("/jobs/{job}")))
+            .header("x-background", "1")
+            .send()
+            .await
+            .expect("progress");
+        assert_eq!(r.status(), 200);
+        if r.headers().contains_key("hx-refresh") {
+            return r.text().await.expect("text");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("job {job} did not end");
+}
+
+async fn tariff_of(app: &TestApp, number: &str) -> (String, Option<i64>) {
+    sqlx::query_as(
+        "SELECT t.code, l.spend_limit_kop FROM lines l JOIN tariffs t ON t.id = l.tariff_id WHERE l.msisdn = $1",
+    )
+    .bind(number)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("line")
+}
+
+/// Tariffs and limits in the file change nothing at import; afterwards they are offered and
+/// started as single-line changes through the Provisioner, each audited, refusals listed.
+async fn tariffs_and_limits_from_the_file_are_started_after_the_import(b: Backend) {
+    let app = company(b).await;
+    sqlx::query(
+        "UPDATE lines SET status = 'blocked', status_reason = 'debt' WHERE msisdn = '+79160000003'",
+    )
+    .execute(&app.db.pool)
+    .await
+    .expect("block");
+    let file = xlsx(&[
+        &["ФИО", "Телефон", "Тариф", "Лимит"],
+        &["Иванов Иван", "79160000001", "Бизнес Оптимум", "1 500"],
+        &["Петров Пётр", "79160000002", "biz-start", ""],
+        &["Сидоров Сидор", "79160000003", "biz-max", ""],
+    ]);
+    let (at, page) = preview(&app, "tariffs.xlsx", file).await;
+    assert_eq!(count(&page.body, "count-errors"), "0", "{}", page.body);
+    assert!(page.body.contains("id=\"roster-network\""));
+    assert!(
+        !page.body.contains("id=\"roster-network-start\""),
+        "offered only after the import"
+    );
+    let done = commit(&app, &at, &page.body, &[]).await;
+    assert!(done.body.contains("id=\"roster-applied\""), "{}", done.body);
+    // The import changed simfleet's records only.
+    assert_eq!(
+        tariff_of(&app, "+79160000001").await,
+        ("biz-start".into(), None)
+    );
+    let offer = &done.body[done
+        .body
+        .find("id=\"roster-network-start\"")
+        .expect("offer")..];
+    assert!(done.body.contains("Бизнес Оптимум"));
+
+    let mut form: Vec<(String, String)> = vec![
+        ("csrf".into(), hidden(offer, "csrf")),
+        ("sheet".into(), hidden(offer, "sheet")),
+        ("mode".into(), hidden(offer, "mode")),
+    ];
+    for part in offer.split("name=\"map\" value=\"").skip(1) {
+        form.push((
+            "map".into(),
+            part[..part.find('"').expect("end")].to_owned(),
+        ));
+    }
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let started = app.post(&format!("{at}/network"), &pairs).await;
+    assert_eq!(started.status, 303, "{}", started.body);
+    let job: i64 = scalar(
+        &app,
+        "SELECT MAX(id) FROM jobs WHERE kind = 'roster.network'",
+    )
+    .await;
+    wait_for_job(&app, job).await;
+
+    assert_eq!(
+        tariff_of(&app, "+79160000001").await,
+        ("biz-optimum".into(), Some(150_000))
+    );
+    assert_eq!(tariff_of(&app, "+79160000002").await.0, "biz-start");
+    assert_eq!(
+        tariff_of(&app, "+79160000003").await.0,
+        "biz-start",
+        "a blocked line keeps its tariff"
+    );
+    let page = app.get(&at).await;
+    let result = &page.body[page
+        .body
+        .find("id=\"roster-network-done\"")
+        .expect("result")..];
+    assert!(
+        result.contains(": 2"),
+        "tariff and limit of one line: {result}"
+    );
+    let failed = &page.body[page
+        .body
+        .find("id=\"roster-network-failed\"")
+        .expect("failed")..];
+    assert!(failed.contains("+7 916 000-00-03"), "{failed}");
+    assert!(failed.contains("заблокирован"), "{failed}");
+    // Each change has its own audit entry, as from the line's card.
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM audit_log WHERE action IN ('line.change_tariff', 'line.set_limit')").await,
+        2
+    );
+    // Started once.
+    let again = app.post(&format!("{at}/network"), &pairs).await;
+    assert_ne!(again.status, 303);
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM jobs WHERE kind = 'roster.network'"
+        )
+        .await,
+        1
+    );
+}
+
 on_both!(
+    tariffs_and_limits_from_the_file_are_started_after_the_import,
+    books_from_libreoffice_import_like_excel_files,
     a_manager_imports_into_their_departments_only,
     a_failure_mid_commit_leaves_nothing,
     an_upload_over_the_cap_is_refused_before_it_is_read,

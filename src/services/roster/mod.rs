@@ -4,6 +4,7 @@
 //! previewed (the company's records moved in between).
 
 pub mod job;
+pub mod network;
 pub mod plan;
 
 use std::collections::{BTreeSet, HashMap};
@@ -145,6 +146,9 @@ pub async fn preview(
     })
 }
 
+/// Rows an import writes (with their audit entries) at a time.
+const CHUNK: usize = 10_000;
+
 /// What a commit did.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Applied {
@@ -275,26 +279,34 @@ pub async fn apply(
         });
     }
 
-    let new_employees: Vec<employees::NewEmployee> = plan
-        .new_employees
-        .iter()
-        .map(|e| {
-            let f = &e.fields;
-            employees::NewEmployee {
-                department_id: f.department.and_then(|d| dept(d, &dept_ids)),
-                full_name: f.full_name.clone(),
-                personnel_number: f.personnel_number.clone().unwrap_or_default(),
-                position: f.position.clone().unwrap_or_default(),
-                email: f.email.clone().unwrap_or_default(),
-            }
-        })
-        .collect();
-    let emp_ids = employees::insert_many(&mut tx, company_id, &new_employees).await?;
-    for (new_id, e) in emp_ids.iter().zip(&new_employees) {
-        events.push(Event {
-            after: Some(super::employees::audit_fields(e.department_id, &e.position)),
-            ..event("employee.create", "employee", *new_id)
-        });
+    // Employees and lines go in by chunks, each followed by its audit entries, so an import
+    // holds one chunk's rows and entries in memory, not the whole file's.
+    let actor = permit.actor();
+    let mut emp_ids: Vec<i64> = Vec::with_capacity(plan.new_employees.len());
+    for chunk in plan.new_employees.chunks(CHUNK) {
+        let new_employees: Vec<employees::NewEmployee> = chunk
+            .iter()
+            .map(|e| {
+                let f = &e.fields;
+                employees::NewEmployee {
+                    department_id: f.department.and_then(|d| dept(d, &dept_ids)),
+                    full_name: f.full_name.clone(),
+                    personnel_number: f.personnel_number.clone().unwrap_or_default(),
+                    position: f.position.clone().unwrap_or_default(),
+                    email: f.email.clone().unwrap_or_default(),
+                }
+            })
+            .collect();
+        let ids = employees::insert_many(&mut tx, company_id, &new_employees).await?;
+        for (new_id, e) in ids.iter().zip(&new_employees) {
+            events.push(Event {
+                after: Some(super::employees::audit_fields(e.department_id, &e.position)),
+                ..event("employee.create", "employee", *new_id)
+            });
+        }
+        audit::append_many(&mut tx, actor, &events).await?;
+        events.clear();
+        emp_ids.extend(ids);
     }
 
     for u in &plan.employee_updates {
@@ -342,26 +354,31 @@ pub async fn apply(
         });
     }
 
-    let mut bindings = Vec::with_capacity(plan.line_updates.len());
-    for u in &plan.line_updates {
-        let employee_id = u.employee.map(|e| match e {
-            EmpRef::Existing(id) => id,
-            EmpRef::New(i) => emp_ids[i],
-        });
-        let department_id = dept(u.department, &dept_ids);
-        bindings.push(store::Binding {
-            line_id: u.before.id,
-            employee_id,
-            department_id,
-            cost_centre: u.cost_centre.as_deref(),
-        });
-        events.push(Event {
-            before: Some(json!({ "employee_id": u.before.employee_id, "department_id": u.before.department_id, "cost_centre": u.before.cost_centre })),
-            after: Some(json!({ "employee_id": employee_id, "department_id": department_id, "cost_centre": u.cost_centre })),
-            ..event("line.reassign", "line", u.before.id)
-        });
+    for chunk in plan.line_updates.chunks(CHUNK) {
+        let mut bindings = Vec::with_capacity(chunk.len());
+        for u in chunk {
+            let employee_id = u.employee.map(|e| match e {
+                EmpRef::Existing(id) => id,
+                EmpRef::New(i) => emp_ids[i],
+            });
+            let department_id = dept(u.department, &dept_ids);
+            bindings.push(store::Binding {
+                line_id: u.before.id,
+                employee_id,
+                department_id,
+                cost_centre: u.cost_centre.as_deref(),
+            });
+            let b = &u.before;
+            events.push(Event {
+                before: Some(json!({ "employee_id": b.employee_id, "department_id": b.department_id, "cost_centre": b.cost_centre })),
+                after: Some(json!({ "employee_id": employee_id, "department_id": department_id, "cost_centre": u.cost_centre })),
+                ..event("line.reassign", "line", b.id)
+            });
+        }
+        store::bind_lines(&mut tx, company_id, &bindings).await?;
+        audit::append_many(&mut tx, actor, &events).await?;
+        events.clear();
     }
-    store::bind_lines(&mut tx, company_id, &bindings).await?;
 
     for r in &plan.removals {
         let lines = employees::delete(&mut tx, company_id, r.id).await?;
@@ -394,7 +411,7 @@ pub async fn apply(
         })),
         ..event("roster.import", "roster_upload", id)
     });
-    audit::append_many(&mut tx, permit.actor(), &events).await?;
+    audit::append_many(&mut tx, actor, &events).await?;
     tx.commit().await?;
     Ok(applied)
 }

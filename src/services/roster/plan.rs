@@ -188,8 +188,21 @@ impl Plan {
     /// A digest of every change (and the records it was made against): the commit refuses
     /// when its own plan's digest differs from the one previewed.
     pub fn fingerprint(&self) -> String {
-        let json = serde_json::to_string(self).unwrap_or_default();
-        hex::encode(Sha256::digest(json.as_bytes()))
+        /// Hashes the plan's JSON as it is written, without keeping it.
+        struct Hashing(Sha256);
+        impl std::io::Write for Hashing {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.update(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut hashing = Hashing(Sha256::new());
+        // Writing to a hasher cannot fail, and the plan is plain data.
+        let _ = serde_json::to_writer(std::io::BufWriter::new(&mut hashing), self);
+        hex::encode(hashing.0.finalize())
     }
 
     /// The name of a department the plan refers to.
