@@ -44,6 +44,15 @@ pub fn guarded(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// A CSV cell as it was before [`guarded`]: the apostrophe in front of text that starts like a
+/// formula is taken off, so a file this cabinet wrote reads back as it was.
+pub fn unguarded(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(text) if starts_like_formula(text) => text,
+        _ => cell,
+    }
+}
+
 fn rubles(kopecks: i64) -> Decimal {
     Decimal::new(kopecks, 2)
 }
@@ -165,6 +174,7 @@ mod tests {
     fn formulas_are_disarmed() {
         for t in ["=1+1", "+7 916", "-2", "@SUM(A1)", "\tx", "\rx"] {
             assert!(guarded(t).starts_with('\''), "{t:?}");
+            assert_eq!(unguarded(&guarded(t)), t);
         }
         assert_eq!(guarded("Иванов"), "Иванов");
         assert_eq!(guarded(""), "");

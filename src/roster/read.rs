@@ -230,7 +230,11 @@ fn read_csv(bytes: &[u8]) -> Result<Grid, ReadError> {
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| ReadError::Unreadable(e.to_string()))?;
-        let mut cells: Vec<String> = record.iter().map(str::to_owned).collect();
+        // The cabinet's own exports guard formula-like text with an apostrophe.
+        let mut cells: Vec<String> = record
+            .iter()
+            .map(|c| crate::export::unguarded(c).to_owned())
+            .collect();
         while cells.last().is_some_and(|c| c.trim().is_empty()) {
             cells.pop();
         }

@@ -504,7 +504,8 @@ async fn show(
         network: p.plan.network.len(),
         fingerprint: p.fingerprint.clone(),
         applied: applied_text,
-        nothing: p.plan.is_empty(),
+        // Tariffs and limits alone are worth applying: they are offered once it is.
+        nothing: p.plan.is_empty() && p.plan.network.is_empty(),
         failure,
         map_query: map_query(&options),
         job,
@@ -549,13 +550,7 @@ pub async fn commit(
         return match queued {
             Ok(_) => {
                 state.jobs.wake();
-                // Back to the preview as it was chosen (sheet, mode, columns mapped by hand).
-                let mode = mode_code(options.mode);
-                let sheet = urlencode(options.sheet.as_deref().unwrap_or(""));
-                let map = map_query(&options);
-                Ok(redirect(&format!(
-                    "/roster/{id}?sheet={sheet}&mode={mode}{map}"
-                )))
+                Ok(back_to_preview(id, &options))
             }
             Err(e) => refused(&state, &cab, id, &form, e).await,
         };
@@ -600,12 +595,7 @@ pub async fn network(
     match network::queue(&state.db, &payload, p.plan.network.len(), user, now).await {
         Ok(_) => {
             state.jobs.wake();
-            Ok(redirect(&format!(
-                "/roster/{id}?sheet={}&mode={}{}",
-                urlencode(options.sheet.as_deref().unwrap_or("")),
-                mode_code(options.mode),
-                map_query(&options)
-            )))
+            Ok(back_to_preview(id, &options))
         }
         Err(e) => refused(&state, &cab, id, &form, e).await,
     }
@@ -623,6 +613,17 @@ async fn carried(
     }
     Ok(Some(
         cab.permit(state, Object::Lines, action).await?.carry(),
+    ))
+}
+
+/// Back to the preview as it was chosen (sheet, mode, columns mapped by hand), where a job's
+/// progress shows.
+fn back_to_preview(id: i64, options: &Options) -> HttpResponse {
+    redirect(&format!(
+        "/roster/{id}?sheet={}&mode={}{}",
+        urlencode(options.sheet.as_deref().unwrap_or("")),
+        mode_code(options.mode),
+        map_query(options)
     ))
 }
 
