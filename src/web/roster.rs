@@ -523,15 +523,25 @@ pub async fn preview(
     show(&state, &cab, *id, &choices, None, None).await
 }
 
+/// A posted import form: its choices, checked against the session's token, and the right to
+/// import.
+async fn posted(
+    state: &AppState,
+    cab: &Cabinet,
+    body: &[u8],
+) -> Result<(Choices, Permit), AppError> {
+    let form: Choices = html_form(body)?;
+    cab.verify_csrf(&form.csrf)?;
+    Ok((form, permit(state, cab).await?))
+}
+
 pub async fn commit(
     cab: Cabinet,
     state: web::Data<AppState>,
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let form: Choices = html_form(&body)?;
-    cab.verify_csrf(&form.csrf)?;
-    let permit = permit(&state, &cab).await?;
+    let (form, permit) = posted(&state, &cab, &body).await?;
     let options = form.options();
     if options.mode == Mode::FullSync && form.confirm_removals.is_none() {
         let failure = Some(cab.lang().t("roster.confirm_needed").to_owned());
@@ -569,9 +579,7 @@ pub async fn network(
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let form: Choices = html_form(&body)?;
-    cab.verify_csrf(&form.csrf)?;
-    let import = permit(&state, &cab).await?;
+    let (form, import) = posted(&state, &cab, &body).await?;
     let options = form.options();
     let id = *id;
     let p = match service::preview(&state.db, &import, id, &options).await {
