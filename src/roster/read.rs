@@ -115,7 +115,14 @@ fn check_unpacked_size(bytes: &[u8]) -> Result<(), ReadError> {
     Ok(())
 }
 
+/// Reads a workbook. calamine can panic on a damaged file (a CFB sector past the end of an XLS
+/// was found by fuzzing): the panic is caught and the file is refused as damaged.
 fn read_book(bytes: &[u8], sheet: Option<&str>) -> Result<Grid, ReadError> {
+    std::panic::catch_unwind(|| read_book_unguarded(bytes, sheet))
+        .unwrap_or(Err(ReadError::Damaged))
+}
+
+fn read_book_unguarded(bytes: &[u8], sheet: Option<&str>) -> Result<Grid, ReadError> {
     let mut book =
         open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|_| ReadError::Damaged)?;
     let sheets = book.sheet_names();
@@ -364,6 +371,13 @@ mod tests {
             assert_eq!(g.rows[7][0], "Итого: 4");
             assert_eq!(g.rows.len(), 8);
         }
+    }
+
+    /// Inputs the fuzz target (`fuzz/`) crashed on, kept as regression cases.
+    #[test]
+    fn files_that_crashed_the_fuzzer_are_refused() {
+        let xls_past_its_end = include_bytes!("../../tests/fixtures/fuzz/xls-sector-past-end.bin");
+        assert_eq!(read(xls_past_its_end, None), Err(ReadError::Damaged));
     }
 
     #[test]
