@@ -64,6 +64,9 @@ pub fn read(bytes: &[u8], sheet: Option<&str>) -> Result<Grid, ReadError> {
     if ole && contains_utf16(bytes, "EncryptedPackage") {
         return Err(ReadError::Encrypted);
     }
+    if ole {
+        check_compound_file(bytes)?;
+    }
     if !zip && !ole && looks_binary(bytes) {
         return Err(ReadError::NotASpreadsheet);
     }
@@ -117,6 +120,27 @@ fn check_unpacked_size(bytes: &[u8]) -> Result<(), ReadError> {
 
 /// Reads a workbook. calamine can panic on a damaged file (a CFB sector past the end of an XLS
 /// was found by fuzzing): the panic is caught and the file is refused as damaged.
+/// Checks an OLE compound file (XLS) with the `cfb` crate before calamine reads it: its sector
+/// chains must not loop (calamine follows a looping chain until memory runs out: a 7 KB file
+/// found by fuzzing grew past 20 GB) and every stream's chain must be whole.
+fn check_compound_file(bytes: &[u8]) -> Result<(), ReadError> {
+    std::panic::catch_unwind(|| {
+        let mut file = cfb::CompoundFile::open(Cursor::new(bytes)).ok()?;
+        let streams: Vec<_> = file
+            .walk()
+            .filter(|e| e.is_stream())
+            .map(|e| e.path().to_owned())
+            .collect();
+        for path in streams {
+            file.open_stream(&path).ok()?;
+        }
+        Some(())
+    })
+    .ok()
+    .flatten()
+    .ok_or(ReadError::Damaged)
+}
+
 fn read_book(bytes: &[u8], sheet: Option<&str>) -> Result<Grid, ReadError> {
     std::panic::catch_unwind(|| read_book_unguarded(bytes, sheet))
         .unwrap_or(Err(ReadError::Damaged))
@@ -378,6 +402,8 @@ mod tests {
     fn files_that_crashed_the_fuzzer_are_refused() {
         let xls_past_its_end = include_bytes!("../../tests/fixtures/fuzz/xls-sector-past-end.bin");
         assert_eq!(read(xls_past_its_end, None), Err(ReadError::Damaged));
+        let xls_looping = include_bytes!("../../tests/fixtures/fuzz/xls-looping-chain.bin");
+        assert_eq!(read(xls_looping, None), Err(ReadError::Damaged));
     }
 
     #[test]
