@@ -311,6 +311,10 @@ impl Permit {
 }
 
 impl CarriedPermit {
+    pub fn company_id(&self) -> i64 {
+        self.company_id
+    }
+
     pub fn permit(self) -> Permit {
         Permit {
             company_id: self.company_id,

@@ -3,6 +3,7 @@
 //! problem pointed at its row and column (`rows`). No database here: the import use case
 //! (`services::roster`) compares the rows with the company's records.
 
+mod bounds;
 pub mod columns;
 pub mod read;
 pub mod rows;

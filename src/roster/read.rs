@@ -2,21 +2,19 @@
 //! each cell as the text a person meant — a phone typed into a numeric cell reads `79123456789`,
 //! a formula by its cached value, a date as `2026-03-01`.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read, Seek};
+use std::panic::AssertUnwindSafe;
 
-use calamine::{Data, Reader, open_workbook_auto_from_rs};
+use calamine::{Data, DataRef, Ods, OdsError, Reader, Xls, XlsError, Xlsx, XlsxError};
+
+use super::bounds::{self, Zipped};
 
 /// Uploads larger than this are refused before reading.
 pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
-/// A spreadsheet's parts may unpack to at most this (a zip bomb unpacks to gigabytes).
-const MAX_UNPACKED_BYTES: u64 = 300 * 1024 * 1024;
 pub const MAX_ROWS: usize = 200_000;
-/// Rows × columns of the sheet read.
-const MAX_CELLS: usize = 10_000_000;
-/// Parts a spreadsheet may have (a real one has dozens).
-const MAX_ENTRIES: usize = 10_000;
-/// How much a part may inflate (XML packs ~10–50 times; a bomb, thousands).
-const MAX_RATIO: u64 = 250;
+/// Cells of the sheet read, counted to each row's last filled cell (an XLS or ODS: from the
+/// sheet's first filled cell to its last).
+pub const MAX_CELLS: usize = 5_000_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadError {
@@ -26,6 +24,8 @@ pub enum ReadError {
     Empty,
     #[error("в файле больше {MAX_ROWS} строк")]
     TooManyRows,
+    #[error("на листе больше {MAX_CELLS} ячеек: оставьте на нём только список сотрудников")]
+    TooManyCells,
     #[error("в книге нет листа «{0}»")]
     NoSuchSheet(String),
     #[error("это не таблица: загрузите XLSX, XLSM, XLS, ODS или CSV")]
@@ -57,21 +57,33 @@ pub fn read(bytes: &[u8], sheet: Option<&str>) -> Result<Grid, ReadError> {
     }
     let zip = bytes.starts_with(b"PK\x03\x04");
     let ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
-    if zip {
-        check_unpacked_size(bytes)?;
-    }
     // An encrypted XLSX is an OLE container holding the encrypted package.
     if ole && contains_utf16(bytes, "EncryptedPackage") {
         return Err(ReadError::Encrypted);
     }
-    if ole {
-        check_compound_file(bytes)?;
-    }
     if !zip && !ole && looks_binary(bytes) {
         return Err(ReadError::NotASpreadsheet);
     }
-    let grid = if zip || ole {
-        read_book(bytes, sheet)?
+    let grid = if zip {
+        match bounds::zipped(bytes)? {
+            Zipped::Xlsx => unpanicked(|| read_xlsx(Cursor::new(bytes), sheet))?,
+            Zipped::Ods => unpanicked(|| {
+                let book = Ods::new(Cursor::new(bytes)).map_err(|e| match e {
+                    OdsError::Password => ReadError::Encrypted,
+                    _ => ReadError::Damaged,
+                });
+                read_whole(book?, sheet)
+            })?,
+        }
+    } else if ole {
+        let book = bounds::xls(bytes)?;
+        unpanicked(|| {
+            let book = Xls::new(Cursor::new(book)).map_err(|e| match e {
+                XlsError::Password => ReadError::Encrypted,
+                _ => ReadError::Damaged,
+            });
+            read_whole(book?, sheet)
+        })?
     } else {
         read_csv(bytes)?
     };
@@ -94,90 +106,114 @@ fn contains_utf16(bytes: &[u8], text: &str) -> bool {
     bytes.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Reads the zip directory (not the data): too many parts, too much unpacked, or a part that
-/// inflates like a bomb is refused before anything is unpacked.
-fn check_unpacked_size(bytes: &[u8]) -> Result<(), ReadError> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| ReadError::Damaged)?;
-    if archive.len() > MAX_ENTRIES {
-        return Err(ReadError::TooLarge);
-    }
-    let mut total: u64 = 0;
-    for i in 0..archive.len() {
-        let (size, packed) = archive
-            .by_index_raw(i)
-            .map(|f| (f.size(), f.compressed_size()))
-            .map_err(|_| ReadError::Damaged)?;
-        if size > 1024 * 1024 && size / packed.max(1) > MAX_RATIO {
-            return Err(ReadError::TooLarge);
-        }
-        total = total.saturating_add(size);
-    }
-    if total > MAX_UNPACKED_BYTES {
-        return Err(ReadError::TooLarge);
-    }
-    Ok(())
+/// calamine can panic on a damaged file (a CFB sector past the end of an XLS was found by
+/// fuzzing): the panic is caught and the file is refused as damaged.
+fn unpanicked<T>(read: impl FnOnce() -> Result<T, ReadError>) -> Result<T, ReadError> {
+    std::panic::catch_unwind(AssertUnwindSafe(read)).unwrap_or(Err(ReadError::Damaged))
 }
 
-/// Reads a workbook. calamine can panic on a damaged file (a CFB sector past the end of an XLS
-/// was found by fuzzing): the panic is caught and the file is refused as damaged.
-/// Checks an OLE compound file (XLS) with the `cfb` crate before calamine reads it: its sector
-/// chains must not loop (calamine follows a looping chain until memory runs out: a 7 KB file
-/// found by fuzzing grew past 20 GB) and every stream's chain must be whole.
-fn check_compound_file(bytes: &[u8]) -> Result<(), ReadError> {
-    std::panic::catch_unwind(|| {
-        let mut file = cfb::CompoundFile::open(Cursor::new(bytes)).ok()?;
-        let streams: Vec<_> = file
-            .walk()
-            .filter(|e| e.is_stream())
-            .map(|e| e.path().to_owned())
-            .collect();
-        for path in streams {
-            file.open_stream(&path).ok()?;
-        }
-        Some(())
-    })
-    .ok()
-    .flatten()
-    .ok_or(ReadError::Damaged)
-}
-
-fn read_book(bytes: &[u8], sheet: Option<&str>) -> Result<Grid, ReadError> {
-    std::panic::catch_unwind(|| read_book_unguarded(bytes, sheet))
-        .unwrap_or(Err(ReadError::Damaged))
-}
-
-fn read_book_unguarded(bytes: &[u8], sheet: Option<&str>) -> Result<Grid, ReadError> {
-    let mut book =
-        open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|_| ReadError::Damaged)?;
-    let sheets = book.sheet_names();
+/// The sheet named, or the first; and every sheet's name.
+fn choose(sheets: Vec<String>, sheet: Option<&str>) -> Result<(String, Vec<String>), ReadError> {
     let name = match sheet.filter(|s| !s.is_empty()) {
         Some(s) if sheets.iter().any(|n| n == s) => s.to_owned(),
         Some(s) => return Err(ReadError::NoSuchSheet(s.to_owned())),
         None => sheets.first().cloned().ok_or(ReadError::Empty)?,
     };
-    let range = book
-        .worksheet_range(&name)
-        .map_err(|e| ReadError::Unreadable(e.to_string()))?;
-    if range.height() > MAX_ROWS || range.height().saturating_mul(range.width()) > MAX_CELLS {
-        return Err(ReadError::TooManyRows);
-    }
-    // The range starts at its first used cell; rows and columns above and left of it are
-    // put back so row numbers are the sheet's own.
-    let (top, left) = range.start().unwrap_or((0, 0));
-    let mut rows: Vec<Vec<String>> = vec![Vec::new(); top as usize];
-    for row in range.rows() {
-        let mut cells = vec![String::new(); left as usize];
-        cells.extend(row.iter().map(cell_text));
-        while cells.last().is_some_and(String::is_empty) {
-            cells.pop();
+    Ok((name, sheets))
+}
+
+fn unreadable(e: impl std::fmt::Display) -> ReadError {
+    ReadError::Unreadable(e.to_string())
+}
+
+/// An XLSX, cell by cell as its XML streams: no grid from the sheet's first cell to its last is
+/// built, so two far-apart cells cost two cells.
+fn read_xlsx<RS: Read + Seek>(file: RS, sheet: Option<&str>) -> Result<Grid, ReadError> {
+    let mut book = Xlsx::new(file).map_err(|e| match e {
+        XlsxError::Password => ReadError::Encrypted,
+        _ => ReadError::Damaged,
+    })?;
+    let (name, sheets) = choose(book.sheet_names(), sheet)?;
+    let mut grid = GridBuilder::default();
+    match book.worksheet_cells_reader(&name) {
+        Ok(mut cells) => {
+            while let Some(cell) = cells.next_cell().map_err(unreadable)? {
+                let (row, col) = cell.get_position();
+                grid.put(row, col, ref_text(cell.get_value()))?;
+            }
         }
-        rows.push(cells);
+        // A chart sheet: no cells.
+        Err(XlsxError::NotAWorksheet(_)) => {}
+        Err(e) => return Err(unreadable(e)),
     }
-    Ok(Grid {
-        sheet: name,
-        sheets,
-        rows,
-    })
+    Ok(grid.into_grid(name, sheets))
+}
+
+/// An XLS or ODS, which calamine reads whole when it opens the book (`bounds` has checked the
+/// size of what it builds).
+fn read_whole<RS, R>(mut book: R, sheet: Option<&str>) -> Result<Grid, ReadError>
+where
+    RS: Read + Seek,
+    R: Reader<RS>,
+    R::Error: std::fmt::Display,
+{
+    let (name, sheets) = choose(book.sheet_names(), sheet)?;
+    let range = book.worksheet_range(&name).map_err(unreadable)?;
+    let (top, left) = range.start().unwrap_or((0, 0));
+    let mut grid = GridBuilder::default();
+    for (row, col, value) in range.used_cells() {
+        grid.put(top + row as u32, left + col as u32, cell_text(value))?;
+    }
+    Ok(grid.into_grid(name, sheets))
+}
+
+/// The rows of a sheet, filled cell by cell at their own row and column; each row ends at its
+/// last filled cell.
+#[derive(Default)]
+struct GridBuilder {
+    rows: Vec<Vec<String>>,
+    cells: usize,
+}
+
+impl GridBuilder {
+    fn put(&mut self, row: u32, col: u32, text: String) -> Result<(), ReadError> {
+        if text.is_empty() {
+            return Ok(());
+        }
+        let (row, col) = (row as usize, col as usize);
+        if row >= MAX_ROWS {
+            return Err(ReadError::TooManyRows);
+        }
+        if self.rows.len() <= row {
+            self.rows.resize_with(row + 1, Vec::new);
+        }
+        let cells = &mut self.rows[row];
+        if cells.len() <= col {
+            self.cells += col + 1 - cells.len();
+            if self.cells > MAX_CELLS {
+                return Err(ReadError::TooManyCells);
+            }
+            cells.resize(col + 1, String::new());
+        }
+        cells[col] = text;
+        Ok(())
+    }
+
+    fn into_grid(self, sheet: String, sheets: Vec<String>) -> Grid {
+        Grid {
+            sheet,
+            sheets,
+            rows: self.rows,
+        }
+    }
+}
+
+fn ref_text(value: &DataRef<'_>) -> String {
+    match value {
+        DataRef::SharedString(s) => (*s).to_owned(),
+        DataRef::String(s) => s.clone(),
+        other => cell_text(&Data::from(other.clone())),
+    }
 }
 
 /// A cell as the text a person meant.
@@ -417,6 +453,87 @@ mod tests {
         let mut encrypted = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
         encrypted.extend("EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes));
         assert_eq!(read(&encrypted, None), Err(ReadError::Encrypted));
+    }
+
+    /// A workbook with one part's text changed.
+    fn edited(book: &[u8], part: &str, edit: impl Fn(&str) -> String) -> Vec<u8> {
+        use std::io::Write;
+        let mut from = zip::ZipArchive::new(Cursor::new(book)).unwrap();
+        let mut to = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..from.len() {
+            let mut entry = from.by_index(i).unwrap();
+            let name = entry.name().unwrap().into_owned();
+            let mut text = Vec::new();
+            entry.read_to_end(&mut text).unwrap();
+            if name == part {
+                text = edit(std::str::from_utf8(&text).unwrap()).into_bytes();
+            }
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            to.start_file(name, opts).unwrap();
+            to.write_all(&text).unwrap();
+        }
+        to.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn far_apart_xlsx_cells_cost_what_they_hold() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write(0, 0, "ФИО").unwrap();
+        sheet.write(99_999, 16_383, "x").unwrap();
+        let g = read(&book.save_to_buffer().unwrap(), None).unwrap();
+        assert_eq!(g.rows.len(), 100_000);
+        assert_eq!(g.rows[99_999].len(), 16_384);
+        assert!(g.rows[1..99_999].iter().all(Vec::is_empty));
+
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write(0, 0, "ФИО").unwrap();
+        sheet.write(1_048_575, 16_383, "x").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        assert_eq!(read(&bytes, None), Err(ReadError::TooManyRows));
+    }
+
+    #[test]
+    fn a_sheet_past_the_cell_cap_is_refused() {
+        let mut grid = GridBuilder::default();
+        for row in 0..MAX_CELLS / 10_000 {
+            grid.put(row as u32, 9_999, "x".into()).unwrap();
+        }
+        assert_eq!(
+            grid.put(MAX_CELLS as u32 / 10_000, 0, "x".into()),
+            Err(ReadError::TooManyCells)
+        );
+    }
+
+    /// calamine reserves room for the shared strings an XLSX declares: a declared count no part
+    /// could hold is refused before it is asked for.
+    #[test]
+    fn an_impossible_count_of_shared_strings_is_refused() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        book.add_worksheet().write(0, 0, "ФИО").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        assert!(read(&bytes, None).is_ok());
+        let bomb = edited(&bytes, "xl/sharedStrings.xml", |xml| {
+            xml.replace("uniqueCount=\"1\"", "uniqueCount=\"900000000000\"")
+        });
+        assert_ne!(bomb, bytes);
+        assert_eq!(read(&bomb, None), Err(ReadError::Damaged));
+    }
+
+    /// calamine expands an ODS's repeated rows and cells into a dense grid when it opens it.
+    #[test]
+    fn an_ods_whose_repeats_expand_past_the_cap_is_refused() {
+        let ods = include_bytes!("../../tests/fixtures/roster.ods");
+        let bomb = edited(ods, "content.xml", |xml| {
+            let row = "<table:table-row table:number-rows-repeated=\"100000\">\
+                <table:table-cell office:value-type=\"float\" office:value=\"1\" \
+                table:number-columns-repeated=\"1000\"/></table:table-row>";
+            xml.replacen("</table:table>", &format!("{row}</table:table>"), 1)
+        });
+        assert_ne!(&bomb[..], &ods[..]);
+        assert_eq!(read(&bomb, None), Err(ReadError::TooManyCells));
     }
 
     #[test]

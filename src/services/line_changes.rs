@@ -40,8 +40,12 @@ pub enum LineChange {
     /// Operator staff only: lift the operator's block.
     Unblock {},
     /// Set or change the monthly spend limit (roubles, e.g. "1500" or "1500.50") and what
-    /// happens at 100 %: `bar` paid services or `employee_pays` the excess.
-    SetLimit { amount: String, on_limit: String },
+    /// happens at 100 %: `bar` paid services or `employee_pays` the excess (absent: what the
+    /// line does now; `bar` on a line without a limit).
+    SetLimit {
+        amount: String,
+        on_limit: Option<String>,
+    },
     /// Remove the spend limit.
     RemoveLimit {},
     /// Assign the line to an employee and/or department, and set or clear its own cost centre
@@ -488,7 +492,9 @@ async fn plan(
             if kop > 100_000_000 {
                 return Err(field("amount", "лимит не больше 1 000 000 ₽ в месяц"));
             }
-            let action = LimitAction::parse(on_limit).map_err(|e| field("on_limit", e.0))?;
+            let on_limit = on_limit.as_deref().or(line.limit_action.as_deref());
+            let action = LimitAction::parse(on_limit.unwrap_or("bar"))
+                .map_err(|e| field("on_limit", e.0))?;
             preview.summary = format!("Лимит {} ₽ в месяц", money_text(kop));
             (
                 Op::Limit {

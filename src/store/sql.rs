@@ -8,8 +8,12 @@ pub const JSON_ROWS: usize = 10_000;
 /// Rows as one JSON array of arrays, for a statement that reads them with `json_each` (SQLite):
 /// one bound value for thousands of rows, unpacked by the database.
 pub fn json_rows<T: serde::Serialize>(rows: impl Iterator<Item = T>) -> String {
-    let rows: Vec<T> = rows.collect();
-    serde_json::to_string(&rows).unwrap_or_else(|_| "[]".to_owned())
+    use serde::Serializer;
+    let mut out = Vec::new();
+    match serde_json::Serializer::new(&mut out).collect_seq(rows) {
+        Ok(()) => String::from_utf8(out).unwrap_or_else(|_| "[]".to_owned()),
+        Err(_) => "[]".to_owned(),
+    }
 }
 
 /// A value bound to a dynamic query.

@@ -77,7 +77,7 @@ impl ChangeForm {
             "unblock" => LineChange::Unblock {},
             "set_limit" => LineChange::SetLimit {
                 amount: text(&self.amount),
-                on_limit: text(&self.on_limit),
+                on_limit: self.on_limit.clone().filter(|a| !a.is_empty()),
             },
             "remove_limit" => LineChange::RemoveLimit {},
             "reassign" => LineChange::Reassign {

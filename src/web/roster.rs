@@ -152,11 +152,7 @@ impl Choices {
     fn options(&self) -> Options {
         Options {
             sheet: Some(self.sheet.clone()).filter(|s| !s.is_empty()),
-            mode: if self.mode == "full_sync" {
-                Mode::FullSync
-            } else {
-                Mode::AddUpdate
-            },
+            mode: Mode::from_code(&self.mode),
             mapping: self
                 .map
                 .iter()
@@ -235,10 +231,11 @@ impl PreviewPage {
             self.id,
             urlencode(&self.sheet),
             if self.full_sync {
-                "full_sync"
+                Mode::FullSync
             } else {
-                "add_update"
-            },
+                Mode::AddUpdate
+            }
+            .code(),
             self.map_query
         )
     }
@@ -630,17 +627,9 @@ fn back_to_preview(id: i64, options: &Options) -> HttpResponse {
     redirect(&format!(
         "/roster/{id}?sheet={}&mode={}{}",
         urlencode(options.sheet.as_deref().unwrap_or("")),
-        mode_code(options.mode),
+        options.mode.code(),
         map_query(options)
     ))
-}
-
-fn mode_code(mode: Mode) -> &'static str {
-    if mode == Mode::FullSync {
-        "full_sync"
-    } else {
-        "add_update"
-    }
 }
 
 /// The preview again with why the commit was refused.

@@ -185,13 +185,27 @@ async fn lines_are_listed_read_and_changed(b: Backend) {
     let limit = post(
         &app,
         &format!("/api/v1/lines/{line}/changes"),
-        json!({ "action": "set_limit", "amount": "2000", "on_limit": "bar" }),
+        json!({ "action": "set_limit", "amount": "2000", "on_limit": "employee_pays" }),
     )
     .await;
     assert_eq!(limit.status, 200);
+    let card = get(&app, &format!("/api/v1/lines/{line}")).await.body;
+    assert_eq!(card["line"]["spend_limit_kop"], 200_000);
+    // Without `on_limit` the line keeps what it does at the limit.
+    let raised = post(
+        &app,
+        &format!("/api/v1/lines/{line}/changes"),
+        json!({ "action": "set_limit", "amount": "2500" }),
+    )
+    .await;
+    assert_eq!(raised.status, 200, "{:?}", raised.body);
+    let card = get(&app, &format!("/api/v1/lines/{line}")).await.body;
     assert_eq!(
-        get(&app, &format!("/api/v1/lines/{line}")).await.body["line"]["spend_limit_kop"],
-        200_000
+        (
+            &card["line"]["spend_limit_kop"],
+            &card["line"]["limit_action"]
+        ),
+        (&json!(250_000), &json!("employee_pays"))
     );
 }
 

@@ -406,7 +406,7 @@ pub async fn apply(
     events.push(Event {
         after: Some(json!({
             "file": preview.upload.file_name,
-            "mode": if options.mode == Mode::FullSync { "full_sync" } else { "add_update" },
+            "mode": options.mode.code(),
             "applied": applied,
         })),
         ..event("roster.import", "roster_upload", id)

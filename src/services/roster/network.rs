@@ -67,7 +67,7 @@ pub async fn queue(
     created_by: Option<i64>,
     now: i64,
 ) -> Result<i64, RosterError> {
-    let company_id = payload.import.clone().permit().company_id();
+    let company_id = payload.import.company_id();
     let text = serde_json::to_string(payload).map_err(|e| RosterError::Refused(e.to_string()))?;
     let mut tx = db.begin().await?;
     let job_id = crate::store::jobs::enqueue(
@@ -126,10 +126,9 @@ impl Handler for NetworkJob {
                 steps.push((tariffs.as_ref(), tariff, key("tariff")));
             }
             if let Some((_, kop)) = change.limit_kop {
-                let on_limit = limit_action(&ctx.db, &import, change.line_id).await?;
                 let limit = LineChange::SetLimit {
                     amount: Money::from_kopecks(kop).to_string(),
-                    on_limit,
+                    on_limit: None,
                 };
                 steps.push((limits.as_ref(), limit, key("limit")));
             }
@@ -162,19 +161,4 @@ impl Handler for NetworkJob {
         }
         Ok(serde_json::to_value(outcome).unwrap_or_default())
     }
-}
-
-/// What happens at the limit on this line now (a new limit bars paid services).
-async fn limit_action(db: &Db, permit: &Permit, line_id: i64) -> Result<String, JobError> {
-    let mut conn = db
-        .pool
-        .acquire()
-        .await
-        .map_err(|e| JobError::Other(e.into()))?;
-    let line = crate::store::line_changes::load(&mut conn, permit.company_id(), line_id)
-        .await
-        .map_err(|e| JobError::Other(e.into()))?;
-    Ok(line
-        .and_then(|l| l.limit_action)
-        .unwrap_or_else(|| "bar".to_owned()))
 }

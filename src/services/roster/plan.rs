@@ -143,6 +143,25 @@ pub enum Mode {
     FullSync,
 }
 
+impl Mode {
+    /// The mode as forms, links and the audit log spell it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Mode::AddUpdate => "add_update",
+            Mode::FullSync => "full_sync",
+        }
+    }
+
+    /// `full_sync`, else the default.
+    pub fn from_code(code: &str) -> Mode {
+        if code == Mode::FullSync.code() {
+            Mode::FullSync
+        } else {
+            Mode::AddUpdate
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum RowState {
     New,
