@@ -522,6 +522,23 @@ mod tests {
         assert_eq!(read(&bomb, None), Err(ReadError::Damaged));
     }
 
+    /// calamine builds an XLS sheet from its first cell to its last when it opens the book:
+    /// one cell moved to the sheet's far corner would ask for 65,536 × 256 cells.
+    #[test]
+    fn far_apart_xls_cells_are_refused() {
+        let xls = include_bytes!("../../tests/fixtures/roster.xls");
+        // The first LabelSst record (type 0x00FD, 10 bytes): its row and column.
+        let at = xls
+            .windows(4)
+            .position(|w| w == [0xFD, 0x00, 0x0A, 0x00])
+            .unwrap();
+        let mut far = xls.to_vec();
+        far[at + 4..at + 8].copy_from_slice(&[0xFF, 0xFF, 0xFF, 0x00]);
+        assert_eq!(read(&far, None), Err(ReadError::TooManyCells));
+        far[at + 4..at + 8].copy_from_slice(&[0x10, 0x00, 0x08, 0x00]);
+        assert!(read(&far, None).is_ok(), "a cell nearby is read");
+    }
+
     /// calamine expands an ODS's repeated rows and cells into a dense grid when it opens it.
     #[test]
     fn an_ods_whose_repeats_expand_past_the_cap_is_refused() {
