@@ -7,7 +7,9 @@ pub mod job;
 pub mod network;
 pub mod plan;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use foldhash::HashMap;
 
 use serde_json::json;
 

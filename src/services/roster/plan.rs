@@ -7,7 +7,9 @@
 //! name and no personnel number are an error, never merged. Only the columns the file has are
 //! compared and changed; an empty cell in a present column clears the value.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use foldhash::HashMap;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -250,8 +252,8 @@ struct Index<'a> {
 
 impl<'a> Index<'a> {
     fn new(s: &'a Snapshot) -> Self {
-        let mut by_personnel_key: HashMap<String, Vec<i64>> = HashMap::new();
-        let mut by_name: HashMap<String, Vec<i64>> = HashMap::new();
+        let mut by_personnel_key: HashMap<String, Vec<i64>> = HashMap::default();
+        let mut by_name: HashMap<String, Vec<i64>> = HashMap::default();
         for e in &s.employees {
             let key = personnel_key(&e.personnel_number);
             if !key.is_empty() {
@@ -281,8 +283,10 @@ struct Planner<'a> {
     new_depts: HashMap<(Option<DeptRef>, String), usize>,
     new_by_pnum: HashMap<String, usize>,
     new_by_name: HashMap<String, usize>,
-    /// The fields each employee was given, and by which row.
-    assigned: HashMap<EmpRef, (usize, EmployeeFields)>,
+    /// The row that first gave each employee their fields.
+    assigned: HashMap<EmpRef, usize>,
+    /// The fields given to existing employees (a new one's are in the plan).
+    given: HashMap<i64, EmployeeFields>,
 }
 
 impl Planner<'_> {
@@ -487,8 +491,12 @@ impl Planner<'_> {
         let mut state = RowState::Unchanged;
         if let Some(e) = employee {
             let fields = self.fields(r, department);
+            let given = match e {
+                EmpRef::New(i) => Some(&self.plan.new_employees[i].fields),
+                EmpRef::Existing(id) => self.given.get(&id),
+            };
             match self.assigned.get(&e) {
-                Some((first, given)) if !given.same_as(&fields) => {
+                Some(first) if given.is_some_and(|given| !given.same_as(&fields)) => {
                     problems.push(self.problem(
                         r.row,
                         Field::FullName,
@@ -500,13 +508,14 @@ impl Planner<'_> {
                 }
                 Some(_) => {}
                 None => {
-                    self.assigned.insert(e, (r.row, fields.clone()));
+                    self.assigned.insert(e, r.row);
                     match e {
                         EmpRef::New(i) => {
                             self.plan.new_employees[i].fields = fields;
                             state = RowState::New;
                         }
                         EmpRef::Existing(id) => {
+                            self.given.insert(id, fields.clone());
                             let before = self.index.by_id.get(&id).map(|e| (*e).clone());
                             if let Some(before) = before
                                 && differs(&before, &fields)
@@ -598,10 +607,11 @@ pub fn plan(
         present,
         headers,
         plan: Plan::default(),
-        new_depts: HashMap::new(),
-        new_by_pnum: HashMap::new(),
-        new_by_name: HashMap::new(),
-        assigned: HashMap::new(),
+        new_depts: HashMap::default(),
+        new_by_pnum: HashMap::default(),
+        new_by_name: HashMap::default(),
+        assigned: HashMap::default(),
+        given: HashMap::default(),
     };
     let mut problems = parse_problems;
     let mut states: Vec<(usize, RowState)> = problems
@@ -734,7 +744,7 @@ mod tests {
             rows,
             Vec::new(),
             &columns(fields),
-            &HashMap::new(),
+            &HashMap::default(),
             &snapshot(),
             mode,
         )
@@ -888,7 +898,7 @@ mod tests {
             &rows,
             Vec::new(),
             &columns(BASIC),
-            &HashMap::new(),
+            &HashMap::default(),
             &scoped,
             Mode::AddUpdate,
         );
@@ -914,7 +924,7 @@ mod tests {
             &rows,
             Vec::new(),
             &columns(BASIC),
-            &HashMap::new(),
+            &HashMap::default(),
             &moved,
             Mode::AddUpdate,
         );
