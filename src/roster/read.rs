@@ -237,14 +237,15 @@ pub fn cell_text(d: &Data) -> String {
 }
 
 /// UTF-8 (with or without BOM) or Windows-1251, told apart by whether the bytes are UTF-8.
-fn decode(bytes: &[u8]) -> String {
+fn decode(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_owned(),
-        Err(_) => encoding_rs::WINDOWS_1251
-            .decode_without_bom_handling(bytes)
-            .0
-            .into_owned(),
+        Ok(s) => s.into(),
+        Err(_) => {
+            encoding_rs::WINDOWS_1251
+                .decode_without_bom_handling(bytes)
+                .0
+        }
     }
 }
 

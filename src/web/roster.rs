@@ -673,7 +673,7 @@ pub async fn errors(
         while let Some(next) = problems.next_if(|x| x.row == first.row) {
             reasons.push(next.to_string());
         }
-        let cells = p.grid_rows.get(first.row - 1).cloned().unwrap_or_default();
+        let cells = p.error_rows.get(&first.row).cloned().unwrap_or_default();
         let mut row: Vec<Cell> = (0..p.layout.headers.len())
             .map(|i| Cell::Text(cells.get(i).cloned().unwrap_or_default()))
             .collect();

@@ -226,7 +226,7 @@ async fn a_roster_is_previewed_then_applied_at_once(b: Backend) {
 
 async fn problems_are_named_by_row_and_column_and_block_the_commit(b: Backend) {
     let app = company(b).await;
-    let csv = "Список сотрудников\r\nФИО;Телефон;E-mail\r\nИванов;12345;\r\nПетров;+7 926 000-00-01;\r\nСидоров;9160000002;sidorov@\r\nКозлов;9160000003;\r\nКозлова;8 916 000 00 03;\r\n";
+    let csv = "Список сотрудников\r\nФИО;Телефон;E-mail\r\nИванов;12345;ivanov@\r\nПетров;+7 926 000-00-01;\r\nСидоров;9160000002;sidorov@\r\nКозлов;9160000003;\r\nКозлова;8 916 000 00 03;\r\n";
     let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode(csv);
     let (at, page) = preview(&app, "staff.csv", cp1251.into_owned()).await;
     assert_eq!(count(&page.body, "count-errors"), "4", "{}", page.body);
@@ -269,8 +269,14 @@ async fn problems_are_named_by_row_and_column_and_block_the_commit(b: Backend) {
         .collect();
     assert_eq!(rows[0], vec!["ФИО", "Телефон", "E-mail", "Ошибки"]);
     assert_eq!(rows.len(), 5);
-    assert_eq!(rows[1][0], "Иванов");
+    // A row with two problems: its cells once, both reasons.
+    assert_eq!(rows[1][..3], ["Иванов", "12345", "ivanov@"]);
     assert!(rows[1][3].contains("строка 3, «Телефон»"));
+    assert!(
+        rows[1][3].contains("«ivanov@» — не адрес"),
+        "{}",
+        rows[1][3]
+    );
 }
 
 async fn a_stale_preview_is_refused(b: Backend) {

@@ -7,7 +7,7 @@ pub mod job;
 pub mod network;
 pub mod plan;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use foldhash::HashMap;
 
@@ -64,8 +64,9 @@ impl Default for Options {
 
 pub struct Preview {
     pub upload: Upload,
-    /// The sheet's cells (`grid_rows[0]` is row 1), for the error rows' download.
-    pub grid_rows: Vec<Vec<String>>,
+    /// The cells of each row with a problem, by its row number, for the error rows' download
+    /// (the rest of the sheet is not kept).
+    pub error_rows: BTreeMap<usize, Vec<String>>,
     pub sheet: String,
     pub sheets: Vec<String>,
     pub layout: Layout,
@@ -97,10 +98,13 @@ pub async fn preview(
     options: &Options,
 ) -> Result<Preview, RosterError> {
     let company_id = permit.company_id();
-    let upload = store::upload(db, company_id, id)
+    let mut upload = store::upload(db, company_id, id)
         .await?
         .ok_or(RosterError::NotFound)?;
-    let grid = read::read(&upload.content, options.sheet.as_deref())?;
+    // The file is read once here; the preview keeps what it found, not the file.
+    let content = std::mem::take(&mut upload.content);
+    let mut grid = read::read(&content, options.sheet.as_deref())?;
+    drop(content);
     let remembered: Vec<(String, Field)> = store::mappings(db, company_id)
         .await?
         .into_iter()
@@ -135,9 +139,17 @@ pub async fn preview(
         options.mode,
     );
     let fingerprint = plan.fingerprint();
+    let mut error_rows = BTreeMap::new();
+    for p in &plan.problems {
+        if let Some(cells) = p.row.checked_sub(1).and_then(|i| grid.rows.get_mut(i)) {
+            error_rows
+                .entry(p.row)
+                .or_insert_with(|| std::mem::take(cells));
+        }
+    }
     Ok(Preview {
         upload,
-        grid_rows: grid.rows,
+        error_rows,
         sheet: grid.sheet,
         sheets: grid.sheets,
         layout,
