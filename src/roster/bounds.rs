@@ -57,6 +57,16 @@ pub fn zipped(bytes: &[u8]) -> Result<Zipped, ReadError> {
         return Err(ReadError::TooLarge);
     }
     if ods && archive.index_for_name("[Content_Types].xml").is_none() {
+        // A password-protected ODS names how its parts are encrypted in its manifest.
+        if let Ok(mut manifest) = archive.by_name("META-INF/manifest.xml") {
+            let mut text = Vec::new();
+            manifest
+                .read_to_end(&mut text)
+                .map_err(|_| ReadError::Damaged)?;
+            if text.windows(24).any(|w| w == b"manifest:encryption-data") {
+                return Err(ReadError::Encrypted);
+            }
+        }
         let content = archive
             .by_name("content.xml")
             .map_err(|_| ReadError::Damaged)?;

@@ -540,6 +540,24 @@ mod tests {
         assert!(read(&far, None).is_ok(), "a cell nearby is read");
     }
 
+    #[test]
+    fn a_password_protected_ods_is_named_so() {
+        let ods = include_bytes!("../../tests/fixtures/roster.ods");
+        let locked = edited(ods, "META-INF/manifest.xml", |xml| {
+            let entry = "<manifest:file-entry manifest:full-path=\"content.xml\">\
+                <manifest:encryption-data manifest:checksum-type=\"SHA1/1K\"/>\
+                </manifest:file-entry>";
+            xml.replace(
+                "</manifest:manifest>",
+                &format!("{entry}</manifest:manifest>"),
+            )
+        });
+        // Its content is ciphertext: no XML to scan.
+        let locked = edited(&locked, "content.xml", |_| "<a></b>".into());
+        assert_ne!(&locked[..], &ods[..]);
+        assert_eq!(read(&locked, None), Err(ReadError::Encrypted));
+    }
+
     /// calamine expands an ODS's repeated rows and cells into a dense grid when it opens it.
     #[test]
     fn an_ods_whose_repeats_expand_past_the_cap_is_refused() {
