@@ -350,6 +350,7 @@ const TABLE: &[(&str, &str, &str)] = &[
         "XLSX, XLSM, XLS, ODS or CSV (UTF-8 or Windows-1251; separated by ; , or tab), up to 20 MB.",
     ),
     ("roster.preview", "Что изменится", "What will change"),
+    ("roster.imported", "Загружено", "Imported"),
     (
         "roster.another",
         "Загрузить другой файл",

@@ -431,9 +431,19 @@ async fn an_administrator_imports_a_roster_after_reading_the_preview() {
     );
     screenshot(c, "20-roster-preview-errors").await;
 
-    // Fixed: the bad row goes; the preview shows what will change, then it is applied.
+    // Fixed: the bad row goes; the preview shows what will change, then it is applied. The file
+    // also asks for another tariff and a limit on Ольга's line: network changes, started after.
+    let tariff: String = sqlx::query_scalar(
+        "SELECT t.name FROM lines l JOIN tariffs now ON now.id = l.tariff_id
+         JOIN tariffs t ON t.region_code = now.region_code AND t.id <> now.id
+         WHERE l.msisdn = $1 AND t.for_business = 1 AND t.archived = 0 ORDER BY t.id LIMIT 1",
+    )
+    .bind(&numbers[0])
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("another tariff of the region");
     let fixed = format!(
-        "ФИО;Телефон;Подразделение;Должность\nОрлова Ольга;{};Логистика / Новый склад;Кладовщик\nОрлов Олег;{};;\n",
+        "ФИО;Телефон;Подразделение;Должность;Тариф;Лимит\nОрлова Ольга;{};Логистика / Новый склад;Кладовщик;{tariff};2 000\nОрлов Олег;{};;;;\n",
         numbers[0], numbers[1]
     );
     std::fs::write(&path, fixed).expect("file");
@@ -451,6 +461,12 @@ async fn an_administrator_imports_a_roster_after_reading_the_preview() {
     screenshot(c, "21-roster-preview").await;
     click(c, "#roster-commit button[type=submit]").await;
     wait_for(c, "#roster-applied").await;
+    wait_for(c, "#roster-network-start").await;
+    assert!(
+        text_of(c, "#roster-network-changes")
+            .await
+            .contains(&tariff)
+    );
     screenshot(c, "22-roster-applied").await;
     let bound: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM lines l JOIN employees e ON e.id = l.employee_id
@@ -460,6 +476,29 @@ async fn an_administrator_imports_a_roster_after_reading_the_preview() {
     .await
     .expect("count");
     assert_eq!(bound, 2);
+
+    // The tariff and the limit go to the network as a job; the page follows it to the end.
+    click(c, "#roster-network-start button[type=submit]").await;
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("#roster-network-done"))
+        .await
+        .expect("the network changes finished");
+    assert!(
+        text_of(c, "#roster-network-done").await.ends_with(": 2"),
+        "{}",
+        text_of(c, "#roster-network-done").await
+    );
+    screenshot(c, "26-roster-network-done").await;
+    let (now, limit): (String, Option<i64>) = sqlx::query_as(
+        "SELECT t.name, l.spend_limit_kop FROM lines l JOIN tariffs t ON t.id = l.tariff_id
+         WHERE l.msisdn = $1",
+    )
+    .bind(&numbers[0])
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("the line");
+    assert_eq!((now, limit), (tariff, Some(200_000)));
     b.client.clone().close().await.expect("closing the browser");
 }
 
