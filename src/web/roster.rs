@@ -184,7 +184,7 @@ struct PreviewPage {
     sheets: Vec<String>,
     headers: Vec<(usize, String, Option<Field>)>,
     fields: Vec<Field>,
-    full_sync: bool,
+    mode: Mode,
     counts: crate::services::roster::plan::Counts,
     problems: Vec<Problem>,
     changes: Vec<ChangeRow>,
@@ -225,17 +225,16 @@ impl PreviewPage {
         *current == Some(*f)
     }
 
+    fn full_sync(&self) -> bool {
+        self.mode == Mode::FullSync
+    }
+
     fn error_href(&self) -> String {
         format!(
             "/roster/{}/errors?sheet={}&mode={}{}",
             self.id,
             urlencode(&self.sheet),
-            if self.full_sync {
-                Mode::FullSync
-            } else {
-                Mode::AddUpdate
-            }
-            .code(),
+            self.mode.code(),
             self.map_query
         )
     }
@@ -481,7 +480,7 @@ async fn show(
             .map(|(i, (h, f))| (i, h.clone(), *f))
             .collect(),
         fields: Field::ALL.to_vec(),
-        full_sync: p.mode == Mode::FullSync,
+        mode: p.mode,
         counts: p.plan.counts.clone(),
         problems: p.plan.problems.clone(),
         changes: shown,
