@@ -135,11 +135,15 @@ fn ods_tables_fit<R: Read>(content: R) -> Result<(), ReadError> {
                     row_repeats = repeats(e, "table:number-rows-repeated")
                         .min(ODS_MAX_ROWS.saturating_sub(row));
                     col = 0;
+                    if matches!(event, Event::Empty(_)) {
+                        row += row_repeats;
+                    }
                 }
                 "table:table-cell" | "table:covered-table-cell" => {
                     let n = repeats(e, "table:number-columns-repeated")
                         .min(ODS_MAX_COLUMNS.saturating_sub(col));
-                    if n > 0 && (matches!(event, Event::Start(_)) || holds_a_value(e)) {
+                    let filled = matches!(event, Event::Start(_)) || holds_a_value(e);
+                    if n > 0 && row_repeats > 0 && filled {
                         table.take(row, row + row_repeats - 1, col, col + n - 1);
                         if table.cells() > MAX_CELLS as u64 {
                             return Err(ReadError::TooManyCells);
@@ -431,5 +435,10 @@ mod tests {
             ods_tables_fit(filled.as_bytes()),
             Err(ReadError::TooManyCells)
         );
+        // Rows repeated no times, and rows without cells, are counted without tripping up.
+        let odd = table(
+            r#"<table:table-row table:number-rows-repeated="0"><table:table-cell office:value="1"/></table:table-row><table:table-row table:number-rows-repeated="2000000"/><table:table-row><table:table-cell office:value="1"/></table:table-row>"#,
+        );
+        assert_eq!(ods_tables_fit(odd.as_bytes()), Ok(()));
     }
 }
