@@ -68,20 +68,16 @@ pub fn read(bytes: &[u8], sheet: Option<&str>) -> Result<Grid, ReadError> {
         match bounds::zipped(bytes)? {
             Zipped::Xlsx => unpanicked(|| read_xlsx(Cursor::new(bytes), sheet))?,
             Zipped::Ods => unpanicked(|| {
-                let book = Ods::new(Cursor::new(bytes)).map_err(|e| match e {
-                    OdsError::Password => ReadError::Encrypted,
-                    _ => ReadError::Damaged,
-                });
+                let book = Ods::new(Cursor::new(bytes))
+                    .map_err(|e| unopened(matches!(e, OdsError::Password)));
                 read_whole(book?, sheet)
             })?,
         }
     } else if ole {
         let book = bounds::xls(bytes)?;
         unpanicked(|| {
-            let book = Xls::new(Cursor::new(book)).map_err(|e| match e {
-                XlsError::Password => ReadError::Encrypted,
-                _ => ReadError::Damaged,
-            });
+            let book =
+                Xls::new(Cursor::new(book)).map_err(|e| unopened(matches!(e, XlsError::Password)));
             read_whole(book?, sheet)
         })?
     } else {
@@ -122,6 +118,15 @@ fn choose(sheets: Vec<String>, sheet: Option<&str>) -> Result<(String, Vec<Strin
     Ok((name, sheets))
 }
 
+/// Why a book did not open: its password, or damage.
+fn unopened(password: bool) -> ReadError {
+    if password {
+        ReadError::Encrypted
+    } else {
+        ReadError::Damaged
+    }
+}
+
 fn unreadable(e: impl std::fmt::Display) -> ReadError {
     ReadError::Unreadable(e.to_string())
 }
@@ -129,10 +134,7 @@ fn unreadable(e: impl std::fmt::Display) -> ReadError {
 /// An XLSX, cell by cell as its XML streams: no grid from the sheet's first cell to its last is
 /// built, so two far-apart cells cost two cells.
 fn read_xlsx<RS: Read + Seek>(file: RS, sheet: Option<&str>) -> Result<Grid, ReadError> {
-    let mut book = Xlsx::new(file).map_err(|e| match e {
-        XlsxError::Password => ReadError::Encrypted,
-        _ => ReadError::Damaged,
-    })?;
+    let mut book = Xlsx::new(file).map_err(|e| unopened(matches!(e, XlsxError::Password)))?;
     let (name, sheets) = choose(book.sheet_names(), sheet)?;
     let mut grid = GridBuilder::default();
     match book.worksheet_cells_reader(&name) {

@@ -158,8 +158,9 @@ impl Db {
                         // A 16 MiB page cache per connection, used as needed: a 100,000-row
                         // import's commit took 1.6 s with 32 MiB, about as long with 16 and
                         // 0.1 s more with 8; each size costs its memory in every connection
-                        // the import touches. Statement journals stay in memory too. Checkpoints are the
-                        // checkpointer's (below), not the commit's that crosses the threshold.
+                        // the import touches. Statement journals stay in memory too.
+                        // Checkpoints are the checkpointer's (below), not the commit's that
+                        // crosses the threshold.
                         sqlx::raw_sql(
                             "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384;
                              PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0",

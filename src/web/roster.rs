@@ -201,7 +201,8 @@ struct PreviewPage {
     applied: Option<String>,
     nothing: bool,
     failure: Option<String>,
-    map_query: String,
+    /// The sheet read, the mode and the columns mapped by hand, as a query.
+    choices_query: String,
     /// The job applying this import, if it is a large one.
     job: Option<crate::store::jobs::Job>,
 }
@@ -230,13 +231,7 @@ impl PreviewPage {
     }
 
     fn error_href(&self) -> String {
-        format!(
-            "/roster/{}/errors?sheet={}&mode={}{}",
-            self.id,
-            urlencode(&self.sheet),
-            self.mode.code(),
-            self.map_query
-        )
+        format!("/roster/{}/errors?{}", self.id, self.choices_query)
     }
 }
 
@@ -359,12 +354,14 @@ fn changes(p: &Preview) -> (Vec<ChangeRow>, usize) {
     (out, total)
 }
 
-fn map_query(options: &Options) -> String {
-    options
-        .mapping
-        .iter()
-        .map(|(c, f)| format!("&map={c}:{}", f.map(|f| f.code()).unwrap_or("")))
-        .collect()
+/// The choices a preview was made with, as a query: the sheet, the mode and the columns
+/// mapped by hand.
+fn choices_query(sheet: &str, options: &Options) -> String {
+    let mut query = format!("sheet={}&mode={}", urlencode(sheet), options.mode.code());
+    for (c, f) in &options.mapping {
+        query.push_str(&format!("&map={c}:{}", f.map(|f| f.code()).unwrap_or("")));
+    }
+    query
 }
 
 async fn show(
@@ -503,7 +500,7 @@ async fn show(
         // Tariffs and limits alone are worth applying: they are offered once it is.
         nothing: p.plan.is_empty() && p.plan.network.is_empty(),
         failure,
-        map_query: map_query(&options),
+        choices_query: choices_query(&p.sheet, &options),
         job,
     };
     render_status(status, &view)
@@ -623,12 +620,8 @@ async fn carried(
 /// Back to the preview as it was chosen (sheet, mode, columns mapped by hand), where a job's
 /// progress shows.
 fn back_to_preview(id: i64, options: &Options) -> HttpResponse {
-    redirect(&format!(
-        "/roster/{id}?sheet={}&mode={}{}",
-        urlencode(options.sheet.as_deref().unwrap_or("")),
-        options.mode.code(),
-        map_query(options)
-    ))
+    let sheet = options.sheet.as_deref().unwrap_or("");
+    redirect(&format!("/roster/{id}?{}", choices_query(sheet, options)))
 }
 
 /// The preview again with why the commit was refused.

@@ -118,6 +118,16 @@ async fn wait_for(client: &Client, css: &str) {
         .unwrap_or_else(|e| panic!("waiting for {css}: {e}"));
 }
 
+/// Waits for what a page following a job (polled by htmx) shows when the job ends.
+async fn wait_for_job_end(client: &Client, css: &str) {
+    client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("the job's end ({css}) never showed: {e}"));
+}
+
 /// Polls until the element's text is `want` (htmx swaps happen after the keystrokes).
 async fn wait_for_text(client: &Client, css: &str, want: &str) {
     for _ in 0..100 {
@@ -479,11 +489,7 @@ async fn an_administrator_imports_a_roster_after_reading_the_preview() {
 
     // The tariff and the limit go to the network as a job; the page follows it to the end.
     click(c, "#roster-network-start button[type=submit]").await;
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("#roster-network-done"))
-        .await
-        .expect("the network changes finished");
+    wait_for_job_end(c, "#roster-network-done").await;
     assert!(
         text_of(c, "#roster-network-done").await.ends_with(": 2"),
         "{}",
@@ -551,11 +557,7 @@ async fn an_administrator_maps_a_column_by_hand_and_watches_the_import_job_finis
     assert_eq!(text_of(c, "#count-errors").await, "0");
     screenshot(c, "24-roster-job").await;
     // The fragment polls until the job is done, then the page shows the result.
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("#roster-applied"))
-        .await
-        .expect("the import finished");
+    wait_for_job_end(c, "#roster-applied").await;
     screenshot(c, "25-roster-job-done").await;
     let bound: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM lines l JOIN employees e ON e.id = l.employee_id WHERE e.full_name = 'Зайцева Зоя'",

@@ -258,6 +258,11 @@ async fn problems_are_named_by_row_and_column_and_block_the_commit(b: Backend) {
     // The rows with problems download as XLSX, each with its reasons.
     assert!(page.body.contains("id=\"roster-errors-xlsx\""));
     let href = format!("{at}/errors?sheet=CSV&mode=add_update");
+    assert!(
+        page.body
+            .contains(&format!("href=\"{}\"", href.replace('&', "&#38;"))),
+        "the page links the error rows with its choices"
+    );
     let r = app.client.get(app.url(&href)).send().await.expect("errors");
     assert_eq!(r.status(), 200);
     let bytes = r.bytes().await.expect("bytes");

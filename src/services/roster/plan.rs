@@ -290,6 +290,14 @@ struct Planner<'a> {
 }
 
 impl Planner<'_> {
+    /// The fields the row that first named this employee gave them.
+    fn given(&self, e: EmpRef) -> Option<&EmployeeFields> {
+        match e {
+            EmpRef::New(i) => Some(&self.plan.new_employees[i].fields),
+            EmpRef::Existing(id) => self.given.get(&id),
+        }
+    }
+
     fn has(&self, f: Field) -> bool {
         self.present.contains(&f)
     }
@@ -491,12 +499,8 @@ impl Planner<'_> {
         let mut state = RowState::Unchanged;
         if let Some(e) = employee {
             let fields = self.fields(r, department);
-            let given = match e {
-                EmpRef::New(i) => Some(&self.plan.new_employees[i].fields),
-                EmpRef::Existing(id) => self.given.get(&id),
-            };
             match self.assigned.get(&e) {
-                Some(first) if given.is_some_and(|given| !given.same_as(&fields)) => {
+                Some(first) if self.given(e).is_some_and(|given| !given.same_as(&fields)) => {
                     problems.push(self.problem(
                         r.row,
                         Field::FullName,
