@@ -352,6 +352,11 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("roster.preview", "Что изменится", "What will change"),
     ("roster.imported", "Загружено", "Imported"),
     (
+        "roster.no_changes_yet",
+        "Изменений пока нет: исправьте ошибки выше.",
+        "No changes yet: fix the problems above.",
+    ),
+    (
         "roster.another",
         "Загрузить другой файл",
         "Upload another file",

@@ -539,6 +539,8 @@ async fn an_administrator_maps_a_column_by_hand_and_watches_the_import_job_finis
             .await
             .contains("нет столбца с номером")
     );
+    // Nothing was read, so nothing is said to be «as in the file».
+    wait_for(c, "#roster-no-changes-yet").await;
 
     // Say what the two columns are, and count again.
     click(c, "select[aria-label='Сотр.'] option[value='0:full_name']").await;
