@@ -42,7 +42,7 @@ async fn employees_are_created_found_edited_and_deleted(b: Backend) {
             &format!("/employees/{id}/edit"),
             &format!("/employees/{id}"),
             &[
-                ("full_name", "Семёнова-Ким Алёна Петровна"),
+                ("full_name", "Семёнова-Ким Алина Петровна"),
                 ("department_id", ""),
                 ("personnel_number", "00042"),
                 ("position", "Главный бухгалтер"),
@@ -53,6 +53,19 @@ async fn employees_are_created_found_edited_and_deleted(b: Backend) {
     assert_eq!(r.status, 303);
     assert!(
         app.get("/employees?q=ким")
+            .await
+            .body
+            .contains("Главный бухгалтер")
+    );
+    // The old name's words went with it: «Алёна» finds nobody.
+    let words: Vec<String> =
+        sqlx::query_scalar("SELECT word FROM employee_name_words ORDER BY word")
+            .fetch_all(&app.db.pool)
+            .await
+            .expect("words");
+    assert_eq!(words, ["алина", "ким", "петровна", "семенова"]);
+    assert!(
+        !app.get("/employees?q=алёна")
             .await
             .body
             .contains("Главный бухгалтер")

@@ -15,7 +15,8 @@ use serde_json::json;
 
 use crate::authz::{Permit, Scope};
 use crate::roster::columns::{self, Field, Layout};
-use crate::roster::read::{self, ReadError};
+use crate::roster::read::ReadError;
+use crate::roster::recent;
 use crate::roster::rows;
 use crate::store::audit::{self, Event};
 use crate::store::roster::{self as store, Upload};
@@ -84,7 +85,7 @@ pub async fn upload(
     content: &[u8],
     now: i64,
 ) -> Result<i64, RosterError> {
-    read::read(content, None)?;
+    recent::read(content, None)?;
     let name: String = file_name.chars().take(200).collect();
     let user = permit.actor().user_id;
     Ok(store::insert_upload(db, permit.company_id(), user, &name, content, now).await?)
@@ -101,9 +102,9 @@ pub async fn preview(
     let mut upload = store::upload(db, company_id, id)
         .await?
         .ok_or(RosterError::NotFound)?;
-    // The file is read once here; the preview keeps what it found, not the file.
+    // The preview keeps what it found in the file, not the file.
     let content = std::mem::take(&mut upload.content);
-    let mut grid = read::read(&content, options.sheet.as_deref())?;
+    let grid = recent::read(&content, options.sheet.as_deref())?;
     drop(content);
     let remembered: Vec<(String, Field)> = store::mappings(db, company_id)
         .await?
@@ -141,17 +142,15 @@ pub async fn preview(
     let fingerprint = plan.fingerprint();
     let mut error_rows = BTreeMap::new();
     for p in &plan.problems {
-        if let Some(cells) = p.row.checked_sub(1).and_then(|i| grid.rows.get_mut(i)) {
-            error_rows
-                .entry(p.row)
-                .or_insert_with(|| std::mem::take(cells));
+        if let Some(cells) = p.row.checked_sub(1).and_then(|i| grid.rows.get(i)) {
+            error_rows.entry(p.row).or_insert_with(|| cells.clone());
         }
     }
     Ok(Preview {
         upload,
         error_rows,
-        sheet: grid.sheet,
-        sheets: grid.sheets,
+        sheet: grid.sheet.clone(),
+        sheets: grid.sheets.clone(),
         layout,
         plan,
         snapshot,
@@ -239,6 +238,20 @@ pub async fn queue_commit(
     Ok(job_id)
 }
 
+/// The new employees (their indexes in the plan) in the order of their first lines: numbered
+/// so, the lines bound to them walk the employee index forward, not at random.
+fn in_line_order(plan: &Plan) -> Vec<usize> {
+    let mut first_line = vec![i64::MAX; plan.new_employees.len()];
+    for u in &plan.line_updates {
+        if let Some(EmpRef::New(i)) = u.employee {
+            first_line[i] = first_line[i].min(u.before.id);
+        }
+    }
+    let mut order: Vec<usize> = (0..first_line.len()).collect();
+    order.sort_unstable_by_key(|&i| (first_line[i], i));
+    order
+}
+
 /// Writes a prepared plan: everything in one transaction, or nothing.
 pub async fn apply(
     db: &Db,
@@ -296,12 +309,12 @@ pub async fn apply(
     // Employees and lines go in by chunks, each followed by its audit entries, so an import
     // holds one chunk's rows and entries in memory, not the whole file's.
     let actor = permit.actor();
-    let mut emp_ids: Vec<i64> = Vec::with_capacity(plan.new_employees.len());
-    for chunk in plan.new_employees.chunks(CHUNK) {
+    let mut emp_ids: Vec<i64> = vec![0; plan.new_employees.len()];
+    for chunk in in_line_order(plan).chunks(CHUNK) {
         let new_employees: Vec<employees::NewEmployee> = chunk
             .iter()
-            .map(|e| {
-                let f = &e.fields;
+            .map(|&i| {
+                let f = &plan.new_employees[i].fields;
                 employees::NewEmployee {
                     department_id: f.department.and_then(|d| dept(d, &dept_ids)),
                     full_name: f.full_name.clone(),
@@ -320,7 +333,9 @@ pub async fn apply(
         }
         audit::append_many(&mut tx, actor, &events).await?;
         events.clear();
-        emp_ids.extend(ids);
+        for (&i, id) in chunk.iter().zip(ids) {
+            emp_ids[i] = id;
+        }
     }
 
     for u in &plan.employee_updates {
@@ -368,7 +383,11 @@ pub async fn apply(
         });
     }
 
-    for chunk in plan.line_updates.chunks(CHUNK) {
+    // In the lines' order, not the file's (a roster sorted by name is random by line): each
+    // chunk then walks the lines table and the audit log's object index forward.
+    let mut line_updates: Vec<&plan::LineUpdate> = plan.line_updates.iter().collect();
+    line_updates.sort_unstable_by_key(|u| u.before.id);
+    for chunk in line_updates.chunks(CHUNK) {
         let mut bindings = Vec::with_capacity(chunk.len());
         for u in chunk {
             let employee_id = u.employee.map(|e| match e {

@@ -1,0 +1,109 @@
+//! Sheets read lately, kept a little while by this process. One import reads its file three
+//! times within a minute: the upload checks it, the preview shows it, the commit checks it is
+//! still what the preview showed. The stored file cannot change, so the second and third read
+//! take the sheet kept by the first (100,000 rows: 0.25 s of XLSX each). A file is known by its
+//! content's hash and the sheet asked for, so it is the same file whatever database or upload it
+//! came from; a process that never saw it reads it.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+use super::read::{self, Grid, ReadError};
+
+/// Sheets kept: enough for a few admins importing at once; each is at most `read::MAX_ROWS`.
+const KEPT: usize = 2;
+/// How long a sheet is kept after it was last asked for.
+const KEPT_FOR: Duration = Duration::from_secs(15 * 60);
+
+struct Kept {
+    key: [u8; 32],
+    grid: Arc<Grid>,
+    used: Instant,
+}
+
+static KEPT_SHEETS: Mutex<Vec<Kept>> = Mutex::new(Vec::new());
+
+/// The sheet (the first, or the one named) as `read::read` reads it, kept for the next ask.
+pub fn read(bytes: &[u8], sheet: Option<&str>) -> Result<Arc<Grid>, ReadError> {
+    let key = key(bytes, sheet);
+    let now = Instant::now();
+    {
+        let mut kept = lock();
+        kept.retain(|k| now.duration_since(k.used) < KEPT_FOR);
+        if let Some(k) = kept.iter_mut().find(|k| k.key == key) {
+            k.used = now;
+            return Ok(Arc::clone(&k.grid));
+        }
+    }
+    // Read outside the lock: other imports go on meanwhile.
+    let grid = Arc::new(read::read(bytes, sheet)?);
+    let mut kept = lock();
+    if !kept.iter().any(|k| k.key == key) {
+        if kept.len() >= KEPT
+            && let Some(oldest) = (0..kept.len()).min_by_key(|&i| kept[i].used)
+        {
+            kept.swap_remove(oldest);
+        }
+        kept.push(Kept {
+            key,
+            grid: Arc::clone(&grid),
+            used: now,
+        });
+    }
+    Ok(grid)
+}
+
+fn lock() -> std::sync::MutexGuard<'static, Vec<Kept>> {
+    // The list is whole after any panic: entries are pushed and removed, never half-written.
+    KEPT_SHEETS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn key(bytes: &[u8], sheet: Option<&str>) -> [u8; 32] {
+    let mut h = Sha256::new();
+    match sheet {
+        // The length first: no sheet name and file can be confused with another pair.
+        Some(s) => {
+            h.update([1]);
+            h.update((s.len() as u64).to_le_bytes());
+            h.update(s.as_bytes());
+        }
+        None => h.update([0]),
+    }
+    h.update(bytes);
+    h.finalize().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_file_is_read_once_and_another_sheet_is_its_own() {
+        let file = "ФИО;Телефон\nИванов Иван;+79161234567\n".as_bytes();
+        let first = read(file, None).expect("read");
+        let again = read(file, None).expect("read");
+        assert!(
+            Arc::ptr_eq(&first, &again),
+            "the second read takes the kept sheet"
+        );
+        assert_eq!(*first, read::read(file, None).expect("read"));
+
+        let named = read(file, Some("Лист1")).expect("read");
+        assert!(
+            !Arc::ptr_eq(&first, &named),
+            "a sheet asked by name is its own entry"
+        );
+        let other = "ФИО;Телефон\nПетров Пётр;+79161234568\n".as_bytes();
+        let other = read(other, None).expect("read");
+        assert_ne!(*first, *other);
+    }
+
+    #[test]
+    fn a_file_that_does_not_read_is_refused_every_time() {
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+        assert!(read(png, None).is_err());
+        assert!(read(png, None).is_err());
+    }
+}
