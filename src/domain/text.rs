@@ -27,9 +27,7 @@ fn is_word_char(c: char) -> bool {
     }
 }
 
-/// The folded words of a name, for the name-word index. An employee's words are deleted by
-/// computing them again from the name: a change to what this returns needs a migration that
-/// writes the index anew.
+/// The folded words of a name, for the name-word index.
 pub fn words(s: &str) -> Vec<String> {
     let mut out: Vec<String> = s
         .split(|c: char| !is_word_char(c))

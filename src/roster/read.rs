@@ -47,6 +47,14 @@ pub struct Grid {
     pub rows: Vec<Vec<String>>,
 }
 
+const ZIP: &[u8] = b"PK\x03\x04";
+const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0];
+
+/// Whether the bytes are a workbook container (XLSX, ODS, XLS), not text.
+pub fn is_workbook(bytes: &[u8]) -> bool {
+    bytes.starts_with(ZIP) || bytes.starts_with(OLE)
+}
+
 /// Reads the first sheet, or the one named.
 pub fn read(bytes: &[u8], sheet: Option<&str>) -> Result<Grid, ReadError> {
     if bytes.len() > MAX_FILE_BYTES {
@@ -55,8 +63,8 @@ pub fn read(bytes: &[u8], sheet: Option<&str>) -> Result<Grid, ReadError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ReadError::Empty);
     }
-    let zip = bytes.starts_with(b"PK\x03\x04");
-    let ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
+    let zip = bytes.starts_with(ZIP);
+    let ole = bytes.starts_with(OLE);
     // An encrypted XLSX is an OLE container holding the encrypted package.
     if ole && contains_utf16(bytes, "EncryptedPackage") {
         return Err(ReadError::Encrypted);

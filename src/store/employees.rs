@@ -114,7 +114,6 @@ pub async fn update(
     id: i64,
     f: &Fields<'_>,
 ) -> Result<(), sqlx::Error> {
-    let name_before = name(tx, company_id, id).await?;
     sqlx::query(
         "UPDATE employees SET department_id = $1, full_name = $2, name_key = $3, personnel_number = $4, position = $5, email = $6
          WHERE company_id = $7 AND id = $8",
@@ -129,21 +128,11 @@ pub async fn update(
     .bind(id)
     .execute(&mut **tx)
     .await?;
-    match name_before {
-        Some(before) if before != f.full_name => {
-            delete_name_words(tx, company_id, id, &before).await?;
-            write_name_words(tx, company_id, id, f.full_name).await
-        }
-        _ => Ok(()),
-    }
-}
-
-async fn name(tx: &mut Tx, company_id: i64, id: i64) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT full_name FROM employees WHERE company_id = $1 AND id = $2")
-        .bind(company_id)
+    sqlx::query("DELETE FROM employee_name_words WHERE employee_id = $1")
         .bind(id)
-        .fetch_optional(&mut **tx)
-        .await
+        .execute(&mut **tx)
+        .await?;
+    write_name_words(tx, company_id, id, f.full_name).await
 }
 
 async fn write_name_words(
@@ -155,28 +144,6 @@ async fn write_name_words(
     for w in text::words(name) {
         sqlx::query(
             "INSERT INTO employee_name_words (company_id, word, employee_id) VALUES ($1, $2, $3)",
-        )
-        .bind(company_id)
-        .bind(w)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
-}
-
-/// Deletes the words the employee's name gave them. The words table has no index by employee
-/// (it would cost an import as much as the words themselves): they are found by their key,
-/// which `text::words` of the name gives again.
-async fn delete_name_words(
-    tx: &mut Tx,
-    company_id: i64,
-    id: i64,
-    name: &str,
-) -> Result<(), sqlx::Error> {
-    for w in text::words(name) {
-        sqlx::query(
-            "DELETE FROM employee_name_words WHERE company_id = $1 AND word = $2 AND employee_id = $3",
         )
         .bind(company_id)
         .bind(w)
@@ -201,9 +168,10 @@ pub async fn delete(tx: &mut Tx, company_id: i64, id: i64) -> Result<Vec<i64>, s
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    if let Some(name) = name(tx, company_id, id).await? {
-        delete_name_words(tx, company_id, id, &name).await?;
-    }
+    sqlx::query("DELETE FROM employee_name_words WHERE employee_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
     sqlx::query("DELETE FROM employees WHERE company_id = $1 AND id = $2")
         .bind(company_id)
         .bind(id)

@@ -224,6 +224,45 @@ async fn a_roster_is_previewed_then_applied_at_once(b: Backend) {
     assert!(page.body.contains("id=\"roster-nothing\""));
 }
 
+/// A roster sorted by name lists the lines out of their order: each person still gets their own
+/// line, and new people are numbered in their lines' order (the commit writes in that order).
+async fn people_listed_out_of_line_order_get_their_own_lines(b: Backend) {
+    let app = company(b).await;
+    let file = xlsx(&[
+        HEADER,
+        &["Яковлев Ян", "79160000005", "", "", "", ""],
+        &["Борисова Вера", "79160000002", "", "", "", ""],
+        &["Жуков Глеб", "79160000004", "", "", "", ""],
+        &["Абрамов Денис", "79160000003", "", "", "", ""],
+        &["Яковлев Ян", "79160000001", "", "", "", ""],
+    ]);
+    let (at, page) = preview(&app, "staff.xlsx", file).await;
+    assert_eq!(count(&page.body, "count-errors"), "0", "{}", page.body);
+    let done = commit(&app, &at, &page.body, &[]).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let bound: Vec<(String, String)> = sqlx::query_as(
+        "SELECT l.msisdn, e.full_name FROM lines l JOIN employees e ON e.id = l.employee_id
+         ORDER BY e.id, l.msisdn",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("lines");
+    let bound: Vec<(&str, &str)> = bound
+        .iter()
+        .map(|(l, e)| (l.as_str(), e.as_str()))
+        .collect();
+    assert_eq!(
+        bound,
+        [
+            ("+79160000001", "Яковлев Ян"),
+            ("+79160000005", "Яковлев Ян"),
+            ("+79160000002", "Борисова Вера"),
+            ("+79160000003", "Абрамов Денис"),
+            ("+79160000004", "Жуков Глеб"),
+        ]
+    );
+}
+
 async fn problems_are_named_by_row_and_column_and_block_the_commit(b: Backend) {
     let app = company(b).await;
     let csv = "Список сотрудников\r\nФИО;Телефон;E-mail\r\nИванов;12345;ivanov@\r\nПетров;+7 926 000-00-01;\r\nСидоров;9160000002;sidorov@\r\nКозлов;9160000003;\r\nКозлова;8 916 000 00 03;\r\n";
@@ -804,6 +843,7 @@ on_both!(
     a_large_import_is_applied_by_a_job_with_progress,
     the_roster_downloads_and_uploads_back_unchanged,
     a_roster_is_previewed_then_applied_at_once,
+    people_listed_out_of_line_order_get_their_own_lines,
     problems_are_named_by_row_and_column_and_block_the_commit,
     a_stale_preview_is_refused,
     full_sync_removes_the_missing_after_confirmation,
