@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use foldhash::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::domain::text::fold;
@@ -33,7 +33,7 @@ pub struct Snapshot {
     pub tariffs: Vec<(String, String)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LineNow {
     pub id: i64,
     pub msisdn: String,
@@ -44,7 +44,7 @@ pub struct LineNow {
     pub spend_limit_kop: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmployeeNow {
     pub id: i64,
     pub full_name: String,
