@@ -220,7 +220,7 @@ pub async fn append_many(
         sqlx::query(
             "INSERT INTO audit_log (at, company_id, actor_id, actor_label, action, object_type, object_id, before_json, after_json, ip)
              SELECT $1, r.value ->> 0, $2, $3, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4, r.value ->> 5, $4
-             FROM json_each($5) AS r ORDER BY r.key",
+             FROM jsonb_each($5) AS r ORDER BY r.key",
         )
         .bind(at)
         .bind(actor.user_id)

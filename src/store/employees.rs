@@ -232,7 +232,7 @@ pub async fn insert_many(
         let chunk_ids: Vec<i64> = sqlx::query_scalar(
             "INSERT INTO employees (company_id, department_id, full_name, name_key, personnel_number, position, email, created_at)
              SELECT $1, r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4, r.value ->> 5, $2
-             FROM json_each($3) AS r ORDER BY r.key RETURNING id",
+             FROM jsonb_each($3) AS r ORDER BY r.key RETURNING id",
         )
         .bind(company_id)
         .bind(now)
@@ -250,7 +250,7 @@ pub async fn insert_many(
         words.sort_unstable();
         sqlx::query(
             "INSERT INTO employee_name_words (company_id, word, employee_id)
-             SELECT $1, r.value ->> 0, r.value ->> 1 FROM json_each($2) AS r",
+             SELECT $1, r.value ->> 0, r.value ->> 1 FROM jsonb_each($2) AS r",
         )
         .bind(company_id)
         .bind(super::sql::json_rows(words.iter()))

@@ -199,7 +199,7 @@ pub struct Binding<'a> {
 }
 
 /// Binds lines: on PostgreSQL in one statement over arrays (`UNNEST`), on SQLite over JSON
-/// rows (`json_each`), 10,000 lines a statement.
+/// rows (`jsonb_each`), 10,000 lines a statement.
 pub async fn bind_lines(
     tx: &mut Tx,
     company_id: i64,
@@ -247,7 +247,7 @@ pub async fn bind_lines(
             "WITH v AS MATERIALIZED (
                  SELECT r.value ->> 0 AS id, r.value ->> 1 AS employee_id,
                         r.value ->> 2 AS department_id, r.value ->> 3 AS cost_centre
-                 FROM json_each($1) AS r)
+                 FROM jsonb_each($1) AS r)
              UPDATE lines SET employee_id = v.employee_id, department_id = v.department_id,
                     cost_centre = v.cost_centre, version = version + 1
              FROM v WHERE lines.id = v.id AND lines.company_id = $2",
