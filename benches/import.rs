@@ -1,6 +1,7 @@
 //! Roster import benchmark: a company with 100,000 lines and no employees takes a 100,000-row
-//! roster (a person per line, 60 departments in two levels), as XLSX and as CSV, on SQLite and
-//! PostgreSQL: upload → preview → commit, one audit row per change.
+//! roster (a person per line, 60 departments in two levels, rows in a person's order rather than
+//! the lines'), as XLSX and as CSV, on SQLite and PostgreSQL: upload → preview → commit (its
+//! check of the plan, then the writes), one audit row per change.
 //!
 //!     cargo bench --bench import         # BENCH_ROWS=100000 BENCH_BACKEND=sqlite|postgres
 //!                                        # BENCH_IMPORT_UNDER="valgrind --tool=massif …"
@@ -210,6 +211,7 @@ async fn import(job: Import) {
         .await
         .expect("preview");
     let previewed = started.elapsed();
+    let peak_previewed = status_mib("VmHWM:");
     assert!(
         preview.plan.problems.is_empty(),
         "{:?}",
@@ -221,13 +223,14 @@ async fn import(job: Import) {
         .await
         .expect("prepare");
     let checked = started.elapsed();
+    let peak_checked = status_mib("VmHWM:");
     let applied = roster::apply(&db, &permit, &preview, &options, 0)
         .await
         .expect("apply");
     let total = started.elapsed();
     assert_eq!(applied.employees_added, job.rows);
     println!(
-        "{:<10} {:<5} rows {:>7}  upload {:>6.2} s  preview {:>6.2} s  commit {:>6.2} s (check {:>4.2})  total {:>6.2} s  peak RSS {:>4.0} MiB",
+        "{:<10} {:<5} rows {:>7}  upload {:>6.2} s  preview {:>6.2} s  commit {:>6.2} s (check {:>4.2})  total {:>6.2} s  peak RSS {:>4.0} MiB (preview {:.0}, check {:.0})",
         job.label,
         job.kind,
         job.rows,
@@ -237,6 +240,8 @@ async fn import(job: Import) {
         (checked - previewed).as_secs_f64(),
         total.as_secs_f64(),
         status_mib("VmHWM:"),
+        peak_previewed,
+        peak_checked,
     );
     db.pool.close().await;
 }
