@@ -13,8 +13,12 @@ use sha2::{Digest, Sha256};
 
 use super::read::{self, Grid, ReadError};
 
-/// Sheets kept: enough for a few admins importing at once; each is at most `read::MAX_ROWS`.
+/// Sheets kept: enough for a few admins importing at once.
 const KEPT: usize = 2;
+/// The largest sheet kept, in cells: a 100,000-row roster of ten columns. A larger one (the
+/// reader takes up to 5,000,000 cells) would hold hundreds of megabytes for minutes; it is read
+/// each time instead.
+const KEPT_CELLS: usize = 1_000_000;
 /// How long a sheet is kept after it was last asked for.
 const KEPT_FOR: Duration = Duration::from_secs(15 * 60);
 
@@ -32,31 +36,47 @@ pub fn read(bytes: &[u8], sheet: Option<&str>) -> Result<Arc<Grid>, ReadError> {
         return read::read(bytes, sheet).map(Arc::new);
     }
     let key = key(bytes, sheet);
-    let now = Instant::now();
-    {
-        let mut kept = lock();
-        kept.retain(|k| now.duration_since(k.used) < KEPT_FOR);
-        if let Some(k) = kept.iter_mut().find(|k| k.key == key) {
-            k.used = now;
-            return Ok(Arc::clone(&k.grid));
-        }
+    if let Some(grid) = kept(&key, Instant::now()) {
+        return Ok(grid);
     }
     // Read outside the lock: other imports go on meanwhile.
     let grid = Arc::new(read::read(bytes, sheet)?);
-    let mut kept = lock();
-    if !kept.iter().any(|k| k.key == key) {
-        if kept.len() >= KEPT
-            && let Some(oldest) = (0..kept.len()).min_by_key(|&i| kept[i].used)
-        {
-            kept.swap_remove(oldest);
-        }
-        kept.push(Kept {
-            key,
-            grid: Arc::clone(&grid),
-            used: now,
-        });
-    }
+    keep(key, &grid, Instant::now());
     Ok(grid)
+}
+
+/// The sheet kept under `key`, if it still is.
+fn kept(key: &[u8; 32], now: Instant) -> Option<Arc<Grid>> {
+    let mut kept = lock();
+    kept.retain(|k| now.duration_since(k.used) < KEPT_FOR);
+    let k = kept.iter_mut().find(|k| k.key == *key)?;
+    k.used = now;
+    Some(Arc::clone(&k.grid))
+}
+
+/// Keeps a sheet no larger than `KEPT_CELLS`, in place of the one asked for longest ago.
+fn keep(key: [u8; 32], grid: &Arc<Grid>, now: Instant) {
+    if cells(grid) > KEPT_CELLS {
+        return;
+    }
+    let mut kept = lock();
+    if kept.iter().any(|k| k.key == key) {
+        return;
+    }
+    if kept.len() >= KEPT
+        && let Some(oldest) = (0..kept.len()).min_by_key(|&i| kept[i].used)
+    {
+        kept.swap_remove(oldest);
+    }
+    kept.push(Kept {
+        key,
+        grid: Arc::clone(grid),
+        used: now,
+    });
+}
+
+fn cells(grid: &Grid) -> usize {
+    grid.rows.iter().map(Vec::len).sum()
 }
 
 fn lock() -> std::sync::MutexGuard<'static, Vec<Kept>> {
@@ -113,6 +133,18 @@ mod tests {
         assert_ne!(*first, *archive);
         let other = read(&book("Петров Пётр"), None).expect("read");
         assert_ne!(*first, *other);
+    }
+
+    #[test]
+    fn a_sheet_past_the_kept_size_is_not_kept() {
+        let row = vec![String::new(); 10];
+        let grid = Arc::new(Grid {
+            rows: vec![row; KEPT_CELLS / 10 + 1],
+            ..Grid::default()
+        });
+        let key = [7; 32];
+        keep(key, &grid, Instant::now());
+        assert!(kept(&key, Instant::now()).is_none());
     }
 
     #[test]
