@@ -238,17 +238,20 @@ pub async fn queue_commit(
     Ok(job_id)
 }
 
-/// The new employees (their indexes in the plan) in the order of their first lines: numbered
-/// so, the lines bound to them walk the employee index forward, not at random.
-fn in_line_order(plan: &Plan) -> Vec<usize> {
-    let mut first_line = vec![i64::MAX; plan.new_employees.len()];
-    for u in &plan.line_updates {
-        if let Some(EmpRef::New(i)) = u.employee {
-            first_line[i] = first_line[i].min(u.before.id);
+/// The `n` new employees (their indexes in the plan) in the order of their first lines among
+/// `lines` (those without a line last): numbered so, the lines bound to them walk the employee
+/// index forward, not at random.
+fn in_line_order(lines: &[&plan::LineUpdate], n: usize) -> Vec<usize> {
+    let mut numbered = vec![false; n];
+    let mut order = Vec::with_capacity(n);
+    for u in lines {
+        if let Some(EmpRef::New(i)) = u.employee
+            && !std::mem::replace(&mut numbered[i], true)
+        {
+            order.push(i);
         }
     }
-    let mut order: Vec<usize> = (0..first_line.len()).collect();
-    order.sort_unstable_by_key(|&i| (first_line[i], i));
+    order.extend((0..n).filter(|&i| !numbered[i]));
     order
 }
 
@@ -308,9 +311,13 @@ pub async fn apply(
 
     // Employees and lines go in by chunks, each followed by its audit entries, so an import
     // holds one chunk's rows and entries in memory, not the whole file's.
+    // In the lines' order, not the file's (a roster sorted by name is random by line): each
+    // chunk then walks the lines table and the audit log's object index forward.
+    let mut line_updates: Vec<&plan::LineUpdate> = plan.line_updates.iter().collect();
+    line_updates.sort_unstable_by_key(|u| u.before.id);
     let actor = permit.actor();
     let mut emp_ids: Vec<i64> = vec![0; plan.new_employees.len()];
-    for chunk in in_line_order(plan).chunks(CHUNK) {
+    for chunk in in_line_order(&line_updates, plan.new_employees.len()).chunks(CHUNK) {
         let new_employees: Vec<employees::NewEmployee> = chunk
             .iter()
             .map(|&i| {
@@ -383,10 +390,6 @@ pub async fn apply(
         });
     }
 
-    // In the lines' order, not the file's (a roster sorted by name is random by line): each
-    // chunk then walks the lines table and the audit log's object index forward.
-    let mut line_updates: Vec<&plan::LineUpdate> = plan.line_updates.iter().collect();
-    line_updates.sort_unstable_by_key(|u| u.before.id);
     for chunk in line_updates.chunks(CHUNK) {
         let mut bindings = Vec::with_capacity(chunk.len());
         for u in chunk {
