@@ -117,14 +117,19 @@ pub async fn upload(db: &Db, company_id: i64, id: i64) -> Result<Option<Upload>,
     .await
 }
 
-/// Hands the upload to a job, once: false if it already has one.
+/// Hands an upload not applied yet to a job: false if it is applied, or has a job that has not
+/// failed.
 pub async fn set_job(tx: &mut Tx, id: i64, job_id: i64) -> Result<bool, sqlx::Error> {
-    sqlx::query("UPDATE roster_uploads SET job_id = $1 WHERE id = $2 AND job_id IS NULL")
-        .bind(job_id)
-        .bind(id)
-        .execute(&mut **tx)
-        .await
-        .map(|r| r.rows_affected() == 1)
+    sqlx::query(
+        "UPDATE roster_uploads SET job_id = $1
+         WHERE id = $2 AND applied_at IS NULL
+           AND (job_id IS NULL OR job_id IN (SELECT j.id FROM jobs j WHERE j.status = 'failed'))",
+    )
+    .bind(job_id)
+    .bind(id)
+    .execute(&mut **tx)
+    .await
+    .map(|r| r.rows_affected() == 1)
 }
 
 /// Hands an applied upload's network changes to a job, once: false if it already has one.

@@ -408,6 +408,8 @@ async fn show(
             _ => {}
         }
     }
+    // A failed job leaves the file to be committed again: the form is back, with the reason.
+    let job = job.filter(|j| j.status != "failed");
     let network_job = match p.upload.network_job_id {
         Some(job_id) => {
             crate::store::jobs::get_for_company(&state.db, permit.company_id(), job_id).await?
@@ -542,14 +544,14 @@ pub async fn commit(
     }
     let now = state.clock.now_ms();
     let id = *id;
-    let preview = match service::prepare(&state.db, &permit, id, &options, &form.fingerprint).await
-    {
-        Ok(p) => p,
+    // A large import is planned, checked and applied by a job; the page shows its progress.
+    let rows = match service::sheet_rows(&state.db, &permit, id, options.sheet.as_deref()).await {
+        Ok(rows) => rows,
         Err(e) => return refused(&state, &cab, id, &form, e).await,
     };
-    // A large import is applied by a job; the page shows its progress.
-    if preview.plan.rows.len() > state.settings.import_job_rows {
-        let queued = service::queue_commit(&state.db, &permit, &preview, &options, now).await;
+    if rows > state.settings.import_job_rows {
+        let queued =
+            service::queue_commit(&state.db, &permit, id, &options, &form.fingerprint, now).await;
         return match queued {
             Ok(_) => {
                 state.jobs.wake();
@@ -558,6 +560,11 @@ pub async fn commit(
             Err(e) => refused(&state, &cab, id, &form, e).await,
         };
     }
+    let preview = match service::prepare(&state.db, &permit, id, &options, &form.fingerprint).await
+    {
+        Ok(p) => p,
+        Err(e) => return refused(&state, &cab, id, &form, e).await,
+    };
     match service::apply(&state.db, &permit, &preview, &options, now).await {
         Ok(applied) => show(&state, &cab, id, &form, None, Some(applied)).await,
         Err(e) => refused(&state, &cab, id, &form, e).await,

@@ -661,6 +661,66 @@ async fn a_large_import_is_applied_by_a_job_with_progress(b: Backend) {
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM jobs").await, 1);
 }
 
+/// A large import's job that fails (the data moved after the preview) says why on the page, and
+/// the same file can be committed again from a fresh preview.
+async fn a_failed_import_job_leaves_the_file_to_commit_again(b: Backend) {
+    let app = crate::helpers::spawn_app_with(b, |s| s.import_job_rows = 0).await;
+    let c = app.seed_company().await;
+    app.add_lines(c, &["+79160000005"]).await;
+    app.login(ADMIN, PASSWORD).await;
+    let file = xlsx(&[HEADER, &["Смирнова Ольга", "9160000005", "", "", "", ""]]);
+    let (at, page) = preview(&app, "staff.xlsx", file).await;
+    let r = app
+        .submit(
+            "/employees/new",
+            "/employees",
+            &[("full_name", "Смирнова Ольга"), ("department_id", "")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    // Queued at once; the job finds the plan stale and fails, changing nothing.
+    let queued = commit(&app, &at, &page.body, &[]).await;
+    assert_eq!(queued.status, 303);
+    let first: i64 = scalar(&app, "SELECT MAX(id) FROM jobs").await;
+    wait_for_job(&app, first).await;
+    let failed = app.get(&at).await;
+    assert_eq!(failed.status, 409);
+    assert!(failed.body.contains("изменились после предпросмотра"));
+    assert!(
+        failed.body.contains("id=\"roster-commit\""),
+        "{}",
+        failed.body
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM lines WHERE employee_id IS NOT NULL"
+        )
+        .await,
+        0
+    );
+    // Committed again from the page as it is now: a second job applies it.
+    let again = commit(&app, &at, &failed.body, &[]).await;
+    assert_eq!(again.status, 303, "{}", again.body);
+    let second: i64 = scalar(&app, "SELECT MAX(id) FROM jobs").await;
+    assert_ne!(second, first);
+    assert!(wait_for_job(&app, second).await.contains("100%"));
+    assert!(app.get(&at).await.body.contains("id=\"roster-applied\""));
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM lines WHERE employee_id IS NOT NULL"
+        )
+        .await,
+        1
+    );
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM employees").await, 1);
+    // Applied: no third job.
+    let third = commit(&app, &at, &failed.body, &[]).await;
+    assert_ne!(third.status, 303);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM jobs").await, 2);
+}
+
 /// Books written by LibreOffice Calc (`tests/fixtures`): the same roster as `roster()`, with
 /// personnel numbers stored as numbers.
 async fn books_from_libreoffice_import_like_excel_files(b: Backend) {
@@ -846,6 +906,7 @@ on_both!(
     people_listed_out_of_line_order_get_their_own_lines,
     problems_are_named_by_row_and_column_and_block_the_commit,
     a_stale_preview_is_refused,
+    a_failed_import_job_leaves_the_file_to_commit_again,
     full_sync_removes_the_missing_after_confirmation,
     columns_mapped_by_hand_are_remembered,
 );

@@ -198,22 +198,40 @@ pub fn check(preview: Preview, fingerprint: &str) -> Result<Preview, RosterError
     Ok(preview)
 }
 
-/// Queues a large import's commit as a job (for a plan `prepare`d already); the job's id.
+/// How many rows the upload's sheet has, title and header rows included: read, not planned.
+/// The commit hands a large file to a job, which plans and checks it once, instead of planning
+/// it here too.
+pub async fn sheet_rows(
+    db: &Db,
+    permit: &Permit,
+    id: i64,
+    sheet: Option<&str>,
+) -> Result<usize, RosterError> {
+    let upload = store::upload(db, permit.company_id(), id)
+        .await?
+        .ok_or(RosterError::NotFound)?;
+    Ok(recent::read(&upload.content, sheet)?.rows.len())
+}
+
+/// Queues a large import's commit as a job, which checks the plan against the preview's
+/// `fingerprint` and applies it; the job's id. Refused while the upload is applied or has a
+/// job that has not failed: a failed one (the data moved, say) leaves the file to be committed
+/// again after a fresh preview.
 pub async fn queue_commit(
     db: &Db,
     permit: &Permit,
-    preview: &Preview,
+    id: i64,
     options: &Options,
+    fingerprint: &str,
     now: i64,
 ) -> Result<i64, RosterError> {
-    let id = preview.upload.id;
-    if preview.upload.job_id.is_some() {
-        return Err(RosterError::AlreadyApplied);
-    }
+    store::upload(db, permit.company_id(), id)
+        .await?
+        .ok_or(RosterError::NotFound)?;
     let payload = job::Payload {
         upload_id: id,
         options: options.clone(),
-        fingerprint: preview.fingerprint.clone(),
+        fingerprint: fingerprint.to_owned(),
         permit: permit.carry(),
     };
     let payload =
