@@ -219,12 +219,12 @@ async fn import(job: Import) {
     );
     let fingerprint = preview.fingerprint.clone();
     drop(preview);
-    let preview = roster::prepare(&db, &permit, id, &options, &fingerprint)
+    let prepared = roster::prepare(&db, &permit, id, &options, &fingerprint)
         .await
         .expect("prepare");
     let checked = started.elapsed();
     let peak_checked = status_mib("VmHWM:");
-    let applied = roster::apply(&db, &permit, &preview, &options, 0)
+    let applied = roster::apply(&db, &permit, &prepared, &options, 0)
         .await
         .expect("apply");
     let total = started.elapsed();

@@ -439,8 +439,8 @@ async fn roster_import(
     let network = preview.plan.network.len();
     eprintln!("[3/3] applying…");
     let fingerprint = preview.fingerprint.clone();
-    let preview = roster::check(preview, &fingerprint).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let applied = roster::apply(db, &permit, &preview, &options, crate::store::now_ms())
+    let prepared = roster::check(preview, &fingerprint).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let applied = roster::apply(db, &permit, &prepared, &options, crate::store::now_ms())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!(

@@ -1,6 +1,8 @@
 //! Roster rows: one line assignment each, checked field by field; every problem names its
 //! row (as the spreadsheet numbers it), its column (by the file's own header) and the reason.
 
+use std::sync::Arc;
+
 use foldhash::HashMap;
 
 use crate::domain::{Money, Msisdn};
@@ -15,8 +17,9 @@ pub struct RosterRow {
     pub msisdn: Msisdn,
     /// Empty: the line has no employee (a modem, a spare).
     pub full_name: String,
-    /// The department path, top first (`Логистика / Склад Москва`); empty: none.
-    pub department: Vec<String>,
+    /// The department path, top first (`Логистика / Склад Москва`); empty: none. Shared by the
+    /// rows that spell it the same way (a company has dozens of departments and 100,000 rows).
+    pub department: Arc<[String]>,
     pub cost_centre: String,
     pub personnel_number: String,
     pub position: String,
@@ -111,6 +114,27 @@ fn is_totals(cells: &[String]) -> bool {
 }
 
 /// Reads the rows under the header with the columns as laid out.
+/// Paths remembered while parsing: more different ones than this, and each row keeps its own.
+const PATHS_SHARED: usize = 10_000;
+
+/// A department cell as its path (`Логистика / Склад` → both names), the one already made for
+/// the same spelling if there is one.
+fn path(paths: &mut HashMap<String, Arc<[String]>>, cell: String) -> Arc<[String]> {
+    if let Some(p) = paths.get(&cell) {
+        return Arc::clone(p);
+    }
+    let p: Arc<[String]> = cell
+        .split(['/', '\\', '>'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if paths.len() < PATHS_SHARED {
+        paths.insert(cell, Arc::clone(&p));
+    }
+    p
+}
+
 pub fn parse(grid_rows: &[Vec<String>], layout: &Layout) -> Parsed {
     let column_of = |field: Field| layout.fields.iter().position(|f| *f == Some(field));
     let mut out = Parsed::default();
@@ -123,6 +147,9 @@ pub fn parse(grid_rows: &[Vec<String>], layout: &Layout) -> Parsed {
         return out;
     }
     let mut seen: HashMap<Msisdn, usize> = HashMap::default();
+    out.rows
+        .reserve(grid_rows.len().saturating_sub(layout.header_row + 1));
+    let mut paths: HashMap<String, Arc<[String]>> = HashMap::default();
     for (i, cells) in grid_rows.iter().enumerate().skip(layout.header_row + 1) {
         let row = i + 1;
         if cells.iter().all(|c| c.trim().is_empty()) || is_totals(cells) {
@@ -176,12 +203,7 @@ pub fn parse(grid_rows: &[Vec<String>], layout: &Layout) -> Parsed {
                 problem(field, format!("длиннее {MAX_TEXT} символов"));
             }
         }
-        let department: Vec<String> = get(Field::Department)
-            .split(['/', '\\', '>'])
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let department = path(&mut paths, get(Field::Department));
         if department.iter().any(|d| d.chars().count() > MAX_TEXT) {
             problem(
                 Field::Department,
@@ -314,7 +336,7 @@ mod tests {
         let ivanov = &p.rows[0];
         assert_eq!(ivanov.row, 3);
         assert_eq!(ivanov.msisdn.as_str(), "+79123456789");
-        assert_eq!(ivanov.department, vec!["Логистика", "Склад Москва"]);
+        assert_eq!(*ivanov.department, ["Логистика", "Склад Москва"]);
         assert_eq!(ivanov.personnel_key(), "42");
         assert_eq!(ivanov.limit_kop, Some(150_050));
         assert_eq!(p.rows[1].full_name, "", "a line without an employee");

@@ -2,7 +2,7 @@
 //! column mappings, and the writes a commit makes.
 
 use crate::authz::Scope;
-use crate::services::roster::plan::{DepartmentNow, EmployeeNow, LineNow, Snapshot};
+use crate::services::roster::plan::{DepartmentNow, EmployeeNow, LineNow, Lines, Snapshot};
 
 use super::{Db, Sql, Tx};
 
@@ -59,7 +59,7 @@ pub async fn snapshot(db: &Db, company_id: i64, scope: &Scope) -> Result<Snapsho
         .map(|t| (t.code, t.name))
         .collect();
     Ok(Snapshot {
-        lines: lines.into_iter().map(|l| (l.msisdn.clone(), l)).collect(),
+        lines: Lines::new(lines),
         lines_elsewhere: elsewhere.into_iter().map(|l| l.msisdn).collect(),
         departments_allowed: match scope {
             Scope::Company => None,

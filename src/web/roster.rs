@@ -560,12 +560,12 @@ pub async fn commit(
             Err(e) => refused(&state, &cab, id, &form, e).await,
         };
     }
-    let preview = match service::prepare(&state.db, &permit, id, &options, &form.fingerprint).await
+    let prepared = match service::prepare(&state.db, &permit, id, &options, &form.fingerprint).await
     {
         Ok(p) => p,
         Err(e) => return refused(&state, &cab, id, &form, e).await,
     };
-    match service::apply(&state.db, &permit, &preview, &options, now).await {
+    match service::apply(&state.db, &permit, &prepared, &options, now).await {
         Ok(applied) => show(&state, &cab, id, &form, None, Some(applied)).await,
         Err(e) => refused(&state, &cab, id, &form, e).await,
     }

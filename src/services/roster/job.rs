@@ -38,8 +38,8 @@ impl Handler for CommitJob {
         };
         let prepared =
             super::prepare(&ctx.db, &permit, p.upload_id, &p.options, &p.fingerprint).await;
-        let preview = match prepared {
-            Ok(preview) => preview,
+        let prepared = match prepared {
+            Ok(prepared) => prepared,
             // Applied by an earlier run of this job that died after committing.
             Err(RosterError::AlreadyApplied) => {
                 return applied_before(ctx, &permit, p.upload_id).await;
@@ -48,7 +48,7 @@ impl Handler for CommitJob {
         };
         ctx.progress(1).await?;
         let now = ctx.clock.now_ms();
-        let applied = super::apply(&ctx.db, &permit, &preview, &p.options, now)
+        let applied = super::apply(&ctx.db, &permit, &prepared, &p.options, now)
             .await
             .map_err(fail)?;
         ctx.progress(2).await?;

@@ -172,6 +172,15 @@ pub struct Applied {
     pub lines: usize,
 }
 
+/// A plan checked for its commit: what [`apply`] writes, without what only the preview page
+/// shows (the company's records the plan was made against: 20 MB for 100,000 lines).
+pub struct Prepared {
+    pub upload: Upload,
+    /// The file's headers, to remember the columns mapped by hand.
+    pub headers: Vec<String>,
+    pub plan: Plan,
+}
+
 /// The plan to apply, if it is still the one previewed, free of problems, and not applied yet.
 pub async fn prepare(
     db: &Db,
@@ -179,13 +188,13 @@ pub async fn prepare(
     id: i64,
     options: &Options,
     fingerprint: &str,
-) -> Result<Preview, RosterError> {
+) -> Result<Prepared, RosterError> {
     check(preview(db, permit, id, options).await?, fingerprint)
 }
 
 /// A computed plan, if it may be applied: still the one previewed (`fingerprint`), free of
 /// problems, and not applied yet.
-pub fn check(preview: Preview, fingerprint: &str) -> Result<Preview, RosterError> {
+pub fn check(preview: Preview, fingerprint: &str) -> Result<Prepared, RosterError> {
     if preview.upload.applied_at.is_some() {
         return Err(RosterError::AlreadyApplied);
     }
@@ -195,7 +204,11 @@ pub fn check(preview: Preview, fingerprint: &str) -> Result<Preview, RosterError
     if preview.fingerprint != fingerprint {
         return Err(RosterError::Stale);
     }
-    Ok(preview)
+    Ok(Prepared {
+        upload: preview.upload,
+        headers: preview.layout.headers,
+        plan: preview.plan,
+    })
 }
 
 /// How many rows the upload's sheet has, title and header rows included: read, not planned.
@@ -277,13 +290,13 @@ fn in_line_order(lines: &[&plan::LineUpdate], n: usize) -> Vec<usize> {
 pub async fn apply(
     db: &Db,
     permit: &Permit,
-    preview: &Preview,
+    prepared: &Prepared,
     options: &Options,
     now: i64,
 ) -> Result<Applied, RosterError> {
-    let id = preview.upload.id;
+    let id = prepared.upload.id;
     let company_id = permit.company_id();
-    let plan = &preview.plan;
+    let plan = &prepared.plan;
     let applied = Applied {
         departments: plan.new_departments.len(),
         employees_added: plan.new_employees.len(),
@@ -450,7 +463,7 @@ pub async fn apply(
     }
 
     for (column, field) in &options.mapping {
-        if let (Some(header), Some(field)) = (preview.layout.headers.get(*column), field) {
+        if let (Some(header), Some(field)) = (prepared.headers.get(*column), field) {
             let key = columns::normalize(header);
             if !key.is_empty() {
                 store::remember_mapping(&mut tx, company_id, &key, field.code()).await?;
@@ -459,7 +472,7 @@ pub async fn apply(
     }
     events.push(Event {
         after: Some(json!({
-            "file": preview.upload.file_name,
+            "file": prepared.upload.file_name,
             "mode": options.mode.code(),
             "applied": applied,
         })),
