@@ -8,6 +8,7 @@ pub mod network;
 pub mod plan;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use foldhash::HashMap;
 
@@ -105,7 +106,7 @@ pub async fn preview(
     // The preview keeps what it found in the file, not the file.
     let content = std::mem::take(&mut upload.content);
     let grid = recent::read(&content, options.sheet.as_deref())?;
-    drop(content);
+    let (sheet, sheets) = (grid.sheet.clone(), grid.sheets.clone());
     let remembered: Vec<(String, Field)> = store::mappings(db, company_id)
         .await?
         .into_iter()
@@ -123,6 +124,14 @@ pub async fn preview(
         ));
     }
     let parsed = rows::parse(&grid.rows, &layout);
+    // A sheet kept for the next ask stays. One read for this preview alone (CSV: 30 MB for
+    // 100,000 rows) is let go before planning, and read again only for rows with problems.
+    let (kept, content) = if Arc::strong_count(&grid) > 1 {
+        (Some(grid), Vec::new())
+    } else {
+        drop(grid);
+        (None, content)
+    };
     let present: BTreeSet<Field> = layout.fields.iter().flatten().copied().collect();
     let headers: HashMap<Field, String> = layout
         .fields
@@ -139,18 +148,25 @@ pub async fn preview(
         &snapshot,
         options.mode,
     );
+    drop(parsed.rows);
     let fingerprint = plan.fingerprint();
     let mut error_rows = BTreeMap::new();
-    for p in &plan.problems {
-        if let Some(cells) = p.row.checked_sub(1).and_then(|i| grid.rows.get(i)) {
-            error_rows.entry(p.row).or_insert_with(|| cells.clone());
+    if !plan.problems.is_empty() {
+        let grid = match kept {
+            Some(grid) => grid,
+            None => recent::read(&content, options.sheet.as_deref())?,
+        };
+        for p in &plan.problems {
+            if let Some(cells) = p.row.checked_sub(1).and_then(|i| grid.rows.get(i)) {
+                error_rows.entry(p.row).or_insert_with(|| cells.clone());
+            }
         }
     }
     Ok(Preview {
         upload,
         error_rows,
-        sheet: grid.sheet.clone(),
-        sheets: grid.sheets.clone(),
+        sheet,
+        sheets,
         layout,
         plan,
         snapshot,
