@@ -62,8 +62,9 @@ impl Lines {
     fn at(&self, msisdn: &str) -> Option<usize> {
         let key = number_key(msisdn);
         let from = self.keys.partition_point(|k| *k < key);
-        let to = from + self.keys[from..].partition_point(|k| *k == key);
-        (from..to).find(|&i| self.lines[i].msisdn == msisdn)
+        (from..self.keys.len())
+            .take_while(|&i| self.keys[i] == key)
+            .find(|&i| self.lines[i].msisdn == msisdn)
     }
 
     pub fn get(&self, msisdn: &str) -> Option<&LineNow> {
