@@ -721,6 +721,41 @@ async fn a_failed_import_job_leaves_the_file_to_commit_again(b: Backend) {
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM jobs").await, 2);
 }
 
+/// A manager's full sync is refused when the commit is queued, not left to its job.
+async fn a_managers_full_sync_is_refused_before_it_is_queued(b: Backend) {
+    use simfleet::authz::{Scope, operator_permit};
+    use simfleet::services::roster::{self as service, Options, RosterError, plan::Mode};
+    let app = company(b).await;
+    let company_id: i64 = scalar(
+        &app,
+        "SELECT company_id FROM lines WHERE msisdn = '+79160000001'",
+    )
+    .await;
+    let manager = operator_permit(company_id).limited_to(Scope::Only {
+        departments: vec![1],
+        lines: Vec::new(),
+    });
+    let id = service::upload(&app.db, &manager, "staff.xlsx", &roster(), 0)
+        .await
+        .expect("upload");
+    let options = Options {
+        mode: Mode::FullSync,
+        ..Options::default()
+    };
+    let queued = service::queue_commit(&app.db, &manager, id, &options, "any", 0).await;
+    assert!(
+        matches!(&queued, Err(RosterError::Refused(m)) if m.contains("только администратору")),
+        "{:?}",
+        queued.map_err(|e| e.to_string())
+    );
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM jobs").await, 0);
+    // The whole company's admin may.
+    let admin = operator_permit(company_id);
+    let queued = service::queue_commit(&app.db, &admin, id, &options, "any", 0).await;
+    assert!(queued.is_ok(), "{:?}", queued.map_err(|e| e.to_string()));
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM jobs").await, 1);
+}
+
 /// Books written by LibreOffice Calc (`tests/fixtures`): the same roster as `roster()`, with
 /// personnel numbers stored as numbers.
 async fn books_from_libreoffice_import_like_excel_files(b: Backend) {
@@ -907,6 +942,7 @@ on_both!(
     problems_are_named_by_row_and_column_and_block_the_commit,
     a_stale_preview_is_refused,
     a_failed_import_job_leaves_the_file_to_commit_again,
+    a_managers_full_sync_is_refused_before_it_is_queued,
     full_sync_removes_the_missing_after_confirmation,
     columns_mapped_by_hand_are_remembered,
 );

@@ -92,6 +92,17 @@ pub async fn upload(
     Ok(store::insert_upload(db, permit.company_id(), user, &name, content, now).await?)
 }
 
+/// Full sync removes the employees a file does not name: only for whoever covers the whole
+/// company.
+fn may_use(permit: &Permit, mode: Mode) -> Result<(), RosterError> {
+    if mode == Mode::FullSync && *permit.scope() != Scope::Company {
+        return Err(RosterError::Refused(
+            "полная синхронизация доступна только администратору всей компании".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// What importing the upload with these options would change.
 pub async fn preview(
     db: &Db,
@@ -118,11 +129,7 @@ pub async fn preview(
             *slot = *field;
         }
     }
-    if options.mode == Mode::FullSync && *permit.scope() != Scope::Company {
-        return Err(RosterError::Refused(
-            "полная синхронизация доступна только администратору всей компании".into(),
-        ));
-    }
+    may_use(permit, options.mode)?;
     let parsed = rows::parse(&grid.rows, &layout);
     // A sheet kept for the next ask stays. One read for this preview alone (CSV: 30 MB for
     // 100,000 rows) is let go before planning, and read again only for rows with problems.
@@ -254,6 +261,7 @@ pub async fn queue_commit(
     fingerprint: &str,
     now: i64,
 ) -> Result<i64, RosterError> {
+    may_use(permit, options.mode)?;
     store::upload(db, permit.company_id(), id)
         .await?
         .ok_or(RosterError::NotFound)?;
