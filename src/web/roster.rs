@@ -545,20 +545,24 @@ pub async fn commit(
     let now = state.clock.now_ms();
     let id = *id;
     // A large import is planned, checked and applied by a job; the page shows its progress.
-    let rows = match service::sheet_rows(&state.db, &permit, id, options.sheet.as_deref()).await {
-        Ok(rows) => rows,
+    let job_rows = state.settings.import_job_rows;
+    let queued = service::queue_if_large(
+        &state.db,
+        &permit,
+        id,
+        &options,
+        &form.fingerprint,
+        job_rows,
+        now,
+    )
+    .await;
+    match queued {
+        Ok(Some(_)) => {
+            state.jobs.wake();
+            return Ok(back_to_preview(id, &options));
+        }
+        Ok(None) => {}
         Err(e) => return refused(&state, &cab, id, &form, e).await,
-    };
-    if rows > state.settings.import_job_rows {
-        let queued =
-            service::queue_commit(&state.db, &permit, id, &options, &form.fingerprint, now).await;
-        return match queued {
-            Ok(_) => {
-                state.jobs.wake();
-                Ok(back_to_preview(id, &options))
-            }
-            Err(e) => refused(&state, &cab, id, &form, e).await,
-        };
     }
     let prepared = match service::prepare(&state.db, &permit, id, &options, &form.fingerprint).await
     {

@@ -742,7 +742,7 @@ async fn a_managers_full_sync_is_refused_before_it_is_queued(b: Backend) {
         mode: Mode::FullSync,
         ..Options::default()
     };
-    let queued = service::queue_commit(&app.db, &manager, id, &options, "any", 0).await;
+    let queued = service::queue_if_large(&app.db, &manager, id, &options, "any", 0, 0).await;
     assert!(
         matches!(&queued, Err(RosterError::Refused(m)) if m.contains("только администратору")),
         "{:?}",
@@ -751,8 +751,12 @@ async fn a_managers_full_sync_is_refused_before_it_is_queued(b: Backend) {
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM jobs").await, 0);
     // The whole company's admin may.
     let admin = operator_permit(company_id);
-    let queued = service::queue_commit(&app.db, &admin, id, &options, "any", 0).await;
-    assert!(queued.is_ok(), "{:?}", queued.map_err(|e| e.to_string()));
+    let queued = service::queue_if_large(&app.db, &admin, id, &options, "any", 0, 0).await;
+    assert!(
+        matches!(queued, Ok(Some(_))),
+        "{:?}",
+        queued.map_err(|e| e.to_string())
+    );
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM jobs").await, 1);
 }
 

@@ -234,37 +234,32 @@ pub fn check(preview: Preview, fingerprint: &str) -> Result<Prepared, RosterErro
     })
 }
 
-/// How many rows the upload's sheet has, title and header rows included: read, not planned.
-/// The commit hands a large file to a job, which plans and checks it once, instead of planning
-/// it here too.
-pub async fn sheet_rows(
-    db: &Db,
-    permit: &Permit,
-    id: i64,
-    sheet: Option<&str>,
-) -> Result<usize, RosterError> {
-    let upload = store::upload(db, permit.company_id(), id)
-        .await?
-        .ok_or(RosterError::NotFound)?;
-    Ok(recent::read(&upload.content, sheet)?.rows.len())
-}
-
-/// Queues a large import's commit as a job, which checks the plan against the preview's
-/// `fingerprint` and applies it; the job's id. Refused while the upload is applied or has a
-/// job that has not failed: a failed one (the data moved, say) leaves the file to be committed
-/// again after a fresh preview.
-pub async fn queue_commit(
+/// Queues the commit of a file with more than `job_rows` rows (title and header rows counted,
+/// read but not planned) as a job, which checks the plan against the preview's `fingerprint`
+/// and applies it: the job's id. `None`: a smaller file, for the caller to commit at once.
+/// Refused while the upload is applied or has a job that has not failed: a failed one (the data
+/// moved, say) leaves the file to be committed again after a fresh preview.
+pub async fn queue_if_large(
     db: &Db,
     permit: &Permit,
     id: i64,
     options: &Options,
     fingerprint: &str,
+    job_rows: usize,
     now: i64,
-) -> Result<i64, RosterError> {
-    may_use(permit, options.mode)?;
-    store::upload(db, permit.company_id(), id)
+) -> Result<Option<i64>, RosterError> {
+    let upload = store::upload(db, permit.company_id(), id)
         .await?
         .ok_or(RosterError::NotFound)?;
+    if recent::read(&upload.content, options.sheet.as_deref())?
+        .rows
+        .len()
+        <= job_rows
+    {
+        return Ok(None);
+    }
+    drop(upload);
+    may_use(permit, options.mode)?;
     let payload = job::Payload {
         upload_id: id,
         options: options.clone(),
@@ -290,7 +285,7 @@ pub async fn queue_commit(
         return Err(RosterError::AlreadyApplied);
     }
     tx.commit().await?;
-    Ok(job_id)
+    Ok(Some(job_id))
 }
 
 /// The `n` new employees (their indexes in the plan) in the order of their first lines among
