@@ -128,11 +128,18 @@ pub async fn update(
     .bind(id)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("DELETE FROM employee_name_words WHERE employee_id = $1")
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
+    delete_name_words(tx, company_id, id).await?;
     write_name_words(tx, company_id, id, f.full_name).await
+}
+
+/// The company's employee's name words, found by the index by employee.
+async fn delete_name_words(tx: &mut Tx, company_id: i64, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM employee_name_words WHERE employee_id = $1 AND company_id = $2")
+        .bind(id)
+        .bind(company_id)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
 }
 
 async fn write_name_words(
@@ -168,10 +175,7 @@ pub async fn delete(tx: &mut Tx, company_id: i64, id: i64) -> Result<Vec<i64>, s
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    sqlx::query("DELETE FROM employee_name_words WHERE employee_id = $1")
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
+    delete_name_words(tx, company_id, id).await?;
     sqlx::query("DELETE FROM employees WHERE company_id = $1 AND id = $2")
         .bind(company_id)
         .bind(id)
