@@ -113,7 +113,6 @@ fn is_totals(cells: &[String]) -> bool {
     })
 }
 
-/// Reads the rows under the header with the columns as laid out.
 /// Paths remembered while parsing: more different ones than this, and each row keeps its own.
 const PATHS_SHARED: usize = 10_000;
 
@@ -135,6 +134,7 @@ fn path(paths: &mut HashMap<String, Arc<[String]>>, cell: String) -> Arc<[String
     p
 }
 
+/// Reads the rows under the header with the columns as laid out.
 pub fn parse(grid_rows: &[Vec<String>], layout: &Layout) -> Parsed {
     let column_of = |field: Field| layout.fields.iter().position(|f| *f == Some(field));
     let mut out = Parsed::default();

@@ -323,11 +323,12 @@ async fn problems_are_named_by_row_and_column_and_block_the_commit(b: Backend) {
     );
 }
 
-async fn a_stale_preview_is_refused(b: Backend) {
-    let app = company(b).await;
+/// A preview of a file naming Смирнова Ольга for +7 916 000-00-05; meanwhile someone adds an
+/// employee of that name, so the plan would now bind the line to her. The preview's address and
+/// page.
+async fn previewed_then_stale(app: &TestApp) -> (String, Response) {
     let file = xlsx(&[HEADER, &["Смирнова Ольга", "9160000005", "", "", "", ""]]);
-    let (at, page) = preview(&app, "staff.xlsx", file).await;
-    // Meanwhile someone adds an employee of that name: the plan would now bind to her.
+    let (at, page) = preview(app, "staff.xlsx", file).await;
     let r = app
         .submit(
             "/employees/new",
@@ -336,6 +337,12 @@ async fn a_stale_preview_is_refused(b: Backend) {
         )
         .await;
     assert_eq!(r.status, 303);
+    (at, page)
+}
+
+async fn a_stale_preview_is_refused(b: Backend) {
+    let app = company(b).await;
+    let (at, page) = previewed_then_stale(&app).await;
     let refused = commit(&app, &at, &page.body, &[]).await;
     assert_eq!(refused.status, 409);
     assert!(refused.body.contains("изменились после предпросмотра"));
@@ -668,16 +675,7 @@ async fn a_failed_import_job_leaves_the_file_to_commit_again(b: Backend) {
     let c = app.seed_company().await;
     app.add_lines(c, &["+79160000005"]).await;
     app.login(ADMIN, PASSWORD).await;
-    let file = xlsx(&[HEADER, &["Смирнова Ольга", "9160000005", "", "", "", ""]]);
-    let (at, page) = preview(&app, "staff.xlsx", file).await;
-    let r = app
-        .submit(
-            "/employees/new",
-            "/employees",
-            &[("full_name", "Смирнова Ольга"), ("department_id", "")],
-        )
-        .await;
-    assert_eq!(r.status, 303);
+    let (at, page) = previewed_then_stale(&app).await;
     // Queued at once; the job finds the plan stale and fails, changing nothing.
     let queued = commit(&app, &at, &page.body, &[]).await;
     assert_eq!(queued.status, 303);
