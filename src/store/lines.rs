@@ -179,11 +179,14 @@ fn page_sql(
     limit: i64,
     offset: i64,
     count_cap: Option<i64>,
+    backend: super::Backend,
 ) -> Sql {
     let mut sql = Sql::new(
         "SELECT l.id, l.msisdn, l.status, l.employee_id, e.full_name AS employee_name, d.name AS department_name,
                 t.name AS tariff_name, t.monthly_fee_kop, l.spend_limit_kop, ",
     );
+    sql.push(super::counts::snapshot_column(backend))
+        .push(" AS seen, ");
     match count_cap {
         Some(cap) => {
             sql.push("(SELECT COUNT(*) FROM (SELECT 1 FROM lines l WHERE ");
@@ -222,6 +225,7 @@ struct PagedLine {
     #[sqlx(flatten)]
     row: LineRow,
     capped_total: i64,
+    seen: Option<String>,
 }
 
 /// How many lines match, counted up to [`COUNT_CAP`]: past it only "more" is known, which keeps
@@ -238,17 +242,23 @@ pub const COUNT_CAP: i64 = 1000;
 /// At most this many matches and a search is served by its key; more, and by walking in order.
 const SELECTIVE: i64 = 500;
 
-async fn capped_count(
-    db: &Db,
-    company_id: i64,
-    f: &Filter,
-    by_key: bool,
-    cap: i64,
-) -> Result<i64, sqlx::Error> {
-    let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM lines l WHERE ");
+/// `SELECT COUNT(*), <snapshot> FROM (the first cap + 1 matches)`.
+fn count_sql(company_id: i64, f: &Filter, by_key: bool, cap: i64, backend: super::Backend) -> Sql {
+    let mut sql = Sql::new("SELECT COUNT(*), ");
+    sql.push(super::counts::snapshot_column(backend))
+        .push(" FROM (SELECT 1 FROM lines l WHERE ");
     where_clause(&mut sql, company_id, f, by_key);
     sql.limit(cap + 1, 0).push(") capped");
-    sql.count(&db.pool).await
+    sql
+}
+
+/// Counts the matches up to the cap, in a statement of its own, and keeps the count.
+async fn capped_count(db: &Db, sql: &Sql, key: Option<String>) -> Result<i64, sqlx::Error> {
+    let (n, seen): (i64, Option<String>) = sql.query_as().fetch_one(&db.pool).await?;
+    if let (Some(key), Some(seen)) = (key, seen) {
+        db.counts.put(key, seen, n);
+    }
+    Ok(n)
 }
 
 /// Whether the search (if any) matches few enough lines to fetch them by its key. Each key
@@ -300,28 +310,45 @@ async fn by_key(db: &Db, company_id: i64, f: &Filter) -> Result<bool, sqlx::Erro
 
 /// A page of the company's lines and how many match. A broad search (walked in number order)
 /// is not counted past the page: it says there is more, and the person narrows it down.
+///
+/// `snapshot` is the request's first look at the database (its session's). When a count of
+/// the same question was kept in that same snapshot, the page is read without counting, and
+/// the kept count is used if the page's own snapshot is still the same (`store::counts`).
 pub async fn list(
     db: &Db,
     company_id: i64,
     f: &Filter,
     limit: i64,
     offset: i64,
+    snapshot: Option<&str>,
 ) -> Result<(Vec<LineRow>, Total), sqlx::Error> {
     let by_key = by_key(db, company_id, f).await?;
     let counted = f.search.is_none() || by_key;
+    let counting = counted.then(|| count_sql(company_id, f, by_key, COUNT_CAP, db.backend));
+    // Kept counts need a snapshot to check them against (PostgreSQL's).
+    let key = counting
+        .as_ref()
+        .filter(|_| snapshot.is_some())
+        .map(Sql::key);
+    let kept = match (&key, snapshot) {
+        (Some(key), Some(seen)) => db.counts.get(key, seen),
+        _ => None,
+    };
+    let embed = counted && kept.is_none();
     let page = page_sql(
         company_id,
         f,
         by_key,
         limit + 1,
         offset,
-        counted.then_some(COUNT_CAP),
+        embed.then_some(COUNT_CAP),
+        db.backend,
     )
     .query_as::<PagedLine>()
     .fetch_all(&db.pool)
     .await?;
     let past_page = page.len() as i64 > limit;
-    let counted_with_page = page.first().map(|p| p.capped_total);
+    let first = page.first().map(|p| (p.capped_total, p.seen.clone()));
     let rows: Vec<LineRow> = page
         .into_iter()
         .take(limit.max(0) as usize)
@@ -331,17 +358,30 @@ pub async fn list(
         count: n.min(COUNT_CAP),
         more: n > COUNT_CAP,
     };
-    let total = match counted_with_page {
-        _ if !counted => Total {
+    let Some(counting) = counting else {
+        let total = Total {
             count: offset + rows.len() as i64,
             more: past_page,
-        },
-        Some(n) => capped(n),
-        None if offset == 0 => capped(0),
-        // Paged past the end: the page carried no count.
-        None => capped(capped_count(db, company_id, f, by_key, COUNT_CAP).await?),
+        };
+        return Ok((rows, total));
     };
-    Ok((rows, total))
+    let page_seen = first.as_ref().and_then(|(_, seen)| seen.as_deref());
+    let n = if let (true, Some((n, _))) = (embed, &first) {
+        if let (Some(key), Some(seen)) = (key, page_seen) {
+            db.counts.put(key, seen.to_owned(), *n);
+        }
+        *n
+    } else if let Some(n) = kept.filter(|_| page_seen.is_some() && page_seen == snapshot) {
+        // Kept in the snapshot the page was read in: still exact.
+        n
+    } else if !past_page && (offset == 0 || !rows.is_empty()) {
+        // The last match is on this page.
+        offset + rows.len() as i64
+    } else {
+        // Written to since, or paged past the end: no row carried the count.
+        capped_count(db, &counting, key).await?
+    };
+    Ok((rows, capped(n)))
 }
 
 /// The database's plan for a page of lines, one step a line: it shows whether a search is
@@ -350,7 +390,7 @@ pub async fn list(
 pub async fn explain(db: &Db, company_id: i64, f: &Filter) -> Result<String, sqlx::Error> {
     use sqlx::Row;
     let by_key = by_key(db, company_id, f).await?;
-    let mut sql = page_sql(company_id, f, by_key, 50, 0, None);
+    let mut sql = page_sql(company_id, f, by_key, 50, 0, None, db.backend);
     let mut tx = db.pool.begin().await?;
     let steps: Vec<String> = match db.backend {
         super::Backend::Sqlite => {

@@ -5,6 +5,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod catalogue;
 pub mod companies;
+mod counts;
 pub mod departments;
 pub mod employees;
 pub mod grants;
@@ -82,6 +83,9 @@ impl Backend {
     }
 }
 
+/// A pooled connection idle this long is pinged before it is handed out.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -91,6 +95,8 @@ pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
     write_turn: Arc<Mutex<()>>,
+    /// Lines pages' counts, kept while still exact (PostgreSQL).
+    counts: Arc<counts::Counts>,
     /// SQLite's checkpointer, stopped when the last copy of the `Db` goes.
     _checkpointer: Option<Arc<Checkpointer>>,
 }
@@ -141,6 +147,19 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
+            // sqlx pings every connection it hands out: a round trip per statement, which
+            // cost a lines page on PostgreSQL as much as its session read. A connection
+            // busy a moment ago is known to be alive; one that sat idle is pinged first,
+            // so a restarted database costs no request an error.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= IDLE_BEFORE_PING {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Postgres {
@@ -188,6 +207,7 @@ impl Db {
             pool,
             backend,
             write_turn: Arc::new(Mutex::new(())),
+            counts: Arc::default(),
             _checkpointer: checkpointer.map(Arc::new),
         })
     }

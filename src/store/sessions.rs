@@ -30,6 +30,10 @@ pub struct SessionRow {
     pub second_factor: i64,
     /// The chosen company requires a second factor of its admins.
     pub admins_need_totp: Option<i64>,
+    /// The database's snapshot when the session was read (PostgreSQL): a lines page keeps
+    /// its count while the snapshot stays the same (`store::counts`).
+    #[sqlx(default)]
+    pub snapshot: Option<String>,
 }
 
 pub struct NewSession<'a> {
@@ -66,7 +70,7 @@ pub async fn insert(conn: &mut AnyConnection, s: &NewSession<'_>) -> Result<(), 
 }
 
 pub async fn find(db: &Db, id_hash: &str) -> Result<Option<SessionRow>, sqlx::Error> {
-    sqlx::query_as::<_, SessionRow>(
+    let sql = format!(
         "SELECT s.id_hash, s.user_id, s.company_id, s.csrf_token, s.last_seen_at, s.expires_at,
                 u.full_name, u.msisdn, u.is_staff, u.disabled,
                 c.legal_name, c.account_number,
@@ -74,17 +78,19 @@ pub async fn find(db: &Db, id_hash: &str) -> Result<Option<SessionRow>, sqlx::Er
                 c.region_code, c.reference_version,
                 (SELECT version FROM catalogue_version WHERE id = 1) AS catalogue_version,
                 (SELECT version FROM policy_version WHERE id = 1) AS policy_version,
-                s.second_factor, c.admins_need_totp
+                s.second_factor, c.admins_need_totp, {} AS snapshot
          FROM sessions s
          JOIN users u ON u.id = s.user_id
          LEFT JOIN companies c ON c.id = s.company_id
          LEFT JOIN memberships m
            ON m.user_id = s.user_id AND m.company_id = s.company_id AND m.blocked_at IS NULL
          WHERE s.id_hash = $1",
-    )
-    .bind(id_hash)
-    .fetch_optional(&db.pool)
-    .await
+        super::counts::snapshot_column(db.backend)
+    );
+    sqlx::query_as::<_, SessionRow>(sqlx::AssertSqlSafe(sql))
+        .bind(id_hash)
+        .fetch_optional(&db.pool)
+        .await
 }
 
 pub async fn touch(db: &Db, id_hash: &str, at: i64) -> Result<(), sqlx::Error> {

@@ -88,6 +88,11 @@ impl Sql {
         self
     }
 
+    /// The statement with its values, as one text: the same text, the same question.
+    pub fn key(&self) -> String {
+        format!("{}\u{0}{:?}", self.text, self.args)
+    }
+
     pub fn query(&self) -> Query<'_, Any, AnyArguments> {
         let mut q = sqlx::query(AssertSqlSafe(self.text.clone()));
         for a in &self.args {

@@ -32,7 +32,15 @@ pub async fn lines_export(
     let permit = cab.permit(&state, Object::Lines, Action::Read).await?;
     let file = export_query.file()?;
     let r = resolve(cab.reference(&state).await?, &permit, &query)?;
-    let (rows, _) = lines::list(&state.db, permit.company_id(), &r.filter, MAX_ROWS + 1, 0).await?;
+    let (rows, _) = lines::list(
+        &state.db,
+        permit.company_id(),
+        &r.filter,
+        MAX_ROWS + 1,
+        0,
+        None,
+    )
+    .await?;
     if rows.len() as i64 > MAX_ROWS {
         return Err(AppError::BadRequest(format!(
             "больше {MAX_ROWS} строк: уточните фильтр"

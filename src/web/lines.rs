@@ -223,7 +223,15 @@ pub async fn page_of_lines(
     let company_id = permit.company_id();
     let r = resolve(cab.reference(state).await?, permit, query)?;
     let offset = (r.page_no - 1) * PAGE_SIZE;
-    let (rows, total) = lines::list(&state.db, company_id, &r.filter, PAGE_SIZE, offset).await?;
+    let (rows, total) = lines::list(
+        &state.db,
+        company_id,
+        &r.filter,
+        PAGE_SIZE,
+        offset,
+        cab.session.snapshot.as_deref(),
+    )
+    .await?;
     Ok((r, rows, total))
 }
 

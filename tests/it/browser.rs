@@ -180,7 +180,7 @@ async fn an_administrator_logs_in_searches_opens_a_card_and_switches_language() 
         search: Some(Search::Name(vec![simfleet::domain::text::fold(&surname)])),
         ..Default::default()
     };
-    let (_, total) = lines::list(&app.db, made.company_id, &filter, 1, 0)
+    let (_, total) = lines::list(&app.db, made.company_id, &filter, 1, 0, None)
         .await
         .expect("count");
     let expected = total.count;

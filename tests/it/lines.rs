@@ -236,7 +236,46 @@ async fn the_card_shows_the_line_its_tariff_and_history(b: Backend) {
     assert_eq!(app.get("/lines/999999").await.status, 404);
 }
 
+/// A full page's count may be kept between requests (PostgreSQL); a write from anywhere else,
+/// here a statement of the test's own outside the app, must show in the next page's count.
+async fn a_full_pages_count_follows_writes_made_elsewhere(b: Backend) {
+    let app = spawn_app(b).await;
+    seed(&app).await;
+    let active = |page: i64| {
+        let app = &app;
+        async move {
+            let body = app
+                .get(&format!("/lines?status=active&page={page}"))
+                .await
+                .body;
+            (found(&body), rows(&body))
+        }
+    };
+    // 117 active lines: the count is taken, then asked again with nothing written since.
+    assert_eq!(active(1).await, (117, 50));
+    assert_eq!(active(1).await, (117, 50));
+    assert_eq!(active(2).await, (117, 50));
+    sqlx::query(
+        "UPDATE lines SET status = 'suspended' WHERE msisdn IN
+         ('+79160000060', '+79160000061', '+79160000062', '+79160000063', '+79160000064')",
+    )
+    .execute(&app.db.pool)
+    .await
+    .expect("suspend behind the app's back");
+    assert_eq!(active(1).await, (112, 50));
+    assert_eq!(active(2).await, (112, 50));
+    assert_eq!(active(3).await, (112, 12));
+    assert_eq!(active(1).await, (112, 50));
+    sqlx::query("UPDATE lines SET status = 'active' WHERE msisdn = '+79160000060'")
+        .execute(&app.db.pool)
+        .await
+        .expect("resume");
+    assert_eq!(active(2).await, (113, 50), "the second page, asked first");
+    assert_eq!(active(1).await, (113, 50));
+}
+
 on_both!(
+    a_full_pages_count_follows_writes_made_elsewhere,
     search_finds_names_in_any_case_with_yo_folded,
     search_finds_numbers_by_their_start_or_end,
     filters_sorting_and_pages,

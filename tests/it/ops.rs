@@ -64,3 +64,34 @@ async fn the_audit_log_cannot_be_rewritten(b: Backend) {
 }
 
 on_both!(health_metrics_and_assets, the_audit_log_cannot_be_rewritten);
+
+/// Connections are not pinged while in use; one that sat idle is, so connections the database
+/// closed meanwhile (a restart, an administrator's terminate) are replaced, not failed on.
+#[tokio::test]
+async fn connections_the_database_closed_are_replaced_before_use() {
+    let app = spawn_app(Backend::Postgres).await;
+    app.seed_company().await;
+    app.login(crate::helpers::ADMIN, crate::helpers::PASSWORD)
+        .await;
+    let four_at_once = async || {
+        let (a, b, c, d) = tokio::join!(
+            app.get("/lines"),
+            app.get("/lines"),
+            app.get("/lines"),
+            app.get("/lines")
+        );
+        vec![a.status, b.status, c.status, d.status]
+    };
+    // Several pooled connections open.
+    assert_eq!(four_at_once().await, vec![200; 4]);
+    let closed: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("terminate");
+    assert!(!closed.is_empty(), "the app's connections were closed");
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    assert_eq!(four_at_once().await, vec![200; 4]);
+}
