@@ -1,7 +1,8 @@
-//! Capped counts of lines pages, kept while the database shows nothing new.
+//! Capped counts behind lines pages (a page's total, a search's selectivity), kept while the
+//! database shows nothing new.
 //!
 //! Counting a full page's matches walks up to a thousand index entries, which on PostgreSQL
-//! cost as much as the page itself. A count is kept with the snapshot it was taken in
+//! cost as much as the page itself; a search first counts how many its key matches. A count is kept with the snapshot it was taken in
 //! (`pg_current_snapshot()`: which transactions had committed). A later statement whose snapshot
 //! is the same sees exactly the same rows, since any transaction that wrote and finished in
 //! between changes the snapshot, from whichever process or instance it came. So a kept count

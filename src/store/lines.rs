@@ -264,48 +264,56 @@ async fn capped_count(db: &Db, sql: &Sql, key: Option<String>) -> Result<i64, sq
 /// Whether the search (if any) matches few enough lines to fetch them by its key. Each key
 /// range is counted on its own index and only up to the threshold, so asking costs at most a
 /// few hundred index steps however broad the search.
-async fn by_key(db: &Db, company_id: i64, f: &Filter) -> Result<bool, sqlx::Error> {
+async fn by_key(
+    db: &Db,
+    company_id: i64,
+    f: &Filter,
+    snapshot: Option<&str>,
+) -> Result<bool, sqlx::Error> {
     let counted = |table: &'static str, column: &'static str, prefix: &str| {
-        let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM ");
-        sql.push(table)
+        let mut sql = Sql::new("SELECT COUNT(*), ");
+        sql.push(super::counts::snapshot_column(db.backend))
+            .push(" FROM (SELECT 1 FROM ")
+            .push(table)
             .push(" WHERE company_id = ")
             .bind(company_id)
             .push(" AND ");
         push_range(&mut sql, column, prefix);
         sql.limit(SELECTIVE + 1, 0).push(") capped");
-        sql
+        kept_or_counted(db, sql, snapshot)
     };
     match &f.search {
         None => Ok(false),
         Some(Search::Number(digits)) => {
-            let mut n = counted("lines", "number_key", digits)
-                .count(&db.pool)
-                .await?;
+            let mut n = counted("lines", "number_key", digits).await?;
             if digits.len() > 1 && (digits.starts_with('7') || digits.starts_with('8')) {
-                n += counted("lines", "number_key", &digits[1..])
-                    .count(&db.pool)
-                    .await?;
+                n += counted("lines", "number_key", &digits[1..]).await?;
             }
             let reversed: String = digits.chars().rev().collect();
-            n += counted("lines", "number_rev", &reversed)
-                .count(&db.pool)
-                .await?;
+            n += counted("lines", "number_rev", &reversed).await?;
             Ok(n <= SELECTIVE)
         }
         Some(Search::Name(words)) => {
             // Every word must match, so the rarest word bounds the result.
             for w in words {
-                if counted("employee_name_words", "word", w)
-                    .count(&db.pool)
-                    .await?
-                    <= SELECTIVE
-                {
+                if counted("employee_name_words", "word", w).await? <= SELECTIVE {
                     return Ok(true);
                 }
             }
             Ok(false)
         }
     }
+}
+
+/// A count kept in the request's snapshot, else counted now (and kept).
+async fn kept_or_counted(db: &Db, sql: Sql, snapshot: Option<&str>) -> Result<i64, sqlx::Error> {
+    let key = snapshot.map(|_| sql.key());
+    if let (Some(key), Some(seen)) = (&key, snapshot)
+        && let Some(n) = db.counts.get(key, seen)
+    {
+        return Ok(n);
+    }
+    capped_count(db, &sql, key).await
 }
 
 /// A page of the company's lines and how many match. A broad search (walked in number order)
@@ -322,7 +330,7 @@ pub async fn list(
     offset: i64,
     snapshot: Option<&str>,
 ) -> Result<(Vec<LineRow>, Total), sqlx::Error> {
-    let by_key = by_key(db, company_id, f).await?;
+    let by_key = by_key(db, company_id, f, snapshot).await?;
     let counted = f.search.is_none() || by_key;
     let counting = counted.then(|| count_sql(company_id, f, by_key, COUNT_CAP, db.backend));
     // Kept counts need a snapshot to check them against (PostgreSQL's).
@@ -389,7 +397,7 @@ pub async fn list(
 /// answer says whether an index *can* serve it, whatever the table's size.
 pub async fn explain(db: &Db, company_id: i64, f: &Filter) -> Result<String, sqlx::Error> {
     use sqlx::Row;
-    let by_key = by_key(db, company_id, f).await?;
+    let by_key = by_key(db, company_id, f, None).await?;
     let mut sql = page_sql(company_id, f, by_key, 50, 0, None, db.backend);
     let mut tx = db.pool.begin().await?;
     let steps: Vec<String> = match db.backend {

@@ -272,6 +272,22 @@ async fn a_full_pages_count_follows_writes_made_elsewhere(b: Backend) {
         .expect("resume");
     assert_eq!(active(2).await, (113, 50), "the second page, asked first");
     assert_eq!(active(1).await, (113, 50));
+
+    // A search's own counts (how selective it is, how many it finds) follow writes too.
+    let found_by = |q: &'static str| {
+        let app = &app;
+        async move { found(&app.get(&format!("/lines?q={q}")).await.body) }
+    };
+    assert_eq!(found_by("водкин").await, 1);
+    assert_eq!(found_by("водкин").await, 1);
+    sqlx::query(
+        "INSERT INTO employee_name_words (company_id, word, employee_id)
+         SELECT company_id, 'водкина', id FROM employees WHERE full_name = 'Ёлкин Пётр Ильич'",
+    )
+    .execute(&app.db.pool)
+    .await
+    .expect("a word behind the app's back");
+    assert_eq!(found_by("водкин").await, 2);
 }
 
 on_both!(
