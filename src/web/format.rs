@@ -1,9 +1,8 @@
 //! How money, dates and numbers look in each language.
 
 use chrono::{DateTime, NaiveDate};
-use rust_decimal::Decimal;
 
-use crate::domain::{Money, Msisdn};
+use crate::domain::Msisdn;
 
 use super::i18n::Lang;
 
@@ -19,21 +18,15 @@ fn group(int_part: &str, sep: &str) -> String {
     out
 }
 
-/// `1 234,50 ₽` in Russian, `₽1,234.50` in English.
-pub fn money(lang: Lang, m: Money) -> String {
-    let amount: Decimal = m.amount().round_dp(2);
-    let negative = amount.is_sign_negative();
-    let text = format!("{:.2}", amount.abs());
-    let (int_part, frac) = text.split_once('.').unwrap_or((&text, "00"));
-    let sign = if negative { "−" } else { "" };
-    match lang {
-        Lang::Ru => format!("{sign}{},{frac}\u{a0}₽", group(int_part, "\u{a0}")),
-        Lang::En => format!("{sign}₽{}.{frac}", group(int_part, ",")),
-    }
-}
-
+/// `1 234,50 ₽` in Russian, `₽1,234.50` in English: whole kopecks, written out as integers.
 pub fn kopecks(lang: Lang, k: i64) -> String {
-    money(lang, Money::from_kopecks(k))
+    let sign = if k < 0 { "−" } else { "" };
+    let (roubles, kop) = (k.unsigned_abs() / 100, k.unsigned_abs() % 100);
+    let roubles = roubles.to_string();
+    match lang {
+        Lang::Ru => format!("{sign}{},{kop:02}\u{a0}₽", group(&roubles, "\u{a0}")),
+        Lang::En => format!("{sign}₽{}.{kop:02}", group(&roubles, ",")),
+    }
 }
 
 /// `25.11.2026` / `2026-11-25`.
@@ -81,6 +74,12 @@ mod tests {
         assert_eq!(kopecks(Lang::Ru, 5), "0,05\u{a0}₽");
         assert_eq!(kopecks(Lang::En, 123_456_789), "₽1,234,567.89");
         assert_eq!(kopecks(Lang::Ru, -39_000), "−390,00\u{a0}₽");
+        assert_eq!(kopecks(Lang::En, -5), "−₽0.05");
+        assert_eq!(
+            kopecks(Lang::Ru, 100_000_000),
+            "1\u{a0}000\u{a0}000,00\u{a0}₽"
+        );
+        assert_eq!(kopecks(Lang::En, i64::MIN), "−₽92,233,720,368,547,758.08");
     }
 
     #[test]

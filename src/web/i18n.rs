@@ -1,6 +1,6 @@
 //! Russian first, English too: every word the pages show, in both languages.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::LazyLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -41,6 +41,8 @@ impl Lang {
     }
 }
 
+/// Looked up about a hundred times a page: hashed with foldhash rather than SipHash (the keys
+/// are the program's own, so no visitor chooses them).
 static STRINGS: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
     LazyLock::new(|| TABLE.iter().map(|(k, ru, en)| (*k, (*ru, *en))).collect());
 
