@@ -305,15 +305,23 @@ async fn by_key(
     }
 }
 
+/// The key a counting statement is kept under, when there is a snapshot to check it against
+/// (PostgreSQL's), and its count if one was kept in that snapshot.
+fn kept(db: &Db, sql: &Sql, snapshot: Option<&str>) -> (Option<String>, Option<i64>) {
+    let Some(seen) = snapshot else {
+        return (None, None);
+    };
+    let key = sql.key();
+    let n = db.counts.get(&key, seen);
+    (Some(key), n)
+}
+
 /// A count kept in the request's snapshot, else counted now (and kept).
 async fn kept_or_counted(db: &Db, sql: Sql, snapshot: Option<&str>) -> Result<i64, sqlx::Error> {
-    let key = snapshot.map(|_| sql.key());
-    if let (Some(key), Some(seen)) = (&key, snapshot)
-        && let Some(n) = db.counts.get(key, seen)
-    {
-        return Ok(n);
+    match kept(db, &sql, snapshot) {
+        (_, Some(n)) => Ok(n),
+        (key, None) => capped_count(db, &sql, key).await,
     }
-    capped_count(db, &sql, key).await
 }
 
 /// A page of the company's lines and how many match. A broad search (walked in number order)
@@ -333,15 +341,9 @@ pub async fn list(
     let by_key = by_key(db, company_id, f, snapshot).await?;
     let counted = f.search.is_none() || by_key;
     let counting = counted.then(|| count_sql(company_id, f, by_key, COUNT_CAP, db.backend));
-    // Kept counts need a snapshot to check them against (PostgreSQL's).
-    let key = counting
+    let (key, kept) = counting
         .as_ref()
-        .filter(|_| snapshot.is_some())
-        .map(Sql::key);
-    let kept = match (&key, snapshot) {
-        (Some(key), Some(seen)) => db.counts.get(key, seen),
-        _ => None,
-    };
+        .map_or((None, None), |sql| kept(db, sql, snapshot));
     let embed = counted && kept.is_none();
     let page = page_sql(
         company_id,
