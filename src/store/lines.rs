@@ -189,9 +189,9 @@ fn page_sql(
         .push(" AS seen, ");
     match count_cap {
         Some(cap) => {
-            sql.push("(SELECT COUNT(*) FROM (SELECT 1 FROM lines l WHERE ");
-            where_clause(&mut sql, company_id, f, by_key);
-            sql.limit(cap + 1, 0).push(") capped)");
+            sql.push("(SELECT COUNT(*) FROM ");
+            push_capped_matches(&mut sql, company_id, f, by_key, cap);
+            sql.push(")");
         }
         None => {
             sql.push("0");
@@ -242,13 +242,20 @@ pub const COUNT_CAP: i64 = 1000;
 /// At most this many matches and a search is served by its key; more, and by walking in order.
 const SELECTIVE: i64 = 500;
 
+/// `(the first cap + 1 matches) capped`: what a page counts with its rows and what
+/// [`count_sql`] counts alone, so a count kept from either answers both.
+fn push_capped_matches(sql: &mut Sql, company_id: i64, f: &Filter, by_key: bool, cap: i64) {
+    sql.push("(SELECT 1 FROM lines l WHERE ");
+    where_clause(sql, company_id, f, by_key);
+    sql.limit(cap + 1, 0).push(") capped");
+}
+
 /// `SELECT COUNT(*), <snapshot> FROM (the first cap + 1 matches)`.
 fn count_sql(company_id: i64, f: &Filter, by_key: bool, cap: i64, backend: super::Backend) -> Sql {
     let mut sql = Sql::new("SELECT COUNT(*), ");
     sql.push(super::counts::snapshot_column(backend))
-        .push(" FROM (SELECT 1 FROM lines l WHERE ");
-    where_clause(&mut sql, company_id, f, by_key);
-    sql.limit(cap + 1, 0).push(") capped");
+        .push(" FROM ");
+    push_capped_matches(&mut sql, company_id, f, by_key, cap);
     sql
 }
 
