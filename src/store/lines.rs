@@ -1,7 +1,9 @@
 use crate::authz::Scope;
 use crate::domain::text::prefix_upper_bound;
 
+use super::catalogue::{self, Tariff};
 use super::employees::push_id_list;
+use super::reference::Reference;
 use super::{Db, Sql, Tx, now_ms};
 
 /// What the lines table is searched by.
@@ -42,11 +44,13 @@ impl Sort {
         }
     }
 
+    /// What a page is ordered by before the direction. A line with no employee or department
+    /// comes last either way, on both databases (they disagree where NULL sorts).
     fn column(self) -> &'static str {
         match self {
             Sort::Number => "l.number_key",
-            Sort::Employee => "e.name_key",
-            Sort::Department => "d.name",
+            Sort::Employee => "e.name_key IS NULL, e.name_key",
+            Sort::Department => "d.name IS NULL, d.name",
             Sort::Status => "l.status",
             Sort::Tariff => "t.name",
         }
@@ -66,6 +70,8 @@ pub struct Filter {
     pub scope: Scope,
 }
 
+/// A line as the lines table shows it. The page statement reads the line and its employee;
+/// the department's and tariff's names come from the company's reference data (`name_rows`).
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct LineRow {
     pub id: i64,
@@ -73,8 +79,13 @@ pub struct LineRow {
     pub status: String,
     pub employee_id: Option<i64>,
     pub employee_name: Option<String>,
+    pub department_id: Option<i64>,
+    #[sqlx(skip)]
     pub department_name: Option<String>,
+    pub tariff_id: i64,
+    #[sqlx(skip)]
     pub tariff_name: String,
+    #[sqlx(skip)]
     pub monthly_fee_kop: i64,
     pub spend_limit_kop: Option<i64>,
 }
@@ -182,8 +193,8 @@ fn page_sql(
     backend: super::Backend,
 ) -> Sql {
     let mut sql = Sql::new(
-        "SELECT l.id, l.msisdn, l.status, l.employee_id, e.full_name AS employee_name, d.name AS department_name,
-                t.name AS tariff_name, t.monthly_fee_kop, l.spend_limit_kop, ",
+        "SELECT l.id, l.msisdn, l.status, l.employee_id, e.full_name AS employee_name,
+                l.department_id, l.tariff_id, l.spend_limit_kop, ",
     );
     sql.push(super::counts::snapshot_column(backend))
         .push(" AS seen, ");
@@ -200,11 +211,15 @@ fn page_sql(
     sql.push(
         " AS capped_total
          FROM lines l
-         JOIN tariffs t ON t.id = l.tariff_id
-         LEFT JOIN employees e ON e.id = l.employee_id
-         LEFT JOIN departments d ON d.id = l.department_id
-         WHERE ",
+         LEFT JOIN employees e ON e.id = l.employee_id",
     );
+    // The names are the reference data's; joined only to sort by them.
+    match f.sort {
+        Sort::Tariff => sql.push(" JOIN tariffs t ON t.id = l.tariff_id"),
+        Sort::Department => sql.push(" LEFT JOIN departments d ON d.id = l.department_id"),
+        _ => &mut sql,
+    };
+    sql.push(" WHERE ");
     where_clause(&mut sql, company_id, f, by_key);
     sql.push(" ORDER BY ").push(f.sort.column());
     if f.search.is_some() && by_key && f.sort == Sort::Number {
@@ -339,6 +354,7 @@ async fn kept_or_counted(db: &Db, sql: Sql, snapshot: Option<&str>) -> Result<i6
 /// the kept count is used if the page's own snapshot is still the same (`store::counts`).
 pub async fn list(
     db: &Db,
+    reference: &Reference,
     company_id: i64,
     f: &Filter,
     limit: i64,
@@ -366,11 +382,12 @@ pub async fn list(
     .await?;
     let past_page = page.len() as i64 > limit;
     let first = page.first().map(|p| (p.capped_total, p.seen.clone()));
-    let rows: Vec<LineRow> = page
+    let mut rows: Vec<LineRow> = page
         .into_iter()
         .take(limit.max(0) as usize)
         .map(|p| p.row)
         .collect();
+    name_rows(db, reference, &mut rows).await?;
     let capped = |n: i64| Total {
         count: n.min(COUNT_CAP),
         more: n > COUNT_CAP,
@@ -399,6 +416,58 @@ pub async fn list(
         capped_count(db, &counting, key).await?
     };
     Ok((rows, capped(n)))
+}
+
+/// Fills in each row's department and tariff from the reference data. The rare one it lacks
+/// (a tariff of another region, a department added after it was read) is read by id.
+async fn name_rows(
+    db: &Db,
+    reference: &Reference,
+    rows: &mut [LineRow],
+) -> Result<(), sqlx::Error> {
+    let mut missing: Vec<i64> = Vec::new();
+    for row in rows.iter_mut() {
+        if let Some(id) = row.department_id {
+            match reference.department(id) {
+                Some(d) => row.department_name = Some(d.name.clone()),
+                None => missing.push(id),
+            }
+        }
+    }
+    if !missing.is_empty() {
+        missing.sort_unstable();
+        missing.dedup();
+        let mut sql = Sql::new("SELECT id, name FROM departments WHERE id IN (");
+        push_id_list(&mut sql, &missing);
+        sql.push(")");
+        let names: Vec<(i64, String)> = sql.query_as().fetch_all(&db.pool).await?;
+        for row in rows.iter_mut().filter(|r| r.department_name.is_none()) {
+            row.department_name = names
+                .iter()
+                .find(|(id, _)| Some(*id) == row.department_id)
+                .map(|(_, name)| name.clone());
+        }
+    }
+    let mut read: Vec<Tariff> = Vec::new();
+    for row in rows.iter_mut() {
+        let tariff = match reference.tariff(row.tariff_id) {
+            Some(t) => t,
+            None => {
+                if !read.iter().any(|t| t.id == row.tariff_id) {
+                    let t = catalogue::tariff(db, row.tariff_id)
+                        .await?
+                        .ok_or(sqlx::Error::RowNotFound)?;
+                    read.push(t);
+                }
+                read.iter()
+                    .find(|t| t.id == row.tariff_id)
+                    .expect("read above")
+            }
+        };
+        row.tariff_name.clone_from(&tariff.name);
+        row.monthly_fee_kop = tariff.monthly_fee_kop;
+    }
+    Ok(())
 }
 
 /// The database's plan for a page of lines, one step a line: it shows whether a search is

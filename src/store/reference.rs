@@ -35,9 +35,21 @@ pub struct Reference {
     pub tariffs: Vec<Tariff>,
     /// Open services by category and name, each with the tariffs it is limited to.
     services: Vec<(OpenService, Vec<i64>)>,
+    /// Where each department and tariff is in the lists above, by id.
+    department_at: HashMap<i64, usize>,
+    tariff_at: HashMap<i64, usize>,
 }
 
 impl Reference {
+    pub fn department(&self, id: i64) -> Option<&Department> {
+        self.department_at.get(&id).map(|&i| &self.departments[i])
+    }
+
+    /// A tariff of the company's region (a line on another region's is not here).
+    pub fn tariff(&self, id: i64) -> Option<&Tariff> {
+        self.tariff_at.get(&id).map(|&i| &self.tariffs[i])
+    }
+
     /// Services open for a tariff that a line (with `enabled` service codes) does not have yet.
     pub fn offers(&self, tariff_id: i64, enabled: &[&str]) -> Vec<Offer> {
         self.services
@@ -117,8 +129,11 @@ async fn load(db: &Db, company_id: i64, versions: Versions) -> Result<Reference,
             (s, limited)
         })
         .collect();
+    let at = |ids: &mut dyn Iterator<Item = i64>| ids.enumerate().map(|(i, id)| (id, i)).collect();
     Ok(Reference {
         versions,
+        department_at: at(&mut departments.iter().map(|d| d.id)),
+        tariff_at: at(&mut tariffs.iter().map(|t| t.id)),
         departments,
         tariffs,
         services,

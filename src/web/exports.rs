@@ -34,6 +34,7 @@ pub async fn lines_export(
     let r = resolve(cab.reference(&state).await?, &permit, &query)?;
     let (rows, _) = lines::list(
         &state.db,
+        &r.reference,
         permit.company_id(),
         &r.filter,
         MAX_ROWS + 1,

@@ -121,7 +121,7 @@ pub async fn read_card(
     if !permit.covers_line(line.id, line.department_id) {
         return Err(AppError::Forbidden);
     }
-    let tariff = match reference.tariffs.iter().find(|t| t.id == line.tariff_id) {
+    let tariff = match reference.tariff(line.tariff_id) {
         Some(t) => t.clone(),
         None => catalogue::tariff(&state.db, line.tariff_id)
             .await?

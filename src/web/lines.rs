@@ -225,6 +225,7 @@ pub async fn page_of_lines(
     let offset = (r.page_no - 1) * PAGE_SIZE;
     let (rows, total) = lines::list(
         &state.db,
+        &r.reference,
         company_id,
         &r.filter,
         PAGE_SIZE,

@@ -1,5 +1,7 @@
 use simfleet::services::departments::{self, DepartmentInput};
 use simfleet::services::employees::{self, EmployeeInput};
+use simfleet::store::lines::{self, Filter, Search};
+use simfleet::store::reference::{ReferenceCache, Versions};
 
 use crate::helpers::{ADMIN, Backend, PASSWORD, TestApp, spawn_app};
 use crate::on_both;
@@ -290,7 +292,113 @@ async fn a_full_pages_count_follows_writes_made_elsewhere(b: Backend) {
     assert_eq!(found_by("водкин").await, 2);
 }
 
+/// The table names departments and tariffs from the company's reference data; what a copy of
+/// it lacks is read from the database: a tariff of another region, a department added since.
+/// Sorting by those names still sorts by them.
+async fn names_the_reference_data_lacks_are_read(b: Backend) {
+    let app = spawn_app(b).await;
+    let s = seed(&app).await;
+    let (company, region, version): (i64, String, i64) = sqlx::query_as(
+        "SELECT c.id, c.region_code, c.reference_version FROM companies c
+         JOIN departments d ON d.company_id = c.id WHERE d.id = $1",
+    )
+    .bind(s.sales)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("company");
+    let catalogue: i64 = sqlx::query_scalar("SELECT version FROM catalogue_version WHERE id = 1")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("catalogue version");
+    let versions = Versions {
+        company: version,
+        catalogue,
+        region_code: region.clone(),
+    };
+    let before = ReferenceCache::default()
+        .get(&app.db, company, &versions)
+        .await
+        .expect("reference");
+
+    let added = departments::create(
+        &app.db,
+        &app.permit(company),
+        &DepartmentInput {
+            name: "Ядро сети".into(),
+            parent_id: String::new(),
+            cost_centre: "ЦФО-9".into(),
+        },
+    )
+    .await
+    .expect("department");
+    let other_region = if region == "78" { "77" } else { "78" };
+    sqlx::query(
+        "INSERT INTO tariffs (region_code, code, name, monthly_fee_kop, minutes, sms, data_mb, minute_over_kop, sms_over_kop, mb_over_kop)
+         VALUES ($1, 'far-away', 'Ямал Особый', 12345, 1, 1, 1, 1, 1, 1)",
+    )
+    .bind(other_region)
+    .execute(&app.db.pool)
+    .await
+    .expect("a tariff of another region");
+    sqlx::query(
+        "UPDATE lines SET department_id = $1, tariff_id = (SELECT id FROM tariffs WHERE code = 'far-away')
+         WHERE msisdn = '+79160000010'",
+    )
+    .bind(added)
+    .execute(&app.db.pool)
+    .await
+    .expect("the line moved");
+
+    let filter = Filter {
+        search: Some(Search::Number("79160000010".into())),
+        ..Default::default()
+    };
+    let (rows, total) = lines::list(&app.db, &before, company, &filter, 50, 0, None)
+        .await
+        .expect("page");
+    assert_eq!(total.count, 1);
+    let row = &rows[0];
+    assert_eq!(row.department_name.as_deref(), Some("Ядро сети"));
+    assert_eq!(
+        (row.tariff_name.as_str(), row.monthly_fee_kop),
+        ("Ямал Особый", 12345)
+    );
+    // The others on the page are named from the copy.
+    let (rows, _) = lines::list(&app.db, &before, company, &Filter::default(), 50, 0, None)
+        .await
+        .expect("page");
+    assert_eq!(rows[0].department_name.as_deref(), Some("Склад Москва"));
+    assert_eq!(rows[0].tariff_name, "Бизнес Старт");
+    assert_eq!(rows[1].tariff_name, "Бизнес Старт");
+
+    let page = app.get("/lines?q=79160000010").await;
+    for text in ["Ядро сети", "Ямал Особый", "123,45"] {
+        assert!(page.body.contains(text), "page lacks {text}");
+    }
+    // «Ямал…» and «Ядро…» are last by name: first when sorted down.
+    let first_row = |html: &str| {
+        let at = html.find("class=\"line-link\">").expect("a row");
+        html[at..at + 60].to_owned()
+    };
+    for sort in ["tariff", "department"] {
+        let page = app.get(&format!("/lines?sort={sort}&dir=desc")).await;
+        assert!(
+            first_row(&page.body).contains("+7 916 000-00-10"),
+            "sorted by {sort}: {}",
+            first_row(&page.body)
+        );
+    }
+    // Lines with no department come last either way, on both databases.
+    let up = app.get("/lines?sort=department").await;
+    assert!(
+        first_row(&up.body).contains("+7 916 000-00-01"),
+        "{}",
+        first_row(&up.body)
+    );
+}
+
 on_both!(
+    names_the_reference_data_lacks_are_read,
     a_full_pages_count_follows_writes_made_elsewhere,
     search_finds_names_in_any_case_with_yo_folded,
     search_finds_numbers_by_their_start_or_end,
