@@ -2,6 +2,7 @@
 //! and on PostgreSQL, each next to a bare actix-web JSON endpoint measured in the same run.
 //!
 //!     cargo bench --bench pages            # BENCH_SECONDS=10 BENCH_LINES=100000 by default
+//!                                          # BENCH_POOL: the app's pool (default: the product's)
 //!
 //! Prints requests/s, p50 and p99 for each case and its ratio to the bare endpoint. Needs
 //! Debian's `wrk` and PostgreSQL on 127.0.0.1:5432 (SIMFLEET_TEST_PG to point elsewhere).
@@ -210,7 +211,11 @@ end
 
 async fn run_backend(label: &str, url: String, lines: usize, seconds: u64, dir: &std::path::Path) {
     let started = Instant::now();
-    let db = Db::connect(&url, 16).await.expect("database");
+    let pool = env_num(
+        "BENCH_POOL",
+        u64::from(Settings::default().db_max_connections),
+    ) as u32;
+    let db = Db::connect(&url, pool).await.expect("database");
     db.migrate().await.expect("migrate");
     let made = demo::create_demo(&db, lines).await.expect("demo");
     println!(
@@ -228,7 +233,7 @@ async fn run_backend(label: &str, url: String, lines: usize, seconds: u64, dir: 
     let settings = Settings {
         database_url: url,
         bind: "127.0.0.1:0".into(),
-        db_max_connections: 16,
+        db_max_connections: pool,
         ..Settings::default()
     };
     let listener = TcpListener::bind("127.0.0.1:0").expect("port");
