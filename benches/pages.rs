@@ -4,7 +4,8 @@
 //!     cargo bench --bench pages            # BENCH_SECONDS=10 BENCH_LINES=100000 by default
 //!                                          # BENCH_POOL: the app's pool (default: the product's)
 //!
-//! Prints requests/s, p50 and p99 for each case and its ratio to the bare endpoint. Needs
+//! Prints requests/s, p50 and p99 for each case, its ratio to the bare endpoint, and the CPU
+//! time a request cost the app and PostgreSQL together (ms, from `/proc`). Needs
 //! Debian's `wrk` and PostgreSQL on 127.0.0.1:5432 (SIMFLEET_TEST_PG to point elsewhere).
 
 use std::net::TcpListener;
@@ -29,6 +30,8 @@ struct Case {
 
 struct Figures {
     rps: f64,
+    /// Requests completed in the run.
+    requests: f64,
     p50_ms: f64,
     p99_ms: f64,
     errors: String,
@@ -98,10 +101,45 @@ fn wrk(
         rps: find("Requests/sec:")
             .and_then(|v| v.parse().ok())
             .unwrap_or(0.0),
+        requests: text
+            .lines()
+            .find_map(|l| l.trim().split_once(" requests in "))
+            .and_then(|(n, _)| n.parse().ok())
+            .unwrap_or(f64::NAN),
         p50_ms: find("50%").map(|v| millis(&v)).unwrap_or(f64::NAN),
         p99_ms: find("99%").map(|v| millis(&v)).unwrap_or(f64::NAN),
         errors,
     }
+}
+
+/// CPU time used so far, in ms, by this process (the app under load) and by every PostgreSQL
+/// server process, from `/proc`. Throughput on a shared machine swings with what else runs;
+/// the CPU a request costs swings much less, so each case prints both.
+fn cpu_ms() -> f64 {
+    let ticks_per_s: f64 = Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0);
+    let used = |pid: &str| -> Option<f64> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // After the command name: state, ppid, …; utime and stime are the 12th and 13th.
+        let mut fields = stat.get(stat.rfind(')')? + 2..)?.split(' ');
+        let utime: f64 = fields.nth(11)?.parse().ok()?;
+        let stime: f64 = fields.next()?.parse().ok()?;
+        Some(utime + stime)
+    };
+    let mut ticks = used("self").unwrap_or(0.0);
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let pid = entry.file_name().to_string_lossy().into_owned();
+        let is_postgres = std::fs::read_to_string(entry.path().join("comm"))
+            .is_ok_and(|c| c.trim() == "postgres");
+        if is_postgres {
+            ticks += used(&pid).unwrap_or(0.0);
+        }
+    }
+    ticks / ticks_per_s * 1000.0
 }
 
 async fn bare_endpoint() -> String {
@@ -304,11 +342,12 @@ async fn run_backend(label: &str, url: String, lines: usize, seconds: u64, dir: 
         },
     ];
     println!(
-        "{:<42} {:>10} {:>9} {:>9} {:>8}  goal",
-        "case (32 connections)", "req/s", "p50 ms", "p99 ms", "÷ bare"
+        "{:<42} {:>10} {:>9} {:>9} {:>8} {:>8}  goal",
+        "case (32 connections)", "req/s", "p50 ms", "p99 ms", "÷ bare", "CPU ms"
     );
     for case in cases {
         let base = wrk(&bare, None, None, seconds, 32);
+        let cpu_before = cpu_ms();
         let f = wrk(
             &format!("{address}{}", case.path),
             Some(case.cookie.as_deref().unwrap_or(&cookie)),
@@ -316,13 +355,15 @@ async fn run_backend(label: &str, url: String, lines: usize, seconds: u64, dir: 
             seconds,
             32,
         );
+        let cpu_per_request = (cpu_ms() - cpu_before) / f.requests;
         println!(
-            "{:<42} {:>10.0} {:>9.2} {:>9.2} {:>7.1}%  {}{}",
+            "{:<42} {:>10.0} {:>9.2} {:>9.2} {:>7.1}% {:>8.2}  {}{}",
             case.name,
             f.rps,
             f.p50_ms,
             f.p99_ms,
             f.rps / base.rps * 100.0,
+            cpu_per_request,
             case.goal,
             if f.errors.is_empty() {
                 String::new()
