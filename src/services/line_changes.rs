@@ -306,13 +306,14 @@ async fn plan(
                 .allows_service_changes()
                 .map_err(ChangeError::Refused)?;
             let code = service.trim();
-            let s = store::service_by_code(conn, code)
+            let store::ServiceForLine {
+                service: s,
+                enabled,
+                fits,
+            } = store::service_for_line(conn, code, line.id, line.tariff_id)
                 .await?
                 .ok_or_else(|| field("service", format!("нет услуги «{code}»")))?;
-            let enabled = store::enabled_services(conn, line.id)
-                .await?
-                .iter()
-                .any(|e| e.id == s.id);
+            let enabled = enabled != 0;
             if let LineChange::EnableService { .. } = change {
                 if enabled {
                     return Err(field(
@@ -326,7 +327,7 @@ async fn plan(
                         format!("услуга «{}» закрыта для подключения", s.name_ru),
                     ));
                 }
-                if !store::fits(conn, s.id, line.tariff_id).await? {
+                if fits == 0 {
                     return Err(field(
                         "service",
                         format!(

@@ -69,14 +69,37 @@ pub async fn enabled_services(
     .await
 }
 
-pub async fn service_by_code(
+/// A service as a line sees it: whether the line has it, and whether it fits the line's tariff.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ServiceForLine {
+    #[sqlx(flatten)]
+    pub service: Service,
+    pub enabled: i64,
+    pub fits: i64,
+}
+
+/// The service with a code, read with what a change on the line needs to know of it, in one
+/// statement (it runs while the line is locked). `fits` as in [`fits`].
+pub async fn service_for_line(
     conn: &mut AnyConnection,
     code: &str,
-) -> Result<Option<Service>, sqlx::Error> {
-    sqlx::query_as::<_, Service>(
-        "SELECT id, code, name_ru, monthly_fee_kop, one_time_fee_kop, archived FROM services WHERE code = $1",
+    line_id: i64,
+    tariff_id: i64,
+) -> Result<Option<ServiceForLine>, sqlx::Error> {
+    sqlx::query_as::<_, ServiceForLine>(
+        "SELECT s.id, s.code, s.name_ru, s.monthly_fee_kop, s.one_time_fee_kop, s.archived,
+                CAST(CASE WHEN EXISTS (SELECT 1 FROM line_services ls
+                                       WHERE ls.line_id = $2 AND ls.service_id = s.id)
+                          THEN 1 ELSE 0 END AS BIGINT) AS enabled,
+                CAST(CASE WHEN NOT EXISTS (SELECT 1 FROM service_tariffs t WHERE t.service_id = s.id)
+                            OR EXISTS (SELECT 1 FROM service_tariffs t
+                                       WHERE t.service_id = s.id AND t.tariff_id = $3)
+                          THEN 1 ELSE 0 END AS BIGINT) AS fits
+         FROM services s WHERE s.code = $1",
     )
     .bind(code)
+    .bind(line_id)
+    .bind(tariff_id)
     .fetch_optional(conn)
     .await
 }

@@ -303,6 +303,24 @@ async fn catalogue_rules_refuse_with_reasons(b: Backend) {
         "{}",
         r.body
     );
+    // One already on, and one the catalogue closed.
+    sqlx::query("UPDATE services SET archived = 1 WHERE code = 'static-ip'")
+        .execute(&app.db.pool)
+        .await
+        .expect("a closed service");
+    for (service, message) in [
+        ("extra-10gb", "услуга «Дополнительные 10 ГБ» уже подключена"),
+        ("static-ip", "закрыта для подключения"),
+    ] {
+        let r = preview(
+            &app,
+            line,
+            &[("action", "enable_service"), ("service", service)],
+        )
+        .await;
+        assert_eq!(r.status, 422, "{service}: {}", r.body);
+        assert!(r.body.contains(message), "{service}: {}", r.body);
+    }
     assert_eq!(
         audit_actions(&app, line).await.len(),
         before + 1,
