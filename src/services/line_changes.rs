@@ -310,6 +310,7 @@ async fn plan(
                 service: s,
                 enabled,
                 fits,
+                clashes,
             } = store::service_for_line(conn, code, line.id, line.tariff_id)
                 .await?
                 .ok_or_else(|| field("service", format!("нет услуги «{code}»")))?;
@@ -336,8 +337,8 @@ async fn plan(
                         ),
                     ));
                 }
-                let clash = store::conflicts(conn, line.id, s.id).await?;
-                if !clash.is_empty() {
+                if clashes > 0 {
+                    let clash = store::conflicts(conn, line.id, s.id).await?;
                     return Err(field(
                         "service",
                         format!(

@@ -76,10 +76,13 @@ pub struct ServiceForLine {
     pub service: Service,
     pub enabled: i64,
     pub fits: i64,
+    /// How many services on the line exclude it or are excluded by it ([`conflicts`] names them).
+    pub clashes: i64,
 }
 
 /// The service with a code, read with what a change on the line needs to know of it, in one
-/// statement (it runs while the line is locked). `fits` as in [`fits`].
+/// statement (it runs while the line is locked). `fits` as in [`fits`], `clashes` counts what
+/// [`conflicts`] names.
 pub async fn service_for_line(
     conn: &mut AnyConnection,
     code: &str,
@@ -94,7 +97,12 @@ pub async fn service_for_line(
                 CAST(CASE WHEN NOT EXISTS (SELECT 1 FROM service_tariffs t WHERE t.service_id = s.id)
                             OR EXISTS (SELECT 1 FROM service_tariffs t
                                        WHERE t.service_id = s.id AND t.tariff_id = $3)
-                          THEN 1 ELSE 0 END AS BIGINT) AS fits
+                          THEN 1 ELSE 0 END AS BIGINT) AS fits,
+                (SELECT COUNT(*) FROM line_services ls
+                 WHERE ls.line_id = $2 AND EXISTS (
+                   SELECT 1 FROM service_exclusions x
+                   WHERE (x.service_id = s.id AND x.excluded_service_id = ls.service_id)
+                      OR (x.service_id = ls.service_id AND x.excluded_service_id = s.id))) AS clashes
          FROM services s WHERE s.code = $1",
     )
     .bind(code)
