@@ -69,6 +69,17 @@ pub async fn enabled_services(
     .await
 }
 
+/// `service` (a column or parameter) and `ls.service_id` (a service on the line) exclude each
+/// other, whichever of the two lists the other: the one rule both the count of clashes and
+/// their names ask.
+fn excluded_either_way(service: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM service_exclusions x
+                 WHERE (x.service_id = {service} AND x.excluded_service_id = ls.service_id)
+                    OR (x.service_id = ls.service_id AND x.excluded_service_id = {service}))"
+    )
+}
+
 /// A service as a line sees it: whether the line has it, and whether it fits the line's tariff.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ServiceForLine {
@@ -89,7 +100,7 @@ pub async fn service_for_line(
     line_id: i64,
     tariff_id: i64,
 ) -> Result<Option<ServiceForLine>, sqlx::Error> {
-    sqlx::query_as::<_, ServiceForLine>(
+    sqlx::query_as::<_, ServiceForLine>(sqlx::AssertSqlSafe(format!(
         "SELECT s.id, s.code, s.name_ru, s.monthly_fee_kop, s.one_time_fee_kop, s.archived,
                 CAST(CASE WHEN EXISTS (SELECT 1 FROM line_services ls
                                        WHERE ls.line_id = $2 AND ls.service_id = s.id)
@@ -99,12 +110,10 @@ pub async fn service_for_line(
                                        WHERE t.service_id = s.id AND t.tariff_id = $3)
                           THEN 1 ELSE 0 END AS BIGINT) AS fits,
                 (SELECT COUNT(*) FROM line_services ls
-                 WHERE ls.line_id = $2 AND EXISTS (
-                   SELECT 1 FROM service_exclusions x
-                   WHERE (x.service_id = s.id AND x.excluded_service_id = ls.service_id)
-                      OR (x.service_id = ls.service_id AND x.excluded_service_id = s.id))) AS clashes
+                 WHERE ls.line_id = $2 AND {}) AS clashes
          FROM services s WHERE s.code = $1",
-    )
+        excluded_either_way("s.id")
+    )))
     .bind(code)
     .bind(line_id)
     .bind(tariff_id)
@@ -135,14 +144,11 @@ pub async fn conflicts(
     line_id: i64,
     service_id: i64,
 ) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT s.name_ru FROM line_services ls JOIN services s ON s.id = ls.service_id
-         WHERE ls.line_id = $1 AND EXISTS (
-           SELECT 1 FROM service_exclusions x
-           WHERE (x.service_id = $2 AND x.excluded_service_id = ls.service_id)
-              OR (x.service_id = ls.service_id AND x.excluded_service_id = $2))
-         ORDER BY s.name_ru",
-    )
+         WHERE ls.line_id = $1 AND {} ORDER BY s.name_ru",
+        excluded_either_way("$2")
+    )))
     .bind(line_id)
     .bind(service_id)
     .fetch_all(conn)
