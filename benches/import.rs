@@ -159,7 +159,7 @@ struct Import {
 /// Seeds the company, then imports the file in a process of its own.
 async fn run(label: &str, url: String, kind: &str, file: &[u8], n: usize) {
     let (db, company_id) = company(&url, n).await;
-    db.pool.close().await;
+    db.close().await;
     drop(db);
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join(format!("roster.{kind}"));
@@ -243,7 +243,7 @@ async fn import(job: Import) {
         peak_previewed,
         peak_checked,
     );
-    db.pool.close().await;
+    db.close().await;
 }
 
 #[tokio::main]

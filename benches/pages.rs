@@ -3,6 +3,7 @@
 //!
 //!     cargo bench --bench pages            # BENCH_SECONDS=10 BENCH_LINES=100000 by default
 //!                                          # BENCH_POOL: the app's pool (default: the product's)
+//!                                          # BENCH_ONLY: the cases whose name holds this text
 //!
 //! Prints requests/s, p50 and p99 for each case, its ratio to the bare endpoint, and the CPU
 //! time a request cost the app and PostgreSQL together (ms, from `/proc`). Needs
@@ -345,7 +346,8 @@ async fn run_backend(label: &str, url: String, lines: usize, seconds: u64, dir: 
         "{:<42} {:>10} {:>9} {:>9} {:>8} {:>8}  goal",
         "case (32 connections)", "req/s", "p50 ms", "p99 ms", "÷ bare", "CPU ms"
     );
-    for case in cases {
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    for case in cases.into_iter().filter(|c| c.name.contains(&only)) {
         let base = wrk(&bare, None, None, seconds, 32);
         let cpu_before = cpu_ms();
         let f = wrk(
@@ -384,7 +386,7 @@ async fn run_backend(label: &str, url: String, lines: usize, seconds: u64, dir: 
     println!(
         "service changes applied (each with its audit entry): {changed}; the rest were refused (line not active, or already on)"
     );
-    db.pool.close().await;
+    db.close().await;
 }
 
 /// A manager granted `lines.view` over one department (and what is under it), signed in.

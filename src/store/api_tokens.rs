@@ -2,6 +2,8 @@
 //! its role and the version counters), so the API authorizes tokens and sessions alike.
 
 use super::sessions::SessionRow;
+use sqlx::AnyConnection;
+
 use super::{Db, Tx};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -12,7 +14,11 @@ pub struct TokenSession {
 }
 
 /// A live token by the hash of its secret (not revoked, not past its date).
-pub async fn find_live(db: &Db, hash: &str, now: i64) -> Result<Option<TokenSession>, sqlx::Error> {
+pub async fn find_live(
+    conn: &mut AnyConnection,
+    hash: &str,
+    now: i64,
+) -> Result<Option<TokenSession>, sqlx::Error> {
     sqlx::query_as::<_, TokenSession>(
         "SELECT t.id AS token_id, '' AS id_hash, 0 AS user_id, t.company_id, '' AS csrf_token,
                 COALESCE(t.last_used_at, 0) AS last_seen_at, COALESCE(t.expires_at, 0) AS expires_at,
@@ -26,7 +32,7 @@ pub async fn find_live(db: &Db, hash: &str, now: i64) -> Result<Option<TokenSess
     )
     .bind(hash)
     .bind(now)
-    .fetch_optional(&db.pool)
+    .fetch_optional(conn)
     .await
 }
 

@@ -1,5 +1,7 @@
 //! Regions, the tariff catalogue per region and the service catalogue.
 
+use sqlx::AnyConnection;
+
 use super::{Db, Tx};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -167,12 +169,12 @@ pub async fn tariffs_of_company(db: &Db, company_id: i64) -> Result<Vec<Tariff>,
     .await
 }
 
-pub async fn tariff(db: &Db, id: i64) -> Result<Option<Tariff>, sqlx::Error> {
+pub async fn tariff(conn: &mut AnyConnection, id: i64) -> Result<Option<Tariff>, sqlx::Error> {
     sqlx::query_as::<_, Tariff>(sqlx::AssertSqlSafe(format!(
         "{TARIFF_COLUMNS} WHERE id = $1"
     )))
     .bind(id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(conn)
     .await
 }
 

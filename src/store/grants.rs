@@ -1,6 +1,8 @@
 //! Roles and delegated rights: what the casbin adapter loads, and the departments and lines a
 //! person's rights cover (the SQL side of the same grants).
 
+use sqlx::AnyConnection;
+
 use super::{Db, Tx};
 
 /// A grant counts while it is neither revoked nor past its date.
@@ -76,7 +78,7 @@ pub async fn next_expiry(db: &Db, now: i64) -> Result<Option<i64>, sqlx::Error> 
 /// The departments (without their subtrees) and single lines a holder's live grants with a
 /// right cover in a company.
 pub async fn covered(
-    db: &Db,
+    conn: &mut AnyConnection,
     now: i64,
     holder: Holder,
     company_id: i64,
@@ -102,7 +104,7 @@ pub async fn covered(
     .bind(id)
     .bind(company_id)
     .bind(right)
-    .fetch_all(&db.pool)
+    .fetch_all(conn)
     .await?;
     let (departments, lines): (Vec<_>, Vec<_>) =
         covered.into_iter().partition(|(kind, _)| *kind == 0);
@@ -111,14 +113,18 @@ pub async fn covered(
 }
 
 /// The company's lines whose number is the person's own (an employee's line).
-pub async fn own_lines(db: &Db, user_id: i64, company_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+pub async fn own_lines(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    company_id: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT l.id FROM lines l JOIN users u ON u.msisdn = l.msisdn
          WHERE u.id = $1 AND l.company_id = $2",
     )
     .bind(user_id)
     .bind(company_id)
-    .fetch_all(&db.pool)
+    .fetch_all(conn)
     .await
 }
 

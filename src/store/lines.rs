@@ -4,6 +4,8 @@ use crate::domain::text::prefix_upper_bound;
 use super::catalogue::{self, Tariff};
 use super::employees::push_id_list;
 use super::reference::Reference;
+use sqlx::AnyConnection;
+
 use super::{Db, Sql, Tx, now_ms};
 
 /// What the lines table is searched by.
@@ -275,8 +277,13 @@ fn count_sql(company_id: i64, f: &Filter, by_key: bool, cap: i64, backend: super
 }
 
 /// Counts the matches up to the cap, in a statement of its own, and keeps the count.
-async fn capped_count(db: &Db, sql: &Sql, key: Option<String>) -> Result<i64, sqlx::Error> {
-    let (n, seen): (i64, Option<String>) = sql.query_as().fetch_one(&db.pool).await?;
+async fn capped_count(
+    db: &Db,
+    conn: &mut AnyConnection,
+    sql: &Sql,
+    key: Option<String>,
+) -> Result<i64, sqlx::Error> {
+    let (n, seen): (i64, Option<String>) = sql.query_as().fetch_one(conn).await?;
     if let (Some(key), Some(seen)) = (key, seen) {
         db.counts.put(key, seen, n);
     }
@@ -288,11 +295,12 @@ async fn capped_count(db: &Db, sql: &Sql, key: Option<String>) -> Result<i64, sq
 /// few hundred index steps however broad the search.
 async fn by_key(
     db: &Db,
+    conn: &mut AnyConnection,
     company_id: i64,
     f: &Filter,
     snapshot: Option<&str>,
 ) -> Result<bool, sqlx::Error> {
-    let counted = |table: &'static str, column: &'static str, prefix: &str| {
+    let counting = |table: &'static str, column: &'static str, prefix: &str| {
         let mut sql = Sql::new("SELECT COUNT(*), ");
         sql.push(super::counts::snapshot_column(db.backend))
             .push(" FROM (SELECT 1 FROM ")
@@ -302,23 +310,27 @@ async fn by_key(
             .push(" AND ");
         push_range(&mut sql, column, prefix);
         sql.limit(SELECTIVE + 1, 0).push(") capped");
-        kept_or_counted(db, sql, snapshot)
+        sql
     };
     match &f.search {
         None => Ok(false),
         Some(Search::Number(digits)) => {
-            let mut n = counted("lines", "number_key", digits).await?;
+            let sql = counting("lines", "number_key", digits);
+            let mut n = kept_or_counted(db, conn, sql, snapshot).await?;
             if digits.len() > 1 && (digits.starts_with('7') || digits.starts_with('8')) {
-                n += counted("lines", "number_key", &digits[1..]).await?;
+                let sql = counting("lines", "number_key", &digits[1..]);
+                n += kept_or_counted(db, conn, sql, snapshot).await?;
             }
             let reversed: String = digits.chars().rev().collect();
-            n += counted("lines", "number_rev", &reversed).await?;
+            let sql = counting("lines", "number_rev", &reversed);
+            n += kept_or_counted(db, conn, sql, snapshot).await?;
             Ok(n <= SELECTIVE)
         }
         Some(Search::Name(words)) => {
             // Every word must match, so the rarest word bounds the result.
             for w in words {
-                if counted("employee_name_words", "word", w).await? <= SELECTIVE {
+                let sql = counting("employee_name_words", "word", w);
+                if kept_or_counted(db, conn, sql, snapshot).await? <= SELECTIVE {
                     return Ok(true);
                 }
             }
@@ -339,11 +351,23 @@ fn kept(db: &Db, sql: &Sql, snapshot: Option<&str>) -> (Option<String>, Option<i
 }
 
 /// A count kept in the request's snapshot, else counted now (and kept).
-async fn kept_or_counted(db: &Db, sql: Sql, snapshot: Option<&str>) -> Result<i64, sqlx::Error> {
+async fn kept_or_counted(
+    db: &Db,
+    conn: &mut AnyConnection,
+    sql: Sql,
+    snapshot: Option<&str>,
+) -> Result<i64, sqlx::Error> {
     match kept(db, &sql, snapshot) {
         (_, Some(n)) => Ok(n),
-        (key, None) => capped_count(db, &sql, key).await,
+        (key, None) => capped_count(db, conn, &sql, key).await,
     }
+}
+
+/// Which rows of a list: `limit` of them after the first `offset`.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub limit: i64,
+    pub offset: i64,
 }
 
 /// A page of the company's lines and how many match. A broad search (walked in number order)
@@ -354,14 +378,14 @@ async fn kept_or_counted(db: &Db, sql: Sql, snapshot: Option<&str>) -> Result<i6
 /// the kept count is used if the page's own snapshot is still the same (`store::counts`).
 pub async fn list(
     db: &Db,
+    conn: &mut AnyConnection,
     reference: &Reference,
     company_id: i64,
     f: &Filter,
-    limit: i64,
-    offset: i64,
+    Window { limit, offset }: Window,
     snapshot: Option<&str>,
 ) -> Result<(Vec<LineRow>, Total), sqlx::Error> {
-    let by_key = by_key(db, company_id, f, snapshot).await?;
+    let by_key = by_key(db, conn, company_id, f, snapshot).await?;
     let counted = f.search.is_none() || by_key;
     let counting = counted.then(|| count_sql(company_id, f, by_key, COUNT_CAP, db.backend));
     let (key, kept) = counting
@@ -378,7 +402,7 @@ pub async fn list(
         db.backend,
     )
     .query_as::<PagedLine>()
-    .fetch_all(&db.pool)
+    .fetch_all(&mut *conn)
     .await?;
     let past_page = page.len() as i64 > limit;
     let first = page.first().map(|p| (p.capped_total, p.seen.clone()));
@@ -387,7 +411,7 @@ pub async fn list(
         .take(limit.max(0) as usize)
         .map(|p| p.row)
         .collect();
-    name_rows(db, reference, &mut rows).await?;
+    name_rows(conn, reference, &mut rows).await?;
     let capped = |n: i64| Total {
         count: n.min(COUNT_CAP),
         more: n > COUNT_CAP,
@@ -413,7 +437,7 @@ pub async fn list(
         offset + rows.len() as i64
     } else {
         // Written to since, or paged past the end: no row carried the count.
-        capped_count(db, &counting, key).await?
+        capped_count(db, conn, &counting, key).await?
     };
     Ok((rows, capped(n)))
 }
@@ -421,7 +445,7 @@ pub async fn list(
 /// Fills in each row's department and tariff from the reference data. The rare one it lacks
 /// (a tariff of another region, a department added after it was read) is read by id.
 async fn name_rows(
-    db: &Db,
+    conn: &mut AnyConnection,
     reference: &Reference,
     rows: &mut [LineRow],
 ) -> Result<(), sqlx::Error> {
@@ -440,7 +464,7 @@ async fn name_rows(
         let mut sql = Sql::new("SELECT id, name FROM departments WHERE id IN (");
         push_id_list(&mut sql, &missing);
         sql.push(")");
-        let names: Vec<(i64, String)> = sql.query_as().fetch_all(&db.pool).await?;
+        let names: Vec<(i64, String)> = sql.query_as().fetch_all(&mut *conn).await?;
         for row in rows.iter_mut().filter(|r| r.department_name.is_none()) {
             row.department_name = names
                 .iter()
@@ -454,7 +478,7 @@ async fn name_rows(
             Some(t) => t,
             None => {
                 if !read.iter().any(|t| t.id == row.tariff_id) {
-                    let t = catalogue::tariff(db, row.tariff_id)
+                    let t = catalogue::tariff(conn, row.tariff_id)
                         .await?
                         .ok_or(sqlx::Error::RowNotFound)?;
                     read.push(t);
@@ -475,9 +499,9 @@ async fn name_rows(
 /// answer says whether an index *can* serve it, whatever the table's size.
 pub async fn explain(db: &Db, company_id: i64, f: &Filter) -> Result<String, sqlx::Error> {
     use sqlx::Row;
-    let by_key = by_key(db, company_id, f, None).await?;
-    let mut sql = page_sql(company_id, f, by_key, 50, 0, None, db.backend);
     let mut tx = db.pool.begin().await?;
+    let by_key = by_key(db, &mut tx, company_id, f, None).await?;
+    let mut sql = page_sql(company_id, f, by_key, 50, 0, None, db.backend);
     let steps: Vec<String> = match db.backend {
         super::Backend::Sqlite => {
             sql.prepend("EXPLAIN QUERY PLAN ");
@@ -528,7 +552,8 @@ pub struct LineCard {
 /// The card with its services and newest history, in one round trip: both lists come back as
 /// JSON arrays built by the database (each database spells JSON aggregation its own way).
 pub async fn card_with_lists(
-    db: &Db,
+    conn: &mut AnyConnection,
+    backend: super::Backend,
     company_id: i64,
     id: i64,
     history: i64,
@@ -540,7 +565,7 @@ pub async fn card_with_lists(
         services_json: String,
         history_json: String,
     }
-    let (services, entries) = match db.backend {
+    let (services, entries) = match backend {
         super::Backend::Sqlite => (
             "(SELECT json_group_array(json_object('code', x.code, 'name_ru', x.name_ru, 'name_en', x.name_en,
                      'category', x.category, 'monthly_fee_kop', x.monthly_fee_kop, 'enabled_at', x.enabled_at))
@@ -584,7 +609,7 @@ pub async fn card_with_lists(
         .bind(company_id)
         .bind(id)
         .bind(history)
-        .fetch_optional(&db.pool)
+        .fetch_optional(conn)
         .await?
     else {
         return Ok(None);

@@ -89,10 +89,16 @@ const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
-/// The database: a pool and which backend is behind it.
+/// The database: its pools and which backend is behind them.
 #[derive(Clone, Debug)]
 pub struct Db {
     pub pool: AnyPool,
+    /// A signed-in request's own connection (`web::session`): its session is read on it and
+    /// the handler may read on it too, so a page gives back one connection, not one per
+    /// statement (sqlx checks each connection given back with a round trip). A request takes
+    /// one of these before any connection of `pool`, and nothing waits for one of these while
+    /// holding one of `pool`'s, so the two pools never wait on each other in a ring.
+    pub requests: AnyPool,
     pub backend: Backend,
     write_turn: Arc<Mutex<()>>,
     /// Lines pages' counts, kept while still exact (PostgreSQL).
@@ -131,6 +137,58 @@ fn spawn_checkpointer(pool: AnyPool) -> Checkpointer {
     Checkpointer(task.abort_handle())
 }
 
+/// How both pools open and hand out connections.
+fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        // sqlx pings every connection it hands out: a round trip per statement, which
+        // cost a lines page on PostgreSQL as much as its session read. A connection
+        // busy a moment ago is known to be alive; one that sat idle is pinged first,
+        // so a restarted database costs no request an error.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= IDLE_BEFORE_PING {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if backend == Backend::Postgres {
+                    // Every statement is prepared once per connection. Left to itself,
+                    // PostgreSQL re-plans a statement with parameters at each run when
+                    // it guesses a custom plan is cheaper, and planning a lines page
+                    // costs three times its execution. Selectivity is decided before the
+                    // query is written (`store::lines`), so the generic plan is the plan.
+                    sqlx::query("SET plan_cache_mode = force_generic_plan")
+                        .execute(conn)
+                        .await?;
+                } else {
+                    // In WAL mode NORMAL syncs at checkpoints, not at every commit: a
+                    // power cut may lose the last commits, never the file's consistency.
+                    // A 4 MiB page cache per connection (SQLite's default is 2): a
+                    // 100,000-row import writes in the lines' order, and its commit took
+                    // as long with 2, 4 or 16 MiB. Each size costs its memory in every
+                    // connection a preview or commit reads through: with 16 MiB, a CSV
+                    // import's peak RSS was 240-259 MiB, with 4 MiB 191-195.
+                    // Statement journals stay in memory too.
+                    // Checkpoints are the checkpointer's (below), not the commit's that
+                    // crosses the threshold.
+                    sqlx::raw_sql(
+                        "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -4096;
+                         PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0",
+                    )
+                    .execute(conn)
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+}
+
 impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
         sqlx::any::install_default_drivers();
@@ -144,57 +202,12 @@ impl Db {
             _ => url.to_owned(),
         };
         let options = AnyConnectOptions::from_str(&url).context("reading the database URL")?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10))
-            // sqlx pings every connection it hands out: a round trip per statement, which
-            // cost a lines page on PostgreSQL as much as its session read. A connection
-            // busy a moment ago is known to be alive; one that sat idle is pinged first,
-            // so a restarted database costs no request an error.
-            .test_before_acquire(false)
-            .before_acquire(|conn, meta| {
-                Box::pin(async move {
-                    if meta.idle_for >= IDLE_BEFORE_PING {
-                        sqlx::Connection::ping(conn).await?;
-                    }
-                    Ok(true)
-                })
-            })
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Postgres {
-                        // Every statement is prepared once per connection. Left to itself,
-                        // PostgreSQL re-plans a statement with parameters at each run when
-                        // it guesses a custom plan is cheaper, and planning a lines page
-                        // costs three times its execution. Selectivity is decided before the
-                        // query is written (`store::lines`), so the generic plan is the plan.
-                        sqlx::query("SET plan_cache_mode = force_generic_plan")
-                            .execute(conn)
-                            .await?;
-                    } else {
-                        // In WAL mode NORMAL syncs at checkpoints, not at every commit: a
-                        // power cut may lose the last commits, never the file's consistency.
-                        // A 4 MiB page cache per connection (SQLite's default is 2): a
-                        // 100,000-row import writes in the lines' order, and its commit took
-                        // as long with 2, 4 or 16 MiB. Each size costs its memory in every
-                        // connection a preview or commit reads through: with 16 MiB, a CSV
-                        // import's peak RSS was 240-259 MiB, with 4 MiB 191-195.
-                        // Statement journals stay in memory too.
-                        // Checkpoints are the checkpointer's (below), not the commit's that
-                        // crosses the threshold.
-                        sqlx::raw_sql(
-                            "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -4096;
-                             PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0",
-                        )
-                        .execute(conn)
-                        .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
+        let pool = pool_options(backend, max_connections)
+            .connect_with(options.clone())
             .await
             .with_context(|| format!("connecting to {}", crate::config::redact_url(&url)))?;
+        // Opened as requests come: a request's first statement is its session's.
+        let requests = pool_options(backend, max_connections).connect_lazy_with(options);
         if backend == Backend::Sqlite {
             // WAL lets readers work while one writer writes; it is a property of the file.
             sqlx::query("PRAGMA journal_mode = WAL")
@@ -205,6 +218,7 @@ impl Db {
         let checkpointer = (backend == Backend::Sqlite).then(|| spawn_checkpointer(pool.clone()));
         Ok(Self {
             pool,
+            requests,
             backend,
             write_turn: Arc::new(Mutex::new(())),
             counts: Arc::default(),
@@ -241,6 +255,12 @@ impl Db {
                 _turn: None,
             }),
         }
+    }
+
+    /// Closes both pools (a database about to be dropped).
+    pub async fn close(&self) {
+        self.requests.close().await;
+        self.pool.close().await;
     }
 
     pub async fn ping(&self) -> Result<(), sqlx::Error> {

@@ -3,7 +3,7 @@
 
 use sqlx::AnyConnection;
 
-use super::{Db, now_ms};
+use super::{Backend, Db, now_ms};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
@@ -69,7 +69,11 @@ pub async fn insert(conn: &mut AnyConnection, s: &NewSession<'_>) -> Result<(), 
     .map(|_| ())
 }
 
-pub async fn find(db: &Db, id_hash: &str) -> Result<Option<SessionRow>, sqlx::Error> {
+pub async fn find(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    id_hash: &str,
+) -> Result<Option<SessionRow>, sqlx::Error> {
     let sql = format!(
         "SELECT s.id_hash, s.user_id, s.company_id, s.csrf_token, s.last_seen_at, s.expires_at,
                 u.full_name, u.msisdn, u.is_staff, u.disabled,
@@ -85,19 +89,19 @@ pub async fn find(db: &Db, id_hash: &str) -> Result<Option<SessionRow>, sqlx::Er
          LEFT JOIN memberships m
            ON m.user_id = s.user_id AND m.company_id = s.company_id AND m.blocked_at IS NULL
          WHERE s.id_hash = $1",
-        super::counts::snapshot_column(db.backend)
+        super::counts::snapshot_column(backend)
     );
     sqlx::query_as::<_, SessionRow>(sqlx::AssertSqlSafe(sql))
         .bind(id_hash)
-        .fetch_optional(&db.pool)
+        .fetch_optional(conn)
         .await
 }
 
-pub async fn touch(db: &Db, id_hash: &str, at: i64) -> Result<(), sqlx::Error> {
+pub async fn touch(conn: &mut AnyConnection, id_hash: &str, at: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
         .bind(at)
         .bind(id_hash)
-        .execute(&db.pool)
+        .execute(conn)
         .await
         .map(|_| ())
 }

@@ -501,6 +501,7 @@ pub async fn matrix(
     };
     let now = state.clock.now_ms();
     let mut rows = Vec::new();
+    let mut conn = cab.connection(&state).await?;
     for m in grants::members(&state.db, company_id).await? {
         let principal = crate::authz::Principal {
             holder: crate::authz::Holder::User(m.user_id),
@@ -515,7 +516,7 @@ pub async fn matrix(
                 cells.push(None);
             } else if principal.is_limited() && right.is_on_lines() {
                 let (departments, lines) =
-                    grants::covered(&state.db, now, principal.holder, company_id, right.code())
+                    grants::covered(&mut conn, now, principal.holder, company_id, right.code())
                         .await?;
                 let mut places: Vec<String> =
                     departments.into_iter().map(department_name).collect();

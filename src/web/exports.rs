@@ -34,11 +34,14 @@ pub async fn lines_export(
     let r = resolve(cab.reference(&state).await?, &permit, &query)?;
     let (rows, _) = lines::list(
         &state.db,
+        &mut *cab.connection(&state).await?,
         &r.reference,
         permit.company_id(),
         &r.filter,
-        MAX_ROWS + 1,
-        0,
+        lines::Window {
+            limit: MAX_ROWS + 1,
+            offset: 0,
+        },
         None,
     )
     .await?;

@@ -115,20 +115,22 @@ pub async fn read_card(
 ) -> Result<CardData, AppError> {
     let company_id = permit.company_id();
     let reference = cab.reference(state).await?;
-    let (line, services, history) = lines::card_with_lists(&state.db, company_id, id, 50)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let mut conn = cab.connection(state).await?;
+    let (line, services, history) =
+        lines::card_with_lists(&mut conn, state.db.backend, company_id, id, 50)
+            .await?
+            .ok_or(AppError::NotFound)?;
     if !permit.covers_line(line.id, line.department_id) {
         return Err(AppError::Forbidden);
     }
     let tariff = match reference.tariff(line.tariff_id) {
         Some(t) => t.clone(),
-        None => catalogue::tariff(&state.db, line.tariff_id)
+        None => catalogue::tariff(&mut conn, line.tariff_id)
             .await?
             .ok_or(AppError::NotFound)?,
     };
     let sims = if line.replaced_sims > 0 {
-        line_changes::previous_sims(&mut *state.db.pool.acquire().await?, line.id).await?
+        line_changes::previous_sims(&mut conn, line.id).await?
     } else {
         Vec::new()
     };

@@ -225,11 +225,14 @@ pub async fn page_of_lines(
     let offset = (r.page_no - 1) * PAGE_SIZE;
     let (rows, total) = lines::list(
         &state.db,
+        &mut *cab.connection(state).await?,
         &r.reference,
         company_id,
         &r.filter,
-        PAGE_SIZE,
-        offset,
+        lines::Window {
+            limit: PAGE_SIZE,
+            offset,
+        },
         cab.session.snapshot.as_deref(),
     )
     .await?;

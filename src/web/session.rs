@@ -1,10 +1,14 @@
 //! Who is asking: the session behind the cookie, checked on every request.
 
 use std::future::Future;
+use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection};
 
 use crate::authz::{Action, Holder, Object, Permit, Principal, Right, Scope};
 use crate::error::AppError;
@@ -36,6 +40,58 @@ pub struct Visitor {
     /// The anonymous double-submit token (login form), if the cookie is set.
     pub csrf_cookie: Option<String>,
     pub device_cookie: Option<String>,
+    /// The connection the session was read on, kept for the handler (`Cabinet::connection`).
+    pub conn: RequestConn,
+}
+
+/// A request's own connection from `Db::requests`, kept until the request ends. Each request
+/// reads its visitor once, so it holds at most one.
+#[derive(Clone, Default)]
+pub struct RequestConn(Arc<Mutex<Option<PoolConnection<Any>>>>);
+
+impl RequestConn {
+    pub fn holding(conn: PoolConnection<Any>) -> Self {
+        Self(Arc::new(Mutex::new(Some(conn))))
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<PoolConnection<Any>>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A connection lent for a while: the request's own, which goes back to the request when this
+/// drops, or (while that one is lent out) one of the main pool's.
+pub struct Lent {
+    conn: Option<PoolConnection<Any>>,
+    back_to: Option<RequestConn>,
+}
+
+impl Deref for Lent {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        self.conn.as_deref().expect("lent until dropped")
+    }
+}
+
+impl DerefMut for Lent {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        self.conn.as_deref_mut().expect("lent until dropped")
+    }
+}
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        if let (Some(conn), Some(owner)) = (self.conn.take(), &self.back_to) {
+            *owner.slot() = Some(conn);
+        }
+    }
+}
+
+impl std::fmt::Debug for RequestConn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RequestConn")
+    }
 }
 
 impl Visitor {
@@ -73,11 +129,21 @@ pub fn lang_of(req: &HttpRequest) -> Lang {
         .unwrap_or_default()
 }
 
+/// The visitor, read once per request: every extractor after the first gets the same one.
 async fn load(req: HttpRequest) -> Result<Visitor, AppError> {
+    if let Some(visitor) = req.extensions().get::<Visitor>() {
+        return Ok(visitor.clone());
+    }
+    let visitor = read_visitor(&req).await?;
+    req.extensions_mut().insert(visitor.clone());
+    Ok(visitor)
+}
+
+async fn read_visitor(req: &HttpRequest) -> Result<Visitor, AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))?;
-    let ip = client_addr(&req, &state.settings);
+    let ip = client_addr(req, &state.settings);
     let user_agent = req
         .headers()
         .get("user-agent")
@@ -87,9 +153,11 @@ async fn load(req: HttpRequest) -> Result<Visitor, AppError> {
         .take(300)
         .collect();
     let mut session = None;
+    let mut conn = RequestConn::default();
     if let Some(cookie) = req.cookie(SESSION_COOKIE) {
         let hash = token_hash(cookie.value());
-        if let Some(row) = sessions::find(&state.db, &hash).await? {
+        let mut held = state.db.requests.acquire().await?;
+        if let Some(row) = sessions::find(&mut held, state.db.backend, &hash).await? {
             let now = state.clock.now_ms();
             let idle_ms = state.settings.session_idle_minutes * 60_000;
             if row.expires_at < now || now - row.last_seen_at > idle_ms || row.disabled != 0 {
@@ -99,14 +167,15 @@ async fn load(req: HttpRequest) -> Result<Visitor, AppError> {
                 // Background polling (progress bars) says so and does not count as activity.
                 let background = req.headers().contains_key("x-background");
                 if !background && now - row.last_seen_at > TOUCH_EVERY_MS {
-                    sessions::touch(&state.db, &hash, now).await?;
+                    sessions::touch(&mut held, &hash, now).await?;
                 }
                 session = Some(row);
+                conn = RequestConn::holding(held);
             }
         }
     }
     Ok(Visitor {
-        lang: lang_of(&req),
+        lang: lang_of(req),
         ip,
         user_agent,
         session,
@@ -115,6 +184,7 @@ async fn load(req: HttpRequest) -> Result<Visitor, AppError> {
             .cookie(DEVICE_COOKIE)
             .map(|c| c.value().to_owned())
             .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit())),
+        conn,
     })
 }
 
@@ -140,6 +210,22 @@ impl Cabinet {
         self.visitor.lang
     }
 
+    /// A connection to read on: the one the session was read on (no second checkout, no
+    /// second release); if that one is lent out already, one of the main pool's.
+    pub async fn connection(&self, state: &AppState) -> Result<Lent, AppError> {
+        let own = self.visitor.conn.slot().take();
+        Ok(match own {
+            Some(conn) => Lent {
+                conn: Some(conn),
+                back_to: Some(self.visitor.conn.clone()),
+            },
+            None => Lent {
+                conn: Some(state.db.pool.acquire().await?),
+                back_to: None,
+            },
+        })
+    }
+
     /// The one way a handler gets a permit: casbin decides for this user in this company; a
     /// manager's permit then covers only what their live grants with that right cover (an
     /// employee's, only their own line).
@@ -157,14 +243,25 @@ impl Cabinet {
         let scope = if let (Holder::User(user_id), "employee") = (p.holder, p.role.as_str()) {
             Scope::Only {
                 departments: Vec::new(),
-                lines: grants::own_lines(&state.db, user_id, p.company_id).await?,
+                lines: grants::own_lines(
+                    &mut *self.connection(state).await?,
+                    user_id,
+                    p.company_id,
+                )
+                .await?,
             }
         } else {
             // The overview shows what the person may see of the lines.
             let right = Right::of(object, action).unwrap_or(Right::LinesView);
             let now = state.clock.now_ms();
-            let (granted, lines) =
-                grants::covered(&state.db, now, p.holder, p.company_id, right.code()).await?;
+            let (granted, lines) = grants::covered(
+                &mut *self.connection(state).await?,
+                now,
+                p.holder,
+                p.company_id,
+                right.code(),
+            )
+            .await?;
             let reference = self.reference(state).await?;
             let mut departments: Vec<i64> = granted
                 .iter()

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::helpers::{ADMIN, Backend, PASSWORD, Response, TestApp, spawn_app};
+use crate::helpers::{ADMIN, Backend, PASSWORD, Response, TestApp, spawn_app, spawn_app_with};
 use crate::on_both;
 
 const MANAGER: &str = "+79035551122";
@@ -487,7 +487,62 @@ async fn the_company_keeps_an_admin(b: Backend) {
     );
 }
 
+/// A request reads on the connection its session was read on, and takes a second one only
+/// from the other pool. So with one connection in each pool, side by side requests of an admin
+/// and of a manager (whose grants are read per request) all finish; none waits for a second
+/// connection of a pool it already holds one of (that would end in the pool's timeout, a 500).
+async fn requests_finish_side_by_side_on_one_connection_a_pool(b: Backend) {
+    let app = spawn_app_with(b, |s| s.db_max_connections = 1).await;
+    let c = company(&app).await;
+    app.login(ADMIN, PASSWORD).await;
+    let logistics = c.logistics.to_string();
+    let r = grant(
+        &app,
+        &[
+            ("number", MANAGER),
+            ("full_name", "Петров Пётр"),
+            ("rights", "lines.view"),
+            ("departments", &logistics),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let manager = app.another_instance().await;
+    assert_eq!(manager.login_by_code(MANAGER).await.status, 303);
+    let line = line_id(&app, "+79161110003").await;
+    let card = format!("/lines/{line}");
+    let api_card = format!("/api/v1/lines/{line}");
+    let paths = [
+        "/lines",
+        card.as_str(),
+        "/lines?q=0003",
+        "/lines/export?format=csv&encoding=utf8",
+        "/overview",
+        "/access/matrix",
+        "/api/v1/lines",
+        api_card.as_str(),
+    ];
+    let admin = paths.iter().map(|p| app.get(p));
+    let managed = paths.iter().take(4).map(|p| manager.get(p));
+    let (admin, managed) = tokio::join!(
+        futures_util::future::join_all(admin),
+        futures_util::future::join_all(managed)
+    );
+    for (path, r) in paths.iter().zip(&admin).chain(paths.iter().zip(&managed)) {
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+    }
+    assert!(
+        managed[0].body.contains("+7 916 111-00-03"),
+        "the manager's line"
+    );
+    assert!(
+        !managed[0].body.contains("+7 916 111-00-04"),
+        "not another department's"
+    );
+}
+
 on_both!(
+    requests_finish_side_by_side_on_one_connection_a_pool,
     a_manager_sees_and_changes_only_the_granted_subtree,
     a_grant_stops_at_its_date_and_when_revoked,
     bad_grants_are_refused_with_reasons_and_audited,

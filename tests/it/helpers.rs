@@ -77,7 +77,7 @@ async fn pg_template() -> String {
                     .expect("creating the template");
                 let db = Db::connect(&format!("{}/{tmp}", pg_base()), 2).await.expect("connecting to the template");
                 db.migrate().await.expect("migrating the template");
-                db.pool.close().await;
+                db.close().await;
                 let renamed = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("ALTER DATABASE {tmp} RENAME TO {name}")))
                     .execute(&mut admin)
                     .await;
@@ -176,7 +176,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
 
 async fn start(settings: Settings, guard: Option<DatabaseGuard>) -> TestApp {
     let database_url = settings.database_url.clone();
-    let db = Db::connect(&settings.database_url, 5)
+    let db = Db::connect(&settings.database_url, settings.db_max_connections)
         .await
         .expect("connecting");
     db.migrate().await.expect("migrating");

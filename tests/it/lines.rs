@@ -1,6 +1,6 @@
 use simfleet::services::departments::{self, DepartmentInput};
 use simfleet::services::employees::{self, EmployeeInput};
-use simfleet::store::lines::{self, Filter, Search};
+use simfleet::store::lines::{self, Filter, Search, Window};
 use simfleet::store::reference::{ReferenceCache, Versions};
 
 use crate::helpers::{ADMIN, Backend, PASSWORD, TestApp, spawn_app};
@@ -353,9 +353,20 @@ async fn names_the_reference_data_lacks_are_read(b: Backend) {
         search: Some(Search::Number("79160000010".into())),
         ..Default::default()
     };
-    let (rows, total) = lines::list(&app.db, &before, company, &filter, 50, 0, None)
-        .await
-        .expect("page");
+    let (rows, total) = lines::list(
+        &app.db,
+        &mut app.db.pool.acquire().await.expect("connection"),
+        &before,
+        company,
+        &filter,
+        Window {
+            limit: 50,
+            offset: 0,
+        },
+        None,
+    )
+    .await
+    .expect("page");
     assert_eq!(total.count, 1);
     let row = &rows[0];
     assert_eq!(row.department_name.as_deref(), Some("Ядро сети"));
@@ -364,9 +375,20 @@ async fn names_the_reference_data_lacks_are_read(b: Backend) {
         ("Ямал Особый", 12345)
     );
     // The others on the page are named from the copy.
-    let (rows, _) = lines::list(&app.db, &before, company, &Filter::default(), 50, 0, None)
-        .await
-        .expect("page");
+    let (rows, _) = lines::list(
+        &app.db,
+        &mut app.db.pool.acquire().await.expect("connection"),
+        &before,
+        company,
+        &Filter::default(),
+        Window {
+            limit: 50,
+            offset: 0,
+        },
+        None,
+    )
+    .await
+    .expect("page");
     assert_eq!(rows[0].department_name.as_deref(), Some("Склад Москва"));
     assert_eq!(rows[0].tariff_name, "Бизнес Старт");
     assert_eq!(rows[1].tariff_name, "Бизнес Старт");

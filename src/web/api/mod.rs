@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::services::UseCaseError;
 use crate::services::line_changes::ChangeError;
 
-use super::session::{Cabinet, Visitor};
+use super::session::{Cabinet, RequestConn, Visitor};
 use crate::authz::{Holder, Principal};
 use crate::store::api_tokens;
 use crate::store::audit::Actor;
@@ -281,7 +281,8 @@ async fn token_user(req: HttpRequest, secret: String) -> Result<ApiUser, ApiErro
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))?;
     let now = state.clock.now_ms();
     let hash = crate::services::auth::token_hash(&secret);
-    let Some(token) = api_tokens::find_live(&state.db, &hash, now).await? else {
+    let mut held = state.db.requests.acquire().await?;
+    let Some(token) = api_tokens::find_live(&mut held, &hash, now).await? else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "invalid_token",
@@ -316,6 +317,7 @@ async fn token_user(req: HttpRequest, secret: String) -> Result<ApiUser, ApiErro
         session: None,
         csrf_cookie: None,
         device_cookie: None,
+        conn: RequestConn::holding(held),
     };
     Ok(ApiUser(Cabinet {
         visitor,
