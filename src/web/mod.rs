@@ -5,6 +5,7 @@ pub mod api;
 mod assets;
 mod audit;
 mod auth;
+pub mod connection;
 mod departments;
 mod devices;
 mod employees;

@@ -1,14 +1,10 @@
 //! Who is asking: the session behind the cookie, checked on every request.
 
 use std::future::Future;
-use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
-use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection};
 
 use crate::authz::{Action, Holder, Object, Permit, Principal, Right, Scope};
 use crate::error::AppError;
@@ -19,6 +15,7 @@ use crate::store::grants;
 use crate::store::sessions::{self, SessionRow};
 
 use super::AppState;
+use super::connection::{Lent, RequestConn};
 use super::i18n::Lang;
 
 pub const SESSION_COOKIE: &str = "sf_session";
@@ -42,56 +39,6 @@ pub struct Visitor {
     pub device_cookie: Option<String>,
     /// The connection the session was read on, kept for the handler (`Cabinet::connection`).
     pub conn: RequestConn,
-}
-
-/// A request's own connection from `Db::requests`, kept until the request ends. Each request
-/// reads its visitor once, so it holds at most one.
-#[derive(Clone, Default)]
-pub struct RequestConn(Arc<Mutex<Option<PoolConnection<Any>>>>);
-
-impl RequestConn {
-    pub fn holding(conn: PoolConnection<Any>) -> Self {
-        Self(Arc::new(Mutex::new(Some(conn))))
-    }
-
-    fn slot(&self) -> std::sync::MutexGuard<'_, Option<PoolConnection<Any>>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// A connection lent for a while: the request's own, which goes back to the request when this
-/// drops, or (while that one is lent out) one of the main pool's.
-pub struct Lent {
-    conn: Option<PoolConnection<Any>>,
-    back_to: Option<RequestConn>,
-}
-
-impl Deref for Lent {
-    type Target = AnyConnection;
-
-    fn deref(&self) -> &AnyConnection {
-        self.conn.as_deref().expect("lent until dropped")
-    }
-}
-
-impl DerefMut for Lent {
-    fn deref_mut(&mut self) -> &mut AnyConnection {
-        self.conn.as_deref_mut().expect("lent until dropped")
-    }
-}
-
-impl Drop for Lent {
-    fn drop(&mut self) {
-        if let (Some(conn), Some(owner)) = (self.conn.take(), &self.back_to) {
-            *owner.slot() = Some(conn);
-        }
-    }
-}
-
-impl std::fmt::Debug for RequestConn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RequestConn")
-    }
 }
 
 impl Visitor {
@@ -129,13 +76,18 @@ pub fn lang_of(req: &HttpRequest) -> Lang {
         .unwrap_or_default()
 }
 
-/// The visitor, read once per request: every extractor after the first gets the same one.
+/// The visitor, read once per request: every extractor after the first gets the same one,
+/// without the connection. That stays with the first, which the handler drops when it ends:
+/// a long download does not keep it while the response goes out.
 async fn load(req: HttpRequest) -> Result<Visitor, AppError> {
     if let Some(visitor) = req.extensions().get::<Visitor>() {
         return Ok(visitor.clone());
     }
     let visitor = read_visitor(&req).await?;
-    req.extensions_mut().insert(visitor.clone());
+    req.extensions_mut().insert(Visitor {
+        conn: RequestConn::default(),
+        ..visitor.clone()
+    });
     Ok(visitor)
 }
 
@@ -161,8 +113,7 @@ async fn read_visitor(req: &HttpRequest) -> Result<Visitor, AppError> {
             let now = state.clock.now_ms();
             let idle_ms = state.settings.session_idle_minutes * 60_000;
             if row.expires_at < now || now - row.last_seen_at > idle_ms || row.disabled != 0 {
-                let mut conn = state.db.pool.acquire().await?;
-                sessions::delete(&mut conn, &hash).await?;
+                sessions::delete(&mut held, &hash).await?;
             } else {
                 // Background polling (progress bars) says so and does not count as activity.
                 let background = req.headers().contains_key("x-background");
@@ -213,17 +164,7 @@ impl Cabinet {
     /// A connection to read on: the one the session was read on (no second checkout, no
     /// second release); if that one is lent out already, one of the main pool's.
     pub async fn connection(&self, state: &AppState) -> Result<Lent, AppError> {
-        let own = self.visitor.conn.slot().take();
-        Ok(match own {
-            Some(conn) => Lent {
-                conn: Some(conn),
-                back_to: Some(self.visitor.conn.clone()),
-            },
-            None => Lent {
-                conn: Some(state.db.pool.acquire().await?),
-                back_to: None,
-            },
-        })
+        Ok(self.visitor.conn.lend(&state.db).await?)
     }
 
     /// The one way a handler gets a permit: casbin decides for this user in this company; a

@@ -18,7 +18,8 @@ use crate::error::AppError;
 use crate::services::UseCaseError;
 use crate::services::line_changes::ChangeError;
 
-use super::session::{Cabinet, RequestConn, Visitor};
+use super::connection::RequestConn;
+use super::session::{Cabinet, Visitor};
 use crate::authz::{Holder, Principal};
 use crate::store::api_tokens;
 use crate::store::audit::Actor;
