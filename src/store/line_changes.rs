@@ -80,6 +80,16 @@ fn excluded_either_way(service: &str) -> String {
     )
 }
 
+/// `service` fits `tariff` (columns or parameters): it names no tariffs it is for, or names
+/// this one. The one rule both [`fits`] and [`service_for_line`] ask.
+fn fits_tariff(service: &str, tariff: &str) -> String {
+    format!(
+        "(NOT EXISTS (SELECT 1 FROM service_tariffs t WHERE t.service_id = {service})
+          OR EXISTS (SELECT 1 FROM service_tariffs t
+                     WHERE t.service_id = {service} AND t.tariff_id = {tariff}))"
+    )
+}
+
 /// A service as a line sees it: whether the line has it, and whether it fits the line's tariff.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ServiceForLine {
@@ -105,13 +115,11 @@ pub async fn service_for_line(
                 CAST(CASE WHEN EXISTS (SELECT 1 FROM line_services ls
                                        WHERE ls.line_id = $2 AND ls.service_id = s.id)
                           THEN 1 ELSE 0 END AS BIGINT) AS enabled,
-                CAST(CASE WHEN NOT EXISTS (SELECT 1 FROM service_tariffs t WHERE t.service_id = s.id)
-                            OR EXISTS (SELECT 1 FROM service_tariffs t
-                                       WHERE t.service_id = s.id AND t.tariff_id = $3)
-                          THEN 1 ELSE 0 END AS BIGINT) AS fits,
+                CAST(CASE WHEN {} THEN 1 ELSE 0 END AS BIGINT) AS fits,
                 (SELECT COUNT(*) FROM line_services ls
                  WHERE ls.line_id = $2 AND {}) AS clashes
          FROM services s WHERE s.code = $1",
+        fits_tariff("s.id", "$3"),
         excluded_either_way("s.id")
     )))
     .bind(code)
@@ -127,15 +135,15 @@ pub async fn fits(
     service_id: i64,
     tariff_id: i64,
 ) -> Result<bool, sqlx::Error> {
-    let (listed, for_this): (i64, i64) = sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN tariff_id = $2 THEN 1 ELSE 0 END), 0)
-         FROM service_tariffs WHERE service_id = $1",
-    )
+    let fits: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT CAST(CASE WHEN {} THEN 1 ELSE 0 END AS BIGINT)",
+        fits_tariff("$1", "$2")
+    )))
     .bind(service_id)
     .bind(tariff_id)
     .fetch_one(conn)
     .await?;
-    Ok(listed == 0 || for_this > 0)
+    Ok(fits != 0)
 }
 
 /// Services on the line that exclude `service_id` or that it excludes (either way round).
