@@ -1,11 +1,11 @@
+use sqlx::AnyConnection;
+
 use crate::authz::Scope;
 use crate::domain::text::prefix_upper_bound;
 
 use super::catalogue::{self, Tariff};
 use super::employees::push_id_list;
 use super::reference::Reference;
-use sqlx::AnyConnection;
-
 use super::{Db, Sql, Tx, now_ms};
 
 /// What the lines table is searched by.

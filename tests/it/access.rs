@@ -77,6 +77,13 @@ async fn grant(app: &TestApp, fields: &[(&str, &str)]) -> Response {
     app.submit("/access", "/access/grants", fields).await
 }
 
+/// The manager, signed in with an SMS code on a second instance of the app.
+async fn manager_signed_in(app: &TestApp) -> TestApp {
+    let manager = app.another_instance().await;
+    assert_eq!(manager.login_by_code(MANAGER).await.status, 303);
+    manager
+}
+
 /// How many lines the lines page says were found.
 async fn lines_total(app: &TestApp) -> String {
     let page = app.get("/lines").await;
@@ -125,8 +132,7 @@ async fn a_manager_sees_and_changes_only_the_granted_subtree(b: Backend) {
             .contains("открыла вам доступ")
     );
 
-    let manager = app.another_instance().await;
-    assert_eq!(manager.login_by_code(MANAGER).await.status, 303);
+    let manager = manager_signed_in(&app).await;
     // Logistics with the warehouse under it (3 lines) and the single sales line.
     assert_eq!(lines_total(&manager).await, "4");
     let page = manager.get("/lines").await;
@@ -207,8 +213,7 @@ async fn a_grant_stops_at_its_date_and_when_revoked(b: Backend) {
     )
     .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    let manager = app.another_instance().await;
-    manager.login_by_code(MANAGER).await;
+    let manager = manager_signed_in(&app).await;
     assert_eq!(lines_total(&manager).await, "2");
     // Past the date nothing has to run: the next request finds the grant gone.
     manager.clock.advance(Duration::from_secs(3 * 24 * 3600));
@@ -363,8 +368,7 @@ async fn a_manager_hands_on_only_what_they_hold(b: Backend) {
     )
     .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    let manager = app.another_instance().await;
-    manager.login_by_code(MANAGER).await;
+    let manager = manager_signed_in(&app).await;
     assert_eq!(manager.get("/access").await.status, 200);
     let deputy = "+79035553344";
     let more = manager
@@ -507,8 +511,7 @@ async fn requests_finish_side_by_side_on_one_connection_a_pool(b: Backend) {
     )
     .await;
     assert_eq!(r.status, 303, "{}", r.body);
-    let manager = app.another_instance().await;
-    assert_eq!(manager.login_by_code(MANAGER).await.status, 303);
+    let manager = manager_signed_in(&app).await;
     let line = line_id(&app, "+79161110003").await;
     let card = format!("/lines/{line}");
     let api_card = format!("/api/v1/lines/{line}");

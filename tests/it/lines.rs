@@ -1,7 +1,7 @@
 use simfleet::services::departments::{self, DepartmentInput};
 use simfleet::services::employees::{self, EmployeeInput};
-use simfleet::store::lines::{self, Filter, Search, Window};
-use simfleet::store::reference::{ReferenceCache, Versions};
+use simfleet::store::lines::{self, Filter, LineRow, Search, Total, Window};
+use simfleet::store::reference::{Reference, ReferenceCache, Versions};
 
 use crate::helpers::{ADMIN, Backend, PASSWORD, TestApp, spawn_app};
 use crate::on_both;
@@ -295,6 +295,29 @@ async fn a_full_pages_count_follows_writes_made_elsewhere(b: Backend) {
 /// The table names departments and tariffs from the company's reference data; what a copy of
 /// it lacks is read from the database: a tariff of another region, a department added since.
 /// Sorting by those names still sorts by them.
+/// The first 50 of the company's lines that match, named through `reference`.
+async fn first_page(
+    app: &TestApp,
+    reference: &Reference,
+    company: i64,
+    filter: &Filter,
+) -> (Vec<LineRow>, Total) {
+    lines::list(
+        &app.db,
+        &mut app.db.pool.acquire().await.expect("connection"),
+        reference,
+        company,
+        filter,
+        Window {
+            limit: 50,
+            offset: 0,
+        },
+        None,
+    )
+    .await
+    .expect("page")
+}
+
 async fn names_the_reference_data_lacks_are_read(b: Backend) {
     let app = spawn_app(b).await;
     let s = seed(&app).await;
@@ -353,20 +376,7 @@ async fn names_the_reference_data_lacks_are_read(b: Backend) {
         search: Some(Search::Number("79160000010".into())),
         ..Default::default()
     };
-    let (rows, total) = lines::list(
-        &app.db,
-        &mut app.db.pool.acquire().await.expect("connection"),
-        &before,
-        company,
-        &filter,
-        Window {
-            limit: 50,
-            offset: 0,
-        },
-        None,
-    )
-    .await
-    .expect("page");
+    let (rows, total) = first_page(&app, &before, company, &filter).await;
     assert_eq!(total.count, 1);
     let row = &rows[0];
     assert_eq!(row.department_name.as_deref(), Some("Ядро сети"));
@@ -375,20 +385,7 @@ async fn names_the_reference_data_lacks_are_read(b: Backend) {
         ("Ямал Особый", 12345)
     );
     // The others on the page are named from the copy.
-    let (rows, _) = lines::list(
-        &app.db,
-        &mut app.db.pool.acquire().await.expect("connection"),
-        &before,
-        company,
-        &Filter::default(),
-        Window {
-            limit: 50,
-            offset: 0,
-        },
-        None,
-    )
-    .await
-    .expect("page");
+    let (rows, _) = first_page(&app, &before, company, &Filter::default()).await;
     assert_eq!(rows[0].department_name.as_deref(), Some("Склад Москва"));
     assert_eq!(rows[0].tariff_name, "Бизнес Старт");
     assert_eq!(rows[1].tariff_name, "Бизнес Старт");
