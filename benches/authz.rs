@@ -13,10 +13,10 @@ use std::time::Instant;
 
 use simfleet::authz::{Action, Authz, Holder, Object, Principal};
 use simfleet::clock::Clock;
+use simfleet::domain::Actor;
 use simfleet::services::auth::{hash_password, verify_password};
 use simfleet::services::catalogue;
 use simfleet::store::Db;
-use simfleet::store::audit::Actor;
 
 fn env_num(name: &str, default: i64) -> i64 {
     std::env::var(name)

@@ -15,12 +15,12 @@
 use std::time::Instant;
 
 use simfleet::authz::operator_permit;
+use simfleet::domain::Actor;
 use simfleet::domain::Msisdn;
 use simfleet::services::companies::{CompanyInput, create};
 use simfleet::services::roster::{self, Options};
 use simfleet::services::{catalogue, lines};
 use simfleet::store::Db;
-use simfleet::store::audit::Actor;
 use sqlx::Connection;
 
 fn env_num(name: &str, default: usize) -> usize {

@@ -8,11 +8,11 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::authz::operator_permit;
 use crate::config::Settings;
+use crate::domain::Actor;
 use crate::domain::Msisdn;
 use crate::services::companies::{CompanyInput, add_staff, create};
 use crate::services::{UseCaseError, catalogue, demo, lines, users};
 use crate::startup::Application;
-use crate::store::audit::Actor;
 use crate::store::{Db, companies};
 
 #[derive(Parser)]

@@ -17,9 +17,8 @@ use casbin::{CoreApi, DefaultModel, Enforcer, StringAdapter};
 use tokio::sync::{Mutex, RwLock};
 
 use crate::clock::Clock;
+pub use crate::domain::{Actor, Holder, Scope, Scoped};
 use crate::store::Db;
-use crate::store::audit::Actor;
-pub use crate::store::grants::Holder;
 
 pub use adapter::GrantsAdapter;
 pub use rights::{Action, Object, Right};
@@ -53,59 +52,32 @@ impl Principal {
     }
 }
 
-/// Which of the company's lines a permit covers.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Scope {
-    #[default]
-    Company,
-    /// Lines in these departments (subtrees already included) and these single lines.
-    Only {
-        departments: Vec<i64>,
-        lines: Vec<i64>,
-    },
-}
-
-/// Proof that a principal may do an action on an object in its company, over a scope.
+/// Proof that a principal may do an action on an object in its company, over a scope. It
+/// derefs to the [`Scoped`] value that store functions take.
 #[derive(Debug, Clone)]
 pub struct Permit {
-    company_id: i64,
-    actor: Actor,
-    scope: Scope,
+    scoped: Scoped,
+}
+
+impl std::ops::Deref for Permit {
+    type Target = Scoped;
+
+    fn deref(&self) -> &Scoped {
+        &self.scoped
+    }
 }
 
 impl Permit {
-    pub fn company_id(&self) -> i64 {
-        self.company_id
-    }
-
-    pub fn actor(&self) -> &Actor {
-        &self.actor
-    }
-
-    pub fn scope(&self) -> &Scope {
-        &self.scope
+    fn new(company_id: i64, actor: Actor, scope: Scope) -> Permit {
+        Permit {
+            scoped: Scoped::new(company_id, actor, scope),
+        }
     }
 
     /// The same permit over a narrower scope (delegated rights).
     pub fn limited_to(self, scope: Scope) -> Permit {
-        Permit { scope, ..self }
-    }
-
-    /// Whether a department of the company is covered (as a whole).
-    pub fn covers_department(&self, department: i64) -> bool {
-        match &self.scope {
-            Scope::Company => true,
-            Scope::Only { departments, .. } => departments.contains(&department),
-        }
-    }
-
-    /// Whether a line of the company (in `department`) is covered.
-    pub fn covers_line(&self, line_id: i64, department: Option<i64>) -> bool {
-        match &self.scope {
-            Scope::Company => true,
-            Scope::Only { departments, lines } => {
-                lines.contains(&line_id) || department.is_some_and(|d| departments.contains(&d))
-            }
+        Permit {
+            scoped: self.scoped.with_scope(scope),
         }
     }
 }
@@ -271,11 +243,7 @@ impl Authz {
         action: Action,
     ) -> Result<Permit, Denied> {
         if self.allows(p, object, action).await {
-            Ok(Permit {
-                company_id: p.company_id,
-                actor: p.actor.clone(),
-                scope: Scope::Company,
-            })
+            Ok(Permit::new(p.company_id, p.actor.clone(), Scope::Company))
         } else {
             Err(Denied { object, action })
         }
@@ -297,12 +265,13 @@ pub struct CarriedPermit {
 
 impl Permit {
     pub fn carry(&self) -> CarriedPermit {
+        let actor = self.actor();
         CarriedPermit {
-            company_id: self.company_id,
-            user_id: self.actor.user_id,
-            label: self.actor.label.clone(),
-            ip: self.actor.ip.clone(),
-            scope: match &self.scope {
+            company_id: self.company_id(),
+            user_id: actor.user_id,
+            label: actor.label.clone(),
+            ip: actor.ip.clone(),
+            scope: match self.scope() {
                 Scope::Company => None,
                 Scope::Only { departments, lines } => Some((departments.clone(), lines.clone())),
             },
@@ -316,27 +285,21 @@ impl CarriedPermit {
     }
 
     pub fn permit(self) -> Permit {
-        Permit {
-            company_id: self.company_id,
-            actor: Actor {
-                user_id: self.user_id,
-                label: self.label,
-                ip: self.ip,
-            },
-            scope: match self.scope {
-                None => Scope::Company,
-                Some((departments, lines)) => Scope::Only { departments, lines },
-            },
-        }
+        let actor = Actor {
+            user_id: self.user_id,
+            label: self.label,
+            ip: self.ip,
+        };
+        let scope = match self.scope {
+            None => Scope::Company,
+            Some((departments, lines)) => Scope::Only { departments, lines },
+        };
+        Permit::new(self.company_id, actor, scope)
     }
 }
 
 pub fn operator_permit(company_id: i64) -> Permit {
-    Permit {
-        company_id,
-        actor: Actor::cli(),
-        scope: Scope::Company,
-    }
+    Permit::new(company_id, Actor::cli(), Scope::Company)
 }
 
 #[cfg(test)]

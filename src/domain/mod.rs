@@ -8,6 +8,7 @@ mod money;
 mod msisdn;
 mod period;
 pub mod pricing;
+mod scoped;
 pub mod text;
 
 pub use company_ids::{Inn, Kpp, Ogrn};
@@ -17,6 +18,7 @@ pub use line_status::LineStatus;
 pub use money::Money;
 pub use msisdn::Msisdn;
 pub use period::Period;
+pub use scoped::{Actor, Holder, Scope, Scoped};
 
 /// Why a value could not be parsed; shown to people next to the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

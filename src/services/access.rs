@@ -6,9 +6,10 @@ use chrono::{Duration as Days, NaiveDate};
 use serde_json::json;
 
 use crate::authz::{Permit, Right};
+use crate::domain::Actor;
 use crate::domain::Msisdn;
 use crate::sms::SmsGateway;
-use crate::store::audit::{self, Actor, Event};
+use crate::store::audit::{self, Event};
 use crate::store::grants::{self, NewGrant};
 use crate::store::{Db, Tx, api_tokens, line_changes, users};
 
@@ -179,7 +180,7 @@ async fn check_and_grant(
         &mut tx,
         &NewGrant {
             company_id,
-            holder: grants::Holder::User(user_id),
+            holder: crate::domain::Holder::User(user_id),
             granted_by: granter.user_id,
             created_at: now,
             expires_at,
@@ -655,7 +656,7 @@ pub async fn create_token(
             &mut tx,
             &NewGrant {
                 company_id,
-                holder: grants::Holder::Token(id),
+                holder: crate::domain::Holder::Token(id),
                 granted_by: issuer.user_id,
                 created_at: now,
                 expires_at: d.expires_at,

@@ -7,8 +7,9 @@ use sha2::{Digest, Sha256};
 
 use serde_json::json;
 
+use crate::domain::Actor;
 use crate::domain::{Msisdn, ParseError};
-use crate::store::audit::{self, Actor, Event};
+use crate::store::audit::{self, Event};
 use crate::store::sessions::{self, NewSession};
 use crate::store::{Db, users};
 

@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use anyhow::Context;
 use serde::Deserialize;
 
+use crate::domain::Actor;
 use crate::domain::Money;
 use crate::store::Db;
-use crate::store::audit::{self, Actor, Event};
+use crate::store::audit::{self, Event};
 use crate::store::catalogue::{self, NewService, Region, Tariff};
 
 const SHIPPED: &str = include_str!("catalogue.toml");

@@ -1,7 +1,8 @@
 //! Onboarding a company: legal details, region, contract and its administrator.
 
+use crate::domain::Actor;
 use crate::domain::{Inn, Kpp, Msisdn, Ogrn};
-use crate::store::audit::{self, Actor, Event};
+use crate::store::audit::{self, Event};
 use crate::store::companies::{self, Company, NewCompany};
 use crate::store::{Db, catalogue, is_unique_violation, users};
 

@@ -5,8 +5,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 
+use crate::domain::Actor;
 use crate::domain::{LineStatus, Msisdn};
-use crate::store::audit::{self, Actor, Event};
+use crate::store::audit::{self, Event};
 use crate::store::employees::NewEmployee;
 use crate::store::{Db, catalogue, companies, departments, employees, lines};
 

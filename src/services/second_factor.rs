@@ -12,7 +12,8 @@ use serde_json::json;
 use totp_rs::{Algorithm, TOTP};
 
 use super::auth::{constant_time_eq, new_token, token_hash};
-use crate::store::audit::{self, Actor, Event};
+use crate::domain::Actor;
+use crate::store::audit::{self, Event};
 use crate::store::second_factor as store;
 use crate::store::{Db, Tx, users};
 

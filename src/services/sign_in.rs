@@ -16,9 +16,10 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::auth::{constant_time_eq, new_token, token_hash};
+use crate::domain::Actor;
 use crate::domain::Msisdn;
 use crate::sms::SmsGateway;
-use crate::store::audit::{self, Actor, Event};
+use crate::store::audit::{self, Event};
 use crate::store::sign_in::{self, NewCode};
 use crate::store::{Db, sessions, users};
 

@@ -3,8 +3,9 @@
 
 use serde_json::json;
 
+use crate::domain::Actor;
 use crate::domain::Msisdn;
-use crate::store::audit::{self, Actor, Event};
+use crate::store::audit::{self, Event};
 use crate::store::{Db, sessions, users};
 
 use super::UseCaseError;

@@ -2,27 +2,9 @@
 
 use serde_json::Value;
 
-use crate::authz::Scope;
+use crate::domain::{Actor, Scope};
 
 use super::{Sql, Tx, now_ms};
-
-/// Who did it: a signed-in user (with the address they came from) or the operator's CLI.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub user_id: Option<i64>,
-    pub label: String,
-    pub ip: String,
-}
-
-impl Actor {
-    pub fn cli() -> Self {
-        Self {
-            user_id: None,
-            label: "cli".into(),
-            ip: String::new(),
-        }
-    }
-}
 
 #[derive(Debug)]
 pub struct Event<'a> {

@@ -3,27 +3,12 @@
 
 use sqlx::AnyConnection;
 
+use crate::domain::Holder;
+
 use super::{Db, Tx};
 
 /// A grant counts while it is neither revoked nor past its date.
 const LIVE: &str = "g.revoked_at IS NULL AND (g.expires_at IS NULL OR g.expires_at > $1)";
-
-/// Who holds rights: a person, or an API token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Holder {
-    User(i64),
-    Token(i64),
-}
-
-impl Holder {
-    /// The casbin subject.
-    pub fn subject(self) -> String {
-        match self {
-            Holder::User(id) => format!("user:{id}"),
-            Holder::Token(id) => format!("token:{id}"),
-        }
-    }
-}
 
 /// Every role link `(subject, role, company)`: people's roles from memberships, live tokens'
 /// roles, and `right:<code>` for each right of each live grant.

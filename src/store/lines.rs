@@ -1,6 +1,6 @@
 use sqlx::AnyConnection;
 
-use crate::authz::Scope;
+use crate::domain::Scope;
 use crate::domain::text::prefix_upper_bound;
 
 use super::catalogue::{self, Tariff};

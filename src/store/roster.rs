@@ -1,8 +1,8 @@
 //! Roster imports: the company's records as the planner sees them, stored uploads, remembered
 //! column mappings, and the writes a commit makes.
 
-use crate::authz::Scope;
-use crate::services::roster::plan::{DepartmentNow, EmployeeNow, LineNow, Lines, Snapshot};
+use crate::domain::Scope;
+use crate::roster::snapshot::{DepartmentNow, EmployeeNow, LineNow, Lines, Snapshot};
 
 use super::{Db, Sql, Tx};
 

@@ -7,10 +7,10 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 
 use crate::authz::{Action, Holder, Object, Permit, Principal, Right, Scope};
+use crate::domain::Actor;
 use crate::error::AppError;
 use crate::services::auth::token_hash;
 use crate::services::departments::subtree;
-use crate::store::audit::Actor;
 use crate::store::grants;
 use crate::store::sessions::{self, SessionRow};
 

@@ -3,8 +3,8 @@
 //! log stays exactly as written; disabling an account ends its sessions.
 
 use serde_json::json;
+use simfleet::domain::Actor;
 use simfleet::services::users;
-use simfleet::store::audit::Actor;
 
 use crate::helpers::{ADMIN, Backend, PASSWORD, TestApp, spawn_app};
 use crate::on_both;

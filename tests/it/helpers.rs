@@ -8,11 +8,11 @@ use reqwest::redirect::Policy;
 use sha2::{Digest, Sha256};
 use simfleet::authz::{Permit, operator_permit};
 use simfleet::config::Settings;
+use simfleet::domain::Actor;
 use simfleet::services::companies::{CompanyInput, create};
 use simfleet::services::{catalogue, lines};
 use simfleet::startup::Application;
 use simfleet::store::Db;
-use simfleet::store::audit::Actor;
 use sqlx::Connection;
 use tokio::sync::OnceCell;
 

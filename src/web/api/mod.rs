@@ -21,8 +21,8 @@ use crate::services::line_changes::ChangeError;
 use super::connection::RequestConn;
 use super::session::{Cabinet, Visitor};
 use crate::authz::{Holder, Principal};
+use crate::domain::Actor;
 use crate::store::api_tokens;
-use crate::store::audit::Actor;
 
 #[derive(OpenApi)]
 #[openapi(
