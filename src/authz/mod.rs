@@ -302,6 +302,17 @@ pub fn operator_permit(company_id: i64) -> Permit {
     Permit::new(company_id, Actor::cli(), Scope::Company)
 }
 
+/// The same permit acting for a person (unit tests of rules that depend on who acts).
+#[cfg(test)]
+pub(crate) fn acting_as(permit: Permit, user_id: i64) -> Permit {
+    let actor = Actor {
+        user_id: Some(user_id),
+        label: format!("user {user_id}"),
+        ip: String::new(),
+    };
+    Permit::new(permit.company_id(), actor, permit.scope().clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

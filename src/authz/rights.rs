@@ -150,6 +150,12 @@ impl Right {
     pub fn is_on_lines(self) -> bool {
         self.check().0 == Object::Lines
     }
+
+    /// Rights a grant's departments and lines limit (on lines, bulk changes, roster imports and
+    /// the users they cover); finance and reports are the whole company's.
+    pub fn is_scoped(self) -> bool {
+        !matches!(self, Right::FinanceView | Right::ReportsDownload)
+    }
 }
 
 #[cfg(test)]

@@ -147,6 +147,9 @@ pub async fn start_session(
         },
     )
     .await?;
+    if let Some(company_id) = company_id {
+        users::mark_joined(&mut tx, user.id, company_id, client.now).await?;
+    }
     let actor = Actor {
         user_id: Some(user.id),
         label: user.msisdn.clone(),
@@ -211,6 +214,7 @@ pub async fn choose_company(
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
     sessions::set_company(&mut tx, id_hash, company_id).await?;
+    users::mark_joined(&mut tx, user_id, company_id, crate::store::now_ms()).await?;
     audit::append(
         &mut tx,
         actor,

@@ -336,17 +336,22 @@ pub async fn finish_attempt(
 }
 
 /// Sets whether the company's admins must have a second factor, audited.
+/// Whether the company's admins must sign in with a second factor: a rule over admins is the
+/// admins' own (or the operator's) to set, so a delegated permit finds nothing to change.
 pub async fn set_company_rule(
     db: &Db,
-    actor: &Actor,
-    company_id: i64,
+    permit: &crate::authz::Permit,
     on: bool,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::UseCaseError> {
+    if !permit.is_whole_company() {
+        return Err(super::UseCaseError::NotFound);
+    }
+    let company_id = permit.company_id();
     let mut tx = db.begin().await?;
-    store::set_company_rule(&mut tx, company_id, on).await?;
+    store::set_company_rule(&mut tx, permit, on).await?;
     audit::append(
         &mut tx,
-        actor,
+        permit.actor(),
         Event {
             company_id: Some(company_id),
             action: "company.admins_need_totp",
@@ -357,7 +362,8 @@ pub async fn set_company_rule(
         },
     )
     .await?;
-    tx.commit().await
+    tx.commit().await?;
+    Ok(())
 }
 
 #[cfg(test)]

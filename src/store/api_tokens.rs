@@ -4,6 +4,8 @@
 use super::sessions::SessionRow;
 use sqlx::AnyConnection;
 
+use crate::domain::Scoped;
+
 use super::{Db, Tx};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -47,34 +49,34 @@ pub async fn touch(db: &Db, id: i64, at: i64) -> Result<(), sqlx::Error> {
 }
 
 pub struct NewToken<'a> {
-    pub company_id: i64,
     pub name: &'a str,
     pub token_hash: &'a str,
     pub prefix: &'a str,
     pub role: &'a str,
-    pub created_by: Option<i64>,
     pub created_at: i64,
     pub expires_at: Option<i64>,
 }
 
-pub async fn insert(tx: &mut Tx, t: &NewToken<'_>) -> Result<i64, sqlx::Error> {
+/// A token of the scoped company, issued by its actor.
+pub async fn insert(tx: &mut Tx, scoped: &Scoped, t: &NewToken<'_>) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO api_tokens (company_id, name, token_hash, prefix, role, created_by, created_at, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
-    .bind(t.company_id)
+    .bind(scoped.company_id())
     .bind(t.name)
     .bind(t.token_hash)
     .bind(t.prefix)
     .bind(t.role)
-    .bind(t.created_by)
+    .bind(scoped.actor().user_id)
     .bind(t.created_at)
     .bind(t.expires_at)
     .fetch_one(&mut **tx)
     .await
 }
 
-pub async fn revoke(tx: &mut Tx, company_id: i64, id: i64, at: i64) -> Result<bool, sqlx::Error> {
+pub async fn revoke(tx: &mut Tx, scoped: &Scoped, id: i64, at: i64) -> Result<bool, sqlx::Error> {
+    let company_id = scoped.company_id();
     let done = sqlx::query(
         "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND company_id = $3 AND revoked_at IS NULL",
     )
@@ -101,7 +103,8 @@ pub struct TokenRow {
     pub rights: Vec<String>,
 }
 
-pub async fn list(db: &Db, company_id: i64) -> Result<Vec<TokenRow>, sqlx::Error> {
+pub async fn list(db: &Db, scoped: &Scoped) -> Result<Vec<TokenRow>, sqlx::Error> {
+    let company_id = scoped.company_id();
     let mut rows = sqlx::query_as::<_, TokenRow>(
         "SELECT id, name, prefix, role, created_at, expires_at, revoked_at, last_used_at
          FROM api_tokens WHERE company_id = $1 ORDER BY id DESC",

@@ -43,8 +43,9 @@ pub struct Entry {
     pub actor_label: String,
     /// The acting person's name now (empty once their personal data is erased).
     pub actor_name: Option<String>,
-    /// Who or what the object is now: a person's name, a line's number (none once erased or
-    /// deleted). Entries keep only ids of people; names are looked up when shown.
+    /// Who or what the object is now: a person's name (as this company knows them: the name a
+    /// granter typed until they sign in to it), a line's number (none once erased or deleted).
+    /// Entries keep only ids of people; names are looked up when shown.
     pub object_name: Option<String>,
     pub action: String,
     pub object_type: String,
@@ -71,7 +72,10 @@ const COLUMNS: &str = "SELECT a.id, a.at, a.actor_label,
         CASE a.object_type
             WHEN 'employee' THEN (SELECT e.full_name FROM employees e
                                   WHERE e.id = CAST(a.object_id AS BIGINT) AND e.company_id = a.company_id)
-            WHEN 'user' THEN (SELECT u.full_name FROM users u WHERE u.id = CAST(a.object_id AS BIGINT))
+            WHEN 'user' THEN (SELECT CASE WHEN m.joined_at IS NOT NULL OR u.is_staff <> 0 THEN u.full_name
+                                          ELSE m.display_name END
+                              FROM users u LEFT JOIN memberships m ON m.user_id = u.id AND m.company_id = a.company_id
+                              WHERE u.id = CAST(a.object_id AS BIGINT))
             WHEN 'line' THEN (SELECT l.msisdn FROM lines l
                               WHERE l.id = CAST(a.object_id AS BIGINT) AND l.company_id = a.company_id)
         END AS object_name,

@@ -3,7 +3,7 @@
 
 use sqlx::AnyConnection;
 
-use crate::domain::Holder;
+use crate::domain::{Holder, Scoped};
 
 use super::{Db, Tx};
 
@@ -114,31 +114,33 @@ pub async fn own_lines(
 }
 
 pub struct NewGrant<'a> {
-    pub company_id: i64,
     pub holder: Holder,
-    pub granted_by: Option<i64>,
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub rights: &'a [&'a str],
     pub departments: &'a [i64],
     pub lines: &'a [i64],
+    /// The holder's name as the granter typed it (empty for a token).
+    pub holder_name: &'a str,
 }
 
-pub async fn insert(tx: &mut Tx, g: &NewGrant<'_>) -> Result<i64, sqlx::Error> {
+/// A grant in the scoped company, made by its actor.
+pub async fn insert(tx: &mut Tx, scoped: &Scoped, g: &NewGrant<'_>) -> Result<i64, sqlx::Error> {
     let (user_id, token_id) = match g.holder {
         Holder::User(id) => (Some(id), None),
         Holder::Token(id) => (None, Some(id)),
     };
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO grants (company_id, user_id, token_id, granted_by, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO grants (company_id, user_id, token_id, granted_by, created_at, expires_at, holder_name)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
-    .bind(g.company_id)
+    .bind(scoped.company_id())
     .bind(user_id)
     .bind(token_id)
-    .bind(g.granted_by)
+    .bind(scoped.actor().user_id)
     .bind(g.created_at)
     .bind(g.expires_at)
+    .bind(g.holder_name)
     .fetch_one(&mut **tx)
     .await?;
     for right in g.rights {
@@ -166,7 +168,8 @@ pub async fn insert(tx: &mut Tx, g: &NewGrant<'_>) -> Result<i64, sqlx::Error> {
 }
 
 /// Revokes a live grant of the company; false if there is none by that id.
-pub async fn revoke(tx: &mut Tx, company_id: i64, id: i64, at: i64) -> Result<bool, sqlx::Error> {
+pub async fn revoke(tx: &mut Tx, scoped: &Scoped, id: i64, at: i64) -> Result<bool, sqlx::Error> {
+    let company_id = scoped.company_id();
     let done = sqlx::query(
         "UPDATE grants SET revoked_at = $1 WHERE id = $2 AND company_id = $3 AND revoked_at IS NULL",
     )
@@ -197,12 +200,16 @@ pub struct GrantRow {
     pub lines: Vec<String>,
 }
 
-/// The company's grants, newest first, with their rights, departments and lines.
-pub async fn list(db: &Db, company_id: i64) -> Result<Vec<GrantRow>, sqlx::Error> {
+/// The company's grants, newest first, with their rights, departments and lines. A holder is
+/// named as the granter typed until they sign in to the company.
+pub async fn list(db: &Db, scoped: &Scoped) -> Result<Vec<GrantRow>, sqlx::Error> {
+    let company_id = scoped.company_id();
     let mut rows = sqlx::query_as::<_, GrantRow>(
-        "SELECT g.id, g.user_id, u.msisdn, u.full_name, g.created_at, g.expires_at, g.revoked_at,
-                b.full_name AS granted_by_name
+        "SELECT g.id, g.user_id, u.msisdn,
+                CASE WHEN m.joined_at IS NOT NULL THEN u.full_name ELSE g.holder_name END AS full_name,
+                g.created_at, g.expires_at, g.revoked_at, b.full_name AS granted_by_name
          FROM grants g JOIN users u ON u.id = g.user_id LEFT JOIN users b ON b.id = g.granted_by
+         LEFT JOIN memberships m ON m.user_id = g.user_id AND m.company_id = g.company_id
          WHERE g.company_id = $1 ORDER BY g.id DESC",
     )
     .bind(company_id)
@@ -229,22 +236,17 @@ pub async fn list(db: &Db, company_id: i64) -> Result<Vec<GrantRow>, sqlx::Error
     .bind(company_id)
     .fetch_all(&db.pool)
     .await?;
-    let pick = |all: &[(i64, String)], id: i64| -> Vec<String> {
-        all.iter()
-            .filter(|(g, _)| *g == id)
-            .map(|(_, v)| v.clone())
-            .collect()
-    };
     for row in &mut rows {
-        row.rights = pick(&rights, row.id);
-        row.departments = pick(&departments, row.id);
-        row.lines = pick(&lines, row.id);
+        row.rights = pick(&rights, row.id, |(_, v)| v.clone());
+        row.departments = pick(&departments, row.id, |(_, v)| v.clone());
+        row.lines = pick(&lines, row.id, |(_, v)| v.clone());
     }
     Ok(rows)
 }
 
 /// How many admins the company has who are not blocked.
-pub async fn admin_count(tx: &mut Tx, company_id: i64) -> Result<i64, sqlx::Error> {
+pub async fn admin_count(tx: &mut Tx, scoped: &Scoped) -> Result<i64, sqlx::Error> {
+    let company_id = scoped.company_id();
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM memberships
          WHERE company_id = $1 AND role = 'admin' AND blocked_at IS NULL",
@@ -257,9 +259,10 @@ pub async fn admin_count(tx: &mut Tx, company_id: i64) -> Result<i64, sqlx::Erro
 /// The person's role in the company, if any.
 pub async fn role_of(
     tx: &mut Tx,
-    company_id: i64,
+    scoped: &Scoped,
     user_id: i64,
 ) -> Result<Option<String>, sqlx::Error> {
+    let company_id = scoped.company_id();
     sqlx::query_scalar("SELECT role FROM memberships WHERE company_id = $1 AND user_id = $2")
         .bind(company_id)
         .bind(user_id)
@@ -270,10 +273,11 @@ pub async fn role_of(
 /// Takes a person out of a company: the role, live grants and sessions there.
 pub async fn remove_member(
     tx: &mut Tx,
-    company_id: i64,
+    scoped: &Scoped,
     user_id: i64,
     at: i64,
 ) -> Result<(), sqlx::Error> {
+    let company_id = scoped.company_id();
     sqlx::query("DELETE FROM memberships WHERE company_id = $1 AND user_id = $2")
         .bind(company_id)
         .bind(user_id)
@@ -299,10 +303,11 @@ pub async fn remove_member(
 /// company. False if the person is not a member.
 pub async fn set_blocked(
     tx: &mut Tx,
-    company_id: i64,
+    scoped: &Scoped,
     user_id: i64,
     at: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
+    let company_id = scoped.company_id();
     let changed = sqlx::query(
         "UPDATE memberships SET blocked_at = $1 WHERE company_id = $2 AND user_id = $3",
     )
@@ -332,12 +337,128 @@ pub struct Member {
     pub blocked_at: Option<i64>,
 }
 
-pub async fn members(db: &Db, company_id: i64) -> Result<Vec<Member>, sqlx::Error> {
+/// The company's members; one invited by a grant is named as the granter typed until they sign
+/// in to the company.
+pub async fn members(db: &Db, scoped: &Scoped) -> Result<Vec<Member>, sqlx::Error> {
     sqlx::query_as::<_, Member>(
-        "SELECT u.id AS user_id, u.msisdn, u.full_name, m.role, m.blocked_at FROM memberships m
-         JOIN users u ON u.id = m.user_id WHERE m.company_id = $1 ORDER BY m.role, u.full_name",
+        "SELECT user_id, msisdn, full_name, role, blocked_at FROM (
+           SELECT u.id AS user_id, u.msisdn, m.role, m.blocked_at,
+                  CASE WHEN m.joined_at IS NOT NULL THEN u.full_name ELSE m.display_name END AS full_name
+           FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.company_id = $1
+         ) x ORDER BY role, full_name",
     )
-    .bind(company_id)
+    .bind(scoped.company_id())
     .fetch_all(&db.pool)
     .await
+}
+
+/// A live grant with what it covers, as the reach of delegated user management is judged.
+#[derive(Debug, Clone)]
+pub struct HeldGrant {
+    pub id: i64,
+    pub holder: Holder,
+    pub rights: Vec<String>,
+    pub departments: Vec<i64>,
+    /// Each single line with the department it is in now.
+    pub lines: Vec<(i64, Option<i64>)>,
+}
+
+/// The company's members and tokens with their roles, its live grants with what they cover,
+/// and its employees' own lines (with their departments).
+#[derive(Debug, Clone, Default)]
+pub struct Holdings {
+    pub roles: Vec<(i64, String)>,
+    pub tokens: Vec<(i64, String)>,
+    pub grants: Vec<HeldGrant>,
+    pub own_lines: Vec<(i64, i64, Option<i64>)>,
+}
+
+/// Everything [`Holdings`] holds for the scoped company.
+pub async fn holdings(
+    conn: &mut AnyConnection,
+    scoped: &Scoped,
+    now: i64,
+) -> Result<Holdings, sqlx::Error> {
+    let company_id = scoped.company_id();
+    let roles = sqlx::query_as("SELECT user_id, role FROM memberships WHERE company_id = $1")
+        .bind(company_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let tokens = sqlx::query_as("SELECT id, role FROM api_tokens WHERE company_id = $1")
+        .bind(company_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let heads: Vec<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(sqlx::AssertSqlSafe(
+        format!("SELECT g.id, g.user_id, g.token_id FROM grants g WHERE {LIVE} AND g.company_id = $2 ORDER BY g.id"),
+    ))
+    .bind(now)
+    .bind(company_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let rights: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT r.grant_id, r.right_code FROM grant_rights r JOIN grants g ON g.id = r.grant_id
+         WHERE {LIVE} AND g.company_id = $2"
+    )))
+    .bind(now)
+    .bind(company_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let departments: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT x.grant_id, x.department_id FROM grant_departments x JOIN grants g ON g.id = x.grant_id
+         WHERE {LIVE} AND g.company_id = $2"
+    )))
+    .bind(now)
+    .bind(company_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let lines: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT x.grant_id, x.line_id, l.department_id FROM grant_lines x
+         JOIN grants g ON g.id = x.grant_id JOIN lines l ON l.id = x.line_id
+         WHERE {LIVE} AND g.company_id = $2"
+    )))
+    .bind(now)
+    .bind(company_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let own_lines = sqlx::query_as(
+        "SELECT m.user_id, l.id, l.department_id FROM memberships m
+         JOIN users u ON u.id = m.user_id
+         JOIN lines l ON l.msisdn = u.msisdn AND l.company_id = m.company_id
+         WHERE m.company_id = $1 AND m.role = 'employee'",
+    )
+    .bind(company_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let grants = heads
+        .into_iter()
+        .filter_map(|(id, user, token)| {
+            let holder = match (user, token) {
+                (Some(u), _) => Holder::User(u),
+                (None, Some(t)) => Holder::Token(t),
+                (None, None) => return None,
+            };
+            Some(HeldGrant {
+                id,
+                holder,
+                rights: pick(&rights, id, |(_, code)| code.clone()),
+                departments: pick(&departments, id, |(_, d)| *d),
+                lines: lines
+                    .iter()
+                    .filter(|(g, _, _)| *g == id)
+                    .map(|(_, line, dept)| (*line, *dept))
+                    .collect(),
+            })
+        })
+        .collect();
+    Ok(Holdings {
+        roles,
+        tokens,
+        grants,
+        own_lines,
+    })
+}
+
+/// The values of `rows` whose grant is `id`.
+fn pick<V, T>(rows: &[(i64, V)], id: i64, value: impl Fn(&(i64, V)) -> T) -> Vec<T> {
+    rows.iter().filter(|r| r.0 == id).map(value).collect()
 }

@@ -1,6 +1,8 @@
 //! The second factor's records (see `services::second_factor`): authenticator secrets,
 //! recovery codes, sign-ins waiting for their second step, and the company's rule.
 
+use crate::domain::Scoped;
+
 use super::{Db, Tx};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -190,25 +192,26 @@ pub async fn company_requiring(db: &Db, user_id: i64) -> Result<Option<String>, 
     .await
 }
 
-pub async fn company_rule(db: &Db, company_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn company_rule(db: &Db, scoped: &Scoped) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar::<_, i64>("SELECT admins_need_totp FROM companies WHERE id = $1")
-        .bind(company_id)
+        .bind(scoped.company_id())
         .fetch_one(&db.pool)
         .await
         .map(|v| v != 0)
 }
 
-pub async fn set_company_rule(tx: &mut Tx, company_id: i64, on: bool) -> Result<(), sqlx::Error> {
+pub async fn set_company_rule(tx: &mut Tx, scoped: &Scoped, on: bool) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE companies SET admins_need_totp = $1 WHERE id = $2")
         .bind(i64::from(on))
-        .bind(company_id)
+        .bind(scoped.company_id())
         .execute(&mut **tx)
         .await
         .map(|_| ())
 }
 
 /// The company's admins who have no confirmed second factor (named on the access page).
-pub async fn admins_without(db: &Db, company_id: i64) -> Result<Vec<String>, sqlx::Error> {
+pub async fn admins_without(db: &Db, scoped: &Scoped) -> Result<Vec<String>, sqlx::Error> {
+    let company_id = scoped.company_id();
     sqlx::query_scalar(
         "SELECT u.msisdn FROM memberships m JOIN users u ON u.id = m.user_id
          WHERE m.company_id = $1 AND m.role = 'admin' AND m.blocked_at IS NULL

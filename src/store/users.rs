@@ -76,21 +76,66 @@ pub async fn set_password_hash(tx: &mut Tx, user_id: i64, hash: &str) -> Result<
         .map(|_| ())
 }
 
+/// Makes the person a member with `role`, or changes their role; a member the operator adds
+/// counts as known to the company at once (their own name shows).
 pub async fn add_membership(
     tx: &mut Tx,
     user_id: i64,
     company_id: i64,
     role: &str,
 ) -> Result<(), sqlx::Error> {
+    let now = now_ms();
     sqlx::query(
-        "INSERT INTO memberships (user_id, company_id, role, created_at) VALUES ($1, $2, $3, $4)
+        "INSERT INTO memberships (user_id, company_id, role, created_at, joined_at)
+         VALUES ($1, $2, $3, $4, $4)
          ON CONFLICT (user_id, company_id) DO UPDATE SET role = excluded.role",
     )
     .bind(user_id)
     .bind(company_id)
     .bind(role)
-    .bind(now_ms())
+    .bind(now)
     .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}
+
+/// Makes the person a manager of the company under the name a granter typed, unless they are a
+/// member already; true if they were not. Their own name shows once they sign in there.
+pub async fn invite_member(
+    tx: &mut Tx,
+    user_id: i64,
+    company_id: i64,
+    typed_name: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO memberships (user_id, company_id, role, created_at, display_name)
+         VALUES ($1, $2, 'manager', $3, $4) ON CONFLICT (user_id, company_id) DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(company_id)
+    .bind(now)
+    .bind(typed_name)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Notes the person's first sign-in to the company (from then on their own name shows there).
+pub async fn mark_joined(
+    conn: &mut sqlx::AnyConnection,
+    user_id: i64,
+    company_id: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE memberships SET joined_at = $1
+         WHERE user_id = $2 AND company_id = $3 AND joined_at IS NULL",
+    )
+    .bind(now)
+    .bind(user_id)
+    .bind(company_id)
+    .execute(conn)
     .await
     .map(|_| ())
 }
@@ -146,6 +191,8 @@ pub async fn erase(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
         "DELETE FROM recovery_codes WHERE user_id = $1",
         "DELETE FROM totp_secrets WHERE user_id = $1",
         "DELETE FROM second_factor_attempts WHERE user_id = $1",
+        "UPDATE memberships SET display_name = '' WHERE user_id = $1",
+        "UPDATE grants SET holder_name = '' WHERE user_id = $1",
         "UPDATE users SET full_name = '', email = '', password_hash = NULL, disabled = 1 WHERE id = $1",
     ] {
         sqlx::query(sql).bind(user_id).execute(&mut **tx).await?;

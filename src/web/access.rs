@@ -11,7 +11,7 @@ use crate::error::{AppError, redirect};
 use crate::services::access::{self, GrantInput, Held, ROLES, Revocable, TokenInput};
 use crate::services::departments::tree;
 use crate::services::second_factor;
-use crate::store::api_tokens::{self, TokenRow};
+use crate::store::api_tokens::TokenRow;
 use crate::store::departments::Department;
 use crate::store::grants::{self, GrantRow, Member};
 use crate::store::second_factor as factor_store;
@@ -41,6 +41,8 @@ struct AccessPage {
     /// The company requires a second factor of its admins; admins still without one.
     admins_need_totp: bool,
     admins_without: Vec<String>,
+    /// An admin's page (roles, the second-factor rule), not a delegated manager's.
+    whole_company: bool,
 }
 
 /// What the page shows besides the lists: a form sent back with errors, or a new token.
@@ -103,7 +105,10 @@ async fn show(
     outcome: Outcome,
 ) -> Result<HttpResponse, AppError> {
     let permit = cab.permit(state, Object::Users, Action::Write).await?;
-    let company_id = permit.company_id();
+    let now = state.clock.now_ms();
+    let listed = access::listed(&state.db, &permit, now)
+        .await
+        .map_err(|e| form_errors(e).err().unwrap_or(AppError::NotFound))?;
     let reference = cab.reference(state).await?;
     let Outcome {
         input,
@@ -119,8 +124,8 @@ async fn show(
     };
     let view = AccessPage {
         page: Page::new(state, cab, path, "/access", "access.title").await,
-        members: grants::members(&state.db, company_id).await?,
-        grants: grants::list(&state.db, company_id).await?,
+        members: listed.members,
+        grants: listed.grants,
         departments: tree(&reference.departments)
             .into_iter()
             .map(|(d, x)| (d, x.clone()))
@@ -129,14 +134,15 @@ async fn show(
         roles: ROLES.to_vec(),
         input,
         errors,
-        tokens: api_tokens::list(&state.db, company_id).await?,
+        tokens: listed.tokens,
         token_input,
         token_errors,
         issued,
-        now: state.clock.now_ms(),
+        now,
         me: cab.session.user_id,
-        admins_need_totp: factor_store::company_rule(&state.db, company_id).await?,
-        admins_without: factor_store::admins_without(&state.db, company_id).await?,
+        whole_company: permit.is_whole_company(),
+        admins_need_totp: factor_store::company_rule(&state.db, &permit).await?,
+        admins_without: factor_store::admins_without(&state.db, &permit).await?,
     };
     render_status(status, &view)
 }
@@ -207,8 +213,7 @@ pub async fn create_grant(
         &state.db,
         &*state.sms,
         &state.settings.public_url,
-        permit.company_id(),
-        permit.actor(),
+        &permit,
         &held,
         &input,
         state.clock.now_ms(),
@@ -245,16 +250,9 @@ async fn revoke_one(
     cab.verify_csrf(&form.csrf)?;
     let permit = cab.permit(&state, Object::Users, Action::Write).await?;
     let now = state.clock.now_ms();
-    access::revoke(
-        &state.db,
-        permit.company_id(),
-        permit.actor(),
-        what,
-        id,
-        now,
-    )
-    .await
-    .map_err(|e| form_errors(e).err().unwrap_or(AppError::NotFound))?;
+    access::revoke(&state.db, &permit, what, id, now)
+        .await
+        .map_err(|e| form_errors(e).err().unwrap_or(AppError::NotFound))?;
     Ok(redirect("/access"))
 }
 
@@ -302,18 +300,7 @@ pub async fn set_role(
 ) -> Result<HttpResponse, AppError> {
     cab.verify_csrf(&form.csrf)?;
     let permit = cab.permit(&state, Object::Users, Action::Write).await?;
-    // Only an admin makes admins; a manager trusted with users gives no more than they have.
-    if form.role == "admin" && cab.principal.role != "admin" && cab.principal.role != "staff" {
-        return Err(AppError::Forbidden);
-    }
-    let result = access::set_role(
-        &state.db,
-        permit.company_id(),
-        permit.actor(),
-        *user_id,
-        &form.role,
-    )
-    .await;
+    let result = access::set_role(&state.db, &permit, *user_id, &form.role).await;
     member_change(&state, &cab, result).await
 }
 
@@ -325,14 +312,7 @@ pub async fn remove(
 ) -> Result<HttpResponse, AppError> {
     cab.verify_csrf(&form.csrf)?;
     let permit = cab.permit(&state, Object::Users, Action::Write).await?;
-    let result = access::remove_member(
-        &state.db,
-        permit.company_id(),
-        permit.actor(),
-        *user_id,
-        state.clock.now_ms(),
-    )
-    .await;
+    let result = access::remove_member(&state.db, &permit, *user_id, state.clock.now_ms()).await;
     member_change(&state, &cab, result).await
 }
 
@@ -364,9 +344,7 @@ async fn set_blocked(
     cab.verify_csrf(csrf)?;
     let permit = cab.permit(&state, Object::Users, Action::Write).await?;
     let now = state.clock.now_ms();
-    let company_id = permit.company_id();
-    let result =
-        access::set_blocked(&state.db, company_id, permit.actor(), user_id, block, now).await;
+    let result = access::set_blocked(&state.db, &permit, user_id, block, now).await;
     member_change(&state, &cab, result).await
 }
 
@@ -386,12 +364,9 @@ pub async fn second_factor_rule(
 ) -> Result<HttpResponse, AppError> {
     cab.verify_csrf(&form.csrf)?;
     let permit = cab.permit(&state, Object::Users, Action::Write).await?;
-    // A rule over admins is the admins' own (or the operator's) to set.
-    if cab.principal.role != "admin" && cab.principal.role != "staff" {
-        return Err(AppError::Forbidden);
-    }
-    let on = form.on.is_some();
-    second_factor::set_company_rule(&state.db, permit.actor(), permit.company_id(), on).await?;
+    second_factor::set_company_rule(&state.db, &permit, form.on.is_some())
+        .await
+        .map_err(|e| form_errors(e).err().unwrap_or(AppError::NotFound))?;
     Ok(redirect("/access"))
 }
 
@@ -431,16 +406,8 @@ pub async fn create_token(
     };
     let permit = cab.permit(&state, Object::Users, Action::Write).await?;
     let held = held(&state, &cab).await?;
-    let result = access::create_token(
-        &state.db,
-        permit.company_id(),
-        permit.actor(),
-        &cab.principal.role,
-        &held,
-        &input,
-        state.clock.now_ms(),
-    )
-    .await;
+    let result =
+        access::create_token(&state.db, &permit, &held, &input, state.clock.now_ms()).await;
     let outcome = match result {
         Ok(issued) => Outcome {
             issued: Some((input.name.trim().to_owned(), issued.secret)),
@@ -502,7 +469,11 @@ pub async fn matrix(
     let now = state.clock.now_ms();
     let mut rows = Vec::new();
     let mut conn = cab.connection(&state).await?;
-    for m in grants::members(&state.db, company_id).await? {
+    for m in access::listed(&state.db, &permit, now)
+        .await
+        .map_err(|e| form_errors(e).err().unwrap_or(AppError::NotFound))?
+        .members
+    {
         let principal = crate::authz::Principal {
             holder: crate::authz::Holder::User(m.user_id),
             company_id,

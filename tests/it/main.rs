@@ -10,6 +10,7 @@ mod api_tokens;
 mod audit_privacy;
 mod browser;
 mod cli;
+mod delegated_users;
 mod departments;
 mod employees;
 mod exports;

@@ -1,19 +1,27 @@
 //! Who may do what: delegated grants (rights over departments and lines, until a date) and the
 //! company's members and their roles. A company always keeps at least one admin; a grant hands
-//! on only rights the granter holds, over what the granter's rights cover.
+//! on only rights the granter holds, over what the granter's rights cover. A delegated
+//! «Управление пользователями» acts only on what lies wholly inside its scope (`reach`).
+
+mod members;
+mod reach;
+mod tokens;
 
 use chrono::{Duration as Days, NaiveDate};
 use serde_json::json;
 
 use crate::authz::{Permit, Right};
-use crate::domain::Actor;
 use crate::domain::Msisdn;
 use crate::sms::SmsGateway;
 use crate::store::audit::{self, Event};
 use crate::store::grants::{self, NewGrant};
-use crate::store::{Db, Tx, api_tokens, line_changes, users};
+use crate::store::{Db, Tx, line_changes, users};
 
-use super::{FieldError, UseCaseError, optional};
+use super::{FieldError, UseCaseError, required};
+
+pub use members::{Listed, ROLES, Revocable, listed, remove_member, revoke, set_blocked, set_role};
+pub use reach::{Target, reaches};
+pub use tokens::{IssuedToken, TokenInput, create_token};
 
 /// Moscow: the dates people type are days there.
 const MSK_OFFSET_MS: i64 = 3 * 3_600_000;
@@ -64,13 +72,12 @@ pub async fn grant(
     db: &Db,
     sms: &dyn SmsGateway,
     public_url: &str,
-    company_id: i64,
-    granter: &Actor,
+    permit: &Permit,
     held: &Held,
     input: &GrantInput,
     now: i64,
 ) -> Result<Granted, UseCaseError> {
-    match check_and_grant(db, company_id, granter, held, input, now).await {
+    match check_and_grant(db, permit, held, input, now).await {
         Ok((granted, company_name, msisdn)) => {
             if granted.invited {
                 let text = format!(
@@ -90,9 +97,9 @@ pub async fn grant(
                 .collect();
             audit::append(
                 &mut tx,
-                granter,
+                permit.actor(),
                 Event {
-                    company_id: Some(company_id),
+                    company_id: Some(permit.company_id()),
                     action: "access.grant_refused",
                     object_type: "grant",
                     object_id: String::new(),
@@ -108,19 +115,22 @@ pub async fn grant(
     }
 }
 
+/// Checks and writes a grant. Whether the number is already someone's anywhere changes nothing
+/// the granter sees or the person is sent: the name is always the one typed, and anyone not yet
+/// a member of this company is invited.
 async fn check_and_grant(
     db: &Db,
-    company_id: i64,
-    granter: &Actor,
+    permit: &Permit,
     held: &Held,
     input: &GrantInput,
     now: i64,
 ) -> Result<(Granted, String, String), UseCaseError> {
+    let company_id = permit.company_id();
     let mut errors = Vec::new();
     let msisdn = Msisdn::parse(&input.number)
         .map_err(|e| errors.push(refused("number", e.0)))
         .ok();
-    let full_name = optional("full_name", &input.full_name, 200)
+    let full_name = required("full_name", &input.full_name, 200)
         .map_err(|e| errors.push(e))
         .unwrap_or_default();
 
@@ -138,16 +148,10 @@ async fn check_and_grant(
     let Some(msisdn) = msisdn.filter(|_| errors.is_empty()) else {
         return Err(UseCaseError::Invalid(errors));
     };
-    let (user_id, invited) = match users::find_by_msisdn_tx(&mut tx, msisdn.as_str()).await? {
-        Some(u) => (u.id, false),
-        None if full_name.is_empty() => {
-            return Err(UseCaseError::field(
-                "full_name",
-                "этого номера ещё нет в кабинете: укажите имя",
-            ));
-        }
+    let user_id = match users::find_by_msisdn_tx(&mut tx, msisdn.as_str()).await? {
+        Some(u) => u.id,
         None => {
-            let id = users::insert(
+            users::insert(
                 &mut tx,
                 &users::NewUser {
                     msisdn: msisdn.as_str(),
@@ -157,42 +161,44 @@ async fn check_and_grant(
                     is_staff: false,
                 },
             )
-            .await?;
-            (id, true)
+            .await?
         }
     };
-    match grants::role_of(&mut tx, company_id, user_id)
-        .await?
-        .as_deref()
-    {
+    let invited = users::invite_member(&mut tx, user_id, company_id, &full_name, now).await?;
+    match grants::role_of(&mut tx, permit, user_id).await?.as_deref() {
         Some("admin") => {
             return Err(UseCaseError::field(
                 "number",
                 "это администратор компании: у него уже есть все права",
             ));
         }
-        Some(_) => {}
-        None => users::add_membership(&mut tx, user_id, company_id, "manager").await?,
+        Some("accountant") if !permit.is_whole_company() => {
+            return Err(UseCaseError::field(
+                "number",
+                "это бухгалтер компании: его права задаёт администратор",
+            ));
+        }
+        _ => {}
     }
     let codes: Vec<&str> = rights.iter().map(|r| r.code()).collect();
     let line_ids: Vec<i64> = lines.iter().map(|(id, _)| *id).collect();
     let grant_id = grants::insert(
         &mut tx,
+        permit,
         &NewGrant {
-            company_id,
             holder: crate::domain::Holder::User(user_id),
-            granted_by: granter.user_id,
             created_at: now,
             expires_at,
             rights: &codes,
             departments: &departments,
             lines: &line_ids,
+            holder_name: &full_name,
         },
     )
     .await?;
     audit::append(
         &mut tx,
-        granter,
+        permit.actor(),
         Event {
             company_id: Some(company_id),
             action: "access.grant",
@@ -339,7 +345,7 @@ async fn check_delegation(
             ));
             continue;
         };
-        if !right.is_on_lines() {
+        if !right.is_scoped() {
             continue;
         }
         if let Some(d) = departments.iter().find(|d| !permit.covers_department(**d)) {
@@ -379,183 +385,6 @@ async fn line_of(
         .await
 }
 
-/// What an admin can revoke.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Revocable {
-    Grant,
-    Token,
-}
-
-/// Revokes a grant or an API token of the company (audited); it stops working on the
-/// grantee's (or the token's) next request.
-pub async fn revoke(
-    db: &Db,
-    company_id: i64,
-    actor: &Actor,
-    what: Revocable,
-    id: i64,
-    now: i64,
-) -> Result<(), UseCaseError> {
-    let mut tx = db.begin().await?;
-    let (revoked, action, object_type) = match what {
-        Revocable::Grant => (
-            grants::revoke(&mut tx, company_id, id, now).await?,
-            "access.revoke",
-            "grant",
-        ),
-        Revocable::Token => (
-            api_tokens::revoke(&mut tx, company_id, id, now).await?,
-            "access.token_revoked",
-            "api_token",
-        ),
-    };
-    if !revoked {
-        return Err(UseCaseError::NotFound);
-    }
-    audit::append(
-        &mut tx,
-        actor,
-        Event {
-            company_id: Some(company_id),
-            action,
-            object_type,
-            object_id: id.to_string(),
-            before: None,
-            after: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-pub const ROLES: [&str; 3] = ["admin", "manager", "accountant"];
-
-/// Sets a member's role, keeping at least one admin (audited).
-pub async fn set_role(
-    db: &Db,
-    company_id: i64,
-    actor: &Actor,
-    user_id: i64,
-    role: &str,
-) -> Result<(), UseCaseError> {
-    if !ROLES.contains(&role) && role != "employee" {
-        return Err(UseCaseError::field("role", format!("нет роли «{role}»")));
-    }
-    let mut tx = db.begin().await?;
-    let Some(before) = grants::role_of(&mut tx, company_id, user_id).await? else {
-        return Err(UseCaseError::NotFound);
-    };
-    keep_an_admin(&mut tx, company_id, before == "admin" && role != "admin").await?;
-    users::add_membership(&mut tx, user_id, company_id, role).await?;
-    audit::append(
-        &mut tx,
-        actor,
-        Event {
-            company_id: Some(company_id),
-            action: "access.role",
-            object_type: "user",
-            object_id: user_id.to_string(),
-            before: Some(json!({ "role": before })),
-            after: Some(json!({ "role": role })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Refuses a change by which an admin stops acting as one (`leaving`) when they are the
-/// company's last.
-async fn keep_an_admin(
-    tx: &mut crate::store::Tx,
-    company_id: i64,
-    leaving: bool,
-) -> Result<(), UseCaseError> {
-    if leaving && grants::admin_count(tx, company_id).await? <= 1 {
-        return Err(UseCaseError::field(
-            "role",
-            "в компании должен остаться хотя бы один администратор",
-        ));
-    }
-    Ok(())
-}
-
-/// Blocks a member (their sessions in the company end at once, their role and grants stop
-/// working but are kept) or lets them back; the last admin cannot be blocked, nor oneself.
-pub async fn set_blocked(
-    db: &Db,
-    company_id: i64,
-    actor: &Actor,
-    user_id: i64,
-    block: bool,
-    now: i64,
-) -> Result<(), UseCaseError> {
-    if block && actor.user_id == Some(user_id) {
-        return Err(UseCaseError::field(
-            "role",
-            "нельзя заблокировать самого себя",
-        ));
-    }
-    let mut tx = db.begin().await?;
-    let Some(role) = grants::role_of(&mut tx, company_id, user_id).await? else {
-        return Err(UseCaseError::NotFound);
-    };
-    keep_an_admin(&mut tx, company_id, block && role == "admin").await?;
-    grants::set_blocked(&mut tx, company_id, user_id, block.then_some(now)).await?;
-    audit::append(
-        &mut tx,
-        actor,
-        Event {
-            company_id: Some(company_id),
-            action: if block {
-                "access.block"
-            } else {
-                "access.unblock"
-            },
-            object_type: "user",
-            object_id: user_id.to_string(),
-            before: None,
-            after: Some(json!({ "role": role })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Removes a member from the company: role gone, grants revoked, sessions in it ended; the
-/// last admin stays (audited).
-pub async fn remove_member(
-    db: &Db,
-    company_id: i64,
-    actor: &Actor,
-    user_id: i64,
-    now: i64,
-) -> Result<(), UseCaseError> {
-    let mut tx = db.begin().await?;
-    let Some(before) = grants::role_of(&mut tx, company_id, user_id).await? else {
-        return Err(UseCaseError::NotFound);
-    };
-    keep_an_admin(&mut tx, company_id, before == "admin").await?;
-    grants::remove_member(&mut tx, company_id, user_id, now).await?;
-    audit::append(
-        &mut tx,
-        actor,
-        Event {
-            company_id: Some(company_id),
-            action: "access.remove",
-            object_type: "user",
-            object_id: user_id.to_string(),
-            before: Some(json!({ "role": before })),
-            after: None,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -566,122 +395,4 @@ mod tests {
         // 2027-01-01 00:00 MSK = 2026-12-31 21:00 UTC.
         assert_eq!(end_of_day(d), 1_798_750_800_000);
     }
-}
-
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-pub struct TokenInput {
-    #[serde(default)]
-    pub name: String,
-    /// `accountant`, `admin`, or `rights` (only the rights below, over the scope below).
-    #[serde(default)]
-    pub role: String,
-    #[serde(default)]
-    pub rights: Vec<String>,
-    #[serde(default)]
-    pub departments: Vec<i64>,
-    #[serde(default)]
-    pub lines: String,
-    #[serde(default)]
-    pub until: String,
-}
-
-/// A new token: its id and the secret, shown once and never stored.
-pub struct IssuedToken {
-    pub id: i64,
-    pub secret: String,
-}
-
-/// Issues an API token for the company's systems (audited, the secret never). Admin and
-/// accountant tokens are an admin's to issue; a token with chosen rights hands on only what
-/// the issuer holds, like a grant.
-pub async fn create_token(
-    db: &Db,
-    company_id: i64,
-    issuer: &Actor,
-    issuer_role: &str,
-    held: &Held,
-    input: &TokenInput,
-    now: i64,
-) -> Result<IssuedToken, UseCaseError> {
-    let mut errors = Vec::new();
-    let name = super::required("name", &input.name, 100)
-        .map_err(|e| errors.push(e))
-        .unwrap_or_default();
-    let mut tx = db.begin().await?;
-    let scope = ScopeInput {
-        rights: &input.rights,
-        departments: &input.departments,
-        lines: &input.lines,
-        until: &input.until,
-    };
-    let d = check_delegation(&mut tx, company_id, held, &scope, now, &mut errors).await?;
-    let role = match input.role.as_str() {
-        "admin" | "accountant" if matches!(issuer_role, "admin" | "staff") => input.role.as_str(),
-        "admin" | "accountant" => {
-            errors.push(refused("role", "такой токен выдаёт администратор"));
-            ""
-        }
-        "rights" if d.rights.is_empty() && input.rights.is_empty() => {
-            errors.push(refused("rights", "отметьте хотя бы одно право"));
-            ""
-        }
-        "rights" => "manager",
-        other => {
-            errors.push(refused("role", format!("нет роли «{other}»")));
-            ""
-        }
-    };
-    if !errors.is_empty() {
-        return Err(UseCaseError::Invalid(errors));
-    }
-    let secret = format!("sft_{}", super::auth::new_token());
-    let id = api_tokens::insert(
-        &mut tx,
-        &api_tokens::NewToken {
-            company_id,
-            name: &name,
-            token_hash: &super::auth::token_hash(&secret),
-            prefix: &secret[..12],
-            role,
-            created_by: issuer.user_id,
-            created_at: now,
-            expires_at: d.expires_at,
-        },
-    )
-    .await?;
-    let codes: Vec<&str> = d.rights.iter().map(|r| r.code()).collect();
-    if role == "manager" {
-        let line_ids: Vec<i64> = d.lines.iter().map(|(id, _)| *id).collect();
-        grants::insert(
-            &mut tx,
-            &NewGrant {
-                company_id,
-                holder: crate::domain::Holder::Token(id),
-                granted_by: issuer.user_id,
-                created_at: now,
-                expires_at: d.expires_at,
-                rights: &codes,
-                departments: &d.departments,
-                lines: &line_ids,
-            },
-        )
-        .await?;
-    }
-    audit::append(
-        &mut tx,
-        issuer,
-        Event {
-            company_id: Some(company_id),
-            action: "access.token_created",
-            object_type: "api_token",
-            object_id: id.to_string(),
-            before: None,
-            after: Some(json!({
-                "name": name, "role": role, "rights": codes, "expires_at": d.expires_at,
-            })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(IssuedToken { id, secret })
 }

@@ -1,0 +1,13 @@
+-- A grant shows the number and the name its granter typed; a person's own name shows in a
+-- company only once they have signed in to it (nothing of another company's users leaks).
+ALTER TABLE grants ADD COLUMN holder_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE memberships ADD COLUMN display_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE memberships ADD COLUMN joined_at INTEGER;
+-- Members so far were made by the operator or signed in already.
+UPDATE memberships SET joined_at = created_at;
+
+-- A first sign-in to a company changes no rights: only role and block changes reload them.
+DROP TRIGGER memberships_bump_update;
+CREATE TRIGGER memberships_bump_update AFTER UPDATE OF role, blocked_at ON memberships BEGIN
+    UPDATE policy_version SET version = version + 1;
+END;

@@ -1,0 +1,310 @@
+//! A delegated «Управление пользователями» over one department acts only on grants, tokens and
+//! members that lie wholly inside it; it never sets a role, never touches an admin, an
+//! accountant, a role token or itself. Anything else answers 404, as for nothing there.
+
+use crate::access::{MANAGER, company, grant, manager_signed_in};
+use crate::helpers::{ADMIN, Backend, PASSWORD, TestApp, spawn_app};
+use crate::on_both;
+
+const INSIDE: &str = "+79035550001";
+const OUTSIDE: &str = "+79035550002";
+const ACCOUNTANT: &str = "+79035550003";
+
+async fn user_id(app: &TestApp, number: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM users WHERE msisdn = $1")
+        .bind(number)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("user")
+}
+
+async fn grant_of(app: &TestApp, number: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT g.id FROM grants g JOIN users u ON u.id = g.user_id WHERE u.msisdn = $1",
+    )
+    .bind(number)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("grant")
+}
+
+async fn token_named(app: &TestApp, name: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM api_tokens WHERE name = $1")
+        .bind(name)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("token")
+}
+
+async fn live(app: &TestApp, sql: &'static str, id: i64) -> bool {
+    sqlx::query_scalar::<_, Option<i64>>(sql)
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("state")
+        .is_none()
+}
+
+async fn delegated_user_management_stays_inside_its_departments(b: Backend) {
+    let app = spawn_app(b).await;
+    let c = company(&app).await;
+    app.login(ADMIN, PASSWORD).await;
+    let (warehouse, sales) = (c.warehouse.to_string(), c.sales.to_string());
+    for (number, name, rights, department) in [
+        (
+            MANAGER,
+            "Петров Пётр",
+            &["lines.view", "users.manage"][..],
+            &warehouse,
+        ),
+        (INSIDE, "Склад Один", &["lines.view"][..], &warehouse),
+        (OUTSIDE, "Продажи Два", &["lines.view"][..], &sales),
+        (ACCOUNTANT, "Бухгалтер Три", &["lines.view"][..], &warehouse),
+    ] {
+        let mut fields = vec![
+            ("number", number),
+            ("full_name", name),
+            ("departments", department),
+        ];
+        fields.extend(rights.iter().map(|r| ("rights", *r)));
+        let r = grant(&app, &fields).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+    }
+    let accountant = user_id(&app, ACCOUNTANT).await;
+    let made = app
+        .submit(
+            "/access",
+            &format!("/access/members/{accountant}/role"),
+            &[("role", "accountant")],
+        )
+        .await;
+    assert_eq!(made.status, 303);
+    let tokens = [
+        ("Учёт", "admin", None),
+        ("Склад API", "rights", Some(warehouse.as_str())),
+    ];
+    for (name, role, department) in tokens {
+        let mut fields = vec![("name", name), ("role", role)];
+        fields.extend(
+            department
+                .into_iter()
+                .flat_map(|d| [("rights", "lines.view"), ("departments", d)]),
+        );
+        let r = app.submit("/access", "/access/tokens", &fields).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body.contains("sft_"), "{}", r.body);
+    }
+    let (admin_token, rights_token) = (
+        token_named(&app, "Учёт").await,
+        token_named(&app, "Склад API").await,
+    );
+    let (inside, outside, me, admin) = (
+        user_id(&app, INSIDE).await,
+        user_id(&app, OUTSIDE).await,
+        user_id(&app, MANAGER).await,
+        user_id(&app, ADMIN).await,
+    );
+    let (inside_grant, outside_grant) =
+        (grant_of(&app, INSIDE).await, grant_of(&app, OUTSIDE).await);
+
+    let manager = manager_signed_in(&app).await;
+    let page = manager.get("/access").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Склад Один"), "inside: listed");
+    for hidden in ["Продажи Два", "Бухгалтер Три", "Учёт"] {
+        assert!(
+            !page.body.contains(hidden),
+            "outside the grant, not listed: {hidden}"
+        );
+    }
+    assert!(
+        !page.body.contains("/role\""),
+        "no role forms for a delegated manager"
+    );
+
+    let post = async |path: String, fields: &[(&str, &str)]| {
+        manager.submit("/access", &path, fields).await.status
+    };
+    // Outside, or not theirs to touch: as if it did not exist.
+    for (path, fields) in [
+        (format!("/access/grants/{outside_grant}/revoke"), &[][..]),
+        (format!("/access/tokens/{admin_token}/revoke"), &[]),
+        (format!("/access/members/{outside}/block"), &[]),
+        (format!("/access/members/{outside}/remove"), &[]),
+        (format!("/access/members/{accountant}/block"), &[]),
+        (format!("/access/members/{accountant}/remove"), &[]),
+        (
+            format!("/access/members/{accountant}/role"),
+            &[("role", "manager")],
+        ),
+        (
+            format!("/access/members/{inside}/role"),
+            &[("role", "accountant")],
+        ),
+        (
+            format!("/access/members/{admin}/role"),
+            &[("role", "accountant")],
+        ),
+        (format!("/access/members/{admin}/block"), &[]),
+        (format!("/access/members/{me}/remove"), &[]),
+        (format!("/access/members/{me}/role"), &[("role", "admin")]),
+        ("/access/second-factor".to_owned(), &[("on", "1")]),
+    ] {
+        assert_eq!(post(path.clone(), fields).await, 404, "{path}");
+    }
+    assert!(
+        live(
+            &app,
+            "SELECT revoked_at FROM grants WHERE id = $1",
+            outside_grant
+        )
+        .await
+    );
+    assert!(
+        live(
+            &app,
+            "SELECT revoked_at FROM api_tokens WHERE id = $1",
+            admin_token
+        )
+        .await
+    );
+    let roles: Vec<(String, Option<i64>)> = sqlx::query_as(
+        "SELECT role, blocked_at FROM memberships WHERE company_id = $1 ORDER BY user_id",
+    )
+    .bind(c.id)
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("roles");
+    assert_eq!(
+        roles,
+        vec![
+            ("admin".to_owned(), None),
+            ("manager".to_owned(), None),
+            ("manager".to_owned(), None),
+            ("manager".to_owned(), None),
+            ("accountant".to_owned(), None),
+        ]
+    );
+
+    // Inside their department: theirs to manage.
+    assert_eq!(
+        post(format!("/access/members/{inside}/block"), &[]).await,
+        303
+    );
+    assert_eq!(
+        post(format!("/access/members/{inside}/unblock"), &[]).await,
+        303
+    );
+    assert_eq!(
+        post(format!("/access/tokens/{rights_token}/revoke"), &[]).await,
+        303
+    );
+    assert_eq!(
+        post(format!("/access/grants/{inside_grant}/revoke"), &[]).await,
+        303
+    );
+    assert!(
+        !live(
+            &app,
+            "SELECT revoked_at FROM grants WHERE id = $1",
+            inside_grant
+        )
+        .await
+    );
+    // With no live grant left, the person is the admins' alone.
+    assert_eq!(
+        post(format!("/access/members/{inside}/remove"), &[]).await,
+        404
+    );
+}
+
+on_both!(
+    delegated_user_management_stays_inside_its_departments,
+    a_grant_tells_nothing_of_another_companys_users,
+);
+
+/// An admin of one company who grants rights to a number learns nothing of who holds it
+/// elsewhere: the grant shows the name typed, a known and an unknown number are answered and
+/// invited alike, and the holder's own name shows only once they sign in to this company.
+async fn a_grant_tells_nothing_of_another_companys_users(b: Backend) {
+    let app = spawn_app(b).await;
+    company(&app).await;
+    app.login(ADMIN, PASSWORD).await;
+    let r = grant(
+        &app,
+        &[
+            ("number", INSIDE),
+            ("full_name", "Настоящее Имя"),
+            ("rights", "finance.view"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let holder = app.another_instance().await;
+    assert_eq!(holder.login_by_code(INSIDE).await.status, 303);
+
+    let other_admin = "+79995550000";
+    app.seed(other_admin, "7728419375", "АО «Вектор»").await;
+    let other = app.another_instance().await;
+    assert_eq!(other.login(other_admin, PASSWORD).await.status, 303);
+    for (number, typed) in [(INSIDE, "Сотрудник Склада"), (OUTSIDE, "Новый Человек")]
+    {
+        let r = other
+            .submit(
+                "/access",
+                "/access/grants",
+                &[
+                    ("number", number),
+                    ("full_name", typed),
+                    ("rights", "finance.view"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.location.as_deref()),
+            (303, Some("/access")),
+            "{number}"
+        );
+        let invite = simfleet::sms::last_in_outbox(&app.db, number)
+            .await
+            .expect("outbox")
+            .expect("an invitation");
+        assert!(
+            invite.contains("АО «Вектор»") && invite.contains("открыла вам доступ"),
+            "{invite}"
+        );
+    }
+    // Named in the audit log too, by what it says of the person.
+    let known = user_id(&app, INSIDE).await;
+    for step in ["block", "unblock"] {
+        let r = other
+            .submit("/access", &format!("/access/members/{known}/{step}"), &[])
+            .await;
+        assert_eq!(r.status, 303, "{step}");
+    }
+    for path in ["/access", "/access/matrix", "/audit"] {
+        let page = other.get(path).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert!(
+            !page.body.contains("Настоящее Имя"),
+            "{path} names a person of another company"
+        );
+    }
+    let page = other.get("/access").await;
+    assert!(page.body.contains("Сотрудник Склада") && page.body.contains("Новый Человек"));
+    // A name typed never renames the person where they are known.
+    assert!(app.get("/access").await.body.contains("Настоящее Имя"));
+
+    // Once the holder signs in to the second company, it knows them by their own name.
+    let holder = app.another_instance().await;
+    assert_eq!(holder.login_by_code(INSIDE).await.status, 303);
+    let vector: i64 = sqlx::query_scalar("SELECT id FROM companies WHERE inn = '7728419375'")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("company");
+    let chose = holder
+        .submit("/choose", "/choose", &[("company_id", &vector.to_string())])
+        .await;
+    assert_eq!(chose.status, 303);
+    assert!(other.get("/access").await.body.contains("Настоящее Имя"));
+}
