@@ -1,13 +1,14 @@
 //! Roster imports: the company's records as the planner sees them, stored uploads, remembered
 //! column mappings, and the writes a commit makes.
 
-use crate::domain::Scope;
+use crate::domain::{Scope, Scoped};
 use crate::roster::snapshot::{DepartmentNow, EmployeeNow, LineNow, Lines, Snapshot};
 
 use super::{Db, Sql, Tx};
 
 /// The company's lines (split by `scope`), employees, departments and open tariffs.
-pub async fn snapshot(db: &Db, company_id: i64, scope: &Scope) -> Result<Snapshot, sqlx::Error> {
+pub async fn snapshot(db: &Db, scoped: &Scoped) -> Result<Snapshot, sqlx::Error> {
+    let (company_id, scope) = (scoped.company_id(), scoped.scope());
     // As JSON: a company's 100,000 lines and employees are read at every preview and commit.
     let mut sql = Sql::json_select(
         db.backend,
@@ -71,14 +72,15 @@ pub async fn snapshot(db: &Db, company_id: i64, scope: &Scope) -> Result<Snapsho
     })
 }
 
+/// Keeps a file the scoped actor uploaded.
 pub async fn insert_upload(
     db: &Db,
-    company_id: i64,
-    user_id: Option<i64>,
+    scoped: &Scoped,
     file_name: &str,
     content: &[u8],
     now: i64,
 ) -> Result<i64, sqlx::Error> {
+    let (company_id, user_id) = (scoped.company_id(), scoped.actor().user_id);
     sqlx::query_scalar(
         "INSERT INTO roster_uploads (company_id, created_by, created_at, file_name, content)
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -105,28 +107,38 @@ pub struct Upload {
     pub network_job_id: Option<i64>,
 }
 
-/// The company's upload, if it is theirs.
-pub async fn upload(db: &Db, company_id: i64, id: i64) -> Result<Option<Upload>, sqlx::Error> {
+/// An upload of the scoped company: any of them for a permit over the whole company, else only
+/// the actor's own (a delegated importer never reads another person's file). Anything else is
+/// none, exactly as a missing one.
+pub async fn upload(db: &Db, scoped: &Scoped, id: i64) -> Result<Option<Upload>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, file_name, content, created_at, applied_at, result, job_id, network_job_id FROM roster_uploads
-         WHERE company_id = $1 AND id = $2",
+         WHERE company_id = $1 AND id = $2 AND ($3 <> 0 OR created_by = $4)",
     )
-    .bind(company_id)
+    .bind(scoped.company_id())
     .bind(id)
+    .bind(i64::from(scoped.is_whole_company()))
+    .bind(scoped.actor().user_id)
     .fetch_optional(&db.pool)
     .await
 }
 
 /// Hands an upload not applied yet to a job: false if it is applied, or has a job that has not
 /// failed.
-pub async fn set_job(tx: &mut Tx, id: i64, job_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn set_job(
+    tx: &mut Tx,
+    scoped: &Scoped,
+    id: i64,
+    job_id: i64,
+) -> Result<bool, sqlx::Error> {
     sqlx::query(
         "UPDATE roster_uploads SET job_id = $1
-         WHERE id = $2 AND applied_at IS NULL
+         WHERE id = $2 AND company_id = $3 AND applied_at IS NULL
            AND (job_id IS NULL OR job_id IN (SELECT j.id FROM jobs j WHERE j.status = 'failed'))",
     )
     .bind(job_id)
     .bind(id)
+    .bind(scoped.company_id())
     .execute(&mut **tx)
     .await
     .map(|r| r.rows_affected() == 1)
@@ -135,7 +147,7 @@ pub async fn set_job(tx: &mut Tx, id: i64, job_id: i64) -> Result<bool, sqlx::Er
 /// Hands an applied upload's network changes to a job, once: false if it already has one.
 pub async fn set_network_job(
     tx: &mut Tx,
-    company_id: i64,
+    scoped: &Scoped,
     id: i64,
     job_id: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -144,7 +156,7 @@ pub async fn set_network_job(
          WHERE company_id = $2 AND id = $3 AND applied_at IS NOT NULL AND network_job_id IS NULL",
     )
     .bind(job_id)
-    .bind(company_id)
+    .bind(scoped.company_id())
     .bind(id)
     .execute(&mut **tx)
     .await
@@ -154,35 +166,39 @@ pub async fn set_network_job(
 /// Marks the upload applied, once: false if it already was (a second submit).
 pub async fn mark_applied(
     tx: &mut Tx,
+    scoped: &Scoped,
     id: i64,
     now: i64,
     result: &str,
 ) -> Result<bool, sqlx::Error> {
     sqlx::query(
-        "UPDATE roster_uploads SET applied_at = $1, result = $2 WHERE id = $3 AND applied_at IS NULL",
+        "UPDATE roster_uploads SET applied_at = $1, result = $2
+         WHERE id = $3 AND company_id = $4 AND applied_at IS NULL",
     )
     .bind(now)
     .bind(result)
     .bind(id)
+    .bind(scoped.company_id())
     .execute(&mut **tx)
     .await
     .map(|r| r.rows_affected() == 1)
 }
 
 /// Headers (folded) the company mapped by hand, with the field codes.
-pub async fn mappings(db: &Db, company_id: i64) -> Result<Vec<(String, String)>, sqlx::Error> {
+pub async fn mappings(db: &Db, scoped: &Scoped) -> Result<Vec<(String, String)>, sqlx::Error> {
     sqlx::query_as("SELECT header_key, field FROM roster_mappings WHERE company_id = $1")
-        .bind(company_id)
+        .bind(scoped.company_id())
         .fetch_all(&db.pool)
         .await
 }
 
 pub async fn remember_mapping(
     tx: &mut Tx,
-    company_id: i64,
+    scoped: &Scoped,
     header_key: &str,
     field: &str,
 ) -> Result<(), sqlx::Error> {
+    let company_id = scoped.company_id();
     sqlx::query(
         "INSERT INTO roster_mappings (company_id, header_key, field) VALUES ($1, $2, $3)
          ON CONFLICT (company_id, header_key) DO UPDATE SET field = excluded.field",
@@ -207,9 +223,10 @@ pub struct Binding<'a> {
 /// rows (`jsonb_each`), 10,000 lines a statement.
 pub async fn bind_lines(
     tx: &mut Tx,
-    company_id: i64,
+    scoped: &Scoped,
     bindings: &[Binding<'_>],
 ) -> Result<(), sqlx::Error> {
+    let company_id = scoped.company_id();
     if tx.backend_name() == "PostgreSQL" {
         // Arrays travel as their text form (the `Any` driver binds no arrays).
         let ids = super::sql::pg_array(bindings.iter().map(|b| Some(b.line_id.to_string())));
@@ -280,11 +297,8 @@ pub struct CurrentRow {
 }
 
 /// The company's lines (in `scope`) with their employees, by employee and number.
-pub async fn current(
-    db: &Db,
-    company_id: i64,
-    scope: &Scope,
-) -> Result<Vec<CurrentRow>, sqlx::Error> {
+pub async fn current(db: &Db, scoped: &Scoped) -> Result<Vec<CurrentRow>, sqlx::Error> {
+    let (company_id, scope) = (scoped.company_id(), scoped.scope());
     let mut sql = Sql::new(
         "SELECT l.msisdn, e.full_name, e.personnel_number, e.position, e.email, l.department_id,
                 l.cost_centre, t.name AS tariff, l.spend_limit_kop

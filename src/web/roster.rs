@@ -727,8 +727,7 @@ pub async fn current(
     let permit = permit(&state, &cab).await?;
     let file = file.file()?;
     let reference = cab.reference(&state).await?;
-    let rows =
-        crate::store::roster::current(&state.db, permit.company_id(), permit.scope()).await?;
+    let rows = crate::store::roster::current(&state.db, &permit).await?;
     let text = |s: Option<String>| Cell::Text(s.unwrap_or_default());
     let table = Table {
         headers: COLUMNS.iter().map(|f| f.header().to_owned()).collect(),

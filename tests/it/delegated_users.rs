@@ -221,6 +221,7 @@ async fn delegated_user_management_stays_inside_its_departments(b: Backend) {
 on_both!(
     delegated_user_management_stays_inside_its_departments,
     a_grant_tells_nothing_of_another_companys_users,
+    an_importer_reads_only_their_own_uploads,
 );
 
 /// An admin of one company who grants rights to a number learns nothing of who holds it
@@ -307,4 +308,47 @@ async fn a_grant_tells_nothing_of_another_companys_users(b: Backend) {
         .await;
     assert_eq!(chose.status, 303);
     assert!(other.get("/access").await.body.contains("Настоящее Имя"));
+}
+
+/// A manager with «Импорт» over one department sees only their own uploads; the admin's, or
+/// another company's, answer 404 exactly as a missing one.
+async fn an_importer_reads_only_their_own_uploads(b: Backend) {
+    let app = spawn_app(b).await;
+    let c = company(&app).await;
+    app.login(ADMIN, PASSWORD).await;
+    let warehouse = c.warehouse.to_string();
+    let r = grant(
+        &app,
+        &[
+            ("number", MANAGER),
+            ("full_name", "Петров Пётр"),
+            ("rights", "roster.import"),
+            ("rights", "lines.view"),
+            ("departments", &warehouse),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let file = |who: &str| format!("ФИО;Телефон\r\n{who};+79161110001\r\n").into_bytes();
+    let admins = crate::roster::upload(&app, "admin.csv", file("Секретов Админ")).await;
+    assert_eq!(admins.status, 303, "{}", admins.body);
+    let admins = admins.location.expect("preview");
+
+    let manager = manager_signed_in(&app).await;
+    let own = crate::roster::upload(&manager, "mine.csv", file("Свой Сотрудник")).await;
+    assert_eq!(own.status, 303, "{}", own.body);
+    let own = own.location.expect("preview");
+    assert_eq!(manager.get(&own).await.status, 200);
+    assert_eq!(manager.get(&format!("{own}/errors")).await.status, 200);
+    let missing = manager.get("/roster/999999").await;
+    for path in [admins.clone(), format!("{admins}/errors")] {
+        let page = manager.get(&path).await;
+        assert_eq!(page.status, 404, "{path}");
+        assert!(!page.body.contains("Секретов"), "{path}");
+        assert_eq!(page.body, missing.body, "as a missing one: {path}");
+    }
+    let commit = manager.submit(&own, &format!("{admins}/commit"), &[]).await;
+    assert_eq!(commit.status, 404);
+    // The admin sees every upload of the company.
+    assert_eq!(app.get(&own).await.status, 200);
 }

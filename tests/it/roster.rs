@@ -60,7 +60,7 @@ const HEADER: &[&str] = &[
     "E-mail",
 ];
 
-async fn upload(app: &TestApp, name: &str, bytes: Vec<u8>) -> Response {
+pub async fn upload(app: &TestApp, name: &str, bytes: Vec<u8>) -> Response {
     let csrf = app.csrf("/roster").await;
     let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
         "file",

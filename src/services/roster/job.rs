@@ -61,7 +61,7 @@ async fn applied_before(
     permit: &crate::authz::Permit,
     upload_id: i64,
 ) -> Result<serde_json::Value, JobError> {
-    let upload = crate::store::roster::upload(&ctx.db, permit.company_id(), upload_id).await?;
+    let upload = crate::store::roster::upload(&ctx.db, permit, upload_id).await?;
     let result = upload.and_then(|u| u.result).unwrap_or_else(|| "{}".into());
     Ok(serde_json::from_str(&result).unwrap_or_default())
 }

@@ -88,8 +88,7 @@ pub async fn upload(
 ) -> Result<i64, RosterError> {
     recent::read(content, None)?;
     let name: String = file_name.chars().take(200).collect();
-    let user = permit.actor().user_id;
-    Ok(store::insert_upload(db, permit.company_id(), user, &name, content, now).await?)
+    Ok(store::insert_upload(db, permit, &name, content, now).await?)
 }
 
 /// Full sync removes the employees a file does not name: only for whoever covers the whole
@@ -110,15 +109,14 @@ pub async fn preview(
     id: i64,
     options: &Options,
 ) -> Result<Preview, RosterError> {
-    let company_id = permit.company_id();
-    let mut upload = store::upload(db, company_id, id)
+    let mut upload = store::upload(db, permit, id)
         .await?
         .ok_or(RosterError::NotFound)?;
     // The preview keeps what it found in the file, not the file.
     let content = std::mem::take(&mut upload.content);
     let grid = recent::read(&content, options.sheet.as_deref())?;
     let (sheet, sheets) = (grid.sheet.clone(), grid.sheets.clone());
-    let remembered: Vec<(String, Field)> = store::mappings(db, company_id)
+    let remembered: Vec<(String, Field)> = store::mappings(db, permit)
         .await?
         .into_iter()
         .filter_map(|(k, f)| Field::from_code(&f).map(|f| (k, f)))
@@ -146,7 +144,7 @@ pub async fn preview(
         .zip(&layout.headers)
         .filter_map(|(f, h)| f.map(|f| (f, h.clone())))
         .collect();
-    let snapshot = store::snapshot(db, company_id, permit.scope()).await?;
+    let snapshot = store::snapshot(db, permit).await?;
     let plan = plan::plan(
         &parsed.rows,
         parsed.problems,
@@ -248,7 +246,7 @@ pub async fn queue_if_large(
     job_rows: usize,
     now: i64,
 ) -> Result<Option<i64>, RosterError> {
-    let upload = store::upload(db, permit.company_id(), id)
+    let upload = store::upload(db, permit, id)
         .await?
         .ok_or(RosterError::NotFound)?;
     if recent::read(&upload.content, options.sheet.as_deref())?
@@ -281,7 +279,7 @@ pub async fn queue_if_large(
         },
     )
     .await?;
-    if !store::set_job(&mut tx, id, job_id).await? {
+    if !store::set_job(&mut tx, permit, id, job_id).await? {
         return Err(RosterError::AlreadyApplied);
     }
     tx.commit().await?;
@@ -325,7 +323,7 @@ pub async fn apply(
     };
     let result = serde_json::to_string(&applied).unwrap_or_default();
     let mut tx = db.begin().await?;
-    if !store::mark_applied(&mut tx, id, now, &result).await? {
+    if !store::mark_applied(&mut tx, permit, id, now, &result).await? {
         return Err(RosterError::AlreadyApplied);
     }
     let mut events: Vec<Event<'static>> = Vec::new();
@@ -461,7 +459,7 @@ pub async fn apply(
                 ..event("line.reassign", "line", b.id)
             });
         }
-        store::bind_lines(&mut tx, company_id, &bindings).await?;
+        store::bind_lines(&mut tx, permit, &bindings).await?;
         audit::append_many(&mut tx, actor, &events).await?;
         events.clear();
     }
@@ -485,7 +483,7 @@ pub async fn apply(
         if let (Some(header), Some(field)) = (prepared.headers.get(*column), field) {
             let key = columns::normalize(header);
             if !key.is_empty() {
-                store::remember_mapping(&mut tx, company_id, &key, field.code()).await?;
+                store::remember_mapping(&mut tx, permit, &key, field.code()).await?;
             }
         }
     }

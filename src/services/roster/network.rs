@@ -67,7 +67,8 @@ pub async fn queue(
     created_by: Option<i64>,
     now: i64,
 ) -> Result<i64, RosterError> {
-    let company_id = payload.import.company_id();
+    let permit = payload.import.clone().permit();
+    let company_id = permit.company_id();
     let text = serde_json::to_string(payload).map_err(|e| RosterError::Refused(e.to_string()))?;
     let mut tx = db.begin().await?;
     let job_id = crate::store::jobs::enqueue(
@@ -82,7 +83,7 @@ pub async fn queue(
         },
     )
     .await?;
-    if !store::set_network_job(&mut tx, company_id, payload.upload_id, job_id).await? {
+    if !store::set_network_job(&mut tx, &permit, payload.upload_id, job_id).await? {
         return Err(RosterError::AlreadyApplied);
     }
     tx.commit().await?;
