@@ -536,7 +536,7 @@ async fn plan(
                 .map_err(ChangeError::Refused)?;
             let mut names = Vec::new();
             if let Some(e) = employee_id {
-                let (name, _) = store::employee_in_company(conn, permit.company_id(), *e)
+                let (name, _) = store::employee_in_scope(conn, permit, *e)
                     .await?
                     .ok_or_else(|| field("employee_id", "нет такого сотрудника"))?;
                 names.push(name);

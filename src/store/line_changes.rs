@@ -4,7 +4,9 @@
 
 use sqlx::AnyConnection;
 
-use super::{Tx, now_ms};
+use crate::domain::{Scope, Scoped};
+
+use super::{Sql, Tx, now_ms};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LineState {
@@ -383,18 +385,27 @@ pub async fn previous_sims(
         .await
 }
 
-pub async fn employee_in_company(
+/// An employee of the scoped company the scope covers (their department, or a line of theirs,
+/// is covered), with their name and department; none for anyone else, as for no one.
+pub async fn employee_in_scope(
     conn: &mut AnyConnection,
-    company_id: i64,
+    scoped: &Scoped,
     id: i64,
 ) -> Result<Option<(String, Option<i64>)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT full_name, department_id FROM employees WHERE company_id = $1 AND id = $2",
-    )
-    .bind(company_id)
-    .bind(id)
-    .fetch_optional(conn)
-    .await
+    let mut sql =
+        Sql::new("SELECT e.full_name, e.department_id FROM employees e WHERE e.company_id = ");
+    sql.bind(scoped.company_id()).push(" AND e.id = ").bind(id);
+    if let Scope::Only { departments, .. } = scoped.scope() {
+        sql.push(" AND (e.department_id IN (");
+        super::employees::push_id_list(&mut sql, departments);
+        sql.push(
+            ") OR EXISTS (SELECT 1 FROM lines l WHERE l.employee_id = e.id AND l.company_id = ",
+        )
+        .bind(scoped.company_id());
+        super::lines::push_scope(&mut sql, scoped.scope());
+        sql.push("))");
+    }
+    sql.query_as().fetch_optional(conn).await
 }
 
 pub async fn department_in_company(

@@ -160,9 +160,13 @@ async fn preview_page(
     let permit = cab
         .permit(state, crate::authz::Object::Lines, Action::Read)
         .await?;
+    // The page (an error page too) names the line only to whoever may read it.
     let line = lines::card(&state.db, permit.company_id(), line_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    if !permit.covers_line(line.id, line.department_id) {
+        return Err(AppError::Forbidden);
+    }
     let mut page = Page::new(
         state,
         cab,

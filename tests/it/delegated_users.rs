@@ -222,6 +222,7 @@ on_both!(
     delegated_user_management_stays_inside_its_departments,
     a_grant_tells_nothing_of_another_companys_users,
     an_importer_reads_only_their_own_uploads,
+    error_pages_and_previews_stay_inside_the_scope,
 );
 
 /// An admin of one company who grants rights to a number learns nothing of who holds it
@@ -351,4 +352,98 @@ async fn an_importer_reads_only_their_own_uploads(b: Backend) {
     assert_eq!(commit.status, 404);
     // The admin sees every upload of the company.
     assert_eq!(app.get(&own).await.status, 200);
+}
+
+async fn employee(app: &TestApp, company: i64, name: &str, department: i64) -> i64 {
+    sqlx::query_scalar(
+        "INSERT INTO employees (company_id, full_name, name_key, department_id, created_at)
+         VALUES ($1, $2, $2, $3, 0) RETURNING id",
+    )
+    .bind(company)
+    .bind(name)
+    .bind(department)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("employee")
+}
+
+/// Every read a page or an error page makes goes through the manager's scope: a refused change
+/// of a line outside it shows nothing of that line, and a reassignment names only employees the
+/// manager covers (on the page and through the API alike).
+async fn error_pages_and_previews_stay_inside_the_scope(b: Backend) {
+    let app = spawn_app(b).await;
+    let c = company(&app).await;
+    app.login(ADMIN, PASSWORD).await;
+    let warehouse = c.warehouse.to_string();
+    let r = grant(
+        &app,
+        &[
+            ("number", MANAGER),
+            ("full_name", "Петров Пётр"),
+            ("rights", "lines.assign"),
+            ("departments", &warehouse),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let covered = employee(&app, c.id, "Складской Работник", c.warehouse).await;
+    let stranger = employee(&app, c.id, "Чужой Продавец", c.sales).await;
+    let (inside, outside) = (
+        crate::access::line_id(&app, "+79161110001").await,
+        crate::access::line_id(&app, "+79161110004").await,
+    );
+    let manager = manager_signed_in(&app).await;
+
+    let long_key = "k".repeat(300);
+    let token = manager.csrf(&format!("/lines/{inside}")).await;
+    let refused = manager
+        .post(
+            &format!("/lines/{outside}/change"),
+            &[
+                ("csrf", &token),
+                ("action", "reassign"),
+                ("cost_centre", "X"),
+                ("key", &long_key),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(
+        !refused.body.contains("111-00-04"),
+        "the line's number leaked"
+    );
+
+    let preview =
+        |employee: i64| format!("/lines/{inside}/change?action=reassign&employee_id={employee}");
+    let theirs = manager.get(&preview(covered)).await;
+    assert_eq!(theirs.status, 200, "{}", theirs.body);
+    assert!(theirs.body.contains("Складской Работник"));
+    let other = manager.get(&preview(stranger)).await;
+    assert_eq!(other.status, 422);
+    assert!(
+        !other.body.contains("Чужой Продавец"),
+        "an employee outside the grant named"
+    );
+    let missing = manager.get(&preview(999_999)).await;
+    assert_eq!(missing.status, 422);
+    assert!(
+        other.body.contains("нет такого сотрудника")
+            && missing.body.contains("нет такого сотрудника")
+    );
+
+    let api = manager
+        .client
+        .post(manager.url(&format!("/api/v1/lines/{inside}/changes")))
+        .header("x-csrf-token", token.as_str())
+        .json(&serde_json::json!({ "action": "reassign", "employee_id": stranger, "department_id": null, "cost_centre": null }))
+        .send()
+        .await
+        .expect("api");
+    assert_eq!(api.status().as_u16(), 422);
+    let assigned: Option<i64> = sqlx::query_scalar("SELECT employee_id FROM lines WHERE id = $1")
+        .bind(inside)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("line");
+    assert_eq!(assigned, None, "nothing applied");
 }
