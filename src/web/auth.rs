@@ -372,7 +372,7 @@ pub async fn switch_lang(
     let back = query
         .back
         .as_deref()
-        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
+        .and_then(super::page::same_origin_path)
         .unwrap_or("/");
     let mut resp = redirect(back);
     let cookie = Cookie::build(LANG_COOKIE, lang.code())

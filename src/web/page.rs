@@ -161,6 +161,42 @@ impl Page {
     }
 }
 
+/// A path on this site to send a browser back to: it starts with one `/` and holds only
+/// printable characters, no whitespace and no backslash. Browsers drop TAB, CR and LF from a
+/// location, so `/\t/evil.example` would leave the site; CR and LF would split the header.
+pub fn same_origin_path(back: &str) -> Option<&str> {
+    let printable = back
+        .chars()
+        .all(|c| !c.is_control() && !c.is_whitespace() && c != '\\');
+    let local = back.starts_with('/') && !back.starts_with("//");
+    (local && printable).then_some(back)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_origin_path;
+
+    #[test]
+    fn only_a_printable_path_of_this_site_is_a_way_back() {
+        for good in ["/", "/lines?q=%D0%B8&page=2", "/lines/5"] {
+            assert_eq!(same_origin_path(good), Some(good));
+        }
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\\evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/\u{1}x",
+            "/ /evil.example",
+            "https://evil.example",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(same_origin_path(bad), None, "{bad:?}");
+        }
+    }
+}
+
 pub fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
