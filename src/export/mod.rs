@@ -53,6 +53,20 @@ pub fn unguarded(cell: &str) -> &str {
     }
 }
 
+/// Excel holds at most this many characters in a cell.
+const MAX_CELL_CHARS: usize = 32_767;
+
+/// The text as an XLSX cell takes it: past Excel's limit it is cut, with an ellipsis saying so.
+fn fits_a_cell(text: &str) -> Cow<'_, str> {
+    match text.char_indices().nth(MAX_CELL_CHARS) {
+        None => Cow::Borrowed(text),
+        Some(_) => {
+            let cut: String = text.chars().take(MAX_CELL_CHARS - 1).collect();
+            Cow::Owned(cut + "…")
+        }
+    }
+}
+
 fn rubles(kopecks: i64) -> Decimal {
     Decimal::new(kopecks, 2)
 }
@@ -80,10 +94,10 @@ pub fn to_xlsx(table: &Table, sheet: &str) -> Result<Vec<u8>, XlsxError> {
             let c = c as u16;
             match cell {
                 Cell::Text(t) if starts_like_formula(t) => {
-                    ws.write_string_with_format(r, c, t, &quoted)?;
+                    ws.write_string_with_format(r, c, fits_a_cell(t), &quoted)?;
                 }
                 Cell::Text(t) => {
-                    ws.write_string(r, c, t)?;
+                    ws.write_string(r, c, fits_a_cell(t))?;
                 }
                 Cell::Money(k) => {
                     ws.write_with_format(r, c, rubles(*k), &money)?;
@@ -203,5 +217,27 @@ mod tests {
             back,
             "ФИО;Сумма\r\n\"'=HYPERLINK(\"\"x\"\")\";1234,50\r\nЁлкин ?;\r\n"
         );
+    }
+}
+
+#[cfg(test)]
+mod cell_tests {
+    use super::*;
+
+    #[test]
+    fn text_past_excels_limit_is_cut_to_fit_a_cell() {
+        assert_eq!(fits_a_cell("короткий"), "короткий");
+        let long = "я".repeat(MAX_CELL_CHARS + 10);
+        let cut = fits_a_cell(&long);
+        assert_eq!(cut.chars().count(), MAX_CELL_CHARS);
+        assert!(cut.ends_with('…'));
+        let exact = "x".repeat(MAX_CELL_CHARS);
+        assert_eq!(fits_a_cell(&exact).len(), MAX_CELL_CHARS);
+        let table = Table {
+            headers: vec!["A".into()],
+            widths: vec![],
+            rows: vec![vec![Cell::Text(long)]],
+        };
+        assert!(to_xlsx(&table, "Лист").is_ok());
     }
 }

@@ -15,6 +15,9 @@ pub const MAX_ROWS: usize = 200_000;
 /// Cells of the sheet read, counted to each row's last filled cell (an XLS or ODS: from the
 /// sheet's first filled cell to its last).
 pub const MAX_CELLS: usize = 5_000_000;
+/// A roster has a few dozen columns at most; a wider sheet is refused at upload, before any
+/// page renders it (a preview of 500,000 columns would be hundreds of MB on every view).
+pub const MAX_COLUMNS: usize = 300;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadError {
@@ -26,6 +29,10 @@ pub enum ReadError {
     TooManyRows,
     #[error("на листе больше {MAX_CELLS} ячеек: оставьте на нём только список сотрудников")]
     TooManyCells,
+    #[error(
+        "в строке {0} больше {MAX_COLUMNS} столбцов: оставьте на листе только столбцы списка сотрудников"
+    )]
+    TooManyColumns(usize),
     #[error("в книге нет листа «{0}»")]
     NoSuchSheet(String),
     #[error("это не таблица: загрузите XLSX, XLSM, XLS, ODS или CSV")]
@@ -194,6 +201,9 @@ impl GridBuilder {
         if row >= MAX_ROWS {
             return Err(ReadError::TooManyRows);
         }
+        if col >= MAX_COLUMNS {
+            return Err(ReadError::TooManyColumns(row + 1));
+        }
         if self.rows.len() <= row {
             self.rows.resize_with(row + 1, Vec::new);
         }
@@ -316,6 +326,9 @@ fn read_csv(bytes: &[u8]) -> Result<Grid, ReadError> {
         while cells.last().is_some_and(|c| c.trim().is_empty()) {
             cells.pop();
         }
+        if cells.len() > MAX_COLUMNS {
+            return Err(ReadError::TooManyColumns(rows.len() + 1));
+        }
         rows.push(cells);
         if rows.len() > MAX_ROWS {
             return Err(ReadError::TooManyRows);
@@ -338,6 +351,28 @@ mod tests {
         assert_eq!(cell_text(&Data::Float(1500.5)), "1500.5");
         assert_eq!(cell_text(&Data::Int(42)), "42");
         assert_eq!(cell_text(&Data::Empty), "");
+    }
+
+    #[test]
+    fn a_sheet_wider_than_a_roster_is_refused_with_its_row() {
+        let wide = format!(
+            "ФИО;Телефон\nИванов;+79161234567{}\n",
+            ";x".repeat(MAX_COLUMNS)
+        );
+        assert_eq!(
+            read(wide.as_bytes(), None),
+            Err(ReadError::TooManyColumns(2))
+        );
+        let fits = format!("ФИО{}\n", ";x".repeat(MAX_COLUMNS - 1));
+        assert_eq!(
+            read(fits.as_bytes(), None).map(|g| g.rows[0].len()),
+            Ok(MAX_COLUMNS)
+        );
+        let mut grid = GridBuilder::default();
+        assert_eq!(
+            grid.put(4, MAX_COLUMNS as u32, "x".into()),
+            Err(ReadError::TooManyColumns(5))
+        );
     }
 
     #[test]
@@ -492,28 +527,36 @@ mod tests {
         let mut book = rust_xlsxwriter::Workbook::new();
         let sheet = book.add_worksheet();
         sheet.write(0, 0, "ФИО").unwrap();
-        sheet.write(99_999, 16_383, "x").unwrap();
+        sheet.write(99_999, 299, "x").unwrap();
         let g = read(&book.save_to_buffer().unwrap(), None).unwrap();
         assert_eq!(g.rows.len(), 100_000);
-        assert_eq!(g.rows[99_999].len(), 16_384);
+        assert_eq!(g.rows[99_999].len(), MAX_COLUMNS);
         assert!(g.rows[1..99_999].iter().all(Vec::is_empty));
 
         let mut book = rust_xlsxwriter::Workbook::new();
         let sheet = book.add_worksheet();
         sheet.write(0, 0, "ФИО").unwrap();
-        sheet.write(1_048_575, 16_383, "x").unwrap();
+        sheet.write(1_048_575, 299, "x").unwrap();
         let bytes = book.save_to_buffer().unwrap();
         assert_eq!(read(&bytes, None), Err(ReadError::TooManyRows));
+
+        // Excel's last column is far past what a roster may have.
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write(0, 0, "ФИО").unwrap();
+        sheet.write(99_999, 16_383, "x").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        assert_eq!(read(&bytes, None), Err(ReadError::TooManyColumns(100_000)));
     }
 
     #[test]
     fn a_sheet_past_the_cell_cap_is_refused() {
         let mut grid = GridBuilder::default();
-        for row in 0..MAX_CELLS / 10_000 {
-            grid.put(row as u32, 9_999, "x".into()).unwrap();
+        for row in 0..MAX_CELLS / 250 {
+            grid.put(row as u32, 249, "x".into()).unwrap();
         }
         assert_eq!(
-            grid.put(MAX_CELLS as u32 / 10_000, 0, "x".into()),
+            grid.put(MAX_CELLS as u32 / 250, 0, "x".into()),
             Err(ReadError::TooManyCells)
         );
     }

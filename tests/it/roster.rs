@@ -422,6 +422,25 @@ async fn columns_mapped_by_hand_are_remembered(b: Backend) {
     )
     .await;
     assert!(png.body.contains("это не таблица"), "{}", png.body);
+
+    // 500,000 columns in under 5 MB: refused at upload with the row, before any page renders it.
+    let wide = format!(
+        "ФИО;Телефон\r\nИванов;+79161234567{}\r\n",
+        ";x".repeat(500_000)
+    );
+    let wide = upload(&app, "wide.csv", wide.into_bytes()).await;
+    assert_eq!(wide.status, 422);
+    assert!(
+        wide.body.contains("в строке 2 больше 300 столбцов"),
+        "{}",
+        wide.body.len()
+    );
+    assert!(
+        wide.body.len() < 100_000,
+        "a short page: {}",
+        wide.body.len()
+    );
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM roster_uploads").await, 2);
 }
 
 async fn a_failure_mid_commit_leaves_nothing(b: Backend) {
