@@ -92,6 +92,9 @@ impl Application {
                         .add(("x-content-type-options", "nosniff"))
                         .add(("x-frame-options", "DENY"))
                         .add(("referrer-policy", "same-origin"))
+                        // Pages, API answers and downloads hold a company's data: never kept by a
+                        // browser or a proxy. Static assets say otherwise themselves.
+                        .add(("cache-control", "no-store"))
                         .add((
                             "content-security-policy",
                             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",

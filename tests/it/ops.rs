@@ -39,6 +39,33 @@ async fn health_metrics_and_assets(b: Backend) {
     );
 }
 
+/// Pages, API answers and downloads are never kept by a browser or proxy; assets are.
+async fn company_data_is_never_cached(b: Backend) {
+    let app = spawn_app(b).await;
+    let company = app.seed_company().await;
+    app.add_lines(company, &["+79160000001"]).await;
+    app.login(crate::helpers::ADMIN, crate::helpers::PASSWORD)
+        .await;
+    let cache = async |path: &str| {
+        let r = app.client.get(app.url(path)).send().await.expect("GET");
+        assert_eq!(r.status(), 200, "{path}");
+        r.headers()["cache-control"]
+            .to_str()
+            .expect("header")
+            .to_owned()
+    };
+    for path in [
+        "/lines",
+        "/api/v1/lines",
+        "/lines/export?format=csv&encoding=utf8",
+        "/lines/export?format=xlsx",
+        "/audit/export?format=csv",
+    ] {
+        assert_eq!(cache(path).await, "no-store", "{path}");
+    }
+    assert_eq!(cache("/static/app.css").await, "public, max-age=3600");
+}
+
 async fn the_audit_log_cannot_be_rewritten(b: Backend) {
     let app = spawn_app(b).await;
     app.seed_company().await;
@@ -63,7 +90,11 @@ async fn the_audit_log_cannot_be_rewritten(b: Backend) {
     assert_eq!(n, 1);
 }
 
-on_both!(health_metrics_and_assets, the_audit_log_cannot_be_rewritten);
+on_both!(
+    company_data_is_never_cached,
+    health_metrics_and_assets,
+    the_audit_log_cannot_be_rewritten
+);
 
 /// Connections are not pinged while in use; one that sat idle is, so connections the database
 /// closed meanwhile (a restart, an administrator's terminate) are replaced, not failed on.
