@@ -10,3 +10,7 @@ UPDATE memberships SET joined_at = created_at;
 DROP TRIGGER memberships_bump ON memberships;
 CREATE TRIGGER memberships_bump AFTER INSERT OR DELETE OR UPDATE OF role, blocked_at ON memberships
 FOR EACH STATEMENT EXECUTE FUNCTION policy_bump_version();
+
+-- A change key remembers what it was used for: the same key sent with another line or another
+-- change is refused, not answered as already done.
+ALTER TABLE change_keys ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';

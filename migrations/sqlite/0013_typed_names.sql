@@ -11,3 +11,7 @@ DROP TRIGGER memberships_bump_update;
 CREATE TRIGGER memberships_bump_update AFTER UPDATE OF role, blocked_at ON memberships BEGIN
     UPDATE policy_version SET version = version + 1;
 END;
+
+-- A change key remembers what it was used for: the same key sent with another line or another
+-- change is refused, not answered as already done.
+ALTER TABLE change_keys ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';

@@ -17,6 +17,15 @@ use crate::store::line_changes::{self as store, LineState};
 
 use super::FieldError;
 
+impl LineChange {
+    /// What the change carries, as a digest: a submit key is one change's, not another's.
+    pub fn fingerprint(&self) -> String {
+        use sha2::Digest;
+        let json = serde_json::to_string(self).unwrap_or_default();
+        hex::encode(sha2::Sha256::digest(json.as_bytes()))
+    }
+}
+
 /// A change to one line. As JSON it is tagged by `action`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
@@ -611,11 +620,29 @@ pub async fn apply(
         if key.is_empty() || key.len() > 100 {
             return Err(field("key", "ключ запроса — от 1 до 100 символов"));
         }
-        if !store::claim_key(&mut tx, company_id, key, line_id, change.action()).await? {
-            return Ok(Applied {
-                already_applied: true,
-                preview: None,
-            });
+        match store::claim_key(
+            &mut tx,
+            permit,
+            key,
+            line_id,
+            change.action(),
+            &change.fingerprint(),
+        )
+        .await?
+        {
+            store::Claim::Fresh => {}
+            store::Claim::Repeat => {
+                return Ok(Applied {
+                    already_applied: true,
+                    preview: None,
+                });
+            }
+            store::Claim::Mismatch => {
+                return Err(field(
+                    "key",
+                    "этот ключ запроса уже использован для другого изменения",
+                ));
+            }
         }
     }
     let p = plan(&mut tx, permit, line_id, change).await?;

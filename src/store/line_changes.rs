@@ -210,26 +210,53 @@ pub async fn iccid_taken(conn: &mut AnyConnection, iccid: &str) -> Result<bool, 
     Ok(n > 0)
 }
 
-/// Records the submit key; false when this key was already used (the change is done).
+/// What a submit key found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// New: the change goes ahead.
+    Fresh,
+    /// Used before for this very change of this line: it is done.
+    Repeat,
+    /// Used before for another line or another change.
+    Mismatch,
+}
+
+/// Records the submit key with the line and a fingerprint of the change it carries.
 pub async fn claim_key(
     tx: &mut Tx,
-    company_id: i64,
+    scoped: &Scoped,
     key: &str,
     line_id: i64,
     action: &str,
-) -> Result<bool, sqlx::Error> {
+    fingerprint: &str,
+) -> Result<Claim, sqlx::Error> {
     let r = sqlx::query(
-        "INSERT INTO change_keys (company_id, key, line_id, action, created_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (company_id, key) DO NOTHING",
+        "INSERT INTO change_keys (company_id, key, line_id, action, created_at, fingerprint)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (company_id, key) DO NOTHING",
     )
-    .bind(company_id)
+    .bind(scoped.company_id())
     .bind(key)
     .bind(line_id)
     .bind(action)
     .bind(now_ms())
+    .bind(fingerprint)
     .execute(&mut **tx)
     .await?;
-    Ok(r.rows_affected() == 1)
+    if r.rows_affected() == 1 {
+        return Ok(Claim::Fresh);
+    }
+    let (line, print): (i64, String) = sqlx::query_as(
+        "SELECT line_id, fingerprint FROM change_keys WHERE company_id = $1 AND key = $2",
+    )
+    .bind(scoped.company_id())
+    .bind(key)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(if line == line_id && print == fingerprint {
+        Claim::Repeat
+    } else {
+        Claim::Mismatch
+    })
 }
 
 /// Moves the line from `version` to the next; false if someone changed it meanwhile.

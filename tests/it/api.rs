@@ -160,6 +160,7 @@ async fn lines_are_listed_read_and_changed(b: Backend) {
         (first.status, &first.body["already_applied"]),
         (200, &json!(false))
     );
+    let again_change = change.clone();
     let again = call(
         &app,
         reqwest::Method::POST,
@@ -172,6 +173,42 @@ async fn lines_are_listed_read_and_changed(b: Backend) {
         (again.status, &again.body["already_applied"]),
         (200, &json!(true))
     );
+    // The same key with another change, or for another line, is a mistake, not a retry.
+    let other_line: i64 = sqlx::query_scalar("SELECT id FROM lines WHERE msisdn = '+79160000002'")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("line");
+    for (path, body) in [
+        (
+            format!("/api/v1/lines/{line}/changes"),
+            json!({ "action": "suspend", "reason": "отпуск" }),
+        ),
+        (
+            format!("/api/v1/lines/{other_line}/changes"),
+            again_change.clone(),
+        ),
+    ] {
+        let reused = call(
+            &app,
+            reqwest::Method::POST,
+            &path,
+            Some(body),
+            Some("order-17"),
+        )
+        .await;
+        assert_eq!(reused.status, 422, "{path}: {:?}", reused.body);
+        assert_eq!(
+            reused.body["error"]["fields"][0]["field"], "key",
+            "{:?}",
+            reused.body
+        );
+    }
+    let status: String = sqlx::query_scalar("SELECT status FROM lines WHERE id = $1")
+        .bind(line)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("status");
+    assert_eq!(status, "active", "nothing applied");
     let changes: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'line.change_tariff'")
             .fetch_one(&app.db.pool)

@@ -740,7 +740,7 @@ async fn a_failed_import_job_leaves_the_file_to_commit_again(b: Backend) {
 
 /// A manager's full sync is refused when the commit is queued, not left to its job.
 async fn a_managers_full_sync_is_refused_before_it_is_queued(b: Backend) {
-    use simfleet::authz::{Scope, operator_permit};
+    use simfleet::authz::operator_permit;
     use simfleet::services::roster::{self as service, Options, RosterError, plan::Mode};
     let app = company(b).await;
     let company_id: i64 = scalar(
@@ -748,10 +748,19 @@ async fn a_managers_full_sync_is_refused_before_it_is_queued(b: Backend) {
         "SELECT company_id FROM lines WHERE msisdn = '+79160000001'",
     )
     .await;
-    let manager = operator_permit(company_id).limited_to(Scope::Only {
-        departments: vec![1],
-        lines: Vec::new(),
-    });
+    // A delegated importer is a person: their uploads are theirs alone.
+    let user: i64 = sqlx::query_scalar(
+        "INSERT INTO users (msisdn, full_name, created_at) VALUES ('+79035550009', 'Импортёр', 0) RETURNING id",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("user");
+    let carried: simfleet::authz::CarriedPermit = serde_json::from_value(serde_json::json!({
+        "company_id": company_id, "user_id": user, "label": "+79035550009", "ip": "",
+        "scope": [[1], []],
+    }))
+    .expect("permit");
+    let manager = carried.permit();
     let id = service::upload(&app.db, &manager, "staff.xlsx", &roster(), 0)
         .await
         .expect("upload");
