@@ -297,22 +297,56 @@ pub async fn start_attempt(db: &Db, user_id: i64, now_ms: i64) -> Result<String,
     Ok(token)
 }
 
+/// Wrong codes (recovery codes included) for one user within [`FAILURE_WINDOW_MS`] after
+/// which the second step refuses every code for them, the right one too.
+pub const USER_FAILURES: i64 = 10;
+/// Wrong codes from one address within the window after which that address waits.
+pub const ADDRESS_FAILURES: i64 = 20;
+pub const FAILURE_WINDOW_MS: i64 = 15 * 60_000;
+
+/// How the second step ended.
+#[derive(Debug)]
+pub enum SecondStep {
+    Passed(users::User),
+    /// No live attempt, or a wrong code.
+    Refused,
+    /// Too many wrong codes for this user lately: every code is refused for now. `first` is
+    /// set when this very code reached the limit (the user is then told by e-mail).
+    UserLocked {
+        first: Option<users::User>,
+    },
+    /// Too many wrong codes from this address lately.
+    AddressWaits,
+}
+
 /// The second step: the user, if the attempt is live and the code right (the attempt is then
-/// used up). A wrong code counts a try; the fifth wrong one voids the attempt.
+/// used up). A wrong code counts a try (the fifth voids the attempt) and a failure for the user
+/// and the address, which outlive attempts: see [`USER_FAILURES`], [`ADDRESS_FAILURES`].
 pub async fn finish_attempt(
     db: &Db,
     attempt: &str,
     code: &str,
+    ip: &str,
     now_ms: i64,
-) -> Result<Option<users::User>, FactorError> {
+) -> Result<SecondStep, FactorError> {
     if attempt.is_empty() {
-        return Ok(None);
+        return Ok(SecondStep::Refused);
     }
     let hash = token_hash(attempt);
     let mut tx = db.begin().await?;
     let Some(a) = store::try_attempt(&mut tx, &hash).await? else {
-        return Ok(None);
+        return Ok(SecondStep::Refused);
     };
+    let (mine, from_here) =
+        store::failures_since(&mut tx, a.user_id, ip, now_ms - FAILURE_WINDOW_MS).await?;
+    if mine >= USER_FAILURES || from_here >= ADDRESS_FAILURES {
+        tx.commit().await?;
+        return Ok(if mine >= USER_FAILURES {
+            SecondStep::UserLocked { first: None }
+        } else {
+            SecondStep::AddressWaits
+        });
+    }
     let live = a.used_at.is_none() && a.expires_at > now_ms && a.tries <= ATTEMPT_TRIES;
     let accepted = live && {
         match store::secret_tx(&mut tx, a.user_id).await? {
@@ -323,16 +357,25 @@ pub async fn finish_attempt(
         }
     };
     if !accepted {
-        // The try is counted even though the answer is no.
+        // The try and the failure are counted even though the answer is no.
+        store::record_failure(&mut tx, a.user_id, ip, now_ms).await?;
+        let first = if mine + 1 == USER_FAILURES {
+            users::find_by_id_tx(&mut tx, a.user_id).await?
+        } else {
+            None
+        };
         tx.commit().await?;
-        return Ok(None);
+        return Ok(match first {
+            Some(user) => SecondStep::UserLocked { first: Some(user) },
+            None => SecondStep::Refused,
+        });
     }
     store::finish_attempt(&mut tx, &hash, now_ms).await?;
     let user = users::find_by_id_tx(&mut tx, a.user_id)
         .await?
         .filter(|u| u.disabled == 0);
     tx.commit().await?;
-    Ok(user)
+    Ok(user.map_or(SecondStep::Refused, SecondStep::Passed))
 }
 
 /// Sets whether the company's admins must have a second factor, audited.

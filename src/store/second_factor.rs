@@ -171,6 +171,45 @@ pub async fn finish_attempt(tx: &mut Tx, attempt_hash: &str, now: i64) -> Result
         .map(|_| ())
 }
 
+/// Wrong second-factor codes since `since`: for the user, and from the address.
+pub async fn failures_since(
+    tx: &mut Tx,
+    user_id: i64,
+    ip: &str,
+    since: i64,
+) -> Result<(i64, i64), sqlx::Error> {
+    // Taking the user's row first makes concurrent steps for one user count one after another.
+    sqlx::query("UPDATE users SET id = id WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM second_factor_failures WHERE user_id = $1 AND at >= $3),
+                (SELECT COUNT(*) FROM second_factor_failures WHERE ip = $2 AND at >= $3)",
+    )
+    .bind(user_id)
+    .bind(ip)
+    .bind(since)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Counts a wrong second-factor code.
+pub async fn record_failure(
+    tx: &mut Tx,
+    user_id: i64,
+    ip: &str,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO second_factor_failures (user_id, ip, at) VALUES ($1, $2, $3)")
+        .bind(user_id)
+        .bind(ip)
+        .bind(at)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
 /// Marks a session as opened or confirmed with the second factor.
 pub async fn mark_session(tx: &mut Tx, id_hash: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE sessions SET second_factor = 1 WHERE id_hash = $1")

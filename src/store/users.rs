@@ -191,6 +191,7 @@ pub async fn erase(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
         "DELETE FROM recovery_codes WHERE user_id = $1",
         "DELETE FROM totp_secrets WHERE user_id = $1",
         "DELETE FROM second_factor_attempts WHERE user_id = $1",
+        "DELETE FROM second_factor_failures WHERE user_id = $1",
         "UPDATE memberships SET display_name = '' WHERE user_id = $1",
         "UPDATE grants SET holder_name = '' WHERE user_id = $1",
         "UPDATE users SET full_name = '', email = '', password_hash = NULL, disabled = 1 WHERE id = $1",

@@ -277,6 +277,31 @@ const TABLE: &[(&str, &str, &str)] = &[
         "Если это были не вы, смените пароль и завершите чужие сеансы:",
         "If it was not you, change the password and end the sessions you do not know:",
     ),
+    (
+        "mail.second_locked.subject",
+        "simfleet: вход по второму фактору приостановлен",
+        "simfleet: second-factor sign-in paused",
+    ),
+    (
+        "mail.second_locked.intro",
+        "Для вашего номера 10 раз ввели неверный код второго фактора. На 15 минут вход по второму фактору закрыт: не подойдёт ни один код, и правильный тоже.",
+        "A wrong second-factor code was entered 10 times for your number. Second-factor sign-in is closed for 15 minutes: no code works, the right one neither.",
+    ),
+    (
+        "mail.second_locked.not_you",
+        "Если это были не вы, кто-то знает ваш пароль или получил ваши SMS: смените пароль.",
+        "If it was not you, someone knows your password or receives your SMS: change the password.",
+    ),
+    (
+        "second.locked",
+        "Слишком много неверных кодов: вход по второму фактору закрыт на 15 минут. Мы сообщили об этом письмом.",
+        "Too many wrong codes: second-factor sign-in is closed for 15 minutes. We have told you by e-mail.",
+    ),
+    (
+        "second.address_waits",
+        "С этого адреса слишком много неверных кодов. Попробуйте через 15 минут.",
+        "Too many wrong codes from this address. Try again in 15 minutes.",
+    ),
     ("second.title", "Второй фактор", "Second factor"),
     (
         "second.hint",

@@ -10,8 +10,9 @@ use serde::Deserialize;
 use crate::domain::Msisdn;
 use crate::error::{AppError, redirect};
 use crate::services::auth::{hash_password, validate_password};
-use crate::services::second_factor;
+use crate::services::second_factor::{self, SecondStep};
 use crate::services::sign_in::{self, Purpose, ResetError, SignInError};
+use crate::store::users;
 
 use super::auth::{
     SECOND_STEP_COOKIE, anonymous_csrf, first_factor_passed, open_session, with_anonymous_csrf,
@@ -339,27 +340,65 @@ pub async fn second_enter(
         .map(|c| c.value().to_owned())
         .unwrap_or_default();
     let now = state.clock.now_ms();
-    let user = second_factor::finish_attempt(&state.db, &attempt, &form.code, now)
+    let step = second_factor::finish_attempt(&state.db, &attempt, &form.code, &visitor.ip, now)
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
-    let Some(user) = user else {
-        tracing::info!(ip = %visitor.ip, "second factor refused");
-        let client = crate::services::auth::Client {
-            ip: &visitor.ip,
-            user_agent: &visitor.user_agent,
-            now,
-            device: "",
-        };
-        crate::services::auth::record_failed_login(&state.db, "second factor", &client).await?;
-        let page = SecondStepPage {
-            lang: visitor.lang,
-            csrf,
-            failure: Some(visitor.lang.t("second.wrong")),
-        };
-        return render_status(StatusCode::UNAUTHORIZED, &page);
+    let failure = match step {
+        SecondStep::Passed(user) => {
+            let mut resp = open_session(&state, &visitor, &user, true).await?;
+            resp.add_cookie(&removal_cookie(SECOND_STEP_COOKIE))
+                .map_err(|e| AppError::Internal(e.into()))?;
+            return Ok(resp);
+        }
+        SecondStep::Refused => "second.wrong",
+        SecondStep::UserLocked { first } => {
+            if let Some(user) = first {
+                notify_second_factor_locked(&state, visitor.lang, &user);
+            }
+            "second.locked"
+        }
+        SecondStep::AddressWaits => "second.address_waits",
     };
-    let mut resp = open_session(&state, &visitor, &user, true).await?;
-    resp.add_cookie(&removal_cookie(SECOND_STEP_COOKIE))
-        .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(resp)
+    tracing::info!(ip = %visitor.ip, failure, "second factor refused");
+    let client = crate::services::auth::Client {
+        ip: &visitor.ip,
+        user_agent: &visitor.user_agent,
+        now,
+        device: "",
+    };
+    crate::services::auth::record_failed_login(&state.db, "second factor", &client).await?;
+    let status = if failure == "second.wrong" {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::TOO_MANY_REQUESTS
+    };
+    let page = SecondStepPage {
+        lang: visitor.lang,
+        csrf,
+        failure: Some(visitor.lang.t(failure)),
+    };
+    render_status(status, &page)
+}
+
+/// Tells the person that their second step is closed for a while, after the answer.
+fn notify_second_factor_locked(state: &AppState, lang: Lang, user: &users::User) {
+    if user.email.is_empty() {
+        return;
+    }
+    let mail = crate::mail::Mail {
+        to: user.email.clone(),
+        subject: lang.t("mail.second_locked.subject").to_owned(),
+        body: format!(
+            "{}\n\n{}\n",
+            lang.t("mail.second_locked.intro"),
+            lang.t("mail.second_locked.not_you"),
+        ),
+    };
+    let mailer = state.mailer.clone();
+    let user_id = user.id;
+    actix_web::rt::spawn(async move {
+        if let Err(e) = mailer.send(&mail).await {
+            tracing::warn!(user_id, error = %e, "second-factor lock notice not sent");
+        }
+    });
 }

@@ -25,5 +25,6 @@ mod roster;
 mod scoping;
 mod search_plan;
 mod second_factor;
+mod second_factor_limits;
 mod sessions;
 mod sign_in;
