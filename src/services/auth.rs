@@ -204,16 +204,18 @@ pub async fn record_failed_login(
     tx.commit().await
 }
 
-/// Points the session at one of the user's companies, audited in that company.
+/// Points the session at one of the user's companies under a new session id (the token for
+/// its cookie), audited in that company.
 pub async fn choose_company(
     db: &Db,
     actor: &Actor,
     id_hash: &str,
     user_id: i64,
     company_id: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<String, sqlx::Error> {
+    let token = new_token();
     let mut tx = db.begin().await?;
-    sessions::set_company(&mut tx, id_hash, company_id).await?;
+    sessions::set_company(&mut tx, id_hash, &token_hash(&token), company_id).await?;
     users::mark_joined(&mut tx, user_id, company_id, crate::store::now_ms()).await?;
     audit::append(
         &mut tx,
@@ -221,7 +223,8 @@ pub async fn choose_company(
         session_event("session.company", Some(company_id), user_id, json!({})),
     )
     .await?;
-    tx.commit().await
+    tx.commit().await?;
+    Ok(token)
 }
 
 /// Ends the session, audited in its company.

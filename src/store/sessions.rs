@@ -106,13 +106,17 @@ pub async fn touch(conn: &mut AnyConnection, id_hash: &str, at: i64) -> Result<(
         .map(|_| ())
 }
 
+/// Points the session at a company under a new id (`new_hash`): the id a browser held before
+/// the choice does not carry the company's rights.
 pub async fn set_company(
     conn: &mut AnyConnection,
     id_hash: &str,
+    new_hash: &str,
     company_id: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sessions SET company_id = $1 WHERE id_hash = $2")
+    sqlx::query("UPDATE sessions SET company_id = $1, id_hash = $2 WHERE id_hash = $3")
         .bind(company_id)
+        .bind(new_hash)
         .bind(id_hash)
         .execute(conn)
         .await

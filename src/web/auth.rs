@@ -316,7 +316,7 @@ pub async fn choose(
     if !companies.iter().any(|c| c.company_id == form.company_id) {
         return Err(AppError::NotFound);
     }
-    auth::choose_company(
+    let token = auth::choose_company(
         &state.db,
         &visitor.actor(),
         &session.id_hash,
@@ -324,7 +324,10 @@ pub async fn choose(
         form.company_id,
     )
     .await?;
-    Ok(redirect("/overview"))
+    let mut resp = redirect("/overview");
+    resp.add_cookie(&session_cookie(&token, state.settings.cookie_secure))
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(resp)
 }
 
 #[derive(Deserialize)]

@@ -193,10 +193,20 @@ async fn a_number_serving_two_companies_picks_one(b: Backend) {
         .await;
     assert_eq!(r.status, 404, "a company the number does not serve");
 
+    let ids = async || -> Vec<String> {
+        sqlx::query_scalar("SELECT id_hash FROM sessions")
+            .fetch_all(&app.db.pool)
+            .await
+            .expect("sessions")
+    };
+    let before = ids().await;
     let r = app
         .submit("/choose", "/choose", &[("company_id", &second.to_string())])
         .await;
     assert_eq!(r.location.as_deref(), Some("/overview"));
+    let after = ids().await;
+    assert_eq!((before.len(), after.len()), (1, 1));
+    assert_ne!(before, after, "a new session id once a company is chosen");
     assert!(app.get("/overview").await.body.contains("АО «Вектор»"));
     let r = app
         .submit("/choose", "/choose", &[("company_id", &first.to_string())])
