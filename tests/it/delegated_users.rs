@@ -54,7 +54,7 @@ async fn delegated_user_management_stays_inside_its_departments(b: Backend) {
         (
             MANAGER,
             "Петров Пётр",
-            &["lines.view", "users.manage"][..],
+            &["lines.view", "users.manage", "finance.view"][..],
             &warehouse,
         ),
         (INSIDE, "Склад Один", &["lines.view"][..], &warehouse),
@@ -152,6 +152,34 @@ async fn delegated_user_management_stays_inside_its_departments(b: Backend) {
     ] {
         assert_eq!(post(path.clone(), fields).await, 404, "{path}");
     }
+    // Nor can it grant to itself, to members it does not reach, or hand on company-wide rights.
+    let warehouse_rights = [
+        ("rights", "lines.view"),
+        ("departments", warehouse.as_str()),
+    ];
+    for number in [MANAGER, OUTSIDE, ACCOUNTANT, ADMIN] {
+        let mut fields = vec![("number", number), ("full_name", "Кто-то")];
+        fields.extend(warehouse_rights);
+        let r = manager.submit("/access", "/access/grants", &fields).await;
+        assert_eq!(r.status, 404, "a grant to {number}");
+    }
+    let finance = manager
+        .submit(
+            "/access",
+            "/access/grants",
+            &[
+                ("number", "+79035550077"),
+                ("full_name", "Новый"),
+                ("rights", "finance.view"),
+            ],
+        )
+        .await;
+    assert_eq!(finance.status, 422);
+    assert!(
+        finance.body.contains("передаёт только администратор"),
+        "{}",
+        finance.body
+    );
     assert!(
         live(
             &app,

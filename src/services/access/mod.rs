@@ -164,6 +164,14 @@ async fn check_and_grant(
             .await?
         }
     };
+    // A delegated manager grants to people new to the company, or to members it reaches
+    // (never itself): anyone else is, to it, not there.
+    if !permit.is_whole_company() && grants::role_of(&mut tx, permit, user_id).await?.is_some() {
+        let holdings = grants::holdings(&mut tx, permit, now).await?;
+        if !reaches(permit, &holdings, Target::Member(user_id)) {
+            return Err(UseCaseError::NotFound);
+        }
+    }
     let invited = users::invite_member(&mut tx, user_id, company_id, &full_name, now).await?;
     match grants::role_of(&mut tx, permit, user_id).await?.as_deref() {
         Some("admin") => {
@@ -325,8 +333,10 @@ async fn check_delegation(
             )),
         }
     }
-    let on_lines = rights.iter().any(|r| r.is_on_lines());
-    if on_lines && departments.is_empty() && lines.is_empty() {
+    // A right a scope limits is given over somewhere: with none it would cover nothing, and
+    // look to every delegated manager like a grant inside their own scope.
+    let scoped = rights.iter().any(|r| r.is_scoped());
+    if scoped && departments.is_empty() && lines.is_empty() {
         errors.push(refused(
             "departments",
             "выберите подразделения или номера, на которые действуют права",
@@ -346,6 +356,14 @@ async fn check_delegation(
             continue;
         };
         if !right.is_scoped() {
+            // Company-wide rights are the admins' to hand on: a delegated manager could never
+            // see or revoke such a grant again.
+            if !permit.is_whole_company() {
+                errors.push(refused(
+                    "rights",
+                    format!("право «{}» передаёт только администратор", right.code()),
+                ));
+            }
             continue;
         }
         if let Some(d) = departments.iter().find(|d| !permit.covers_department(**d)) {

@@ -41,6 +41,7 @@ pub fn reaches(permit: &Permit, holdings: &Holdings, target: Target) -> bool {
                 .any(|(id, r)| *id == t && r == "manager"),
         };
         holder_ok
+            && !(g.departments.is_empty() && g.lines.is_empty())
             && g.rights
                 .iter()
                 .all(|code| Right::parse(code).is_some_and(Right::is_scoped))
