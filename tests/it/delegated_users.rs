@@ -339,25 +339,23 @@ async fn a_grant_tells_nothing_of_another_companys_users(b: Backend) {
     assert!(other.get("/access").await.body.contains("Настоящее Имя"));
 }
 
+/// The manager granted `rights` over the warehouse by the signed-in admin.
+async fn grant_warehouse(app: &TestApp, warehouse: i64, rights: &[&str]) {
+    let warehouse = warehouse.to_string();
+    let mut fields = vec![("number", MANAGER), ("full_name", "Петров Пётр")];
+    fields.extend(rights.iter().map(|r| ("rights", *r)));
+    fields.push(("departments", &warehouse));
+    let r = grant(app, &fields).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+}
+
 /// A manager with «Импорт» over one department sees only their own uploads; the admin's, or
 /// another company's, answer 404 exactly as a missing one.
 async fn an_importer_reads_only_their_own_uploads(b: Backend) {
     let app = spawn_app(b).await;
     let c = company(&app).await;
     app.login(ADMIN, PASSWORD).await;
-    let warehouse = c.warehouse.to_string();
-    let r = grant(
-        &app,
-        &[
-            ("number", MANAGER),
-            ("full_name", "Петров Пётр"),
-            ("rights", "roster.import"),
-            ("rights", "lines.view"),
-            ("departments", &warehouse),
-        ],
-    )
-    .await;
-    assert_eq!(r.status, 303, "{}", r.body);
+    grant_warehouse(&app, c.warehouse, &["roster.import", "lines.view"]).await;
     let file = |who: &str| format!("ФИО;Телефон\r\n{who};+79161110001\r\n").into_bytes();
     let admins = crate::roster::upload(&app, "admin.csv", file("Секретов Админ")).await;
     assert_eq!(admins.status, 303, "{}", admins.body);
@@ -402,18 +400,7 @@ async fn error_pages_and_previews_stay_inside_the_scope(b: Backend) {
     let app = spawn_app(b).await;
     let c = company(&app).await;
     app.login(ADMIN, PASSWORD).await;
-    let warehouse = c.warehouse.to_string();
-    let r = grant(
-        &app,
-        &[
-            ("number", MANAGER),
-            ("full_name", "Петров Пётр"),
-            ("rights", "lines.assign"),
-            ("departments", &warehouse),
-        ],
-    )
-    .await;
-    assert_eq!(r.status, 303, "{}", r.body);
+    grant_warehouse(&app, c.warehouse, &["lines.assign"]).await;
     let covered = employee(&app, c.id, "Складской Работник", c.warehouse).await;
     let stranger = employee(&app, c.id, "Чужой Продавец", c.sales).await;
     let (inside, outside) = (
