@@ -50,7 +50,7 @@ fn code(app: &TestApp, secret: &str) -> String {
 }
 
 /// Sets up an authenticator for the signed-in user: the secret and the recovery codes.
-async fn set_up(app: &TestApp) -> (String, Vec<String>) {
+pub async fn set_up(app: &TestApp) -> (String, Vec<String>) {
     let started = app.submit("/security", "/security/totp/start", &[]).await;
     assert_eq!(started.status, 303, "{}", started.body);
     let page = app.get("/security").await;

@@ -12,18 +12,7 @@ use crate::on_both;
 /// Signs in with the password and sets up an authenticator; the secret. Signed out after.
 async fn with_authenticator(app: &TestApp, number: &str) -> String {
     assert_eq!(app.login(number, PASSWORD).await.status, 303);
-    let started = app.submit("/security", "/security/totp/start", &[]).await;
-    assert_eq!(started.status, 303, "{}", started.body);
-    let page = app.get("/security").await;
-    let at = page.body.find("id=\"totp-secret\"").expect("secret");
-    let start = at + page.body[at..].find('>').expect("tag") + 1;
-    let end = start + page.body[start..].find('<').expect("end");
-    let secret = page.body[start..end].trim().replace(' ', "");
-    let code = code_at(&secret, app.clock.now_ms()).expect("code");
-    let done = app
-        .submit("/security", "/security/totp/confirm", &[("code", &code)])
-        .await;
-    assert_eq!(done.status, 200, "{}", done.body);
+    let (secret, _) = crate::second_factor::set_up(app).await;
     app.submit("/overview", "/logout", &[]).await;
     app.clock.advance(Duration::from_secs(30));
     secret
