@@ -147,7 +147,13 @@ pub async fn create(db: &Db, actor: &Actor, input: &CompanyInput) -> Result<Crea
             (id, password.1.then(|| password.0.clone()))
         }
     };
-    users::add_membership(&mut tx, user_id, company.id, "admin").await?;
+    users::add_membership(
+        &mut tx,
+        &crate::authz::operator_permit(company.id),
+        user_id,
+        "admin",
+    )
+    .await?;
     audit::append(
         &mut tx,
         actor,

@@ -279,6 +279,7 @@ pub async fn create_demo(db: &Db, line_count: usize) -> anyhow::Result<Demo> {
     .await
     .map_err(|e| anyhow::anyhow!("creating the demo company: {e:?}"))?;
     let company_id = created.company.id;
+    let permit = crate::authz::operator_permit(company_id);
     let mut rng = StdRng::seed_from_u64(20261125);
     let tariffs = catalogue::tariffs_of_region(db, "77").await?;
     let tariff = |code: &str| {
@@ -298,7 +299,7 @@ pub async fn create_demo(db: &Db, line_count: usize) -> anyhow::Result<Demo> {
             parent.and_then(|p| dept_ids.iter().find(|(n, _)| n == p).map(|(_, id)| *id));
         let id = departments::insert(
             &mut tx,
-            company_id,
+            &permit,
             &departments::Fields {
                 parent_id,
                 name,
@@ -350,7 +351,7 @@ pub async fn create_demo(db: &Db, line_count: usize) -> anyhow::Result<Demo> {
             }
         })
         .collect();
-    let employee_ids = employees::insert_many(&mut tx, company_id, &people).await?;
+    let employee_ids = employees::insert_many(&mut tx, &permit, &people).await?;
 
     let mut new_lines = Vec::with_capacity(line_count);
     let base: u64 = 9_165_000_000;
@@ -398,7 +399,7 @@ pub async fn create_demo(db: &Db, line_count: usize) -> anyhow::Result<Demo> {
         new_lines.push((line, tariff_code));
     }
     let rows: Vec<_> = new_lines.iter().map(|(l, _)| l.clone()).collect();
-    let line_ids = lines::insert_many(&mut tx, company_id, &rows).await?;
+    let line_ids = lines::insert_many(&mut tx, &permit, &rows).await?;
 
     let mut pairs = Vec::new();
     for (id, (_, code)) in line_ids.iter().zip(&new_lines) {

@@ -3,9 +3,9 @@
 use serde_json::json;
 
 use crate::authz::Permit;
-use crate::store::Db;
 use crate::store::audit::{self, Event};
 use crate::store::departments::{self, Department, Fields};
+use crate::store::{Db, Tx, companies};
 
 use super::{FieldError, UseCaseError, optional, required};
 
@@ -69,9 +69,11 @@ pub fn tree(all: &[Department]) -> Vec<(usize, &Department)> {
     out
 }
 
+/// Checks the input against the tree as it stands inside the writing transaction, with the
+/// company's row taken first: two moves at once cannot both pass and make a cycle.
 async fn validate(
-    db: &Db,
-    company_id: i64,
+    tx: &mut Tx,
+    permit: &Permit,
     id: Option<i64>,
     input: &DepartmentInput,
 ) -> Result<(String, Option<i64>, String), UseCaseError> {
@@ -88,7 +90,7 @@ async fn validate(
         "" => None,
         s => match s.parse::<i64>() {
             Ok(p) => {
-                let all = departments::list_plain(db, company_id).await?;
+                let all = departments::list_plain(tx, permit).await?;
                 if !all.iter().any(|d| d.id == p) {
                     errors.push(FieldError::new("parent_id", "нет такого подразделения"));
                 } else if id.is_some_and(|me| subtree(&all, me).contains(&p)) {
@@ -122,9 +124,10 @@ pub async fn create(
     input: &DepartmentInput,
 ) -> Result<i64, UseCaseError> {
     let company_id = permit.company_id();
-    let (name, parent_id, cost_centre) = validate(db, company_id, None, input).await?;
     let mut tx = db.begin().await?;
-    if departments::sibling_named(&mut tx, company_id, parent_id, &name, 0).await? {
+    companies::lock(&mut tx, permit).await?;
+    let (name, parent_id, cost_centre) = validate(&mut tx, permit, None, input).await?;
+    if departments::sibling_named(&mut tx, permit, parent_id, &name, 0).await? {
         return Err(UseCaseError::field(
             "name",
             "подразделение с таким названием здесь уже есть",
@@ -135,7 +138,7 @@ pub async fn create(
         name: &name,
         cost_centre: &cost_centre,
     };
-    let id = departments::insert(&mut tx, company_id, &fields).await?;
+    let id = departments::insert(&mut tx, permit, &fields).await?;
     audit::append(
         &mut tx,
         permit.actor(),
@@ -160,12 +163,13 @@ pub async fn update(
     input: &DepartmentInput,
 ) -> Result<(), UseCaseError> {
     let company_id = permit.company_id();
-    let before = departments::get(db, company_id, id)
+    let mut tx = db.begin().await?;
+    companies::lock(&mut tx, permit).await?;
+    let before = departments::get(&mut tx, permit, id)
         .await?
         .ok_or(UseCaseError::NotFound)?;
-    let (name, parent_id, cost_centre) = validate(db, company_id, Some(id), input).await?;
-    let mut tx = db.begin().await?;
-    if departments::sibling_named(&mut tx, company_id, parent_id, &name, id).await? {
+    let (name, parent_id, cost_centre) = validate(&mut tx, permit, Some(id), input).await?;
+    if departments::sibling_named(&mut tx, permit, parent_id, &name, id).await? {
         return Err(UseCaseError::field(
             "name",
             "подразделение с таким названием здесь уже есть",
@@ -176,7 +180,7 @@ pub async fn update(
         name: &name,
         cost_centre: &cost_centre,
     };
-    departments::update(&mut tx, company_id, id, &fields).await?;
+    departments::update(&mut tx, permit, id, &fields).await?;
     audit::append(
         &mut tx,
         permit.actor(),
@@ -201,11 +205,12 @@ pub async fn update(
 /// Deletes an empty department; one with sub-departments, lines or employees is refused.
 pub async fn delete(db: &Db, permit: &Permit, id: i64) -> Result<(), UseCaseError> {
     let company_id = permit.company_id();
-    let before = departments::get(db, company_id, id)
+    let mut tx = db.begin().await?;
+    companies::lock(&mut tx, permit).await?;
+    let before = departments::get(&mut tx, permit, id)
         .await?
         .ok_or(UseCaseError::NotFound)?;
-    let mut tx = db.begin().await?;
-    let (children, lines, employees) = departments::dependents(&mut tx, company_id, id).await?;
+    let (children, lines, employees) = departments::dependents(&mut tx, permit, id).await?;
     if children + lines + employees > 0 {
         let mut parts = Vec::new();
         if children > 0 {
@@ -226,7 +231,7 @@ pub async fn delete(db: &Db, permit: &Permit, id: i64) -> Result<(), UseCaseErro
             ),
         ));
     }
-    departments::delete(&mut tx, company_id, id).await?;
+    departments::delete(&mut tx, permit, id).await?;
     audit::append(
         &mut tx,
         permit.actor(),

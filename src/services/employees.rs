@@ -5,7 +5,7 @@ use serde_json::json;
 use crate::authz::Permit;
 use crate::store::audit::{self, Event};
 use crate::store::employees::{self, Employee, Fields};
-use crate::store::{Db, departments};
+use crate::store::{Db, Tx, departments};
 
 use super::{FieldError, UseCaseError, optional, required};
 
@@ -73,7 +73,11 @@ pub fn audit_fields(department_id: Option<i64>, position: &str) -> serde_json::V
     json!({ "department_id": department_id, "position": position })
 }
 
-async fn validate(db: &Db, company_id: i64, input: &EmployeeInput) -> Result<Valid, UseCaseError> {
+async fn validate(
+    tx: &mut Tx,
+    permit: &Permit,
+    input: &EmployeeInput,
+) -> Result<Valid, UseCaseError> {
     let mut errors: Vec<FieldError> = Vec::new();
     let mut take = |r: Result<String, FieldError>| {
         r.unwrap_or_else(|e| {
@@ -91,7 +95,7 @@ async fn validate(db: &Db, company_id: i64, input: &EmployeeInput) -> Result<Val
     let department_id = match input.department_id.trim() {
         "" => None,
         s => match s.parse::<i64>() {
-            Ok(id) if departments::get(db, company_id, id).await?.is_some() => Some(id),
+            Ok(id) if departments::get(tx, permit, id).await?.is_some() => Some(id),
             _ => {
                 errors.push(FieldError::new("department_id", "нет такого подразделения"));
                 None
@@ -113,17 +117,17 @@ async fn validate(db: &Db, company_id: i64, input: &EmployeeInput) -> Result<Val
 
 pub async fn create(db: &Db, permit: &Permit, input: &EmployeeInput) -> Result<i64, UseCaseError> {
     let company_id = permit.company_id();
-    let v = validate(db, company_id, input).await?;
     let mut tx = db.begin().await?;
+    let v = validate(&mut tx, permit, input).await?;
     if !v.personnel_number.is_empty()
-        && employees::personnel_number_taken(&mut tx, company_id, &v.personnel_number, 0).await?
+        && employees::personnel_number_taken(&mut tx, permit, &v.personnel_number, 0).await?
     {
         return Err(UseCaseError::field(
             "personnel_number",
             "этот табельный номер уже занят",
         ));
     }
-    let id = employees::insert(&mut tx, company_id, &v.fields()).await?;
+    let id = employees::insert(&mut tx, permit, &v.fields()).await?;
     audit::append(
         &mut tx,
         permit.actor(),
@@ -148,20 +152,20 @@ pub async fn update(
     input: &EmployeeInput,
 ) -> Result<(), UseCaseError> {
     let company_id = permit.company_id();
-    let before = employees::get(db, company_id, id)
+    let mut tx = db.begin().await?;
+    let before = employees::get(&mut tx, permit, id)
         .await?
         .ok_or(UseCaseError::NotFound)?;
-    let v = validate(db, company_id, input).await?;
-    let mut tx = db.begin().await?;
+    let v = validate(&mut tx, permit, input).await?;
     if !v.personnel_number.is_empty()
-        && employees::personnel_number_taken(&mut tx, company_id, &v.personnel_number, id).await?
+        && employees::personnel_number_taken(&mut tx, permit, &v.personnel_number, id).await?
     {
         return Err(UseCaseError::field(
             "personnel_number",
             "этот табельный номер уже занят",
         ));
     }
-    employees::update(&mut tx, company_id, id, &v.fields()).await?;
+    employees::update(&mut tx, permit, id, &v.fields()).await?;
     audit::append(
         &mut tx,
         permit.actor(),
@@ -189,11 +193,11 @@ pub async fn update(
 /// Deletes the employee; their lines stay with the company, unassigned (each audited).
 pub async fn delete(db: &Db, permit: &Permit, id: i64) -> Result<(), UseCaseError> {
     let company_id = permit.company_id();
-    let before = employees::get(db, company_id, id)
+    let mut tx = db.begin().await?;
+    let before = employees::get(&mut tx, permit, id)
         .await?
         .ok_or(UseCaseError::NotFound)?;
-    let mut tx = db.begin().await?;
-    let lines = employees::delete(&mut tx, company_id, id).await?;
+    let lines = employees::delete(&mut tx, permit, id).await?;
     let mut events = vec![Event {
         company_id: Some(company_id),
         action: "employee.delete",

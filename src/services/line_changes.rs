@@ -11,9 +11,9 @@ use crate::domain::pricing::BillChange;
 use crate::domain::{BlockReason, Iccid, LimitAction, LineStatus, Money, Move, Refusal};
 use crate::provisioning::{ProvisionRequest, Provisioner};
 use crate::services::auth::new_token;
-use crate::store::Db;
 use crate::store::audit::{self, Event};
 use crate::store::line_changes::{self as store, LineState};
+use crate::store::{Db, departments, employees};
 
 use super::FieldError;
 
@@ -133,11 +133,9 @@ pub struct Applied {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeError {
+    /// Not a line of the company, or not one the person's rights cover: the same to them.
     #[error("line not found")]
     NotFound,
-    /// The line is the company's but not among those the person's rights cover.
-    #[error("line out of scope")]
-    OutOfScope,
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
     #[error("{}", .0.message)]
@@ -155,7 +153,6 @@ impl ChangeError {
     pub fn reason(&self) -> String {
         match self {
             ChangeError::NotFound => "номера нет среди линий компании".into(),
-            ChangeError::OutOfScope => "номер вне ваших прав".into(),
             ChangeError::Invalid(errors) => errors
                 .iter()
                 .map(|e| e.message.clone())
@@ -229,12 +226,9 @@ async fn plan(
     line_id: i64,
     change: &LineChange,
 ) -> Result<Plan, ChangeError> {
-    let line = store::load(conn, permit.company_id(), line_id)
+    let line = store::load(conn, permit, line_id)
         .await?
         .ok_or(ChangeError::NotFound)?;
-    if !permit.covers_line(line.id, line.department_id) {
-        return Err(ChangeError::OutOfScope);
-    }
     let status = status_of(&line);
     let mut preview = Preview {
         action: change.action().to_owned(),
@@ -545,15 +539,17 @@ async fn plan(
                 .map_err(ChangeError::Refused)?;
             let mut names = Vec::new();
             if let Some(e) = employee_id {
-                let (name, _) = store::employee_in_scope(conn, permit, *e)
+                let name = employees::get(conn, permit, *e)
                     .await?
-                    .ok_or_else(|| field("employee_id", "нет такого сотрудника"))?;
+                    .ok_or_else(|| field("employee_id", "нет такого сотрудника"))?
+                    .full_name;
                 names.push(name);
             }
             if let Some(d) = department_id {
-                let name = store::department_in_company(conn, permit.company_id(), *d)
+                let name = departments::get(conn, permit, *d)
                     .await?
-                    .ok_or_else(|| field("department_id", "нет такого подразделения"))?;
+                    .ok_or_else(|| field("department_id", "нет такого подразделения"))?
+                    .name;
                 if !permit.covers_department(*d) {
                     return Err(field("department_id", "это подразделение вне ваших прав"));
                 }

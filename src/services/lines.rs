@@ -157,7 +157,7 @@ pub async fn add(
             format!("номер {shown} {whose}; занято номеров: {}", taken.len()),
         ));
     }
-    let ids = lines::insert_many(&mut tx, company.id, &rows).await?;
+    let ids = lines::insert_many(&mut tx, permit, &rows).await?;
     let events: Vec<Event> = ids
         .iter()
         .zip(&rows)

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::domain::{Actor, Scope};
+use crate::domain::{Actor, Scope, Scoped};
 
 use super::{Sql, Tx, now_ms};
 
@@ -57,8 +57,6 @@ pub struct Entry {
 
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
-    /// A manager sees the entries about the lines their rights cover.
-    pub scope: Scope,
     pub action: Option<String>,
     pub object_type: Option<String>,
     pub object_id: Option<String>,
@@ -82,15 +80,17 @@ const COLUMNS: &str = "SELECT a.id, a.at, a.actor_label,
         a.action, a.object_type, a.object_id, a.before_json, a.after_json, a.ip
     FROM audit_log a WHERE a.company_id = ";
 
-fn filtered(company_id: i64, f: &Filter, select: &'static str) -> Sql {
+/// The company's entries that match; a delegated scope sees only those about its lines.
+fn filtered(scoped: &Scoped, f: &Filter, select: &'static str) -> Sql {
+    let company_id = scoped.company_id();
     let mut sql = Sql::new(select);
     sql.bind(company_id);
-    if let Scope::Only { .. } = f.scope {
+    if let Scope::Only { .. } = scoped.scope() {
         sql.push(
             " AND a.object_type = 'line' AND a.object_id IN (SELECT CAST(l.id AS TEXT) FROM lines l WHERE l.company_id = ",
         )
         .bind(company_id);
-        super::lines::push_scope(&mut sql, &f.scope);
+        super::lines::push_scope(&mut sql, scoped.scope());
         sql.push(")");
     }
     if let Some(a) = &f.action {
@@ -117,17 +117,17 @@ fn filtered(company_id: i64, f: &Filter, select: &'static str) -> Sql {
 /// A page of the company's log, newest first, and how many entries match in all.
 pub async fn list(
     db: &super::Db,
-    company_id: i64,
+    scoped: &Scoped,
     f: &Filter,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Entry>, i64), sqlx::Error> {
-    let mut sql = filtered(company_id, f, COLUMNS);
+    let mut sql = filtered(scoped, f, COLUMNS);
     sql.push(" ORDER BY a.at DESC, a.id DESC")
         .limit(limit, offset);
     let rows = sql.query_as::<Entry>().fetch_all(&db.pool).await?;
     let total = filtered(
-        company_id,
+        scoped,
         f,
         "SELECT COUNT(*) FROM audit_log a WHERE a.company_id = ",
     )
@@ -137,18 +137,10 @@ pub async fn list(
 }
 
 /// The distinct actions in the company's log within a scope, for the filter's choices.
-pub async fn actions(
-    db: &super::Db,
-    company_id: i64,
-    scope: &Scope,
-) -> Result<Vec<String>, sqlx::Error> {
-    let f = Filter {
-        scope: scope.clone(),
-        ..Filter::default()
-    };
+pub async fn actions(db: &super::Db, scoped: &Scoped) -> Result<Vec<String>, sqlx::Error> {
     let mut sql = filtered(
-        company_id,
-        &f,
+        scoped,
+        &Filter::default(),
         "SELECT DISTINCT a.action FROM audit_log a WHERE a.company_id = ",
     );
     sql.push(" ORDER BY a.action");

@@ -1,3 +1,7 @@
+use sqlx::AnyConnection;
+
+use crate::domain::Scoped;
+
 use super::{Db, Tx, now_ms};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -67,6 +71,24 @@ pub fn account_number(id: i64) -> String {
 
 fn const_format(a: &'static str, b: &'static str) -> sqlx::AssertSqlSafe<String> {
     sqlx::AssertSqlSafe(format!("{a}{b}"))
+}
+
+/// Takes the company's row until the transaction ends, so checks that span many of its rows
+/// (the last admin, the department tree) run one writer after another.
+pub async fn lock(tx: &mut Tx, scoped: &Scoped) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE companies SET id = id WHERE id = $1")
+        .bind(scoped.company_id())
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+/// The company's legal name, as its letters and messages name it.
+pub async fn legal_name(conn: &mut AnyConnection, scoped: &Scoped) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar("SELECT legal_name FROM companies WHERE id = $1")
+        .bind(scoped.company_id())
+        .fetch_one(conn)
+        .await
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Company>, sqlx::Error> {

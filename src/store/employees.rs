@@ -1,4 +1,6 @@
-use crate::domain::text;
+use sqlx::AnyConnection;
+
+use crate::domain::{Scope, Scoped, text};
 
 use super::{Db, Sql, Tx, now_ms};
 
@@ -28,7 +30,8 @@ const SELECT: &str = "SELECT e.id, e.department_id, d.name AS department_name, e
      WHERE e.company_id = ";
 
 /// Appends "the employee has a name word starting with each of `words`" to a query.
-pub fn push_name_words(sql: &mut Sql, company_id: i64, column: &'static str, words: &[String]) {
+pub fn push_name_words(sql: &mut Sql, scoped: &Scoped, column: &'static str, words: &[String]) {
+    let company_id = scoped.company_id();
     for w in words {
         sql.push(" AND ")
             .push(column)
@@ -42,9 +45,25 @@ pub fn push_name_words(sql: &mut Sql, company_id: i64, column: &'static str, wor
     }
 }
 
+/// Limits a query on `employees e` to those a delegated right covers: their department is
+/// covered, or a line of theirs is.
+fn push_scope(sql: &mut Sql, scoped: &Scoped) {
+    if let Scope::Only { departments, .. } = scoped.scope() {
+        sql.push(" AND (e.department_id IN (");
+        push_id_list(sql, departments);
+        sql.push(
+            ") OR EXISTS (SELECT 1 FROM lines l WHERE l.employee_id = e.id AND l.company_id = ",
+        )
+        .bind(scoped.company_id());
+        super::lines::push_scope(sql, scoped.scope());
+        sql.push("))");
+    }
+}
+
+/// The company's employees (in the permit's departments) whose names start with `words`.
 pub async fn list(
     db: &Db,
-    company_id: i64,
+    scoped: &Scoped,
     words: &[String],
     department_ids: Option<&[i64]>,
     limit: i64,
@@ -52,8 +71,9 @@ pub async fn list(
 ) -> Result<(Vec<Employee>, i64), sqlx::Error> {
     let filter = |select: &'static str| {
         let mut sql = Sql::new(select);
-        sql.bind(company_id);
-        push_name_words(&mut sql, company_id, "e.id", words);
+        sql.bind(scoped.company_id());
+        push_scope(&mut sql, scoped);
+        push_name_words(&mut sql, scoped, "e.id", words);
         if let Some(ids) = department_ids {
             sql.push(" AND e.department_id IN (");
             push_id_list(&mut sql, ids);
@@ -83,13 +103,19 @@ pub fn push_id_list(sql: &mut Sql, ids: &[i64]) {
     }
 }
 
-pub async fn get(db: &Db, company_id: i64, id: i64) -> Result<Option<Employee>, sqlx::Error> {
+pub async fn get(
+    conn: &mut AnyConnection,
+    scoped: &Scoped,
+    id: i64,
+) -> Result<Option<Employee>, sqlx::Error> {
     let mut sql = Sql::new(SELECT);
-    sql.bind(company_id).push(" AND e.id = ").bind(id);
-    sql.query_as::<Employee>().fetch_optional(&db.pool).await
+    sql.bind(scoped.company_id()).push(" AND e.id = ").bind(id);
+    push_scope(&mut sql, scoped);
+    sql.query_as::<Employee>().fetch_optional(conn).await
 }
 
-pub async fn insert(tx: &mut Tx, company_id: i64, f: &Fields<'_>) -> Result<i64, sqlx::Error> {
+pub async fn insert(tx: &mut Tx, scoped: &Scoped, f: &Fields<'_>) -> Result<i64, sqlx::Error> {
+    let company_id = scoped.company_id();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO employees (company_id, department_id, full_name, name_key, personnel_number, position, email, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -104,16 +130,17 @@ pub async fn insert(tx: &mut Tx, company_id: i64, f: &Fields<'_>) -> Result<i64,
     .bind(now_ms())
     .fetch_one(&mut **tx)
     .await?;
-    write_name_words(tx, company_id, id, f.full_name).await?;
+    write_name_words(tx, scoped, id, f.full_name).await?;
     Ok(id)
 }
 
 pub async fn update(
     tx: &mut Tx,
-    company_id: i64,
+    scoped: &Scoped,
     id: i64,
     f: &Fields<'_>,
 ) -> Result<(), sqlx::Error> {
+    let company_id = scoped.company_id();
     sqlx::query(
         "UPDATE employees SET department_id = $1, full_name = $2, name_key = $3, personnel_number = $4, position = $5, email = $6
          WHERE company_id = $7 AND id = $8",
@@ -128,15 +155,15 @@ pub async fn update(
     .bind(id)
     .execute(&mut **tx)
     .await?;
-    delete_name_words(tx, company_id, id).await?;
-    write_name_words(tx, company_id, id, f.full_name).await
+    delete_name_words(tx, scoped, id).await?;
+    write_name_words(tx, scoped, id, f.full_name).await
 }
 
 /// The company's employee's name words, found by the index by employee.
-async fn delete_name_words(tx: &mut Tx, company_id: i64, id: i64) -> Result<(), sqlx::Error> {
+async fn delete_name_words(tx: &mut Tx, scoped: &Scoped, id: i64) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM employee_name_words WHERE employee_id = $1 AND company_id = $2")
         .bind(id)
-        .bind(company_id)
+        .bind(scoped.company_id())
         .execute(&mut **tx)
         .await
         .map(|_| ())
@@ -144,7 +171,7 @@ async fn delete_name_words(tx: &mut Tx, company_id: i64, id: i64) -> Result<(), 
 
 async fn write_name_words(
     tx: &mut Tx,
-    company_id: i64,
+    scoped: &Scoped,
     id: i64,
     name: &str,
 ) -> Result<(), sqlx::Error> {
@@ -152,7 +179,7 @@ async fn write_name_words(
         sqlx::query(
             "INSERT INTO employee_name_words (company_id, word, employee_id) VALUES ($1, $2, $3)",
         )
-        .bind(company_id)
+        .bind(scoped.company_id())
         .bind(w)
         .bind(id)
         .execute(&mut **tx)
@@ -162,7 +189,8 @@ async fn write_name_words(
 }
 
 /// Deletes the employee; their lines stay with the company, unassigned. Returns those lines' ids.
-pub async fn delete(tx: &mut Tx, company_id: i64, id: i64) -> Result<Vec<i64>, sqlx::Error> {
+pub async fn delete(tx: &mut Tx, scoped: &Scoped, id: i64) -> Result<Vec<i64>, sqlx::Error> {
+    let company_id = scoped.company_id();
     let lines: Vec<i64> = sqlx::query_scalar(
         "SELECT id FROM lines WHERE company_id = $1 AND employee_id = $2 ORDER BY id",
     )
@@ -175,7 +203,7 @@ pub async fn delete(tx: &mut Tx, company_id: i64, id: i64) -> Result<Vec<i64>, s
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    delete_name_words(tx, company_id, id).await?;
+    delete_name_words(tx, scoped, id).await?;
     sqlx::query("DELETE FROM employees WHERE company_id = $1 AND id = $2")
         .bind(company_id)
         .bind(id)
@@ -187,14 +215,14 @@ pub async fn delete(tx: &mut Tx, company_id: i64, id: i64) -> Result<Vec<i64>, s
 /// Whether another employee of the company has this personnel number.
 pub async fn personnel_number_taken(
     tx: &mut Tx,
-    company_id: i64,
+    scoped: &Scoped,
     number: &str,
     except_id: i64,
 ) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM employees WHERE company_id = $1 AND personnel_number = $2 AND id <> $3",
     )
-    .bind(company_id)
+    .bind(scoped.company_id())
     .bind(number)
     .bind(except_id)
     .fetch_one(&mut **tx)
@@ -213,12 +241,13 @@ pub struct NewEmployee {
 /// Inserts many employees and their name words in multi-row statements; returns ids in order.
 pub async fn insert_many(
     tx: &mut Tx,
-    company_id: i64,
+    scoped: &Scoped,
     rows: &[NewEmployee],
 ) -> Result<Vec<i64>, sqlx::Error> {
+    let company_id = scoped.company_id();
     let now = now_ms();
     if tx.backend_name() == "PostgreSQL" {
-        return insert_many_pg(tx, company_id, rows, now).await;
+        return insert_many_pg(tx, scoped, rows, now).await;
     }
     let mut ids = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(super::sql::JSON_ROWS) {
@@ -268,11 +297,12 @@ pub async fn insert_many(
 /// PostgreSQL: employees and name words over arrays (`UNNEST`), a statement each per 20,000.
 async fn insert_many_pg(
     tx: &mut Tx,
-    company_id: i64,
+    scoped: &Scoped,
     rows: &[NewEmployee],
     now: i64,
 ) -> Result<Vec<i64>, sqlx::Error> {
     use super::sql::pg_array;
+    let company_id = scoped.company_id();
     let mut ids = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(20_000) {
         let texts = |f: fn(&NewEmployee) -> String| pg_array(chunk.iter().map(|e| Some(f(e))));
@@ -318,13 +348,14 @@ async fn insert_many_pg(
 /// Employees whose name words start with each of `words` (for choosing one), at most `limit`.
 pub async fn find_by_name(
     db: &Db,
-    company_id: i64,
+    scoped: &Scoped,
     words: &[String],
     limit: i64,
 ) -> Result<Vec<(i64, String)>, sqlx::Error> {
     let mut sql = Sql::new("SELECT e.id, e.full_name FROM employees e WHERE e.company_id = ");
-    sql.bind(company_id);
-    push_name_words(&mut sql, company_id, "e.id", words);
+    sql.bind(scoped.company_id());
+    push_scope(&mut sql, scoped);
+    push_name_words(&mut sql, scoped, "e.id", words);
     sql.push(" ORDER BY e.name_key, e.id").limit(limit, 0);
     sql.query_as::<(i64, String)>().fetch_all(&db.pool).await
 }

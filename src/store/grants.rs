@@ -248,10 +248,7 @@ pub async fn list(db: &Db, scoped: &Scoped) -> Result<Vec<GrantRow>, sqlx::Error
 pub async fn admin_count(tx: &mut Tx, scoped: &Scoped) -> Result<i64, sqlx::Error> {
     let company_id = scoped.company_id();
     // The company's row first: two admins stepping down at once count one after the other.
-    sqlx::query("UPDATE companies SET id = id WHERE id = $1")
-        .bind(company_id)
-        .execute(&mut **tx)
-        .await?;
+    super::companies::lock(tx, scoped).await?;
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM memberships
          WHERE company_id = $1 AND role = 'admin' AND blocked_at IS NULL",

@@ -1,5 +1,7 @@
 //! Durable jobs (see `jobs`): queued, claimed under a lease, checkpointed unit by unit.
 
+use crate::domain::Scoped;
+
 use super::{Backend, Db, Sql, Tx};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -233,17 +235,18 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Job>, sqlx::Error> {
     .await
 }
 
-/// A company's job, if it is theirs.
+/// A company's job, if it is theirs; to a delegated permit, only the jobs its actor queued.
 pub async fn get_for_company(
     db: &Db,
-    company_id: i64,
+    scoped: &Scoped,
     id: i64,
 ) -> Result<Option<Job>, sqlx::Error> {
-    sqlx::query_as::<_, Job>(sqlx::AssertSqlSafe(format!(
+    let job = sqlx::query_as::<_, Job>(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM jobs WHERE id = $1 AND company_id = $2"
     )))
     .bind(id)
-    .bind(company_id)
+    .bind(scoped.company_id())
     .fetch_optional(&db.pool)
-    .await
+    .await?;
+    Ok(job.filter(|j| scoped.is_whole_company() || j.created_by == scoped.actor().user_id))
 }

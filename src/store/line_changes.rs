@@ -4,14 +4,13 @@
 
 use sqlx::AnyConnection;
 
-use crate::domain::{Scope, Scoped};
+use crate::domain::Scoped;
 
-use super::{Sql, Tx, now_ms};
+use super::{Tx, now_ms};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LineState {
     pub id: i64,
-    pub company_id: i64,
     pub msisdn: String,
     pub iccid: String,
     pub status: String,
@@ -29,22 +28,24 @@ pub struct LineState {
     pub version: i64,
 }
 
+/// The line as a change plans on it, if the scope covers it.
 pub async fn load(
     conn: &mut AnyConnection,
-    company_id: i64,
+    scoped: &Scoped,
     id: i64,
 ) -> Result<Option<LineState>, sqlx::Error> {
-    sqlx::query_as::<_, LineState>(
-        "SELECT l.id, l.company_id, l.msisdn, l.iccid, l.status, l.status_reason, l.tariff_id,
+    let line = sqlx::query_as::<_, LineState>(
+        "SELECT l.id, l.msisdn, l.iccid, l.status, l.status_reason, l.tariff_id,
                 t.code AS tariff_code, t.name AS tariff_name, t.monthly_fee_kop AS tariff_fee_kop, c.region_code,
                 l.department_id, l.employee_id, l.cost_centre, l.spend_limit_kop, l.limit_action, l.version
          FROM lines l JOIN tariffs t ON t.id = l.tariff_id JOIN companies c ON c.id = l.company_id
          WHERE l.company_id = $1 AND l.id = $2",
     )
-    .bind(company_id)
+    .bind(scoped.company_id())
     .bind(id)
     .fetch_optional(conn)
-    .await
+    .await?;
+    Ok(line.filter(|l| scoped.covers_line(l.id, l.department_id)))
 }
 
 /// A service as the catalogue describes it.
@@ -409,40 +410,5 @@ pub async fn previous_sims(
     sqlx::query_as("SELECT iccid, replaced_at, reason FROM line_sims WHERE line_id = $1 ORDER BY replaced_at DESC, id DESC")
         .bind(line_id)
         .fetch_all(conn)
-        .await
-}
-
-/// An employee of the scoped company the scope covers (their department, or a line of theirs,
-/// is covered), with their name and department; none for anyone else, as for no one.
-pub async fn employee_in_scope(
-    conn: &mut AnyConnection,
-    scoped: &Scoped,
-    id: i64,
-) -> Result<Option<(String, Option<i64>)>, sqlx::Error> {
-    let mut sql =
-        Sql::new("SELECT e.full_name, e.department_id FROM employees e WHERE e.company_id = ");
-    sql.bind(scoped.company_id()).push(" AND e.id = ").bind(id);
-    if let Scope::Only { departments, .. } = scoped.scope() {
-        sql.push(" AND (e.department_id IN (");
-        super::employees::push_id_list(&mut sql, departments);
-        sql.push(
-            ") OR EXISTS (SELECT 1 FROM lines l WHERE l.employee_id = e.id AND l.company_id = ",
-        )
-        .bind(scoped.company_id());
-        super::lines::push_scope(&mut sql, scoped.scope());
-        sql.push("))");
-    }
-    sql.query_as().fetch_optional(conn).await
-}
-
-pub async fn department_in_company(
-    conn: &mut AnyConnection,
-    company_id: i64,
-    id: i64,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT name FROM departments WHERE company_id = $1 AND id = $2")
-        .bind(company_id)
-        .bind(id)
-        .fetch_optional(conn)
         .await
 }

@@ -1,7 +1,7 @@
 use sqlx::AnyConnection;
 
-use crate::domain::Scope;
 use crate::domain::text::prefix_upper_bound;
+use crate::domain::{Scope, Scoped};
 
 use super::catalogue::{self, Tariff};
 use super::employees::push_id_list;
@@ -68,8 +68,6 @@ pub struct Filter {
     pub tariff_id: Option<i64>,
     pub sort: Sort,
     pub descending: bool,
-    /// What the person's rights cover (delegated rights cover part of the company).
-    pub scope: Scope,
 }
 
 /// A line as the lines table shows it. The page statement reads the line and its employee;
@@ -108,7 +106,8 @@ fn push_range(sql: &mut Sql, column: &'static str, prefix: &str) {
 // SQLite from preferring a walk over the company's lines by its company index.
 // A search matching many lines (`by_key` false) is better served the other way round: walk the
 // lines in number order and stop at the first page of matches.
-fn where_clause(sql: &mut Sql, company_id: i64, f: &Filter, by_key: bool) {
+fn where_clause(sql: &mut Sql, scoped: &Scoped, f: &Filter, by_key: bool) {
+    let company_id = scoped.company_id();
     sql.push(if f.search.is_some() && by_key {
         "+l.company_id = "
     } else {
@@ -180,13 +179,13 @@ fn where_clause(sql: &mut Sql, company_id: i64, f: &Filter, by_key: bool) {
     if let Some(t) = f.tariff_id {
         sql.push(" AND l.tariff_id = ").bind(t);
     }
-    push_scope(sql, &f.scope);
+    push_scope(sql, scoped.scope());
 }
 
 /// A page of lines; with `count_cap`, every row also carries the capped count of all
 /// matches (computed once by both databases), which saves a second round trip.
 fn page_sql(
-    company_id: i64,
+    scoped: &Scoped,
     f: &Filter,
     by_key: bool,
     limit: i64,
@@ -203,7 +202,7 @@ fn page_sql(
     match count_cap {
         Some(cap) => {
             sql.push("(SELECT COUNT(*) FROM ");
-            push_capped_matches(&mut sql, company_id, f, by_key, cap);
+            push_capped_matches(&mut sql, scoped, f, by_key, cap);
             sql.push(")");
         }
         None => {
@@ -222,7 +221,7 @@ fn page_sql(
         _ => &mut sql,
     };
     sql.push(" WHERE ");
-    where_clause(&mut sql, company_id, f, by_key);
+    where_clause(&mut sql, scoped, f, by_key);
     sql.push(" ORDER BY ").push(f.sort.column());
     if f.search.is_some() && by_key && f.sort == Sort::Number {
         // A search finds few lines: fetch them by the search key and sort them, rather than
@@ -261,18 +260,18 @@ const SELECTIVE: i64 = 500;
 
 /// `(the first cap + 1 matches) capped`: what a page counts with its rows and what
 /// [`count_sql`] counts alone, so a count kept from either answers both.
-fn push_capped_matches(sql: &mut Sql, company_id: i64, f: &Filter, by_key: bool, cap: i64) {
+fn push_capped_matches(sql: &mut Sql, scoped: &Scoped, f: &Filter, by_key: bool, cap: i64) {
     sql.push("(SELECT 1 FROM lines l WHERE ");
-    where_clause(sql, company_id, f, by_key);
+    where_clause(sql, scoped, f, by_key);
     sql.limit(cap + 1, 0).push(") capped");
 }
 
 /// `SELECT COUNT(*), <snapshot> FROM (the first cap + 1 matches)`.
-fn count_sql(company_id: i64, f: &Filter, by_key: bool, cap: i64, backend: super::Backend) -> Sql {
+fn count_sql(scoped: &Scoped, f: &Filter, by_key: bool, cap: i64, backend: super::Backend) -> Sql {
     let mut sql = Sql::new("SELECT COUNT(*), ");
     sql.push(super::counts::snapshot_column(backend))
         .push(" FROM ");
-    push_capped_matches(&mut sql, company_id, f, by_key, cap);
+    push_capped_matches(&mut sql, scoped, f, by_key, cap);
     sql
 }
 
@@ -296,10 +295,11 @@ async fn capped_count(
 async fn by_key(
     db: &Db,
     conn: &mut AnyConnection,
-    company_id: i64,
+    scoped: &Scoped,
     f: &Filter,
     snapshot: Option<&str>,
 ) -> Result<bool, sqlx::Error> {
+    let company_id = scoped.company_id();
     let counting = |table: &'static str, column: &'static str, prefix: &str| {
         let mut sql = Sql::new("SELECT COUNT(*), ");
         sql.push(super::counts::snapshot_column(db.backend))
@@ -380,20 +380,20 @@ pub async fn list(
     db: &Db,
     conn: &mut AnyConnection,
     reference: &Reference,
-    company_id: i64,
+    scoped: &Scoped,
     f: &Filter,
     Window { limit, offset }: Window,
     snapshot: Option<&str>,
 ) -> Result<(Vec<LineRow>, Total), sqlx::Error> {
-    let by_key = by_key(db, conn, company_id, f, snapshot).await?;
+    let by_key = by_key(db, conn, scoped, f, snapshot).await?;
     let counted = f.search.is_none() || by_key;
-    let counting = counted.then(|| count_sql(company_id, f, by_key, COUNT_CAP, db.backend));
+    let counting = counted.then(|| count_sql(scoped, f, by_key, COUNT_CAP, db.backend));
     let (key, kept) = counting
         .as_ref()
         .map_or((None, None), |sql| kept(db, sql, snapshot));
     let embed = counted && kept.is_none();
     let page = page_sql(
-        company_id,
+        scoped,
         f,
         by_key,
         limit + 1,
@@ -497,11 +497,11 @@ async fn name_rows(
 /// The database's plan for a page of lines, one step a line: it shows whether a search is
 /// served by an index. On PostgreSQL sequential scans are priced out for the question, so the
 /// answer says whether an index *can* serve it, whatever the table's size.
-pub async fn explain(db: &Db, company_id: i64, f: &Filter) -> Result<String, sqlx::Error> {
+pub async fn explain(db: &Db, scoped: &Scoped, f: &Filter) -> Result<String, sqlx::Error> {
     use sqlx::Row;
     let mut tx = db.pool.begin().await?;
-    let by_key = by_key(db, &mut tx, company_id, f, None).await?;
-    let mut sql = page_sql(company_id, f, by_key, 50, 0, None, db.backend);
+    let by_key = by_key(db, &mut tx, scoped, f, None).await?;
+    let mut sql = page_sql(scoped, f, by_key, 50, 0, None, db.backend);
     let steps: Vec<String> = match db.backend {
         super::Backend::Sqlite => {
             sql.prepend("EXPLAIN QUERY PLAN ");
@@ -549,12 +549,18 @@ pub struct LineCard {
     pub replaced_sims: i64,
 }
 
+impl LineCard {
+    fn covered_by(&self, scoped: &Scoped) -> bool {
+        scoped.covers_line(self.id, self.department_id)
+    }
+}
+
 /// The card with its services and newest history, in one round trip: both lists come back as
 /// JSON arrays built by the database (each database spells JSON aggregation its own way).
 pub async fn card_with_lists(
     conn: &mut AnyConnection,
     backend: super::Backend,
-    company_id: i64,
+    scoped: &Scoped,
     id: i64,
     history: i64,
 ) -> Result<Option<(LineCard, Vec<EnabledService>, Vec<super::audit::Entry>)>, sqlx::Error> {
@@ -606,7 +612,7 @@ pub async fn card_with_lists(
          WHERE l.company_id = $1 AND l.id = $2"
     );
     let Some(row) = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
-        .bind(company_id)
+        .bind(scoped.company_id())
         .bind(id)
         .bind(history)
         .fetch_optional(conn)
@@ -614,14 +620,18 @@ pub async fn card_with_lists(
     else {
         return Ok(None);
     };
+    if !row.card.covered_by(scoped) {
+        return Ok(None);
+    }
     let decode = |e: serde_json::Error| sqlx::Error::Decode(Box::new(e));
     let services = serde_json::from_str(&row.services_json).map_err(decode)?;
     let history = serde_json::from_str(&row.history_json).map_err(decode)?;
     Ok(Some((row.card, services, history)))
 }
 
-pub async fn card(db: &Db, company_id: i64, id: i64) -> Result<Option<LineCard>, sqlx::Error> {
-    sqlx::query_as::<_, LineCard>(
+/// The line if the scope covers it.
+pub async fn card(db: &Db, scoped: &Scoped, id: i64) -> Result<Option<LineCard>, sqlx::Error> {
+    let card = sqlx::query_as::<_, LineCard>(
         "SELECT l.id, l.msisdn, l.iccid, l.status, l.activated_on, l.spend_limit_kop,
                 l.employee_id, e.full_name AS employee_name, e.position AS employee_position,
                 l.department_id, d.name AS department_name,
@@ -634,10 +644,11 @@ pub async fn card(db: &Db, company_id: i64, id: i64) -> Result<Option<LineCard>,
          LEFT JOIN departments d ON d.id = l.department_id
          WHERE l.company_id = $1 AND l.id = $2",
     )
-    .bind(company_id)
+    .bind(scoped.company_id())
     .bind(id)
     .fetch_optional(&db.pool)
-    .await
+    .await?;
+    Ok(card.filter(|c| c.covered_by(scoped)))
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -651,14 +662,10 @@ pub struct EnabledService {
 }
 
 /// Lines per status, for the overview.
-pub async fn count_by_status(
-    db: &Db,
-    company_id: i64,
-    scope: &Scope,
-) -> Result<Vec<(String, i64)>, sqlx::Error> {
+pub async fn count_by_status(db: &Db, scoped: &Scoped) -> Result<Vec<(String, i64)>, sqlx::Error> {
     let mut sql = Sql::new("SELECT l.status, COUNT(*) FROM lines l WHERE l.company_id = ");
-    sql.bind(company_id);
-    push_scope(&mut sql, scope);
+    sql.bind(scoped.company_id());
+    push_scope(&mut sql, scoped.scope());
     sql.push(" GROUP BY l.status ORDER BY l.status");
     sql.query_as::<(String, i64)>().fetch_all(&db.pool).await
 }
@@ -666,12 +673,11 @@ pub async fn count_by_status(
 /// Lines per department (own lines, not the subtree), and the unassigned under `None`.
 pub async fn count_by_department(
     db: &Db,
-    company_id: i64,
-    scope: &Scope,
+    scoped: &Scoped,
 ) -> Result<Vec<(Option<i64>, i64)>, sqlx::Error> {
     let mut sql = Sql::new("SELECT l.department_id, COUNT(*) FROM lines l WHERE l.company_id = ");
-    sql.bind(company_id);
-    push_scope(&mut sql, scope);
+    sql.bind(scoped.company_id());
+    push_scope(&mut sql, scoped.scope());
     sql.push(" GROUP BY l.department_id");
     sql.query_as::<(Option<i64>, i64)>()
         .fetch_all(&db.pool)
@@ -679,15 +685,29 @@ pub async fn count_by_department(
 }
 
 /// Sum of monthly tariff fees over the company's active and suspended lines, in kopecks.
-pub async fn monthly_fees(db: &Db, company_id: i64, scope: &Scope) -> Result<i64, sqlx::Error> {
+pub async fn monthly_fees(db: &Db, scoped: &Scoped) -> Result<i64, sqlx::Error> {
     use sqlx::Row;
     let mut sql = Sql::new(
         "SELECT CAST(COALESCE(SUM(t.monthly_fee_kop), 0) AS BIGINT) FROM lines l JOIN tariffs t ON t.id = l.tariff_id
          WHERE l.status <> 'terminated' AND l.company_id = ",
     );
-    sql.bind(company_id);
-    push_scope(&mut sql, scope);
+    sql.bind(scoped.company_id());
+    push_scope(&mut sql, scoped.scope());
     sql.query().fetch_one(&db.pool).await?.try_get::<i64, _>(0)
+}
+
+/// The id and department of the line with this number, if the scope covers it.
+pub async fn by_number(
+    conn: &mut AnyConnection,
+    scoped: &Scoped,
+    msisdn: &str,
+) -> Result<Option<(i64, Option<i64>)>, sqlx::Error> {
+    let mut sql = Sql::new("SELECT l.id, l.department_id FROM lines l WHERE l.company_id = ");
+    sql.bind(scoped.company_id())
+        .push(" AND l.msisdn = ")
+        .bind(msisdn);
+    push_scope(&mut sql, scoped.scope());
+    sql.query_as().fetch_optional(conn).await
 }
 
 /// Limits a query on `lines l` to the departments and lines a delegated right covers.
@@ -735,7 +755,7 @@ pub async fn owners(tx: &mut Tx, msisdns: &[String]) -> Result<Vec<(String, i64)
 /// Inserts lines in multi-row statements (one statement per 500 lines); returns their ids in order.
 pub async fn insert_many(
     tx: &mut Tx,
-    company_id: i64,
+    scoped: &Scoped,
     lines: &[NewLine],
 ) -> Result<Vec<i64>, sqlx::Error> {
     let now = now_ms();
@@ -747,7 +767,7 @@ pub async fn insert_many(
         );
         for (i, l) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" });
-            sql.bind(company_id).push(", ");
+            sql.bind(scoped.company_id()).push(", ");
             sql.bind(l.msisdn.as_str()).push(", ");
             sql.bind(l.number_key.as_str()).push(", ");
             sql.bind(l.number_rev.as_str()).push(", ");

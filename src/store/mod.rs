@@ -1,5 +1,14 @@
 //! All SQL lives here, one module per aggregate, one code path for SQLite and PostgreSQL
 //! (sqlx `Any`, `$n` placeholders, integers as i64, money as kopecks, times as unix ms).
+//!
+//! A function that reads or writes one company's data takes a [`Scoped`](crate::domain::Scoped)
+//! (what a permit proves) and applies its company and scope itself. These take a bare company
+//! id, each because no permit exists yet where it is called (a test below holds the list):
+//! - `grants::covered`, `grants::own_lines`: they read what the permit will cover, to make it;
+//! - `users::mark_joined`, `sessions::set_company`: signing in to a company, before any permit;
+//! - `reference::ReferenceCache::get` and its `load`, `departments::tree_of`: a session's
+//!   company's shared reference data (departments, tariffs, services), which every page reads
+//!   before it asks for a permit; it holds nothing a member may not see.
 
 pub mod api_tokens;
 pub mod audit;
@@ -323,5 +332,51 @@ mod tests {
             "checkpointed: {}",
             file_size()
         );
+    }
+}
+
+#[cfg(test)]
+mod bare_company_ids {
+    /// The functions that may take a bare company id, each with its reason in the module's
+    /// documentation: (file, function).
+    const BARE_COMPANY_ID: [(&str, &str); 7] = [
+        ("grants.rs", "covered"),
+        ("grants.rs", "own_lines"),
+        ("users.rs", "mark_joined"),
+        ("sessions.rs", "set_company"),
+        ("reference.rs", "get"),
+        ("reference.rs", "load"),
+        ("departments.rs", "tree_of"),
+    ];
+
+    /// Every function under `src/store` with a `company_id: i64` parameter, as (file, name).
+    fn taking_a_bare_company_id() -> Vec<(String, String)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/store");
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("store folder").flatten() {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(entry.path()).expect("source");
+            for (at, _) in text.match_indices("fn ") {
+                let rest = &text[at + 3..];
+                let (Some(open), Some(close)) = (rest.find('('), rest.find(')')) else {
+                    continue;
+                };
+                if open < close && rest[open..close].contains("company_id: i64") {
+                    found.push((file.clone(), rest[..open].trim().to_owned()));
+                }
+            }
+        }
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn only_the_listed_functions_take_a_bare_company_id() {
+        let mut listed: Vec<(String, String)> = BARE_COMPANY_ID
+            .iter()
+            .map(|(f, n)| ((*f).to_owned(), (*n).to_owned()))
+            .collect();
+        listed.sort();
+        assert_eq!(taking_a_bare_company_id(), listed);
     }
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use super::Db;
 use super::catalogue::{Offer, Tariff, tariffs_of_region};
-use super::departments::{Department, list_plain};
+use super::departments::{Department, tree_of};
 
 /// The counters a cached copy is valid for, as read with the session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,7 +106,7 @@ impl ReferenceCache {
 }
 
 async fn load(db: &Db, company_id: i64, versions: Versions) -> Result<Reference, sqlx::Error> {
-    let departments = list_plain(db, company_id).await?;
+    let departments = tree_of(&mut *db.pool.acquire().await?, company_id).await?;
     let tariffs = tariffs_of_region(db, &versions.region_code).await?;
     let open = sqlx::query_as::<_, OpenService>(
         "SELECT id, code, name_ru, name_en, monthly_fee_kop, one_time_fee_kop FROM services

@@ -1,3 +1,5 @@
+use crate::domain::Scoped;
+
 use super::{Db, Tx, now_ms};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -80,8 +82,8 @@ pub async fn set_password_hash(tx: &mut Tx, user_id: i64, hash: &str) -> Result<
 /// counts as known to the company at once (their own name shows).
 pub async fn add_membership(
     tx: &mut Tx,
+    scoped: &Scoped,
     user_id: i64,
-    company_id: i64,
     role: &str,
 ) -> Result<(), sqlx::Error> {
     let now = now_ms();
@@ -91,7 +93,7 @@ pub async fn add_membership(
          ON CONFLICT (user_id, company_id) DO UPDATE SET role = excluded.role",
     )
     .bind(user_id)
-    .bind(company_id)
+    .bind(scoped.company_id())
     .bind(role)
     .bind(now)
     .execute(&mut **tx)
@@ -103,8 +105,8 @@ pub async fn add_membership(
 /// member already; true if they were not. Their own name shows once they sign in there.
 pub async fn invite_member(
     tx: &mut Tx,
+    scoped: &Scoped,
     user_id: i64,
-    company_id: i64,
     typed_name: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -113,7 +115,7 @@ pub async fn invite_member(
          VALUES ($1, $2, 'manager', $3, $4) ON CONFLICT (user_id, company_id) DO NOTHING",
     )
     .bind(user_id)
-    .bind(company_id)
+    .bind(scoped.company_id())
     .bind(now)
     .bind(typed_name)
     .execute(&mut **tx)

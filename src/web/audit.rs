@@ -141,11 +141,8 @@ pub async fn export(
 ) -> Result<HttpResponse, AppError> {
     let permit = cab.permit(&state, Object::Audit, Action::Read).await?;
     let file = file.file()?;
-    let filter = Filter {
-        scope: permit.scope().clone(),
-        ..filter_of(&query)?
-    };
-    let (rows, total) = audit::list(&state.db, permit.company_id(), &filter, MAX_EXPORT, 0).await?;
+    let filter = filter_of(&query)?;
+    let (rows, total) = audit::list(&state.db, &permit, &filter, MAX_EXPORT, 0).await?;
     if total > MAX_EXPORT {
         return Err(AppError::BadRequest(format!(
             "больше {MAX_EXPORT} записей: сузьте даты"
@@ -194,10 +191,7 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let permit = cab.permit(&state, Object::Audit, Action::Read).await?;
-    let filter = Filter {
-        scope: permit.scope().clone(),
-        ..filter_of(&query)?
-    };
+    let filter = filter_of(&query)?;
     let q = query.into_inner();
     let action = q.action.unwrap_or_default();
     let object = q.object.unwrap_or_default();
@@ -206,13 +200,13 @@ pub async fn list(
     let page_no = page_number(q.page);
     let (rows, total) = audit::list(
         &state.db,
-        permit.company_id(),
+        &permit,
         &filter,
         PAGE_SIZE,
         (page_no - 1) * PAGE_SIZE,
     )
     .await?;
-    let actions = audit::actions(&state.db, permit.company_id(), permit.scope()).await?;
+    let actions = audit::actions(&state.db, &permit).await?;
     render(&AuditPage {
         page: Page::new(&state, &cab, req.uri().to_string(), "/audit", "audit.title").await,
         rows,

@@ -37,7 +37,7 @@ async fn list_page(
     error: Option<String>,
 ) -> Result<ListPage, AppError> {
     let permit = cab.permit(state, Object::Departments, Action::Read).await?;
-    let all = departments::list(&state.db, permit.company_id()).await?;
+    let all = departments::list(&state.db, &permit).await?;
     let rows = tree(&all)
         .into_iter()
         .map(|(d, x)| (d, x.clone()))
@@ -132,7 +132,7 @@ pub async fn edit_form(
     let permit = cab
         .permit(&state, Object::Departments, Action::Write)
         .await?;
-    let d = departments::get(&state.db, permit.company_id(), *id)
+    let d = departments::get(&mut *cab.connection(&state).await?, &permit, *id)
         .await?
         .ok_or(AppError::NotFound)?;
     let input = DepartmentInput {

@@ -77,7 +77,7 @@ pub async fn list(
     let page_no = page_number(query.page);
     let (rows, total) = employees::list(
         &state.db,
-        permit.company_id(),
+        &permit,
         &words,
         ids.as_deref(),
         PAGE_SIZE,
@@ -166,7 +166,7 @@ pub async fn edit_form(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let permit = cab.permit(&state, Object::Employees, Action::Write).await?;
-    let e = employees::get(&state.db, permit.company_id(), *id)
+    let e = employees::get(&mut *cab.connection(&state).await?, &permit, *id)
         .await?
         .ok_or(AppError::NotFound)?;
     let input = EmployeeInput {
@@ -298,7 +298,7 @@ pub async fn options(
     let found = if words.is_empty() {
         Vec::new()
     } else {
-        employees::find_by_name(&state.db, permit.company_id(), &words, 20).await?
+        employees::find_by_name(&state.db, &permit, &words, 20).await?
     };
     render(&Options {
         lang: cab.lang(),

@@ -31,12 +31,12 @@ pub async fn lines_export(
 ) -> Result<HttpResponse, AppError> {
     let permit = cab.permit(&state, Object::Lines, Action::Read).await?;
     let file = export_query.file()?;
-    let r = resolve(cab.reference(&state).await?, &permit, &query)?;
+    let r = resolve(cab.reference(&state).await?, &query)?;
     let (rows, _) = lines::list(
         &state.db,
         &mut *cab.connection(&state).await?,
         &r.reference,
-        permit.company_id(),
+        &permit,
         &r.filter,
         lines::Window {
             limit: MAX_ROWS + 1,

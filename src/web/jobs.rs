@@ -50,26 +50,43 @@ impl JobView for Job {
     }
 }
 
-/// What right a job's progress needs: that of the work it does.
-fn right_of(kind: &str) -> Option<(Object, Action)> {
-    match kind {
-        crate::services::roster::job::KIND | crate::services::roster::network::KIND => {
-            Some((Object::Roster, Action::Import))
-        }
-        _ => None,
-    }
-}
+/// The rights jobs are queued under, and the kinds each covers: a job's progress needs the
+/// right of the work it does.
+const JOB_RIGHTS: [(Object, Action, &[&str]); 1] = [(
+    Object::Roster,
+    Action::Import,
+    &[
+        crate::services::roster::job::KIND,
+        crate::services::roster::network::KIND,
+    ],
+)];
 
+/// The job is read through a permit for its kind's right (so a delegated permit finds only
+/// the jobs its holder queued); with none of those rights, 403; any other job is not found.
 pub async fn progress(
     cab: Cabinet,
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let job = jobs::get_for_company(&state.db, cab.principal.company_id, *id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let (object, action) = right_of(&job.kind).ok_or(AppError::NotFound)?;
-    cab.permit(&state, object, action).await?;
+    let (mut found, mut denied, mut refusals) = (None, None, 0);
+    for (object, action, kinds) in JOB_RIGHTS {
+        match cab.permit(&state, object, action).await {
+            Ok(permit) => {
+                let job = jobs::get_for_company(&state.db, &permit, *id).await?;
+                found = found.or(job.filter(|j| kinds.contains(&j.kind.as_str())));
+            }
+            Err(e) => {
+                refusals += 1;
+                denied = Some(e);
+            }
+        }
+    }
+    let job = match (found, denied) {
+        (Some(job), _) => job,
+        // None of the rights: as for any page the person may not open.
+        (None, Some(e)) if refusals == JOB_RIGHTS.len() => return Err(e),
+        _ => return Err(AppError::NotFound),
+    };
     let finished = !job.running();
     let mut resp = render(&Progress {
         lang: cab.lang(),

@@ -113,16 +113,12 @@ pub async fn read_card(
     permit: &Permit,
     id: i64,
 ) -> Result<CardData, AppError> {
-    let company_id = permit.company_id();
     let reference = cab.reference(state).await?;
     let mut conn = cab.connection(state).await?;
     let (line, services, history) =
-        lines::card_with_lists(&mut conn, state.db.backend, company_id, id, 50)
+        lines::card_with_lists(&mut conn, state.db.backend, permit, id, 50)
             .await?
             .ok_or(AppError::NotFound)?;
-    if !permit.covers_line(line.id, line.department_id) {
-        return Err(AppError::Forbidden);
-    }
     let tariff = match reference.tariff(line.tariff_id) {
         Some(t) => t.clone(),
         None => catalogue::tariff(&mut conn, line.tariff_id)

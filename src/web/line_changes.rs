@@ -141,7 +141,6 @@ impl PreviewPage {
 fn explain(e: ChangeError) -> Result<(StatusCode, String), AppError> {
     let status = match e {
         ChangeError::NotFound => return Err(AppError::NotFound),
-        ChangeError::OutOfScope => return Err(AppError::Forbidden),
         ChangeError::Db(e) => return Err(e.into()),
         ChangeError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         ChangeError::Refused(_) | ChangeError::Conflict => StatusCode::CONFLICT,
@@ -161,12 +160,9 @@ async fn preview_page(
         .permit(state, crate::authz::Object::Lines, Action::Read)
         .await?;
     // The page (an error page too) names the line only to whoever may read it.
-    let line = lines::card(&state.db, permit.company_id(), line_id)
+    let line = lines::card(&state.db, &permit, line_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !permit.covers_line(line.id, line.department_id) {
-        return Err(AppError::Forbidden);
-    }
     let mut page = Page::new(
         state,
         cab,

@@ -162,11 +162,7 @@ pub struct Resolved {
 
 /// Reads the search, filters, sorting and page of a lines query (pages, API and exports);
 /// an unknown department, status, tariff or sort is a clear 400.
-pub fn resolve(
-    reference: Arc<Reference>,
-    permit: &Permit,
-    query: &LinesQuery,
-) -> Result<Resolved, AppError> {
+pub fn resolve(reference: Arc<Reference>, query: &LinesQuery) -> Result<Resolved, AppError> {
     let departments = &reference.departments;
     let department = department_filter(departments, &query.department)?;
     let status = query.status.clone().unwrap_or_default();
@@ -201,7 +197,6 @@ pub fn resolve(
         tariff_id: tariff,
         sort,
         descending: query.dir.as_deref() == Some("desc"),
-        scope: permit.scope().clone(),
     };
     Ok(Resolved {
         filter,
@@ -220,14 +215,13 @@ pub async fn page_of_lines(
     permit: &Permit,
     query: &LinesQuery,
 ) -> Result<(Resolved, Vec<LineRow>, lines::Total), AppError> {
-    let company_id = permit.company_id();
-    let r = resolve(cab.reference(state).await?, permit, query)?;
+    let r = resolve(cab.reference(state).await?, query)?;
     let offset = (r.page_no - 1) * PAGE_SIZE;
     let (rows, total) = lines::list(
         &state.db,
         &mut *cab.connection(state).await?,
         &r.reference,
-        company_id,
+        permit,
         &r.filter,
         lines::Window {
             limit: PAGE_SIZE,

@@ -66,8 +66,7 @@ pub async fn show(
             }
         })
         .unwrap_or_default();
-    let status_counts =
-        lines::count_by_status(&state.db, permit.company_id(), permit.scope()).await?;
+    let status_counts = lines::count_by_status(&state.db, &permit).await?;
     let total: i64 = status_counts.iter().map(|(_, n)| n).sum();
     let by_status = LineStatus::ALL
         .iter()
@@ -88,7 +87,7 @@ pub async fn show(
         .collect();
     let reference = cab.reference(&state).await?;
     let depts = &reference.departments;
-    let own = lines::count_by_department(&state.db, permit.company_id(), permit.scope()).await?;
+    let own = lines::count_by_department(&state.db, &permit).await?;
     let own_of = |id: i64| {
         own.iter()
             .find(|(d, _)| *d == Some(id))
@@ -119,7 +118,7 @@ pub async fn show(
             href: "/lines".into(),
         });
     }
-    let monthly_fees = lines::monthly_fees(&state.db, permit.company_id(), permit.scope()).await?;
+    let monthly_fees = lines::monthly_fees(&state.db, &permit).await?;
     render(&OverviewPage {
         page,
         company,

@@ -389,9 +389,7 @@ async fn show(
     };
     let lang = cab.lang();
     let job = match p.upload.job_id {
-        Some(job_id) => {
-            crate::store::jobs::get_for_company(&state.db, permit.company_id(), job_id).await?
-        }
+        Some(job_id) => crate::store::jobs::get_for_company(&state.db, &permit, job_id).await?,
         None => None,
     };
     let mut failure = failure;
@@ -411,9 +409,7 @@ async fn show(
     // A failed job leaves the file to be committed again: the form is back, with the reason.
     let job = job.filter(|j| j.status != "failed");
     let network_job = match p.upload.network_job_id {
-        Some(job_id) => {
-            crate::store::jobs::get_for_company(&state.db, permit.company_id(), job_id).await?
-        }
+        Some(job_id) => crate::store::jobs::get_for_company(&state.db, &permit, job_id).await?,
         None => None,
     };
     let network_outcome = network_job

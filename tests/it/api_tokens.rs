@@ -170,7 +170,7 @@ async fn a_token_with_rights_acts_only_within_them_until_its_date(b: Backend) {
         None,
     )
     .await;
-    assert_eq!(status, 403);
+    assert_eq!(status, 404);
     let inside = body["items"][0]["id"].as_i64().expect("id");
     let (status, body) = with_token(
         &app,

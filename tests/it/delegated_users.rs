@@ -422,7 +422,7 @@ async fn error_pages_and_previews_stay_inside_the_scope(b: Backend) {
             ],
         )
         .await;
-    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(refused.status, 404, "{}", refused.body);
     assert!(
         !refused.body.contains("111-00-04"),
         "the line's number leaked"

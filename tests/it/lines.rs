@@ -306,7 +306,7 @@ async fn first_page(
         &app.db,
         &mut app.db.pool.acquire().await.expect("connection"),
         reference,
-        company,
+        &simfleet::authz::operator_permit(company),
         filter,
         Window {
             limit: 50,

@@ -80,7 +80,7 @@ async fn searches_use_indexes(b: Backend) {
         ),
     ];
     for (what, filter, must) in cases {
-        let plan = lines::explain(&app.db, company, &filter)
+        let plan = lines::explain(&app.db, &simfleet::authz::operator_permit(company), &filter)
             .await
             .expect("plan");
         let scans = match b {

@@ -131,7 +131,7 @@ pub async fn set_role(
         return Err(UseCaseError::NotFound);
     };
     keep_an_admin(&mut tx, permit, before == "admin" && role != "admin").await?;
-    crate::store::users::add_membership(&mut tx, user_id, permit.company_id(), role).await?;
+    crate::store::users::add_membership(&mut tx, permit, user_id, role).await?;
     audit::append(
         &mut tx,
         permit.actor(),

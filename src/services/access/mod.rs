@@ -15,7 +15,7 @@ use crate::domain::Msisdn;
 use crate::sms::SmsGateway;
 use crate::store::audit::{self, Event};
 use crate::store::grants::{self, NewGrant};
-use crate::store::{Db, Tx, line_changes, users};
+use crate::store::{Db, Tx, companies, departments, lines, users};
 
 use super::{FieldError, UseCaseError, required};
 
@@ -135,7 +135,7 @@ async fn check_and_grant(
         .unwrap_or_default();
 
     let mut tx = db.begin().await?;
-    let d = check_delegation(&mut tx, company_id, held, &input.scope(), now, &mut errors).await?;
+    let d = check_delegation(&mut tx, permit, held, &input.scope(), now, &mut errors).await?;
     if d.rights.is_empty() && input.rights.is_empty() {
         errors.push(refused("rights", "отметьте хотя бы одно право"));
     }
@@ -172,7 +172,7 @@ async fn check_and_grant(
             return Err(UseCaseError::NotFound);
         }
     }
-    let invited = users::invite_member(&mut tx, user_id, company_id, &full_name, now).await?;
+    let invited = users::invite_member(&mut tx, permit, user_id, &full_name, now).await?;
     match grants::role_of(&mut tx, permit, user_id).await?.as_deref() {
         Some("admin") => {
             return Err(UseCaseError::field(
@@ -220,10 +220,7 @@ async fn check_and_grant(
         },
     )
     .await?;
-    let company_name: String = sqlx::query_scalar("SELECT legal_name FROM companies WHERE id = $1")
-        .bind(company_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let company_name = companies::legal_name(&mut tx, permit).await?;
     tx.commit().await?;
     Ok((
         Granted {
@@ -267,7 +264,7 @@ struct Delegation {
 /// `errors`, each naming its field.
 async fn check_delegation(
     tx: &mut Tx,
-    company_id: i64,
+    permit: &Permit,
     held: &Held,
     scope: &ScopeInput<'_>,
     now: i64,
@@ -304,7 +301,7 @@ async fn check_delegation(
 
     let mut departments = Vec::new();
     for d in scope.departments {
-        match line_changes::department_in_company(tx, company_id, *d).await? {
+        match departments::get(tx, permit, *d).await? {
             Some(_) => departments.push(*d),
             None => errors.push(refused(
                 "departments",
@@ -325,7 +322,7 @@ async fn check_delegation(
             errors.push(refused("lines", format!("«{raw}» — не номер телефона")));
             continue;
         };
-        match line_of(tx, company_id, number.as_str()).await? {
+        match lines::by_number(tx, permit, number.as_str()).await? {
             Some(found) => lines.push(found),
             None => errors.push(refused(
                 "lines",
@@ -389,18 +386,6 @@ async fn check_delegation(
         lines,
         expires_at,
     })
-}
-
-async fn line_of(
-    tx: &mut Tx,
-    company_id: i64,
-    msisdn: &str,
-) -> Result<Option<(i64, Option<i64>)>, sqlx::Error> {
-    sqlx::query_as("SELECT id, department_id FROM lines WHERE company_id = $1 AND msisdn = $2")
-        .bind(company_id)
-        .bind(msisdn)
-        .fetch_optional(&mut **tx)
-        .await
 }
 
 #[cfg(test)]

@@ -57,7 +57,7 @@ pub async fn create_token(
         lines: &input.lines,
         until: &input.until,
     };
-    let d = check_delegation(&mut tx, company_id, held, &scope, now, &mut errors).await?;
+    let d = check_delegation(&mut tx, permit, held, &scope, now, &mut errors).await?;
     let role = match input.role.as_str() {
         "admin" | "accountant" if permit.is_whole_company() => input.role.as_str(),
         "admin" | "accountant" => {

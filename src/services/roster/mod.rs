@@ -349,7 +349,7 @@ pub async fn apply(
             name: &d.name,
             cost_centre: "",
         };
-        let new_id = departments::insert(&mut tx, company_id, &fields).await?;
+        let new_id = departments::insert(&mut tx, permit, &fields).await?;
         dept_ids.push(new_id);
         events.push(Event {
             after: Some(json!({ "name": d.name, "parent_id": fields.parent_id })),
@@ -379,7 +379,7 @@ pub async fn apply(
                 }
             })
             .collect();
-        let ids = employees::insert_many(&mut tx, company_id, &new_employees).await?;
+        let ids = employees::insert_many(&mut tx, permit, &new_employees).await?;
         for (new_id, e) in ids.iter().zip(&new_employees) {
             events.push(Event {
                 after: Some(super::employees::audit_fields(e.department_id, &e.position)),
@@ -408,7 +408,7 @@ pub async fn apply(
         let email = f.email.clone().unwrap_or(b.email.clone());
         employees::update(
             &mut tx,
-            company_id,
+            permit,
             b.id,
             &employees::Fields {
                 department_id,
@@ -465,7 +465,7 @@ pub async fn apply(
     }
 
     for r in &plan.removals {
-        let lines = employees::delete(&mut tx, company_id, r.id).await?;
+        let lines = employees::delete(&mut tx, permit, r.id).await?;
         events.push(Event {
             before: Some(super::employees::audit_fields(r.department_id, &r.position)),
             ..event("employee.delete", "employee", r.id)

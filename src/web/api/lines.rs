@@ -159,6 +159,7 @@ async fn preview(
     responses(
         (status = 200, description = "Applied, or already applied with this key", body = Applied),
         (status = 403, description = "Not permitted (e.g. operator blocks)", body = ErrorBody),
+        (status = 404, description = "Not a line of the company, or not one the rights cover", body = ErrorBody),
         (status = 409, description = "Impossible from the line's status", body = ErrorBody),
         (status = 422, description = "Invalid input; `fields` names the field", body = ErrorBody),
         (status = 502, description = "The network refused or did not answer; nothing changed", body = ErrorBody),

@@ -229,7 +229,6 @@ impl From<ChangeError> for ApiError {
     fn from(e: ChangeError) -> Self {
         match e {
             ChangeError::NotFound => AppError::NotFound.into(),
-            ChangeError::OutOfScope => AppError::Forbidden.into(),
             ChangeError::Invalid(errors) => UseCaseError::Invalid(errors).into(),
             ChangeError::Refused(r) => Self::new(StatusCode::CONFLICT, r.code, r.message),
             ChangeError::Conflict => Self::new(

@@ -60,9 +60,7 @@ async fn list_departments(
         .0
         .permit(&state, Object::Departments, Action::Read)
         .await?;
-    Ok(web::Json(
-        departments::list(&state.db, permit.company_id()).await?,
-    ))
+    Ok(web::Json(departments::list(&state.db, &permit).await?))
 }
 
 #[utoipa::path(
@@ -81,7 +79,7 @@ async fn create_department(
         .permit(&state, Object::Departments, Action::Write)
         .await?;
     let id = department_service::create(&state.db, &permit, &(&*body).into()).await?;
-    let made = departments::get(&state.db, permit.company_id(), id)
+    let made = departments::get(&mut *user.0.connection(&state).await?, &permit, id)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Created().json(made))
@@ -106,7 +104,7 @@ async fn update_department(
         .await?;
     department_service::update(&state.db, &permit, *id, &(&*body).into()).await?;
     Ok(web::Json(
-        departments::get(&state.db, permit.company_id(), *id)
+        departments::get(&mut *user.0.connection(&state).await?, &permit, *id)
             .await?
             .ok_or(AppError::NotFound)?,
     ))
@@ -161,7 +159,7 @@ async fn list_employees(
     let page = page_number(query.page);
     let (items, total) = employees::list(
         &state.db,
-        permit.company_id(),
+        &permit,
         &words,
         ids.as_deref(),
         PER_PAGE,
@@ -189,7 +187,7 @@ async fn get_employee(
         .permit(&state, Object::Employees, Action::Read)
         .await?;
     Ok(web::Json(
-        employees::get(&state.db, permit.company_id(), *id)
+        employees::get(&mut *user.0.connection(&state).await?, &permit, *id)
             .await?
             .ok_or(AppError::NotFound)?,
     ))
@@ -233,7 +231,7 @@ async fn create_employee(
         .permit(&state, Object::Employees, Action::Write)
         .await?;
     let id = employee_service::create(&state.db, &permit, &(&*body).into()).await?;
-    let made = employees::get(&state.db, permit.company_id(), id)
+    let made = employees::get(&mut *user.0.connection(&state).await?, &permit, id)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Created().json(made))
@@ -258,7 +256,7 @@ async fn update_employee(
         .await?;
     employee_service::update(&state.db, &permit, *id, &(&*body).into()).await?;
     Ok(web::Json(
-        employees::get(&state.db, permit.company_id(), *id)
+        employees::get(&mut *user.0.connection(&state).await?, &permit, *id)
             .await?
             .ok_or(AppError::NotFound)?,
     ))
