@@ -54,7 +54,9 @@ async fn exec(db: &Db, sql: &str) {
 /// Companies, an admin each, managers spread over them, one department each, and grants of
 /// two rights over that department.
 async fn seed(db: &Db, companies: i64, grants: i64) {
-    catalogue::load_shipped(db).await.expect("catalogue");
+    catalogue::load_shipped(db, &simfleet::authz::OperatorPermit::cli())
+        .await
+        .expect("catalogue");
     let n = |max: i64| {
         format!("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {max})")
     };

@@ -14,8 +14,7 @@
 
 use std::time::Instant;
 
-use simfleet::authz::operator_permit;
-use simfleet::domain::Actor;
+use simfleet::authz::OperatorPermit;
 use simfleet::domain::Msisdn;
 use simfleet::services::companies::{CompanyInput, create};
 use simfleet::services::roster::{self, Options};
@@ -101,10 +100,12 @@ fn csv(rows: &[[String; 5]]) -> Vec<u8> {
 async fn company(url: &str, n: usize) -> (Db, i64) {
     let db = Db::connect(url, 8).await.expect("database");
     db.migrate().await.expect("migrate");
-    catalogue::load_shipped(&db).await.expect("catalogue");
+    catalogue::load_shipped(&db, &simfleet::authz::OperatorPermit::cli())
+        .await
+        .expect("catalogue");
     let created = create(
         &db,
-        &Actor::cli(),
+        &simfleet::authz::OperatorPermit::cli(),
         &CompanyInput {
             legal_name: "ООО «Импорт»".into(),
             inn: "7707083893".into(),
@@ -120,7 +121,7 @@ async fn company(url: &str, n: usize) -> (Db, i64) {
     let numbers: Vec<Msisdn> = (0..n)
         .map(|i| Msisdn::parse(&number(i)).expect("number"))
         .collect();
-    let permit = operator_permit(created.company.id);
+    let permit = OperatorPermit::cli().in_company(created.company.id);
     lines::add(&db, &permit, &numbers, None)
         .await
         .expect("lines");
@@ -198,7 +199,7 @@ async fn run(label: &str, url: String, kind: &str, file: &[u8], n: usize) {
 /// plan again from the stored file, checks it is the one previewed, then applies it), timed.
 async fn import(job: Import) {
     let db = Db::connect(&job.url, 8).await.expect("database");
-    let permit = operator_permit(job.company_id);
+    let permit = OperatorPermit::cli().in_company(job.company_id);
     let options = Options::default();
     let started = Instant::now();
     let file = std::fs::read(&job.file).expect("file");

@@ -6,9 +6,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
-use crate::authz::operator_permit;
+use crate::authz::OperatorPermit;
 use crate::config::Settings;
-use crate::domain::Actor;
 use crate::domain::Msisdn;
 use crate::services::companies::{CompanyInput, add_staff, create};
 use crate::services::{UseCaseError, catalogue, demo, lines, users};
@@ -271,7 +270,9 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
                 admin_name: a.admin_name,
                 admin_password: a.password,
             };
-            let created = create(&db, &Actor::cli(), &input).await.map_err(explain)?;
+            let created = create(&db, &OperatorPermit::cli(), &input)
+                .await
+                .map_err(explain)?;
             println!(
                 "company {} created: account {}, administrator {}",
                 created.company.legal_name,
@@ -300,7 +301,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
                 }
                 _ => anyhow::bail!("give --number, --range or --file"),
             };
-            let permit = operator_permit(company.id);
+            let permit = OperatorPermit::cli().in_company(company.id);
             let added = lines::add(&db, &permit, &numbers, a.tariff.as_deref())
                 .await
                 .map_err(explain)?;
@@ -322,7 +323,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Catalogue(CatalogueCommand::Load) => {
             let db = open(&settings).await?;
-            let loaded = catalogue::load_shipped(&db).await?;
+            let loaded = catalogue::load_shipped(&db, &OperatorPermit::cli()).await?;
             println!(
                 "catalogue loaded: {} regions, {} tariffs, {} services",
                 loaded.regions, loaded.tariffs, loaded.services
@@ -331,18 +332,18 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User(command) => {
             let db = open(&settings).await?;
-            let actor = Actor::cli();
+            let operator = OperatorPermit::cli();
             let (number, done) = match command {
                 UserCommand::Disable { number } => {
-                    let r = users::set_disabled(&db, &actor, &number, true).await;
+                    let r = users::set_disabled(&db, &operator, &number, true).await;
                     (number, r.map(|_| "disabled"))
                 }
                 UserCommand::Enable { number } => {
-                    let r = users::set_disabled(&db, &actor, &number, false).await;
+                    let r = users::set_disabled(&db, &operator, &number, false).await;
                     (number, r.map(|_| "enabled"))
                 }
                 UserCommand::Erase { number } => {
-                    let r = users::erase(&db, &actor, &number).await;
+                    let r = users::erase(&db, &operator, &number).await;
                     (number, r.map(|_| "erased"))
                 }
             };
@@ -355,9 +356,10 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             password,
         }) => {
             let db = open(&settings).await?;
-            let (msisdn, generated) = add_staff(&db, &number, &name, password)
-                .await
-                .map_err(explain)?;
+            let (msisdn, generated) =
+                add_staff(&db, &OperatorPermit::cli(), &number, &name, password)
+                    .await
+                    .map_err(explain)?;
             println!("staff account {} created", msisdn.display());
             if let Some(pw) = generated {
                 println!("password (shown once): {pw}");
@@ -373,7 +375,7 @@ async fn company_by_inn(db: &Db, arg: &str) -> anyhow::Result<companies::Company
         Some((i, k)) => (i.trim().to_owned(), Some(k.trim().to_owned())),
         None => (arg.trim().to_owned(), None),
     };
-    let found = companies::find_by_inn(db, &inn).await?;
+    let found = companies::find_by_inn(db, &OperatorPermit::cli(), &inn).await?;
     let company = match (found.as_slice(), kpp) {
         ([], _) => anyhow::bail!("--company: no company with INN {inn}"),
         (many, Some(kpp)) => many
@@ -398,7 +400,7 @@ async fn roster_import(
     apply: bool,
 ) -> anyhow::Result<()> {
     use crate::services::roster::{self, Options, plan::Mode};
-    let permit = operator_permit(company_id);
+    let permit = OperatorPermit::cli().in_company(company_id);
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

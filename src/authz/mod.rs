@@ -17,7 +17,7 @@ use casbin::{CoreApi, DefaultModel, Enforcer, StringAdapter};
 use tokio::sync::{Mutex, RwLock};
 
 use crate::clock::Clock;
-pub use crate::domain::{Actor, Holder, Scope, Scoped};
+pub use crate::domain::{Actor, Holder, Operator, Scope, Scoped};
 use crate::store::Db;
 
 pub use adapter::GrantsAdapter;
@@ -44,6 +44,17 @@ impl Principal {
         } else {
             self.holder.subject()
         }
+    }
+
+    /// Whether the company's rule asks a second factor of this person and the session was
+    /// opened without one: only admins are bound by it.
+    pub fn owes_second_factor(&self, company_requires: bool, session_has_it: bool) -> bool {
+        self.role == "admin" && company_requires && !session_has_it
+    }
+
+    /// An employee: their lines are their own number's.
+    pub fn is_employee(&self) -> bool {
+        self.role == "employee"
     }
 
     /// Whether the person's lines are limited to what grants (or their own number) cover.
@@ -250,7 +261,6 @@ impl Authz {
     }
 }
 
-/// A permit for the operator's own tools (CLI, demo), which act outside any login.
 /// A permit carried with a queued job: casbin granted it to the person who queued the job, and
 /// the job acts for them (their company, scope and name in the audit log).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -298,8 +308,43 @@ impl CarriedPermit {
     }
 }
 
-pub fn operator_permit(company_id: i64) -> Permit {
-    Permit::new(company_id, Actor::cli(), Scope::Company)
+/// Proof that the operator itself acts, across companies: its CLI and demo (whoever runs them
+/// holds the installation). It derefs to the [`Operator`] value that cross-company store
+/// functions take, and acts inside one company through [`OperatorPermit::in_company`].
+#[derive(Debug, Clone)]
+pub struct OperatorPermit {
+    operator: Operator,
+}
+
+impl std::ops::Deref for OperatorPermit {
+    type Target = Operator;
+
+    fn deref(&self) -> &Operator {
+        &self.operator
+    }
+}
+
+impl OperatorPermit {
+    /// The operator's CLI, which acts outside any login.
+    pub fn cli() -> Self {
+        Self::tool("cli")
+    }
+
+    /// Another of the operator's tools (the demo), named so in the audit log.
+    pub fn tool(label: &str) -> Self {
+        let actor = Actor {
+            label: label.into(),
+            ..Actor::cli()
+        };
+        Self {
+            operator: Operator::new(actor),
+        }
+    }
+
+    /// The operator acting in one company, over all of it.
+    pub fn in_company(&self, company_id: i64) -> Permit {
+        Permit::new(company_id, self.operator.actor().clone(), Scope::Company)
+    }
 }
 
 /// The same permit acting for a person (unit tests of rules that depend on who acts).

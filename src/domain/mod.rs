@@ -18,7 +18,7 @@ pub use line_status::LineStatus;
 pub use money::Money;
 pub use msisdn::Msisdn;
 pub use period::Period;
-pub use scoped::{Actor, Holder, Scope, Scoped};
+pub use scoped::{Actor, Holder, Operator, Scope, Scoped};
 
 /// Why a value could not be parsed; shown to people next to the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -119,6 +119,25 @@ impl Scoped {
     }
 }
 
+/// The operator acting across companies (its CLI and demo; later its back office's usage
+/// loads, bank statements and month closes): what an operator permit proves, as the few
+/// cross-company store functions take it. Only `authz` makes one.
+#[derive(Debug, Clone)]
+pub struct Operator {
+    actor: Actor,
+}
+
+impl Operator {
+    /// Only `authz` calls this (checked by a test below).
+    pub(crate) fn new(actor: Actor) -> Self {
+        Self { actor }
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,11 +155,17 @@ mod tests {
     }
 
     #[test]
-    fn only_authz_makes_a_scoped_value() {
+    fn only_authz_makes_a_scoped_or_operator_value() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files = Vec::new();
         sources(&root.join("src"), &mut files);
-        let makers = ["Scoped::new(", "Scoped {", ".with_scope("];
+        let makers = [
+            "Scoped::new(",
+            "Scoped {",
+            ".with_scope(",
+            "Operator::new(",
+            "Operator {",
+        ];
         let mut outside = Vec::new();
         for file in files {
             let relative = file.strip_prefix(root).expect("under the root");

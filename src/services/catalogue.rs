@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use anyhow::Context;
 use serde::Deserialize;
 
-use crate::domain::Actor;
+use crate::authz::OperatorPermit;
 use crate::domain::Money;
 use crate::store::Db;
 use crate::store::audit::{self, Event};
@@ -81,7 +81,7 @@ pub struct Loaded {
 }
 
 /// Loads (or refreshes) the shipped catalogue; running it twice changes nothing.
-pub async fn load_shipped(db: &Db) -> anyhow::Result<Loaded> {
+pub async fn load_shipped(db: &Db, operator: &OperatorPermit) -> anyhow::Result<Loaded> {
     let file: File = toml::from_str(SHIPPED).context("reading the shipped catalogue")?;
     let mut tx = db.begin().await?;
     let mut loaded = Loaded::default();
@@ -162,7 +162,7 @@ pub async fn load_shipped(db: &Db) -> anyhow::Result<Loaded> {
     }
     audit::append(
         &mut tx,
-        &Actor::cli(),
+        operator.actor(),
         Event {
             company_id: None,
             action: "catalogue.load",

@@ -1,6 +1,6 @@
 //! Onboarding a company: legal details, region, contract and its administrator.
 
-use crate::domain::Actor;
+use crate::authz::OperatorPermit;
 use crate::domain::{Inn, Kpp, Msisdn, Ogrn};
 use crate::store::audit::{self, Event};
 use crate::store::companies::{self, Company, NewCompany};
@@ -32,7 +32,11 @@ pub struct Created {
     pub generated_password: Option<String>,
 }
 
-pub async fn create(db: &Db, actor: &Actor, input: &CompanyInput) -> Result<Created, UseCaseError> {
+pub async fn create(
+    db: &Db,
+    operator: &OperatorPermit,
+    input: &CompanyInput,
+) -> Result<Created, UseCaseError> {
     let mut errors = Vec::new();
     let mut check = |r: Result<String, FieldError>| match r {
         Ok(v) => v,
@@ -91,6 +95,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &CompanyInput) -> Result<Crea
     let mut tx = db.begin().await?;
     let company = companies::insert(
         &mut tx,
+        operator,
         &NewCompany {
             legal_name,
             inn: inn.to_string(),
@@ -147,16 +152,10 @@ pub async fn create(db: &Db, actor: &Actor, input: &CompanyInput) -> Result<Crea
             (id, password.1.then(|| password.0.clone()))
         }
     };
-    users::add_membership(
-        &mut tx,
-        &crate::authz::operator_permit(company.id),
-        user_id,
-        "admin",
-    )
-    .await?;
+    users::add_membership(&mut tx, &operator.in_company(company.id), user_id, "admin").await?;
     audit::append(
         &mut tx,
-        actor,
+        operator.actor(),
         Event {
             company_id: Some(company.id),
             action: "company.create",
@@ -182,6 +181,7 @@ pub async fn create(db: &Db, actor: &Actor, input: &CompanyInput) -> Result<Crea
 /// Creates an operator staff account; returns the password (generated if not given).
 pub async fn add_staff(
     db: &Db,
+    operator: &OperatorPermit,
     number: &str,
     name: &str,
     password: Option<String>,
@@ -219,7 +219,7 @@ pub async fn add_staff(
     .await?;
     audit::append(
         &mut tx,
-        &Actor::cli(),
+        operator.actor(),
         Event {
             company_id: None,
             action: "staff.add",

@@ -5,7 +5,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 
-use crate::domain::Actor;
+use crate::authz::OperatorPermit;
 use crate::domain::{LineStatus, Msisdn};
 use crate::store::audit::{self, Event};
 use crate::store::employees::NewEmployee;
@@ -243,10 +243,14 @@ fn person(rng: &mut StdRng) -> String {
 
 /// Creates the demo company with `line_count` lines, or finds it if it is already there.
 pub async fn create_demo(db: &Db, line_count: usize) -> anyhow::Result<Demo> {
+    let operator = OperatorPermit::tool("demo");
     if catalogue::regions(db).await?.is_empty() {
-        super::catalogue::load_shipped(db).await?;
+        super::catalogue::load_shipped(db, &operator).await?;
     }
-    if let Some(existing) = companies::find_by_inn(db, DEMO_INN).await?.first() {
+    if let Some(existing) = companies::find_by_inn(db, &operator, DEMO_INN)
+        .await?
+        .first()
+    {
         return Ok(Demo {
             company_id: existing.id,
             created: false,
@@ -254,14 +258,9 @@ pub async fn create_demo(db: &Db, line_count: usize) -> anyhow::Result<Demo> {
             employees: 0,
         });
     }
-    let actor = Actor {
-        user_id: None,
-        label: "demo".into(),
-        ip: String::new(),
-    };
     let created = create(
         db,
-        &actor,
+        &operator,
         &CompanyInput {
             legal_name: "ООО «Северный Путь Логистик»".into(),
             inn: DEMO_INN.into(),
@@ -279,7 +278,7 @@ pub async fn create_demo(db: &Db, line_count: usize) -> anyhow::Result<Demo> {
     .await
     .map_err(|e| anyhow::anyhow!("creating the demo company: {e:?}"))?;
     let company_id = created.company.id;
-    let permit = crate::authz::operator_permit(company_id);
+    let permit = operator.in_company(company_id);
     let mut rng = StdRng::seed_from_u64(20261125);
     let tariffs = catalogue::tariffs_of_region(db, "77").await?;
     let tariff = |code: &str| {
@@ -436,7 +435,7 @@ pub async fn create_demo(db: &Db, line_count: usize) -> anyhow::Result<Demo> {
     lines::enable_services_many(&mut tx, &pairs, None).await?;
     audit::append(
         &mut tx,
-        &actor,
+        operator.actor(),
         Event {
             company_id: Some(company_id),
             action: "demo.create",

@@ -12,6 +12,7 @@ pub mod line_changes;
 pub mod lines;
 pub mod roster;
 pub mod second_factor;
+pub mod sessions;
 pub mod sign_in;
 pub mod users;
 

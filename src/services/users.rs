@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::domain::Actor;
+use crate::authz::OperatorPermit;
 use crate::domain::Msisdn;
 use crate::store::audit::{self, Event};
 use crate::store::{Db, sessions, users};
@@ -32,13 +32,13 @@ async fn find(db: &Db, number: &str) -> Result<users::User, UseCaseError> {
 /// cannot sign in, and its sessions end at once.
 pub async fn set_disabled(
     db: &Db,
-    actor: &Actor,
+    operator: &OperatorPermit,
     number: &str,
     disabled: bool,
 ) -> Result<(), UseCaseError> {
     let user = find(db, number).await?;
     let mut tx = db.begin().await?;
-    users::set_disabled(&mut tx, user.id, disabled).await?;
+    users::set_disabled(&mut tx, operator, user.id, disabled).await?;
     let ended = if disabled {
         sessions::delete_for_user(&mut tx, user.id).await?
     } else {
@@ -50,7 +50,7 @@ pub async fn set_disabled(
         "user.enabled"
     };
     let after = json!({ "sessions_ended": ended });
-    audit::append(&mut tx, actor, event(action, user.id, after)).await?;
+    audit::append(&mut tx, operator.actor(), event(action, user.id, after)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -58,7 +58,7 @@ pub async fn set_disabled(
 /// Erases the personal data of a person who belongs to no company any more: name, e-mail,
 /// password, second factor, sessions and the browsers seen. The account stays, disabled and
 /// nameless, so the audit log's entries (which name people only by id) keep pointing at it.
-pub async fn erase(db: &Db, actor: &Actor, number: &str) -> Result<(), UseCaseError> {
+pub async fn erase(db: &Db, operator: &OperatorPermit, number: &str) -> Result<(), UseCaseError> {
     let user = find(db, number).await?;
     if user.is_staff != 0 {
         return Err(UseCaseError::field(
@@ -74,8 +74,13 @@ pub async fn erase(db: &Db, actor: &Actor, number: &str) -> Result<(), UseCaseEr
             format!("человек ещё состоит в {companies} компаниях: сначала его нужно убрать из них"),
         ));
     }
-    users::erase(&mut tx, user.id).await?;
-    audit::append(&mut tx, actor, event("user.erased", user.id, json!({}))).await?;
+    users::erase(&mut tx, operator, user.id).await?;
+    audit::append(
+        &mut tx,
+        operator.actor(),
+        event("user.erased", user.id, json!({})),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1,6 +1,6 @@
 use sqlx::AnyConnection;
 
-use crate::domain::Scoped;
+use crate::domain::{Operator, Scoped};
 
 use super::{Db, Tx, now_ms};
 
@@ -34,7 +34,11 @@ pub struct NewCompany {
 const SELECT: &str = "SELECT id, legal_name, inn, kpp, ogrn, legal_address, region_code, contract_number, account_number, contact_email, status FROM companies";
 
 /// Inserts the company; its account number is derived from its id so it is unique and stable.
-pub async fn insert(tx: &mut Tx, c: &NewCompany) -> Result<Company, sqlx::Error> {
+pub async fn insert(
+    tx: &mut Tx,
+    _operator: &Operator,
+    c: &NewCompany,
+) -> Result<Company, sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO companies (legal_name, inn, kpp, ogrn, legal_address, region_code, contract_number, account_number, contact_email, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -98,7 +102,12 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Company>, sqlx::Error> {
         .await
 }
 
-pub async fn find_by_inn(db: &Db, inn: &str) -> Result<Vec<Company>, sqlx::Error> {
+/// The companies with this INN (a holding's branches share it), for the operator's tools.
+pub async fn find_by_inn(
+    db: &Db,
+    _operator: &Operator,
+    inn: &str,
+) -> Result<Vec<Company>, sqlx::Error> {
     sqlx::query_as::<_, Company>(const_format(SELECT, " WHERE inn = $1 ORDER BY id"))
         .bind(inn)
         .fetch_all(&db.pool)

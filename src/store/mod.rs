@@ -2,7 +2,9 @@
 //! (sqlx `Any`, `$n` placeholders, integers as i64, money as kopecks, times as unix ms).
 //!
 //! A function that reads or writes one company's data takes a [`Scoped`](crate::domain::Scoped)
-//! (what a permit proves) and applies its company and scope itself. These take a bare company
+//! (what a permit proves) and applies its company and scope itself; the operator's work across
+//! companies (onboarding one, finding one by INN, disabling or erasing a person's account)
+//! takes an [`Operator`](crate::domain::Operator). These take a bare company
 //! id, each because no permit exists yet where it is called (a test below holds the list):
 //! - `grants::covered`, `grants::own_lines`: they read what the permit will cover, to make it;
 //! - `users::mark_joined`, `sessions::set_company`: signing in to a company, before any permit;

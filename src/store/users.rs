@@ -1,4 +1,4 @@
-use crate::domain::Scoped;
+use crate::domain::{Operator, Scoped};
 
 use super::{Db, Tx, now_ms};
 
@@ -162,7 +162,12 @@ pub async fn memberships(db: &Db, user: &User) -> Result<Vec<Membership>, sqlx::
     .await
 }
 
-pub async fn set_disabled(tx: &mut Tx, user_id: i64, disabled: bool) -> Result<(), sqlx::Error> {
+pub async fn set_disabled(
+    tx: &mut Tx,
+    _operator: &Operator,
+    user_id: i64,
+    disabled: bool,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
         .bind(i64::from(disabled))
         .bind(user_id)
@@ -181,7 +186,7 @@ pub async fn membership_count(tx: &mut Tx, user_id: i64) -> Result<i64, sqlx::Er
 
 /// Removes what identifies a person besides their id: the account stays, disabled and empty,
 /// and the number is free for whoever has it next.
-pub async fn erase(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
+pub async fn erase(tx: &mut Tx, _operator: &Operator, user_id: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET msisdn = $1 WHERE id = $2")
         .bind(format!("erased:{user_id}"))
         .bind(user_id)

@@ -4,12 +4,11 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::authz::{Action, Object};
 use crate::error::{AppError, redirect};
-use crate::store::audit::{self, Event};
-use crate::store::sessions::{self, OwnSession};
+use crate::services::sessions::{self, Ending};
+use crate::store::sessions::{self as stored, OwnSession};
 
 use super::page::Page;
 use super::session::{Cabinet, SESSION_COOKIE, removal_cookie};
@@ -29,7 +28,7 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.now_ms();
-    let sessions = sessions::list_for_user(&state.db, cab.session.user_id, now).await?;
+    let sessions = stored::list_for_user(&state.db, cab.session.user_id, now).await?;
     let page = Page::new(&state, &cab, req.uri().to_string(), "", "sessions.title").await;
     render(&SessionsPage {
         page,
@@ -46,32 +45,10 @@ pub struct EndForm {
     id: String,
 }
 
-/// Ends sessions of the signed-in user (one, or all but this one), with an audit entry.
-async fn end(state: &AppState, cab: &Cabinet, which: Option<&str>) -> Result<u64, AppError> {
-    cab.permit(state, Object::Account, Action::Write).await?;
-    let user_id = cab.session.user_id;
-    let mut tx = state.db.begin().await?;
-    let ended = match which {
-        Some(id) => u64::from(sessions::delete_own(&mut tx, user_id, id).await?),
-        None => sessions::delete_others(&mut tx, user_id, &cab.session.id_hash).await?,
-    };
-    if ended > 0 {
-        audit::append(
-            &mut tx,
-            &cab.visitor.actor(),
-            Event {
-                company_id: Some(cab.principal.company_id),
-                action: "session.ended",
-                object_type: "session",
-                object_id: user_id.to_string(),
-                before: None,
-                after: Some(json!({ "sessions": ended })),
-            },
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(ended)
+/// Ends sessions of the signed-in user (one, or all but this one).
+async fn end(state: &AppState, cab: &Cabinet, which: Ending<'_>) -> Result<u64, AppError> {
+    let permit = cab.permit(state, Object::Account, Action::Write).await?;
+    Ok(sessions::end_own(&state.db, &permit, which).await?)
 }
 
 pub async fn end_one(
@@ -80,7 +57,7 @@ pub async fn end_one(
     form: web::Form<EndForm>,
 ) -> Result<HttpResponse, AppError> {
     cab.verify_csrf(&form.csrf)?;
-    if end(&state, &cab, Some(&form.id)).await? == 0 {
+    if end(&state, &cab, Ending::One(&form.id)).await? == 0 {
         return Err(AppError::NotFound);
     }
     if form.id == cab.session.id_hash {
@@ -98,6 +75,6 @@ pub async fn end_others(
     form: web::Form<EndForm>,
 ) -> Result<HttpResponse, AppError> {
     cab.verify_csrf(&form.csrf)?;
-    end(&state, &cab, None).await?;
+    end(&state, &cab, Ending::AllBut(&cab.session.id_hash)).await?;
     Ok(redirect("/sessions"))
 }

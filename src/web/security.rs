@@ -66,9 +66,7 @@ async fn show(
     let status = second_factor::status(&state.db, &user)
         .await
         .map_err(internal)?;
-    let required = cab.principal.role == "admin"
-        && cab.session.admins_need_totp.unwrap_or(0) != 0
-        && cab.session.second_factor == 0;
+    let required = super::session::owes_second_factor(&cab.session, &cab.principal);
     let http = if failure.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {

@@ -181,7 +181,7 @@ impl Cabinet {
             return Ok(permit);
         }
         let p = &self.principal;
-        let scope = if let (Holder::User(user_id), "employee") = (p.holder, p.role.as_str()) {
+        let scope = if let (Holder::User(user_id), true) = (p.holder, p.is_employee()) {
             Scope::Only {
                 departments: Vec::new(),
                 lines: grants::own_lines(
@@ -251,19 +251,15 @@ async fn cabinet(req: HttpRequest, gate: bool) -> Result<Cabinet, AppError> {
     let (Some(company_id), Some(role)) = (session.company_id, session.role.clone()) else {
         return Err(AppError::ChooseCompany);
     };
-    if gate
-        && role == "admin"
-        && session.admins_need_totp.unwrap_or(0) != 0
-        && session.second_factor == 0
-    {
-        return Err(AppError::SecondFactorRequired);
-    }
     let principal = Principal {
         holder: Holder::User(session.user_id),
         company_id,
         role,
         actor: visitor.actor(),
     };
+    if gate && owes_second_factor(&session, &principal) {
+        return Err(AppError::SecondFactorRequired);
+    }
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("app state missing")))?;
@@ -336,4 +332,12 @@ pub fn csrf_cookie(token: &str, secure: bool) -> Cookie<'static> {
         .secure(secure)
         .same_site(SameSite::Strict)
         .finish()
+}
+
+/// Whether the company requires a second factor of this person and the session has none.
+pub fn owes_second_factor(session: &SessionRow, principal: &Principal) -> bool {
+    principal.owes_second_factor(
+        session.admins_need_totp.unwrap_or(0) != 0,
+        session.second_factor != 0,
+    )
 }

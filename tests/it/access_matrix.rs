@@ -871,6 +871,7 @@ async fn world(app: &TestApp) -> (HashMap<&'static str, String>, Vec<TestApp>) {
     // Operator staff, in this company's cabinet.
     simfleet::services::companies::add_staff(
         &app.db,
+        &simfleet::authz::OperatorPermit::cli(),
         "+79000000777",
         "Оператор",
         Some(PASSWORD.into()),

@@ -3,7 +3,6 @@
 //! log stays exactly as written; disabling an account ends its sessions.
 
 use serde_json::json;
-use simfleet::domain::Actor;
 use simfleet::services::users;
 
 use crate::helpers::{ADMIN, Backend, PASSWORD, TestApp, spawn_app};
@@ -171,7 +170,7 @@ async fn the_log_names_people_by_id_and_outlives_their_data(b: Backend) {
     assert_eq!(r.status, 303);
     let manager = app.another_instance().await;
     manager.login_by_code(MANAGER).await;
-    let refused = users::erase(&app.db, &Actor::cli(), MANAGER).await;
+    let refused = users::erase(&app.db, &simfleet::authz::OperatorPermit::cli(), MANAGER).await;
     assert!(refused.is_err(), "still a member");
     let user = id(&app, "SELECT id FROM users WHERE msisdn = '+79035551122'").await;
     app.submit("/access", &format!("/access/members/{user}/remove"), &[])
@@ -182,7 +181,7 @@ async fn the_log_names_people_by_id_and_outlives_their_data(b: Backend) {
             .iter()
             .any(|(_, _, object, _, _)| *object == user.to_string())
     );
-    users::erase(&app.db, &Actor::cli(), MANAGER)
+    users::erase(&app.db, &simfleet::authz::OperatorPermit::cli(), MANAGER)
         .await
         .expect("erased");
     let after = log(&app).await;
@@ -221,9 +220,14 @@ async fn a_disabled_account_is_out_everywhere_at_once(b: Backend) {
     let other = app.another_instance().await;
     other.login(ADMIN, PASSWORD).await;
     assert_eq!(other.get("/overview").await.status, 200);
-    users::set_disabled(&app.db, &Actor::cli(), ADMIN, true)
-        .await
-        .expect("disabled");
+    users::set_disabled(
+        &app.db,
+        &simfleet::authz::OperatorPermit::cli(),
+        ADMIN,
+        true,
+    )
+    .await
+    .expect("disabled");
     assert_eq!(
         app.get("/overview").await.location.as_deref(),
         Some("/login")
@@ -233,9 +237,14 @@ async fn a_disabled_account_is_out_everywhere_at_once(b: Backend) {
         Some("/login")
     );
     assert_eq!(app.login(ADMIN, PASSWORD).await.status, 401);
-    users::set_disabled(&app.db, &Actor::cli(), ADMIN, false)
-        .await
-        .expect("enabled");
+    users::set_disabled(
+        &app.db,
+        &simfleet::authz::OperatorPermit::cli(),
+        ADMIN,
+        false,
+    )
+    .await
+    .expect("enabled");
     assert_eq!(
         app.login(ADMIN, PASSWORD).await.location.as_deref(),
         Some("/overview")

@@ -6,9 +6,8 @@ use std::time::Duration;
 
 use reqwest::redirect::Policy;
 use sha2::{Digest, Sha256};
-use simfleet::authz::{Permit, operator_permit};
+use simfleet::authz::{OperatorPermit, Permit};
 use simfleet::config::Settings;
-use simfleet::domain::Actor;
 use simfleet::services::companies::{CompanyInput, create};
 use simfleet::services::{catalogue, lines};
 use simfleet::startup::Application;
@@ -310,10 +309,12 @@ impl TestApp {
     }
 
     pub async fn seed(&self, admin: &str, inn: &str, name: &str) -> i64 {
-        catalogue::load_shipped(&self.db).await.expect("catalogue");
+        catalogue::load_shipped(&self.db, &OperatorPermit::cli())
+            .await
+            .expect("catalogue");
         let created = create(
             &self.db,
-            &Actor::cli(),
+            &OperatorPermit::cli(),
             &CompanyInput {
                 legal_name: name.into(),
                 inn: inn.into(),
@@ -330,7 +331,7 @@ impl TestApp {
     }
 
     pub fn permit(&self, company_id: i64) -> Permit {
-        operator_permit(company_id)
+        OperatorPermit::cli().in_company(company_id)
     }
 
     pub async fn add_lines(&self, company_id: i64, numbers: &[&str]) {

@@ -493,6 +493,7 @@ async fn only_the_operator_blocks_and_unblocks(b: Backend) {
 
     simfleet::services::companies::add_staff(
         &app.db,
+        &simfleet::authz::OperatorPermit::cli(),
         "+79030000001",
         "Оператор",
         Some("staff-password-1".into()),

@@ -306,7 +306,7 @@ async fn first_page(
         &app.db,
         &mut app.db.pool.acquire().await.expect("connection"),
         reference,
-        &simfleet::authz::operator_permit(company),
+        &simfleet::authz::OperatorPermit::cli().in_company(company),
         filter,
         Window {
             limit: 50,

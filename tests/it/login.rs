@@ -221,6 +221,7 @@ async fn staff_log_in_the_same_way_and_see_every_company(b: Backend) {
     app.seed("+79995550000", "7728419375", "АО «Вектор»").await;
     let (number, _) = simfleet::services::companies::add_staff(
         &app.db,
+        &simfleet::authz::OperatorPermit::cli(),
         "+79030000001",
         "Оператор Смена 1",
         Some("staff-password-1".into()),

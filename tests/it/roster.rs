@@ -740,7 +740,7 @@ async fn a_failed_import_job_leaves_the_file_to_commit_again(b: Backend) {
 
 /// A manager's full sync is refused when the commit is queued, not left to its job.
 async fn a_managers_full_sync_is_refused_before_it_is_queued(b: Backend) {
-    use simfleet::authz::operator_permit;
+    use simfleet::authz::OperatorPermit;
     use simfleet::services::roster::{self as service, Options, RosterError, plan::Mode};
     let app = company(b).await;
     let company_id: i64 = scalar(
@@ -776,7 +776,7 @@ async fn a_managers_full_sync_is_refused_before_it_is_queued(b: Backend) {
     );
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM jobs").await, 0);
     // The whole company's admin may.
-    let admin = operator_permit(company_id);
+    let admin = OperatorPermit::cli().in_company(company_id);
     let queued = service::queue_if_large(&app.db, &admin, id, &options, "any", 0, 0).await;
     assert!(
         matches!(queued, Ok(Some(_))),

@@ -80,9 +80,13 @@ async fn searches_use_indexes(b: Backend) {
         ),
     ];
     for (what, filter, must) in cases {
-        let plan = lines::explain(&app.db, &simfleet::authz::operator_permit(company), &filter)
-            .await
-            .expect("plan");
+        let plan = lines::explain(
+            &app.db,
+            &simfleet::authz::OperatorPermit::cli().in_company(company),
+            &filter,
+        )
+        .await
+        .expect("plan");
         let scans = match b {
             Backend::Sqlite => plan.lines().any(|l| l.contains("SCAN ")),
             Backend::Postgres => plan.contains("Seq Scan"),

@@ -94,10 +94,10 @@ pub fn reaches(permit: &Permit, holdings: &Holdings, target: Target) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::authz::{Scope, operator_permit};
+    use crate::authz::{OperatorPermit, Scope};
 
     fn delegated(me: i64) -> Permit {
-        let mut permit = operator_permit(1).limited_to(Scope::Only {
+        let mut permit = OperatorPermit::cli().in_company(1).limited_to(Scope::Only {
             departments: vec![10, 11],
             lines: vec![100],
         });
@@ -195,7 +195,7 @@ mod tests {
         for t in no {
             assert!(!reaches(&p, &h, t), "{t:?}");
         }
-        let admin = crate::authz::acting_as(operator_permit(1), 5);
+        let admin = crate::authz::acting_as(OperatorPermit::cli().in_company(1), 5);
         assert!(no.iter().all(|t| reaches(&admin, &h, *t)));
     }
 }
