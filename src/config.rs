@@ -60,6 +60,8 @@ pub struct Settings {
     pub import_job_rows: usize,
     /// Uploads larger than this are refused (413) before their body is read.
     pub upload_max_mb: usize,
+    /// `/metrics` answers only `Authorization: Bearer <this>`; None: it is not served.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Settings {
@@ -89,6 +91,7 @@ impl Default for Settings {
             smtp_user: None,
             smtp_password: None,
             mail_from: "simfleet <noreply@simfleet.local>".into(),
+            metrics_token: None,
         }
     }
 }
@@ -147,6 +150,7 @@ impl fmt::Debug for Settings {
             .field("smtp_tls", &self.smtp_tls)
             .field("smtp_user", &self.smtp_user)
             .field("smtp_password", &self.smtp_password.as_ref().map(|_| "***"))
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .field("mail_from", &self.mail_from)
             .finish()
     }

@@ -61,6 +61,18 @@ impl Application {
                 }),
             ],
         );
+        let metrics = PrometheusMetricsBuilder::new("simfleet")
+            // Unmatched paths share one label: the label set stays bounded.
+            .mask_unmatched_patterns("UNKNOWN")
+            .build()
+            .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+        let form_key = crate::store::server_keys::get_or_insert(
+            &db,
+            "pre_session_form",
+            &crate::services::auth::new_token(),
+        )
+        .await?
+        .into_bytes();
         let state = web::Data::new(AppState {
             jobs: runner.clone(),
             db: db.clone(),
@@ -71,13 +83,9 @@ impl Application {
             sms,
             clock: clock.clone(),
             mailer,
+            metrics: metrics.registry.clone(),
+            form_key,
         });
-        let metrics = PrometheusMetricsBuilder::new("simfleet")
-            .endpoint("/metrics")
-            // Unmatched paths share one label: the label set stays bounded.
-            .mask_unmatched_patterns("UNKNOWN")
-            .build()
-            .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
         let doc = api::openapi();
         let server = HttpServer::new(move || {
             App::new()
@@ -105,6 +113,7 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(actix_web::web::FormConfig::default().limit(64 * 1024))
                 .configure(routes)
+                .route("/metrics", actix_web::web::get().to(crate::web::ops::metrics))
                 .default_service(actix_web::web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(crate::error::AppError::NotFound)
                 }))

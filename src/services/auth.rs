@@ -264,6 +264,33 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
             == 0
 }
 
+/// A token for a form shown before any session (the double-submit cookie and field): a random
+/// part and its HMAC under the instances' shared key, so only a pair this server made passes.
+pub fn signed_token(key: &[u8]) -> String {
+    let nonce = new_token();
+    let mac = form_mac(key, &nonce);
+    format!("{nonce}.{mac}")
+}
+
+/// Whether a pre-session form token is one [`signed_token`] made under this key.
+pub fn is_signed(key: &[u8], token: &str) -> bool {
+    token.split_once('.').is_some_and(|(nonce, mac)| {
+        let expected = form_mac(key, nonce);
+        !expected.is_empty() && constant_time_eq(&expected, mac)
+    })
+}
+
+fn form_mac(key: &[u8], nonce: &str) -> String {
+    use hmac::{Hmac, Mac};
+    // HMAC takes a key of any length: this never fails.
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        return String::new();
+    };
+    mac.update(b"pre-session form:");
+    mac.update(nonce.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
 /// A fresh random token: 32 bytes, hex.
 pub fn new_token() -> String {
     let bytes: [u8; 32] = rand::rng().random();
@@ -278,6 +305,18 @@ pub fn token_hash(token: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_tokens_signed_under_the_key_pass() {
+        let token = signed_token(b"key one");
+        assert!(is_signed(b"key one", &token));
+        assert!(!is_signed(b"key two", &token));
+        let (nonce, _) = token.split_once('.').expect("two parts");
+        assert!(!is_signed(b"key one", &format!("{nonce}.00")));
+        assert!(!is_signed(b"key one", nonce));
+        assert!(!is_signed(b"key one", ""));
+        assert_ne!(signed_token(b"key one"), token, "each is new");
+    }
 
     #[tokio::test]
     async fn hashes_verify_and_differ() {

@@ -26,6 +26,7 @@ pub mod lines;
 pub mod reference;
 pub mod roster;
 pub mod second_factor;
+pub mod server_keys;
 pub mod sessions;
 pub mod sign_in;
 mod sql;

@@ -9,14 +9,14 @@ use serde::Deserialize;
 use crate::domain::Msisdn;
 use crate::error::{AppError, redirect};
 use crate::mail::Mail;
-use crate::services::auth::{self, Client, authenticate, new_token};
+use crate::services::auth::{self, Client, authenticate, new_token, signed_token};
 use crate::services::second_factor;
 use crate::services::sign_in::{self, PasswordGate};
 use crate::store::users;
 
 use super::i18n::Lang;
 use super::session::{
-    CSRF_COOKIE, LANG_COOKIE, SESSION_COOKIE, Visitor, constant_time_eq, csrf_cookie,
+    LANG_COOKIE, SESSION_COOKIE, Visitor, constant_time_eq, csrf_cookie, csrf_cookie_name,
     device_cookie, removal_cookie, session_cookie,
 };
 use super::{AppState, render_status};
@@ -51,7 +51,10 @@ pub fn with_anonymous_csrf(
     state: &AppState,
     page: impl FnOnce(&str) -> Result<HttpResponse, AppError>,
 ) -> Result<HttpResponse, AppError> {
-    let token = visitor.csrf_cookie.clone().unwrap_or_else(new_token);
+    let token = visitor
+        .csrf_cookie
+        .clone()
+        .unwrap_or_else(|| signed_token(&state.form_key));
     let mut resp = page(&token)?;
     resp.add_cookie(&csrf_cookie(&token, state.settings.cookie_secure))
         .map_err(|e| AppError::Internal(e.into()))?;
@@ -226,7 +229,11 @@ pub async fn open_session(
         "/choose"
     });
     resp.add_cookie(&session_cookie(&started.token, settings.cookie_secure))
-        .and_then(|_| resp.add_cookie(&removal_cookie(CSRF_COOKIE)))
+        .and_then(|_| {
+            resp.add_cookie(&removal_cookie(csrf_cookie_name(
+                state.settings.cookie_secure,
+            )))
+        })
         .and_then(|_| resp.add_cookie(&device_cookie(&device, settings.cookie_secure)))
         .map_err(|e| AppError::Internal(e.into()))?;
     Ok(resp)

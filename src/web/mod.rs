@@ -16,7 +16,7 @@ mod jobs;
 pub mod line_card;
 mod line_changes;
 pub mod lines;
-mod ops;
+pub(crate) mod ops;
 mod overview;
 mod page;
 mod roster;
@@ -44,6 +44,10 @@ pub struct AppState {
     pub mailer: crate::mail::Mailer,
     /// Queued jobs are run by this instance's runner (and any other's).
     pub jobs: crate::jobs::Runner,
+    /// The request counters and timings `/metrics` shows.
+    pub metrics: prometheus::Registry,
+    /// The key pre-session form tokens are signed with, shared by every instance.
+    pub form_key: Vec<u8>,
 }
 
 /// Every page, form and download route, registered from this one table; `ROUTES` lists them

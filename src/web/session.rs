@@ -9,7 +9,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use crate::authz::{Action, Holder, Object, Permit, Principal, Right, Scope};
 use crate::domain::Actor;
 use crate::error::AppError;
-use crate::services::auth::token_hash;
+use crate::services::auth::{is_signed, token_hash};
 use crate::services::departments::subtree;
 use crate::store::grants;
 use crate::store::sessions::{self, SessionRow};
@@ -19,7 +19,11 @@ use super::connection::{Lent, RequestConn};
 use super::i18n::Lang;
 
 pub const SESSION_COOKIE: &str = "sf_session";
-pub const CSRF_COOKIE: &str = "sf_csrf";
+/// The pre-session form cookie: `__Host-` where cookies are secure, so no other host (a
+/// subdomain) can set it.
+pub fn csrf_cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-sf_csrf" } else { "sf_csrf" }
+}
 pub const LANG_COOKIE: &str = "lang";
 /// A random token naming the browser, to recognise a sign-in from a new device.
 pub const DEVICE_COOKIE: &str = "sf_device";
@@ -130,7 +134,11 @@ async fn read_visitor(req: &HttpRequest) -> Result<Visitor, AppError> {
         ip,
         user_agent,
         session,
-        csrf_cookie: req.cookie(CSRF_COOKIE).map(|c| c.value().to_owned()),
+        // Only a token this server signed counts: a cookie someone else set is none.
+        csrf_cookie: req
+            .cookie(csrf_cookie_name(state.settings.cookie_secure))
+            .map(|c| c.value().to_owned())
+            .filter(|v| is_signed(&state.form_key, v)),
         device_cookie: req
             .cookie(DEVICE_COOKIE)
             .map(|c| c.value().to_owned())
@@ -326,7 +334,7 @@ pub fn device_cookie(token: &str, secure: bool) -> Cookie<'static> {
 }
 
 pub fn csrf_cookie(token: &str, secure: bool) -> Cookie<'static> {
-    Cookie::build(CSRF_COOKIE, token.to_owned())
+    Cookie::build(csrf_cookie_name(secure), token.to_owned())
         .path("/")
         .http_only(true)
         .secure(secure)

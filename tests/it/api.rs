@@ -467,7 +467,55 @@ async fn departments_employees_and_the_catalogue(b: Backend) {
     );
 }
 
+/// A write with the session cookie must come from the cabinet's own pages: another site's
+/// `Origin`, or no `Origin` and no form token, is refused and changes nothing.
+async fn cookie_writes_come_only_from_the_cabinet(b: Backend) {
+    let (app, _) = signed_in_with_lines(b).await;
+    let made = post(&app, "/api/v1/departments", json!({ "name": "Склад" })).await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let dept = made.body["id"].as_i64().expect("id");
+    let path = app.url(&format!("/api/v1/departments/{dept}"));
+    let send = async |req: reqwest::RequestBuilder| req.send().await.expect("request").status();
+
+    let elsewhere = app
+        .client
+        .delete(&path)
+        .header("origin", "https://evil.example");
+    assert_eq!(send(elsewhere).await, 403);
+    let lookalike = app
+        .client
+        .post(app.url("/api/v1/departments"))
+        .header(
+            "origin",
+            format!("https://{}.evil.example", &app.address[7..]),
+        )
+        .json(&json!({ "name": "Чужой" }));
+    assert_eq!(send(lookalike).await, 403);
+    // No Origin at all (not a browser) and no form token.
+    let bare = reqwest::Client::builder()
+        .cookie_provider(app.cookies.clone())
+        .build()
+        .expect("client");
+    assert_eq!(send(bare.delete(&path)).await, 403);
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM departments")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("count");
+    assert_eq!(n, 1, "nothing written or deleted");
+    // Reads need neither; a client without Origin that carries the form token may write.
+    let read = bare
+        .get(app.url("/api/v1/departments"))
+        .header("origin", "https://evil.example");
+    assert_eq!(send(read).await, 200);
+    let token = app.csrf("/sessions").await;
+    assert_eq!(
+        send(bare.delete(&path).header("x-csrf-token", token)).await,
+        204
+    );
+}
+
 on_both!(
+    cookie_writes_come_only_from_the_cabinet,
     the_document_is_valid_and_lists_every_route,
     lines_are_listed_read_and_changed,
     errors_are_json_with_codes_and_fields,

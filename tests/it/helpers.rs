@@ -187,7 +187,14 @@ async fn start(settings: Settings, guard: Option<DatabaseGuard>) -> TestApp {
     let clock = app.clock();
     tokio::spawn(app.serve());
     let cookies = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    // As a browser on the cabinet's pages does, every request names its origin.
+    let mut origin = reqwest::header::HeaderMap::new();
+    origin.insert(
+        reqwest::header::ORIGIN,
+        address.parse().expect("an origin header"),
+    );
     let client = reqwest::Client::builder()
+        .default_headers(origin)
         .cookie_provider(cookies.clone())
         .redirect(Policy::none())
         .build()

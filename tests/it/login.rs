@@ -25,15 +25,17 @@ async fn login_renews_the_session_and_logout_ends_it(b: Backend) {
 
     // A signed-in visitor is sent on from the login page.
     assert_eq!(app.get("/login").await.location.as_deref(), Some("/"));
-    // Logging in again (with a live session cookie) replaces the session id.
+    // Logging in again (with a live session cookie) replaces the session id. The form's
+    // token is one another instance made: they share the key it is signed with.
+    let token = app.another_instance().await.csrf("/login").await;
     let url = app.url("/").parse().expect("url");
     app.cookies
-        .add_cookie_str("sf_csrf=resubmitted-token; Path=/", &url);
+        .add_cookie_str(&format!("sf_csrf={token}; Path=/"), &url);
     let r = app
         .post(
             "/login",
             &[
-                ("csrf", "resubmitted-token"),
+                ("csrf", token.as_str()),
                 ("number", ADMIN),
                 ("password", PASSWORD),
             ],
@@ -118,6 +120,19 @@ async fn forms_without_the_csrf_token_are_refused(b: Backend) {
         )
         .await;
     assert_eq!(r.status, 403);
+    // An equal cookie and field the server did not make (a cookie set by another host).
+    let url = app.url("/").parse().expect("url");
+    for planted in ["planted-pair", "00.00"] {
+        app.cookies
+            .add_cookie_str(&format!("sf_csrf={planted}; Path=/"), &url);
+        let r = app
+            .post(
+                "/login",
+                &[("csrf", planted), ("number", ADMIN), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(r.status, 403, "{planted}");
+    }
     assert!(sessions(&app).await.is_empty());
 
     assert_eq!(app.login(ADMIN, PASSWORD).await.status, 303);
@@ -128,6 +143,33 @@ async fn forms_without_the_csrf_token_are_refused(b: Backend) {
         1,
         "a forged logout ends nothing"
     );
+}
+
+/// Where cookies are secure, the pre-session form cookie is a `__Host-` one: only this host,
+/// over HTTPS, for every path, can set it.
+async fn the_form_cookie_is_host_bound_where_cookies_are_secure(b: Backend) {
+    let app = crate::helpers::spawn_app_with(b, |s| s.cookie_secure = true).await;
+    let page = app
+        .client
+        .get(app.url("/login"))
+        .send()
+        .await
+        .expect("login");
+    let set: Vec<&str> = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let cookie = set
+        .iter()
+        .find(|c| c.starts_with("__Host-sf_csrf="))
+        .unwrap_or_else(|| panic!("no __Host- cookie in {set:?}"));
+    assert!(
+        cookie.contains("Secure") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Domain"), "{cookie}");
 }
 
 async fn a_stale_session_is_sent_to_log_in(b: Backend) {
@@ -268,6 +310,7 @@ on_both!(
     wrong_password_and_unknown_number_get_the_same_answer,
     a_malformed_number_is_marked_on_the_form,
     forms_without_the_csrf_token_are_refused,
+    the_form_cookie_is_host_bound_where_cookies_are_secure,
     a_stale_session_is_sent_to_log_in,
     last_activity_is_written_at_most_once_a_minute,
     a_number_serving_two_companies_picks_one,

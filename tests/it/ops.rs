@@ -1,4 +1,4 @@
-use crate::helpers::{Backend, spawn_app};
+use crate::helpers::{Backend, spawn_app, spawn_app_with};
 use crate::on_both;
 
 async fn health_metrics_and_assets(b: Backend) {
@@ -13,6 +13,20 @@ async fn health_metrics_and_assets(b: Backend) {
     app.get("/login").await;
     app.get("/no/such/page").await;
     let metrics = app.get("/metrics").await;
+    assert_eq!(metrics.status, 404, "no token configured: not served");
+    let app = spawn_app_with(b, |s| s.metrics_token = Some("m-secret".into())).await;
+    app.get("/login").await;
+    app.get("/no/such/page").await;
+    let scrape = async |token: Option<&str>| {
+        let mut req = app.client.get(app.url("/metrics"));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("metrics")
+    };
+    assert_eq!(scrape(None).await.status(), 401);
+    assert_eq!(scrape(Some("m-secre")).await.status(), 401);
+    let metrics = crate::helpers::read(scrape(Some("m-secret")).await).await;
     assert_eq!(metrics.status, 200);
     assert!(
         metrics.body.contains("simfleet_http_requests_total"),
@@ -24,6 +38,18 @@ async fn health_metrics_and_assets(b: Backend) {
         !metrics.body.contains("/no/such/page"),
         "unmatched paths are not labels"
     );
+    // What the answer says of its encoding is what its body is.
+    let packed = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("m-secret")
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("metrics");
+    assert_eq!(packed.headers()["content-encoding"], "gzip");
+    let bytes = packed.bytes().await.expect("body");
+    assert_eq!(bytes[..2], [0x1f, 0x8b], "claims gzip, is not");
     let css = app
         .client
         .get(app.url("/static/app.css"))

@@ -266,9 +266,39 @@ impl FromRequest for ApiUser {
             Some(secret) => Box::pin(token_user(req.clone(), secret)),
             None => {
                 let cabinet = Cabinet::from_request(req, payload);
-                Box::pin(async move { cabinet.await.map(ApiUser).map_err(ApiError::from) })
+                let req = req.clone();
+                Box::pin(async move {
+                    let cab = cabinet.await?;
+                    if !cookie_write_allowed(&req, &cab) {
+                        return Err(ApiError::new(
+                            StatusCode::FORBIDDEN,
+                            "forbidden",
+                            "запрос с cookie сессии пришёл не со страниц кабинета",
+                        ));
+                    }
+                    Ok(ApiUser(cab))
+                })
             }
         }
+    }
+}
+
+/// A write made with the session cookie comes from the cabinet's own pages, whatever SameSite
+/// does: its `Origin` is this host, or (a client that sends no `Origin`) it carries the
+/// session's form token in `X-CSRF-Token`. Reads need neither.
+fn cookie_write_allowed(req: &HttpRequest, cab: &Cabinet) -> bool {
+    use actix_web::http::Method;
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return true;
+    }
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    match header("origin") {
+        Some(origin) => {
+            let host = origin.split_once("://").map_or("", |(_, host)| host);
+            host == req.connection_info().host()
+        }
+        None => header("x-csrf-token")
+            .is_some_and(|t| super::session::constant_time_eq(t, &cab.session.csrf_token)),
     }
 }
 
