@@ -8,6 +8,7 @@ pub mod companies;
 pub mod demo;
 pub mod departments;
 pub mod employees;
+pub mod limits;
 pub mod line_changes;
 pub mod lines;
 pub mod roster;

@@ -16,12 +16,13 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::auth::{constant_time_eq, new_token, token_hash};
+use super::limits::wait_minutes;
 use crate::domain::Actor;
 use crate::domain::Msisdn;
 use crate::sms::SmsGateway;
 use crate::store::audit::{self, Event};
 use crate::store::sign_in::{self, NewCode};
-use crate::store::{Db, sessions, users};
+use crate::store::{Db, limits, sessions, users};
 
 pub const CODE_LIFETIME: Duration = Duration::from_secs(5 * 60);
 pub const CODE_TRIES: i64 = 5;
@@ -74,26 +75,6 @@ fn new_code() -> String {
     format!("{:06}", rand::rng().random_range(0..1_000_000u32))
 }
 
-/// Whether `who` (a number or an address) has reached a limit; if so, minutes to wait.
-async fn limit_reached(
-    db: &Db,
-    by_ip: bool,
-    who: &str,
-    limits: &[(i64, i64)],
-    now: i64,
-) -> Result<Option<i64>, sqlx::Error> {
-    for &(max, window) in limits {
-        let since = now - window;
-        if sign_in::codes_since(db, by_ip, who, since).await? >= max {
-            let oldest = sign_in::oldest_code_since(db, by_ip, who, since)
-                .await?
-                .unwrap_or(now);
-            return Ok(Some(((oldest + window - now) / MINUTE).max(0) + 1));
-        }
-    }
-    Ok(None)
-}
-
 /// Issues a code for a new attempt and texts it to the number if someone has it. Returns the
 /// attempt token for the browser's cookie.
 pub async fn request_code(
@@ -105,20 +86,25 @@ pub async fn request_code(
     ip: &str,
 ) -> Result<String, SignInError> {
     let number = msisdn.as_str();
-    for (by_ip, who, limits) in [
-        (false, number, &PER_NUMBER[..]),
-        (true, ip, &PER_ADDRESS[..]),
-    ] {
-        if let Some(minutes) = limit_reached(db, by_ip, who, limits, now).await? {
-            return Err(SignInError::TooManyCodes { minutes });
-        }
-    }
     let user = users::find_by_msisdn(db, number)
         .await?
         .filter(|u| u.disabled == 0);
     let attempt = new_token();
     let code = new_code();
     let mut tx = db.begin().await?;
+    // Counted inside the transaction that adds the code, each count's row taken first: two
+    // requests at once cannot both pass the last free place.
+    for (by_ip, who, limits) in [
+        (false, number, &PER_NUMBER[..]),
+        (true, ip, &PER_ADDRESS[..]),
+    ] {
+        let kind = if by_ip { "address" } else { "number" };
+        limits::take(&mut tx, &format!("code:{kind}:{who}")).await?;
+        let times = sign_in::code_times(&mut tx, by_ip, who, now - DAY).await?;
+        if let Some(minutes) = wait_minutes(&times, limits, now) {
+            return Err(SignInError::TooManyCodes { minutes });
+        }
+    }
     sign_in::insert_code(
         &mut tx,
         &NewCode {

@@ -464,3 +464,40 @@ pub async fn holdings(
 fn pick<V, T>(rows: &[(i64, V)], id: i64, value: impl Fn(&(i64, V)) -> T) -> Vec<T> {
     rows.iter().filter(|r| r.0 == id).map(value).collect()
 }
+
+/// When invitations went to this number (from any company) and from this company, since
+/// `since`.
+pub async fn invitation_times(
+    tx: &mut Tx,
+    scoped: &Scoped,
+    msisdn: &str,
+    since: i64,
+) -> Result<(Vec<i64>, Vec<i64>), sqlx::Error> {
+    let to_number = sqlx::query_scalar("SELECT at FROM invitations WHERE msisdn = $1 AND at > $2")
+        .bind(msisdn)
+        .bind(since)
+        .fetch_all(&mut **tx)
+        .await?;
+    let from_company =
+        sqlx::query_scalar("SELECT at FROM invitations WHERE company_id = $1 AND at > $2")
+            .bind(scoped.company_id())
+            .bind(since)
+            .fetch_all(&mut **tx)
+            .await?;
+    Ok((to_number, from_company))
+}
+
+pub async fn record_invitation(
+    tx: &mut Tx,
+    scoped: &Scoped,
+    msisdn: &str,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO invitations (company_id, msisdn, at) VALUES ($1, $2, $3)")
+        .bind(scoped.company_id())
+        .bind(msisdn)
+        .bind(at)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}

@@ -21,6 +21,7 @@ pub mod departments;
 pub mod employees;
 pub mod grants;
 pub mod jobs;
+pub mod limits;
 pub mod line_changes;
 pub mod lines;
 pub mod reference;

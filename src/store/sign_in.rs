@@ -31,36 +31,22 @@ pub async fn insert_code(tx: &mut Tx, c: &NewCode<'_>) -> Result<(), sqlx::Error
     .map(|_| ())
 }
 
-/// Codes issued since `since` to a number (`by_ip` false) or from an address.
-pub async fn codes_since(db: &Db, by_ip: bool, who: &str, since: i64) -> Result<i64, sqlx::Error> {
-    let sql = if by_ip {
-        "SELECT COUNT(*) FROM sign_in_codes WHERE ip = $1 AND created_at > $2"
-    } else {
-        "SELECT COUNT(*) FROM sign_in_codes WHERE msisdn = $1 AND created_at > $2"
-    };
-    sqlx::query_scalar(sql)
-        .bind(who)
-        .bind(since)
-        .fetch_one(&db.pool)
-        .await
-}
-
-/// The oldest code counted in a window, to say when the next one may be asked for.
-pub async fn oldest_code_since(
-    db: &Db,
+/// When codes were issued since `since` to a number (`by_ip` false) or from an address.
+pub async fn code_times(
+    tx: &mut Tx,
     by_ip: bool,
     who: &str,
     since: i64,
-) -> Result<Option<i64>, sqlx::Error> {
+) -> Result<Vec<i64>, sqlx::Error> {
     let sql = if by_ip {
-        "SELECT MIN(created_at) FROM sign_in_codes WHERE ip = $1 AND created_at > $2"
+        "SELECT created_at FROM sign_in_codes WHERE ip = $1 AND created_at > $2"
     } else {
-        "SELECT MIN(created_at) FROM sign_in_codes WHERE msisdn = $1 AND created_at > $2"
+        "SELECT created_at FROM sign_in_codes WHERE msisdn = $1 AND created_at > $2"
     };
     sqlx::query_scalar(sql)
         .bind(who)
         .bind(since)
-        .fetch_one(&db.pool)
+        .fetch_all(&mut **tx)
         .await
 }
 

@@ -26,5 +26,6 @@ mod scoping;
 mod search_plan;
 mod second_factor;
 mod second_factor_limits;
+mod send_limits;
 mod sessions;
 mod sign_in;

@@ -15,13 +15,20 @@ use crate::domain::Msisdn;
 use crate::sms::SmsGateway;
 use crate::store::audit::{self, Event};
 use crate::store::grants::{self, NewGrant};
-use crate::store::{Db, Tx, companies, departments, lines, users};
+use crate::store::{Db, Tx, companies, departments, limits, lines, users};
 
+use super::limits::{Limit, wait_minutes};
 use super::{FieldError, UseCaseError, required};
 
 pub use members::{Listed, ROLES, Revocable, listed, remove_member, revoke, set_blocked, set_role};
 pub use reach::{Target, reaches};
 pub use tokens::{IssuedToken, TokenInput, create_token};
+
+const MINUTE: i64 = 60_000;
+/// Invitation SMS to one number, from any company: as for sign-in codes.
+const INVITES_PER_NUMBER: [Limit; 2] = [(3, 10 * MINUTE), (10, 24 * 60 * MINUTE)];
+/// Invitation SMS from one company.
+const INVITES_PER_COMPANY: [Limit; 2] = [(20, 10 * MINUTE), (100, 24 * 60 * MINUTE)];
 
 /// Moscow: the dates people type are days there.
 const MSK_OFFSET_MS: i64 = 3 * 3_600_000;
@@ -173,6 +180,9 @@ async fn check_and_grant(
         }
     }
     let invited = users::invite_member(&mut tx, permit, user_id, &full_name, now).await?;
+    if invited {
+        check_invitation_limits(&mut tx, permit, msisdn.as_str(), now).await?;
+    }
     match grants::role_of(&mut tx, permit, user_id).await?.as_deref() {
         Some("admin") => {
             return Err(UseCaseError::field(
@@ -231,6 +241,33 @@ async fn check_and_grant(
         company_name,
         msisdn.as_str().to_owned(),
     ))
+}
+
+/// Refuses an invitation past its limits (nothing of the grant is written then); else counts
+/// it. The number's and the company's rows are taken first, so invitations at once count one
+/// after the other.
+async fn check_invitation_limits(
+    tx: &mut Tx,
+    permit: &Permit,
+    msisdn: &str,
+    now: i64,
+) -> Result<(), UseCaseError> {
+    limits::take(tx, &format!("invite:number:{msisdn}")).await?;
+    limits::take(tx, &format!("invite:company:{}", permit.company_id())).await?;
+    let day = INVITES_PER_NUMBER[1].1;
+    let (to_number, from_company) = grants::invitation_times(tx, permit, msisdn, now - day).await?;
+    let wait = wait_minutes(&to_number, &INVITES_PER_NUMBER, now)
+        .or_else(|| wait_minutes(&from_company, &INVITES_PER_COMPANY, now));
+    if let Some(minutes) = wait {
+        return Err(UseCaseError::field(
+            "number",
+            format!(
+                "слишком много приглашений по SMS: следующее можно отправить через {minutes} мин"
+            ),
+        ));
+    }
+    grants::record_invitation(tx, permit, msisdn, now).await?;
+    Ok(())
 }
 
 /// What a grant or a token hands on, as typed.
