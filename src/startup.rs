@@ -28,6 +28,7 @@ pub struct Application {
     server: Server,
     clock: Arc<Clock>,
     runner: Runner,
+    background: tokio_util::task::TaskTracker,
 }
 
 impl Application {
@@ -73,6 +74,7 @@ impl Application {
         )
         .await?
         .into_bytes();
+        let background = tokio_util::task::TaskTracker::new();
         let state = web::Data::new(AppState {
             jobs: runner.clone(),
             db: db.clone(),
@@ -85,6 +87,7 @@ impl Application {
             mailer,
             metrics: metrics.registry.clone(),
             form_key,
+            background: background.clone(),
         });
         let doc = api::openapi();
         let server = HttpServer::new(move || {
@@ -126,11 +129,17 @@ impl Application {
             server,
             clock,
             runner,
+            background,
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The work requests handed off (tests wait for it to settle).
+    pub fn background(&self) -> tokio_util::task::TaskTracker {
+        self.background.clone()
     }
 
     /// The app's clock (tests move it forward).
@@ -141,8 +150,12 @@ impl Application {
     /// Serves, and runs queued jobs, until the server stops.
     pub async fn serve(self) -> std::io::Result<()> {
         let jobs = self.runner.spawn();
+        let background = self.background.clone();
         let served = self.server.await;
         jobs.abort();
+        // Codes already handed off still go out.
+        background.close();
+        background.wait().await;
         served
     }
 }

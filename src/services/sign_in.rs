@@ -60,8 +60,6 @@ pub enum SignInError {
     /// Too many codes asked for; the next may be asked for in this many minutes.
     #[error("too many codes")]
     TooManyCodes { minutes: i64 },
-    #[error("sms: {0}")]
-    Sms(String),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -75,16 +73,23 @@ fn new_code() -> String {
     format!("{:06}", rand::rng().random_range(0..1_000_000u32))
 }
 
-/// Issues a code for a new attempt and texts it to the number if someone has it. Returns the
-/// attempt token for the browser's cookie.
+/// A code issued: the attempt token for the browser's cookie, and the text for the number
+/// (none when nobody has it), which [`deliver`] sends after the request has answered.
+pub struct Issued {
+    pub attempt: String,
+    pub text: Option<(String, String)>,
+}
+
+/// Issues a code for a new attempt. Known and unknown numbers run the same statements here; the
+/// text is sent apart from the request ([`deliver`]), so neither its time nor a gateway's
+/// failure tells whether anyone has the number.
 pub async fn request_code(
     db: &Db,
-    sms: &dyn SmsGateway,
     now: i64,
     msisdn: &Msisdn,
     purpose: Purpose,
     ip: &str,
-) -> Result<String, SignInError> {
+) -> Result<Issued, SignInError> {
     let number = msisdn.as_str();
     let user = users::find_by_msisdn(db, number)
         .await?
@@ -138,18 +143,25 @@ pub async fn request_code(
     )
     .await?;
     tx.commit().await?;
-    if user.is_some() {
-        let text = match purpose {
+    let text = user.is_some().then(|| {
+        let body = match purpose {
             Purpose::Login => format!("simfleet: код для входа {code}. Никому его не сообщайте."),
             Purpose::Reset => {
                 format!("simfleet: код для смены пароля {code}. Никому его не сообщайте.")
             }
         };
-        sms.send(number, &text)
-            .await
-            .map_err(|e| SignInError::Sms(e.0))?;
+        (number.to_owned(), body)
+    });
+    Ok(Issued { attempt, text })
+}
+
+/// Sends an issued code's text, if it has one; a failure is logged (the person asks again).
+pub async fn deliver(sms: &dyn SmsGateway, text: Option<(String, String)>) {
+    if let Some((number, body)) = text
+        && let Err(e) = sms.send(&number, &body).await
+    {
+        tracing::error!(error = %e.0, "the sign-in code was not sent");
     }
-    Ok(attempt)
 }
 
 /// A code that matched, not yet marked used.

@@ -240,11 +240,6 @@ const TABLE: &[(&str, &str, &str)] = &[
         "Слишком много запросов кода. Следующий можно получить через (мин.):",
         "Too many codes asked for. The next one can be asked for in (min):",
     ),
-    (
-        "code.sms_failed",
-        "Не удалось отправить SMS. Попробуйте позже.",
-        "The SMS could not be sent. Try again later.",
-    ),
     ("code.again", "Запросить новый код", "Ask for a new code"),
     ("reset.password", "Новый пароль", "New password"),
     ("reset.confirm", "Повторите пароль", "Repeat the password"),

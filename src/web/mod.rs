@@ -48,6 +48,8 @@ pub struct AppState {
     pub metrics: prometheus::Registry,
     /// The key pre-session form tokens are signed with, shared by every instance.
     pub form_key: Vec<u8>,
+    /// Work a request hands off and does not wait for (sending sign-in codes).
+    pub background: tokio_util::task::TaskTracker,
 }
 
 /// Every page, form and download route, registered from this one table; `ROUTES` lists them

@@ -338,6 +338,7 @@ async fn an_administrator_delegates_a_department_and_the_manager_sees_only_it() 
     type_into(c, "input[name=number]", "89035551122").await;
     click(c, "button[type=submit]").await;
     wait_for(c, "input[name=code]").await;
+    app.sent().await;
     let sms = simfleet::sms::last_in_outbox(&app.db, "+79035551122")
         .await
         .expect("outbox")

@@ -29,6 +29,8 @@ pub struct TestApp {
     pub cookies: std::sync::Arc<reqwest::cookie::Jar>,
     /// The app's clock: tests move it forward instead of waiting.
     pub clock: std::sync::Arc<simfleet::clock::Clock>,
+    /// What requests handed off (sending sign-in codes).
+    background: tokio_util::task::TaskTracker,
     settings: Settings,
     _database: Option<DatabaseGuard>,
 }
@@ -185,6 +187,7 @@ async fn start(settings: Settings, guard: Option<DatabaseGuard>) -> TestApp {
         .expect("building the app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let clock = app.clock();
+    let background = app.background();
     tokio::spawn(app.serve());
     let cookies = std::sync::Arc::new(reqwest::cookie::Jar::default());
     // As a browser on the cabinet's pages does, every request names its origin.
@@ -215,6 +218,7 @@ async fn start(settings: Settings, guard: Option<DatabaseGuard>) -> TestApp {
         client,
         cookies,
         clock,
+        background,
         settings,
         _database: guard,
     }
@@ -294,11 +298,19 @@ impl TestApp {
     }
 
     /// Signs in by SMS code, read from the outbox the default gateway writes.
+    /// Waits until what requests handed off is done (an SMS code sent, or nothing to send).
+    pub async fn sent(&self) {
+        self.background.close();
+        self.background.wait().await;
+        self.background.reopen();
+    }
+
     pub async fn login_by_code(&self, number: &str) -> Response {
         let asked = self
             .submit("/login/code", "/login/code", &[("number", number)])
             .await;
         assert_eq!(asked.status, 303, "asking for a code: {}", asked.body);
+        self.sent().await;
         let msisdn = simfleet::domain::Msisdn::parse(number).expect("number");
         let body = simfleet::sms::last_in_outbox(&self.db, msisdn.as_str())
             .await

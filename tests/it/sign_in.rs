@@ -15,6 +15,7 @@ async fn app(b: Backend) -> TestApp {
 
 /// The six digits of the newest SMS to a number.
 async fn code_sent_to(app: &TestApp, number: &str) -> Option<String> {
+    app.sent().await;
     let body = simfleet::sms::last_in_outbox(&app.db, number)
         .await
         .expect("outbox")?;
@@ -248,6 +249,80 @@ async fn ask_reset(app: &TestApp) -> Response {
         .await
 }
 
+/// How many rows each table the code step touches holds.
+async fn written(app: &TestApp) -> Vec<(&'static str, i64)> {
+    let mut out = Vec::new();
+    for table in [
+        "sign_in_codes",
+        "audit_log",
+        "sms_outbox",
+        "users",
+        "sessions",
+        "login_failures",
+        "password_changes",
+        "limit_keys",
+    ] {
+        let n: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(&app.db.pool)
+                .await
+                .expect("count");
+        out.push((table, n));
+    }
+    out
+}
+
+/// «Не помню пароль» does the same for a number someone has and one nobody has: the same
+/// answer, the same rows written by the request, and the SMS sent apart from it, so even a
+/// gateway that fails tells nothing.
+async fn a_forgotten_password_request_writes_the_same_for_anyone(b: Backend) {
+    let app = spawn_app_with(b, |s| s.sms_url = Some("http://127.0.0.1:9/sms".into())).await;
+    app.seed_company().await;
+    let ask = async |number: &str| {
+        let before = written(&app).await;
+        let r = app
+            .submit(
+                "/password/forgot",
+                "/password/forgot",
+                &[("number", number)],
+            )
+            .await;
+        app.sent().await;
+        let after = written(&app).await;
+        let delta: Vec<(&str, i64)> = before
+            .iter()
+            .zip(&after)
+            .map(|((table, b), (_, a))| (*table, a - b))
+            .collect();
+        let audit: (String, String) =
+            sqlx::query_as("SELECT action, after_json FROM audit_log ORDER BY id DESC LIMIT 1")
+                .fetch_one(&app.db.pool)
+                .await
+                .expect("audit");
+        (r.status, r.location, delta, audit)
+    };
+    // A first request from this address makes its limit's row once, for whichever number.
+    ask("+79035550009").await;
+    let known = ask(ADMIN).await;
+    let unknown = ask(STRANGER).await;
+    assert_eq!(
+        (known.0, &known.1),
+        (303, &Some("/password/forgot/enter".to_owned()))
+    );
+    assert_eq!((unknown.0, &unknown.1), (known.0, &known.1));
+    assert_eq!(unknown.2, known.2, "the request wrote different rows");
+    assert_eq!(
+        known.2.iter().find(|(t, _)| *t == "sign_in_codes"),
+        Some(&("sign_in_codes", 1))
+    );
+    assert_eq!(unknown.3.0, known.3.0);
+    let keys = |json: &str| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(json).expect("json");
+        v.as_object().expect("object").keys().cloned().collect()
+    };
+    assert_eq!(keys(&unknown.3.1), keys(&known.3.1));
+}
+
 async fn a_forgotten_password_is_replaced_by_code_twice_a_day_at_most(b: Backend) {
     let app = app(b).await;
     // A session elsewhere ends when the password changes.
@@ -314,4 +389,5 @@ on_both!(
     five_wrong_passwords_require_a_code_even_after_a_restart,
     a_flood_from_one_address_is_throttled_without_locking_the_owner,
     a_forgotten_password_is_replaced_by_code_twice_a_day_at_most,
+    a_forgotten_password_request_writes_the_same_for_anyone,
 );
