@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use futures_util::FutureExt;
 use tokio::sync::Notify;
 
 use crate::clock::Clock;
@@ -148,7 +149,11 @@ impl Runner {
             "job started"
         );
         let beat = Heartbeat(self.heartbeat(id));
-        let outcome = handler.run(&ctx).await;
+        // A handler that panics (a bug) fails its job for good; the runner goes on.
+        let outcome = std::panic::AssertUnwindSafe(handler.run(&ctx))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|panic| Err(JobError::Failed(panicked(&*panic))));
         drop(beat);
         let now = self.clock.now_ms();
         let ended = match &outcome {
@@ -208,6 +213,16 @@ impl Runner {
             }
         })
     }
+}
+
+/// What a handler's panic said, as the job's error.
+fn panicked(panic: &(dyn std::any::Any + Send)) -> String {
+    let said = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    format!("the job stopped on an internal error: {said}")
 }
 
 /// Stops the heartbeat when the run ends, however it ends (even if the run is dropped).

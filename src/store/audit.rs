@@ -194,7 +194,7 @@ pub async fn append_many(
                 json(&e.before),
                 json(&e.after),
             )
-        }));
+        }))?;
         sqlx::query(
             "INSERT INTO audit_log (at, company_id, actor_id, actor_label, action, object_type, object_id, before_json, after_json, ip)
              SELECT $1, r.value ->> 0, $2, $3, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4, r.value ->> 5, $4

@@ -260,7 +260,7 @@ pub async fn insert_many(
                 &e.position,
                 &e.email,
             )
-        }));
+        }))?;
         // In the array's order, so the ids (AUTOINCREMENT) come out ascending with the rows.
         let chunk_ids: Vec<i64> = sqlx::query_scalar(
             "INSERT INTO employees (company_id, department_id, full_name, name_key, personnel_number, position, email, created_at)
@@ -286,7 +286,7 @@ pub async fn insert_many(
              SELECT $1, r.value ->> 0, r.value ->> 1 FROM jsonb_each($2) AS r",
         )
         .bind(company_id)
-        .bind(super::sql::json_rows(words.iter()))
+        .bind(super::sql::json_rows(words.iter())?)
         .execute(&mut **tx)
         .await?;
         ids.extend(chunk_ids);

@@ -263,7 +263,7 @@ pub async fn bind_lines(
             chunk
                 .iter()
                 .map(|b| (b.line_id, b.employee_id, b.department_id, b.cost_centre)),
-        );
+        )?;
         sqlx::query(
             // Materialized: otherwise the planner may read the JSON once per line.
             "WITH v AS MATERIALIZED (

@@ -9,13 +9,18 @@ pub const JSON_ROWS: usize = 10_000;
 /// one bound value for thousands of rows, unpacked by the database. `jsonb_each`, not
 /// `json_each`: it parses the array once and hands each row on parsed, where `json_each` hands
 /// it on as text that every `->>` parses again (100,000 rows: 0.25 s less an import).
-pub fn json_rows<T: serde::Serialize>(rows: impl Iterator<Item = T>) -> String {
+///
+/// A row that cannot be written as JSON is an error, never an empty array: nothing would be
+/// written, and no one told.
+pub fn json_rows<T: serde::Serialize>(
+    rows: impl Iterator<Item = T>,
+) -> Result<String, sqlx::Error> {
     use serde::Serializer;
     let mut out = Vec::new();
-    match serde_json::Serializer::new(&mut out).collect_seq(rows) {
-        Ok(()) => String::from_utf8(out).unwrap_or_else(|_| "[]".to_owned()),
-        Err(_) => "[]".to_owned(),
-    }
+    serde_json::Serializer::new(&mut out)
+        .collect_seq(rows)
+        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    String::from_utf8(out).map_err(|e| sqlx::Error::Encode(Box::new(e)))
 }
 
 /// A value bound to a dynamic query.
@@ -204,7 +209,16 @@ pub fn pg_array(values: impl Iterator<Item = Option<String>>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::pg_array;
+    use super::{json_rows, pg_array};
+
+    #[test]
+    fn json_rows_are_an_array_of_arrays_or_an_error() {
+        let rows = json_rows([(1, "a"), (2, "b")].into_iter()).expect("rows");
+        assert_eq!(rows, r#"[[1,"a"],[2,"b"]]"#);
+        // A map keyed by pairs has no JSON form: an error, not an empty array.
+        let unwritable = std::collections::BTreeMap::from([((1, 2), 3)]);
+        assert!(json_rows(std::iter::once(unwritable)).is_err());
+    }
 
     #[test]
     fn array_literals_quote_and_escape() {

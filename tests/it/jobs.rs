@@ -42,6 +42,9 @@ impl Handler for Units {
             None => {}
         }
         let payload: serde_json::Value = serde_json::from_str(&ctx.job.payload).expect("payload");
+        if payload["panic"] == true {
+            panic!("a bug in the handler");
+        }
         let total = payload["units"].as_i64().expect("units");
         ctx.set_total(total).await?;
         for unit in ctx.job.progress_done..total {
@@ -273,7 +276,52 @@ async fn a_failing_job_is_retried_later_then_given_up(b: Backend) {
     assert_eq!(j.error.as_deref(), Some("строка 3: нет номера"));
 }
 
+/// A handler that panics fails its job, and the runner's loop goes on to the next one.
+async fn a_panicking_handler_fails_its_job_and_the_runner_goes_on(b: Backend) {
+    let (app, clock) = setup(b).await;
+    let mut tx = app.db.begin().await.expect("tx");
+    let bad = jobs::enqueue(
+        &mut tx,
+        &NewJob {
+            company_id: None,
+            kind: KIND,
+            payload: &json!({ "panic": true }).to_string(),
+            total: 0,
+            created_by: None,
+            now: simfleet::store::now_ms(),
+        },
+    )
+    .await
+    .expect("enqueue");
+    tx.commit().await.expect("commit");
+    let good = enqueue(&app.db, 2).await;
+    let running = runner(&app.db, &clock, Units::default()).spawn();
+    for _ in 0..500 {
+        let settled = ["done", "failed"];
+        if settled.contains(&job(&app.db, good).await.status.as_str())
+            && settled.contains(&job(&app.db, bad).await.status.as_str())
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(!running.is_finished(), "the runner's loop ended");
+    running.abort();
+    assert_eq!(job(&app.db, good).await.status, "done");
+    let failed = job(&app.db, bad).await;
+    assert_eq!(failed.status, "failed");
+    assert!(
+        failed
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("a bug in the handler")),
+        "{:?}",
+        failed.error
+    );
+}
+
 on_both!(
+    a_panicking_handler_fails_its_job_and_the_runner_goes_on,
     a_job_runs_unit_by_unit_to_its_end,
     a_dead_runners_job_is_resumed_after_its_lease,
     a_runner_that_lost_its_lease_does_not_commit_its_unit,
