@@ -4,7 +4,7 @@ use crate::authz::OperatorPermit;
 use crate::domain::{Inn, Kpp, Msisdn, Ogrn};
 use crate::store::audit::{self, Event};
 use crate::store::companies::{self, Company, NewCompany};
-use crate::store::{Db, catalogue, is_unique_violation, users};
+use crate::store::{Db, catalogue, users};
 
 use super::{FieldError, UseCaseError, auth, optional, required};
 
@@ -112,13 +112,10 @@ pub async fn create(
         },
     )
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            UseCaseError::field("inn", "компания с такими ИНН и КПП уже подключена")
-        } else {
-            e.into()
-        }
-    })?;
+    .map_err(UseCaseError::unless_taken(
+        "inn",
+        "компания с такими ИНН и КПП уже подключена",
+    ))?;
     let (user_id, generated) = match users::find_by_msisdn_tx(&mut tx, admin.as_str()).await? {
         Some(u) if u.is_staff != 0 => {
             return Err(UseCaseError::field(

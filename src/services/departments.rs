@@ -9,6 +9,8 @@ use crate::store::{Db, Tx, companies};
 
 use super::{FieldError, UseCaseError, optional, required};
 
+const NAME_TAKEN: &str = "подразделение с таким названием здесь уже есть";
+
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct DepartmentInput {
     pub name: String,
@@ -128,17 +130,16 @@ pub async fn create(
     companies::lock(&mut tx, permit).await?;
     let (name, parent_id, cost_centre) = validate(&mut tx, permit, None, input).await?;
     if departments::sibling_named(&mut tx, permit, parent_id, &name, 0).await? {
-        return Err(UseCaseError::field(
-            "name",
-            "подразделение с таким названием здесь уже есть",
-        ));
+        return Err(UseCaseError::field("name", NAME_TAKEN));
     }
     let fields = Fields {
         parent_id,
         name: &name,
         cost_centre: &cost_centre,
     };
-    let id = departments::insert(&mut tx, permit, &fields).await?;
+    let id = departments::insert(&mut tx, permit, &fields)
+        .await
+        .map_err(UseCaseError::unless_taken("name", NAME_TAKEN))?;
     audit::append(
         &mut tx,
         permit.actor(),
@@ -170,17 +171,16 @@ pub async fn update(
         .ok_or(UseCaseError::NotFound)?;
     let (name, parent_id, cost_centre) = validate(&mut tx, permit, Some(id), input).await?;
     if departments::sibling_named(&mut tx, permit, parent_id, &name, id).await? {
-        return Err(UseCaseError::field(
-            "name",
-            "подразделение с таким названием здесь уже есть",
-        ));
+        return Err(UseCaseError::field("name", NAME_TAKEN));
     }
     let fields = Fields {
         parent_id,
         name: &name,
         cost_centre: &cost_centre,
     };
-    departments::update(&mut tx, permit, id, &fields).await?;
+    departments::update(&mut tx, permit, id, &fields)
+        .await
+        .map_err(UseCaseError::unless_taken("name", NAME_TAKEN))?;
     audit::append(
         &mut tx,
         permit.actor(),

@@ -9,6 +9,8 @@ use crate::store::{Db, Tx, departments};
 
 use super::{FieldError, UseCaseError, optional, required};
 
+const NUMBER_TAKEN: &str = "этот табельный номер уже занят";
+
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct EmployeeInput {
     pub full_name: String,
@@ -122,12 +124,11 @@ pub async fn create(db: &Db, permit: &Permit, input: &EmployeeInput) -> Result<i
     if !v.personnel_number.is_empty()
         && employees::personnel_number_taken(&mut tx, permit, &v.personnel_number, 0).await?
     {
-        return Err(UseCaseError::field(
-            "personnel_number",
-            "этот табельный номер уже занят",
-        ));
+        return Err(UseCaseError::field("personnel_number", NUMBER_TAKEN));
     }
-    let id = employees::insert(&mut tx, permit, &v.fields()).await?;
+    let id = employees::insert(&mut tx, permit, &v.fields())
+        .await
+        .map_err(UseCaseError::unless_taken("personnel_number", NUMBER_TAKEN))?;
     audit::append(
         &mut tx,
         permit.actor(),
@@ -160,12 +161,11 @@ pub async fn update(
     if !v.personnel_number.is_empty()
         && employees::personnel_number_taken(&mut tx, permit, &v.personnel_number, id).await?
     {
-        return Err(UseCaseError::field(
-            "personnel_number",
-            "этот табельный номер уже занят",
-        ));
+        return Err(UseCaseError::field("personnel_number", NUMBER_TAKEN));
     }
-    employees::update(&mut tx, permit, id, &v.fields()).await?;
+    employees::update(&mut tx, permit, id, &v.fields())
+        .await
+        .map_err(UseCaseError::unless_taken("personnel_number", NUMBER_TAKEN))?;
     audit::append(
         &mut tx,
         permit.actor(),

@@ -57,6 +57,21 @@ impl UseCaseError {
     pub fn field(field: &'static str, message: impl Into<String>) -> Self {
         UseCaseError::Invalid(vec![FieldError::new(field, message)])
     }
+
+    /// A unique index's refusal as the form error its check gives (two requests at once can
+    /// both pass the check; the index lets one through); any other error as it is.
+    pub fn unless_taken(
+        field: &'static str,
+        message: &'static str,
+    ) -> impl FnOnce(sqlx::Error) -> UseCaseError {
+        move |e| {
+            if crate::store::is_unique_violation(&e) {
+                UseCaseError::field(field, message)
+            } else {
+                e.into()
+            }
+        }
+    }
 }
 
 /// Trims a required text field and checks its length.

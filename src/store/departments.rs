@@ -5,7 +5,7 @@ use sqlx::AnyConnection;
 
 use crate::domain::Scoped;
 
-use super::{Db, Tx, now_ms};
+use super::{Db, Tx, keys, now_ms};
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct Department {
@@ -77,14 +77,15 @@ pub struct Fields<'a> {
 
 pub async fn insert(tx: &mut Tx, scoped: &Scoped, f: &Fields<'_>) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO departments (company_id, parent_id, name, cost_centre, created_at)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO departments (company_id, parent_id, name, cost_centre, created_at, name_key)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(scoped.company_id())
     .bind(f.parent_id)
     .bind(f.name)
     .bind(f.cost_centre)
     .bind(now_ms())
+    .bind(keys::department_name(f.name))
     .fetch_one(&mut **tx)
     .await
 }
@@ -96,13 +97,15 @@ pub async fn update(
     f: &Fields<'_>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE departments SET parent_id = $1, name = $2, cost_centre = $3 WHERE company_id = $4 AND id = $5",
+        "UPDATE departments SET parent_id = $1, name = $2, cost_centre = $3, name_key = $6
+         WHERE company_id = $4 AND id = $5",
     )
     .bind(f.parent_id)
     .bind(f.name)
     .bind(f.cost_centre)
     .bind(scoped.company_id())
     .bind(id)
+    .bind(keys::department_name(f.name))
     .execute(&mut **tx)
     .await
     .map(|_| ())
@@ -134,7 +137,8 @@ pub async fn delete(tx: &mut Tx, scoped: &Scoped, id: i64) -> Result<(), sqlx::E
         .map(|_| ())
 }
 
-/// Whether a sibling already carries this name (names are unique under one parent).
+/// Whether a sibling already carries this name, compared as the unique index does (any case,
+/// ё as е).
 pub async fn sibling_named(
     tx: &mut Tx,
     scoped: &Scoped,
@@ -144,11 +148,11 @@ pub async fn sibling_named(
 ) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM departments WHERE company_id = $1
-         AND COALESCE(parent_id, 0) = COALESCE($2, 0) AND name = $3 AND id <> $4",
+         AND COALESCE(parent_id, 0) = COALESCE($2, 0) AND name_key = $3 AND id <> $4",
     )
     .bind(scoped.company_id())
     .bind(parent_id)
-    .bind(name)
+    .bind(keys::department_name(name))
     .bind(except_id)
     .fetch_one(&mut **tx)
     .await?;

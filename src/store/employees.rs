@@ -2,7 +2,7 @@ use sqlx::AnyConnection;
 
 use crate::domain::{Scope, Scoped, text};
 
-use super::{Db, Sql, Tx, now_ms};
+use super::{Db, Sql, Tx, keys, now_ms};
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct Employee {
@@ -117,8 +117,8 @@ pub async fn get(
 pub async fn insert(tx: &mut Tx, scoped: &Scoped, f: &Fields<'_>) -> Result<i64, sqlx::Error> {
     let company_id = scoped.company_id();
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO employees (company_id, department_id, full_name, name_key, personnel_number, position, email, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        "INSERT INTO employees (company_id, department_id, full_name, name_key, personnel_number, position, email, created_at, personnel_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(company_id)
     .bind(f.department_id)
@@ -128,6 +128,7 @@ pub async fn insert(tx: &mut Tx, scoped: &Scoped, f: &Fields<'_>) -> Result<i64,
     .bind(f.position)
     .bind(f.email)
     .bind(now_ms())
+    .bind(keys::personnel_number(f.personnel_number))
     .fetch_one(&mut **tx)
     .await?;
     write_name_words(tx, scoped, id, f.full_name).await?;
@@ -142,7 +143,8 @@ pub async fn update(
 ) -> Result<(), sqlx::Error> {
     let company_id = scoped.company_id();
     sqlx::query(
-        "UPDATE employees SET department_id = $1, full_name = $2, name_key = $3, personnel_number = $4, position = $5, email = $6
+        "UPDATE employees SET department_id = $1, full_name = $2, name_key = $3, personnel_number = $4, position = $5, email = $6,
+                personnel_key = $9
          WHERE company_id = $7 AND id = $8",
     )
     .bind(f.department_id)
@@ -153,6 +155,7 @@ pub async fn update(
     .bind(f.email)
     .bind(company_id)
     .bind(id)
+    .bind(keys::personnel_number(f.personnel_number))
     .execute(&mut **tx)
     .await?;
     delete_name_words(tx, scoped, id).await?;
@@ -220,10 +223,10 @@ pub async fn personnel_number_taken(
     except_id: i64,
 ) -> Result<bool, sqlx::Error> {
     let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM employees WHERE company_id = $1 AND personnel_number = $2 AND id <> $3",
+        "SELECT COUNT(*) FROM employees WHERE company_id = $1 AND personnel_key = $2 AND id <> $3",
     )
     .bind(scoped.company_id())
-    .bind(number)
+    .bind(keys::personnel_number(number))
     .bind(except_id)
     .fetch_one(&mut **tx)
     .await?;
@@ -259,12 +262,13 @@ pub async fn insert_many(
                 &e.personnel_number,
                 &e.position,
                 &e.email,
+                keys::personnel_number(&e.personnel_number),
             )
         }))?;
         // In the array's order, so the ids (AUTOINCREMENT) come out ascending with the rows.
         let chunk_ids: Vec<i64> = sqlx::query_scalar(
-            "INSERT INTO employees (company_id, department_id, full_name, name_key, personnel_number, position, email, created_at)
-             SELECT $1, r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4, r.value ->> 5, $2
+            "INSERT INTO employees (company_id, department_id, full_name, name_key, personnel_number, position, email, created_at, personnel_key)
+             SELECT $1, r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4, r.value ->> 5, $2, r.value ->> 6
              FROM jsonb_each($3) AS r ORDER BY r.key RETURNING id",
         )
         .bind(company_id)
@@ -307,11 +311,11 @@ async fn insert_many_pg(
     for chunk in rows.chunks(20_000) {
         let texts = |f: fn(&NewEmployee) -> String| pg_array(chunk.iter().map(|e| Some(f(e))));
         let mut chunk_ids: Vec<i64> = sqlx::query_scalar(
-            "INSERT INTO employees (company_id, department_id, full_name, name_key, personnel_number, position, email, created_at)
-             SELECT $1, v.department_id, v.full_name, v.name_key, v.personnel_number, v.position, v.email, $2
+            "INSERT INTO employees (company_id, department_id, full_name, name_key, personnel_number, position, email, created_at, personnel_key)
+             SELECT $1, v.department_id, v.full_name, v.name_key, v.personnel_number, v.position, v.email, $2, v.personnel_key
              FROM UNNEST(CAST($3 AS BIGINT[]), CAST($4 AS TEXT[]), CAST($5 AS TEXT[]), CAST($6 AS TEXT[]),
-                         CAST($7 AS TEXT[]), CAST($8 AS TEXT[]))
-                  WITH ORDINALITY AS v(department_id, full_name, name_key, personnel_number, position, email, n)
+                         CAST($7 AS TEXT[]), CAST($8 AS TEXT[]), CAST($9 AS TEXT[]))
+                  WITH ORDINALITY AS v(department_id, full_name, name_key, personnel_number, position, email, personnel_key, n)
              ORDER BY v.n RETURNING id",
         )
         .bind(company_id)
@@ -322,6 +326,11 @@ async fn insert_many_pg(
         .bind(texts(|e| e.personnel_number.clone()))
         .bind(texts(|e| e.position.clone()))
         .bind(texts(|e| e.email.clone()))
+        .bind(pg_array(
+            chunk
+                .iter()
+                .map(|e| keys::personnel_number(&e.personnel_number)),
+        ))
         .fetch_all(&mut **tx)
         .await?;
         chunk_ids.sort_unstable();

@@ -21,6 +21,7 @@ pub mod departments;
 pub mod employees;
 pub mod grants;
 pub mod jobs;
+pub mod keys;
 pub mod limits;
 pub mod line_changes;
 pub mod lines;
@@ -248,6 +249,17 @@ impl Db {
             .run(&self.pool)
             .await
             .context("applying migrations")?;
+        for d in keys::fill_missing(self)
+            .await
+            .context("filling unique keys")?
+        {
+            tracing::warn!(
+                company = d.company_id,
+                what = d.what,
+                value = %d.value,
+                "a duplicate stored before uniqueness was enforced: left without its key"
+            );
+        }
         Ok(())
     }
 

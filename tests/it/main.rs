@@ -29,3 +29,4 @@ mod second_factor_limits;
 mod send_limits;
 mod sessions;
 mod sign_in;
+mod uniqueness;
