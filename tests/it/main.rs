@@ -22,6 +22,7 @@ mod ops;
 mod pages;
 mod reference;
 mod roster;
+mod schema;
 mod scoping;
 mod search_plan;
 mod second_factor;
