@@ -156,7 +156,7 @@ pub async fn append_many(
     events: &[Event<'_>],
 ) -> Result<(), sqlx::Error> {
     let at = now_ms();
-    if tx.backend_name() == "PostgreSQL" {
+    if tx.backend().writes_rows_as_arrays() {
         use super::sql::pg_array;
         for chunk in events.chunks(20_000) {
             let json = |v: &Option<Value>| v.as_ref().map(|v| v.to_string());

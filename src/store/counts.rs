@@ -12,15 +12,6 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// The column that names a statement's snapshot: PostgreSQL's committed transactions as text,
-/// NULL on SQLite (no count is kept there).
-pub fn snapshot_column(backend: super::Backend) -> &'static str {
-    match backend {
-        super::Backend::Postgres => "pg_current_snapshot()::text",
-        super::Backend::Sqlite => "NULL",
-    }
-}
-
 /// Kept counts at most; past it, they are all let go and counted again as asked.
 const MAX_KEPT: usize = 4096;
 

@@ -249,7 +249,7 @@ pub async fn insert_many(
 ) -> Result<Vec<i64>, sqlx::Error> {
     let company_id = scoped.company_id();
     let now = now_ms();
-    if tx.backend_name() == "PostgreSQL" {
+    if tx.backend().writes_rows_as_arrays() {
         return insert_many_pg(tx, scoped, rows, now).await;
     }
     let mut ids = Vec::with_capacity(rows.len());

@@ -2,7 +2,7 @@
 
 use crate::domain::Scoped;
 
-use super::{Backend, Db, Sql, Tx};
+use super::{Db, Sql, Tx};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Job {
@@ -93,7 +93,7 @@ pub async fn claim(
         return Ok(None);
     }
     let mut tx = db.begin().await?;
-    let sql = waiting(db.backend == Backend::Postgres);
+    let sql = waiting(db.backend.skips_locked_rows());
     let Some((id,)) = sql.query_as::<(i64,)>().fetch_optional(&mut *tx).await? else {
         return Ok(None);
     };

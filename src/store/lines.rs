@@ -197,8 +197,7 @@ fn page_sql(
         "SELECT l.id, l.msisdn, l.status, l.employee_id, e.full_name AS employee_name,
                 l.department_id, l.tariff_id, l.spend_limit_kop, ",
     );
-    sql.push(super::counts::snapshot_column(backend))
-        .push(" AS seen, ");
+    sql.push(backend.snapshot_column()).push(" AS seen, ");
     match count_cap {
         Some(cap) => {
             sql.push("(SELECT COUNT(*) FROM ");
@@ -269,8 +268,7 @@ fn push_capped_matches(sql: &mut Sql, scoped: &Scoped, f: &Filter, by_key: bool,
 /// `SELECT COUNT(*), <snapshot> FROM (the first cap + 1 matches)`.
 fn count_sql(scoped: &Scoped, f: &Filter, by_key: bool, cap: i64, backend: super::Backend) -> Sql {
     let mut sql = Sql::new("SELECT COUNT(*), ");
-    sql.push(super::counts::snapshot_column(backend))
-        .push(" FROM ");
+    sql.push(backend.snapshot_column()).push(" FROM ");
     push_capped_matches(&mut sql, scoped, f, by_key, cap);
     sql
 }
@@ -302,7 +300,7 @@ async fn by_key(
     let company_id = scoped.company_id();
     let counting = |table: &'static str, column: &'static str, prefix: &str| {
         let mut sql = Sql::new("SELECT COUNT(*), ");
-        sql.push(super::counts::snapshot_column(db.backend))
+        sql.push(db.backend.snapshot_column())
             .push(" FROM (SELECT 1 FROM ")
             .push(table)
             .push(" WHERE company_id = ")

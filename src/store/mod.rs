@@ -18,6 +18,7 @@ pub mod catalogue;
 pub mod companies;
 mod counts;
 pub mod departments;
+mod dialect;
 pub mod employees;
 pub mod grants;
 pub mod jobs;
@@ -52,10 +53,16 @@ pub use sql::Sql;
 /// makes the slowest writer wait far longer than its turn.
 pub struct Tx {
     inner: Transaction<'static, Any>,
+    backend: Backend,
     _turn: Option<OwnedMutexGuard<()>>,
 }
 
 impl Tx {
+    /// The database it writes to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         self.inner.commit().await
     }
@@ -99,9 +106,6 @@ impl Backend {
 
 /// A pooled connection idle this long is pinged before it is handed out.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
-
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
 /// The database: its pools and which backend is behind them.
 #[derive(Clone, Debug)]
@@ -207,14 +211,7 @@ impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url)?;
-        let url = match backend {
-            // Create the file on first start.
-            Backend::Sqlite if !url.contains("mode=") => {
-                let sep = if url.contains('?') { '&' } else { '?' };
-                format!("{url}{sep}mode=rwc")
-            }
-            _ => url.to_owned(),
-        };
+        let url = backend.url_to_open(url);
         let options = AnyConnectOptions::from_str(&url).context("reading the database URL")?;
         let pool = pool_options(backend, max_connections)
             .connect_with(options.clone())
@@ -241,11 +238,8 @@ impl Db {
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        let migrator = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        migrator
+        self.backend
+            .migrations()
             .run(&self.pool)
             .await
             .context("applying migrations")?;
@@ -272,11 +266,13 @@ impl Db {
                 let inner = self.pool.begin_with("BEGIN IMMEDIATE").await?;
                 Ok(Tx {
                     inner,
+                    backend: self.backend,
                     _turn: Some(turn),
                 })
             }
             Backend::Postgres => Ok(Tx {
                 inner: self.pool.begin().await?,
+                backend: self.backend,
                 _turn: None,
             }),
         }

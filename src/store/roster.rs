@@ -227,7 +227,7 @@ pub async fn bind_lines(
     bindings: &[Binding<'_>],
 ) -> Result<(), sqlx::Error> {
     let company_id = scoped.company_id();
-    if tx.backend_name() == "PostgreSQL" {
+    if tx.backend().writes_rows_as_arrays() {
         // Arrays travel as their text form (the `Any` driver binds no arrays).
         let ids = super::sql::pg_array(bindings.iter().map(|b| Some(b.line_id.to_string())));
         let employees = super::sql::pg_array(

@@ -89,7 +89,7 @@ pub async fn find(
          LEFT JOIN memberships m
            ON m.user_id = s.user_id AND m.company_id = s.company_id AND m.blocked_at IS NULL
          WHERE s.id_hash = $1",
-        super::counts::snapshot_column(backend)
+        backend.snapshot_column()
     );
     sqlx::query_as::<_, SessionRow>(sqlx::AssertSqlSafe(sql))
         .bind(id_hash)

@@ -54,7 +54,7 @@ impl Sql {
     /// most of its time there; on SQLite these use plain `?`, which it binds in order.
     pub fn bulk(tx: &super::Tx, text: &'static str) -> Self {
         let mut sql = Self::new(text);
-        sql.positional = tx.backend_name() == "SQLite";
+        sql.positional = tx.backend().binds_in_order();
         sql
     }
 
@@ -126,20 +126,15 @@ impl Sql {
     /// Starts `SELECT <these columns of every row, as one JSON array of arrays> `, for
     /// [`Sql::fetch_json`]; the caller goes on with `FROM …`.
     pub fn json_select(backend: super::Backend, columns: &[&'static str]) -> Self {
-        let mut sql = Self::new(match backend {
-            super::Backend::Sqlite => "SELECT json_group_array(json_array(",
-            super::Backend::Postgres => "SELECT COALESCE(json_agg(json_build_array(",
-        });
+        let (open, close) = backend.json_rows_around();
+        let mut sql = Self::new(open);
         for (i, c) in columns.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
             }
             sql.push(c);
         }
-        sql.push(match backend {
-            super::Backend::Sqlite => ")) ",
-            super::Backend::Postgres => ")), '[]')::text ",
-        });
+        sql.push(close);
         sql
     }
 

@@ -138,7 +138,11 @@ async fn both_migration_trees_give_the_same_schema() {
             "{:?}",
             schema["departments"].unique
         );
-        assert!(schema["departments"].columns.contains(&("name_key".to_owned(), true)));
+        assert!(
+            schema["departments"]
+                .columns
+                .contains(&("name_key".to_owned(), true))
+        );
     }
     let names = |s: &Schema| s.keys().cloned().collect::<Vec<_>>();
     assert_eq!(names(&sqlite), names(&postgres), "tables");
