@@ -501,3 +501,33 @@ pub async fn record_invitation(
         .await
         .map(|_| ())
 }
+
+/// When the actor's own live grants with this right end: `Some(None)` if one of them never
+/// does, `Some(Some(at))` for the latest end, `None` if the actor has none (an admin).
+pub async fn own_end(
+    tx: &mut Tx,
+    scoped: &Scoped,
+    right: &str,
+    now: i64,
+) -> Result<Option<Option<i64>>, sqlx::Error> {
+    let Some(user_id) = scoped.actor().user_id else {
+        return Ok(None);
+    };
+    let ends: Vec<Option<i64>> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT g.expires_at FROM grants g JOIN grant_rights r ON r.grant_id = g.id
+         WHERE {LIVE} AND g.company_id = $2 AND g.user_id = $3 AND r.right_code = $4"
+    )))
+    .bind(now)
+    .bind(scoped.company_id())
+    .bind(user_id)
+    .bind(right)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(if ends.is_empty() {
+        None
+    } else if ends.contains(&None) {
+        Some(None)
+    } else {
+        Some(ends.into_iter().flatten().max())
+    })
+}

@@ -246,7 +246,61 @@ async fn delegated_user_management_stays_inside_its_departments(b: Backend) {
     );
 }
 
+/// A delegated manager hands a right on for no longer than they hold it themselves.
+async fn a_right_is_handed_on_no_longer_than_it_is_held(b: Backend) {
+    let app = spawn_app(b).await;
+    let c = company(&app).await;
+    app.login(ADMIN, PASSWORD).await;
+    let day = |days: i64| {
+        (chrono::Utc::now() + chrono::Duration::days(days))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let warehouse = c.warehouse.to_string();
+    let held_until = day(30);
+    let r = grant(
+        &app,
+        &[
+            ("number", MANAGER),
+            ("full_name", "Петров Пётр"),
+            ("rights", "users.manage"),
+            ("rights", "lines.view"),
+            ("departments", &warehouse),
+            ("until", &held_until),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let manager = manager_signed_in(&app).await;
+    let hand_on = async |until: &str| {
+        manager
+            .submit(
+                "/access",
+                "/access/grants",
+                &[
+                    ("number", INSIDE),
+                    ("full_name", "Новый Сотрудник"),
+                    ("rights", "lines.view"),
+                    ("departments", &warehouse),
+                    ("until", until),
+                ],
+            )
+            .await
+    };
+    for longer in ["", day(31).as_str()] {
+        let refused = hand_on(longer).await;
+        assert_eq!(refused.status, 422, "until «{longer}»");
+        assert!(
+            refused.body.contains("передать его дольше нельзя"),
+            "{}",
+            refused.body
+        );
+    }
+    assert_eq!(hand_on(&held_until).await.status, 303);
+}
+
 on_both!(
+    a_right_is_handed_on_no_longer_than_it_is_held,
     delegated_user_management_stays_inside_its_departments,
     a_grant_tells_nothing_of_another_companys_users,
     an_importer_reads_only_their_own_uploads,

@@ -400,6 +400,22 @@ async fn check_delegation(
             }
             continue;
         }
+        // Nor for longer than the granter holds it.
+        if !permit.is_whole_company()
+            && let Some(Some(end)) = grants::own_end(tx, permit, right.code(), now).await?
+            && expires_at.is_none_or(|at| at > end)
+        {
+            let last_day = chrono::DateTime::from_timestamp_millis(end - 1 + MSK_OFFSET_MS)
+                .map(|d| d.format("%d.%m.%Y").to_string())
+                .unwrap_or_default();
+            errors.push(refused(
+                "until",
+                format!(
+                    "ваше право «{}» действует по {last_day}: передать его дольше нельзя",
+                    right.code()
+                ),
+            ));
+        }
         if let Some(d) = departments.iter().find(|d| !permit.covers_department(**d)) {
             errors.push(refused(
                 "departments",
