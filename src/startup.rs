@@ -88,6 +88,7 @@ impl Application {
             metrics: metrics.registry.clone(),
             form_key,
             background: background.clone(),
+            runtime: tokio::runtime::Handle::current(),
         });
         let doc = api::openapi();
         let server = HttpServer::new(move || {

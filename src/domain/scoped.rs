@@ -181,6 +181,21 @@ mod tests {
     }
 
     #[test]
+    fn the_web_never_acts_as_the_operator() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        sources(&root.join("src/web"), &mut files);
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("source");
+            assert!(
+                !text.contains("OperatorPermit"),
+                "{} makes an operator permit: a request acts with its own",
+                file.display()
+            );
+        }
+    }
+
+    #[test]
     fn the_store_imports_neither_authz_nor_services() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files = Vec::new();

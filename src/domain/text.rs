@@ -18,6 +18,18 @@ pub fn fold(s: &str) -> String {
     out
 }
 
+/// What a personnel number is told apart by, in forms, imports and the unique index alike:
+/// leading zeros and case do not count (`0042` is `42`, `а-1` is `А-1`).
+pub fn personnel_key(number: &str) -> String {
+    let trimmed = number.trim();
+    let digits = trimmed.trim_start_matches('0');
+    if digits.is_empty() && !trimmed.is_empty() {
+        "0".into()
+    } else {
+        fold(digits)
+    }
+}
+
 /// A letter or digit (Russian and ASCII ones told without Unicode's tables).
 fn is_word_char(c: char) -> bool {
     match c {
@@ -56,6 +68,14 @@ pub fn prefix_upper_bound(prefix: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn personnel_numbers_ignore_leading_zeros_and_case() {
+        assert_eq!(personnel_key(" 0042 "), "42");
+        assert_eq!(personnel_key("000"), "0");
+        assert_eq!(personnel_key("А-1"), personnel_key("а-1"));
+        assert_eq!(personnel_key(""), "");
+    }
 
     #[test]
     fn folds_cyrillic_and_yo() {

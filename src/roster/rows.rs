@@ -35,14 +35,7 @@ impl RosterRow {
     }
 }
 
-pub fn personnel_key(number: &str) -> String {
-    let trimmed = number.trim().trim_start_matches('0');
-    if trimmed.is_empty() && !number.trim().is_empty() {
-        "0".into()
-    } else {
-        trimmed.to_owned()
-    }
-}
+pub use crate::domain::text::personnel_key;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {

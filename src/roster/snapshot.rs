@@ -6,12 +6,13 @@ use serde::{Deserialize, Serialize};
 /// The company's records the plan is made against.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
-    /// The lines the import may touch (a manager's: those their rights cover).
+    /// The lines the import may touch (a manager's: those their rights cover); to the plan,
+    /// no other line of the company is there.
     pub lines: Lines,
-    /// The company's other lines (outside a manager's rights).
-    pub lines_elsewhere: std::collections::HashSet<String>,
     /// The departments a manager's rights cover (subtrees included); `None`: every one.
     pub departments_allowed: Option<std::collections::HashSet<i64>>,
+    /// The employees the import may touch (a manager's: in their departments, or holding one
+    /// of their lines).
     pub employees: Vec<EmployeeNow>,
     pub departments: Vec<DepartmentNow>,
     /// The region's tariffs open to business: (code, name).

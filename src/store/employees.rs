@@ -135,12 +135,22 @@ pub async fn insert(tx: &mut Tx, scoped: &Scoped, f: &Fields<'_>) -> Result<i64,
     Ok(id)
 }
 
+/// A delegated scope writes only the employees it reads; any other is not found.
+async fn ensure_covered(tx: &mut Tx, scoped: &Scoped, id: i64) -> Result<(), sqlx::Error> {
+    if scoped.is_whole_company() || get(tx, scoped, id).await?.is_some() {
+        Ok(())
+    } else {
+        Err(sqlx::Error::RowNotFound)
+    }
+}
+
 pub async fn update(
     tx: &mut Tx,
     scoped: &Scoped,
     id: i64,
     f: &Fields<'_>,
 ) -> Result<(), sqlx::Error> {
+    ensure_covered(tx, scoped, id).await?;
     let company_id = scoped.company_id();
     sqlx::query(
         "UPDATE employees SET department_id = $1, full_name = $2, name_key = $3, personnel_number = $4, position = $5, email = $6,
@@ -193,6 +203,7 @@ async fn write_name_words(
 
 /// Deletes the employee; their lines stay with the company, unassigned. Returns those lines' ids.
 pub async fn delete(tx: &mut Tx, scoped: &Scoped, id: i64) -> Result<Vec<i64>, sqlx::Error> {
+    ensure_covered(tx, scoped, id).await?;
     let company_id = scoped.company_id();
     let lines: Vec<i64> = sqlx::query_scalar(
         "SELECT id FROM lines WHERE company_id = $1 AND employee_id = $2 ORDER BY id",

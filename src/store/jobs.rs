@@ -248,5 +248,6 @@ pub async fn get_for_company(
     .bind(scoped.company_id())
     .fetch_optional(&db.pool)
     .await?;
-    Ok(job.filter(|j| scoped.is_whole_company() || j.created_by == scoped.actor().user_id))
+    let own = |j: &Job| j.created_by.is_some() && j.created_by == scoped.actor().user_id;
+    Ok(job.filter(|j| scoped.is_whole_company() || own(j)))
 }

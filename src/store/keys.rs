@@ -12,8 +12,7 @@ pub fn department_name(name: &str) -> String {
 
 /// The key a personnel number is unique by in a company; none for no number.
 pub fn personnel_number(number: &str) -> Option<String> {
-    let n = number.trim();
-    (!n.is_empty()).then(|| text::fold(n))
+    (!number.trim().is_empty()).then(|| text::personnel_key(number))
 }
 
 /// A row left without a key because another row of its company already holds it.

@@ -25,13 +25,8 @@ pub async fn snapshot(db: &Db, scoped: &Scoped) -> Result<Snapshot, sqlx::Error>
     sql.push("FROM lines l JOIN tariffs t ON t.id = l.tariff_id WHERE l.company_id = ")
         .bind(company_id)
         .push(" AND l.status <> 'terminated'");
-    let all: Vec<LineNow> = sql.fetch_json(&db.pool).await?;
-    let (lines, elsewhere): (Vec<LineNow>, Vec<LineNow>) = match scope {
-        Scope::Company => (all, Vec::new()),
-        Scope::Only { departments, lines } => all.into_iter().partition(|l| {
-            lines.contains(&l.id) || l.department_id.is_some_and(|d| departments.contains(&d))
-        }),
-    };
+    let mut lines: Vec<LineNow> = sql.fetch_json(&db.pool).await?;
+    lines.retain(|l| scoped.covers_line(l.id, l.department_id));
     let mut sql = Sql::json_select(
         db.backend,
         &[
@@ -46,6 +41,14 @@ pub async fn snapshot(db: &Db, scoped: &Scoped) -> Result<Snapshot, sqlx::Error>
     sql.push("FROM employees WHERE company_id = ")
         .bind(company_id);
     let mut employees: Vec<EmployeeNow> = sql.fetch_json(&db.pool).await?;
+    if !scoped.is_whole_company() {
+        // As `employees::get` covers them: their department, or a line of theirs.
+        let holding: std::collections::HashSet<i64> =
+            lines.iter().filter_map(|l| l.employee_id).collect();
+        employees.retain(|e| {
+            holding.contains(&e.id) || e.department_id.is_some_and(|d| scoped.covers_department(d))
+        });
+    }
     employees.sort_unstable_by_key(|e| e.id);
     let departments: Vec<DepartmentNow> = sqlx::query_as(
         "SELECT id, parent_id, name FROM departments WHERE company_id = $1 ORDER BY id",
@@ -61,7 +64,6 @@ pub async fn snapshot(db: &Db, scoped: &Scoped) -> Result<Snapshot, sqlx::Error>
         .collect();
     Ok(Snapshot {
         lines: Lines::new(lines),
-        lines_elsewhere: elsewhere.into_iter().map(|l| l.msisdn).collect(),
         departments_allowed: match scope {
             Scope::Company => None,
             Scope::Only { departments, .. } => Some(departments.iter().copied().collect()),

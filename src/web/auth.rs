@@ -230,9 +230,10 @@ pub async fn open_session(
     });
     resp.add_cookie(&session_cookie(&started.token, settings.cookie_secure))
         .and_then(|_| {
-            resp.add_cookie(&removal_cookie(csrf_cookie_name(
-                state.settings.cookie_secure,
-            )))
+            // A `__Host-` cookie is only replaced by another that is Secure.
+            let mut gone = removal_cookie(csrf_cookie_name(settings.cookie_secure));
+            gone.set_secure(settings.cookie_secure);
+            resp.add_cookie(&gone)
         })
         .and_then(|_| resp.add_cookie(&device_cookie(&device, settings.cookie_secure)))
         .map_err(|e| AppError::Internal(e.into()))?;

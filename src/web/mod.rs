@@ -48,8 +48,10 @@ pub struct AppState {
     pub metrics: prometheus::Registry,
     /// The key pre-session form tokens are signed with, shared by every instance.
     pub form_key: Vec<u8>,
-    /// Work a request hands off and does not wait for (sending sign-in codes).
+    /// Work a request hands off and does not wait for (sending sign-in codes), run on the
+    /// application's own runtime, which outlives the server's workers at shutdown.
     pub background: tokio_util::task::TaskTracker,
+    pub runtime: tokio::runtime::Handle,
 }
 
 /// Every page, form and download route, registered from this one table; `ROUTES` lists them

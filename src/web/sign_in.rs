@@ -169,9 +169,10 @@ async fn send(
         Ok(issued) => {
             // Handed off whoever has the number: the answer comes as fast either way.
             let sms = state.sms.clone();
-            state
-                .background
-                .spawn(async move { sign_in::deliver(&*sms, issued.text).await });
+            state.background.spawn_on(
+                async move { sign_in::deliver(&*sms, issued.text).await },
+                &state.runtime,
+            );
             issued.attempt
         }
         Err(SignInError::TooManyCodes { minutes }) => {

@@ -299,7 +299,36 @@ async fn a_right_is_handed_on_no_longer_than_it_is_held(b: Backend) {
     assert_eq!(hand_on(&held_until).await.status, 303);
 }
 
+/// An importer's roster sees only the employees their rights cover: a personnel number of
+/// someone in another department finds no one, and the preview names no one outside.
+async fn an_importer_plans_only_against_employees_they_cover(b: Backend) {
+    let app = spawn_app(b).await;
+    let c = company(&app).await;
+    app.login(ADMIN, PASSWORD).await;
+    grant_warehouse(&app, c.warehouse, &["roster.import", "lines.view"]).await;
+    let stranger = employee(&app, c.id, "Чужой Продавец", c.sales).await;
+    sqlx::query(
+        "UPDATE employees SET personnel_number = '900', position = 'Продавец' WHERE id = $1",
+    )
+    .bind(stranger)
+    .execute(&app.db.pool)
+    .await
+    .expect("number");
+    let manager = manager_signed_in(&app).await;
+    let file = "ФИО;Телефон;Табельный номер;Должность\r\nНовое Имя;+79161110001;900;Кладовщик\r\n";
+    let up = crate::roster::upload(&manager, "staff.csv", file.as_bytes().to_vec()).await;
+    assert_eq!(up.status, 303, "{}", up.body);
+    let preview = manager.get(&up.location.expect("preview")).await;
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    assert!(
+        !preview.body.contains("Чужой Продавец"),
+        "an employee outside the grant named"
+    );
+    assert!(!preview.body.contains("Продавец"), "their position shown");
+}
+
 on_both!(
+    an_importer_plans_only_against_employees_they_cover,
     a_right_is_handed_on_no_longer_than_it_is_held,
     delegated_user_management_stays_inside_its_departments,
     a_grant_tells_nothing_of_another_companys_users,

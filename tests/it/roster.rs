@@ -556,7 +556,7 @@ async fn a_manager_imports_into_their_departments_only(b: Backend) {
     assert_eq!(count(&page.body, "count-errors"), "2", "{}", page.body);
     assert!(
         page.body
-            .contains("номер +7 916 000-00-03 — вне подразделений, на которые у вас есть права")
+            .contains("номер +7 916 000-00-03 — не линия компании или вне ваших прав")
     );
     assert!(
         page.body

@@ -59,6 +59,8 @@ pub struct Granted {
     pub grant_id: i64,
     pub user_id: i64,
     pub invited: bool,
+    /// The invitation SMS goes out (not past the number's own limit).
+    pub text_invitation: bool,
 }
 
 fn refused(field: &'static str, message: impl Into<String>) -> FieldError {
@@ -86,7 +88,7 @@ pub async fn grant(
 ) -> Result<Granted, UseCaseError> {
     match check_and_grant(db, permit, held, input, now).await {
         Ok((granted, company_name, msisdn)) => {
-            if granted.invited {
+            if granted.text_invitation {
                 let text = format!(
                     "simfleet: {company_name} открыла вам доступ к корпоративному кабинету. Вход по SMS-коду: {public_url}/login/code"
                 );
@@ -180,9 +182,8 @@ async fn check_and_grant(
         }
     }
     let invited = users::invite_member(&mut tx, permit, user_id, &full_name, now).await?;
-    if invited {
-        check_invitation_limits(&mut tx, permit, msisdn.as_str(), now).await?;
-    }
+    let text_invitation =
+        invited && invitation_allowed(&mut tx, permit, msisdn.as_str(), now).await?;
     match grants::role_of(&mut tx, permit, user_id).await?.as_deref() {
         Some("admin") => {
             return Err(UseCaseError::field(
@@ -237,28 +238,29 @@ async fn check_and_grant(
             grant_id,
             user_id,
             invited,
+            text_invitation,
         },
         company_name,
         msisdn.as_str().to_owned(),
     ))
 }
 
-/// Refuses an invitation past its limits (nothing of the grant is written then); else counts
-/// it. The number's and the company's rows are taken first, so invitations at once count one
+/// Whether an invitation SMS may go out: past the company's limit the grant is refused
+/// (nothing of it is written); past the number's own limit, which counts every company's
+/// invitations, it is made without the SMS, and nothing says so, as nothing may tell one
+/// company of another's. The rows counted are taken first, so invitations at once count one
 /// after the other.
-async fn check_invitation_limits(
+async fn invitation_allowed(
     tx: &mut Tx,
     permit: &Permit,
     msisdn: &str,
     now: i64,
-) -> Result<(), UseCaseError> {
+) -> Result<bool, UseCaseError> {
     limits::take(tx, &format!("invite:number:{msisdn}")).await?;
     limits::take(tx, &format!("invite:company:{}", permit.company_id())).await?;
     let day = INVITES_PER_NUMBER[1].1;
     let (to_number, from_company) = grants::invitation_times(tx, permit, msisdn, now - day).await?;
-    let wait = wait_minutes(&to_number, &INVITES_PER_NUMBER, now)
-        .or_else(|| wait_minutes(&from_company, &INVITES_PER_COMPANY, now));
-    if let Some(minutes) = wait {
+    if let Some(minutes) = wait_minutes(&from_company, &INVITES_PER_COMPANY, now) {
         return Err(UseCaseError::field(
             "number",
             format!(
@@ -266,8 +268,11 @@ async fn check_invitation_limits(
             ),
         ));
     }
+    if wait_minutes(&to_number, &INVITES_PER_NUMBER, now).is_some() {
+        return Ok(false);
+    }
     grants::record_invitation(tx, permit, msisdn, now).await?;
-    Ok(())
+    Ok(true)
 }
 
 /// What a grant or a token hands on, as typed.

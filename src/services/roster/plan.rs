@@ -413,8 +413,9 @@ impl Planner<'_> {
     fn row(&mut self, r: &RosterRow) -> Result<RowState, Vec<Problem>> {
         let snapshot = self.snapshot;
         let Some(line) = snapshot.lines.get(r.msisdn.as_str()) else {
-            let why = if self.snapshot.lines_elsewhere.contains(r.msisdn.as_str()) {
-                "вне подразделений, на которые у вас есть права"
+            // To a manager a line outside their rights is as one that is not there.
+            let why = if self.snapshot.departments_allowed.is_some() {
+                "не линия компании или вне ваших прав"
             } else {
                 "не линия компании"
             };
@@ -859,8 +860,7 @@ mod tests {
     #[test]
     fn a_manager_imports_into_their_departments_only() {
         let mut scoped = snapshot();
-        let outside = scoped.lines.remove("+79160000004").unwrap();
-        scoped.lines_elsewhere.insert(outside.msisdn);
+        scoped.lines.remove("+79160000004").unwrap();
         scoped.departments_allowed = Some([100].into_iter().collect());
         let rows = [
             row(
@@ -886,7 +886,7 @@ mod tests {
             texts,
             vec![
                 "строка 3, «Подразделение»: «Продажи» — вне подразделений, на которые у вас есть права",
-                "строка 4, «Телефон»: номер +7 916 000-00-04 — вне подразделений, на которые у вас есть права",
+                "строка 4, «Телефон»: номер +7 916 000-00-04 — не линия компании или вне ваших прав",
             ]
         );
         assert_eq!(p.counts.errors, 2);
