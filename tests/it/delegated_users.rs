@@ -10,7 +10,7 @@ const INSIDE: &str = "+79035550001";
 const OUTSIDE: &str = "+79035550002";
 const ACCOUNTANT: &str = "+79035550003";
 
-async fn user_id(app: &TestApp, number: &str) -> i64 {
+pub async fn user_id(app: &TestApp, number: &str) -> i64 {
     sqlx::query_scalar("SELECT id FROM users WHERE msisdn = $1")
         .bind(number)
         .fetch_one(&app.db.pool)

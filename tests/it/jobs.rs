@@ -78,13 +78,17 @@ async fn setup(b: Backend) -> (crate::helpers::TestApp, Arc<Clock>) {
 }
 
 async fn enqueue(db: &Db, units: i64) -> i64 {
+    enqueue_payload(db, json!({ "units": units })).await
+}
+
+async fn enqueue_payload(db: &Db, payload: serde_json::Value) -> i64 {
     let mut tx = db.begin().await.expect("tx");
     let id = jobs::enqueue(
         &mut tx,
         &NewJob {
             company_id: None,
             kind: KIND,
-            payload: &json!({ "units": units }).to_string(),
+            payload: &payload.to_string(),
             total: 0,
             created_by: None,
             now: simfleet::store::now_ms(),
@@ -279,21 +283,7 @@ async fn a_failing_job_is_retried_later_then_given_up(b: Backend) {
 /// A handler that panics fails its job, and the runner's loop goes on to the next one.
 async fn a_panicking_handler_fails_its_job_and_the_runner_goes_on(b: Backend) {
     let (app, clock) = setup(b).await;
-    let mut tx = app.db.begin().await.expect("tx");
-    let bad = jobs::enqueue(
-        &mut tx,
-        &NewJob {
-            company_id: None,
-            kind: KIND,
-            payload: &json!({ "panic": true }).to_string(),
-            total: 0,
-            created_by: None,
-            now: simfleet::store::now_ms(),
-        },
-    )
-    .await
-    .expect("enqueue");
-    tx.commit().await.expect("commit");
+    let bad = enqueue_payload(&app.db, json!({ "panic": true })).await;
     let good = enqueue(&app.db, 2).await;
     let running = runner(&app.db, &clock, Units::default()).spawn();
     for _ in 0..500 {

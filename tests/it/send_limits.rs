@@ -46,14 +46,6 @@ async fn invite(app: &TestApp, number: &str) -> crate::helpers::Response {
     .await
 }
 
-async fn user_of(app: &TestApp, number: &str) -> i64 {
-    sqlx::query_scalar("SELECT id FROM users WHERE msisdn = $1")
-        .bind(number)
-        .fetch_one(&app.db.pool)
-        .await
-        .expect("user")
-}
-
 /// One number invited again and again (removed in between) gets three SMS in ten minutes, and
 /// is granted on without more; a company sends twenty in ten minutes, and a grant past that is
 /// refused with nothing of it written.
@@ -64,7 +56,7 @@ async fn invitations_are_limited_per_number_and_per_company(b: Backend) {
     let number = "+79035550001";
     for round in 0..3 {
         assert_eq!(invite(&app, number).await.status, 303, "round {round}");
-        let id = user_of(&app, number).await;
+        let id = crate::delegated_users::user_id(&app, number).await;
         let removed = app
             .submit("/access", &format!("/access/members/{id}/remove"), &[])
             .await;
