@@ -202,5 +202,8 @@ async fn sweep_sessions(db: Db) {
         if let Err(e) = sessions::delete_expired(&db).await {
             tracing::warn!(error = %e, "sweeping sessions");
         }
+        if let Err(e) = crate::store::limits::sweep(&db, crate::store::now_ms()).await {
+            tracing::warn!(error = %e, "sweeping send limits");
+        }
     }
 }

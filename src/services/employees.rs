@@ -154,6 +154,7 @@ pub async fn update(
 ) -> Result<(), UseCaseError> {
     let company_id = permit.company_id();
     let mut tx = db.begin().await?;
+    employees::lock(&mut tx, permit, id).await?;
     let before = employees::get(&mut tx, permit, id)
         .await?
         .ok_or(UseCaseError::NotFound)?;
@@ -194,6 +195,7 @@ pub async fn update(
 pub async fn delete(db: &Db, permit: &Permit, id: i64) -> Result<(), UseCaseError> {
     let company_id = permit.company_id();
     let mut tx = db.begin().await?;
+    employees::lock(&mut tx, permit, id).await?;
     let before = employees::get(&mut tx, permit, id)
         .await?
         .ok_or(UseCaseError::NotFound)?;

@@ -117,7 +117,7 @@ pub async fn add(
     numbers: &[Msisdn],
     tariff_code: Option<&str>,
 ) -> Result<usize, UseCaseError> {
-    let company = companies::get(db, permit.company_id())
+    let company = companies::get(db, permit)
         .await?
         .ok_or(UseCaseError::NotFound)?;
     if numbers.is_empty() {

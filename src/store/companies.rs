@@ -95,9 +95,10 @@ pub async fn legal_name(conn: &mut AnyConnection, scoped: &Scoped) -> Result<Str
         .await
 }
 
-pub async fn get(db: &Db, id: i64) -> Result<Option<Company>, sqlx::Error> {
+/// The permit's company.
+pub async fn get(db: &Db, scoped: &Scoped) -> Result<Option<Company>, sqlx::Error> {
     sqlx::query_as::<_, Company>(const_format(SELECT, " WHERE id = $1"))
-        .bind(id)
+        .bind(scoped.company_id())
         .fetch_optional(&db.pool)
         .await
 }

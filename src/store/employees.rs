@@ -135,6 +135,17 @@ pub async fn insert(tx: &mut Tx, scoped: &Scoped, f: &Fields<'_>) -> Result<i64,
     Ok(id)
 }
 
+/// Takes the employee's row until the transaction ends, so the "before" read next is the
+/// state this change replaces (two changes at once read one after the other).
+pub async fn lock(tx: &mut Tx, scoped: &Scoped, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE employees SET id = id WHERE company_id = $1 AND id = $2")
+        .bind(scoped.company_id())
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
 /// A delegated scope writes only the employees it reads; any other is not found.
 async fn ensure_covered(tx: &mut Tx, scoped: &Scoped, id: i64) -> Result<(), sqlx::Error> {
     if scoped.is_whole_company() || get(tx, scoped, id).await?.is_some() {

@@ -42,7 +42,7 @@ pub async fn show(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let permit = cab.permit(&state, Object::Overview, Action::Read).await?;
-    let company = companies::get(&state.db, permit.company_id())
+    let company = companies::get(&state.db, &permit)
         .await?
         .ok_or(AppError::NotFound)?;
     let page = Page::new(

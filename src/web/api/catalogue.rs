@@ -15,7 +15,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 async fn region(user: &ApiUser, state: &AppState) -> Result<String, ApiError> {
     let permit = user.0.permit(state, Object::Lines, Action::Read).await?;
-    let company = companies::get(&state.db, permit.company_id())
+    let company = companies::get(&state.db, &permit)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(company.region_code)
