@@ -25,6 +25,17 @@ pub struct Duplicate {
 
 /// Fills the keys rows stored before the keys existed lack; returns the duplicates.
 pub async fn fill_missing(db: &Db) -> Result<Vec<Duplicate>, sqlx::Error> {
+    // Asked first without writing: at every start-up there is nothing to key, and no
+    // process should have to wait for the write lock (or take it) to learn that.
+    let unkeyed: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM departments WHERE name_key IS NULL)
+              + (SELECT COUNT(*) FROM employees WHERE personnel_key IS NULL AND personnel_number <> '')",
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    if unkeyed == 0 {
+        return Ok(Vec::new());
+    }
     let mut duplicates = Vec::new();
     let mut tx = db.begin().await?;
     let departments: Vec<(i64, i64, Option<i64>, String)> = sqlx::query_as(
