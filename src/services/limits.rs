@@ -4,10 +4,15 @@
 /// At most `.0` sends within `.1` milliseconds.
 pub type Limit = (i64, i64);
 
+pub const MINUTE: i64 = 60_000;
+pub const DAY: i64 = 24 * 60 * MINUTE;
+
+/// SMS to one number: sign-in codes, and invitations from every company.
+pub const PER_NUMBER: [Limit; 2] = [(3, 10 * MINUTE), (10, DAY)];
+
 /// Given the times of earlier sends (any order, at least those within the widest window),
 /// the minutes to wait before the next, if a limit is reached now.
 pub fn wait_minutes(times: &[i64], limits: &[Limit], now: i64) -> Option<i64> {
-    const MINUTE: i64 = 60_000;
     limits.iter().find_map(|&(max, window)| {
         let since = now - window;
         let inside: Vec<i64> = times.iter().copied().filter(|t| *t > since).collect();
@@ -21,8 +26,6 @@ pub fn wait_minutes(times: &[i64], limits: &[Limit], now: i64) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const MINUTE: i64 = 60_000;
 
     #[test]
     fn a_limit_counts_its_window_and_says_how_long_to_wait() {

@@ -16,7 +16,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::auth::{constant_time_eq, new_token, token_hash};
-use super::limits::wait_minutes;
+use super::limits::{DAY, MINUTE, PER_NUMBER, wait_minutes};
 use crate::domain::Actor;
 use crate::domain::Msisdn;
 use crate::sms::SmsGateway;
@@ -26,10 +26,6 @@ use crate::store::{Db, limits, sessions, users};
 
 pub const CODE_LIFETIME: Duration = Duration::from_secs(5 * 60);
 pub const CODE_TRIES: i64 = 5;
-const MINUTE: i64 = 60_000;
-const DAY: i64 = 24 * 60 * MINUTE;
-/// Codes a number may be sent: 3 in 10 minutes, 10 a day.
-const PER_NUMBER: [(i64, i64); 2] = [(3, 10 * MINUTE), (10, DAY)];
 /// Codes one address may ask for, whatever the numbers: 10 in 10 minutes, 50 a day.
 const PER_ADDRESS: [(i64, i64); 2] = [(10, 10 * MINUTE), (50, DAY)];
 /// Wrong passwords for a number within the window, after which only a code lets one in.

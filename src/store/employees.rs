@@ -47,7 +47,7 @@ pub fn push_name_words(sql: &mut Sql, scoped: &Scoped, column: &'static str, wor
 
 /// Limits a query on `employees e` to those a delegated right covers: their department is
 /// covered, or a line of theirs is.
-fn push_scope(sql: &mut Sql, scoped: &Scoped) {
+pub(super) fn push_scope(sql: &mut Sql, scoped: &Scoped) {
     if let Scope::Only { departments, .. } = scoped.scope() {
         sql.push(" AND (e.department_id IN (");
         push_id_list(sql, departments);

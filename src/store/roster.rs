@@ -25,8 +25,8 @@ pub async fn snapshot(db: &Db, scoped: &Scoped) -> Result<Snapshot, sqlx::Error>
     sql.push("FROM lines l JOIN tariffs t ON t.id = l.tariff_id WHERE l.company_id = ")
         .bind(company_id)
         .push(" AND l.status <> 'terminated'");
-    let mut lines: Vec<LineNow> = sql.fetch_json(&db.pool).await?;
-    lines.retain(|l| scoped.covers_line(l.id, l.department_id));
+    super::lines::push_scope(&mut sql, scope);
+    let lines: Vec<LineNow> = sql.fetch_json(&db.pool).await?;
     let mut sql = Sql::json_select(
         db.backend,
         &[
@@ -38,17 +38,10 @@ pub async fn snapshot(db: &Db, scoped: &Scoped) -> Result<Snapshot, sqlx::Error>
             "department_id",
         ],
     );
-    sql.push("FROM employees WHERE company_id = ")
+    sql.push("FROM employees e WHERE e.company_id = ")
         .bind(company_id);
+    super::employees::push_scope(&mut sql, scoped);
     let mut employees: Vec<EmployeeNow> = sql.fetch_json(&db.pool).await?;
-    if !scoped.is_whole_company() {
-        // As `employees::get` covers them: their department, or a line of theirs.
-        let holding: std::collections::HashSet<i64> =
-            lines.iter().filter_map(|l| l.employee_id).collect();
-        employees.retain(|e| {
-            holding.contains(&e.id) || e.department_id.is_some_and(|d| scoped.covers_department(d))
-        });
-    }
     employees.sort_unstable_by_key(|e| e.id);
     let departments: Vec<DepartmentNow> = sqlx::query_as(
         "SELECT id, parent_id, name FROM departments WHERE company_id = $1 ORDER BY id",

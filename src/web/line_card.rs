@@ -105,8 +105,8 @@ pub struct CardData {
     pub reference: Arc<Reference>,
 }
 
-/// Reads a line of the company with its tariff, services, earlier SIMs and history;
-/// another company's line is not found, one outside the permit's scope is forbidden.
+/// Reads a line of the company with its tariff, services, earlier SIMs and history; another
+/// company's line, or one outside the permit's scope, is not found.
 pub async fn read_card(
     state: &AppState,
     cab: &Cabinet,

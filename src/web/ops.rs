@@ -25,12 +25,7 @@ pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
     let Some(token) = state.settings.metrics_token.as_deref() else {
         return HttpResponse::NotFound().finish();
     };
-    let presented = req
-        .headers()
-        .get(actix_web::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
+    let presented = super::session::bearer(&req).unwrap_or("");
     if !crate::services::auth::constant_time_eq(presented, token) {
         return HttpResponse::Unauthorized()
             .insert_header(("www-authenticate", "Bearer"))

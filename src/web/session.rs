@@ -349,3 +349,11 @@ pub fn owes_second_factor(session: &SessionRow, principal: &Principal) -> bool {
         session.second_factor != 0,
     )
 }
+
+/// The token of an `Authorization: Bearer …` header, as sent.
+pub fn bearer(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+}

@@ -445,6 +445,29 @@ impl mailin_embedded::Handler for Collect {
 }
 
 /// A real SMTP server on a free local port, keeping what it receives.
+/// The seeded company on an app that mails through `smtp`, its admin's address
+/// `admin@romashka.test`; `tweak` sets anything else.
+pub async fn spawn_mailing_app(
+    b: Backend,
+    smtp: &SmtpServer,
+    tweak: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let port = smtp.port;
+    let app = spawn_app_with(b, |s| {
+        s.smtp_host = Some("127.0.0.1".into());
+        s.smtp_port = port;
+        tweak(s);
+    })
+    .await;
+    app.seed_company().await;
+    sqlx::query("UPDATE users SET email = 'admin@romashka.test' WHERE msisdn = $1")
+        .bind(ADMIN)
+        .execute(&app.db.pool)
+        .await
+        .expect("email");
+    app
+}
+
 pub struct SmtpServer {
     pub port: u16,
     inbox: std::sync::Arc<std::sync::Mutex<Vec<Received>>>,

@@ -27,18 +27,7 @@ async fn step_from(app: &TestApp, ip: &str, code: &str) -> Response {
 
 async fn wrong_codes_add_up_across_sign_ins(b: Backend) {
     let smtp = SmtpServer::start();
-    let app = spawn_app_with(b, |s| {
-        s.smtp_host = Some("127.0.0.1".into());
-        s.smtp_port = smtp.port;
-        s.trust_forwarded = true;
-    })
-    .await;
-    app.seed_company().await;
-    sqlx::query("UPDATE users SET email = 'admin@romashka.test' WHERE msisdn = $1")
-        .bind(ADMIN)
-        .execute(&app.db.pool)
-        .await
-        .expect("email");
+    let app = crate::helpers::spawn_mailing_app(b, &smtp, |s| s.trust_forwarded = true).await;
     let secret = with_authenticator(&app, ADMIN).await;
     let right = |app: &TestApp| code_at(&secret, app.clock.now_ms()).expect("code");
 

@@ -109,17 +109,7 @@ async fn sessions_are_listed_and_ended_by_their_owner(b: Backend) {
 
 async fn a_sign_in_from_a_new_device_is_mailed_to_the_user(b: Backend) {
     let smtp = SmtpServer::start();
-    let app = spawn_app_with(b, |s| {
-        s.smtp_host = Some("127.0.0.1".into());
-        s.smtp_port = smtp.port;
-    })
-    .await;
-    app.seed_company().await;
-    sqlx::query("UPDATE users SET email = 'admin@romashka.test' WHERE msisdn = $1")
-        .bind(ADMIN)
-        .execute(&app.db.pool)
-        .await
-        .expect("email");
+    let app = crate::helpers::spawn_mailing_app(b, &smtp, |_| {}).await;
 
     // The first browser ever: nothing to warn about. The same browser again: nothing either.
     assert_eq!(app.login(ADMIN, PASSWORD).await.status, 303);

@@ -17,18 +17,15 @@ use crate::store::audit::{self, Event};
 use crate::store::grants::{self, NewGrant};
 use crate::store::{Db, Tx, companies, departments, limits, lines, users};
 
-use super::limits::{Limit, wait_minutes};
+use super::limits::{DAY, Limit, MINUTE, PER_NUMBER, wait_minutes};
 use super::{FieldError, UseCaseError, required};
 
 pub use members::{Listed, ROLES, Revocable, listed, remove_member, revoke, set_blocked, set_role};
 pub use reach::{Target, reaches};
 pub use tokens::{IssuedToken, TokenInput, create_token};
 
-const MINUTE: i64 = 60_000;
-/// Invitation SMS to one number, from any company: as for sign-in codes.
-const INVITES_PER_NUMBER: [Limit; 2] = [(3, 10 * MINUTE), (10, 24 * 60 * MINUTE)];
 /// Invitation SMS from one company.
-const INVITES_PER_COMPANY: [Limit; 2] = [(20, 10 * MINUTE), (100, 24 * 60 * MINUTE)];
+const INVITES_PER_COMPANY: [Limit; 2] = [(20, 10 * MINUTE), (100, DAY)];
 
 /// Moscow: the dates people type are days there.
 const MSK_OFFSET_MS: i64 = 3 * 3_600_000;
@@ -258,8 +255,7 @@ async fn invitation_allowed(
 ) -> Result<bool, UseCaseError> {
     limits::take(tx, &format!("invite:number:{msisdn}")).await?;
     limits::take(tx, &format!("invite:company:{}", permit.company_id())).await?;
-    let day = INVITES_PER_NUMBER[1].1;
-    let (to_number, from_company) = grants::invitation_times(tx, permit, msisdn, now - day).await?;
+    let (to_number, from_company) = grants::invitation_times(tx, permit, msisdn, now - DAY).await?;
     if let Some(minutes) = wait_minutes(&from_company, &INVITES_PER_COMPANY, now) {
         return Err(UseCaseError::field(
             "number",
@@ -268,7 +264,7 @@ async fn invitation_allowed(
             ),
         ));
     }
-    if wait_minutes(&to_number, &INVITES_PER_NUMBER, now).is_some() {
+    if wait_minutes(&to_number, &PER_NUMBER, now).is_some() {
         return Ok(false);
     }
     grants::record_invitation(tx, permit, msisdn, now).await?;
