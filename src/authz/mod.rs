@@ -9,6 +9,7 @@
 
 mod adapter;
 mod rights;
+pub mod scope;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};

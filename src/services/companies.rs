@@ -116,6 +116,11 @@ pub async fn create(
         "inn",
         "компания с такими ИНН и КПП уже подключена",
     ))?;
+    let name = if admin_name.is_empty() {
+        "Администратор"
+    } else {
+        &admin_name
+    };
     let (user_id, generated) = match users::find_by_msisdn_tx(&mut tx, admin.as_str()).await? {
         Some(u) if u.is_staff != 0 => {
             return Err(UseCaseError::field(
@@ -130,11 +135,6 @@ pub async fn create(
             (u.id, password.1.then(|| password.0.clone()))
         }
         None => {
-            let name = if admin_name.is_empty() {
-                "Администратор"
-            } else {
-                &admin_name
-            };
             let id = users::insert(
                 &mut tx,
                 &users::NewUser {
@@ -149,7 +149,8 @@ pub async fn create(
             (id, password.1.then(|| password.0.clone()))
         }
     };
-    users::add_membership(&mut tx, &operator.in_company(company.id), user_id, "admin").await?;
+    let in_company = operator.in_company(company.id);
+    users::add_membership(&mut tx, &in_company, user_id, "admin", name).await?;
     audit::append(
         &mut tx,
         operator.actor(),

@@ -20,7 +20,6 @@ pub struct DepartmentInput {
     pub cost_centre: String,
 }
 
-/// Ids of `root` and every department under it.
 /// A department's path from the top, as a roster writes it: `Логистика / Склад Москва`.
 pub fn path(all: &[Department], id: i64) -> String {
     let mut names = Vec::new();
@@ -38,6 +37,7 @@ pub fn path(all: &[Department], id: i64) -> String {
     names.join(" / ")
 }
 
+/// Ids of `root` and every department under it.
 pub fn subtree(all: &[Department], root: i64) -> Vec<i64> {
     let mut out = vec![root];
     let mut i = 0;

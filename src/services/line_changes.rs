@@ -284,7 +284,7 @@ async fn plan(
             }
             let mut drop = Vec::new();
             let mut dropped_fees = Vec::new();
-            for s in store::enabled_services(conn, line.id).await? {
+            for s in store::enabled_services(conn, &line).await? {
                 if !store::fits(conn, s.id, new.id).await? {
                     drop.push(s.id);
                     dropped_fees.push(s.monthly_fee_kop);
@@ -314,7 +314,7 @@ async fn plan(
                 enabled,
                 fits,
                 clashes,
-            } = store::service_for_line(conn, code, line.id, line.tariff_id)
+            } = store::service_for_line(conn, code, &line)
                 .await?
                 .ok_or_else(|| field("service", format!("нет услуги «{code}»")))?;
             let enabled = enabled != 0;
@@ -341,7 +341,7 @@ async fn plan(
                     ));
                 }
                 if clashes > 0 {
-                    let clash = store::conflicts(conn, line.id, s.id).await?;
+                    let clash = store::conflicts(conn, &line, s.id).await?;
                     return Err(field(
                         "service",
                         format!(
@@ -642,42 +642,35 @@ pub async fn apply(
         }
     }
     let p = plan(&mut tx, permit, line_id, change).await?;
-    if !store::bump(&mut tx, p.line.id, p.line.version).await? {
+    if !store::bump(&mut tx, &p.line).await? {
         return Err(ChangeError::Conflict);
     }
     let actor_id = permit.actor().user_id;
     match &p.op {
         Op::Tariff { tariff_id, drop } => {
-            store::set_tariff(&mut tx, p.line.id, *tariff_id).await?;
+            store::set_tariff(&mut tx, &p.line, *tariff_id).await?;
             for s in drop {
-                store::disable_service(&mut tx, p.line.id, *s, actor_id).await?;
+                store::disable_service(&mut tx, &p.line, *s, actor_id).await?;
             }
         }
         Op::Enable { service_id } => {
-            store::enable_service(&mut tx, p.line.id, *service_id, actor_id).await?
+            store::enable_service(&mut tx, &p.line, *service_id, actor_id).await?
         }
         Op::Disable { service_id } => {
-            store::disable_service(&mut tx, p.line.id, *service_id, actor_id).await?
+            store::disable_service(&mut tx, &p.line, *service_id, actor_id).await?
         }
         Op::Status { status, reason } => {
-            store::set_status(&mut tx, p.line.id, status.as_str(), reason).await?
+            store::set_status(&mut tx, &p.line, status.as_str(), reason).await?
         }
         Op::Sim {
             iccid,
             status,
             reason,
         } => {
-            store::replace_sim(
-                &mut tx,
-                p.line.id,
-                &p.line.iccid,
-                iccid,
-                &p.line.status_reason,
-            )
-            .await?;
-            store::set_status(&mut tx, p.line.id, status.as_str(), reason).await?;
+            store::replace_sim(&mut tx, &p.line, iccid).await?;
+            store::set_status(&mut tx, &p.line, status.as_str(), reason).await?;
         }
-        Op::Limit { kop, action } => store::set_limit(&mut tx, p.line.id, *kop, *action).await?,
+        Op::Limit { kop, action } => store::set_limit(&mut tx, &p.line, *kop, *action).await?,
         Op::Assign {
             employee,
             department,
@@ -685,7 +678,7 @@ pub async fn apply(
         } => {
             store::set_assignment(
                 &mut tx,
-                p.line.id,
+                &p.line,
                 *employee,
                 *department,
                 cost_centre.as_deref(),

@@ -66,12 +66,13 @@ pub struct Filter {
 }
 
 const COLUMNS: &str = "SELECT a.id, a.at, a.actor_label,
-        (SELECT u.full_name FROM users u WHERE u.id = a.actor_id) AS actor_name,
+        (SELECT CASE WHEN u.is_staff <> 0 THEN u.full_name ELSE m.display_name END
+         FROM users u LEFT JOIN memberships m ON m.user_id = u.id AND m.company_id = a.company_id
+         WHERE u.id = a.actor_id) AS actor_name,
         CASE a.object_type
             WHEN 'employee' THEN (SELECT e.full_name FROM employees e
                                   WHERE e.id = CAST(a.object_id AS BIGINT) AND e.company_id = a.company_id)
-            WHEN 'user' THEN (SELECT CASE WHEN m.joined_at IS NOT NULL OR u.is_staff <> 0 THEN u.full_name
-                                          ELSE m.display_name END
+            WHEN 'user' THEN (SELECT CASE WHEN u.is_staff <> 0 THEN u.full_name ELSE m.display_name END
                               FROM users u LEFT JOIN memberships m ON m.user_id = u.id AND m.company_id = a.company_id
                               WHERE u.id = CAST(a.object_id AS BIGINT))
             WHEN 'line' THEN (SELECT l.msisdn FROM lines l

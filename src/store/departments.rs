@@ -52,6 +52,14 @@ pub(super) async fn tree_of(
     .await
 }
 
+/// The scoped company's whole tree (no counts), read on `conn`.
+pub async fn all(
+    conn: &mut AnyConnection,
+    scoped: &Scoped,
+) -> Result<Vec<Department>, sqlx::Error> {
+    tree_of(conn, scoped.company_id()).await
+}
+
 pub async fn get(
     conn: &mut AnyConnection,
     scoped: &Scoped,

@@ -205,11 +205,11 @@ pub struct GrantRow {
 pub async fn list(db: &Db, scoped: &Scoped) -> Result<Vec<GrantRow>, sqlx::Error> {
     let company_id = scoped.company_id();
     let mut rows = sqlx::query_as::<_, GrantRow>(
-        "SELECT g.id, g.user_id, u.msisdn,
-                CASE WHEN m.joined_at IS NOT NULL THEN u.full_name ELSE g.holder_name END AS full_name,
-                g.created_at, g.expires_at, g.revoked_at, b.full_name AS granted_by_name
+        "SELECT g.id, g.user_id, u.msisdn, g.holder_name AS full_name,
+                g.created_at, g.expires_at, g.revoked_at,
+                CASE WHEN b.is_staff <> 0 THEN b.full_name ELSE bm.display_name END AS granted_by_name
          FROM grants g JOIN users u ON u.id = g.user_id LEFT JOIN users b ON b.id = g.granted_by
-         LEFT JOIN memberships m ON m.user_id = g.user_id AND m.company_id = g.company_id
+         LEFT JOIN memberships bm ON bm.user_id = g.granted_by AND bm.company_id = g.company_id
          WHERE g.company_id = $1 ORDER BY g.id DESC",
     )
     .bind(company_id)
@@ -301,21 +301,28 @@ pub async fn remove_member(
     Ok(())
 }
 
-/// Blocks a member (`at`) or lets them back (`None`); a block ends their sessions in the
+/// Blocks a member at `at` (`by_admin`: an admin's block, which only an admin lifts; a block
+/// already an admin's stays so) or lifts the block (`None`); a block ends their sessions in the
 /// company. False if the person is not a member.
 pub async fn set_blocked(
     tx: &mut Tx,
     scoped: &Scoped,
     user_id: i64,
     at: Option<i64>,
+    by_admin: bool,
 ) -> Result<bool, sqlx::Error> {
     let company_id = scoped.company_id();
     let changed = sqlx::query(
-        "UPDATE memberships SET blocked_at = $1 WHERE company_id = $2 AND user_id = $3",
+        "UPDATE memberships SET blocked_at = $1,
+                blocked_by_admin = CASE WHEN $1 IS NULL THEN 0
+                                        WHEN blocked_at IS NULL THEN $4
+                                        WHEN $4 = 1 THEN 1 ELSE blocked_by_admin END
+         WHERE company_id = $2 AND user_id = $3",
     )
     .bind(at)
     .bind(company_id)
     .bind(user_id)
+    .bind(i64::from(by_admin))
     .execute(&mut **tx)
     .await?
     .rows_affected();
@@ -339,13 +346,28 @@ pub struct Member {
     pub blocked_at: Option<i64>,
 }
 
-/// The company's members; one invited by a grant is named as the granter typed until they sign
-/// in to the company.
+/// Whether the member's block is an admin's (false for a member not blocked or not there).
+pub async fn blocked_by_admin(
+    tx: &mut Tx,
+    scoped: &Scoped,
+    user_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let by_admin: Option<i64> = sqlx::query_scalar(
+        "SELECT blocked_by_admin FROM memberships
+         WHERE company_id = $1 AND user_id = $2 AND blocked_at IS NOT NULL",
+    )
+    .bind(scoped.company_id())
+    .bind(user_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(by_admin == Some(1))
+}
+
+/// The company's members, each by the name the company gave them.
 pub async fn members(db: &Db, scoped: &Scoped) -> Result<Vec<Member>, sqlx::Error> {
     sqlx::query_as::<_, Member>(
         "SELECT user_id, msisdn, full_name, role, blocked_at FROM (
-           SELECT u.id AS user_id, u.msisdn, m.role, m.blocked_at,
-                  CASE WHEN m.joined_at IS NOT NULL THEN u.full_name ELSE m.display_name END AS full_name
+           SELECT u.id AS user_id, u.msisdn, m.role, m.blocked_at, m.display_name AS full_name
            FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.company_id = $1
          ) x ORDER BY role, full_name",
     )

@@ -1,11 +1,16 @@
 //! Reading a line's state for a change and writing the change. Every write first bumps the
 //! line's version from the one the change was planned on, so two concurrent changes cannot
 //! both apply to the same state.
+//!
+//! Only [`load`] makes a [`LineState`] (it has a private field), and it makes one only for a
+//! line the permit's scope covers; every reader and writer of a line's parts here takes that
+//! state, so none of them can be pointed at a line the permit does not reach.
 
 use sqlx::AnyConnection;
 
 use crate::domain::Scoped;
 
+use super::sql::Sql;
 use super::{Tx, now_ms};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -26,6 +31,7 @@ pub struct LineState {
     pub spend_limit_kop: Option<i64>,
     pub limit_action: Option<String>,
     pub version: i64,
+    company_id: i64,
 }
 
 /// The line as a change plans on it, if the scope covers it.
@@ -37,7 +43,8 @@ pub async fn load(
     let line = sqlx::query_as::<_, LineState>(
         "SELECT l.id, l.msisdn, l.iccid, l.status, l.status_reason, l.tariff_id,
                 t.code AS tariff_code, t.name AS tariff_name, t.monthly_fee_kop AS tariff_fee_kop, c.region_code,
-                l.department_id, l.employee_id, l.cost_centre, l.spend_limit_kop, l.limit_action, l.version
+                l.department_id, l.employee_id, l.cost_centre, l.spend_limit_kop, l.limit_action, l.version,
+                l.company_id
          FROM lines l JOIN tariffs t ON t.id = l.tariff_id JOIN companies c ON c.id = l.company_id
          WHERE l.company_id = $1 AND l.id = $2",
     )
@@ -61,13 +68,13 @@ pub struct Service {
 
 pub async fn enabled_services(
     conn: &mut AnyConnection,
-    line_id: i64,
+    line: &LineState,
 ) -> Result<Vec<Service>, sqlx::Error> {
     sqlx::query_as::<_, Service>(
         "SELECT s.id, s.code, s.name_ru, s.monthly_fee_kop, s.one_time_fee_kop, s.archived
          FROM line_services ls JOIN services s ON s.id = ls.service_id WHERE ls.line_id = $1 ORDER BY s.id",
     )
-    .bind(line_id)
+    .bind(line.id)
     .fetch_all(conn)
     .await
 }
@@ -110,8 +117,7 @@ pub struct ServiceForLine {
 pub async fn service_for_line(
     conn: &mut AnyConnection,
     code: &str,
-    line_id: i64,
-    tariff_id: i64,
+    line: &LineState,
 ) -> Result<Option<ServiceForLine>, sqlx::Error> {
     sqlx::query_as::<_, ServiceForLine>(sqlx::AssertSqlSafe(format!(
         "SELECT s.id, s.code, s.name_ru, s.monthly_fee_kop, s.one_time_fee_kop, s.archived,
@@ -126,8 +132,8 @@ pub async fn service_for_line(
         excluded_either_way("s.id")
     )))
     .bind(code)
-    .bind(line_id)
-    .bind(tariff_id)
+    .bind(line.id)
+    .bind(line.tariff_id)
     .fetch_optional(conn)
     .await
 }
@@ -152,7 +158,7 @@ pub async fn fits(
 /// Services on the line that exclude `service_id` or that it excludes (either way round).
 pub async fn conflicts(
     conn: &mut AnyConnection,
-    line_id: i64,
+    line: &LineState,
     service_id: i64,
 ) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
@@ -160,7 +166,7 @@ pub async fn conflicts(
          WHERE ls.line_id = $1 AND {} ORDER BY s.name_ru",
         excluded_either_way("$2")
     )))
-    .bind(line_id)
+    .bind(line.id)
     .bind(service_id)
     .fetch_all(conn)
     .await
@@ -260,20 +266,25 @@ pub async fn claim_key(
     })
 }
 
-/// Moves the line from `version` to the next; false if someone changed it meanwhile.
-pub async fn bump(tx: &mut Tx, id: i64, version: i64) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query("UPDATE lines SET version = version + 1 WHERE id = $1 AND version = $2")
-        .bind(id)
-        .bind(version)
-        .execute(&mut **tx)
-        .await?;
+/// Moves the line from the version it was loaded at to the next; false if someone changed it
+/// meanwhile.
+pub async fn bump(tx: &mut Tx, line: &LineState) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "UPDATE lines SET version = version + 1 WHERE id = $1 AND company_id = $2 AND version = $3",
+    )
+    .bind(line.id)
+    .bind(line.company_id)
+    .bind(line.version)
+    .execute(&mut **tx)
+    .await?;
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn set_tariff(tx: &mut Tx, id: i64, tariff_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE lines SET tariff_id = $1 WHERE id = $2")
+pub async fn set_tariff(tx: &mut Tx, line: &LineState, tariff_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE lines SET tariff_id = $1 WHERE id = $2 AND company_id = $3")
         .bind(tariff_id)
-        .bind(id)
+        .bind(line.id)
+        .bind(line.company_id)
         .execute(&mut **tx)
         .await
         .map(|_| ())
@@ -281,39 +292,42 @@ pub async fn set_tariff(tx: &mut Tx, id: i64, tariff_id: i64) -> Result<(), sqlx
 
 pub async fn set_status(
     tx: &mut Tx,
-    id: i64,
+    line: &LineState,
     status: &str,
     reason: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE lines SET status = $1, status_reason = $2 WHERE id = $3")
-        .bind(status)
-        .bind(reason)
-        .bind(id)
-        .execute(&mut **tx)
-        .await
-        .map(|_| ())
+    sqlx::query(
+        "UPDATE lines SET status = $1, status_reason = $2 WHERE id = $3 AND company_id = $4",
+    )
+    .bind(status)
+    .bind(reason)
+    .bind(line.id)
+    .bind(line.company_id)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
 }
 
-/// Puts a new SIM in; the old ICCID goes to the line's SIM history.
+/// Puts a new SIM in; the old ICCID (and the reason it stood blocked for) goes to the line's
+/// SIM history.
 pub async fn replace_sim(
     tx: &mut Tx,
-    id: i64,
-    old_iccid: &str,
+    line: &LineState,
     new_iccid: &str,
-    reason: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO line_sims (line_id, iccid, replaced_at, reason) VALUES ($1, $2, $3, $4)",
     )
-    .bind(id)
-    .bind(old_iccid)
+    .bind(line.id)
+    .bind(&line.iccid)
     .bind(now_ms())
-    .bind(reason)
+    .bind(&line.status_reason)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("UPDATE lines SET iccid = $1 WHERE id = $2")
+    sqlx::query("UPDATE lines SET iccid = $1 WHERE id = $2 AND company_id = $3")
         .bind(new_iccid)
-        .bind(id)
+        .bind(line.id)
+        .bind(line.company_id)
         .execute(&mut **tx)
         .await
         .map(|_| ())
@@ -321,33 +335,38 @@ pub async fn replace_sim(
 
 pub async fn set_limit(
     tx: &mut Tx,
-    id: i64,
+    line: &LineState,
     limit_kop: Option<i64>,
     action: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE lines SET spend_limit_kop = $1, limit_action = $2 WHERE id = $3")
-        .bind(limit_kop)
-        .bind(action)
-        .bind(id)
-        .execute(&mut **tx)
-        .await
-        .map(|_| ())
+    sqlx::query(
+        "UPDATE lines SET spend_limit_kop = $1, limit_action = $2 WHERE id = $3 AND company_id = $4",
+    )
+    .bind(limit_kop)
+    .bind(action)
+    .bind(line.id)
+    .bind(line.company_id)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
 }
 
 pub async fn set_assignment(
     tx: &mut Tx,
-    id: i64,
+    line: &LineState,
     employee_id: Option<i64>,
     department_id: Option<i64>,
     cost_centre: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE lines SET employee_id = $1, department_id = $2, cost_centre = $3 WHERE id = $4",
+        "UPDATE lines SET employee_id = $1, department_id = $2, cost_centre = $3
+         WHERE id = $4 AND company_id = $5",
     )
     .bind(employee_id)
     .bind(department_id)
     .bind(cost_centre)
-    .bind(id)
+    .bind(line.id)
+    .bind(line.company_id)
     .execute(&mut **tx)
     .await
     .map(|_| ())
@@ -355,44 +374,44 @@ pub async fn set_assignment(
 
 pub async fn enable_service(
     tx: &mut Tx,
-    line_id: i64,
+    line: &LineState,
     service_id: i64,
     actor: Option<i64>,
 ) -> Result<(), sqlx::Error> {
     let now = now_ms();
     sqlx::query("INSERT INTO line_services (line_id, service_id, enabled_at) VALUES ($1, $2, $3)")
-        .bind(line_id)
+        .bind(line.id)
         .bind(service_id)
         .bind(now)
         .execute(&mut **tx)
         .await?;
-    history(tx, line_id, service_id, "enabled", now, actor).await
+    history(tx, line, service_id, "enabled", now, actor).await
 }
 
 pub async fn disable_service(
     tx: &mut Tx,
-    line_id: i64,
+    line: &LineState,
     service_id: i64,
     actor: Option<i64>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM line_services WHERE line_id = $1 AND service_id = $2")
-        .bind(line_id)
+        .bind(line.id)
         .bind(service_id)
         .execute(&mut **tx)
         .await?;
-    history(tx, line_id, service_id, "disabled", now_ms(), actor).await
+    history(tx, line, service_id, "disabled", now_ms(), actor).await
 }
 
 async fn history(
     tx: &mut Tx,
-    line_id: i64,
+    line: &LineState,
     service_id: i64,
     action: &str,
     at: i64,
     actor: Option<i64>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO line_service_history (line_id, service_id, action, at, actor_id) VALUES ($1, $2, $3, $4, $5)")
-        .bind(line_id)
+        .bind(line.id)
         .bind(service_id)
         .bind(action)
         .bind(at)
@@ -402,13 +421,22 @@ async fn history(
         .map(|_| ())
 }
 
-/// The SIMs the number had before, newest first.
+/// The SIMs the number had before, newest first; none for a line the scope does not cover.
 pub async fn previous_sims(
     conn: &mut AnyConnection,
+    scoped: &Scoped,
     line_id: i64,
 ) -> Result<Vec<(String, i64, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT iccid, replaced_at, reason FROM line_sims WHERE line_id = $1 ORDER BY replaced_at DESC, id DESC")
-        .bind(line_id)
+    let mut sql = Sql::new(
+        "SELECT s.iccid, s.replaced_at, s.reason FROM line_sims s JOIN lines l ON l.id = s.line_id
+         WHERE s.line_id = ",
+    );
+    sql.bind(line_id)
+        .push(" AND l.company_id = ")
+        .bind(scoped.company_id());
+    super::lines::push_scope(&mut sql, scoped.scope());
+    sql.push(" ORDER BY s.replaced_at DESC, s.id DESC");
+    sql.query_as::<(String, i64, String)>()
         .fetch_all(conn)
         .await
 }

@@ -500,25 +500,18 @@ pub async fn explain(db: &Db, scoped: &Scoped, f: &Filter) -> Result<String, sql
     let mut tx = db.pool.begin().await?;
     let by_key = by_key(db, &mut tx, scoped, f, None).await?;
     let mut sql = page_sql(scoped, f, by_key, 50, 0, None, db.backend);
-    let steps: Vec<String> = match db.backend {
-        super::Backend::Sqlite => {
-            sql.prepend("EXPLAIN QUERY PLAN ");
-            let rows = sql.query().fetch_all(&mut *tx).await?;
-            rows.iter()
-                .map(|r| r.try_get::<String, _>(3))
-                .collect::<Result<_, _>>()?
-        }
-        super::Backend::Postgres => {
-            sqlx::query("SET LOCAL enable_seqscan = off")
-                .execute(&mut *tx)
-                .await?;
-            sql.prepend("EXPLAIN ");
-            let rows = sql.query().fetch_all(&mut *tx).await?;
-            rows.iter()
-                .map(|r| r.try_get::<String, _>(0))
-                .collect::<Result<_, _>>()?
-        }
-    };
+    let (setup, prefix, column) = db.backend.explain();
+    if let Some(setup) = setup {
+        sqlx::query(setup).execute(&mut *tx).await?;
+    }
+    sql.prepend(prefix);
+    let steps: Vec<String> = sql
+        .query()
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<String, _>(column))
+        .collect::<Result<_, _>>()?;
     tx.rollback().await?;
     Ok(steps.join("\n"))
 }
@@ -554,7 +547,7 @@ impl LineCard {
 }
 
 /// The card with its services and newest history, in one round trip: both lists come back as
-/// JSON arrays built by the database (each database spells JSON aggregation its own way).
+/// JSON arrays built by the database.
 pub async fn card_with_lists(
     conn: &mut AnyConnection,
     backend: super::Backend,
@@ -569,32 +562,7 @@ pub async fn card_with_lists(
         services_json: String,
         history_json: String,
     }
-    let (services, entries) = match backend {
-        super::Backend::Sqlite => (
-            "(SELECT json_group_array(json_object('code', x.code, 'name_ru', x.name_ru, 'name_en', x.name_en,
-                     'category', x.category, 'monthly_fee_kop', x.monthly_fee_kop, 'enabled_at', x.enabled_at))
-              FROM (SELECT s.code, s.name_ru, s.name_en, s.category, s.monthly_fee_kop, ls.enabled_at
-                    FROM line_services ls JOIN services s ON s.id = ls.service_id
-                    WHERE ls.line_id = l.id ORDER BY s.category, s.code) x)",
-            "(SELECT json_group_array(json_object('id', a.id, 'at', a.at, 'actor_label', a.actor_label,
-                     'action', a.action, 'object_type', a.object_type, 'object_id', a.object_id,
-                     'before_json', a.before_json, 'after_json', a.after_json, 'ip', a.ip))
-              FROM (SELECT * FROM audit_log x WHERE x.company_id = l.company_id AND x.object_type = 'line'
-                    AND x.object_id = CAST(l.id AS TEXT) ORDER BY x.at DESC, x.id DESC LIMIT $3) a)",
-        ),
-        super::Backend::Postgres => (
-            "(SELECT COALESCE(json_agg(json_build_object('code', s.code, 'name_ru', s.name_ru, 'name_en', s.name_en,
-                     'category', s.category, 'monthly_fee_kop', s.monthly_fee_kop, 'enabled_at', ls.enabled_at)
-                     ORDER BY s.category, s.code), '[]'::json)::text
-              FROM line_services ls JOIN services s ON s.id = ls.service_id WHERE ls.line_id = l.id)",
-            "(SELECT COALESCE(json_agg(json_build_object('id', a.id, 'at', a.at, 'actor_label', a.actor_label,
-                     'action', a.action, 'object_type', a.object_type, 'object_id', a.object_id,
-                     'before_json', a.before_json, 'after_json', a.after_json, 'ip', a.ip)
-                     ORDER BY a.at DESC, a.id DESC), '[]'::json)::text
-              FROM (SELECT * FROM audit_log x WHERE x.company_id = l.company_id AND x.object_type = 'line'
-                    AND x.object_id = CAST(l.id AS TEXT) ORDER BY x.at DESC, x.id DESC LIMIT $3) a)",
-        ),
-    };
+    let (services, entries) = backend.line_card_lists();
     let sql = format!(
         "SELECT l.id, l.msisdn, l.iccid, l.status, l.activated_on, l.spend_limit_kop,
                 l.employee_id, e.full_name AS employee_name, e.position AS employee_position,

@@ -11,6 +11,12 @@
 //! - `reference::ReferenceCache::get` and its `load`, `departments::tree_of`: a session's
 //!   company's shared reference data (departments, tariffs, services), which every page reads
 //!   before it asks for a permit; it holds nothing a member may not see.
+//!
+//! Three take a permit but read its whole company: `grants::members`, `grants::list` and
+//! `api_tokens::list`, the access page's lists. What a delegated «Управление пользователями»
+//! reaches there is not a department scope but a rule over holders' roles and every right of
+//! their grants (`services::access::reach`), which `services::access::members::listed` applies;
+//! a test keeps every caller of the three inside `services::access`.
 
 pub mod api_tokens;
 pub mod audit;
@@ -175,33 +181,9 @@ fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
         })
         .after_connect(move |conn, _| {
             Box::pin(async move {
-                if backend == Backend::Postgres {
-                    // Every statement is prepared once per connection. Left to itself,
-                    // PostgreSQL re-plans a statement with parameters at each run when
-                    // it guesses a custom plan is cheaper, and planning a lines page
-                    // costs three times its execution. Selectivity is decided before the
-                    // query is written (`store::lines`), so the generic plan is the plan.
-                    sqlx::query("SET plan_cache_mode = force_generic_plan")
-                        .execute(conn)
-                        .await?;
-                } else {
-                    // In WAL mode NORMAL syncs at checkpoints, not at every commit: a
-                    // power cut may lose the last commits, never the file's consistency.
-                    // A 4 MiB page cache per connection (SQLite's default is 2): a
-                    // 100,000-row import writes in the lines' order, and its commit took
-                    // as long with 2, 4 or 16 MiB. Each size costs its memory in every
-                    // connection a preview or commit reads through: with 16 MiB, a CSV
-                    // import's peak RSS was 240-259 MiB, with 4 MiB 191-195.
-                    // Statement journals stay in memory too.
-                    // Checkpoints are the checkpointer's (below), not the commit's that
-                    // crosses the threshold.
-                    sqlx::raw_sql(
-                        "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -4096;
-                         PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0",
-                    )
+                sqlx::raw_sql(backend.connection_setup())
                     .execute(conn)
                     .await?;
-                }
                 Ok(())
             })
         })
@@ -219,14 +201,15 @@ impl Db {
             .with_context(|| format!("connecting to {}", crate::config::redact_url(&url)))?;
         // Opened as requests come: a request's first statement is its session's.
         let requests = pool_options(backend, max_connections).connect_lazy_with(options);
-        if backend == Backend::Sqlite {
-            // WAL lets readers work while one writer writes; it is a property of the file.
-            sqlx::query("PRAGMA journal_mode = WAL")
+        if let Some(setup) = backend.file_setup() {
+            sqlx::raw_sql(setup)
                 .execute(&pool)
                 .await
-                .context("switching SQLite to WAL")?;
+                .context("setting the database file up")?;
         }
-        let checkpointer = (backend == Backend::Sqlite).then(|| spawn_checkpointer(pool.clone()));
+        let checkpointer = backend
+            .checkpoints_itself()
+            .then(|| spawn_checkpointer(pool.clone()));
         Ok(Self {
             pool,
             requests,
@@ -257,25 +240,22 @@ impl Db {
         Ok(())
     }
 
-    /// A transaction that writes. On SQLite it takes the write lock at once, so two writers
-    /// wait for each other (busy timeout) instead of failing on a lock upgrade.
+    /// A transaction that writes. On SQLite it takes this process's turn and the write lock
+    /// at once, so two writers wait for each other instead of failing on a lock upgrade.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => {
-                let turn = self.write_turn.clone().lock_owned().await;
-                let inner = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                Ok(Tx {
-                    inner,
-                    backend: self.backend,
-                    _turn: Some(turn),
-                })
-            }
-            Backend::Postgres => Ok(Tx {
-                inner: self.pool.begin().await?,
-                backend: self.backend,
-                _turn: None,
-            }),
-        }
+        let turn = match self.backend.has_one_writer() {
+            true => Some(self.write_turn.clone().lock_owned().await),
+            false => None,
+        };
+        let inner = match self.backend.begin_to_write() {
+            Some(statement) => self.pool.begin_with(statement).await?,
+            None => self.pool.begin().await?,
+        };
+        Ok(Tx {
+            inner,
+            backend: self.backend,
+            _turn: turn,
+        })
     }
 
     /// Closes both pools (a database about to be dropped).
@@ -348,6 +328,42 @@ mod tests {
 }
 
 #[cfg(test)]
+mod whole_company_lists {
+    /// Calls of the three whole-company lists anywhere under `src/` outside
+    /// `src/services/access/` and the store, as (file, call).
+    #[test]
+    fn only_the_access_use_cases_read_the_whole_access_lists() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut stack = vec![root.clone()];
+        let mut found = Vec::new();
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("source folder").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let shown = path
+                    .strip_prefix(&root)
+                    .expect("under src")
+                    .display()
+                    .to_string();
+                if shown.starts_with("services/access/") || shown.starts_with("store/") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).expect("source");
+                for call in ["grants::members(", "grants::list(", "api_tokens::list("] {
+                    if text.contains(call) {
+                        found.push((shown.clone(), call));
+                    }
+                }
+            }
+        }
+        assert!(found.is_empty(), "read outside services::access: {found:?}");
+    }
+}
+
+#[cfg(test)]
 mod bare_company_ids {
     /// The functions that may take a bare company id, each with its reason in the module's
     /// documentation: (file, function).
@@ -361,7 +377,33 @@ mod bare_company_ids {
         ("departments.rs", "tree_of"),
     ];
 
-    /// Every function under `src/store` with a `company_id: i64` parameter, as (file, name).
+    /// Whether a parameter list names a company by a bare number: any parameter whose name
+    /// speaks of a company (`company_id`, `company`, `companies`, `target_company`, …) and
+    /// whose type is an integer or a list or option of them.
+    fn names_a_company(params: &str) -> bool {
+        params.split(',').any(|param| {
+            let Some((name, ty)) = param.split_once(':') else {
+                return false;
+            };
+            let ty: String = ty.chars().filter(|c| !c.is_whitespace()).collect();
+            name.contains("compan")
+                && ["i64", "Option<i64>", "&[i64]", "Vec<i64>", "CompanyId"].contains(&ty.as_str())
+        })
+    }
+
+    #[test]
+    fn a_company_by_number_is_recognised_in_any_spelling() {
+        assert!(names_a_company("db: &Db, company_id: i64"));
+        assert!(names_a_company(
+            "tx: &mut Tx,\n    company: i64,\n    now: i64"
+        ));
+        assert!(names_a_company("target_company: Option<i64>"));
+        assert!(names_a_company("companies: &[i64]"));
+        assert!(!names_a_company("db: &Db, scoped: &Scoped, id: i64"));
+        assert!(!names_a_company("company: &str"));
+    }
+
+    /// Every function under `src/store` that takes a company by number, as (file, name).
     fn taking_a_bare_company_id() -> Vec<(String, String)> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/store");
         let mut found = Vec::new();
@@ -373,7 +415,7 @@ mod bare_company_ids {
                 let (Some(open), Some(close)) = (rest.find('('), rest.find(')')) else {
                     continue;
                 };
-                if open < close && rest[open..close].contains("company_id: i64") {
+                if open < close && names_a_company(&rest[open + 1..close]) {
                     found.push((file.clone(), rest[..open].trim().to_owned()));
                 }
             }

@@ -78,31 +78,33 @@ pub async fn set_password_hash(tx: &mut Tx, user_id: i64, hash: &str) -> Result<
         .map(|_| ())
 }
 
-/// Makes the person a member with `role`, or changes their role; a member the operator adds
-/// counts as known to the company at once (their own name shows).
+/// Makes the person a member with `role` under `name` (the company's name for them), or
+/// changes a member's role (their name stays).
 pub async fn add_membership(
     tx: &mut Tx,
     scoped: &Scoped,
     user_id: i64,
     role: &str,
+    name: &str,
 ) -> Result<(), sqlx::Error> {
     let now = now_ms();
     sqlx::query(
-        "INSERT INTO memberships (user_id, company_id, role, created_at, joined_at)
-         VALUES ($1, $2, $3, $4, $4)
+        "INSERT INTO memberships (user_id, company_id, role, created_at, joined_at, display_name)
+         VALUES ($1, $2, $3, $4, $4, $5)
          ON CONFLICT (user_id, company_id) DO UPDATE SET role = excluded.role",
     )
     .bind(user_id)
     .bind(scoped.company_id())
     .bind(role)
     .bind(now)
+    .bind(name)
     .execute(&mut **tx)
     .await
     .map(|_| ())
 }
 
-/// Makes the person a manager of the company under the name a granter typed, unless they are a
-/// member already; true if they were not. Their own name shows once they sign in there.
+/// Makes the person a manager of the company under the name a granter typed (the company's
+/// name for them from then on), unless they are a member already; true if they were not.
 pub async fn invite_member(
     tx: &mut Tx,
     scoped: &Scoped,
@@ -123,7 +125,7 @@ pub async fn invite_member(
     Ok(done.rows_affected() == 1)
 }
 
-/// Notes the person's first sign-in to the company (from then on their own name shows there).
+/// Notes the person's first sign-in to the company.
 pub async fn mark_joined(
     conn: &mut sqlx::AnyConnection,
     user_id: i64,

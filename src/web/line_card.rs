@@ -126,7 +126,7 @@ pub async fn read_card(
             .ok_or(AppError::NotFound)?,
     };
     let sims = if line.replaced_sims > 0 {
-        line_changes::previous_sims(&mut conn, line.id).await?
+        line_changes::previous_sims(&mut conn, permit, line.id).await?
     } else {
         Vec::new()
     };

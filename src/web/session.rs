@@ -6,12 +6,10 @@ use std::pin::Pin;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 
-use crate::authz::{Action, Holder, Object, Permit, Principal, Right, Scope};
+use crate::authz::{Action, Holder, Object, Permit, Principal, Right};
 use crate::domain::Actor;
 use crate::error::AppError;
 use crate::services::auth::{is_signed, token_hash};
-use crate::services::departments::subtree;
-use crate::store::grants;
 use crate::store::sessions::{self, SessionRow};
 
 use super::AppState;
@@ -176,8 +174,7 @@ impl Cabinet {
     }
 
     /// The one way a handler gets a permit: casbin decides for this user in this company; a
-    /// manager's permit then covers only what their live grants with that right cover (an
-    /// employee's, only their own line).
+    /// limited person's permit then covers only what `authz::scope` says.
     pub async fn permit(
         &self,
         state: &AppState,
@@ -188,38 +185,17 @@ impl Cabinet {
         if !self.principal.is_limited() {
             return Ok(permit);
         }
-        let p = &self.principal;
-        let scope = if let (Holder::User(user_id), true) = (p.holder, p.is_employee()) {
-            Scope::Only {
-                departments: Vec::new(),
-                lines: grants::own_lines(
-                    &mut *self.connection(state).await?,
-                    user_id,
-                    p.company_id,
-                )
-                .await?,
-            }
-        } else {
-            // The overview shows what the person may see of the lines.
-            let right = Right::of(object, action).unwrap_or(Right::LinesView);
-            let now = state.clock.now_ms();
-            let (granted, lines) = grants::covered(
-                &mut *self.connection(state).await?,
-                now,
-                p.holder,
-                p.company_id,
-                right.code(),
-            )
-            .await?;
-            let reference = self.reference(state).await?;
-            let mut departments: Vec<i64> = granted
-                .iter()
-                .flat_map(|d| subtree(&reference.departments, *d))
-                .collect();
-            departments.sort_unstable();
-            departments.dedup();
-            Scope::Only { departments, lines }
-        };
+        // The overview shows what the person may see of the lines.
+        let right = Right::of(object, action).unwrap_or(Right::LinesView);
+        let reference = self.reference(state).await?;
+        let scope = crate::authz::scope::delegated(
+            &mut *self.connection(state).await?,
+            &self.principal,
+            right,
+            state.clock.now_ms(),
+            &reference.departments,
+        )
+        .await?;
         Ok(permit.limited_to(scope))
     }
 

@@ -608,6 +608,27 @@ const PAGES: &[Row] = &[
         "/static/app.css",
         ["ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"],
     ),
+    // A member the user manager reaches (a manager over the warehouse alone), acted on before
+    // any admin touches them: blocked, let back, removed by the user manager; the others are
+    // refused first and change nothing.
+    (
+        "POST",
+        "/access/members/{id}/block",
+        "/access/members/{reachable}/block",
+        ["login", "-", "403", "403", "404", "-", "403", "ok", "403"],
+    ),
+    (
+        "POST",
+        "/access/members/{id}/unblock",
+        "/access/members/{reachable}/unblock",
+        ["login", "-", "403", "403", "404", "-", "403", "ok", "403"],
+    ),
+    (
+        "POST",
+        "/access/members/{id}/remove",
+        "/access/members/{reachable}/remove",
+        ["login", "-", "403", "403", "404", "-", "403", "ok", "403"],
+    ),
 ];
 
 /// The API, under /api/v1: (method, route, request, body, expectations).
@@ -907,6 +928,8 @@ async fn world(app: &TestApp) -> (HashMap<&'static str, String>, Vec<TestApp>) {
         // Delegated user management and import, each over the warehouse alone.
         ("+79035557788", "Кадровик", vec!["users.manage"]),
         ("+79035559900", "Импортёр", vec!["roster.import"]),
+        // Within the user manager's reach.
+        ("+79035554455", "Наблюдатель", vec!["lines.view"]),
         ("+79035556677", "Запасной", vec!["finance.view"]),
     ] {
         let mut form = vec![
@@ -937,6 +960,16 @@ async fn world(app: &TestApp) -> (HashMap<&'static str, String>, Vec<TestApp>) {
         scalar(
             app,
             "SELECT id FROM users WHERE msisdn = '+79035556677' AND id > $1",
+            0,
+        )
+        .await
+        .to_string(),
+    );
+    ids.insert(
+        "reachable",
+        scalar(
+            app,
+            "SELECT id FROM users WHERE msisdn = '+79035554455' AND id > $1",
             0,
         )
         .await

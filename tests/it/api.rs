@@ -491,6 +491,12 @@ async fn cookie_writes_come_only_from_the_cabinet(b: Backend) {
         )
         .json(&json!({ "name": "Чужой" }));
     assert_eq!(send(lookalike).await, 403);
+    // This host under another scheme is another origin.
+    let other_scheme = app
+        .client
+        .delete(&path)
+        .header("origin", format!("https://{}", &app.address[7..]));
+    assert_eq!(send(other_scheme).await, 403);
     // No Origin at all (not a browser) and no form token.
     let bare = reqwest::Client::builder()
         .cookie_provider(app.cookies.clone())
@@ -514,7 +520,45 @@ async fn cookie_writes_come_only_from_the_cabinet(b: Backend) {
     );
 }
 
+/// Behind a proxy the browser names the public address as its origin, which the app (reached
+/// over plain HTTP) accepts as its own.
+async fn the_public_address_is_the_cabinets_origin(b: Backend) {
+    let app =
+        crate::helpers::spawn_app_with(b, |s| s.public_url = "https://lk.example.ru/".into()).await;
+    app.seed_company().await;
+    app.login(ADMIN, PASSWORD).await;
+    let write = |origin: &'static str| {
+        app.client
+            .post(app.url("/api/v1/departments"))
+            .header("origin", origin)
+            .json(&json!({ "name": origin }))
+            .send()
+    };
+    assert_eq!(
+        write("https://lk.example.ru")
+            .await
+            .expect("request")
+            .status(),
+        201
+    );
+    assert_eq!(
+        write("http://lk.example.ru")
+            .await
+            .expect("request")
+            .status(),
+        403
+    );
+    assert_eq!(
+        write("https://lk.example.ru.evil.example")
+            .await
+            .expect("request")
+            .status(),
+        403
+    );
+}
+
 on_both!(
+    the_public_address_is_the_cabinets_origin,
     cookie_writes_come_only_from_the_cabinet,
     the_document_is_valid_and_lists_every_route,
     lines_are_listed_read_and_changed,

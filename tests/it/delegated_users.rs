@@ -334,11 +334,12 @@ on_both!(
     a_grant_tells_nothing_of_another_companys_users,
     an_importer_reads_only_their_own_uploads,
     error_pages_and_previews_stay_inside_the_scope,
+    an_admins_block_is_lifted_only_by_an_admin,
 );
 
 /// An admin of one company who grants rights to a number learns nothing of who holds it
 /// elsewhere: the grant shows the name typed, a known and an unknown number are answered and
-/// invited alike, and the holder's own name shows only once they sign in to this company.
+/// invited alike, and each company knows the person by the name it gave them.
 async fn a_grant_tells_nothing_of_another_companys_users(b: Backend) {
     let app = spawn_app(b).await;
     company(&app).await;
@@ -408,7 +409,9 @@ async fn a_grant_tells_nothing_of_another_companys_users(b: Backend) {
     // A name typed never renames the person where they are known.
     assert!(app.get("/access").await.body.contains("Настоящее Имя"));
 
-    // Once the holder signs in to the second company, it knows them by their own name.
+    // Once the holder signs in to the second company, it still knows them by the name it gave
+    // them: what the first company typed for the number never shows there, not even as the
+    // actor of their own sign-in in the audit log.
     let holder = app.another_instance().await;
     assert_eq!(holder.login_by_code(INSIDE).await.status, 303);
     let vector: i64 = sqlx::query_scalar("SELECT id FROM companies WHERE inn = '7728419375'")
@@ -419,7 +422,70 @@ async fn a_grant_tells_nothing_of_another_companys_users(b: Backend) {
         .submit("/choose", "/choose", &[("company_id", &vector.to_string())])
         .await;
     assert_eq!(chose.status, 303);
-    assert!(other.get("/access").await.body.contains("Настоящее Имя"));
+    for path in ["/access", "/audit"] {
+        let page = other.get(path).await;
+        assert!(page.body.contains("Сотрудник Склада"), "{path}");
+        assert!(
+            !page.body.contains("Настоящее Имя"),
+            "{path} names a person by what another company typed"
+        );
+    }
+}
+
+/// A delegated manager lifts a block they set, never one an admin set; an admin lifts any.
+async fn an_admins_block_is_lifted_only_by_an_admin(b: Backend) {
+    let app = spawn_app(b).await;
+    let c = company(&app).await;
+    app.login(ADMIN, PASSWORD).await;
+    grant_warehouse(&app, c.warehouse, &["users.manage", "lines.view"]).await;
+    let warehouse = c.warehouse.to_string();
+    let r = grant(
+        &app,
+        &[
+            ("number", INSIDE),
+            ("full_name", "Склад Один"),
+            ("rights", "lines.view"),
+            ("departments", &warehouse),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let inside = user_id(&app, INSIDE).await;
+    let block = format!("/access/members/{inside}/block");
+    let unblock = format!("/access/members/{inside}/unblock");
+    let blocked = async || {
+        sqlx::query_scalar::<_, Option<i64>>(
+            "SELECT blocked_at FROM memberships WHERE company_id = $1 AND user_id = $2",
+        )
+        .bind(c.id)
+        .bind(inside)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("membership")
+        .is_some()
+    };
+    let manager = manager_signed_in(&app).await;
+
+    assert_eq!(app.submit("/access", &block, &[]).await.status, 303);
+    // The manager blocking again leaves it the admin's block.
+    assert_eq!(manager.submit("/access", &block, &[]).await.status, 303);
+    let refused = manager.submit("/access", &unblock, &[]).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.contains("снять её может только администратор"),
+        "{}",
+        refused.body
+    );
+    assert!(blocked().await, "an admin's block stays");
+    assert_eq!(app.submit("/access", &unblock, &[]).await.status, 303);
+    assert!(!blocked().await);
+
+    assert_eq!(manager.submit("/access", &block, &[]).await.status, 303);
+    assert_eq!(manager.submit("/access", &unblock, &[]).await.status, 303);
+    assert!(!blocked().await, "their own block, lifted by them");
+    assert_eq!(manager.submit("/access", &block, &[]).await.status, 303);
+    assert_eq!(app.submit("/access", &unblock, &[]).await.status, 303);
+    assert!(!blocked().await, "an admin lifts any block");
 }
 
 /// The manager granted `rights` over the warehouse by the signed-in admin.

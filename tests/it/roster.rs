@@ -356,6 +356,47 @@ async fn a_stale_preview_is_refused(b: Backend) {
     );
 }
 
+/// The plan passed its check; then, before it was written, someone made a department of a name
+/// the file brings. The unique index stops the write, and the commit is refused as a stale
+/// preview (not failed), with nothing of the file written.
+async fn a_name_taken_between_check_and_write_is_a_stale_preview(b: Backend) {
+    use simfleet::services::roster as service;
+    let app = company(b).await;
+    let (at, _) = preview(&app, "staff.xlsx", roster()).await;
+    let id: i64 = at
+        .rsplit('/')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .expect("id");
+    let company: i64 = sqlx::query_scalar("SELECT company_id FROM roster_uploads WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("upload");
+    let permit = simfleet::authz::OperatorPermit::cli().in_company(company);
+    let options = service::Options::default();
+    let checked = service::preview(&app.db, &permit, id, &options)
+        .await
+        .expect("preview");
+    let fingerprint = checked.fingerprint.clone();
+    let prepared = service::check(checked, &fingerprint).expect("checked");
+    let made = app
+        .submit(
+            "/departments/new",
+            "/departments",
+            &[("name", "продажи"), ("parent_id", "")],
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let refused = service::apply(&app.db, &permit, &prepared, &options, 0).await;
+    assert!(
+        matches!(refused, Err(service::RosterError::Stale)),
+        "{refused:?}"
+    );
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM departments").await, 1);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM employees").await, 0);
+}
+
 async fn full_sync_removes_the_missing_after_confirmation(b: Backend) {
     let app = company(b).await;
     let (at, page) = preview(&app, "staff.xlsx", roster()).await;
@@ -971,6 +1012,7 @@ on_both!(
     people_listed_out_of_line_order_get_their_own_lines,
     problems_are_named_by_row_and_column_and_block_the_commit,
     a_stale_preview_is_refused,
+    a_name_taken_between_check_and_write_is_a_stale_preview,
     a_failed_import_job_leaves_the_file_to_commit_again,
     a_managers_full_sync_is_refused_before_it_is_queued,
     full_sync_removes_the_missing_after_confirmation,

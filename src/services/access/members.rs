@@ -1,6 +1,10 @@
 //! The company's members, their roles and blocks, and revoking grants and tokens. An admin acts
 //! on anyone but keeps the company an admin; a delegated «Управление пользователями» acts only on
 //! what it reaches (`reach`), never sets a role, and finds anything else not there.
+//!
+//! Each change takes the company's row first, as granting does: two admins demoting each other
+//! at once cannot leave the company without one, and a grant and the revoking of its granter's
+//! right run one after the other.
 
 use serde_json::json;
 
@@ -8,7 +12,7 @@ use crate::authz::Permit;
 use crate::store::api_tokens::{self, TokenRow};
 use crate::store::audit::{self, Event};
 use crate::store::grants::{self, GrantRow, Member};
-use crate::store::{Db, Tx};
+use crate::store::{Db, Tx, companies};
 
 use super::reach::{Target, reaches};
 use crate::services::UseCaseError;
@@ -73,6 +77,7 @@ pub async fn revoke(
     now: i64,
 ) -> Result<(), UseCaseError> {
     let mut tx = db.begin().await?;
+    companies::lock(&mut tx, permit).await?;
     let target = match what {
         Revocable::Grant => Target::Grant(id),
         Revocable::Token => Target::Token(id),
@@ -127,11 +132,12 @@ pub async fn set_role(
         return Err(UseCaseError::field("role", format!("нет роли «{role}»")));
     }
     let mut tx = db.begin().await?;
+    companies::lock(&mut tx, permit).await?;
     let Some(before) = grants::role_of(&mut tx, permit, user_id).await? else {
         return Err(UseCaseError::NotFound);
     };
     keep_an_admin(&mut tx, permit, before == "admin" && role != "admin").await?;
-    crate::store::users::add_membership(&mut tx, permit, user_id, role).await?;
+    crate::store::users::add_membership(&mut tx, permit, user_id, role, "").await?;
     audit::append(
         &mut tx,
         permit.actor(),
@@ -162,7 +168,8 @@ async fn keep_an_admin(tx: &mut Tx, permit: &Permit, leaving: bool) -> Result<()
 }
 
 /// Blocks a member (their sessions in the company end at once, their role and grants stop
-/// working but are kept) or lets them back; the last admin cannot be blocked, nor oneself.
+/// working but are kept) or lets them back; the last admin cannot be blocked, nor oneself. A
+/// block an admin set is lifted only by an admin.
 pub async fn set_blocked(
     db: &Db,
     permit: &Permit,
@@ -177,12 +184,20 @@ pub async fn set_blocked(
         ));
     }
     let mut tx = db.begin().await?;
+    companies::lock(&mut tx, permit).await?;
     reach(&mut tx, permit, Target::Member(user_id), now).await?;
     let Some(role) = grants::role_of(&mut tx, permit, user_id).await? else {
         return Err(UseCaseError::NotFound);
     };
     keep_an_admin(&mut tx, permit, block && role == "admin").await?;
-    grants::set_blocked(&mut tx, permit, user_id, block.then_some(now)).await?;
+    let by_admin = permit.is_whole_company();
+    if !block && !by_admin && grants::blocked_by_admin(&mut tx, permit, user_id).await? {
+        return Err(UseCaseError::field(
+            "role",
+            "блокировку установил администратор: снять её может только администратор",
+        ));
+    }
+    grants::set_blocked(&mut tx, permit, user_id, block.then_some(now), by_admin).await?;
     audit::append(
         &mut tx,
         permit.actor(),
@@ -213,6 +228,7 @@ pub async fn remove_member(
     now: i64,
 ) -> Result<(), UseCaseError> {
     let mut tx = db.begin().await?;
+    companies::lock(&mut tx, permit).await?;
     reach(&mut tx, permit, Target::Member(user_id), now).await?;
     let Some(before) = grants::role_of(&mut tx, permit, user_id).await? else {
         return Err(UseCaseError::NotFound);

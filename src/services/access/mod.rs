@@ -308,6 +308,10 @@ async fn check_delegation(
     now: i64,
     errors: &mut Vec<FieldError>,
 ) -> Result<Delegation, sqlx::Error> {
+    // What the granter holds is read again after the company's row is taken (revoking takes it
+    // too): a right revoked while this request ran hands nothing on.
+    companies::lock(tx, permit).await?;
+    let held = &crate::authz::scope::reread(tx, held, now).await?;
     let mut rights: Vec<Right> = Vec::new();
     for code in scope.rights {
         match Right::parse(code) {

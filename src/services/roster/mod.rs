@@ -311,6 +311,23 @@ pub async fn apply(
     options: &Options,
     now: i64,
 ) -> Result<Applied, RosterError> {
+    // A name or personnel number someone else took after the preview meets a unique index:
+    // the company changed under the plan, as a stale preview.
+    write_plan(db, permit, prepared, options, now)
+        .await
+        .map_err(|e| match e {
+            RosterError::Db(e) if crate::store::is_unique_violation(&e) => RosterError::Stale,
+            e => e,
+        })
+}
+
+async fn write_plan(
+    db: &Db,
+    permit: &Permit,
+    prepared: &Prepared,
+    options: &Options,
+    now: i64,
+) -> Result<Applied, RosterError> {
     let id = prepared.upload.id;
     let company_id = permit.company_id();
     let plan = &prepared.plan;

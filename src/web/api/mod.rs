@@ -279,8 +279,9 @@ impl FromRequest for ApiUser {
 }
 
 /// A write made with the session cookie comes from the cabinet's own pages, whatever SameSite
-/// does: its `Origin` is this host, or (a client that sends no `Origin`) it carries the
-/// session's form token in `X-CSRF-Token`. Reads need neither.
+/// does: its `Origin` is the cabinet's (the public address's, or this request's own scheme and
+/// host), or (a client that sends no `Origin`) it carries the session's form token in
+/// `X-CSRF-Token`. Reads need neither.
 fn cookie_write_allowed(req: &HttpRequest, cab: &Cabinet) -> bool {
     use actix_web::http::Method;
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
@@ -289,11 +290,41 @@ fn cookie_write_allowed(req: &HttpRequest, cab: &Cabinet) -> bool {
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     match header("origin") {
         Some(origin) => {
-            let host = origin.split_once("://").map_or("", |(_, host)| host);
-            host == req.connection_info().host()
+            let info = req.connection_info();
+            let own = format!("{}://{}", info.scheme(), info.host());
+            let public = req
+                .app_data::<web::Data<super::AppState>>()
+                .map(|state| origin_of(&state.settings.public_url).to_owned());
+            origin.eq_ignore_ascii_case(&own)
+                || public.is_some_and(|p| origin.eq_ignore_ascii_case(&p))
         }
         None => header("x-csrf-token")
             .is_some_and(|t| super::session::constant_time_eq(t, &cab.session.csrf_token)),
+    }
+}
+
+/// An address's origin as browsers send it: scheme and host with any port, no path.
+fn origin_of(url: &str) -> &str {
+    let url = url.trim_end_matches('/');
+    let start = url.find("://").map_or(0, |at| at + 3);
+    match url[start..].find('/') {
+        Some(path) => &url[..start + path],
+        None => url,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_of;
+
+    #[test]
+    fn an_origin_is_scheme_host_and_port() {
+        assert_eq!(origin_of("https://lk.example.ru"), "https://lk.example.ru");
+        assert_eq!(origin_of("https://lk.example.ru/"), "https://lk.example.ru");
+        assert_eq!(
+            origin_of("http://127.0.0.1:8080/cabinet/"),
+            "http://127.0.0.1:8080"
+        );
     }
 }
 
