@@ -86,8 +86,9 @@ impl Permit {
         }
     }
 
-    /// The same permit over a narrower scope (delegated rights).
-    pub fn limited_to(self, scope: Scope) -> Permit {
+    /// The same permit over the scope `authz::scope` found (delegated rights); only `authz`
+    /// narrows a permit, so nothing outside can widen one.
+    fn limited_to(self, scope: Scope) -> Permit {
         Permit {
             scoped: self.scoped.with_scope(scope),
         }
@@ -246,19 +247,58 @@ impl Authz {
         answer
     }
 
-    /// A permit over the whole company if the principal may do it; delegated rights are then
-    /// narrowed to their scope by the caller ([`Permit::limited_to`]).
+    /// Whether the principal may do it: a permit over the whole company, or, for a limited
+    /// principal, one that becomes a permit only once narrowed to what their grants cover.
     pub async fn permit(
         &self,
         p: &Principal,
         object: Object,
         action: Action,
-    ) -> Result<Permit, Denied> {
-        if self.allows(p, object, action).await {
-            Ok(Permit::new(p.company_id, p.actor.clone(), Scope::Company))
-        } else {
-            Err(Denied { object, action })
+    ) -> Result<Decision, Denied> {
+        if !self.allows(p, object, action).await {
+            return Err(Denied { object, action });
         }
+        let permit = Permit::new(p.company_id, p.actor.clone(), Scope::Company);
+        if !p.is_limited() {
+            return Ok(Decision::Whole(permit));
+        }
+        // The overview shows what the person may see of the lines.
+        let right = Right::of(object, action).unwrap_or(Right::LinesView);
+        Ok(Decision::Delegated(Delegated {
+            permit,
+            principal: p.clone(),
+            right,
+        }))
+    }
+}
+
+/// What a granted check gives.
+#[derive(Debug)]
+pub enum Decision {
+    Whole(Permit),
+    /// A limited principal's yes: [`Delegated::narrowed`] makes the permit.
+    Delegated(Delegated),
+}
+
+/// A limited principal's yes, not yet a permit: it covers what their grants cover once read.
+#[derive(Debug)]
+pub struct Delegated {
+    permit: Permit,
+    principal: Principal,
+    right: Right,
+}
+
+impl Delegated {
+    /// The permit over what the principal's live grants with the right cover at `now`
+    /// (`departments`: the company's tree).
+    pub async fn narrowed(
+        self,
+        conn: &mut sqlx::AnyConnection,
+        now: i64,
+        departments: &[crate::store::departments::Department],
+    ) -> Result<Permit, sqlx::Error> {
+        let scope = scope::delegated(conn, &self.principal, self.right, now, departments).await?;
+        Ok(self.permit.limited_to(scope))
     }
 }
 
@@ -348,6 +388,12 @@ impl OperatorPermit {
     }
 }
 
+/// The same permit over `scope` (unit tests of rules that depend on a delegated scope).
+#[cfg(test)]
+pub(crate) fn limited(permit: Permit, scope: Scope) -> Permit {
+    permit.limited_to(scope)
+}
+
 /// The same permit acting for a person (unit tests of rules that depend on who acts).
 #[cfg(test)]
 pub(crate) fn acting_as(permit: Permit, user_id: i64) -> Permit {
@@ -390,10 +436,18 @@ mod tests {
         // An admin of another company is nobody here, whatever role the session claims.
         assert!(!can(&principal(4, "admin"), Object::Lines, Action::Read).await);
         assert!(can(&principal(99, "staff"), Object::LineBlocks, Action::Write).await);
-        let permit = authz
+        let Ok(Decision::Whole(permit)) = authz
             .permit(&principal(1, "admin"), Object::Lines, Action::Read)
             .await
-            .unwrap();
+        else {
+            panic!("an admin's permit covers the whole company");
+        };
         assert_eq!((permit.company_id(), permit.scope()), (5, &Scope::Company));
+        assert!(matches!(
+            authz
+                .permit(&principal(3, "manager"), Object::Lines, Action::Tariff)
+                .await,
+            Ok(Decision::Delegated(_))
+        ));
     }
 }

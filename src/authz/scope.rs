@@ -58,6 +58,17 @@ pub async fn reread(
     Ok(out)
 }
 
+/// `permit` for `right` re-read on `conn`, as [`reread`] does for several.
+pub async fn fresh(
+    conn: &mut AnyConnection,
+    permit: &Permit,
+    right: Right,
+    now: i64,
+) -> Result<Permit, sqlx::Error> {
+    let mut held = reread(conn, &[(right, permit.clone())], now).await?;
+    Ok(held.pop().map_or_else(|| permit.clone(), |(_, p)| p))
+}
+
 /// What the holder's live grants with `right` cover: each granted department with its subtree,
 /// and single lines.
 async fn granted(

@@ -180,6 +180,29 @@ mod tests {
         assert!(outside.is_empty(), "made outside authz: {outside:?}");
     }
 
+    /// The operator acts through its own tools only: its CLI and the demo it seeds. Anything
+    /// else acts with a person's permit (tests aside).
+    #[test]
+    fn only_the_operators_tools_make_an_operator_permit() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        sources(&root.join("src"), &mut files);
+        let tools = ["src/cli.rs", "src/services/demo.rs"];
+        let mut outside = Vec::new();
+        for file in files {
+            let relative = file.strip_prefix(root).expect("under the root");
+            if relative.starts_with("src/authz") || tools.iter().any(|t| relative.ends_with(t)) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&file).expect("source");
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            if code.contains("OperatorPermit::cli()") || code.contains("OperatorPermit::tool(") {
+                outside.push(relative.display().to_string());
+            }
+        }
+        assert!(outside.is_empty(), "an operator permit made in {outside:?}");
+    }
+
     #[test]
     fn the_web_never_acts_as_the_operator() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));

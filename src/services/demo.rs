@@ -432,7 +432,7 @@ pub async fn create_demo(db: &Db, line_count: usize) -> anyhow::Result<Demo> {
             pairs.extend(service("call-recording").map(|s| (*id, s)));
         }
     }
-    lines::enable_services_many(&mut tx, &pairs, None).await?;
+    lines::enable_services_many(&mut tx, &permit, &pairs, None).await?;
     audit::append(
         &mut tx,
         operator.actor(),

@@ -138,16 +138,17 @@ pub async fn add(
         .collect();
 
     let mut tx = db.begin().await?;
-    let taken = lines::owners(
+    let taken = lines::taken(
         &mut tx,
+        permit,
         &rows.iter().map(|l| l.msisdn.clone()).collect::<Vec<_>>(),
     )
     .await?;
-    if let Some((msisdn, owner)) = taken.first() {
+    if let Some((msisdn, ours)) = taken.first() {
         let shown = Msisdn::parse(msisdn)
             .map(|m| m.display())
             .unwrap_or_else(|_| msisdn.clone());
-        let whose = if *owner == company.id {
+        let whose = if *ours {
             "уже есть у этой компании"
         } else {
             "принадлежит другой компании"

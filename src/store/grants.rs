@@ -60,6 +60,17 @@ pub async fn next_expiry(db: &Db, now: i64) -> Result<Option<i64>, sqlx::Error> 
     Ok(grants.into_iter().chain(tokens).min())
 }
 
+/// What [`covered`] says of a holder in the permit's company (the access matrix).
+pub async fn covered_in(
+    conn: &mut AnyConnection,
+    scoped: &Scoped,
+    now: i64,
+    holder: Holder,
+    right: &str,
+) -> Result<(Vec<i64>, Vec<i64>), sqlx::Error> {
+    covered(conn, now, holder, scoped.company_id(), right).await
+}
+
 /// The departments (without their subtrees) and single lines a holder's live grants with a
 /// right cover in a company.
 pub async fn covered(

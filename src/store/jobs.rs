@@ -1,6 +1,6 @@
 //! Durable jobs (see `jobs`): queued, claimed under a lease, checkpointed unit by unit.
 
-use crate::domain::Scoped;
+use crate::domain::{Operator, Scoped};
 
 use super::{Db, Sql, Tx};
 
@@ -27,7 +27,6 @@ pub struct Job {
 const COLUMNS: &str = "id, company_id, kind, payload, status, progress_done, progress_total, result, error, attempts, lease_owner, lease_until, created_by, created_at, started_at, finished_at";
 
 pub struct NewJob<'a> {
-    pub company_id: Option<i64>,
     pub kind: &'a str,
     pub payload: &'a str,
     pub total: i64,
@@ -35,14 +34,27 @@ pub struct NewJob<'a> {
     pub now: i64,
 }
 
-/// Queues a job in the caller's transaction (so it exists only if the work that asked for it
-/// commits).
-pub async fn enqueue(tx: &mut Tx, j: &NewJob<'_>) -> Result<i64, sqlx::Error> {
+/// Queues a job of the permit's company in the caller's transaction (so it exists only if the
+/// work that asked for it commits).
+pub async fn enqueue(tx: &mut Tx, scoped: &Scoped, j: &NewJob<'_>) -> Result<i64, sqlx::Error> {
+    insert(tx, Some(scoped), j).await
+}
+
+/// Queues the operator's own job, of no company, as [`enqueue`] does.
+pub async fn enqueue_operator(
+    tx: &mut Tx,
+    _operator: &Operator,
+    j: &NewJob<'_>,
+) -> Result<i64, sqlx::Error> {
+    insert(tx, None, j).await
+}
+
+async fn insert(tx: &mut Tx, scoped: Option<&Scoped>, j: &NewJob<'_>) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO jobs (company_id, kind, payload, progress_total, created_by, created_at)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
-    .bind(j.company_id)
+    .bind(scoped.map(Scoped::company_id))
     .bind(j.kind)
     .bind(j.payload)
     .bind(j.total)

@@ -701,11 +701,19 @@ pub struct NewLine {
     pub activated_on: String,
 }
 
-/// Which of these numbers already exist, and in which company.
-pub async fn owners(tx: &mut Tx, msisdns: &[String]) -> Result<Vec<(String, i64)>, sqlx::Error> {
+/// Which of these numbers exist already, each with whether the permit's company holds it (a
+/// number is the operator's, unique across companies; which other company holds it is not
+/// said).
+pub async fn taken(
+    tx: &mut Tx,
+    scoped: &Scoped,
+    msisdns: &[String],
+) -> Result<Vec<(String, bool)>, sqlx::Error> {
     let mut out = Vec::new();
     for chunk in msisdns.chunks(500) {
-        let mut sql = Sql::bulk(tx, "SELECT msisdn, company_id FROM lines WHERE msisdn IN (");
+        let mut sql = Sql::bulk(tx, "SELECT msisdn, CASE WHEN company_id = ");
+        sql.bind(scoped.company_id())
+            .push(" THEN 1 ELSE 0 END FROM lines WHERE msisdn IN (");
         for (i, m) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
@@ -713,7 +721,8 @@ pub async fn owners(tx: &mut Tx, msisdns: &[String]) -> Result<Vec<(String, i64)
             sql.bind(m.as_str());
         }
         sql.push(")");
-        out.extend(sql.query_as::<(String, i64)>().fetch_all(&mut **tx).await?);
+        let rows: Vec<(String, i64)> = sql.query_as().fetch_all(&mut **tx).await?;
+        out.extend(rows.into_iter().map(|(m, ours)| (m, ours == 1)));
     }
     Ok(out)
 }
@@ -762,14 +771,32 @@ fn bind_opt(sql: &mut Sql, v: Option<i64>) -> &mut Sql {
     }
 }
 
-/// Enables services on lines in bulk (line id, service id), with their history rows.
+/// Enables services on lines of the permit's company in bulk (line id, service id), with their
+/// history rows; a line of another company, or none, refuses the whole call.
 pub async fn enable_services_many(
     tx: &mut Tx,
+    scoped: &Scoped,
     pairs: &[(i64, i64)],
     actor_id: Option<i64>,
 ) -> Result<(), sqlx::Error> {
     let now = now_ms();
     for chunk in pairs.chunks(1000) {
+        let mut ids: Vec<i64> = chunk.iter().map(|(line, _)| *line).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut count = Sql::bulk(tx, "SELECT COUNT(*) FROM lines WHERE company_id = ");
+        count.bind(scoped.company_id()).push(" AND id IN (");
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                count.push(", ");
+            }
+            count.bind(*id);
+        }
+        count.push(")");
+        let (ours,): (i64,) = count.query_as().fetch_one(&mut **tx).await?;
+        if ours != ids.len() as i64 {
+            return Err(sqlx::Error::RowNotFound);
+        }
         let mut sql = Sql::bulk(
             tx,
             "INSERT INTO line_services (line_id, service_id, enabled_at) VALUES ",

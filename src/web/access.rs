@@ -487,7 +487,7 @@ pub async fn matrix(
                 cells.push(None);
             } else if principal.is_limited() && right.is_on_lines() {
                 let (departments, lines) =
-                    grants::covered(&mut conn, now, principal.holder, company_id, right.code())
+                    grants::covered_in(&mut conn, &permit, now, principal.holder, right.code())
                         .await?;
                 let mut places: Vec<String> =
                     departments.into_iter().map(department_name).collect();

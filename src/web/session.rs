@@ -6,7 +6,7 @@ use std::pin::Pin;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 
-use crate::authz::{Action, Holder, Object, Permit, Principal, Right};
+use crate::authz::{Action, Decision, Holder, Object, Permit, Principal};
 use crate::domain::Actor;
 use crate::error::AppError;
 use crate::services::auth::{is_signed, token_hash};
@@ -181,22 +181,17 @@ impl Cabinet {
         object: Object,
         action: Action,
     ) -> Result<Permit, AppError> {
-        let permit = state.authz.permit(&self.principal, object, action).await?;
-        if !self.principal.is_limited() {
-            return Ok(permit);
+        match state.authz.permit(&self.principal, object, action).await? {
+            Decision::Whole(permit) => Ok(permit),
+            Decision::Delegated(delegated) => {
+                let reference = self.reference(state).await?;
+                let mut conn = self.connection(state).await?;
+                let now = state.clock.now_ms();
+                Ok(delegated
+                    .narrowed(&mut conn, now, &reference.departments)
+                    .await?)
+            }
         }
-        // The overview shows what the person may see of the lines.
-        let right = Right::of(object, action).unwrap_or(Right::LinesView);
-        let reference = self.reference(state).await?;
-        let scope = crate::authz::scope::delegated(
-            &mut *self.connection(state).await?,
-            &self.principal,
-            right,
-            state.clock.now_ms(),
-            &reference.departments,
-        )
-        .await?;
-        Ok(permit.limited_to(scope))
     }
 
     /// The company's departments, tariffs and open services, from memory when unchanged.

@@ -1184,6 +1184,7 @@ async fn every_route_for_every_visitor(b: Backend) {
         &others[0], &admin, &others[1], &others[2], &others[3], &others[4], &others[5], &others[6],
         &others[7],
     ];
+    assert_eq!(visitors.len(), ACTORS.len(), "a visitor for every column");
     assert_eq!(untested_here(), TESTED_ELSEWHERE.map(|(route, _)| route));
     for (route, test) in TESTED_ELSEWHERE {
         let (module, name) = test.split_once("::").expect("module::test");

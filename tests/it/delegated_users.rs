@@ -147,6 +147,7 @@ async fn delegated_user_management_stays_inside_its_departments(b: Backend) {
         ),
         (format!("/access/members/{admin}/block"), &[]),
         (format!("/access/members/{me}/remove"), &[]),
+        (format!("/access/members/{me}/block"), &[]),
         (format!("/access/members/{me}/role"), &[("role", "admin")]),
         ("/access/second-factor".to_owned(), &[("on", "1")]),
     ] {

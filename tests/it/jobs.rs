@@ -83,10 +83,10 @@ async fn enqueue(db: &Db, units: i64) -> i64 {
 
 async fn enqueue_payload(db: &Db, payload: serde_json::Value) -> i64 {
     let mut tx = db.begin().await.expect("tx");
-    let id = jobs::enqueue(
+    let id = jobs::enqueue_operator(
         &mut tx,
+        &simfleet::authz::OperatorPermit::cli(),
         &NewJob {
-            company_id: None,
             kind: KIND,
             payload: &payload.to_string(),
             total: 0,

@@ -90,4 +90,49 @@ async fn another_companys_rows_are_not_found(b: Backend) {
     assert_eq!(still, 1);
 }
 
-on_both!(another_companys_rows_are_not_found);
+/// The store's bulk service write takes the permit's company: another company's line in the
+/// batch refuses all of it, and nothing is written.
+async fn a_bulk_service_write_keeps_to_its_company(b: Backend) {
+    let app = spawn_app(b).await;
+    let mine = app.seed_company().await;
+    let theirs = app.seed("+79995550000", "7728419375", "АО «Вектор»").await;
+    app.add_lines(mine, &["+79160000001"]).await;
+    app.add_lines(theirs, &["+79260000009"]).await;
+    let line = async |company: i64| -> i64 {
+        sqlx::query_scalar("SELECT id FROM lines WHERE company_id = $1")
+            .bind(company)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("line")
+    };
+    let (my_line, their_line) = (line(mine).await, line(theirs).await);
+    let service: i64 = sqlx::query_scalar("SELECT id FROM services ORDER BY id LIMIT 1")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("service");
+    let enabled = async || -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM line_services WHERE service_id = $1")
+            .bind(service)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("count")
+    };
+    let before = enabled().await;
+    let permit = app.permit(mine);
+    let mut tx = app.db.begin().await.expect("tx");
+    let refused = simfleet::store::lines::enable_services_many(
+        &mut tx,
+        &permit,
+        &[(my_line, service), (their_line, service)],
+        None,
+    )
+    .await;
+    assert!(refused.is_err(), "another company's line was written");
+    drop(tx);
+    assert_eq!(enabled().await, before);
+}
+
+on_both!(
+    another_companys_rows_are_not_found,
+    a_bulk_service_write_keeps_to_its_company,
+);

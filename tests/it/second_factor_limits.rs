@@ -1,5 +1,6 @@
-//! The second step's limits beyond one attempt: 10 wrong codes for a user in 15 minutes close it
-//! for that user (the right code too), across sign-ins and addresses, and the user is told by
+//! The second step's limits beyond one attempt: 10 wrong codes (recovery codes included) for a
+//! user in 15 minutes close it for that user (the right code too), across sign-ins, addresses and
+//! instances, and the user is told by
 //! e-mail; 20 from one address make that address wait, and nobody else.
 
 use std::time::Duration;
@@ -31,14 +32,18 @@ async fn wrong_codes_add_up_across_sign_ins(b: Backend) {
     let secret = with_authenticator(&app, ADMIN).await;
     let right = |app: &TestApp| code_at(&secret, app.clock.now_ms()).expect("code");
 
-    // Ten wrong codes over three sign-ins and ten addresses.
+    // Ten wrong codes, every other one a recovery code, over four sign-ins, ten addresses and
+    // two instances.
+    let other = app.another_instance().await;
     let mut answers = Vec::new();
     for n in 0..10 {
-        if n % 4 == 0 {
-            assert_eq!(app.login(ADMIN, PASSWORD).await.status, 303);
+        let instance = if n < 7 { &app } else { &other };
+        if n % 4 == 0 || n == 7 {
+            assert_eq!(instance.login(ADMIN, PASSWORD).await.status, 303);
         }
+        let wrong = if n % 2 == 1 { "zzzzz-zzzzz" } else { "000000" };
         answers.push(
-            step_from(&app, &format!("10.0.0.{n}"), "000000")
+            step_from(instance, &format!("10.0.0.{n}"), wrong)
                 .await
                 .status,
         );

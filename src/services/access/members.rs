@@ -14,7 +14,7 @@ use crate::store::audit::{self, Event};
 use crate::store::grants::{self, GrantRow, Member};
 use crate::store::{Db, Tx, companies};
 
-use super::reach::{Target, reaches};
+use super::reach::{Target, check as reach, reaches};
 use crate::services::UseCaseError;
 
 /// What the access page lists: what the permit reaches.
@@ -44,20 +44,6 @@ pub async fn listed(db: &Db, permit: &Permit, now: i64) -> Result<Listed, UseCas
         grants: grant_rows,
         tokens,
     })
-}
-
-/// Refuses, as not found, a target a delegated permit does not reach; read inside the writing
-/// transaction, so what it judged is what is changed.
-async fn reach(tx: &mut Tx, permit: &Permit, target: Target, now: i64) -> Result<(), UseCaseError> {
-    if permit.is_whole_company() {
-        return Ok(());
-    }
-    let holdings = grants::holdings(tx, permit, now).await?;
-    if reaches(permit, &holdings, target) {
-        Ok(())
-    } else {
-        Err(UseCaseError::NotFound)
-    }
 }
 
 /// What can be revoked.
@@ -177,15 +163,16 @@ pub async fn set_blocked(
     block: bool,
     now: i64,
 ) -> Result<(), UseCaseError> {
+    let mut tx = db.begin().await?;
+    companies::lock(&mut tx, permit).await?;
+    // A delegated manager finds themselves not there; an admin is told why.
+    reach(&mut tx, permit, Target::Member(user_id), now).await?;
     if block && permit.actor().user_id == Some(user_id) {
         return Err(UseCaseError::field(
             "role",
             "нельзя заблокировать самого себя",
         ));
     }
-    let mut tx = db.begin().await?;
-    companies::lock(&mut tx, permit).await?;
-    reach(&mut tx, permit, Target::Member(user_id), now).await?;
     let Some(role) = grants::role_of(&mut tx, permit, user_id).await? else {
         return Err(UseCaseError::NotFound);
     };

@@ -172,11 +172,8 @@ async fn check_and_grant(
     };
     // A delegated manager grants to people new to the company, or to members it reaches
     // (never itself): anyone else is, to it, not there.
-    if !permit.is_whole_company() && grants::role_of(&mut tx, permit, user_id).await?.is_some() {
-        let holdings = grants::holdings(&mut tx, permit, now).await?;
-        if !reaches(permit, &holdings, Target::Member(user_id)) {
-            return Err(UseCaseError::NotFound);
-        }
+    if grants::role_of(&mut tx, permit, user_id).await?.is_some() {
+        reach::check(&mut tx, permit, Target::Member(user_id), now).await?;
     }
     let invited = users::invite_member(&mut tx, permit, user_id, &full_name, now).await?;
     let text_invitation =

@@ -7,7 +7,30 @@
 
 use crate::authz::{Permit, Right};
 use crate::domain::Holder;
-use crate::store::grants::{HeldGrant, Holdings};
+use crate::services::UseCaseError;
+use crate::store::Tx;
+use crate::store::grants::{self, HeldGrant, Holdings};
+
+/// Refuses, as not found, a target a delegated permit does not reach. Judged inside the writing
+/// transaction (after the company's row is taken) with the manager's rights as they are now, so
+/// what it judged is what is changed, and a right revoked meanwhile reaches nothing.
+pub async fn check(
+    tx: &mut Tx,
+    permit: &Permit,
+    target: Target,
+    now: i64,
+) -> Result<(), UseCaseError> {
+    if permit.is_whole_company() {
+        return Ok(());
+    }
+    let permit = crate::authz::scope::fresh(tx, permit, Right::UsersManage, now).await?;
+    let holdings = grants::holdings(tx, &permit, now).await?;
+    if reaches(&permit, &holdings, target) {
+        Ok(())
+    } else {
+        Err(UseCaseError::NotFound)
+    }
+}
 
 /// Something on the access page one may act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,10 +120,13 @@ mod tests {
     use crate::authz::{OperatorPermit, Scope};
 
     fn delegated(me: i64) -> Permit {
-        let mut permit = OperatorPermit::cli().in_company(1).limited_to(Scope::Only {
-            departments: vec![10, 11],
-            lines: vec![100],
-        });
+        let mut permit = crate::authz::limited(
+            OperatorPermit::cli().in_company(1),
+            Scope::Only {
+                departments: vec![10, 11],
+                lines: vec![100],
+            },
+        );
         permit = crate::authz::acting_as(permit, me);
         permit
     }

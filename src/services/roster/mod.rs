@@ -269,8 +269,8 @@ pub async fn queue_if_large(
     let mut tx = db.begin().await?;
     let job_id = crate::store::jobs::enqueue(
         &mut tx,
+        permit,
         &crate::store::jobs::NewJob {
-            company_id: Some(permit.company_id()),
             kind: job::KIND,
             payload: &payload,
             total: 2,

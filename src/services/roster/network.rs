@@ -68,13 +68,12 @@ pub async fn queue(
     now: i64,
 ) -> Result<i64, RosterError> {
     let permit = payload.import.clone().permit();
-    let company_id = permit.company_id();
     let text = serde_json::to_string(payload).map_err(|e| RosterError::Refused(e.to_string()))?;
     let mut tx = db.begin().await?;
     let job_id = crate::store::jobs::enqueue(
         &mut tx,
+        &permit,
         &crate::store::jobs::NewJob {
-            company_id: Some(company_id),
             kind: KIND,
             payload: &text,
             total: total as i64,
