@@ -1,5 +1,6 @@
 //! Pure types and rules: no I/O, no actix, no sqlx.
 
+pub mod audit;
 mod company_ids;
 pub mod iccid;
 mod line_change;

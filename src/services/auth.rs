@@ -5,11 +5,10 @@ use rand::Rng;
 use rand::distr::Alphanumeric;
 use sha2::{Digest, Sha256};
 
-use serde_json::json;
-
 use crate::domain::Actor;
+use crate::domain::audit::{AuditEvent, SignIn};
 use crate::domain::{Msisdn, ParseError};
-use crate::store::audit::{self, Event};
+use crate::store::audit;
 use crate::store::sessions::{self, NewSession};
 use crate::store::{Db, users};
 
@@ -100,22 +99,6 @@ pub struct Started {
     pub new_device: bool,
 }
 
-fn session_event(
-    action: &'static str,
-    company_id: Option<i64>,
-    user_id: i64,
-    after: serde_json::Value,
-) -> Event<'static> {
-    Event {
-        company_id,
-        action,
-        object_type: "session",
-        object_id: user_id.to_string(),
-        before: None,
-        after: Some(after),
-    }
-}
-
 /// Opens a session for the user (ending `previous`, so the id is new at every login), with its
 /// audit entry, in one transaction; remembers the browser.
 pub async fn start_session(
@@ -165,17 +148,15 @@ pub async fn start_session(
     )
     .await?;
     let new_device = unseen && sessions::device_count(&mut tx, user.id).await? > 1;
-    let event = session_event(
-        "session.login",
-        company_id,
-        user.id,
-        json!({
-            "user_agent": client.user_agent,
-            "new_device": new_device,
-            "second_factor": second_factor,
-        }),
-    );
-    audit::append(&mut tx, &actor, event).await?;
+    let event = AuditEvent::SignedIn {
+        user_id: user.id,
+        device: SignIn {
+            user_agent: client.user_agent.to_owned(),
+            new_device: Some(new_device),
+            second_factor: Some(second_factor),
+        },
+    };
+    audit::append_own(&mut tx, &actor, company_id, &event).await?;
     tx.commit().await?;
     Ok(Started { token, new_device })
 }
@@ -192,15 +173,7 @@ pub async fn record_failed_login(
         label: number.chars().take(40).collect(),
         ip: client.ip.to_owned(),
     };
-    let event = Event {
-        company_id: None,
-        action: "session.login_failed",
-        object_type: "session",
-        object_id: String::new(),
-        before: None,
-        after: None,
-    };
-    audit::append(&mut tx, &actor, event).await?;
+    audit::append_own(&mut tx, &actor, None, &AuditEvent::SignInFailed).await?;
     tx.commit().await
 }
 
@@ -217,12 +190,8 @@ pub async fn choose_company(
     let mut tx = db.begin().await?;
     sessions::set_company(&mut tx, id_hash, &token_hash(&token), company_id).await?;
     users::mark_joined(&mut tx, user_id, company_id, crate::store::now_ms()).await?;
-    audit::append(
-        &mut tx,
-        actor,
-        session_event("session.company", Some(company_id), user_id, json!({})),
-    )
-    .await?;
+    let event = AuditEvent::CompanyChosen { user_id };
+    audit::append_own(&mut tx, actor, Some(company_id), &event).await?;
     tx.commit().await?;
     Ok(token)
 }
@@ -237,10 +206,11 @@ pub async fn end_session(
 ) -> Result<(), sqlx::Error> {
     let mut tx = db.begin().await?;
     sessions::delete(&mut tx, id_hash).await?;
-    audit::append(
+    audit::append_own(
         &mut tx,
         actor,
-        session_event("session.logout", company_id, user_id, json!({})),
+        company_id,
+        &AuditEvent::SignedOut { user_id },
     )
     .await?;
     tx.commit().await

@@ -7,8 +7,9 @@ use serde::Deserialize;
 
 use crate::authz::OperatorPermit;
 use crate::domain::Money;
+use crate::domain::audit::{AuditEvent, Counts};
 use crate::store::Db;
-use crate::store::audit::{self, Event};
+use crate::store::audit;
 use crate::store::catalogue::{self, NewService, Region, Tariff};
 
 const SHIPPED: &str = include_str!("catalogue.toml");
@@ -160,21 +161,12 @@ pub async fn load_shipped(db: &Db, operator: &OperatorPermit) -> anyhow::Result<
         catalogue::set_service_rules(&mut tx, service_ids[s.code.as_str()], &fits, &excludes)
             .await?;
     }
-    audit::append(
-        &mut tx,
-        operator.actor(),
-        Event {
-            company_id: None,
-            action: "catalogue.load",
-            object_type: "catalogue",
-            object_id: "shipped".into(),
-            before: None,
-            after: Some(serde_json::json!({
-                "regions": loaded.regions, "tariffs": loaded.tariffs, "services": loaded.services
-            })),
-        },
-    )
-    .await?;
+    let event = AuditEvent::CatalogueLoaded(Counts {
+        regions: loaded.regions as i64,
+        tariffs: loaded.tariffs as i64,
+        services: loaded.services as i64,
+    });
+    audit::append_operator(&mut tx, operator, &event).await?;
     tx.commit().await?;
     Ok(loaded)
 }

@@ -1,8 +1,9 @@
 //! Onboarding a company: legal details, region, contract and its administrator.
 
 use crate::authz::OperatorPermit;
+use crate::domain::audit::{AuditEvent, CreatedCompany};
 use crate::domain::{Inn, Kpp, Msisdn, Ogrn};
-use crate::store::audit::{self, Event};
+use crate::store::audit;
 use crate::store::companies::{self, Company, NewCompany};
 use crate::store::{Db, catalogue, users};
 
@@ -151,23 +152,18 @@ pub async fn create(
     };
     let in_company = operator.in_company(company.id);
     users::add_membership(&mut tx, &in_company, user_id, "admin", name).await?;
-    audit::append(
-        &mut tx,
-        operator.actor(),
-        Event {
-            company_id: Some(company.id),
-            action: "company.create",
-            object_type: "company",
-            object_id: company.id.to_string(),
-            before: None,
-            after: Some(serde_json::json!({
-                "legal_name": company.legal_name, "inn": company.inn, "kpp": company.kpp,
-                "region": company.region_code, "account": company.account_number,
-                "admin": admin.as_str(),
-            })),
+    let event = AuditEvent::CompanyCreated {
+        company_id: company.id,
+        company: CreatedCompany {
+            legal_name: company.legal_name.clone(),
+            inn: company.inn.clone(),
+            kpp: company.kpp.clone(),
+            region: company.region_code.clone(),
+            account: company.account_number.clone(),
+            admin: admin.as_str().to_owned(),
         },
-    )
-    .await?;
+    };
+    audit::append(&mut tx, &in_company, &event).await?;
     tx.commit().await?;
     Ok(Created {
         company,
@@ -215,19 +211,11 @@ pub async fn add_staff(
         },
     )
     .await?;
-    audit::append(
-        &mut tx,
-        operator.actor(),
-        Event {
-            company_id: None,
-            action: "staff.add",
-            object_type: "user",
-            object_id: id.to_string(),
-            before: None,
-            after: Some(serde_json::json!({ "msisdn": msisdn.as_str() })),
-        },
-    )
-    .await?;
+    let event = AuditEvent::StaffAdded {
+        user_id: id,
+        msisdn: msisdn.as_str().to_owned(),
+    };
+    audit::append_operator(&mut tx, operator, &event).await?;
     tx.commit().await?;
     Ok((msisdn, generated.then_some(pw)))
 }

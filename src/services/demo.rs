@@ -3,11 +3,11 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde_json::json;
 
 use crate::authz::OperatorPermit;
+use crate::domain::audit::{AuditEvent, DemoCounts};
 use crate::domain::{LineStatus, Msisdn};
-use crate::store::audit::{self, Event};
+use crate::store::audit;
 use crate::store::employees::NewEmployee;
 use crate::store::{Db, catalogue, companies, departments, employees, lines};
 
@@ -433,17 +433,16 @@ pub async fn create_demo(db: &Db, line_count: usize) -> anyhow::Result<Demo> {
         }
     }
     lines::enable_services_many(&mut tx, &permit, &pairs, None).await?;
+    let made = DemoCounts {
+        departments: dept_ids.len() as i64,
+        employees: employee_ids.len() as i64,
+        lines: line_ids.len() as i64,
+        services: pairs.len() as i64,
+    };
     audit::append(
         &mut tx,
-        operator.actor(),
-        Event {
-            company_id: Some(company_id),
-            action: "demo.create",
-            object_type: "company",
-            object_id: company_id.to_string(),
-            before: None,
-            after: Some(json!({ "departments": dept_ids.len(), "employees": employee_ids.len(), "lines": line_ids.len(), "services": pairs.len() })),
-        },
+        &permit,
+        &AuditEvent::DemoCreated { company_id, made },
     )
     .await?;
     tx.commit().await?;

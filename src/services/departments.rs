@@ -1,9 +1,8 @@
 //! Departments: a tree per company, each with a cost centre code.
 
-use serde_json::json;
-
 use crate::authz::Permit;
-use crate::store::audit::{self, Event};
+use crate::domain::audit::{AuditEvent, DepartmentFields};
+use crate::store::audit;
 use crate::store::departments::{self, Department, Fields};
 use crate::store::{Db, Tx, companies};
 
@@ -116,8 +115,12 @@ async fn validate(
     }
 }
 
-fn snapshot(name: &str, parent_id: Option<i64>, cost_centre: &str) -> serde_json::Value {
-    json!({ "name": name, "parent_id": parent_id, "cost_centre": cost_centre })
+fn snapshot(name: &str, parent_id: Option<i64>, cost_centre: &str) -> DepartmentFields {
+    DepartmentFields {
+        name: name.to_owned(),
+        parent_id,
+        cost_centre: cost_centre.to_owned(),
+    }
 }
 
 pub async fn create(
@@ -125,7 +128,6 @@ pub async fn create(
     permit: &Permit,
     input: &DepartmentInput,
 ) -> Result<i64, UseCaseError> {
-    let company_id = permit.company_id();
     let mut tx = db.begin().await?;
     companies::lock(&mut tx, permit).await?;
     let (name, parent_id, cost_centre) = validate(&mut tx, permit, None, input).await?;
@@ -140,19 +142,8 @@ pub async fn create(
     let id = departments::insert(&mut tx, permit, &fields)
         .await
         .map_err(UseCaseError::unless_taken("name", NAME_TAKEN))?;
-    audit::append(
-        &mut tx,
-        permit.actor(),
-        Event {
-            company_id: Some(company_id),
-            action: "department.create",
-            object_type: "department",
-            object_id: id.to_string(),
-            before: None,
-            after: Some(snapshot(&name, parent_id, &cost_centre)),
-        },
-    )
-    .await?;
+    let now = snapshot(&name, parent_id, &cost_centre);
+    audit::append(&mut tx, permit, &AuditEvent::DepartmentCreated { id, now }).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -163,7 +154,6 @@ pub async fn update(
     id: i64,
     input: &DepartmentInput,
 ) -> Result<(), UseCaseError> {
-    let company_id = permit.company_id();
     let mut tx = db.begin().await?;
     companies::lock(&mut tx, permit).await?;
     let before = departments::get(&mut tx, permit, id)
@@ -181,30 +171,18 @@ pub async fn update(
     departments::update(&mut tx, permit, id, &fields)
         .await
         .map_err(UseCaseError::unless_taken("name", NAME_TAKEN))?;
-    audit::append(
-        &mut tx,
-        permit.actor(),
-        Event {
-            company_id: Some(company_id),
-            action: "department.update",
-            object_type: "department",
-            object_id: id.to_string(),
-            before: Some(snapshot(
-                &before.name,
-                before.parent_id,
-                &before.cost_centre,
-            )),
-            after: Some(snapshot(&name, parent_id, &cost_centre)),
-        },
-    )
-    .await?;
+    let event = AuditEvent::DepartmentUpdated {
+        id,
+        was: snapshot(&before.name, before.parent_id, &before.cost_centre),
+        now: snapshot(&name, parent_id, &cost_centre),
+    };
+    audit::append(&mut tx, permit, &event).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Deletes an empty department; one with sub-departments, lines or employees is refused.
 pub async fn delete(db: &Db, permit: &Permit, id: i64) -> Result<(), UseCaseError> {
-    let company_id = permit.company_id();
     let mut tx = db.begin().await?;
     companies::lock(&mut tx, permit).await?;
     let before = departments::get(&mut tx, permit, id)
@@ -232,23 +210,8 @@ pub async fn delete(db: &Db, permit: &Permit, id: i64) -> Result<(), UseCaseErro
         ));
     }
     departments::delete(&mut tx, permit, id).await?;
-    audit::append(
-        &mut tx,
-        permit.actor(),
-        Event {
-            company_id: Some(company_id),
-            action: "department.delete",
-            object_type: "department",
-            object_id: id.to_string(),
-            before: Some(snapshot(
-                &before.name,
-                before.parent_id,
-                &before.cost_centre,
-            )),
-            after: None,
-        },
-    )
-    .await?;
+    let was = snapshot(&before.name, before.parent_id, &before.cost_centre);
+    audit::append(&mut tx, permit, &AuditEvent::DepartmentDeleted { id, was }).await?;
     tx.commit().await?;
     Ok(())
 }

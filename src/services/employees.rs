@@ -1,9 +1,8 @@
 //! Employees: the people lines are assigned to.
 
-use serde_json::json;
-
 use crate::authz::Permit;
-use crate::store::audit::{self, Event};
+use crate::domain::audit::{AuditEvent, EmployeeFields};
+use crate::store::audit;
 use crate::store::employees::{self, Employee, Fields};
 use crate::store::{Db, Tx, departments};
 
@@ -43,36 +42,43 @@ impl Valid {
         }
     }
 
-    fn snapshot(&self) -> serde_json::Value {
+    fn snapshot(&self) -> EmployeeFields {
         audit_fields(self.department_id, &self.position)
     }
 
     /// The personal fields (by name only) that differ from the employee's record.
-    fn personal_changes(&self, before: &Employee) -> Vec<&'static str> {
-        [
-            ("full_name", self.full_name != before.full_name),
-            (
-                "personnel_number",
-                self.personnel_number != before.personnel_number,
-            ),
-            ("email", self.email != before.email),
-        ]
-        .into_iter()
-        .filter_map(|(field, changed)| changed.then_some(field))
-        .collect()
+    fn personal_changes(&self, before: &Employee) -> Vec<String> {
+        personal_changes(
+            [&before.full_name, &before.personnel_number, &before.email],
+            [&self.full_name, &self.personnel_number, &self.email],
+        )
     }
+}
+
+/// Which of the personal fields (name, personnel number, e-mail) differ, by name only: the
+/// audit log says what changed without keeping the values.
+pub fn personal_changes(was: [&str; 3], now: [&str; 3]) -> Vec<String> {
+    ["full_name", "personnel_number", "email"]
+        .into_iter()
+        .zip(was.into_iter().zip(now))
+        .filter(|(_, (a, b))| a != b)
+        .map(|(field, _)| field.to_owned())
+        .collect()
 }
 
 /// What the audit log keeps of an employee. Entries refer to people by id and hold no names,
 /// personnel numbers or e-mails, so a person's data can be erased (152-ФЗ) while the log,
 /// which is never changed, stays whole; the log page shows the name as it is now.
-fn snapshot_of(e: &Employee) -> serde_json::Value {
+fn snapshot_of(e: &Employee) -> EmployeeFields {
     audit_fields(e.department_id, &e.position)
 }
 
 /// An employee as the audit log keeps them: no name, personnel number or e-mail.
-pub fn audit_fields(department_id: Option<i64>, position: &str) -> serde_json::Value {
-    json!({ "department_id": department_id, "position": position })
+pub fn audit_fields(department_id: Option<i64>, position: &str) -> EmployeeFields {
+    EmployeeFields {
+        department_id,
+        position: position.to_owned(),
+    }
 }
 
 async fn validate(
@@ -118,7 +124,6 @@ async fn validate(
 }
 
 pub async fn create(db: &Db, permit: &Permit, input: &EmployeeInput) -> Result<i64, UseCaseError> {
-    let company_id = permit.company_id();
     let mut tx = db.begin().await?;
     let v = validate(&mut tx, permit, input).await?;
     if !v.personnel_number.is_empty()
@@ -129,19 +134,8 @@ pub async fn create(db: &Db, permit: &Permit, input: &EmployeeInput) -> Result<i
     let id = employees::insert(&mut tx, permit, &v.fields())
         .await
         .map_err(UseCaseError::unless_taken("personnel_number", NUMBER_TAKEN))?;
-    audit::append(
-        &mut tx,
-        permit.actor(),
-        Event {
-            company_id: Some(company_id),
-            action: "employee.create",
-            object_type: "employee",
-            object_id: id.to_string(),
-            before: None,
-            after: Some(v.snapshot()),
-        },
-    )
-    .await?;
+    let now = v.snapshot();
+    audit::append(&mut tx, permit, &AuditEvent::EmployeeCreated { id, now }).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -152,7 +146,6 @@ pub async fn update(
     id: i64,
     input: &EmployeeInput,
 ) -> Result<(), UseCaseError> {
-    let company_id = permit.company_id();
     let mut tx = db.begin().await?;
     employees::lock(&mut tx, permit, id).await?;
     let before = employees::get(&mut tx, permit, id)
@@ -167,56 +160,34 @@ pub async fn update(
     employees::update(&mut tx, permit, id, &v.fields())
         .await
         .map_err(UseCaseError::unless_taken("personnel_number", NUMBER_TAKEN))?;
-    audit::append(
-        &mut tx,
-        permit.actor(),
-        Event {
-            company_id: Some(company_id),
-            action: "employee.update",
-            object_type: "employee",
-            object_id: id.to_string(),
-            before: Some(snapshot_of(&before)),
-            after: Some({
-                let mut after = v.snapshot();
-                let personal = v.personal_changes(&before);
-                if !personal.is_empty() {
-                    after["personal_data_changed"] = json!(personal);
-                }
-                after
-            }),
-        },
-    )
-    .await?;
+    let event = AuditEvent::EmployeeUpdated {
+        id,
+        was: snapshot_of(&before),
+        now: v.snapshot(),
+        personal: v.personal_changes(&before),
+    };
+    audit::append(&mut tx, permit, &event).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Deletes the employee; their lines stay with the company, unassigned (each audited).
 pub async fn delete(db: &Db, permit: &Permit, id: i64) -> Result<(), UseCaseError> {
-    let company_id = permit.company_id();
     let mut tx = db.begin().await?;
     employees::lock(&mut tx, permit, id).await?;
     let before = employees::get(&mut tx, permit, id)
         .await?
         .ok_or(UseCaseError::NotFound)?;
     let lines = employees::delete(&mut tx, permit, id).await?;
-    let mut events = vec![Event {
-        company_id: Some(company_id),
-        action: "employee.delete",
-        object_type: "employee",
-        object_id: id.to_string(),
-        before: Some(snapshot_of(&before)),
-        after: None,
+    let mut events = vec![AuditEvent::EmployeeDeleted {
+        id,
+        was: snapshot_of(&before),
     }];
-    events.extend(lines.iter().map(|line| Event {
-        company_id: Some(company_id),
-        action: "line.unassign",
-        object_type: "line",
-        object_id: line.to_string(),
-        before: Some(json!({ "employee_id": id })),
-        after: Some(json!({ "employee_id": null })),
+    events.extend(lines.iter().map(|line| AuditEvent::LineUnassigned {
+        line_id: *line,
+        employee_id: Some(id),
     }));
-    audit::append_many(&mut tx, permit.actor(), &events).await?;
+    audit::append_many(&mut tx, permit, &events).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -7,11 +7,12 @@ use serde_json::{Value, json};
 use sqlx::AnyConnection;
 
 use crate::authz::{Action, Object, Permit};
+use crate::domain::audit::{Assignment, AuditEvent, LineChanged, LineEvent};
 use crate::domain::pricing::BillChange;
 use crate::domain::{BlockReason, Iccid, LimitAction, LineStatus, Money, Move, Refusal};
 use crate::provisioning::{ProvisionRequest, Provisioner};
 use crate::services::auth::new_token;
-use crate::store::audit::{self, Event};
+use crate::store::audit;
 use crate::store::line_changes::{self as store, LineState};
 use crate::store::{Db, departments, employees};
 
@@ -207,8 +208,8 @@ struct Plan {
     line: LineState,
     preview: Preview,
     op: Op,
-    before: Value,
-    after: Value,
+    /// What the audit log records.
+    change: LineChanged,
     params: Value,
 }
 
@@ -256,7 +257,7 @@ async fn plan(
         }
         Ok(r.to_owned())
     };
-    let (op, before, after, params) = match change {
+    let (op, change, params) = match change {
         LineChange::ChangeTariff { tariff } => {
             status
                 .allows_service_changes()
@@ -299,8 +300,11 @@ async fn plan(
                     tariff_id: new.id,
                     drop,
                 },
-                json!({ "tariff": line.tariff_code }),
-                json!({ "tariff": new.code, "dropped_services": preview.dropped_services }),
+                LineChanged::Tariff {
+                    was: line.tariff_code.clone(),
+                    now: new.code.clone(),
+                    dropped: preview.dropped_services.clone(),
+                },
                 json!({ "tariff": new.code }),
             )
         }
@@ -357,8 +361,9 @@ async fn plan(
                 preview.summary = format!("+ {}", s.name_ru);
                 (
                     Op::Enable { service_id: s.id },
-                    json!({}),
-                    json!({ "service": s.code }),
+                    LineChanged::ServiceOn {
+                        service: s.code.clone(),
+                    },
                     json!({ "service": s.code }),
                 )
             } else {
@@ -372,8 +377,9 @@ async fn plan(
                 preview.summary = format!("− {}", s.name_ru);
                 (
                     Op::Disable { service_id: s.id },
-                    json!({ "service": s.code }),
-                    json!({}),
+                    LineChanged::ServiceOff {
+                        service: s.code.clone(),
+                    },
                     json!({ "service": s.code }),
                 )
             }
@@ -392,8 +398,10 @@ async fn plan(
                     status: next,
                     reason: reason.clone(),
                 },
-                json!({ "status": line.status }),
-                json!({ "status": next.as_str(), "reason": reason }),
+                LineChanged::Suspended {
+                    was: line.status.clone(),
+                    reason,
+                },
                 p,
             )
         }
@@ -405,8 +413,9 @@ async fn plan(
                     status: next,
                     reason: String::new(),
                 },
-                json!({ "status": line.status }),
-                json!({ "status": next.as_str() }),
+                LineChanged::Resumed {
+                    was: line.status.clone(),
+                },
                 json!({}),
             )
         }
@@ -419,8 +428,9 @@ async fn plan(
                     status: next,
                     reason: reason.into(),
                 },
-                json!({ "status": line.status }),
-                json!({ "status": next.as_str(), "reason": reason }),
+                LineChanged::ReportedLost {
+                    was: line.status.clone(),
+                },
                 json!({ "reason": reason }),
             )
         }
@@ -450,8 +460,13 @@ async fn plan(
                     status: next,
                     reason: kept_reason,
                 },
-                json!({ "iccid": line.iccid, "status": line.status }),
-                json!({ "iccid": new.as_str(), "status": next.as_str(), "why": reason }),
+                LineChanged::SimReplaced {
+                    was_iccid: line.iccid.clone(),
+                    now_iccid: new.as_str().to_owned(),
+                    was: line.status.clone(),
+                    now: next.as_str().to_owned(),
+                    why: reason.to_owned(),
+                },
                 json!({ "new_iccid": new.as_str() }),
             )
         }
@@ -464,8 +479,10 @@ async fn plan(
                     status: next,
                     reason: r.as_str().into(),
                 },
-                json!({ "status": line.status }),
-                json!({ "status": next.as_str(), "reason": r.as_str() }),
+                LineChanged::Blocked {
+                    was: line.status.clone(),
+                    reason: r.as_str().to_owned(),
+                },
                 json!({ "reason": r.as_str() }),
             )
         }
@@ -477,8 +494,10 @@ async fn plan(
                     status: next,
                     reason: String::new(),
                 },
-                json!({ "status": line.status, "reason": line.status_reason }),
-                json!({ "status": next.as_str() }),
+                LineChanged::Unblocked {
+                    was: line.status.clone(),
+                    reason: line.status_reason.clone(),
+                },
                 json!({}),
             )
         }
@@ -506,8 +525,12 @@ async fn plan(
                     kop: Some(kop),
                     action: Some(action.as_str()),
                 },
-                json!({ "limit_kop": line.spend_limit_kop, "on_limit": line.limit_action }),
-                json!({ "limit_kop": kop, "on_limit": action.as_str() }),
+                LineChanged::LimitSet {
+                    was_kop: line.spend_limit_kop,
+                    was_action: line.limit_action.clone(),
+                    now_kop: kop,
+                    action: action.as_str().to_owned(),
+                },
                 json!({ "limit": money_text(kop), "on_limit": action.as_str() }),
             )
         }
@@ -524,8 +547,10 @@ async fn plan(
                     kop: None,
                     action: None,
                 },
-                json!({ "limit_kop": line.spend_limit_kop, "on_limit": line.limit_action }),
-                json!({ "limit_kop": null }),
+                LineChanged::LimitRemoved {
+                    was_kop: line.spend_limit_kop,
+                    was_action: line.limit_action.clone(),
+                },
                 json!({}),
             )
         }
@@ -573,8 +598,18 @@ async fn plan(
                     department: *department_id,
                     cost_centre: cc.clone(),
                 },
-                json!({ "employee_id": line.employee_id, "department_id": line.department_id, "cost_centre": line.cost_centre }),
-                json!({ "employee_id": employee_id, "department_id": department_id, "cost_centre": cc }),
+                LineChanged::Reassigned {
+                    was: Assignment {
+                        employee_id: line.employee_id,
+                        department_id: line.department_id,
+                        cost_centre: line.cost_centre.clone(),
+                    },
+                    now: Assignment {
+                        employee_id: *employee_id,
+                        department_id: *department_id,
+                        cost_centre: cc,
+                    },
+                },
                 json!({}),
             )
         }
@@ -583,8 +618,7 @@ async fn plan(
         line,
         preview,
         op,
-        before,
-        after,
+        change,
         params,
     })
 }
@@ -610,7 +644,6 @@ pub async fn apply(
     change: &LineChange,
     key: Option<&str>,
 ) -> Result<Applied, ChangeError> {
-    let company_id = permit.company_id();
     let mut tx = db.begin().await?;
     if let Some(key) = key {
         if key.is_empty() || key.len() > 100 {
@@ -686,32 +719,14 @@ pub async fn apply(
             .await?
         }
     }
-    let action = format!("line.{}", change.action());
-    let mut after = p.after.clone();
-    if let Value::Object(map) = &mut after {
-        if p.preview.monthly_delta_kop != 0 {
-            map.insert(
-                "monthly_delta".into(),
-                json!(money_text(p.preview.monthly_delta_kop)),
-            );
-        }
-        if p.preview.one_time_kop != 0 {
-            map.insert("one_time".into(), json!(money_text(p.preview.one_time_kop)));
-        }
-    }
-    audit::append(
-        &mut tx,
-        permit.actor(),
-        Event {
-            company_id: Some(company_id),
-            action: &action,
-            object_type: "line",
-            object_id: p.line.id.to_string(),
-            before: Some(p.before.clone()),
-            after: Some(after),
-        },
-    )
-    .await?;
+    let mut event = LineEvent {
+        line_id: p.line.id,
+        change: p.change,
+        monthly_delta_kop: p.preview.monthly_delta_kop,
+        one_time_kop: p.preview.one_time_kop,
+        failed: None,
+    };
+    audit::append(&mut tx, permit, &AuditEvent::Line(event.clone())).await?;
     let request = ProvisionRequest {
         request_id: key.map(str::to_owned).unwrap_or_else(new_token),
         msisdn: p.line.msisdn.clone(),
@@ -722,19 +737,8 @@ pub async fn apply(
     if let Err(e) = provisioner.apply(&request).await {
         tx.rollback().await?;
         let mut failure = db.begin().await?;
-        audit::append(
-            &mut failure,
-            permit.actor(),
-            Event {
-                company_id: Some(company_id),
-                action: &format!("{action}.failed"),
-                object_type: "line",
-                object_id: p.line.id.to_string(),
-                before: Some(p.before),
-                after: Some(json!({ "error": e.0, "wanted": p.after })),
-            },
-        )
-        .await?;
+        event.failed = Some(e.0.clone());
+        audit::append(&mut failure, permit, &AuditEvent::Line(event)).await?;
         failure.commit().await?;
         return Err(ChangeError::Provisioning(e.0));
     }

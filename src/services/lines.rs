@@ -5,8 +5,9 @@ use std::collections::HashSet;
 use chrono::Utc;
 
 use crate::authz::Permit;
+use crate::domain::audit::{AddedLine, AuditEvent};
 use crate::domain::{LineStatus, Msisdn, ParseError};
-use crate::store::audit::{self, Event};
+use crate::store::audit;
 use crate::store::catalogue::{self, Tariff};
 use crate::store::lines::{self, NewLine};
 use crate::store::{Db, companies};
@@ -159,19 +160,20 @@ pub async fn add(
         ));
     }
     let ids = lines::insert_many(&mut tx, permit, &rows).await?;
-    let events: Vec<Event> = ids
+    let events: Vec<AuditEvent> = ids
         .iter()
         .zip(&rows)
-        .map(|(id, l)| Event {
-            company_id: Some(company.id),
-            action: "line.add",
-            object_type: "line",
-            object_id: id.to_string(),
-            before: None,
-            after: Some(serde_json::json!({ "msisdn": l.msisdn, "iccid": l.iccid, "tariff": tariff.code, "status": l.status })),
+        .map(|(id, l)| AuditEvent::LineAdded {
+            line_id: *id,
+            line: AddedLine {
+                msisdn: l.msisdn.clone(),
+                iccid: l.iccid.clone(),
+                tariff: tariff.code.clone(),
+                status: l.status.clone(),
+            },
         })
         .collect();
-    audit::append_many(&mut tx, permit.actor(), &events).await?;
+    audit::append_many(&mut tx, permit, &events).await?;
     tx.commit().await?;
     Ok(ids.len())
 }

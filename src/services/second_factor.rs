@@ -8,12 +8,12 @@
 //! it is sent to set one up before anything else.
 
 use rand::Rng;
-use serde_json::json;
 use totp_rs::{Algorithm, TOTP};
 
 use super::auth::{constant_time_eq, new_token, token_hash};
 use crate::domain::Actor;
-use crate::store::audit::{self, Event};
+use crate::domain::audit::AuditEvent;
+use crate::store::audit;
 use crate::store::second_factor as store;
 use crate::store::{Db, Tx, users};
 
@@ -148,17 +148,6 @@ async fn accept_code(
     Ok(store::use_recovery_code(tx, user_id, &token_hash(&normalized), now_ms).await?)
 }
 
-fn event(action: &'static str, company_id: Option<i64>, user_id: i64) -> Event<'static> {
-    Event {
-        company_id,
-        action,
-        object_type: "user",
-        object_id: user_id.to_string(),
-        before: None,
-        after: None,
-    }
-}
-
 pub async fn status(db: &Db, user: &users::User) -> Result<Status, FactorError> {
     let Some(secret) = store::secret(db, user.id).await? else {
         return Ok(Status::default());
@@ -219,7 +208,8 @@ pub async fn confirm(
     let (codes, hashes) = new_recovery_codes();
     store::replace_recovery_codes(&mut tx, user_id, &hashes).await?;
     store::mark_session(&mut tx, session_hash).await?;
-    audit::append(&mut tx, actor, event("user.totp_on", company_id, user_id)).await?;
+    let event = AuditEvent::TotpOn { user_id };
+    audit::append_own(&mut tx, actor, company_id, &event).await?;
     tx.commit().await?;
     Ok(codes)
 }
@@ -258,7 +248,8 @@ pub async fn disable(
     let mut tx = db.begin().await?;
     require_code(&mut tx, user_id, code, now_ms).await?;
     store::delete(&mut tx, user_id).await?;
-    audit::append(&mut tx, actor, event("user.totp_off", company_id, user_id)).await?;
+    let event = AuditEvent::TotpOff { user_id };
+    audit::append_own(&mut tx, actor, company_id, &event).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -276,8 +267,8 @@ pub async fn renew_recovery_codes(
     require_code(&mut tx, user_id, code, now_ms).await?;
     let (codes, hashes) = new_recovery_codes();
     store::replace_recovery_codes(&mut tx, user_id, &hashes).await?;
-    let e = event("user.recovery_codes", company_id, user_id);
-    audit::append(&mut tx, actor, e).await?;
+    let event = AuditEvent::RecoveryCodesRenewed { user_id };
+    audit::append_own(&mut tx, actor, company_id, &event).await?;
     tx.commit().await?;
     Ok(codes)
 }
@@ -392,19 +383,8 @@ pub async fn set_company_rule(
     let company_id = permit.company_id();
     let mut tx = db.begin().await?;
     store::set_company_rule(&mut tx, permit, on).await?;
-    audit::append(
-        &mut tx,
-        permit.actor(),
-        Event {
-            company_id: Some(company_id),
-            action: "company.admins_need_totp",
-            object_type: "company",
-            object_id: company_id.to_string(),
-            before: None,
-            after: Some(json!({ "on": on })),
-        },
-    )
-    .await?;
+    let event = AuditEvent::AdminsNeedTotp { company_id, on };
+    audit::append(&mut tx, permit, &event).await?;
     tx.commit().await?;
     Ok(())
 }

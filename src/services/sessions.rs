@@ -1,9 +1,8 @@
 //! A person's own sessions ("Devices and sessions"): ending one of them, or all but this one.
 
-use serde_json::json;
-
 use crate::authz::Permit;
-use crate::store::audit::{self, Event};
+use crate::domain::audit::AuditEvent;
+use crate::store::audit;
 use crate::store::{Db, sessions};
 
 /// Which of one's own sessions to end.
@@ -27,19 +26,11 @@ pub async fn end_own(db: &Db, permit: &Permit, which: Ending<'_>) -> Result<u64,
         Ending::AllBut(id) => sessions::delete_others(&mut tx, user_id, id).await?,
     };
     if ended > 0 {
-        audit::append(
-            &mut tx,
-            permit.actor(),
-            Event {
-                company_id: Some(permit.company_id()),
-                action: "session.ended",
-                object_type: "session",
-                object_id: user_id.to_string(),
-                before: None,
-                after: Some(json!({ "sessions": ended })),
-            },
-        )
-        .await?;
+        let event = AuditEvent::SessionsEnded {
+            user_id,
+            sessions: ended as i64,
+        };
+        audit::append(&mut tx, permit, &event).await?;
     }
     tx.commit().await?;
     Ok(ended)

@@ -12,15 +12,15 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use rand::Rng;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::auth::{constant_time_eq, new_token, token_hash};
 use super::limits::{DAY, MINUTE, PER_NUMBER, wait_minutes};
 use crate::domain::Actor;
 use crate::domain::Msisdn;
+use crate::domain::audit::{AuditEvent, CodeSent};
 use crate::sms::SmsGateway;
-use crate::store::audit::{self, Event};
+use crate::store::audit;
 use crate::store::sign_in::{self, NewCode};
 use crate::store::{Db, limits, sessions, users};
 
@@ -125,19 +125,14 @@ pub async fn request_code(
         label: number.to_owned(),
         ip: ip.to_owned(),
     };
-    audit::append(
-        &mut tx,
-        &actor,
-        Event {
-            company_id: None,
-            action: "session.code_sent",
-            object_type: "session",
-            object_id: user.as_ref().map(|u| u.id.to_string()).unwrap_or_default(),
-            before: None,
-            after: Some(json!({ "purpose": purpose.as_str(), "known": user.is_some() })),
+    let event = AuditEvent::CodeSent {
+        user_id: user.as_ref().map(|u| u.id),
+        code: CodeSent {
+            purpose: purpose.as_str().to_owned(),
+            known: user.is_some(),
         },
-    )
-    .await?;
+    };
+    audit::append_own(&mut tx, &actor, None, &event).await?;
     tx.commit().await?;
     let text = user.is_some().then(|| {
         let body = match purpose {
@@ -311,19 +306,11 @@ pub async fn reset_password(
         label: user.msisdn.clone(),
         ip: ip.to_owned(),
     };
-    audit::append(
-        &mut tx,
-        &actor,
-        Event {
-            company_id: None,
-            action: "user.password_reset",
-            object_type: "user",
-            object_id: user.id.to_string(),
-            before: None,
-            after: Some(json!({ "sessions_ended": ended })),
-        },
-    )
-    .await?;
+    let event = AuditEvent::PasswordReset {
+        user_id: user.id,
+        sessions_ended: ended as i64,
+    };
+    audit::append_own(&mut tx, &actor, None, &event).await?;
     tx.commit().await?;
     Ok(user)
 }

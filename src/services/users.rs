@@ -1,25 +1,13 @@
 //! The operator's actions on a person's account: disabling it everywhere, and erasing the
 //! personal data of someone who has left (152-ФЗ).
 
-use serde_json::json;
-
 use crate::authz::OperatorPermit;
 use crate::domain::Msisdn;
-use crate::store::audit::{self, Event};
+use crate::domain::audit::AuditEvent;
+use crate::store::audit;
 use crate::store::{Db, sessions, users};
 
 use super::UseCaseError;
-
-fn event(action: &'static str, user_id: i64, after: serde_json::Value) -> Event<'static> {
-    Event {
-        company_id: None,
-        action,
-        object_type: "user",
-        object_id: user_id.to_string(),
-        before: None,
-        after: Some(after),
-    }
-}
 
 async fn find(db: &Db, number: &str) -> Result<users::User, UseCaseError> {
     let msisdn = Msisdn::parse(number).map_err(|e| UseCaseError::field("number", e.0))?;
@@ -44,13 +32,15 @@ pub async fn set_disabled(
     } else {
         0
     };
-    let action = if disabled {
-        "user.disabled"
+    let event = if disabled {
+        AuditEvent::UserDisabled {
+            user_id: user.id,
+            sessions_ended: ended as i64,
+        }
     } else {
-        "user.enabled"
+        AuditEvent::UserEnabled { user_id: user.id }
     };
-    let after = json!({ "sessions_ended": ended });
-    audit::append(&mut tx, operator.actor(), event(action, user.id, after)).await?;
+    audit::append_operator(&mut tx, operator, &event).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -75,12 +65,8 @@ pub async fn erase(db: &Db, operator: &OperatorPermit, number: &str) -> Result<(
         ));
     }
     users::erase(&mut tx, operator, user.id).await?;
-    audit::append(
-        &mut tx,
-        operator.actor(),
-        event("user.erased", user.id, json!({})),
-    )
-    .await?;
+    let event = AuditEvent::UserErased { user_id: user.id };
+    audit::append_operator(&mut tx, operator, &event).await?;
     tx.commit().await?;
     Ok(())
 }

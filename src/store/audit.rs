@@ -2,34 +2,56 @@
 
 use serde_json::Value;
 
-use crate::domain::{Actor, Scope, Scoped};
+use crate::domain::audit::{AuditEvent, Row};
+use crate::domain::{Actor, Operator, Scope, Scoped};
 
 use super::{Sql, Tx, now_ms};
 
-#[derive(Debug)]
-pub struct Event<'a> {
-    pub company_id: Option<i64>,
-    pub action: &'a str,
-    pub object_type: &'a str,
-    pub object_id: String,
-    pub before: Option<Value>,
-    pub after: Option<Value>,
+/// Appends an entry of the permit's company, by the permit's actor.
+pub async fn append(tx: &mut Tx, scoped: &Scoped, event: &AuditEvent) -> Result<(), sqlx::Error> {
+    insert(tx, scoped.actor(), Some(scoped.company_id()), &event.row()).await
 }
 
-pub async fn append(tx: &mut Tx, actor: &Actor, e: Event<'_>) -> Result<(), sqlx::Error> {
+/// Appends an entry of a person's own doing before or beside any permit: signing in, choosing a
+/// company, their own second factor; `company_id` is the company they are in, if any.
+pub async fn append_own(
+    tx: &mut Tx,
+    actor: &Actor,
+    company_id: Option<i64>,
+    event: &AuditEvent,
+) -> Result<(), sqlx::Error> {
+    insert(tx, actor, company_id, &event.row()).await
+}
+
+/// Appends an entry of the operator's own, of no company (loading the catalogue, its staff and
+/// accounts).
+pub async fn append_operator(
+    tx: &mut Tx,
+    operator: &Operator,
+    event: &AuditEvent,
+) -> Result<(), sqlx::Error> {
+    insert(tx, operator.actor(), None, &event.row()).await
+}
+
+async fn insert(
+    tx: &mut Tx,
+    actor: &Actor,
+    company_id: Option<i64>,
+    e: &Row,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO audit_log (at, company_id, actor_id, actor_label, action, object_type, object_id, before_json, after_json, ip)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(now_ms())
-    .bind(e.company_id)
+    .bind(company_id)
     .bind(actor.user_id)
     .bind(&actor.label)
-    .bind(e.action)
+    .bind(&e.action)
     .bind(e.object_type)
-    .bind(e.object_id)
-    .bind(e.before.map(|v| v.to_string()))
-    .bind(e.after.map(|v| v.to_string()))
+    .bind(&e.object_id)
+    .bind(e.before.as_ref().map(Value::to_string))
+    .bind(e.after.as_ref().map(Value::to_string))
     .bind(&actor.ip)
     .execute(&mut **tx)
     .await?;
@@ -149,47 +171,50 @@ pub async fn actions(db: &super::Db, scoped: &Scoped) -> Result<Vec<String>, sql
     Ok(rows.into_iter().map(|(a,)| a).collect())
 }
 
-/// Appends many entries (for batch work such as adding lines or an import), in their order: on
-/// PostgreSQL over arrays (`UNNEST`), 20,000 a statement; on SQLite as JSON rows.
+/// Appends many entries of the permit's company (for batch work such as adding lines or an
+/// import), in their order: on PostgreSQL over arrays (`UNNEST`), 20,000 a statement; on SQLite
+/// as JSON rows.
 pub async fn append_many(
     tx: &mut Tx,
-    actor: &Actor,
-    events: &[Event<'_>],
+    scoped: &Scoped,
+    events: &[AuditEvent],
 ) -> Result<(), sqlx::Error> {
     let at = now_ms();
+    let actor = scoped.actor();
+    let company_id = scoped.company_id();
+    let json = |v: &Option<Value>| v.as_ref().map(Value::to_string);
     if tx.backend().writes_rows_as_arrays() {
         use super::sql::pg_array;
         for chunk in events.chunks(20_000) {
-            let json = |v: &Option<Value>| v.as_ref().map(|v| v.to_string());
+            let rows: Vec<Row> = chunk.iter().map(AuditEvent::row).collect();
             sqlx::query(
                 "INSERT INTO audit_log (at, company_id, actor_id, actor_label, action, object_type, object_id, before_json, after_json, ip)
-                 SELECT $1, v.company_id, $2, $3, v.action, v.object_type, v.object_id, v.before_json, v.after_json, $4
-                 FROM UNNEST(CAST($5 AS BIGINT[]), CAST($6 AS TEXT[]), CAST($7 AS TEXT[]), CAST($8 AS TEXT[]),
+                 SELECT $1, $5, $2, $3, v.action, v.object_type, v.object_id, v.before_json, v.after_json, $4
+                 FROM UNNEST(CAST($6 AS TEXT[]), CAST($7 AS TEXT[]), CAST($8 AS TEXT[]),
                              CAST($9 AS TEXT[]), CAST($10 AS TEXT[]))
-                      WITH ORDINALITY AS v(company_id, action, object_type, object_id, before_json, after_json, n)
+                      WITH ORDINALITY AS v(action, object_type, object_id, before_json, after_json, n)
                  ORDER BY v.n",
             )
             .bind(at)
             .bind(actor.user_id)
             .bind(&actor.label)
             .bind(&actor.ip)
-            .bind(pg_array(chunk.iter().map(|e| e.company_id.map(|c| c.to_string()))))
-            .bind(pg_array(chunk.iter().map(|e| Some(e.action.to_owned()))))
-            .bind(pg_array(chunk.iter().map(|e| Some(e.object_type.to_owned()))))
-            .bind(pg_array(chunk.iter().map(|e| Some(e.object_id.clone()))))
-            .bind(pg_array(chunk.iter().map(|e| json(&e.before))))
-            .bind(pg_array(chunk.iter().map(|e| json(&e.after))))
+            .bind(company_id)
+            .bind(pg_array(rows.iter().map(|e| Some(e.action.clone()))))
+            .bind(pg_array(rows.iter().map(|e| Some(e.object_type.to_owned()))))
+            .bind(pg_array(rows.iter().map(|e| Some(e.object_id.clone()))))
+            .bind(pg_array(rows.iter().map(|e| json(&e.before))))
+            .bind(pg_array(rows.iter().map(|e| json(&e.after))))
             .execute(&mut **tx)
             .await?;
         }
         return Ok(());
     }
     for chunk in events.chunks(super::sql::JSON_ROWS) {
-        let json = |v: &Option<Value>| v.as_ref().map(Value::to_string);
-        let rows = super::sql::json_rows(chunk.iter().map(|e| {
+        let rows: Vec<Row> = chunk.iter().map(AuditEvent::row).collect();
+        let rows = super::sql::json_rows(rows.iter().map(|e| {
             (
-                e.company_id,
-                e.action,
+                &e.action,
                 e.object_type,
                 &e.object_id,
                 json(&e.before),
@@ -198,13 +223,14 @@ pub async fn append_many(
         }))?;
         sqlx::query(
             "INSERT INTO audit_log (at, company_id, actor_id, actor_label, action, object_type, object_id, before_json, after_json, ip)
-             SELECT $1, r.value ->> 0, $2, $3, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4, r.value ->> 5, $4
-             FROM jsonb_each($5) AS r ORDER BY r.key",
+             SELECT $1, $5, $2, $3, r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4, $4
+             FROM jsonb_each($6) AS r ORDER BY r.key",
         )
         .bind(at)
         .bind(actor.user_id)
         .bind(&actor.label)
         .bind(&actor.ip)
+        .bind(company_id)
         .bind(rows)
         .execute(&mut **tx)
         .await?;

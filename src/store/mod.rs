@@ -8,6 +8,9 @@
 //! id, each because no permit exists yet where it is called (a test below holds the list):
 //! - `grants::covered`, `grants::own_lines`: they read what the permit will cover, to make it;
 //! - `users::mark_joined`, `sessions::set_company`: signing in to a company, before any permit;
+//! - `audit::append_own`: a person's own sign-in and second factor, audited in the company they
+//!   are in (if any), with no permit to take; `audit::insert` is the one writer behind it and
+//!   behind `append` (company from the permit) and `append_operator` (no company);
 //! - `reference::ReferenceCache::get` and its `load`, `departments::tree_of`: a session's
 //!   company's shared reference data (departments, tariffs, services), which every page reads
 //!   before it asks for a permit; it holds nothing a member may not see.
@@ -367,7 +370,9 @@ mod whole_company_lists {
 mod bare_company_ids {
     /// The functions that may take a bare company id, each with its reason in the module's
     /// documentation: (file, function).
-    const BARE_COMPANY_ID: [(&str, &str); 7] = [
+    const BARE_COMPANY_ID: [(&str, &str); 9] = [
+        ("audit.rs", "append_own"),
+        ("audit.rs", "insert"),
         ("grants.rs", "covered"),
         ("grants.rs", "own_lines"),
         ("users.rs", "mark_joined"),

@@ -6,11 +6,10 @@
 //! at once cannot leave the company without one, and a grant and the revoking of its granter's
 //! right run one after the other.
 
-use serde_json::json;
-
 use crate::authz::Permit;
+use crate::domain::audit::AuditEvent;
 use crate::store::api_tokens::{self, TokenRow};
-use crate::store::audit::{self, Event};
+use crate::store::audit;
 use crate::store::grants::{self, GrantRow, Member};
 use crate::store::{Db, Tx, companies};
 
@@ -69,34 +68,20 @@ pub async fn revoke(
         Revocable::Token => Target::Token(id),
     };
     reach(&mut tx, permit, target, now).await?;
-    let (revoked, action, object_type) = match what {
+    let (revoked, event) = match what {
         Revocable::Grant => (
             grants::revoke(&mut tx, permit, id, now).await?,
-            "access.revoke",
-            "grant",
+            AuditEvent::GrantRevoked { grant_id: id },
         ),
         Revocable::Token => (
             api_tokens::revoke(&mut tx, permit, id, now).await?,
-            "access.token_revoked",
-            "api_token",
+            AuditEvent::TokenRevoked { token_id: id },
         ),
     };
     if !revoked {
         return Err(UseCaseError::NotFound);
     }
-    audit::append(
-        &mut tx,
-        permit.actor(),
-        Event {
-            company_id: Some(permit.company_id()),
-            action,
-            object_type,
-            object_id: id.to_string(),
-            before: None,
-            after: None,
-        },
-    )
-    .await?;
+    audit::append(&mut tx, permit, &event).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -124,19 +109,12 @@ pub async fn set_role(
     };
     keep_an_admin(&mut tx, permit, before == "admin" && role != "admin").await?;
     crate::store::users::add_membership(&mut tx, permit, user_id, role, "").await?;
-    audit::append(
-        &mut tx,
-        permit.actor(),
-        Event {
-            company_id: Some(permit.company_id()),
-            action: "access.role",
-            object_type: "user",
-            object_id: user_id.to_string(),
-            before: Some(json!({ "role": before })),
-            after: Some(json!({ "role": role })),
-        },
-    )
-    .await?;
+    let event = AuditEvent::RoleSet {
+        user_id,
+        was: before,
+        now: role.to_owned(),
+    };
+    audit::append(&mut tx, permit, &event).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -185,23 +163,12 @@ pub async fn set_blocked(
         ));
     }
     grants::set_blocked(&mut tx, permit, user_id, block.then_some(now), by_admin).await?;
-    audit::append(
-        &mut tx,
-        permit.actor(),
-        Event {
-            company_id: Some(permit.company_id()),
-            action: if block {
-                "access.block"
-            } else {
-                "access.unblock"
-            },
-            object_type: "user",
-            object_id: user_id.to_string(),
-            before: None,
-            after: Some(json!({ "role": role })),
-        },
-    )
-    .await?;
+    let event = if block {
+        AuditEvent::MemberBlocked { user_id, role }
+    } else {
+        AuditEvent::MemberUnblocked { user_id, role }
+    };
+    audit::append(&mut tx, permit, &event).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -222,19 +189,11 @@ pub async fn remove_member(
     };
     keep_an_admin(&mut tx, permit, before == "admin").await?;
     grants::remove_member(&mut tx, permit, user_id, now).await?;
-    audit::append(
-        &mut tx,
-        permit.actor(),
-        Event {
-            company_id: Some(permit.company_id()),
-            action: "access.remove",
-            object_type: "user",
-            object_id: user_id.to_string(),
-            before: Some(json!({ "role": before })),
-            after: None,
-        },
-    )
-    .await?;
+    let event = AuditEvent::MemberRemoved {
+        user_id,
+        role: before,
+    };
+    audit::append(&mut tx, permit, &event).await?;
     tx.commit().await?;
     Ok(())
 }

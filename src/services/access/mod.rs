@@ -8,12 +8,12 @@ mod reach;
 mod tokens;
 
 use chrono::{Duration as Days, NaiveDate};
-use serde_json::json;
 
 use crate::authz::{Permit, Right};
 use crate::domain::Msisdn;
+use crate::domain::audit::{AuditEvent, Grant, GrantRefused};
 use crate::sms::SmsGateway;
-use crate::store::audit::{self, Event};
+use crate::store::audit;
 use crate::store::grants::{self, NewGrant};
 use crate::store::{Db, Tx, companies, departments, limits, lines, users};
 
@@ -101,19 +101,11 @@ pub async fn grant(
                 .iter()
                 .map(|e| format!("{}: {}", e.field, e.message))
                 .collect();
-            audit::append(
-                &mut tx,
-                permit.actor(),
-                Event {
-                    company_id: Some(permit.company_id()),
-                    action: "access.grant_refused",
-                    object_type: "grant",
-                    object_id: String::new(),
-                    before: None,
-                    after: Some(json!({ "number": input.number, "reasons": reasons })),
-                },
-            )
-            .await?;
+            let refused = GrantRefused {
+                number: input.number.clone(),
+                reasons,
+            };
+            audit::append(&mut tx, permit, &AuditEvent::GrantRefused(refused)).await?;
             tx.commit().await?;
             Err(UseCaseError::Invalid(errors))
         }
@@ -131,7 +123,6 @@ async fn check_and_grant(
     input: &GrantInput,
     now: i64,
 ) -> Result<(Granted, String, String), UseCaseError> {
-    let company_id = permit.company_id();
     let mut errors = Vec::new();
     let msisdn = Msisdn::parse(&input.number)
         .map_err(|e| errors.push(refused("number", e.0)))
@@ -209,22 +200,14 @@ async fn check_and_grant(
         },
     )
     .await?;
-    audit::append(
-        &mut tx,
-        permit.actor(),
-        Event {
-            company_id: Some(company_id),
-            action: "access.grant",
-            object_type: "grant",
-            object_id: grant_id.to_string(),
-            before: None,
-            after: Some(json!({
-                "user_id": user_id, "rights": codes,
-                "departments": departments, "lines": line_ids, "expires_at": expires_at,
-            })),
-        },
-    )
-    .await?;
+    let grant = Grant {
+        user_id,
+        rights: codes.iter().map(|c| c.to_string()).collect(),
+        departments: departments.clone(),
+        lines: line_ids.clone(),
+        expires_at,
+    };
+    audit::append(&mut tx, permit, &AuditEvent::Granted { grant_id, grant }).await?;
     let company_name = companies::legal_name(&mut tx, permit).await?;
     tx.commit().await?;
     Ok((

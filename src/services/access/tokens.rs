@@ -1,12 +1,11 @@
 //! API tokens for the company's systems: a role's (admin, accountant: an admin's to issue) or
 //! chosen rights over chosen departments and lines (handed on like a grant).
 
-use serde_json::json;
-
 use crate::authz::Permit;
 use crate::domain::Holder;
+use crate::domain::audit::{AuditEvent, NewToken};
 use crate::services::{UseCaseError, auth, required};
-use crate::store::audit::{self, Event};
+use crate::store::audit;
 use crate::store::grants::{self, NewGrant};
 use crate::store::{Db, api_tokens};
 
@@ -45,7 +44,6 @@ pub async fn create_token(
     input: &TokenInput,
     now: i64,
 ) -> Result<IssuedToken, UseCaseError> {
-    let company_id = permit.company_id();
     let mut errors = Vec::new();
     let name = required("name", &input.name, 100)
         .map_err(|e| errors.push(e))
@@ -109,21 +107,17 @@ pub async fn create_token(
         )
         .await?;
     }
-    audit::append(
-        &mut tx,
-        permit.actor(),
-        Event {
-            company_id: Some(company_id),
-            action: "access.token_created",
-            object_type: "api_token",
-            object_id: id.to_string(),
-            before: None,
-            after: Some(json!({
-                "name": name, "role": role, "rights": codes, "expires_at": d.expires_at,
-            })),
-        },
-    )
-    .await?;
+    let token = NewToken {
+        name,
+        role: role.to_owned(),
+        rights: codes.iter().map(|c| c.to_string()).collect(),
+        expires_at: d.expires_at,
+    };
+    let event = AuditEvent::TokenCreated {
+        token_id: id,
+        token,
+    };
+    audit::append(&mut tx, permit, &event).await?;
     tx.commit().await?;
     Ok(IssuedToken { id, secret })
 }

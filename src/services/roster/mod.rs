@@ -12,14 +12,15 @@ use std::sync::Arc;
 
 use foldhash::HashMap;
 
-use serde_json::json;
-
 use crate::authz::{Permit, Scope};
+use crate::domain::audit::{
+    Assignment, AuditEvent, DepartmentFields, LineChanged, LineEvent, RosterImport,
+};
 use crate::roster::columns::{self, Field, Layout};
 use crate::roster::read::ReadError;
 use crate::roster::recent;
 use crate::roster::rows;
-use crate::store::audit::{self, Event};
+use crate::store::audit;
 use crate::store::roster::{self as store, Upload};
 use crate::store::{Db, departments, employees};
 
@@ -184,14 +185,7 @@ pub async fn preview(
 const CHUNK: usize = 10_000;
 
 /// What a commit did.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Applied {
-    pub departments: usize,
-    pub employees_added: usize,
-    pub employees_changed: usize,
-    pub employees_removed: usize,
-    pub lines: usize,
-}
+pub use crate::domain::audit::Applied;
 
 /// A plan checked for its commit: what [`apply`] writes, without what only the preview page
 /// shows (the company's records the plan was made against: 20 MB for 100,000 lines).
@@ -329,7 +323,6 @@ async fn write_plan(
     now: i64,
 ) -> Result<Applied, RosterError> {
     let id = prepared.upload.id;
-    let company_id = permit.company_id();
     let plan = &prepared.plan;
     let applied = Applied {
         departments: plan.new_departments.len(),
@@ -343,15 +336,7 @@ async fn write_plan(
     if !store::mark_applied(&mut tx, permit, id, now, &result).await? {
         return Err(RosterError::AlreadyApplied);
     }
-    let mut events: Vec<Event<'static>> = Vec::new();
-    let event = |action: &'static str, object_type: &'static str, object_id: i64| Event {
-        company_id: Some(company_id),
-        action,
-        object_type,
-        object_id: object_id.to_string(),
-        before: None,
-        after: None,
-    };
+    let mut events: Vec<AuditEvent> = Vec::new();
 
     let mut dept_ids: Vec<i64> = Vec::with_capacity(plan.new_departments.len());
     let dept = |d: Option<DeptRef>, made: &[i64]| -> Option<i64> {
@@ -368,9 +353,13 @@ async fn write_plan(
         };
         let new_id = departments::insert(&mut tx, permit, &fields).await?;
         dept_ids.push(new_id);
-        events.push(Event {
-            after: Some(json!({ "name": d.name, "parent_id": fields.parent_id })),
-            ..event("department.create", "department", new_id)
+        events.push(AuditEvent::DepartmentCreated {
+            id: new_id,
+            now: DepartmentFields {
+                name: d.name.clone(),
+                parent_id: fields.parent_id,
+                cost_centre: String::new(),
+            },
         });
     }
 
@@ -380,7 +369,6 @@ async fn write_plan(
     // chunk then walks the lines table and the audit log's object index forward.
     let mut line_updates: Vec<&plan::LineUpdate> = plan.line_updates.iter().collect();
     line_updates.sort_unstable_by_key(|u| u.before.id);
-    let actor = permit.actor();
     let mut emp_ids: Vec<i64> = vec![0; plan.new_employees.len()];
     for chunk in in_line_order(&line_updates, plan.new_employees.len()).chunks(CHUNK) {
         let new_employees: Vec<employees::NewEmployee> = chunk
@@ -398,12 +386,12 @@ async fn write_plan(
             .collect();
         let ids = employees::insert_many(&mut tx, permit, &new_employees).await?;
         for (new_id, e) in ids.iter().zip(&new_employees) {
-            events.push(Event {
-                after: Some(super::employees::audit_fields(e.department_id, &e.position)),
-                ..event("employee.create", "employee", *new_id)
+            events.push(AuditEvent::EmployeeCreated {
+                id: *new_id,
+                now: super::employees::audit_fields(e.department_id, &e.position),
             });
         }
-        audit::append_many(&mut tx, actor, &events).await?;
+        audit::append_many(&mut tx, permit, &events).await?;
         events.clear();
         for (&i, id) in chunk.iter().zip(ids) {
             emp_ids[i] = id;
@@ -436,22 +424,15 @@ async fn write_plan(
             },
         )
         .await?;
-        let personal: Vec<&str> = [
-            ("full_name", f.full_name != b.full_name),
-            ("personnel_number", personnel_number != b.personnel_number),
-            ("email", email != b.email),
-        ]
-        .into_iter()
-        .filter_map(|(k, changed)| changed.then_some(k))
-        .collect();
-        let mut after = super::employees::audit_fields(department_id, &position);
-        if !personal.is_empty() {
-            after["personal_data_changed"] = json!(personal);
-        }
-        events.push(Event {
-            before: Some(super::employees::audit_fields(b.department_id, &b.position)),
-            after: Some(after),
-            ..event("employee.update", "employee", b.id)
+        let personal = super::employees::personal_changes(
+            [&b.full_name, &b.personnel_number, &b.email],
+            [&f.full_name, &personnel_number, &email],
+        );
+        events.push(AuditEvent::EmployeeUpdated {
+            id: b.id,
+            was: super::employees::audit_fields(b.department_id, &b.position),
+            now: super::employees::audit_fields(department_id, &position),
+            personal,
         });
     }
 
@@ -470,30 +451,40 @@ async fn write_plan(
                 cost_centre: u.cost_centre.as_deref(),
             });
             let b = &u.before;
-            events.push(Event {
-                before: Some(json!({ "employee_id": b.employee_id, "department_id": b.department_id, "cost_centre": b.cost_centre })),
-                after: Some(json!({ "employee_id": employee_id, "department_id": department_id, "cost_centre": u.cost_centre })),
-                ..event("line.reassign", "line", b.id)
-            });
+            events.push(AuditEvent::Line(LineEvent {
+                line_id: b.id,
+                change: LineChanged::Reassigned {
+                    was: Assignment {
+                        employee_id: b.employee_id,
+                        department_id: b.department_id,
+                        cost_centre: b.cost_centre.clone(),
+                    },
+                    now: Assignment {
+                        employee_id,
+                        department_id,
+                        cost_centre: u.cost_centre.clone(),
+                    },
+                },
+                monthly_delta_kop: 0,
+                one_time_kop: 0,
+                failed: None,
+            }));
         }
         store::bind_lines(&mut tx, permit, &bindings).await?;
-        audit::append_many(&mut tx, actor, &events).await?;
+        audit::append_many(&mut tx, permit, &events).await?;
         events.clear();
     }
 
     for r in &plan.removals {
         let lines = employees::delete(&mut tx, permit, r.id).await?;
-        events.push(Event {
-            before: Some(super::employees::audit_fields(r.department_id, &r.position)),
-            ..event("employee.delete", "employee", r.id)
+        events.push(AuditEvent::EmployeeDeleted {
+            id: r.id,
+            was: super::employees::audit_fields(r.department_id, &r.position),
         });
-        for line in lines {
-            events.push(Event {
-                before: Some(json!({ "employee_id": r.id })),
-                after: Some(json!({ "employee_id": null })),
-                ..event("line.unassign", "line", line)
-            });
-        }
+        events.extend(lines.into_iter().map(|line_id| AuditEvent::LineUnassigned {
+            line_id,
+            employee_id: Some(r.id),
+        }));
     }
 
     for (column, field) in &options.mapping {
@@ -504,15 +495,15 @@ async fn write_plan(
             }
         }
     }
-    events.push(Event {
-        after: Some(json!({
-            "file": prepared.upload.file_name,
-            "mode": options.mode.code(),
-            "applied": applied,
-        })),
-        ..event("roster.import", "roster_upload", id)
+    events.push(AuditEvent::RosterImported {
+        upload_id: id,
+        import: RosterImport {
+            file: prepared.upload.file_name.clone(),
+            mode: options.mode.code().to_owned(),
+            applied: applied.clone(),
+        },
     });
-    audit::append_many(&mut tx, actor, &events).await?;
+    audit::append_many(&mut tx, permit, &events).await?;
     tx.commit().await?;
     Ok(applied)
 }
