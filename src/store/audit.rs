@@ -1,10 +1,14 @@
 //! The append-only audit log. Every change writes its entry in the change's own transaction.
 
+use std::collections::{BTreeSet, HashMap};
+
 use serde_json::Value;
+use sqlx::AnyConnection;
 
 use crate::domain::audit::{AuditEvent, Row};
 use crate::domain::{Actor, Operator, Scope, Scoped};
 
+use super::employees::push_id_list;
 use super::{Sql, Tx, now_ms};
 
 /// Appends an entry of the permit's company, by the permit's actor.
@@ -65,8 +69,9 @@ pub struct Entry {
     pub actor_label: String,
     /// The acting person's name now (empty once their personal data is erased).
     pub actor_name: Option<String>,
-    /// Who or what the object is now: a person's name (as this company knows them: the name a
-    /// granter typed until they sign in to it), a line's number (none once erased or deleted).
+    /// Who or what the object is now: a person's name (as this company names them), a line's
+    /// number, a company's legal name, a grant's holder, a token's name (none once erased or
+    /// deleted).
     /// Entries keep only ids of people; names are looked up when shown.
     pub object_name: Option<String>,
     pub action: String,
@@ -87,18 +92,27 @@ pub struct Filter {
     pub to_ms: Option<i64>,
 }
 
+// An entry about nothing yet made (a refused grant) has an empty object id: NULLIF keeps the
+// casts from failing on it.
 const COLUMNS: &str = "SELECT a.id, a.at, a.actor_label,
         (SELECT CASE WHEN u.is_staff <> 0 THEN u.full_name ELSE m.display_name END
          FROM users u LEFT JOIN memberships m ON m.user_id = u.id AND m.company_id = a.company_id
          WHERE u.id = a.actor_id) AS actor_name,
         CASE a.object_type
             WHEN 'employee' THEN (SELECT e.full_name FROM employees e
-                                  WHERE e.id = CAST(a.object_id AS BIGINT) AND e.company_id = a.company_id)
+                                  WHERE e.id = CAST(NULLIF(a.object_id, '') AS BIGINT) AND e.company_id = a.company_id)
             WHEN 'user' THEN (SELECT CASE WHEN u.is_staff <> 0 THEN u.full_name ELSE m.display_name END
                               FROM users u LEFT JOIN memberships m ON m.user_id = u.id AND m.company_id = a.company_id
-                              WHERE u.id = CAST(a.object_id AS BIGINT))
+                              WHERE u.id = CAST(NULLIF(a.object_id, '') AS BIGINT))
             WHEN 'line' THEN (SELECT l.msisdn FROM lines l
-                              WHERE l.id = CAST(a.object_id AS BIGINT) AND l.company_id = a.company_id)
+                              WHERE l.id = CAST(NULLIF(a.object_id, '') AS BIGINT) AND l.company_id = a.company_id)
+            WHEN 'company' THEN (SELECT c.legal_name FROM companies c
+                                 WHERE c.id = CAST(NULLIF(a.object_id, '') AS BIGINT) AND c.id = a.company_id)
+            WHEN 'grant' THEN (SELECT m.display_name FROM grants g
+                               JOIN memberships m ON m.user_id = g.user_id AND m.company_id = g.company_id
+                               WHERE g.id = CAST(NULLIF(a.object_id, '') AS BIGINT) AND g.company_id = a.company_id)
+            WHEN 'api_token' THEN (SELECT t.name FROM api_tokens t
+                                   WHERE t.id = CAST(NULLIF(a.object_id, '') AS BIGINT) AND t.company_id = a.company_id)
         END AS object_name,
         a.action, a.object_type, a.object_id, a.before_json, a.after_json, a.ip
     FROM audit_log a WHERE a.company_id = ";
@@ -236,4 +250,119 @@ pub async fn append_many(
         .await?;
     }
     Ok(())
+}
+
+/// What a page of entries names by id or code, to say it by name.
+#[derive(Debug, Default)]
+pub struct Wanted {
+    pub departments: BTreeSet<i64>,
+    pub employees: BTreeSet<i64>,
+    pub members: BTreeSet<i64>,
+    pub lines: BTreeSet<i64>,
+    pub tariffs: BTreeSet<String>,
+    pub services: BTreeSet<String>,
+}
+
+/// Names as they are now. Employees and lines are named only where the permit covers them, and
+/// members only for a permit over the whole company: anything else stays a bare id.
+#[derive(Debug, Default)]
+pub struct Names {
+    pub departments: HashMap<i64, String>,
+    pub employees: HashMap<i64, String>,
+    pub members: HashMap<i64, String>,
+    /// Line id → its number.
+    pub lines: HashMap<i64, String>,
+    /// Tariff code → its name.
+    pub tariffs: HashMap<String, String>,
+    /// Service code → its Russian and English names.
+    pub services: HashMap<String, (String, String)>,
+}
+
+pub async fn names(
+    conn: &mut AnyConnection,
+    scoped: &Scoped,
+    wanted: &Wanted,
+) -> Result<Names, sqlx::Error> {
+    let company_id = scoped.company_id();
+    let ids = |set: &BTreeSet<i64>| set.iter().copied().collect::<Vec<_>>();
+    let codes = |sql: &mut Sql, set: &BTreeSet<String>| {
+        for (i, code) in set.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(code.as_str());
+        }
+    };
+    let mut names = Names::default();
+    if !wanted.departments.is_empty() {
+        let mut sql = Sql::new("SELECT id, name FROM departments WHERE company_id = ");
+        sql.bind(company_id).push(" AND id IN (");
+        push_id_list(&mut sql, &ids(&wanted.departments));
+        sql.push(")");
+        names.departments = sql
+            .query_as()
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
+    }
+    if !wanted.employees.is_empty() {
+        let mut sql = Sql::new("SELECT e.id, e.full_name FROM employees e WHERE e.company_id = ");
+        sql.bind(company_id);
+        super::employees::push_scope(&mut sql, scoped);
+        sql.push(" AND e.id IN (");
+        push_id_list(&mut sql, &ids(&wanted.employees));
+        sql.push(")");
+        names.employees = sql
+            .query_as()
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
+    }
+    if !wanted.members.is_empty() && scoped.is_whole_company() {
+        let mut sql = Sql::new("SELECT user_id, display_name FROM memberships WHERE company_id = ");
+        sql.bind(company_id).push(" AND user_id IN (");
+        push_id_list(&mut sql, &ids(&wanted.members));
+        sql.push(")");
+        names.members = sql
+            .query_as()
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
+    }
+    if !wanted.lines.is_empty() {
+        let mut sql = Sql::new("SELECT l.id, l.msisdn FROM lines l WHERE l.company_id = ");
+        sql.bind(company_id);
+        super::lines::push_scope(&mut sql, scoped.scope());
+        sql.push(" AND l.id IN (");
+        push_id_list(&mut sql, &ids(&wanted.lines));
+        sql.push(")");
+        names.lines = sql
+            .query_as()
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
+    }
+    if !wanted.tariffs.is_empty() {
+        let mut sql = Sql::new("SELECT code, MIN(name) FROM tariffs WHERE code IN (");
+        codes(&mut sql, &wanted.tariffs);
+        sql.push(") GROUP BY code");
+        names.tariffs = sql
+            .query_as()
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
+    }
+    if !wanted.services.is_empty() {
+        let mut sql = Sql::new("SELECT code, name_ru, name_en FROM services WHERE code IN (");
+        codes(&mut sql, &wanted.services);
+        sql.push(")");
+        let rows: Vec<(String, String, String)> = sql.query_as().fetch_all(&mut *conn).await?;
+        names.services = rows.into_iter().map(|(c, ru, en)| (c, (ru, en))).collect();
+    }
+    Ok(names)
 }

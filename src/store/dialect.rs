@@ -133,6 +133,9 @@ impl Backend {
                         FROM line_services ls JOIN services s ON s.id = ls.service_id
                         WHERE ls.line_id = l.id ORDER BY s.category, s.code) x)",
                 "(SELECT json_group_array(json_object('id', a.id, 'at', a.at, 'actor_label', a.actor_label,
+                         'actor_name', (SELECT CASE WHEN u.is_staff <> 0 THEN u.full_name ELSE m.display_name END
+                                        FROM users u LEFT JOIN memberships m ON m.user_id = u.id AND m.company_id = a.company_id
+                                        WHERE u.id = a.actor_id),
                          'action', a.action, 'object_type', a.object_type, 'object_id', a.object_id,
                          'before_json', a.before_json, 'after_json', a.after_json, 'ip', a.ip))
                   FROM (SELECT * FROM audit_log x WHERE x.company_id = l.company_id AND x.object_type = 'line'
@@ -144,6 +147,9 @@ impl Backend {
                          ORDER BY s.category, s.code), '[]'::json)::text
                   FROM line_services ls JOIN services s ON s.id = ls.service_id WHERE ls.line_id = l.id)",
                 "(SELECT COALESCE(json_agg(json_build_object('id', a.id, 'at', a.at, 'actor_label', a.actor_label,
+                         'actor_name', (SELECT CASE WHEN u.is_staff <> 0 THEN u.full_name ELSE m.display_name END
+                                        FROM users u LEFT JOIN memberships m ON m.user_id = u.id AND m.company_id = a.company_id
+                                        WHERE u.id = a.actor_id),
                          'action', a.action, 'object_type', a.object_type, 'object_id', a.object_id,
                          'before_json', a.before_json, 'after_json', a.after_json, 'ip', a.ip)
                          ORDER BY a.at DESC, a.id DESC), '[]'::json)::text

@@ -7,10 +7,14 @@ use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+use crate::authz::Permit;
 use crate::authz::{Action, Object};
 use crate::error::AppError;
 use crate::export::{Cell, Table};
 use crate::store::audit::{self, Entry, Filter};
+
+use super::i18n::Lang;
+use super::i18n::audit::{self as words, Said};
 
 use super::exports::{ExportQuery, download};
 
@@ -34,7 +38,7 @@ pub struct AuditQuery {
 #[template(path = "audit/list.html")]
 struct AuditPage {
     page: Page,
-    rows: Vec<Entry>,
+    rows: Vec<Said>,
     total: i64,
     page_no: i64,
     pages: i64,
@@ -69,14 +73,6 @@ impl AuditPage {
         )
     }
 
-    fn who(&self, e: &Entry) -> String {
-        who(e)
-    }
-
-    fn object_of(&self, e: &Entry) -> String {
-        object_of(self.page.lang, e)
-    }
-
     fn object_label(&self, o: &str) -> String {
         let key = format!("object.{o}");
         if super::i18n::has_key(&key) {
@@ -87,22 +83,21 @@ impl AuditPage {
     }
 }
 
-/// The actor as shown: their name now and the label written with the entry.
-fn who(e: &Entry) -> String {
-    match e.actor_name.as_deref() {
-        Some(name) if !name.is_empty() => format!("{name} ({})", e.actor_label),
-        _ => e.actor_label.clone(),
-    }
-}
-
-/// The object as shown: its id, and who or what it is now (a person whose data was erased, or
-/// a deleted record, shows as such).
-fn object_of(lang: super::i18n::Lang, e: &Entry) -> String {
-    match (e.object_type.as_str(), e.object_name.as_deref()) {
-        (_, Some(name)) if !name.is_empty() => format!("#{} {name}", e.object_id),
-        ("employee" | "user", _) => format!("#{} ({})", e.object_id, lang.t("audit.erased")),
-        _ => format!("#{}", e.object_id),
-    }
+/// Entries as people read them: each as a sentence in `lang`, with what it names looked up
+/// through the permit.
+pub async fn said(
+    conn: &mut sqlx::AnyConnection,
+    permit: &Permit,
+    entries: &[Entry],
+    lang: Lang,
+) -> Result<Vec<Said>, AppError> {
+    let (events, wanted) = words::read(entries);
+    let names = audit::names(conn, permit, &wanted).await?;
+    Ok(entries
+        .iter()
+        .zip(&events)
+        .map(|(e, event)| words::say(e, event, lang, &names))
+        .collect())
 }
 
 /// A `YYYY-MM-DD` bound as unix ms at Moscow midnight; `end` moves to the next day.
@@ -149,34 +144,28 @@ pub async fn export(
         )));
     }
     let lang = cab.lang();
+    let said = said(&mut *cab.connection(&state).await?, &permit, &rows, lang).await?;
     let headers = [
         "audit.when",
         "audit.who",
         "audit.ip",
         "audit.action",
         "audit.object",
-        "audit.object_id",
-        "audit.before",
-        "audit.after",
+        "audit.change",
     ];
-    let text = |s: Option<String>| s.map(Cell::Text).unwrap_or(Cell::Empty);
     let table = Table {
         headers: headers.iter().map(|k| lang.t(k).to_owned()).collect(),
-        widths: vec![18.0, 24.0, 16.0, 26.0, 14.0, 12.0, 40.0, 40.0],
-        rows: rows
+        widths: vec![18.0, 30.0, 16.0, 30.0, 30.0, 70.0],
+        rows: said
             .into_iter()
-            .map(|e| {
-                let who = who(&e);
-                let object = object_of(lang, &e);
+            .map(|s| {
                 vec![
-                    Cell::Text(super::format::datetime(lang, e.at)),
-                    Cell::Text(who),
-                    Cell::Text(e.ip),
-                    Cell::Text(e.action),
-                    Cell::Text(e.object_type),
-                    Cell::Text(object),
-                    text(e.before_json),
-                    text(e.after_json),
+                    Cell::Text(s.when),
+                    Cell::Text(s.who),
+                    Cell::Text(s.ip),
+                    Cell::Text(s.title),
+                    Cell::Text(s.object),
+                    Cell::Text(s.detail),
                 ]
             })
             .collect(),
@@ -207,6 +196,13 @@ pub async fn list(
     )
     .await?;
     let actions = audit::actions(&state.db, &permit).await?;
+    let rows = said(
+        &mut *cab.connection(&state).await?,
+        &permit,
+        &rows,
+        cab.lang(),
+    )
+    .await?;
     render(&AuditPage {
         page: Page::new(&state, &cab, req.uri().to_string(), "/audit", "audit.title").await,
         rows,

@@ -56,6 +56,39 @@ pub fn datetime(lang: Lang, ms: i64) -> String {
     }
 }
 
+static AGENTS: std::sync::LazyLock<woothee::parser::Parser> =
+    std::sync::LazyLock::new(woothee::parser::Parser::new);
+
+/// A browser and its system as people name them (`Chrome 131 · Linux`, `Safari 17 · iPhone
+/// 17.5`); a program that is no browser by its own first word (`curl`), nothing as `—`.
+pub fn device(user_agent: &str) -> String {
+    let ua = user_agent.trim();
+    if ua.is_empty() {
+        return "—".to_owned();
+    }
+    let known = |s: &str| !s.is_empty() && s != woothee::woothee::VALUE_UNKNOWN;
+    let browser_kind = |c: &str| matches!(c, "pc" | "smartphone" | "mobilephone" | "appliance");
+    let Some(r) = AGENTS
+        .parse(ua)
+        .filter(|r| known(r.name) && browser_kind(r.category))
+    else {
+        let first = ua.split(['/', ' ']).next().unwrap_or(ua);
+        return first.chars().take(40).collect();
+    };
+    let major = r.version.split('.').next().unwrap_or_default();
+    let browser = if known(major) {
+        format!("{} {major}", r.name)
+    } else {
+        r.name.to_owned()
+    };
+    let system = match (known(r.os), known(&r.os_version)) {
+        (true, true) => format!("{} {}", r.os, r.os_version),
+        (true, false) => r.os.to_owned(),
+        _ => return browser,
+    };
+    format!("{browser} · {system}")
+}
+
 /// `+7 912 345-67-89`; anything unparseable is shown as stored.
 pub fn phone(stored: &str) -> String {
     Msisdn::parse(stored)
@@ -66,6 +99,20 @@ pub fn phone(stored: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn devices_as_people_name_them() {
+        let linux = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+        assert_eq!(device(linux), "Chrome 156 · Linux");
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+        assert!(
+            device(iphone).starts_with("Safari 17 · iPhone"),
+            "{}",
+            device(iphone)
+        );
+        assert_eq!(device("curl/8.5.0"), "curl");
+        assert_eq!(device(""), "—");
+    }
 
     #[test]
     fn money_in_both_languages() {

@@ -11,6 +11,8 @@ use crate::domain::BlockReason;
 use crate::error::AppError;
 use crate::services::departments::tree;
 use crate::store::audit::Entry;
+
+use super::i18n::audit::Said;
 use crate::store::catalogue::{self, Offer, Tariff};
 use crate::store::departments::Department;
 use crate::store::line_changes;
@@ -38,7 +40,7 @@ struct CardPage {
     line: LineCard,
     tariff: Tariff,
     services: Vec<EnabledService>,
-    history: Vec<Entry>,
+    history: Vec<Said>,
     sims: Vec<(String, i64, String)>,
     other_tariffs: Vec<Tariff>,
     offers: Vec<Offer>,
@@ -156,6 +158,13 @@ pub async fn card(
         history,
         reference,
     } = read_card(&state, &cab, &permit, *id).await?;
+    let history = super::audit::said(
+        &mut *cab.connection(&state).await?,
+        &permit,
+        &history,
+        cab.lang(),
+    )
+    .await?;
     let other_tariffs = reference
         .tariffs
         .iter()

@@ -3,7 +3,7 @@
 mod access;
 pub mod api;
 mod assets;
-mod audit;
+pub(crate) mod audit;
 mod auth;
 pub mod connection;
 mod departments;

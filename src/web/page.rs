@@ -123,31 +123,14 @@ impl Page {
     }
 
     /// An audit action in words; one without a translation is shown as recorded.
-    pub fn action(&self, action: &str) -> String {
-        let key = format!("action.{action}");
-        if super::i18n::has_key(&key) {
-            self.t(&key).to_owned()
-        } else {
-            action.to_owned()
-        }
+    /// A browser and system as people name them (from a User-Agent).
+    pub fn device(&self, user_agent: &str) -> String {
+        super::format::device(user_agent)
     }
 
-    /// A recorded before/after snapshot as `field: value` pairs for people.
-    pub fn fields(&self, json: &str) -> Vec<(String, String)> {
-        match serde_json::from_str::<serde_json::Value>(json) {
-            Ok(serde_json::Value::Object(map)) => map
-                .into_iter()
-                .map(|(k, v)| {
-                    let shown = match v {
-                        serde_json::Value::String(s) => s,
-                        serde_json::Value::Null => "—".to_owned(),
-                        other => other.to_string(),
-                    };
-                    (k, shown)
-                })
-                .collect(),
-            _ => vec![(String::new(), json.to_owned())],
-        }
+    /// An audit action's name in the page's language.
+    pub fn action(&self, action: &str) -> String {
+        super::i18n::audit::title(action, self.lang)
     }
 
     /// Non-breaking spaces that indent a tree level inside a `<select>`.

@@ -180,20 +180,26 @@ async fn the_audit_log_exports_with_its_filters(b: Backend) {
     assert!(
         rows[1..]
             .iter()
-            .all(|r| r[3] == Data::String("employee.create".into()))
+            .all(|r| r[3] == Data::String("Сотрудник добавлен".into()))
     );
     // Entries keep no names; the object column says who the employee is now.
-    let objects: Vec<String> = rows[1..].iter().map(|r| r[5].to_string()).collect();
+    let objects: Vec<String> = rows[1..].iter().map(|r| r[4].to_string()).collect();
     assert!(
         objects.iter().any(|a| a.contains("HYPERLINK")),
         "{objects:?}"
     );
-    let after: Vec<String> = rows[1..].iter().map(|r| r[7].to_string()).collect();
-    assert!(after.iter().all(|a| !a.contains("HYPERLINK")), "{after:?}");
+    // The change is a sentence: the employee's department, as it is named now.
+    let change: Vec<String> = rows[1..].iter().map(|r| r[5].to_string()).collect();
+    assert!(
+        change
+            .iter()
+            .all(|a| a.starts_with("Подразделение: ") && !a.contains("HYPERLINK")),
+        "{change:?}"
+    );
     let (mime, _, csv) = download(&app, "/audit/export?format=csv&encoding=cp1251").await;
     assert!(mime.contains("windows-1251"));
     let (text, _, bad) = encoding_rs::WINDOWS_1251.decode(&csv);
-    assert!(!bad && text.contains("employee.create") && text.contains("Действие"));
+    assert!(!bad && text.contains("Сотрудник добавлен") && text.contains("Действие"));
     assert_eq!(app.get("/audit/export?format=pdf").await.status, 400);
 }
 

@@ -231,7 +231,7 @@ async fn the_card_shows_the_line_its_tariff_and_history(b: Backend) {
         "Бизнес Старт",
         "450,00",
         "300 мин",
-        "line.add",
+        "Номер добавлен",
     ] {
         assert!(card.body.contains(text), "card lacks {text}");
     }

@@ -8,6 +8,7 @@ use crate::services::line_changes::{self, Applied, LineChange, Preview};
 use crate::store::catalogue::Tariff;
 use crate::store::lines::{EnabledService, LineCard, LineRow};
 use crate::web::AppState;
+use crate::web::i18n::Lang;
 use crate::web::line_card::read_card;
 use crate::web::lines::{LinesQuery, PAGE_SIZE, page_of_lines};
 
@@ -72,6 +73,10 @@ pub struct HistoryEntry {
     pub at: i64,
     pub actor: String,
     pub action: String,
+    /// The action's name, in English.
+    pub title: String,
+    /// What changed, as a sentence in English.
+    pub text: String,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
 }
@@ -101,16 +106,21 @@ async fn card(
             reason,
         })
         .collect();
-    let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+    let parse = |s: &Option<String>| s.as_ref().and_then(|s| serde_json::from_str(s).ok());
+    let mut conn = user.0.connection(&state).await?;
+    let said = crate::web::audit::said(&mut conn, &permit, &card.history, Lang::En).await?;
     let history = card
         .history
-        .into_iter()
-        .map(|e| HistoryEntry {
+        .iter()
+        .zip(said)
+        .map(|(e, s)| HistoryEntry {
             at: e.at,
-            actor: e.actor_label,
-            action: e.action,
-            before: parse(e.before_json),
-            after: parse(e.after_json),
+            actor: e.actor_label.clone(),
+            action: e.action.clone(),
+            title: s.title,
+            text: s.detail,
+            before: parse(&e.before_json),
+            after: parse(&e.after_json),
         })
         .collect();
     Ok(web::Json(LineDetail {

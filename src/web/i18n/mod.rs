@@ -1,4 +1,7 @@
-//! Russian first, English too: every word the pages show, in both languages.
+//! Russian first, English too: every word the pages show, in both languages. The table below
+//! holds the words; `audit` says the log's entries.
+
+pub mod audit;
 
 use foldhash::HashMap;
 use std::sync::LazyLock;
@@ -24,6 +27,27 @@ impl Lang {
             Lang::Ru => "ru",
             Lang::En => "en",
         }
+    }
+
+    /// `n` with its noun in the language's plural form: 1 номер, 2 номера, 5 номеров, 11 номеров,
+    /// 21 номер; 1 line, 5 lines.
+    pub fn count(self, n: i64, ru: [&str; 3], en: [&str; 2]) -> String {
+        let form = match self {
+            Lang::Ru => {
+                let (last, tens) = (n.unsigned_abs() % 10, n.unsigned_abs() % 100);
+                if (11..=14).contains(&tens) {
+                    ru[2]
+                } else {
+                    match last {
+                        1 => ru[0],
+                        2..=4 => ru[1],
+                        _ => ru[2],
+                    }
+                }
+            }
+            Lang::En => en[usize::from(n != 1)],
+        };
+        format!("{n} {form}")
     }
 
     /// Looks a key up; a missing key shows itself, which a test catches.
@@ -801,6 +825,116 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("object.company", "Компания", "Company"),
     ("object.user", "Пользователь", "User"),
     ("object.session", "Сеанс", "Session"),
+    ("object.grant", "Права", "Grant"),
+    ("object.api_token", "API-токен", "API token"),
+    ("object.roster_upload", "Импорт списка", "Roster import"),
+    (
+        "object.catalogue",
+        "Каталог тарифов и услуг",
+        "Tariff and service catalogue",
+    ),
+    ("audit.not_applied", "не применено", "not applied"),
+    (
+        "audit.actor.cli",
+        "оператор, командная строка",
+        "operator, command line",
+    ),
+    ("audit.actor.demo", "демо-данные", "demo data"),
+    (
+        "audit.actor.second_factor",
+        "второй шаг входа",
+        "second sign-in step",
+    ),
+    ("audit.actor.token", "API-токен", "API token"),
+    ("audit.personal.full_name", "ФИО", "name"),
+    (
+        "audit.personal.personnel_number",
+        "табельный номер",
+        "personnel number",
+    ),
+    ("audit.personal.email", "e-mail", "e-mail"),
+    (
+        "action.catalogue.load",
+        "Каталог загружен",
+        "Catalogue loaded",
+    ),
+    (
+        "action.staff.add",
+        "Сотрудник оператора добавлен",
+        "Operator staff added",
+    ),
+    ("action.user.disabled", "Вход запрещён", "Sign-in disabled"),
+    ("action.user.enabled", "Вход разрешён", "Sign-in enabled"),
+    (
+        "action.user.erased",
+        "Личные данные удалены",
+        "Personal data erased",
+    ),
+    (
+        "action.roster.import",
+        "Импорт списка сотрудников",
+        "Roster imported",
+    ),
+    ("action.session.code_sent", "Код по SMS", "Code sent by SMS"),
+    ("action.session.ended", "Сеансы завершены", "Sessions ended"),
+    (
+        "action.user.password_reset",
+        "Пароль сброшен",
+        "Password reset",
+    ),
+    (
+        "action.user.totp_on",
+        "Второй фактор включён",
+        "Second factor on",
+    ),
+    (
+        "action.user.totp_off",
+        "Второй фактор выключен",
+        "Second factor off",
+    ),
+    (
+        "action.user.recovery_codes",
+        "Новые резервные коды",
+        "New recovery codes",
+    ),
+    (
+        "action.company.admins_need_totp",
+        "Второй фактор для администраторов",
+        "Second factor for administrators",
+    ),
+    ("action.access.grant", "Права переданы", "Rights delegated"),
+    (
+        "action.access.grant_refused",
+        "Передача прав отклонена",
+        "Delegation refused",
+    ),
+    ("action.access.revoke", "Права отозваны", "Rights revoked"),
+    (
+        "action.access.token_created",
+        "API-токен выпущен",
+        "API token issued",
+    ),
+    (
+        "action.access.token_revoked",
+        "API-токен отозван",
+        "API token revoked",
+    ),
+    ("action.access.role", "Роль изменена", "Role changed"),
+    (
+        "action.access.remove",
+        "Пользователь убран из компании",
+        "User removed",
+    ),
+    (
+        "action.access.block",
+        "Пользователь заблокирован",
+        "User blocked",
+    ),
+    (
+        "action.access.unblock",
+        "Пользователь разблокирован",
+        "User unblocked",
+    ),
     (
         "action.company.create",
         "Компания подключена",
