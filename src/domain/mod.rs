@@ -11,6 +11,7 @@ mod period;
 pub mod pricing;
 mod scoped;
 pub mod text;
+pub mod wire;
 
 pub use company_ids::{Inn, Kpp, Ogrn};
 pub use iccid::Iccid;

@@ -26,7 +26,11 @@ pub struct Tariff {
     pub minute_over_kop: i64,
     pub sms_over_kop: i64,
     pub mb_over_kop: i64,
+    #[serde(serialize_with = "crate::domain::wire::flag")]
+    #[schema(value_type = bool)]
     pub for_business: i64,
+    #[serde(serialize_with = "crate::domain::wire::flag")]
+    #[schema(value_type = bool)]
     pub archived: i64,
 }
 

@@ -530,6 +530,8 @@ pub struct LineCard {
     pub department_id: Option<i64>,
     pub department_name: Option<String>,
     pub cost_centre: Option<String>,
+    #[serde(serialize_with = "crate::domain::wire::flag")]
+    #[schema(value_type = bool)]
     pub cost_centre_overridden: i64,
     pub tariff_id: i64,
     pub status_reason: String,
@@ -624,6 +626,8 @@ pub struct EnabledService {
     pub name_en: String,
     pub category: String,
     pub monthly_fee_kop: i64,
+    #[serde(serialize_with = "crate::domain::wire::instant")]
+    #[schema(value_type = String, format = DateTime)]
     pub enabled_at: i64,
 }
 

@@ -244,6 +244,17 @@ async fn lines_are_listed_read_and_changed(b: Backend) {
         ),
         (&json!(250_000), &json!("employee_pays"))
     );
+    // Flags are booleans, times RFC 3339, and the history says what happened in words.
+    assert_eq!(card["tariff"]["for_business"], json!(true));
+    assert_eq!(card["tariff"]["archived"], json!(false));
+    assert!(card["line"]["cost_centre_overridden"].is_boolean());
+    let at = card["history"][0]["at"].as_str().expect("a time");
+    assert!(chrono::DateTime::parse_from_rfc3339(at).is_ok(), "{at}");
+    assert_eq!(card["history"][0]["title"], "Spend limit");
+    assert_eq!(
+        card["history"][0]["text"],
+        "Limit: ₽2,000.00 → ₽2,500.00, the employee pays the excess"
+    );
 }
 
 async fn errors_are_json_with_codes_and_fields(b: Backend) {

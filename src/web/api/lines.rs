@@ -52,7 +52,9 @@ async fn list(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PreviousSim {
     pub iccid: String,
-    /// When it was replaced (unix ms).
+    /// When it was replaced.
+    #[serde(serialize_with = "crate::domain::wire::instant")]
+    #[schema(value_type = String, format = DateTime)]
     pub replaced_at: i64,
     pub reason: String,
 }
@@ -69,7 +71,8 @@ pub struct LineDetail {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HistoryEntry {
-    /// Unix ms.
+    #[serde(serialize_with = "crate::domain::wire::instant")]
+    #[schema(value_type = String, format = DateTime)]
     pub at: i64,
     pub actor: String,
     pub action: String,
