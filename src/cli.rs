@@ -13,6 +13,7 @@ use crate::services::companies::{CompanyInput, add_staff, create};
 use crate::services::{UseCaseError, catalogue, demo, lines, users};
 use crate::startup::Application;
 use crate::store::{Db, companies};
+use crate::web::i18n::Lang;
 
 #[derive(Parser)]
 #[command(
@@ -200,7 +201,10 @@ fn explain(e: UseCaseError) -> anyhow::Error {
             "{}",
             errors
                 .iter()
-                .map(|e| format!("--{}: {}", e.field.replace('_', "-"), e.message))
+                .map(|e| {
+                    let said = crate::web::i18n::problems::say(&e.problem, Lang::Ru);
+                    format!("--{}: {said}", e.field.replace('_', "-"))
+                })
                 .collect::<Vec<_>>()
                 .join("\n")
         ),
@@ -289,15 +293,16 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             let company = company_by_inn(&db, &a.company).await?;
             let numbers = match (a.number, a.range, a.file) {
                 (Some(n), _, _) => {
-                    vec![Msisdn::parse(&n).map_err(|e| anyhow::anyhow!("--number: {e}"))?]
+                    vec![Msisdn::parse(&n).map_err(|e| anyhow::anyhow!("--number: {}", said(&e)))?]
                 }
                 (_, Some(r), _) => {
-                    lines::parse_range(&r).map_err(|e| anyhow::anyhow!("--range: {e}"))?
+                    lines::parse_range(&r).map_err(|e| anyhow::anyhow!("--range: {}", said(&e)))?
                 }
                 (_, _, Some(f)) => {
                     let text = std::fs::read_to_string(&f)
                         .with_context(|| format!("reading {}", f.display()))?;
-                    lines::parse_list(&text).map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?
+                    lines::parse_list(&text)
+                        .map_err(|e| anyhow::anyhow!("{}: {}", f.display(), said(&e)))?
                 }
                 _ => anyhow::bail!("give --number, --range or --file"),
             };
@@ -468,4 +473,9 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     tracing::info!(bind = %settings.bind, port = app.port(), "serving");
     app.serve().await?;
     Ok(())
+}
+
+/// A parse problem as the operator reads it (the CLI speaks Russian).
+fn said(e: &crate::domain::ParseError) -> String {
+    crate::web::i18n::problems::say(&e.0, Lang::Ru)
 }

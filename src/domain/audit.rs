@@ -8,6 +8,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::Problem;
+
 /// One entry of the log.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AuditEvent {
@@ -491,7 +493,11 @@ pub struct Grant {
 pub struct GrantRefused {
     /// The number as typed.
     pub number: String,
-    /// `field: why` for each refusal.
+    /// Each refusal: the field and its problem.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<(String, Problem)>,
+    /// `field: why` in Russian, as entries written before refusals were codes hold them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<String>,
 }
 
@@ -1211,6 +1217,14 @@ pub(crate) const FIXTURES: &[(&str, &str, Option<&str>, Option<&str>)] = &[
         "",
         None,
         Some(r#"{"number":"+7903","reasons":["number: «+7903» — не номер телефона"]}"#),
+    ),
+    (
+        "access.grant_refused",
+        "",
+        None,
+        Some(
+            r#"{"number":"+7903","refused":[["number",{"code":"number_too_short","input":"+7903"}],["rights",{"code":"required"}]]}"#,
+        ),
     ),
     ("access.revoke", "4", None, None),
     (

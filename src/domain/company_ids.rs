@@ -2,25 +2,21 @@
 
 use std::fmt;
 
-use super::ParseError;
+use super::{CompanyIdKind, ParseError, Problem};
 
-fn digits_of(input: &str, field: &str, lengths: &[usize]) -> Result<Vec<u32>, ParseError> {
+fn digits_of(input: &str, what: CompanyIdKind, lengths: &[usize]) -> Result<Vec<u32>, ParseError> {
     let s = input.trim();
     if s.is_empty() {
-        return Err(ParseError::new(format!("{field} не указан")));
+        return Err(ParseError::new(Problem::IdMissing { what }));
     }
     let digits: Option<Vec<u32>> = s.chars().map(|c| c.to_digit(10)).collect();
-    let digits = digits.ok_or_else(|| ParseError::new(format!("{field}: только цифры")))?;
+    let digits = digits.ok_or_else(|| ParseError::new(Problem::IdNotDigits { what }))?;
     if !lengths.contains(&digits.len()) {
-        let want = lengths
-            .iter()
-            .map(|n| n.to_string())
-            .collect::<Vec<_>>()
-            .join(" или ");
-        return Err(ParseError::new(format!(
-            "{field}: {} цифр, а нужно {want}",
-            digits.len()
-        )));
+        return Err(ParseError::new(Problem::IdLength {
+            what,
+            digits: digits.len(),
+            wanted: lengths.to_vec(),
+        }));
     }
     Ok(digits)
 }
@@ -35,7 +31,7 @@ pub struct Inn(String);
 
 impl Inn {
     pub fn parse(input: &str) -> Result<Self, ParseError> {
-        let d = digits_of(input, "ИНН", &[10, 12])?;
+        let d = digits_of(input, CompanyIdKind::Inn, &[10, 12])?;
         let ok = if d.len() == 10 {
             weighted(&d[..9], &[2, 4, 10, 3, 5, 9, 4, 6, 8]) == d[9]
         } else {
@@ -43,7 +39,9 @@ impl Inn {
                 && weighted(&d[..11], &[3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8]) == d[11]
         };
         if !ok {
-            return Err(ParseError::new("ИНН: неверная контрольная цифра"));
+            return Err(ParseError::new(Problem::IdCheckDigit {
+                what: CompanyIdKind::Inn,
+            }));
         }
         Ok(Self(input.trim().to_owned()))
     }
@@ -67,7 +65,9 @@ impl Kpp {
     pub fn parse(input: &str) -> Result<Self, ParseError> {
         let s = input.trim();
         if s.is_empty() {
-            return Err(ParseError::new("КПП не указан"));
+            return Err(ParseError::new(Problem::IdMissing {
+                what: CompanyIdKind::Kpp,
+            }));
         }
         let chars: Vec<char> = s.chars().collect();
         let valid = chars.len() == 9
@@ -77,9 +77,7 @@ impl Kpp {
                 .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
             && chars[6..].iter().all(char::is_ascii_digit);
         if !valid {
-            return Err(ParseError::new(
-                "КПП: 9 знаков — 4 цифры, 2 цифры или заглавные латинские буквы, 3 цифры",
-            ));
+            return Err(ParseError::new(Problem::KppShape));
         }
         Ok(Self(s.to_owned()))
     }
@@ -101,14 +99,16 @@ pub struct Ogrn(String);
 
 impl Ogrn {
     pub fn parse(input: &str) -> Result<Self, ParseError> {
-        let d = digits_of(input, "ОГРН", &[13, 15])?;
+        let d = digits_of(input, CompanyIdKind::Ogrn, &[13, 15])?;
         let body: u64 = d[..d.len() - 1]
             .iter()
             .fold(0u64, |acc, x| acc * 10 + u64::from(*x));
         let modulus = if d.len() == 13 { 11 } else { 13 };
         let check = (body % modulus % 10) as u32;
         if check != d[d.len() - 1] {
-            return Err(ParseError::new("ОГРН: неверная контрольная цифра"));
+            return Err(ParseError::new(Problem::IdCheckDigit {
+                what: CompanyIdKind::Ogrn,
+            }));
         }
         Ok(Self(input.trim().to_owned()))
     }
@@ -129,11 +129,17 @@ mod tests {
         assert!(Inn::parse("500100732259").is_ok());
         assert_eq!(
             Inn::parse("7707083894").unwrap_err().0,
-            "ИНН: неверная контрольная цифра"
+            Problem::IdCheckDigit {
+                what: CompanyIdKind::Inn
+            }
         );
         assert_eq!(
             Inn::parse("77070838").unwrap_err().0,
-            "ИНН: 8 цифр, а нужно 10 или 12"
+            Problem::IdLength {
+                what: CompanyIdKind::Inn,
+                digits: 8,
+                wanted: vec![10, 12]
+            }
         );
         assert!(Inn::parse("77O7083893").is_err());
         assert!(Inn::parse("").is_err());

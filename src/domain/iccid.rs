@@ -1,6 +1,6 @@
 use std::fmt;
 
-use super::ParseError;
+use super::{ParseError, Problem};
 
 /// A SIM card's ICCID: 19 or 20 digits starting with 89 (telecom), the last a Luhn check digit.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -10,23 +10,22 @@ impl Iccid {
     pub fn parse(input: &str) -> Result<Self, ParseError> {
         let digits: String = input.chars().filter(|c| !c.is_whitespace()).collect();
         if digits.is_empty() {
-            return Err(ParseError::new("ICCID не указан"));
+            return Err(ParseError::new(Problem::IccidMissing));
         }
         if !digits.chars().all(|c| c.is_ascii_digit()) {
-            return Err(ParseError::new("ICCID: только цифры"));
+            return Err(ParseError::new(Problem::IccidNotDigits));
         }
         if !(19..=20).contains(&digits.len()) {
-            return Err(ParseError::new(format!(
-                "ICCID: {} цифр, а нужно 19 или 20",
-                digits.len()
-            )));
+            return Err(ParseError::new(Problem::IccidLength {
+                digits: digits.len(),
+            }));
         }
         if !digits.starts_with("89") {
-            return Err(ParseError::new("ICCID начинается с 89"));
+            return Err(ParseError::new(Problem::IccidPrefix));
         }
         let (body, check) = digits.split_at(digits.len() - 1);
         if check.parse::<u32>().ok() != Some(luhn_digit(body)) {
-            return Err(ParseError::new("ICCID: неверная контрольная цифра"));
+            return Err(ParseError::new(Problem::IccidCheckDigit));
         }
         Ok(Self(digits))
     }
@@ -79,10 +78,7 @@ mod tests {
         assert!(Iccid::parse(good.as_str()).is_ok());
         let last = good.as_str().chars().last().unwrap().to_digit(10).unwrap();
         let bad = format!("{}{}", &good.as_str()[..19], (last + 1) % 10);
-        assert_eq!(
-            Iccid::parse(&bad).unwrap_err().0,
-            "ICCID: неверная контрольная цифра"
-        );
+        assert_eq!(Iccid::parse(&bad).unwrap_err().0, Problem::IccidCheckDigit);
         assert!(Iccid::parse("12345").is_err());
         assert!(Iccid::parse("7970120916500001000").is_err());
     }

@@ -1,20 +1,14 @@
 //! The rules of changing a line: which status moves are possible, and why not.
 
-use super::{LineStatus, ParseError};
+use super::{LineStatus, ParseError, Problem};
 
-/// Why a change cannot be made: a code for programs and a sentence for people.
+/// Why a change cannot be made from the line's state.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    pub code: &'static str,
-    pub message: String,
-}
+pub struct Refusal(pub Problem);
 
 impl Refusal {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
+    pub fn code(&self) -> String {
+        self.0.code()
     }
 }
 
@@ -46,7 +40,9 @@ impl BlockReason {
             .into_iter()
             .find(|r| r.as_str() == s.trim())
             .ok_or_else(|| {
-                ParseError::new(format!("неизвестная причина блокировки «{}»", s.trim()))
+                ParseError::new(Problem::UnknownBlockReason {
+                    input: s.trim().to_owned(),
+                })
             })
     }
 }
@@ -72,9 +68,9 @@ impl LimitAction {
         match s.trim() {
             "bar" => Ok(LimitAction::Bar),
             "employee_pays" => Ok(LimitAction::EmployeePays),
-            other => Err(ParseError::new(format!(
-                "неизвестное действие при лимите «{other}»"
-            ))),
+            other => Err(ParseError::new(Problem::UnknownLimitAction {
+                input: other.to_owned(),
+            })),
         }
     }
 }
@@ -97,7 +93,7 @@ pub enum Move {
 }
 
 fn terminated() -> Refusal {
-    Refusal::new("line_terminated", "номер расторгнут: изменения невозможны")
+    Refusal(Problem::LineTerminated)
 }
 
 impl LineStatus {
@@ -105,39 +101,24 @@ impl LineStatus {
     /// blocked, when it is.
     pub fn after(self, m: Move, reason: &str) -> Result<LineStatus, Refusal> {
         use LineStatus::*;
-        let blocked_by_operator = || {
-            Refusal::new(
-                "blocked_by_operator",
-                "номер заблокирован оператором: снять блокировку может только оператор",
-            )
-        };
+        let blocked_by_operator = || Refusal(Problem::BlockedByOperator);
         match (self, m) {
             (Terminated, _) => Err(terminated()),
             (Active, Move::Suspend) => Ok(Suspended),
-            (Suspended, Move::Suspend) => Err(Refusal::new(
-                "already_suspended",
-                "номер уже заблокирован по вашему заявлению",
-            )),
+            (Suspended, Move::Suspend) => Err(Refusal(Problem::AlreadySuspended)),
             (Blocked, Move::Suspend) => Err(blocked_by_operator()),
             (Suspended, Move::Resume) => Ok(Active),
-            (Active, Move::Resume) => Err(Refusal::new("not_suspended", "номер не заблокирован")),
+            (Active, Move::Resume) => Err(Refusal(Problem::NotSuspended)),
             (Blocked, Move::Resume) => Err(blocked_by_operator()),
             (Active | Suspended, Move::ReportLost) => Ok(Blocked),
-            (Blocked, Move::ReportLost) => {
-                Err(Refusal::new("already_blocked", "номер уже заблокирован"))
-            }
+            (Blocked, Move::ReportLost) => Err(Refusal(Problem::AlreadyBlocked)),
             (Blocked, Move::ReplaceSim) if reason == BlockReason::Lost.as_str() => Ok(Active),
             (Blocked, Move::ReplaceSim) => Err(blocked_by_operator()),
             (Active | Suspended, Move::ReplaceSim) => Ok(self),
             (Active | Suspended, Move::Block) => Ok(Blocked),
-            (Blocked, Move::Block) => {
-                Err(Refusal::new("already_blocked", "номер уже заблокирован"))
-            }
+            (Blocked, Move::Block) => Err(Refusal(Problem::AlreadyBlocked)),
             (Blocked, Move::Unblock) => Ok(Active),
-            (Active | Suspended, Move::Unblock) => Err(Refusal::new(
-                "not_blocked",
-                "номер не заблокирован оператором",
-            )),
+            (Active | Suspended, Move::Unblock) => Err(Refusal(Problem::NotBlocked)),
         }
     }
 
@@ -145,11 +126,8 @@ impl LineStatus {
     pub fn allows_service_changes(self) -> Result<(), Refusal> {
         match self {
             LineStatus::Active => Ok(()),
-            LineStatus::Suspended => Err(Refusal::new(
-                "line_suspended",
-                "номер заблокирован по заявлению: сначала снимите блокировку",
-            )),
-            LineStatus::Blocked => Err(Refusal::new("line_blocked", "номер заблокирован")),
+            LineStatus::Suspended => Err(Refusal(Problem::LineSuspended)),
+            LineStatus::Blocked => Err(Refusal(Problem::LineBlocked)),
             LineStatus::Terminated => Err(terminated()),
         }
     }
@@ -174,11 +152,11 @@ mod tests {
         assert_eq!(Active.after(Move::Suspend, ""), Ok(Suspended));
         assert_eq!(Suspended.after(Move::Resume, ""), Ok(Active));
         assert_eq!(
-            Suspended.after(Move::Suspend, "").unwrap_err().code,
+            Suspended.after(Move::Suspend, "").unwrap_err().code(),
             "already_suspended"
         );
         assert_eq!(
-            Active.after(Move::Resume, "").unwrap_err().code,
+            Active.after(Move::Resume, "").unwrap_err().code(),
             "not_suspended"
         );
     }
@@ -186,11 +164,11 @@ mod tests {
     #[test]
     fn the_customer_cannot_lift_the_operators_block() {
         assert_eq!(
-            Blocked.after(Move::Resume, "debt").unwrap_err().code,
+            Blocked.after(Move::Resume, "debt").unwrap_err().code(),
             "blocked_by_operator"
         );
         assert_eq!(
-            Blocked.after(Move::Suspend, "debt").unwrap_err().code,
+            Blocked.after(Move::Suspend, "debt").unwrap_err().code(),
             "blocked_by_operator"
         );
         assert_eq!(Blocked.after(Move::Unblock, "debt"), Ok(Active));
@@ -202,7 +180,7 @@ mod tests {
         assert_eq!(Suspended.after(Move::ReportLost, ""), Ok(Blocked));
         assert_eq!(Blocked.after(Move::ReplaceSim, "lost"), Ok(Active));
         assert_eq!(
-            Blocked.after(Move::ReplaceSim, "debt").unwrap_err().code,
+            Blocked.after(Move::ReplaceSim, "debt").unwrap_err().code(),
             "blocked_by_operator"
         );
         assert_eq!(Active.after(Move::ReplaceSim, ""), Ok(Active));
@@ -218,12 +196,15 @@ mod tests {
             Move::Block,
             Move::Unblock,
         ] {
-            assert_eq!(Terminated.after(m, "").unwrap_err().code, "line_terminated");
+            assert_eq!(
+                Terminated.after(m, "").unwrap_err().code(),
+                "line_terminated"
+            );
         }
         assert!(Terminated.allows_service_changes().is_err());
         assert!(Terminated.allows_record_changes().is_err());
         assert_eq!(
-            Suspended.allows_service_changes().unwrap_err().code,
+            Suspended.allows_service_changes().unwrap_err().code(),
             "line_suspended"
         );
         assert!(Active.allows_service_changes().is_ok());

@@ -1,4 +1,4 @@
-use super::ParseError;
+use super::{ParseError, Problem};
 
 /// Where a line stands. `Suspended` is the customer's own choice; `Blocked` is the operator's
 /// (debt, an unregistered user, a lost SIM).
@@ -31,7 +31,11 @@ impl LineStatus {
         Self::ALL
             .into_iter()
             .find(|st| st.as_str() == s)
-            .ok_or_else(|| ParseError::new(format!("неизвестный статус «{s}»")))
+            .ok_or_else(|| {
+                ParseError::new(Problem::UnknownStatus {
+                    input: s.to_owned(),
+                })
+            })
     }
 }
 

@@ -9,6 +9,7 @@ mod money;
 mod msisdn;
 mod period;
 pub mod pricing;
+mod problem;
 mod scoped;
 pub mod text;
 pub mod wire;
@@ -20,15 +21,16 @@ pub use line_status::LineStatus;
 pub use money::Money;
 pub use msisdn::Msisdn;
 pub use period::Period;
+pub use problem::{CompanyIdKind, Problem};
 pub use scoped::{Actor, Holder, Operator, Scope, Scoped};
 
-/// Why a value could not be parsed; shown to people next to the field.
+/// Why a value could not be parsed; said to people next to the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct ParseError(pub String);
+pub struct ParseError(pub Problem);
 
 impl ParseError {
-    pub fn new(msg: impl Into<String>) -> Self {
-        Self(msg.into())
+    pub fn new(problem: impl Into<Problem>) -> Self {
+        Self(problem.into())
     }
 }

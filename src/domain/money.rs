@@ -2,7 +2,7 @@ use std::fmt;
 
 use rust_decimal::Decimal;
 
-use super::ParseError;
+use super::{ParseError, Problem};
 
 /// An exact amount of roubles. Kept as a decimal with two places; stored as integer kopecks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -36,19 +36,21 @@ impl Money {
             .map(|c| if c == ',' { '.' } else { c })
             .collect();
         if cleaned.is_empty() {
-            return Err(ParseError::new("сумма не указана"));
+            return Err(ParseError::new(Problem::AmountMissing));
         }
-        let value: Decimal = cleaned
-            .parse()
-            .map_err(|_| ParseError::new(format!("«{}» — не сумма", input.trim())))?;
+        let value: Decimal = cleaned.parse().map_err(|_| {
+            ParseError::new(Problem::NotAnAmount {
+                input: input.trim().to_owned(),
+            })
+        })?;
         if value.is_sign_negative() {
-            return Err(ParseError::new("сумма не может быть отрицательной"));
+            return Err(ParseError::new(Problem::AmountNegative));
         }
         if value.scale() > 2 && value.round_dp(2) != value {
-            return Err(ParseError::new("не больше двух знаков после запятой"));
+            return Err(ParseError::new(Problem::AmountTooPrecise));
         }
         if value > Decimal::new(100_000_000, 0) {
-            return Err(ParseError::new("слишком большая сумма"));
+            return Err(ParseError::new(Problem::AmountTooLarge));
         }
         Ok(Self(value.round_dp(2)))
     }

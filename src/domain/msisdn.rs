@@ -1,6 +1,6 @@
 use std::fmt;
 
-use super::ParseError;
+use super::{ParseError, Problem};
 
 /// A Russian mobile number, always held as E.164 (`+79123456789`).
 ///
@@ -13,8 +13,9 @@ impl Msisdn {
     pub fn parse(input: &str) -> Result<Self, ParseError> {
         let trimmed = input.trim();
         if trimmed.is_empty() {
-            return Err(ParseError::new("номер не указан"));
+            return Err(ParseError::new(Problem::NumberMissing));
         }
+        let shown = || trimmed.to_owned();
         let mut digits = String::with_capacity(11);
         for (i, c) in trimmed.chars().enumerate() {
             match c {
@@ -22,9 +23,7 @@ impl Msisdn {
                 '+' if i == 0 => {}
                 ' ' | '-' | '(' | ')' | '.' | '\u{a0}' => {}
                 _ => {
-                    return Err(ParseError::new(format!(
-                        "недопустимый символ «{c}» в номере"
-                    )));
+                    return Err(ParseError::new(Problem::NumberCharacter { character: c }));
                 }
             }
         }
@@ -32,30 +31,24 @@ impl Msisdn {
             10 => digits.as_str(),
             11 if digits.starts_with('7') || digits.starts_with('8') => &digits[1..],
             n if n < 10 => {
-                return Err(ParseError::new(format!(
-                    "номер {trimmed} — слишком короткий"
-                )));
+                return Err(ParseError::new(Problem::NumberTooShort { input: shown() }));
             }
             11 => {
-                return Err(ParseError::new(format!(
-                    "номер {trimmed} — не российский (ожидается +7 или 8)"
-                )));
+                return Err(ParseError::new(Problem::NumberNotRussian {
+                    input: shown(),
+                }));
             }
             _ => {
-                return Err(ParseError::new(format!(
-                    "номер {trimmed} — слишком длинный"
-                )));
+                return Err(ParseError::new(Problem::NumberTooLong { input: shown() }));
             }
         };
         if trimmed.starts_with('+') && !digits.starts_with('7') {
-            return Err(ParseError::new(format!(
-                "номер {trimmed} — не российский (ожидается +7)"
-            )));
+            return Err(ParseError::new(Problem::NumberNotRussian {
+                input: shown(),
+            }));
         }
         if !national.starts_with('9') {
-            return Err(ParseError::new(format!(
-                "номер {trimmed} — не мобильный (мобильные начинаются с 9)"
-            )));
+            return Err(ParseError::new(Problem::NumberNotMobile { input: shown() }));
         }
         Ok(Self(format!("+7{national}")))
     }
@@ -132,7 +125,12 @@ mod tests {
     #[test]
     fn short_number_message_names_the_number() {
         let err = Msisdn::parse("12345").unwrap_err();
-        assert_eq!(err.0, "номер 12345 — слишком короткий");
+        assert_eq!(
+            err.0,
+            Problem::NumberTooShort {
+                input: "12345".into()
+            }
+        );
     }
 
     #[test]

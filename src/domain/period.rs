@@ -2,7 +2,7 @@ use std::fmt;
 
 use chrono::{Datelike, NaiveDate};
 
-use super::ParseError;
+use super::{ParseError, Problem};
 
 /// A billing month, `2026-11`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -13,7 +13,11 @@ pub struct Period {
 
 impl Period {
     pub fn parse(input: &str) -> Result<Self, ParseError> {
-        let bad = || ParseError::new(format!("«{}» — не месяц (ожидается ГГГГ-ММ)", input.trim()));
+        let bad = || {
+            ParseError::new(Problem::NotAMonth {
+                input: input.trim().to_owned(),
+            })
+        };
         let (y, m) = input.trim().split_once('-').ok_or_else(bad)?;
         if y.len() != 4 || m.len() != 2 {
             return Err(bad());

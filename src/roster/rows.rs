@@ -45,6 +45,11 @@ pub struct Problem {
     pub message: String,
 }
 
+/// A parse problem in Russian: the roster's own problems are still sentences.
+fn said(p: &crate::domain::Problem) -> String {
+    crate::web::i18n::problems::say(p, crate::web::i18n::Lang::Ru)
+}
+
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.column.is_empty() {
@@ -171,7 +176,7 @@ pub fn parse(grid_rows: &[Vec<String>], layout: &Layout) -> Parsed {
         let msisdn = match Msisdn::parse(&get(Field::Phone)) {
             Ok(m) => Some(m),
             Err(e) => {
-                problem(Field::Phone, e.0);
+                problem(Field::Phone, said(&e.0));
                 None
             }
         };
@@ -225,7 +230,7 @@ pub fn parse(grid_rows: &[Vec<String>], layout: &Layout) -> Parsed {
                 }
                 Ok(m) => Some(m.kopecks()),
                 Err(e) => {
-                    problem(Field::Limit, e.0);
+                    problem(Field::Limit, said(&e.0));
                     None
                 }
             }

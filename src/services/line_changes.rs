@@ -9,7 +9,7 @@ use sqlx::AnyConnection;
 use crate::authz::{Action, Object, Permit};
 use crate::domain::audit::{Assignment, AuditEvent, LineChanged, LineEvent};
 use crate::domain::pricing::BillChange;
-use crate::domain::{BlockReason, Iccid, LimitAction, LineStatus, Money, Move, Refusal};
+use crate::domain::{BlockReason, Iccid, LimitAction, LineStatus, Money, Move, Problem, Refusal};
 use crate::provisioning::{ProvisionRequest, Provisioner};
 use crate::services::auth::new_token;
 use crate::store::audit;
@@ -139,7 +139,7 @@ pub enum ChangeError {
     NotFound,
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
-    #[error("{}", .0.message)]
+    #[error("{}", .0.0)]
     Refused(Refusal),
     #[error("the line changed meanwhile")]
     Conflict,
@@ -150,27 +150,23 @@ pub enum ChangeError {
 }
 
 impl ChangeError {
-    /// The refusal as a person reads it.
-    pub fn reason(&self) -> String {
+    /// Why, as problems people are told (a database failure is none of theirs).
+    pub fn problems(&self) -> Vec<Problem> {
         match self {
-            ChangeError::NotFound => "номера нет среди линий компании".into(),
-            ChangeError::Invalid(errors) => errors
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("; "),
-            ChangeError::Refused(r) => r.message.clone(),
-            ChangeError::Conflict => "номер только что изменили: откройте карточку заново".into(),
-            ChangeError::Provisioning(msg) => {
-                format!("изменение не применено: {msg}. Номер остался как был.")
-            }
-            ChangeError::Db(e) => e.to_string(),
+            ChangeError::NotFound => vec![Problem::NotTheCompanysLine],
+            ChangeError::Invalid(errors) => errors.iter().map(|e| e.problem.clone()).collect(),
+            ChangeError::Refused(r) => vec![r.0.clone()],
+            ChangeError::Conflict => vec![Problem::ChangedMeanwhile],
+            ChangeError::Provisioning(answer) => vec![Problem::NetworkRefused {
+                answer: answer.clone(),
+            }],
+            ChangeError::Db(_) => vec![Problem::Internal],
         }
     }
 }
 
-fn field(name: &'static str, message: impl Into<String>) -> ChangeError {
-    ChangeError::Invalid(vec![FieldError::new(name, message)])
+fn field(name: &'static str, problem: impl Into<Problem>) -> ChangeError {
+    ChangeError::Invalid(vec![FieldError::new(name, problem)])
 }
 
 enum Op {

@@ -6,7 +6,7 @@ use chrono::Utc;
 
 use crate::authz::Permit;
 use crate::domain::audit::{AddedLine, AuditEvent};
-use crate::domain::{LineStatus, Msisdn, ParseError};
+use crate::domain::{LineStatus, Msisdn, ParseError, Problem};
 use crate::store::audit;
 use crate::store::catalogue::{self, Tariff};
 use crate::store::lines::{self, NewLine};
@@ -60,7 +60,12 @@ pub fn parse_list(text: &str) -> Result<Vec<Msisdn>, ParseError> {
             Ok(m) => out.push(m),
             // A header row is not an error.
             Err(_) if i == 0 && !cell.chars().any(|c| c.is_ascii_digit()) => {}
-            Err(e) => return Err(ParseError::new(format!("строка {}: {}", i + 1, e.0))),
+            Err(e) => {
+                return Err(ParseError::new(Problem::InRow {
+                    row: i + 1,
+                    problem: Box::new(e.0),
+                }));
+            }
         }
     }
     Ok(out)
@@ -194,7 +199,12 @@ mod tests {
         assert_eq!(l.len(), 2);
         assert_eq!(
             parse_list("+79160000001\n12345\n").unwrap_err().0,
-            "строка 2: номер 12345 — слишком короткий"
+            Problem::InRow {
+                row: 2,
+                problem: Box::new(Problem::NumberTooShort {
+                    input: "12345".into()
+                })
+            }
         );
     }
 

@@ -17,21 +17,21 @@ pub mod sessions;
 pub mod sign_in;
 pub mod users;
 
-use crate::domain::ParseError;
+use crate::domain::{ParseError, Problem};
 
-/// A use case refused the input: which field, and why, in words for people.
+/// A use case refused the input: which field, and why (said in the page's language by `web`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {message}")]
+#[error("{field}: {problem}")]
 pub struct FieldError {
     pub field: &'static str,
-    pub message: String,
+    pub problem: Problem,
 }
 
 impl FieldError {
-    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(field: &'static str, problem: impl Into<Problem>) -> Self {
         Self {
             field,
-            message: message.into(),
+            problem: problem.into(),
         }
     }
 
@@ -54,8 +54,8 @@ pub enum UseCaseError {
 }
 
 impl UseCaseError {
-    pub fn field(field: &'static str, message: impl Into<String>) -> Self {
-        UseCaseError::Invalid(vec![FieldError::new(field, message)])
+    pub fn field(field: &'static str, problem: impl Into<Problem>) -> Self {
+        UseCaseError::Invalid(vec![FieldError::new(field, problem)])
     }
 
     /// A unique index's refusal as the form error its check gives (two requests at once can
@@ -78,7 +78,7 @@ impl UseCaseError {
 pub fn required(field: &'static str, value: &str, max: usize) -> Result<String, FieldError> {
     let v = value.trim();
     if v.is_empty() {
-        return Err(FieldError::new(field, "обязательное поле"));
+        return Err(FieldError::new(field, Problem::Required));
     }
     optional(field, v, max)
 }
@@ -87,10 +87,10 @@ pub fn required(field: &'static str, value: &str, max: usize) -> Result<String, 
 pub fn optional(field: &'static str, value: &str, max: usize) -> Result<String, FieldError> {
     let v = value.trim();
     if v.chars().count() > max {
-        return Err(FieldError::new(field, format!("не длиннее {max} символов")));
+        return Err(FieldError::new(field, Problem::TooLong { max }));
     }
     if v.chars().any(char::is_control) {
-        return Err(FieldError::new(field, "недопустимые управляющие символы"));
+        return Err(FieldError::new(field, Problem::ControlCharacters));
     }
     Ok(v.to_owned())
 }

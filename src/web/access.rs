@@ -106,9 +106,11 @@ async fn show(
 ) -> Result<HttpResponse, AppError> {
     let permit = cab.permit(state, Object::Users, Action::Write).await?;
     let now = state.clock.now_ms();
-    let listed = access::listed(&state.db, &permit, now)
-        .await
-        .map_err(|e| form_errors(e).err().unwrap_or(AppError::NotFound))?;
+    let listed = access::listed(&state.db, &permit, now).await.map_err(|e| {
+        form_errors(e, cab.lang())
+            .err()
+            .unwrap_or(AppError::NotFound)
+    })?;
     let reference = cab.reference(state).await?;
     let Outcome {
         input,
@@ -222,7 +224,7 @@ pub async fn create_grant(
     match result {
         Ok(_) => Ok(redirect("/access")),
         Err(e) => {
-            let errors = form_errors(e)?;
+            let errors = form_errors(e, cab.lang())?;
             let outcome = Outcome {
                 input,
                 errors,
@@ -252,7 +254,11 @@ async fn revoke_one(
     let now = state.clock.now_ms();
     access::revoke(&state.db, &permit, what, id, now)
         .await
-        .map_err(|e| form_errors(e).err().unwrap_or(AppError::NotFound))?;
+        .map_err(|e| {
+            form_errors(e, cab.lang())
+                .err()
+                .unwrap_or(AppError::NotFound)
+        })?;
     Ok(redirect("/access"))
 }
 
@@ -282,7 +288,7 @@ async fn member_change(
     match result {
         Ok(()) => Ok(redirect("/access")),
         Err(e) => {
-            let errors = form_errors(e)?;
+            let errors = form_errors(e, cab.lang())?;
             let outcome = Outcome {
                 errors,
                 ..Outcome::default()
@@ -366,7 +372,11 @@ pub async fn second_factor_rule(
     let permit = cab.permit(&state, Object::Users, Action::Write).await?;
     second_factor::set_company_rule(&state.db, &permit, form.on.is_some())
         .await
-        .map_err(|e| form_errors(e).err().unwrap_or(AppError::NotFound))?;
+        .map_err(|e| {
+            form_errors(e, cab.lang())
+                .err()
+                .unwrap_or(AppError::NotFound)
+        })?;
     Ok(redirect("/access"))
 }
 
@@ -414,7 +424,7 @@ pub async fn create_token(
             ..Outcome::default()
         },
         Err(e) => Outcome {
-            token_errors: form_errors(e)?,
+            token_errors: form_errors(e, cab.lang())?,
             token_input: input,
             ..Outcome::default()
         },
@@ -471,7 +481,11 @@ pub async fn matrix(
     let mut conn = cab.connection(&state).await?;
     for m in access::listed(&state.db, &permit, now)
         .await
-        .map_err(|e| form_errors(e).err().unwrap_or(AppError::NotFound))?
+        .map_err(|e| {
+            form_errors(e, cab.lang())
+                .err()
+                .unwrap_or(AppError::NotFound)
+        })?
         .members
     {
         let principal = crate::authz::Principal {

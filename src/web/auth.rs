@@ -15,6 +15,7 @@ use crate::services::sign_in::{self, PasswordGate};
 use crate::store::users;
 
 use super::i18n::Lang;
+use super::i18n::problems;
 use super::session::{
     LANG_COOKIE, SESSION_COOKIE, Visitor, constant_time_eq, csrf_cookie, csrf_cookie_name,
     device_cookie, removal_cookie, session_cookie,
@@ -128,7 +129,13 @@ pub async fn login(
     };
     let msisdn = match Msisdn::parse(&form.number) {
         Ok(m) => m,
-        Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, Some(e.0), None),
+        Err(e) => {
+            return again(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(problems::say(&e.0, lang)),
+                None,
+            );
+        }
     };
     let now = state.clock.now_ms();
     match sign_in::password_gate(&state.db, now, msisdn.as_str(), &visitor.ip).await? {

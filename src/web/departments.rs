@@ -175,7 +175,7 @@ pub async fn create(
     match service::create(&state.db, &permit, &form.input).await {
         Ok(_) => Ok(redirect("/departments")),
         Err(e) => {
-            let errors = form_errors(e)?;
+            let errors = form_errors(e, cab.lang())?;
             let page = form_page(
                 &cab,
                 &state,
@@ -205,7 +205,7 @@ pub async fn update(
     match service::update(&state.db, &permit, *id, &form.input).await {
         Ok(()) => Ok(redirect("/departments")),
         Err(e) => {
-            let errors = form_errors(e)?;
+            let errors = form_errors(e, cab.lang())?;
             let page = form_page(
                 &cab,
                 &state,
@@ -239,8 +239,8 @@ pub async fn delete(
     match service::delete(&state.db, &permit, *id).await {
         Ok(()) => Ok(redirect("/departments")),
         Err(e) => {
-            let errors = form_errors(e)?;
-            let message = errors.0.first().map(|e| e.message.clone());
+            let errors = form_errors(e, cab.lang())?;
+            let message = errors.0.first().map(|(_, m)| m.clone());
             let page = list_page(&cab, &state, "/departments".into(), message).await?;
             render_status(StatusCode::CONFLICT, &page)
         }

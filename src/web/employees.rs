@@ -209,7 +209,7 @@ pub async fn create(
     match service::create(&state.db, &permit, &form.input).await {
         Ok(_) => Ok(redirect("/employees")),
         Err(e) => {
-            let errors = form_errors(e)?;
+            let errors = form_errors(e, cab.lang())?;
             let page = form_page(
                 &cab,
                 &state,
@@ -237,7 +237,7 @@ pub async fn update(
     match service::update(&state.db, &permit, *id, &form.input).await {
         Ok(()) => Ok(redirect("/employees")),
         Err(e) => {
-            let errors = form_errors(e)?;
+            let errors = form_errors(e, cab.lang())?;
             let page = form_page(
                 &cab,
                 &state,
@@ -268,7 +268,7 @@ pub async fn delete(
     let permit = cab.permit(&state, Object::Employees, Action::Write).await?;
     service::delete(&state.db, &permit, *id)
         .await
-        .map_err(|e| match form_errors(e) {
+        .map_err(|e| match form_errors(e, cab.lang()) {
             Ok(_) => AppError::BadRequest("не удалось удалить".into()),
             Err(app) => app,
         })?;

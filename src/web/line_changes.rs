@@ -13,6 +13,7 @@ use crate::services::auth::new_token;
 use crate::services::line_changes::{self, ChangeError, LineChange, Preview};
 use crate::store::lines;
 
+use super::i18n::{Lang, problems};
 use super::page::{Page, urlencode};
 use super::session::Cabinet;
 use super::{AppState, render_status};
@@ -138,7 +139,7 @@ impl PreviewPage {
 }
 
 /// Renders a refusal as a status and a sentence.
-fn explain(e: ChangeError) -> Result<(StatusCode, String), AppError> {
+fn explain(e: ChangeError, lang: Lang) -> Result<(StatusCode, String), AppError> {
     let status = match e {
         ChangeError::NotFound => return Err(AppError::NotFound),
         ChangeError::Db(e) => return Err(e.into()),
@@ -146,7 +147,12 @@ fn explain(e: ChangeError) -> Result<(StatusCode, String), AppError> {
         ChangeError::Refused(_) | ChangeError::Conflict => StatusCode::CONFLICT,
         ChangeError::Provisioning(_) => StatusCode::BAD_GATEWAY,
     };
-    Ok((status, e.reason()))
+    let said: Vec<String> = e
+        .problems()
+        .iter()
+        .map(|p| problems::say(p, lang))
+        .collect();
+    Ok((status, said.join("; ")))
 }
 
 async fn preview_page(
@@ -204,7 +210,7 @@ pub async fn preview(
     {
         Ok(p) => (StatusCode::OK, Ok(p)),
         Err(e) => {
-            let (status, msg) = explain(e)?;
+            let (status, msg) = explain(e, cab.lang())?;
             (status, Err(msg))
         }
     };
@@ -248,7 +254,7 @@ pub async fn apply(
             )))
         }
         Err(e) => {
-            let (status, msg) = explain(e)?;
+            let (status, msg) = explain(e, cab.lang())?;
             render_status(
                 status,
                 &preview_page(&cab, &state, *line_id, &form, Err(msg)).await?,

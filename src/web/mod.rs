@@ -158,16 +158,27 @@ pub fn render_status(
         .body(t.render()?))
 }
 
-/// Field errors for a form, looked up by field name in templates.
+/// Field errors for a form, said in the page's language, looked up by field name in templates.
 #[derive(Debug, Default, Clone)]
-pub struct FormErrors(pub Vec<FieldError>);
+pub struct FormErrors(pub Vec<(&'static str, String)>);
+
+use i18n::Lang;
 
 impl FormErrors {
+    pub fn said(errors: &[FieldError], lang: Lang) -> Self {
+        Self(
+            errors
+                .iter()
+                .map(|e| (e.field, i18n::problems::say(&e.problem, lang)))
+                .collect(),
+        )
+    }
+
     pub fn get(&self, field: &str) -> Option<&str> {
         self.0
             .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
     }
 
     pub fn any(&self) -> bool {
@@ -178,16 +189,16 @@ impl FormErrors {
     pub fn general(&self, fields: &[&str]) -> Vec<&str> {
         self.0
             .iter()
-            .filter(|e| !fields.contains(&e.field))
-            .map(|e| e.message.as_str())
+            .filter(|(f, _)| !fields.contains(f))
+            .map(|(_, m)| m.as_str())
             .collect()
     }
 }
 
 /// Splits a use case's failure into form errors (re-render with 422) or an app error.
-pub fn form_errors(e: UseCaseError) -> Result<FormErrors, AppError> {
+pub fn form_errors(e: UseCaseError, lang: Lang) -> Result<FormErrors, AppError> {
     match e {
-        UseCaseError::Invalid(errors) => Ok(FormErrors(errors)),
+        UseCaseError::Invalid(errors) => Ok(FormErrors::said(&errors, lang)),
         UseCaseError::NotFound => Err(AppError::NotFound),
         UseCaseError::Db(e) => Err(e.into()),
         UseCaseError::Internal(e) => Err(AppError::Internal(e)),

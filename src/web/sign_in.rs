@@ -18,6 +18,7 @@ use super::auth::{
     SECOND_STEP_COOKIE, anonymous_csrf, first_factor_passed, open_session, with_anonymous_csrf,
 };
 use super::i18n::Lang;
+use super::i18n::problems;
 use super::session::{Visitor, removal_cookie};
 use super::{AppState, render_status};
 
@@ -161,7 +162,13 @@ async fn send(
     };
     let msisdn = match Msisdn::parse(&form.number) {
         Ok(m) => m,
-        Err(e) => return again(StatusCode::UNPROCESSABLE_ENTITY, Some(e.0), None),
+        Err(e) => {
+            return again(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(problems::say(&e.0, lang)),
+                None,
+            );
+        }
     };
     let now = state.clock.now_ms();
     let sent = sign_in::request_code(&state.db, now, &msisdn, purpose, &visitor.ip).await;
@@ -279,7 +286,11 @@ pub async fn reset_enter(
     };
     // The new password is checked first: a mistyped one does not use up the code.
     if let Err(e) = validate_password(&form.password) {
-        return refuse(StatusCode::UNPROCESSABLE_ENTITY, None, Some(e.0));
+        return refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            Some(problems::say(&e.0, lang)),
+        );
     }
     if form.password != form.confirm {
         let error = Some(lang.t("reset.mismatch").to_owned());

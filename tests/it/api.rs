@@ -302,6 +302,17 @@ async fn errors_are_json_with_codes_and_fields(b: Backend) {
     )
     .await;
     assert_eq!(limit.body["error"]["fields"][0]["field"], "amount");
+    // Each field says its code, and the message is English.
+    assert_eq!(
+        (
+            &limit.body["error"]["fields"][0]["code"],
+            &limit.body["error"]["fields"][0]["message"]
+        ),
+        (
+            &json!("amount_negative"),
+            &json!("the amount cannot be negative")
+        )
+    );
 
     assert_eq!(
         post(

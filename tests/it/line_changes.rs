@@ -699,4 +699,42 @@ on_both!(
     only_the_operator_blocks_and_unblocks,
     another_companys_line_cannot_be_changed,
     a_failing_network_leaves_the_line_as_it_was,
+    refusals_are_said_in_the_pages_language,
 );
+
+/// A refusal reads in the page's language: the same change previewed in Russian and in English.
+async fn refusals_are_said_in_the_pages_language(b: Backend) {
+    let app = spawn_app(b).await;
+    let line = one_line(&app, "biz-start").await;
+    let negative = [
+        ("action", "set_limit"),
+        ("amount", "-1"),
+        ("on_limit", "bar"),
+    ];
+    let ru = preview(&app, line, &negative).await;
+    assert_eq!(ru.status, 422, "{}", ru.body);
+    assert!(
+        ru.body.contains("сумма не может быть отрицательной"),
+        "{}",
+        ru.body
+    );
+    assert_eq!(app.get("/lang/en?back=/overview").await.status, 303);
+    let en = preview(&app, line, &negative).await;
+    assert_eq!(en.status, 422);
+    assert!(
+        en.body.contains("the amount cannot be negative"),
+        "{}",
+        en.body
+    );
+    assert!(
+        !en.body.contains("сумма не может"),
+        "Russian in the English page"
+    );
+    // A refusal by the line's state, too.
+    let resumed = preview(&app, line, &[("action", "resume")]).await;
+    assert!(
+        resumed.body.contains("the line is not suspended"),
+        "{}",
+        resumed.body
+    );
+}

@@ -10,8 +10,8 @@ mod tokens;
 use chrono::{Duration as Days, NaiveDate};
 
 use crate::authz::{Permit, Right};
-use crate::domain::Msisdn;
 use crate::domain::audit::{AuditEvent, Grant, GrantRefused};
+use crate::domain::{Msisdn, Problem};
 use crate::sms::SmsGateway;
 use crate::store::audit;
 use crate::store::grants::{self, NewGrant};
@@ -60,8 +60,8 @@ pub struct Granted {
     pub text_invitation: bool,
 }
 
-fn refused(field: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError::new(field, message)
+fn refused(field: &'static str, problem: impl Into<Problem>) -> FieldError {
+    FieldError::new(field, problem)
 }
 
 /// The end of a day typed in Moscow time, as stored.
@@ -97,13 +97,13 @@ pub async fn grant(
         }
         Err(UseCaseError::Invalid(errors)) => {
             let mut tx = db.begin().await?;
-            let reasons: Vec<String> = errors
-                .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
-                .collect();
             let refused = GrantRefused {
                 number: input.number.clone(),
-                reasons,
+                refused: errors
+                    .iter()
+                    .map(|e| (e.field.to_owned(), e.problem.clone()))
+                    .collect(),
+                reasons: Vec::new(),
             };
             audit::append(&mut tx, permit, &AuditEvent::GrantRefused(refused)).await?;
             tx.commit().await?;

@@ -48,6 +48,11 @@ pub struct Outcome {
 pub struct Failure {
     pub row: usize,
     pub number: String,
+    /// Why, as problems.
+    #[serde(default)]
+    pub problems: Vec<crate::domain::Problem>,
+    /// Why, in Russian, as results written before refusals were codes hold it.
+    #[serde(default)]
     pub reason: String,
 }
 
@@ -153,7 +158,8 @@ impl Handler for NetworkJob {
                         number: crate::domain::Msisdn::parse(&change.msisdn)
                             .map(|m| m.display())
                             .unwrap_or_else(|_| change.msisdn.clone()),
-                        reason: e.reason(),
+                        problems: e.problems(),
+                        reason: String::new(),
                     }),
                 }
             }

@@ -19,6 +19,7 @@ use crate::services::UseCaseError;
 use crate::services::line_changes::ChangeError;
 
 use super::connection::RequestConn;
+use super::i18n::{Lang, problems};
 use super::session::{Cabinet, Visitor};
 use crate::authz::{Holder, Principal};
 use crate::domain::Actor;
@@ -94,6 +95,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FieldProblem {
     pub field: String,
+    /// Stable, for programs: `required`, `too_long`, `number_too_short`, …
+    pub code: String,
+    /// In English.
     pub message: String,
 }
 
@@ -101,7 +105,7 @@ pub struct FieldProblem {
 pub struct ErrorDetail {
     /// Stable, for programs: `not_found`, `invalid_input`, `line_suspended`, …
     pub code: String,
-    /// For people.
+    /// In English, for people.
     pub message: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldProblem>,
@@ -163,29 +167,29 @@ impl ResponseError for ApiError {
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
-            AppError::NotFound => Self::new(StatusCode::NOT_FOUND, "not_found", "не найдено"),
+            AppError::NotFound => Self::new(StatusCode::NOT_FOUND, "not_found", "not found"),
             AppError::Forbidden => Self::new(
                 StatusCode::FORBIDDEN,
                 "forbidden",
-                "нет прав на это действие",
+                "your rights do not allow this",
             ),
             AppError::Unauthenticated => {
-                Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "нужно войти")
+                Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "sign in first")
             }
             AppError::ChooseCompany => Self::new(
                 StatusCode::CONFLICT,
                 "company_not_chosen",
-                "сначала выберите компанию",
+                "choose a company first",
             ),
             AppError::SecondFactorRequired => Self::new(
                 StatusCode::FORBIDDEN,
                 "second_factor_required",
-                "компания требует второй фактор у администраторов: подключите его в кабинете",
+                "the company requires a second factor of its administrators: set one up in the cabinet",
             ),
             AppError::Csrf => Self::new(
                 StatusCode::FORBIDDEN,
                 "csrf",
-                "запрос без действительного токена",
+                "the request has no valid token",
             ),
             AppError::BadRequest(msg) => Self::new(StatusCode::BAD_REQUEST, "bad_request", msg),
             AppError::Internal(e) => {
@@ -193,7 +197,7 @@ impl From<AppError> for ApiError {
                 Self::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",
-                    "внутренняя ошибка",
+                    "internal error",
                 )
             }
         }
@@ -214,7 +218,8 @@ impl From<UseCaseError> for ApiError {
                     .into_iter()
                     .map(|e| FieldProblem {
                         field: e.field.to_owned(),
-                        message: e.message,
+                        code: e.problem.code(),
+                        message: problems::say(&e.problem, Lang::En),
                     })
                     .collect(),
             ),
@@ -230,16 +235,20 @@ impl From<ChangeError> for ApiError {
         match e {
             ChangeError::NotFound => AppError::NotFound.into(),
             ChangeError::Invalid(errors) => UseCaseError::Invalid(errors).into(),
-            ChangeError::Refused(r) => Self::new(StatusCode::CONFLICT, r.code, r.message),
+            ChangeError::Refused(r) => Self::new(
+                StatusCode::CONFLICT,
+                &r.code(),
+                problems::say(&r.0, Lang::En),
+            ),
             ChangeError::Conflict => Self::new(
                 StatusCode::CONFLICT,
                 "concurrent_change",
-                "номер только что изменили: повторите запрос",
+                "the line has just been changed: repeat the request",
             ),
             ChangeError::Provisioning(msg) => Self::new(
                 StatusCode::BAD_GATEWAY,
                 "provisioning_failed",
-                format!("изменение не применено: {msg}"),
+                format!("the change was not applied: {msg}"),
             ),
             ChangeError::Db(e) => e.into(),
         }
@@ -268,7 +277,7 @@ impl FromRequest for ApiUser {
                         return Err(ApiError::new(
                             StatusCode::FORBIDDEN,
                             "forbidden",
-                            "запрос с cookie сессии пришёл не со страниц кабинета",
+                            "a request with the session cookie came from outside the cabinet's pages",
                         ));
                     }
                     Ok(ApiUser(cab))

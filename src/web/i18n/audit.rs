@@ -548,7 +548,15 @@ fn detail(e: &Entry, event: &AuditEvent, n: &Namer) -> String {
                 n.day(grant.expires_at)
             )
         }
-        E::GrantRefused(r) => format!("{}: {}", format::phone(&r.number), r.reasons.join("; ")),
+        E::GrantRefused(r) => {
+            let mut why: Vec<String> = r
+                .refused
+                .iter()
+                .map(|(_, p)| super::problems::say(p, n.lang))
+                .collect();
+            why.extend(r.reasons.iter().cloned());
+            format!("{}: {}", format::phone(&r.number), why.join("; "))
+        }
         E::TokenCreated { token, .. } => {
             let what = if token.rights.is_empty() {
                 n.role(&token.role)

@@ -1,0 +1,186 @@
+//! Why an input or a change was refused, as a code with its values. The domain and the use
+//! cases return these; `web` says each in the page's language (`web::i18n::problems`, one match
+//! over every kind, so a problem without its sentence does not compile) and the API gives the
+//! code with an English message.
+
+use serde::{Deserialize, Serialize};
+
+/// A refusal: its code (`snake_case` of the variant) and the values its sentence names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Problem {
+    // Text fields.
+    Required,
+    TooLong {
+        max: usize,
+    },
+    ControlCharacters,
+    NotAnEmail {
+        input: String,
+    },
+    NotADate {
+        input: String,
+    },
+    NotAMonth {
+        input: String,
+    },
+    DateInThePast,
+    NotAnId {
+        input: String,
+    },
+
+    // Phone numbers.
+    NumberMissing,
+    NumberCharacter {
+        character: char,
+    },
+    NumberTooShort {
+        input: String,
+    },
+    NumberTooLong {
+        input: String,
+    },
+    NumberNotRussian {
+        input: String,
+    },
+    NumberNotMobile {
+        input: String,
+    },
+
+    // Amounts.
+    AmountMissing,
+    NotAnAmount {
+        input: String,
+    },
+    AmountNegative,
+    AmountTooPrecise,
+    AmountTooLarge,
+
+    // SIM cards.
+    IccidMissing,
+    IccidNotDigits,
+    IccidLength {
+        digits: usize,
+    },
+    IccidPrefix,
+    IccidCheckDigit,
+
+    // Company identifiers.
+    IdMissing {
+        what: CompanyIdKind,
+    },
+    IdNotDigits {
+        what: CompanyIdKind,
+    },
+    IdLength {
+        what: CompanyIdKind,
+        digits: usize,
+        wanted: Vec<usize>,
+    },
+    IdCheckDigit {
+        what: CompanyIdKind,
+    },
+    KppShape,
+
+    // Codes of the catalogue and the line's states.
+    UnknownStatus {
+        input: String,
+    },
+    UnknownBlockReason {
+        input: String,
+    },
+    UnknownLimitAction {
+        input: String,
+    },
+
+    // A line's state refusing a change.
+    LineTerminated,
+    BlockedByOperator,
+    AlreadySuspended,
+    NotSuspended,
+    AlreadyBlocked,
+    NotBlocked,
+    LineSuspended,
+    LineBlocked,
+
+    // Changing a line.
+    NotTheCompanysLine,
+    ChangedMeanwhile,
+    NetworkRefused {
+        answer: String,
+    },
+    /// Something failed on our side (logged); the person can only try again.
+    Internal,
+
+    /// A problem of one row of a list.
+    InRow {
+        row: usize,
+        problem: Box<Problem>,
+    },
+
+    /// A sentence a use case still builds itself, in Russian; each is being replaced by a code.
+    Text {
+        text: String,
+    },
+}
+
+/// Which company identifier a problem is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CompanyIdKind {
+    Inn,
+    Kpp,
+    Ogrn,
+}
+
+impl Problem {
+    /// The code programs read (the API's `code`).
+    pub fn code(&self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.get("code").and_then(|c| c.as_str()).map(str::to_owned))
+            .unwrap_or_else(|| "invalid".to_owned())
+    }
+}
+
+impl From<String> for Problem {
+    fn from(text: String) -> Self {
+        Problem::Text { text }
+    }
+}
+
+impl From<&str> for Problem {
+    fn from(text: &str) -> Self {
+        Problem::Text {
+            text: text.to_owned(),
+        }
+    }
+}
+
+/// For logs: the code and its values, never a sentence.
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::Text { text } => f.write_str(text),
+            other => match serde_json::to_string(other) {
+                Ok(json) => f.write_str(&json),
+                Err(_) => f.write_str("invalid"),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_problem_has_a_code_and_its_values() {
+        assert_eq!(Problem::TooLong { max: 50 }.code(), "too_long");
+        assert_eq!(Problem::LineTerminated.code(), "line_terminated");
+        assert_eq!(
+            serde_json::to_value(Problem::IccidLength { digits: 7 }).expect("json"),
+            serde_json::json!({ "code": "iccid_length", "digits": 7 })
+        );
+    }
+}

@@ -1,0 +1,225 @@
+//! Refusals in words: each [`Problem`] as a sentence in the page's language. One match over
+//! every kind, so a problem without its sentence does not compile.
+
+use crate::domain::{CompanyIdKind, Problem};
+
+use super::{Lang, en_count, ru_count};
+
+/// The problem as people read it.
+pub fn say(p: &Problem, lang: Lang) -> String {
+    use Problem as P;
+    let (ru, en): (String, String) = match p {
+        P::Required => ("обязательное поле".into(), "required".into()),
+        P::TooLong { max } => (
+            format!(
+                "не длиннее {}",
+                ru_count(*max as i64, ["символа", "символов", "символов"])
+            ),
+            format!(
+                "at most {}",
+                en_count(*max as i64, ["character", "characters"])
+            ),
+        ),
+        P::ControlCharacters => (
+            "недопустимые управляющие символы".into(),
+            "control characters are not allowed".into(),
+        ),
+        P::NotAnEmail { input } => (
+            format!("«{input}» — не адрес электронной почты"),
+            format!("«{input}» is not an e-mail address"),
+        ),
+        P::NotADate { input } => (
+            format!("«{input}» — не дата (ГГГГ-ММ-ДД)"),
+            format!("«{input}» is not a date (YYYY-MM-DD)"),
+        ),
+        P::NotAMonth { input } => (
+            format!("«{input}» — не месяц (ожидается ГГГГ-ММ)"),
+            format!("«{input}» is not a month (YYYY-MM expected)"),
+        ),
+        P::DateInThePast => ("дата уже прошла".into(), "the date has passed".into()),
+        P::NotAnId { input } => (
+            format!("«{input}» — не идентификатор"),
+            format!("«{input}» is not an id"),
+        ),
+        P::NumberMissing => ("номер не указан".into(), "no number given".into()),
+        P::NumberCharacter { character } => (
+            format!("недопустимый символ «{character}» в номере"),
+            format!("«{character}» cannot be in a phone number"),
+        ),
+        P::NumberTooShort { input } => (
+            format!("номер {input} — слишком короткий"),
+            format!("{input} is too short for a phone number"),
+        ),
+        P::NumberTooLong { input } => (
+            format!("номер {input} — слишком длинный"),
+            format!("{input} is too long for a phone number"),
+        ),
+        P::NumberNotRussian { input } => (
+            format!("номер {input} — не российский (ожидается +7 или 8)"),
+            format!("{input} is not a Russian number (+7 or 8 expected)"),
+        ),
+        P::NumberNotMobile { input } => (
+            format!("номер {input} — не мобильный (мобильные начинаются с 9)"),
+            format!("{input} is not a mobile number (mobile numbers start with 9)"),
+        ),
+        P::AmountMissing => ("сумма не указана".into(), "no amount given".into()),
+        P::NotAnAmount { input } => (
+            format!("«{input}» — не сумма"),
+            format!("«{input}» is not an amount"),
+        ),
+        P::AmountNegative => (
+            "сумма не может быть отрицательной".into(),
+            "the amount cannot be negative".into(),
+        ),
+        P::AmountTooPrecise => (
+            "не больше двух знаков после запятой".into(),
+            "at most two decimal places".into(),
+        ),
+        P::AmountTooLarge => (
+            "слишком большая сумма".into(),
+            "the amount is too large".into(),
+        ),
+        P::IccidMissing => ("ICCID не указан".into(), "no ICCID given".into()),
+        P::IccidNotDigits => ("ICCID: только цифры".into(), "ICCID: digits only".into()),
+        P::IccidLength { digits } => (
+            format!(
+                "ICCID: {}, а нужно 19 или 20",
+                ru_count(*digits as i64, ["цифра", "цифры", "цифр"])
+            ),
+            format!(
+                "ICCID: {}, 19 or 20 needed",
+                en_count(*digits as i64, ["digit", "digits"])
+            ),
+        ),
+        P::IccidPrefix => (
+            "ICCID начинается с 89".into(),
+            "an ICCID starts with 89".into(),
+        ),
+        P::IccidCheckDigit => (
+            "ICCID: неверная контрольная цифра".into(),
+            "ICCID: wrong check digit".into(),
+        ),
+        P::IdMissing { what } => (
+            format!("{} не указан", id(*what, Lang::Ru)),
+            format!("no {} given", id(*what, Lang::En)),
+        ),
+        P::IdNotDigits { what } => (
+            format!("{}: только цифры", id(*what, Lang::Ru)),
+            format!("{}: digits only", id(*what, Lang::En)),
+        ),
+        P::IdLength {
+            what,
+            digits,
+            wanted,
+        } => {
+            let wanted_ru = wanted
+                .iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(" или ");
+            let wanted_en = wanted
+                .iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(" or ");
+            (
+                format!(
+                    "{}: {}, а нужно {wanted_ru}",
+                    id(*what, Lang::Ru),
+                    ru_count(*digits as i64, ["цифра", "цифры", "цифр"])
+                ),
+                format!(
+                    "{}: {}, {wanted_en} needed",
+                    id(*what, Lang::En),
+                    en_count(*digits as i64, ["digit", "digits"])
+                ),
+            )
+        }
+        P::IdCheckDigit { what } => (
+            format!("{}: неверная контрольная цифра", id(*what, Lang::Ru)),
+            format!("{}: wrong check digit", id(*what, Lang::En)),
+        ),
+        P::KppShape => (
+            "КПП: 9 знаков — 4 цифры, 2 цифры или заглавные латинские буквы, 3 цифры".into(),
+            "KPP: 9 characters — 4 digits, 2 digits or capital Latin letters, 3 digits".into(),
+        ),
+        P::UnknownStatus { input } => (
+            format!("неизвестный статус «{input}»"),
+            format!("unknown status «{input}»"),
+        ),
+        P::UnknownBlockReason { input } => (
+            format!("неизвестная причина блокировки «{input}»"),
+            format!("unknown block reason «{input}»"),
+        ),
+        P::UnknownLimitAction { input } => (
+            format!("неизвестное действие при лимите «{input}»"),
+            format!("unknown action at the limit «{input}»"),
+        ),
+        P::LineTerminated => (
+            "номер расторгнут: изменения невозможны".into(),
+            "the line is terminated: it cannot be changed".into(),
+        ),
+        P::BlockedByOperator => (
+            "номер заблокирован оператором: снять блокировку может только оператор".into(),
+            "the operator blocked the line: only the operator can unblock it".into(),
+        ),
+        P::AlreadySuspended => (
+            "номер уже заблокирован по вашему заявлению".into(),
+            "the line is already suspended at your request".into(),
+        ),
+        P::NotSuspended => (
+            "номер не заблокирован".into(),
+            "the line is not suspended".into(),
+        ),
+        P::AlreadyBlocked => (
+            "номер уже заблокирован".into(),
+            "the line is already blocked".into(),
+        ),
+        P::NotBlocked => (
+            "номер не заблокирован оператором".into(),
+            "the operator has not blocked the line".into(),
+        ),
+        P::LineSuspended => (
+            "номер заблокирован по заявлению: сначала снимите блокировку".into(),
+            "the line is suspended at your request: resume it first".into(),
+        ),
+        P::LineBlocked => ("номер заблокирован".into(), "the line is blocked".into()),
+        P::NotTheCompanysLine => (
+            "номера нет среди линий компании".into(),
+            "no such line in the company".into(),
+        ),
+        P::ChangedMeanwhile => (
+            "номер только что изменили: откройте карточку заново".into(),
+            "the line has just been changed: open its card again".into(),
+        ),
+        P::NetworkRefused { answer } => (
+            format!("изменение не применено: {answer}. Номер остался как был."),
+            format!("the change was not applied: {answer}. The line stayed as it was."),
+        ),
+        P::Internal => (
+            "внутренняя ошибка: попробуйте ещё раз".into(),
+            "internal error: please try again".into(),
+        ),
+        P::InRow { row, problem } => (
+            format!("строка {row}: {}", say(problem, Lang::Ru)),
+            format!("row {row}: {}", say(problem, Lang::En)),
+        ),
+        P::Text { text } => (text.clone(), text.clone()),
+    };
+    match lang {
+        Lang::Ru => ru,
+        Lang::En => en,
+    }
+}
+
+/// A company identifier's name.
+fn id(what: CompanyIdKind, lang: Lang) -> &'static str {
+    match (what, lang) {
+        (CompanyIdKind::Inn, Lang::Ru) => "ИНН",
+        (CompanyIdKind::Inn, Lang::En) => "INN",
+        (CompanyIdKind::Kpp, Lang::Ru) => "КПП",
+        (CompanyIdKind::Kpp, Lang::En) => "KPP",
+        (CompanyIdKind::Ogrn, Lang::Ru) => "ОГРН",
+        (CompanyIdKind::Ogrn, Lang::En) => "OGRN",
+    }
+}
