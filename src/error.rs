@@ -5,6 +5,8 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
+use crate::web::i18n::{Lang, problems};
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("not found")]
@@ -21,7 +23,7 @@ pub enum AppError {
     #[error("the form is out of date (CSRF token missing or wrong)")]
     Csrf,
     #[error("{0}")]
-    BadRequest(String),
+    BadRequest(crate::domain::Problem),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -73,23 +75,30 @@ impl ResponseError for AppError {
             AppError::SecondFactorRequired => return redirect("/security?required=1"),
             _ => {}
         }
-        let (title_ru, title_en, detail) = match self {
-            AppError::NotFound => ("Страница не найдена", "Page not found", String::new()),
-            AppError::Forbidden => ("Нет доступа", "Access denied", String::new()),
-            AppError::Csrf => (
-                "Форма устарела",
-                "The form has expired",
-                "Обновите страницу и отправьте форму ещё раз. / Reload the page and submit again."
-                    .to_owned(),
+        // The page speaks both languages: it may come before any is chosen.
+        let both = |key: &str| (Lang::Ru.t(key), Lang::En.t(key));
+        let ((title_ru, title_en), detail) = match self {
+            AppError::NotFound => (both("error.not_found"), String::new()),
+            AppError::Forbidden => (both("error.forbidden"), String::new()),
+            AppError::Csrf => {
+                let (ru, en) = both("error.csrf_detail");
+                (both("error.csrf"), format!("{ru} / {en}"))
+            }
+            AppError::BadRequest(p) => (
+                both("error.bad_request"),
+                format!(
+                    "{} / {}",
+                    problems::say(p, Lang::Ru),
+                    problems::say(p, Lang::En)
+                ),
             ),
-            AppError::BadRequest(msg) => ("Неверный запрос", "Bad request", msg.clone()),
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "request failed");
-                ("Внутренняя ошибка", "Internal error", String::new())
+                (both("error.internal"), String::new())
             }
             AppError::Unauthenticated
             | AppError::ChooseCompany
-            | AppError::SecondFactorRequired => ("", "", String::new()),
+            | AppError::SecondFactorRequired => (("", ""), String::new()),
         };
         let status = self.status_code();
         let page = ErrorPage {

@@ -220,7 +220,7 @@ pub struct EmployeeFields {
 }
 
 /// A line's employee, department and cost centre.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Assignment {
     #[serde(default)]
     pub employee_id: Option<i64>,
@@ -244,7 +244,7 @@ pub struct LineEvent {
 }
 
 /// What changed on a line, with what it was.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LineChanged {
     Tariff {
         /// Tariff codes.

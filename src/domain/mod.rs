@@ -21,7 +21,7 @@ pub use line_status::LineStatus;
 pub use money::Money;
 pub use msisdn::Msisdn;
 pub use period::Period;
-pub use problem::{CompanyIdKind, Problem};
+pub use problem::{CompanyIdKind, Name, Problem};
 pub use scoped::{Actor, Holder, Operator, Scope, Scoped};
 
 /// Why a value could not be parsed; said to people next to the field.

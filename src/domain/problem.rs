@@ -104,6 +104,51 @@ pub enum Problem {
     LineBlocked,
 
     // Changing a line.
+    TariffNotInRegion {
+        tariff_code: String,
+    },
+    NoSuchTariff {
+        tariff_code: String,
+    },
+    TariffClosed {
+        tariff: String,
+    },
+    AlreadyOnTariff {
+        tariff: String,
+    },
+    NoSuchService {
+        service_code: String,
+    },
+    ServiceAlreadyOn {
+        service: Name,
+    },
+    ServiceClosed {
+        service: Name,
+    },
+    ServiceNotForTariff {
+        service: Name,
+        tariff: String,
+    },
+    ServiceClashes {
+        service: Name,
+        enabled: Vec<Name>,
+    },
+    ServiceNotOn {
+        service: Name,
+    },
+    SimUsed {
+        iccid: String,
+    },
+    LimitZero,
+    LimitTooLarge {
+        max_kop: i64,
+    },
+    NoLimit,
+    NoSuchEmployee,
+    NoSuchDepartment,
+    DepartmentOutsideRights,
+    KeyLength,
+    KeyReused,
     NotTheCompanysLine,
     ChangedMeanwhile,
     NetworkRefused {
@@ -111,6 +156,37 @@ pub enum Problem {
     },
     /// Something failed on our side (logged); the person can only try again.
     Internal,
+
+    // Requests.
+    /// A problem of one named field of a request.
+    InField {
+        field: String,
+        problem: Box<Problem>,
+    },
+    UnknownAction {
+        input: String,
+    },
+    UnknownSort {
+        input: String,
+    },
+    UnknownFormat {
+        input: String,
+    },
+    UnknownEncoding,
+    TooManyRows {
+        max: i64,
+    },
+    NoDepartment {
+        id: i64,
+    },
+    FileTooLarge {
+        max_mb: usize,
+    },
+    /// The browser's form or upload did not read (what the reader said).
+    BadForm {
+        detail: String,
+    },
+    NotDeleted,
 
     /// A problem of one row of a list.
     InRow {
@@ -122,6 +198,13 @@ pub enum Problem {
     Text {
         text: String,
     },
+}
+
+/// A catalogue name in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Name {
+    pub ru: String,
+    pub en: String,
 }
 
 /// Which company identifier a problem is about.

@@ -38,7 +38,7 @@ impl RosterRow {
 pub use crate::domain::text::personnel_key;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
+pub struct RowProblem {
     pub row: usize,
     /// The column's header as the file writes it (empty: the row as a whole).
     pub column: String,
@@ -50,7 +50,7 @@ fn said(p: &crate::domain::Problem) -> String {
     crate::web::i18n::problems::say(p, crate::web::i18n::Lang::Ru)
 }
 
-impl std::fmt::Display for Problem {
+impl std::fmt::Display for RowProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.column.is_empty() {
             write!(f, "строка {}: {}", self.row, self.message)
@@ -67,7 +67,7 @@ impl std::fmt::Display for Problem {
 #[derive(Debug, Default)]
 pub struct Parsed {
     pub rows: Vec<RosterRow>,
-    pub problems: Vec<Problem>,
+    pub problems: Vec<RowProblem>,
     /// Rows with a problem (each counted once).
     pub bad_rows: usize,
 }
@@ -137,7 +137,7 @@ pub fn parse(grid_rows: &[Vec<String>], layout: &Layout) -> Parsed {
     let column_of = |field: Field| layout.fields.iter().position(|f| *f == Some(field));
     let mut out = Parsed::default();
     if column_of(Field::Phone).is_none() {
-        out.problems.push(Problem {
+        out.problems.push(RowProblem {
             row: layout.header_row + 1,
             column: String::new(),
             message: "нет столбца с номером телефона («Телефон», «Номер», «Phone»): укажите, какой столбец его содержит".into(),
@@ -164,9 +164,9 @@ pub fn parse(grid_rows: &[Vec<String>], layout: &Layout) -> Parsed {
                 .and_then(|c| layout.headers.get(c).cloned())
                 .unwrap_or_else(|| field.header().to_owned())
         };
-        let mut problems: Vec<Problem> = Vec::new();
+        let mut problems: Vec<RowProblem> = Vec::new();
         let mut problem = |field: Field, message: String| {
-            problems.push(Problem {
+            problems.push(RowProblem {
                 row,
                 column: header(field),
                 message,

@@ -9,7 +9,9 @@ use sqlx::AnyConnection;
 use crate::authz::{Action, Object, Permit};
 use crate::domain::audit::{Assignment, AuditEvent, LineChanged, LineEvent};
 use crate::domain::pricing::BillChange;
-use crate::domain::{BlockReason, Iccid, LimitAction, LineStatus, Money, Move, Problem, Refusal};
+use crate::domain::{
+    BlockReason, Iccid, LimitAction, LineStatus, Money, Move, Name, Problem, Refusal,
+};
 use crate::provisioning::{ProvisionRequest, Provisioner};
 use crate::services::auth::new_token;
 use crate::store::audit;
@@ -113,8 +115,9 @@ impl LineChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Preview {
     pub action: String,
-    /// One line for people: "Бизнес Старт → Бизнес Оптимум".
-    pub summary: String,
+    /// What the change does, as the audit log will record it (`web` says it).
+    #[serde(skip)]
+    pub change: LineChanged,
     /// Change of the monthly bill in kopecks (negative: cheaper).
     pub monthly_delta_kop: i64,
     /// Charged once, in kopecks.
@@ -169,6 +172,17 @@ fn field(name: &'static str, problem: impl Into<Problem>) -> ChangeError {
     ChangeError::Invalid(vec![FieldError::new(name, problem)])
 }
 
+/// The highest monthly limit a line may have: 1 000 000 ₽.
+const MAX_LIMIT_KOP: i64 = 100_000_000;
+
+/// A service's name in both languages.
+fn name(s: &store::Service) -> Name {
+    Name {
+        ru: s.name_ru.clone(),
+        en: s.name_en.clone(),
+    }
+}
+
 enum Op {
     Tariff {
         tariff_id: i64,
@@ -200,6 +214,14 @@ enum Op {
     },
 }
 
+/// What a preview gathers while it plans.
+struct Draft {
+    monthly_delta_kop: i64,
+    one_time_kop: i64,
+    dropped_services: Vec<String>,
+    status_after: String,
+}
+
 struct Plan {
     line: LineState,
     preview: Preview,
@@ -227,16 +249,13 @@ async fn plan(
         .await?
         .ok_or(ChangeError::NotFound)?;
     let status = status_of(&line);
-    let mut preview = Preview {
-        action: change.action().to_owned(),
-        summary: String::new(),
+    let mut preview = Draft {
         monthly_delta_kop: 0,
         one_time_kop: 0,
         dropped_services: Vec::new(),
-        status_before: status.as_str().to_owned(),
         status_after: status.as_str().to_owned(),
     };
-    let move_to = |m: Move, preview: &mut Preview| -> Result<LineStatus, ChangeError> {
+    let move_to = |m: Move, preview: &mut Draft| -> Result<LineStatus, ChangeError> {
         let next = status
             .after(m, &line.status_reason)
             .map_err(ChangeError::Refused)?;
@@ -246,13 +265,14 @@ async fn plan(
     let reason_text = |r: &str| -> Result<String, ChangeError> {
         let r = r.trim();
         if r.chars().count() > 200 {
-            return Err(field("reason", "причина — не длиннее 200 символов"));
+            return Err(field("reason", Problem::TooLong { max: 200 }));
         }
         if r.chars().any(char::is_control) {
-            return Err(field("reason", "недопустимые управляющие символы"));
+            return Err(field("reason", Problem::ControlCharacters));
         }
         Ok(r.to_owned())
     };
+    let change_name = change.action();
     let (op, change, params) = match change {
         LineChange::ChangeTariff { tariff } => {
             status
@@ -261,22 +281,23 @@ async fn plan(
             let code = tariff.trim();
             let Some(new) = store::tariff_in_region(conn, &line.region_code, code).await? else {
                 let why = if store::tariff_exists_elsewhere(conn, code).await? {
-                    format!("тариф «{code}» не предлагается в регионе компании")
+                    Problem::TariffNotInRegion {
+                        tariff_code: code.into(),
+                    }
                 } else {
-                    format!("нет тарифа «{code}»")
+                    Problem::NoSuchTariff {
+                        tariff_code: code.into(),
+                    }
                 };
                 return Err(field("tariff", why));
             };
             if new.for_business == 0 || new.archived != 0 {
-                return Err(field(
-                    "tariff",
-                    format!("тариф «{}» закрыт для подключения", new.name),
-                ));
+                return Err(field("tariff", Problem::TariffClosed { tariff: new.name }));
             }
             if new.id == line.tariff_id {
                 return Err(field(
                     "tariff",
-                    format!("номер уже на тарифе «{}»", new.name),
+                    Problem::AlreadyOnTariff { tariff: new.name },
                 ));
             }
             let mut drop = Vec::new();
@@ -290,7 +311,6 @@ async fn plan(
             }
             let bill = BillChange::tariff(line.tariff_fee_kop, new.monthly_fee_kop, &dropped_fees);
             preview.monthly_delta_kop = bill.monthly_kop;
-            preview.summary = format!("{} → {}", line.tariff_name, new.name);
             (
                 Op::Tariff {
                     tariff_id: new.id,
@@ -316,45 +336,50 @@ async fn plan(
                 clashes,
             } = store::service_for_line(conn, code, &line)
                 .await?
-                .ok_or_else(|| field("service", format!("нет услуги «{code}»")))?;
+                .ok_or_else(|| {
+                    field(
+                        "service",
+                        Problem::NoSuchService {
+                            service_code: code.into(),
+                        },
+                    )
+                })?;
             let enabled = enabled != 0;
             if let LineChange::EnableService { .. } = change {
                 if enabled {
                     return Err(field(
                         "service",
-                        format!("услуга «{}» уже подключена", s.name_ru),
+                        Problem::ServiceAlreadyOn { service: name(&s) },
                     ));
                 }
                 if s.archived != 0 {
                     return Err(field(
                         "service",
-                        format!("услуга «{}» закрыта для подключения", s.name_ru),
+                        Problem::ServiceClosed { service: name(&s) },
                     ));
                 }
                 if fits == 0 {
                     return Err(field(
                         "service",
-                        format!(
-                            "услуга «{}» несовместима с тарифом «{}»",
-                            s.name_ru, line.tariff_name
-                        ),
+                        Problem::ServiceNotForTariff {
+                            service: name(&s),
+                            tariff: line.tariff_name.clone(),
+                        },
                     ));
                 }
                 if clashes > 0 {
                     let clash = store::conflicts(conn, &line, s.id).await?;
                     return Err(field(
                         "service",
-                        format!(
-                            "услуга «{}» не совместима с подключённой: {}",
-                            s.name_ru,
-                            clash.join(", ")
-                        ),
+                        Problem::ServiceClashes {
+                            service: name(&s),
+                            enabled: clash.into_iter().map(|(ru, en)| Name { ru, en }).collect(),
+                        },
                     ));
                 }
                 let bill = BillChange::enable(s.monthly_fee_kop, s.one_time_fee_kop);
                 preview.monthly_delta_kop = bill.monthly_kop;
                 preview.one_time_kop = bill.one_time_kop;
-                preview.summary = format!("+ {}", s.name_ru);
                 (
                     Op::Enable { service_id: s.id },
                     LineChanged::ServiceOn {
@@ -366,11 +391,10 @@ async fn plan(
                 if !enabled {
                     return Err(field(
                         "service",
-                        format!("услуга «{}» не подключена", s.name_ru),
+                        Problem::ServiceNotOn { service: name(&s) },
                     ));
                 }
                 preview.monthly_delta_kop = BillChange::disable(s.monthly_fee_kop).monthly_kop;
-                preview.summary = format!("− {}", s.name_ru);
                 (
                     Op::Disable { service_id: s.id },
                     LineChanged::ServiceOff {
@@ -383,11 +407,6 @@ async fn plan(
         LineChange::Suspend { reason } => {
             let reason = reason_text(reason)?;
             let next = move_to(Move::Suspend, &mut preview)?;
-            preview.summary = if reason.is_empty() {
-                "Добровольная блокировка".into()
-            } else {
-                format!("Добровольная блокировка: {reason}")
-            };
             let p = json!({ "reason": reason });
             (
                 Op::Status {
@@ -403,7 +422,6 @@ async fn plan(
         }
         LineChange::Resume {} => {
             let next = move_to(Move::Resume, &mut preview)?;
-            preview.summary = "Снятие добровольной блокировки".into();
             (
                 Op::Status {
                     status: next,
@@ -417,7 +435,6 @@ async fn plan(
         }
         LineChange::ReportLost {} => {
             let next = move_to(Move::ReportLost, &mut preview)?;
-            preview.summary = "SIM-карта утеряна: блокировка".into();
             let reason = BlockReason::Lost.as_str();
             (
                 Op::Status {
@@ -435,11 +452,12 @@ async fn plan(
             if store::iccid_taken(conn, new.as_str()).await? {
                 return Err(field(
                     "iccid",
-                    format!("SIM-карта {new} уже использовалась"),
+                    Problem::SimUsed {
+                        iccid: new.to_string(),
+                    },
                 ));
             }
             let next = move_to(Move::ReplaceSim, &mut preview)?;
-            preview.summary = format!("Замена SIM-карты: {} → {new}", line.iccid);
             let reason = if line.status_reason == BlockReason::Lost.as_str() {
                 "lost"
             } else {
@@ -469,7 +487,6 @@ async fn plan(
         LineChange::Block { reason } => {
             let r = BlockReason::parse(reason).map_err(|e| field("reason", e.0))?;
             let next = move_to(Move::Block, &mut preview)?;
-            preview.summary = format!("Блокировка оператором: {}", r.as_str());
             (
                 Op::Status {
                     status: next,
@@ -484,7 +501,6 @@ async fn plan(
         }
         LineChange::Unblock {} => {
             let next = move_to(Move::Unblock, &mut preview)?;
-            preview.summary = "Снятие блокировки оператора".into();
             (
                 Op::Status {
                     status: next,
@@ -504,18 +520,19 @@ async fn plan(
             let money = Money::parse(amount).map_err(|e| field("amount", e.0))?;
             let kop = money.kopecks();
             if kop == 0 {
+                return Err(field("amount", Problem::LimitZero));
+            }
+            if kop > MAX_LIMIT_KOP {
                 return Err(field(
                     "amount",
-                    "лимит должен быть больше нуля (или снимите лимит)",
+                    Problem::LimitTooLarge {
+                        max_kop: MAX_LIMIT_KOP,
+                    },
                 ));
-            }
-            if kop > 100_000_000 {
-                return Err(field("amount", "лимит не больше 1 000 000 ₽ в месяц"));
             }
             let on_limit = on_limit.as_deref().or(line.limit_action.as_deref());
             let action = LimitAction::parse(on_limit.unwrap_or("bar"))
                 .map_err(|e| field("on_limit", e.0))?;
-            preview.summary = format!("Лимит {} ₽ в месяц", money_text(kop));
             (
                 Op::Limit {
                     kop: Some(kop),
@@ -535,9 +552,8 @@ async fn plan(
                 .allows_record_changes()
                 .map_err(ChangeError::Refused)?;
             if line.spend_limit_kop.is_none() {
-                return Err(field("amount", "у номера нет лимита"));
+                return Err(field("amount", Problem::NoLimit));
             }
-            preview.summary = "Лимит снят".into();
             (
                 Op::Limit {
                     kop: None,
@@ -562,31 +578,26 @@ async fn plan(
             if let Some(e) = employee_id {
                 let name = employees::get(conn, permit, *e)
                     .await?
-                    .ok_or_else(|| field("employee_id", "нет такого сотрудника"))?
+                    .ok_or_else(|| field("employee_id", Problem::NoSuchEmployee))?
                     .full_name;
                 names.push(name);
             }
             if let Some(d) = department_id {
                 let name = departments::get(conn, permit, *d)
                     .await?
-                    .ok_or_else(|| field("department_id", "нет такого подразделения"))?
+                    .ok_or_else(|| field("department_id", Problem::NoSuchDepartment))?
                     .name;
                 if !permit.covers_department(*d) {
-                    return Err(field("department_id", "это подразделение вне ваших прав"));
+                    return Err(field("department_id", Problem::DepartmentOutsideRights));
                 }
                 names.push(name);
             }
             let cc = match cost_centre.as_deref().map(str::trim) {
                 None | Some("") => None,
                 Some(c) if c.chars().count() > 50 => {
-                    return Err(field("cost_centre", "не длиннее 50 символов"));
+                    return Err(field("cost_centre", Problem::TooLong { max: 50 }));
                 }
                 Some(c) => Some(c.to_owned()),
-            };
-            preview.summary = if names.is_empty() {
-                "Номер откреплён".into()
-            } else {
-                names.join(", ")
             };
             (
                 Op::Assign {
@@ -609,6 +620,15 @@ async fn plan(
                 json!({}),
             )
         }
+    };
+    let preview = Preview {
+        action: change_name.to_owned(),
+        change: change.clone(),
+        monthly_delta_kop: preview.monthly_delta_kop,
+        one_time_kop: preview.one_time_kop,
+        dropped_services: preview.dropped_services,
+        status_before: status.as_str().to_owned(),
+        status_after: preview.status_after,
     };
     Ok(Plan {
         line,
@@ -643,7 +663,7 @@ pub async fn apply(
     let mut tx = db.begin().await?;
     if let Some(key) = key {
         if key.is_empty() || key.len() > 100 {
-            return Err(field("key", "ключ запроса — от 1 до 100 символов"));
+            return Err(field("key", Problem::KeyLength));
         }
         match store::claim_key(
             &mut tx,
@@ -663,10 +683,7 @@ pub async fn apply(
                 });
             }
             store::Claim::Mismatch => {
-                return Err(field(
-                    "key",
-                    "этот ключ запроса уже использован для другого изменения",
-                ));
+                return Err(field("key", Problem::KeyReused));
             }
         }
     }

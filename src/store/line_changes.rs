@@ -61,6 +61,7 @@ pub struct Service {
     pub id: i64,
     pub code: String,
     pub name_ru: String,
+    pub name_en: String,
     pub monthly_fee_kop: i64,
     pub one_time_fee_kop: i64,
     pub archived: i64,
@@ -71,7 +72,7 @@ pub async fn enabled_services(
     line: &LineState,
 ) -> Result<Vec<Service>, sqlx::Error> {
     sqlx::query_as::<_, Service>(
-        "SELECT s.id, s.code, s.name_ru, s.monthly_fee_kop, s.one_time_fee_kop, s.archived
+        "SELECT s.id, s.code, s.name_ru, s.name_en, s.monthly_fee_kop, s.one_time_fee_kop, s.archived
          FROM line_services ls JOIN services s ON s.id = ls.service_id WHERE ls.line_id = $1 ORDER BY s.id",
     )
     .bind(line.id)
@@ -120,7 +121,7 @@ pub async fn service_for_line(
     line: &LineState,
 ) -> Result<Option<ServiceForLine>, sqlx::Error> {
     sqlx::query_as::<_, ServiceForLine>(sqlx::AssertSqlSafe(format!(
-        "SELECT s.id, s.code, s.name_ru, s.monthly_fee_kop, s.one_time_fee_kop, s.archived,
+        "SELECT s.id, s.code, s.name_ru, s.name_en, s.monthly_fee_kop, s.one_time_fee_kop, s.archived,
                 CAST(CASE WHEN EXISTS (SELECT 1 FROM line_services ls
                                        WHERE ls.line_id = $2 AND ls.service_id = s.id)
                           THEN 1 ELSE 0 END AS BIGINT) AS enabled,
@@ -160,9 +161,9 @@ pub async fn conflicts(
     conn: &mut AnyConnection,
     line: &LineState,
     service_id: i64,
-) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT s.name_ru FROM line_services ls JOIN services s ON s.id = ls.service_id
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT s.name_ru, s.name_en FROM line_services ls JOIN services s ON s.id = ls.service_id
          WHERE ls.line_id = $1 AND {} ORDER BY s.name_ru",
         excluded_either_way("$2")
     )))

@@ -9,12 +9,14 @@ use serde::Deserialize;
 
 use crate::authz::Permit;
 use crate::authz::{Action, Object};
+use crate::domain::audit::LineChanged;
 use crate::error::AppError;
 use crate::export::{Cell, Table};
 use crate::store::audit::{self, Entry, Filter};
 
 use super::i18n::Lang;
 use super::i18n::audit::{self as words, Said};
+use crate::domain::Problem;
 
 use super::exports::{ExportQuery, download};
 
@@ -83,6 +85,17 @@ impl AuditPage {
     }
 }
 
+/// What a planned change does, as its entry will say it, in `lang`.
+pub async fn change_said(
+    conn: &mut sqlx::AnyConnection,
+    permit: &Permit,
+    change: &LineChanged,
+    lang: Lang,
+) -> Result<String, AppError> {
+    let names = audit::names(conn, permit, &words::change_wants(change)).await?;
+    Ok(words::change_said(change, lang, &names))
+}
+
 /// Entries as people read them: each as a sentence in `lang`, with what it names looked up
 /// through the permit.
 pub async fn said(
@@ -105,8 +118,14 @@ fn day_bound(field: &str, value: &str, end: bool) -> Result<Option<i64>, AppErro
     if value.trim().is_empty() {
         return Ok(None);
     }
-    let d = NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::BadRequest(format!("{field}: «{value}» — не дата (ГГГГ-ММ-ДД)")))?;
+    let d = NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| {
+        AppError::BadRequest(Problem::InField {
+            field: field.to_owned(),
+            problem: Box::new(Problem::NotADate {
+                input: value.to_owned(),
+            }),
+        })
+    })?;
     let d = if end { d.succ_opt().unwrap_or(d) } else { d };
     let midnight = d.and_hms_opt(0, 0, 0).unwrap_or_default() - chrono::Duration::hours(3);
     Ok(Some(midnight.and_utc().timestamp_millis()))
@@ -139,9 +158,9 @@ pub async fn export(
     let filter = filter_of(&query)?;
     let (rows, total) = audit::list(&state.db, &permit, &filter, MAX_EXPORT, 0).await?;
     if total > MAX_EXPORT {
-        return Err(AppError::BadRequest(format!(
-            "больше {MAX_EXPORT} записей: сузьте даты"
-        )));
+        return Err(AppError::BadRequest(Problem::TooManyRows {
+            max: MAX_EXPORT,
+        }));
     }
     let lang = cab.lang();
     let said = said(&mut *cab.connection(&state).await?, &permit, &rows, lang).await?;

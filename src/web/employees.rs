@@ -20,6 +20,7 @@ use super::session::Cabinet;
 use super::{
     AppState, FormErrors, department_filter, form_errors, page_number, render, render_status,
 };
+use crate::domain::Problem;
 
 const PAGE_SIZE: i64 = 50;
 
@@ -269,7 +270,7 @@ pub async fn delete(
     service::delete(&state.db, &permit, *id)
         .await
         .map_err(|e| match form_errors(e, cab.lang()) {
-            Ok(_) => AppError::BadRequest("не удалось удалить".into()),
+            Ok(_) => AppError::BadRequest(Problem::NotDeleted),
             Err(app) => app,
         })?;
     Ok(redirect("/employees"))

@@ -12,6 +12,7 @@ use crate::store::lines;
 use super::AppState;
 use super::lines::{LinesQuery, resolve};
 use super::session::Cabinet;
+use crate::domain::Problem;
 
 /// More rows than this are refused rather than built in memory.
 const MAX_ROWS: i64 = 500_000;
@@ -46,9 +47,7 @@ pub async fn lines_export(
     )
     .await?;
     if rows.len() as i64 > MAX_ROWS {
-        return Err(AppError::BadRequest(format!(
-            "больше {MAX_ROWS} строк: уточните фильтр"
-        )));
+        return Err(AppError::BadRequest(Problem::TooManyRows { max: MAX_ROWS }));
     }
     let lang = cab.lang();
     let headers = [
@@ -96,13 +95,13 @@ impl ExportQuery {
     /// `?format=xlsx|csv&encoding=utf8|cp1251`, or a clear 400.
     pub fn file(&self) -> Result<FileKind, AppError> {
         let encoding = Encoding::parse(self.encoding.as_deref().unwrap_or(""))
-            .ok_or_else(|| AppError::BadRequest("encoding: utf8 или cp1251".into()))?;
+            .ok_or(AppError::BadRequest(Problem::UnknownEncoding))?;
         match self.format.as_deref().unwrap_or("xlsx") {
             "xlsx" => Ok(FileKind::Xlsx),
             "csv" => Ok(FileKind::Csv(encoding)),
-            other => Err(AppError::BadRequest(format!(
-                "формат «{other}»: xlsx или csv"
-            ))),
+            other => Err(AppError::BadRequest(Problem::UnknownFormat {
+                input: other.to_owned(),
+            })),
         }
     }
 }

@@ -17,6 +17,7 @@ use super::i18n::{Lang, problems};
 use super::page::{Page, urlencode};
 use super::session::Cabinet;
 use super::{AppState, render_status};
+use crate::domain::Problem;
 
 /// A change as a flat form or query: `action` and the fields that action needs.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -45,10 +46,14 @@ fn text(v: &Option<String>) -> String {
 fn id(name: &str, v: &Option<String>) -> Result<Option<i64>, AppError> {
     match v.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
-        Some(s) => s
-            .parse()
-            .map(Some)
-            .map_err(|_| AppError::BadRequest(format!("{name}: «{s}» — не идентификатор"))),
+        Some(s) => s.parse().map(Some).map_err(|_| {
+            AppError::BadRequest(Problem::InField {
+                field: name.to_owned(),
+                problem: Box::new(Problem::NotAnId {
+                    input: s.to_owned(),
+                }),
+            })
+        }),
     }
 }
 
@@ -87,9 +92,9 @@ impl ChangeForm {
                 cost_centre: self.cost_centre.clone(),
             },
             other => {
-                return Err(AppError::BadRequest(format!(
-                    "неизвестное действие «{other}»"
-                )));
+                return Err(AppError::BadRequest(Problem::UnknownAction {
+                    input: other.to_owned(),
+                }));
             }
         })
     }
@@ -121,6 +126,8 @@ struct PreviewPage {
     line_id: i64,
     msisdn: String,
     preview: Option<Preview>,
+    /// What the change does, as its entry will say it.
+    summary: String,
     error: Option<String>,
     hidden: Vec<(&'static str, String)>,
     key: String,
@@ -147,11 +154,26 @@ fn explain(e: ChangeError, lang: Lang) -> Result<(StatusCode, String), AppError>
         ChangeError::Refused(_) | ChangeError::Conflict => StatusCode::CONFLICT,
         ChangeError::Provisioning(_) => StatusCode::BAD_GATEWAY,
     };
-    let said: Vec<String> = e
-        .problems()
-        .iter()
-        .map(|p| problems::say(p, lang))
-        .collect();
+    let said: Vec<String> = match &e {
+        // A field's problem that does not name the field is said with the field's name.
+        ChangeError::Invalid(errors) => errors
+            .iter()
+            .map(|f| {
+                let said = problems::say(&f.problem, lang);
+                let key = format!("change.field.{}", f.field);
+                if problems::names_no_field(&f.problem) && super::i18n::has_key(&key) {
+                    format!("{}: {said}", lang.t(&key))
+                } else {
+                    said
+                }
+            })
+            .collect(),
+        _ => e
+            .problems()
+            .iter()
+            .map(|p| problems::say(p, lang))
+            .collect(),
+    };
     Ok((status, said.join("; ")))
 }
 
@@ -186,11 +208,19 @@ async fn preview_page(
         Ok(p) => (Some(p), None),
         Err(e) => (None, Some(e)),
     };
+    let summary = match &preview {
+        Some(p) => {
+            let mut conn = cab.connection(state).await?;
+            super::audit::change_said(&mut conn, &permit, &p.change, cab.lang()).await?
+        }
+        None => String::new(),
+    };
     Ok(PreviewPage {
         page,
         line_id,
         msisdn: line.msisdn,
         preview,
+        summary,
         error,
         hidden: form.hidden(),
         key: new_token(),

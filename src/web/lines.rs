@@ -19,6 +19,7 @@ use crate::store::reference::Reference;
 use super::page::{Page, urlencode};
 use super::session::Cabinet;
 use super::{AppState, department_filter, page_number, render};
+use crate::domain::Problem;
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -167,9 +168,9 @@ pub fn resolve(reference: Arc<Reference>, query: &LinesQuery) -> Result<Resolved
     let department = department_filter(departments, &query.department)?;
     let status = query.status.clone().unwrap_or_default();
     if !status.is_empty() && LineStatus::parse(&status).is_err() {
-        return Err(AppError::BadRequest(format!(
-            "неизвестный статус «{status}»"
-        )));
+        return Err(AppError::BadRequest(Problem::UnknownStatus {
+            input: status,
+        }));
     }
     let tariff = match query.tariff.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -179,7 +180,11 @@ pub fn resolve(reference: Arc<Reference>, query: &LinesQuery) -> Result<Resolved
                 .iter()
                 .find(|x| x.code == t || x.id.to_string() == t)
                 .map(|x| x.id)
-                .ok_or_else(|| AppError::BadRequest(format!("нет тарифа {t}")))?,
+                .ok_or_else(|| {
+                    AppError::BadRequest(Problem::NoSuchTariff {
+                        tariff_code: t.to_string(),
+                    })
+                })?,
         ),
     };
     let sort = match query.sort.as_deref() {
@@ -187,7 +192,11 @@ pub fn resolve(reference: Arc<Reference>, query: &LinesQuery) -> Result<Resolved
         Some(s) => Sort::ALL
             .into_iter()
             .find(|x| x.as_str() == s)
-            .ok_or_else(|| AppError::BadRequest(format!("нельзя сортировать по «{s}»")))?,
+            .ok_or_else(|| {
+                AppError::BadRequest(Problem::UnknownSort {
+                    input: s.to_owned(),
+                })
+            })?,
     };
     let q = query.q.clone().unwrap_or_default();
     let filter = lines::Filter {

@@ -29,6 +29,7 @@ use askama::Template;
 
 use crate::authz::Authz;
 use crate::config::Settings;
+use crate::domain::Problem;
 use crate::error::AppError;
 use crate::services::{FieldError, UseCaseError};
 use crate::store::Db;
@@ -141,7 +142,11 @@ route_table! {
 /// A form or query whose fields may repeat (checkboxes, lists) read into `Vec`s, which
 /// actix's own `Form` and `Query` cannot do.
 pub fn html_form<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    serde_html_form::from_bytes(bytes).map_err(|e| AppError::BadRequest(format!("форма: {e}")))
+    serde_html_form::from_bytes(bytes).map_err(|e| {
+        AppError::BadRequest(Problem::BadForm {
+            detail: e.to_string(),
+        })
+    })
 }
 
 pub fn render(t: &impl Template) -> Result<HttpResponse, AppError> {
@@ -218,7 +223,7 @@ pub fn department_filter(
     let id = opt_id(value)?;
     match id {
         Some(d) if !all.iter().any(|x| x.id == d) => {
-            Err(AppError::BadRequest(format!("нет подразделения {d}")))
+            Err(AppError::BadRequest(Problem::NoDepartment { id: d }))
         }
         _ => Ok(id),
     }
@@ -228,9 +233,10 @@ pub fn department_filter(
 pub fn opt_id(value: &Option<String>) -> Result<Option<i64>, AppError> {
     match value.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
-        Some(s) => s
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| AppError::BadRequest(format!("«{s}» — не идентификатор"))),
+        Some(s) => s.parse::<i64>().map(Some).map_err(|_| {
+            AppError::BadRequest(Problem::NotAnId {
+                input: s.to_owned(),
+            })
+        }),
     }
 }

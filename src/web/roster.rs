@@ -14,14 +14,16 @@ use crate::authz::{Action, Object, Permit};
 use crate::error::{AppError, redirect};
 use crate::roster::columns::Field;
 use crate::roster::read::MAX_FILE_BYTES;
-use crate::roster::rows::Problem;
+use crate::roster::rows::RowProblem;
 use crate::services::roster::network::{self, Outcome, Payload};
 use crate::services::roster::plan::{DeptRef, EmpRef, Mode, Plan};
 use crate::services::roster::{self as service, Applied, Options, Preview, RosterError};
 
+use super::i18n::problems;
 use super::page::{Page, urlencode};
 use super::session::Cabinet;
 use super::{AppState, html_form, render_status};
+use crate::domain::Problem;
 
 /// Changes listed on the page; the rest are counted.
 const SHOWN: usize = 500;
@@ -71,12 +73,15 @@ async fn read_form(
         }
         let mut data = Vec::new();
         while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| AppError::BadRequest(e.to_string()))?;
+            let chunk = chunk.map_err(|e| {
+                AppError::BadRequest(Problem::BadForm {
+                    detail: e.to_string(),
+                })
+            })?;
             if data.len() + chunk.len() > limit {
-                return Err(AppError::BadRequest(format!(
-                    "файл больше {} МБ",
-                    limit / 1024 / 1024
-                )));
+                return Err(AppError::BadRequest(Problem::FileTooLarge {
+                    max_mb: limit / 1024 / 1024,
+                }));
             }
             data.extend_from_slice(&chunk);
         }
@@ -110,7 +115,10 @@ pub async fn upload(
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit + 64 * 1024) {
         let page = Page::new(&state, &cab, "/roster".into(), "/roster", "roster.title").await;
-        let failure = Some(format!("файл больше {} МБ", limit / 1024 / 1024));
+        let too_large = Problem::FileTooLarge {
+            max_mb: limit / 1024 / 1024,
+        };
+        let failure = Some(problems::say(&too_large, cab.lang()));
         return render_status(StatusCode::PAYLOAD_TOO_LARGE, &UploadPage { page, failure });
     }
     let (csrf, name, bytes) = read_form(form, limit).await?;
@@ -186,7 +194,7 @@ struct PreviewPage {
     fields: Vec<Field>,
     mode: Mode,
     counts: crate::services::roster::plan::Counts,
-    problems: Vec<Problem>,
+    problems: Vec<RowProblem>,
     changes: Vec<ChangeRow>,
     more_changes: usize,
     new_departments: Vec<String>,
@@ -660,7 +668,7 @@ pub async fn errors(
         Ok(p) => p,
         Err(RosterError::NotFound) => return Err(AppError::NotFound),
         Err(RosterError::Db(e)) => return Err(e.into()),
-        Err(e) => return Err(AppError::BadRequest(e.to_string())),
+        Err(e) => return Err(AppError::BadRequest(Problem::from(e.to_string()))),
     };
     let lang = cab.lang();
     let mut headers = p.layout.headers.clone();

@@ -148,6 +148,10 @@ async fn lines_are_listed_read_and_changed(b: Backend) {
     .await;
     assert_eq!(preview.status, 200);
     assert_eq!(preview.body["monthly_delta_kop"], 34_000);
+    assert_eq!(
+        preview.body["summary"],
+        "Tariff: «Бизнес Старт» → «Бизнес Оптимум»"
+    );
     let first = call(
         &app,
         reqwest::Method::POST,
@@ -340,9 +344,18 @@ async fn errors_are_json_with_codes_and_fields(b: Backend) {
         (403, &json!("forbidden"))
     );
 
+    let gone = get(&app, "/api/v1/lines?status=gone").await;
     assert_eq!(
-        get(&app, "/api/v1/lines?status=gone").await.body["error"]["code"],
-        "bad_request"
+        (
+            gone.status,
+            &gone.body["error"]["code"],
+            &gone.body["error"]["message"]
+        ),
+        (
+            400,
+            &json!("unknown_status"),
+            &json!("unknown status «gone»")
+        )
     );
     assert_eq!(get(&app, "/api/v1/lines/999999").await.status, 404);
     assert_eq!(get(&app, "/api/v1/lines/abc").await.status, 404);

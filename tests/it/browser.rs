@@ -236,7 +236,7 @@ async fn an_administrator_logs_in_searches_opens_a_card_and_switches_language() 
     );
     assert_eq!(
         text_of(c, "#preview-summary").await,
-        format!("{tariff_before} → {new_tariff}")
+        format!("Тариф: «{tariff_before}» → «{new_tariff}»")
     );
     screenshot(c, "04a-tariff-preview").await;
     click(c, "#confirm").await;

@@ -101,7 +101,9 @@ async fn a_tariff_change_is_previewed_confirmed_and_done_once(b: Backend) {
     let shown = preview(&app, line, &fields).await;
     assert_eq!(shown.status, 200);
     assert!(
-        shown.body.contains("Бизнес Оптимум → Бизнес Старт"),
+        shown
+            .body
+            .contains("Тариф: «Бизнес Оптимум» → «Бизнес Старт»"),
         "{}",
         shown.body
     );
@@ -246,7 +248,7 @@ async fn catalogue_rules_refuse_with_reasons(b: Backend) {
                 ("on_limit", "bar"),
             ],
             422,
-            "лимит не больше 1 000 000 ₽ в месяц",
+            "лимит не больше 1\u{a0}000\u{a0}000,00\u{a0}₽ в месяц",
         ),
         (
             vec![
@@ -265,7 +267,7 @@ async fn catalogue_rules_refuse_with_reasons(b: Backend) {
         (
             vec![("action", "suspend"), ("reason", &"я".repeat(201))],
             422,
-            "причина — не длиннее 200 символов",
+            "Причина: не длиннее 200 символов",
         ),
         (
             vec![("action", "reassign"), ("employee_id", "999999")],

@@ -206,7 +206,7 @@ async fn bad_filters_say_what_is_wrong(b: Backend) {
             "sort=password_hash",
             "нельзя сортировать по «password_hash»",
         ),
-        ("tariff=999999", "нет тарифа 999999"),
+        ("tariff=999999", "нет тарифа «999999»"),
     ] {
         let r = app.get(&format!("/lines?{q}")).await;
         assert_eq!(r.status, 400, "{q}");

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::text::fold;
 use crate::roster::columns::Field;
-use crate::roster::rows::{Problem, RosterRow, personnel_key};
+use crate::roster::rows::{RosterRow, RowProblem, personnel_key};
 
 pub use crate::roster::snapshot::{DepartmentNow, EmployeeNow, LineNow, Lines, Snapshot};
 
@@ -158,7 +158,7 @@ pub struct Plan {
     pub removals: Vec<EmployeeNow>,
     pub network: Vec<NetworkChange>,
     #[serde(skip)]
-    pub problems: Vec<Problem>,
+    pub problems: Vec<RowProblem>,
     #[serde(skip)]
     pub rows: Vec<(usize, RowState)>,
     #[serde(skip)]
@@ -271,8 +271,8 @@ impl Planner<'_> {
         self.present.contains(&f)
     }
 
-    fn problem(&self, row: usize, field: Field, message: String) -> Problem {
-        Problem {
+    fn problem(&self, row: usize, field: Field, message: String) -> RowProblem {
+        RowProblem {
             row,
             column: self
                 .headers
@@ -332,7 +332,7 @@ impl Planner<'_> {
     }
 
     /// Who the row's person is, or why that cannot be told.
-    fn employee(&mut self, r: &RosterRow, line: &LineNow) -> Result<EmpRef, Problem> {
+    fn employee(&mut self, r: &RosterRow, line: &LineNow) -> Result<EmpRef, RowProblem> {
         let pkey = r.personnel_key();
         if !pkey.is_empty() {
             let found = self
@@ -410,7 +410,7 @@ impl Planner<'_> {
             .map(|(code, _)| code.clone())
     }
 
-    fn row(&mut self, r: &RosterRow) -> Result<RowState, Vec<Problem>> {
+    fn row(&mut self, r: &RosterRow) -> Result<RowState, Vec<RowProblem>> {
         let snapshot = self.snapshot;
         let Some(line) = snapshot.lines.get(r.msisdn.as_str()) else {
             // To a manager a line outside their rights is as one that is not there.
@@ -576,7 +576,7 @@ fn differs(before: &EmployeeNow, f: &EmployeeFields) -> bool {
 /// headers as written, for problems; `parse_problems` come first, by row.
 pub fn plan(
     rows: &[RosterRow],
-    parse_problems: Vec<Problem>,
+    parse_problems: Vec<RowProblem>,
     present: &BTreeSet<Field>,
     headers: &HashMap<Field, String>,
     snapshot: &Snapshot,

@@ -4,7 +4,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::authz::{Action, Object};
-use crate::services::line_changes::{self, Applied, LineChange, Preview};
+use crate::services::line_changes::{self, LineChange, Preview};
 use crate::store::catalogue::Tariff;
 use crate::store::lines::{EnabledService, LineCard, LineRow};
 use crate::web::AppState;
@@ -141,7 +141,7 @@ async fn card(
     params(("id" = i64, Path, description = "Line id")),
     request_body = LineChange,
     responses(
-        (status = 200, description = "What the change would do", body = Preview),
+        (status = 200, description = "What the change would do", body = PreviewOut),
         (status = 409, description = "Impossible from the line's status", body = ErrorBody),
         (status = 422, description = "Invalid input; `fields` names the field", body = ErrorBody),
     )
@@ -152,12 +152,43 @@ async fn preview(
     state: web::Data<AppState>,
     id: web::Path<i64>,
     change: web::Json<LineChange>,
-) -> Result<web::Json<Preview>, ApiError> {
+) -> Result<web::Json<PreviewOut>, ApiError> {
     let (object, action) = change.check();
     let permit = user.0.permit(&state, object, action).await?;
-    Ok(web::Json(
-        line_changes::preview(&state.db, &permit, *id, &change).await?,
-    ))
+    let preview = line_changes::preview(&state.db, &permit, *id, &change).await?;
+    Ok(web::Json(said(&user, &state, &permit, preview).await?))
+}
+
+/// What a change would do, with what it does said in English.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewOut {
+    #[serde(flatten)]
+    pub preview: Preview,
+    /// What the change does, in English, as the line's history will say it.
+    pub summary: String,
+}
+
+/// A change applied, or already applied with this key.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppliedOut {
+    /// True when this key was already used: nothing was done this time.
+    pub already_applied: bool,
+    pub preview: Option<PreviewOut>,
+}
+
+async fn said(
+    user: &ApiUser,
+    state: &AppState,
+    permit: &crate::authz::Permit,
+    planned: Preview,
+) -> Result<PreviewOut, ApiError> {
+    let mut conn = user.0.connection(state).await?;
+    let summary =
+        crate::web::audit::change_said(&mut conn, permit, &planned.change, Lang::En).await?;
+    Ok(PreviewOut {
+        preview: planned,
+        summary,
+    })
 }
 
 /// Applies a change through the Provisioner. Send an `Idempotency-Key` header: a repeated
@@ -170,7 +201,7 @@ async fn preview(
     ),
     request_body = LineChange,
     responses(
-        (status = 200, description = "Applied, or already applied with this key", body = Applied),
+        (status = 200, description = "Applied, or already applied with this key", body = AppliedOut),
         (status = 403, description = "Not permitted (e.g. operator blocks)", body = ErrorBody),
         (status = 404, description = "Not a line of the company, or not one the rights cover", body = ErrorBody),
         (status = 409, description = "Impossible from the line's status", body = ErrorBody),
@@ -185,7 +216,7 @@ async fn apply(
     id: web::Path<i64>,
     change: web::Json<LineChange>,
     req: HttpRequest,
-) -> Result<web::Json<Applied>, ApiError> {
+) -> Result<web::Json<AppliedOut>, ApiError> {
     let (object, action) = change.check();
     let permit = user.0.permit(&state, object, action).await?;
     let key = req
@@ -201,5 +232,12 @@ async fn apply(
         key,
     )
     .await?;
-    Ok(web::Json(done))
+    let planned = match done.preview {
+        Some(p) => Some(said(&user, &state, &permit, p).await?),
+        None => None,
+    };
+    Ok(web::Json(AppliedOut {
+        already_applied: done.already_applied,
+        preview: planned,
+    }))
 }

@@ -191,7 +191,11 @@ impl From<AppError> for ApiError {
                 "csrf",
                 "the request has no valid token",
             ),
-            AppError::BadRequest(msg) => Self::new(StatusCode::BAD_REQUEST, "bad_request", msg),
+            AppError::BadRequest(p) => Self::new(
+                StatusCode::BAD_REQUEST,
+                &p.code(),
+                problems::say(&p, Lang::En),
+            ),
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "API request failed");
                 Self::new(

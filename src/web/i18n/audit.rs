@@ -653,7 +653,50 @@ fn assignment(n: &Namer, was: &Assignment, now: &Assignment) -> String {
     }
 }
 
+/// What a change does to a line, without its money (a preview shows the bill apart).
+pub fn change_said(change: &LineChanged, lang: Lang, names: &Names) -> String {
+    change_words(&Namer { lang, names }, change)
+}
+
+/// What a change would look up to be said (see [`change_said`]).
+pub fn change_wants(change: &LineChanged) -> Wanted {
+    let mut wanted = Wanted::default();
+    want(
+        &AuditEvent::Line(LineEvent {
+            line_id: 0,
+            change: change.clone(),
+            monthly_delta_kop: 0,
+            one_time_kop: 0,
+            failed: None,
+        }),
+        &mut wanted,
+    );
+    wanted
+}
+
 fn line(n: &Namer, l: &LineEvent) -> String {
+    let p = |ru: String, en: String| n.pick(ru, en);
+    let mut parts = vec![change_words(n, &l.change)];
+    if l.monthly_delta_kop != 0 {
+        let sign = if l.monthly_delta_kop > 0 { "+" } else { "" };
+        let amount = format!("{sign}{}", n.money(l.monthly_delta_kop));
+        parts.push(p(format!("{amount} в месяц"), format!("{amount} a month")));
+    }
+    if l.one_time_kop != 0 {
+        let amount = n.money(l.one_time_kop);
+        parts.push(p(format!("разово {amount}"), format!("{amount} once")));
+    }
+    let said = parts.join(", ");
+    match &l.failed {
+        None => said,
+        Some(error) => p(
+            format!("{said}. Сеть отказала: «{error}»; номер остался как был"),
+            format!("{said}. The network refused: «{error}»; the line stayed as it was"),
+        ),
+    }
+}
+
+fn change_words(n: &Namer, change: &LineChanged) -> String {
     use LineChanged as C;
     let p = |ru: String, en: String| n.pick(ru, en);
     let status = |was: &str, now: &str| {
@@ -662,7 +705,7 @@ fn line(n: &Namer, l: &LineEvent) -> String {
             format!("Status: {} → {}", n.status(was), n.status(now)),
         )
     };
-    let mut parts = vec![match &l.change {
+    match change {
         C::Tariff { was, now, dropped } => {
             let mut s = p(
                 format!("Тариф: {} → {}", n.tariff(was), n.tariff(now)),
@@ -778,23 +821,6 @@ fn line(n: &Namer, l: &LineEvent) -> String {
             None => p("Лимит снят".into(), "Limit removed".into()),
         },
         C::Reassigned { was, now } => assignment(n, was, now),
-    }];
-    if l.monthly_delta_kop != 0 {
-        let sign = if l.monthly_delta_kop > 0 { "+" } else { "" };
-        let amount = format!("{sign}{}", n.money(l.monthly_delta_kop));
-        parts.push(p(format!("{amount} в месяц"), format!("{amount} a month")));
-    }
-    if l.one_time_kop != 0 {
-        let amount = n.money(l.one_time_kop);
-        parts.push(p(format!("разово {amount}"), format!("{amount} once")));
-    }
-    let said = parts.join(", ");
-    match &l.failed {
-        None => said,
-        Some(error) => p(
-            format!("{said}. Сеть отказала: «{error}»; номер остался как был"),
-            format!("{said}. The network refused: «{error}»; the line stayed as it was"),
-        ),
     }
 }
 

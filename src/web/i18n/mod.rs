@@ -813,6 +813,18 @@ const TABLE: &[(&str, &str, &str)] = &[
         "Удалить безвозвратно?",
         "Delete for good?",
     ),
+    ("change.field.reason", "Причина", "Reason"),
+    ("change.field.cost_centre", "ЦФО", "Cost centre"),
+    ("error.not_found", "Страница не найдена", "Page not found"),
+    ("error.forbidden", "Нет доступа", "Access denied"),
+    ("error.csrf", "Форма устарела", "The form has expired"),
+    (
+        "error.csrf_detail",
+        "Обновите страницу и отправьте форму ещё раз.",
+        "Reload the page and submit again.",
+    ),
+    ("error.bad_request", "Неверный запрос", "Bad request"),
+    ("error.internal", "Внутренняя ошибка", "Internal error"),
     ("audit.title", "Журнал действий", "Audit log"),
     ("audit.when", "Когда", "When"),
     ("audit.who", "Кто", "Who"),
@@ -1238,7 +1250,6 @@ mod tests {
         // Still sentences built in place; each leaves this list as it turns into codes.
         const NOT_YET_CODES: &[&str] = &[
             "src/cli.rs",
-            "src/error.rs",
             "src/provisioning/http.rs",
             "src/roster/read.rs",
             "src/roster/rows.rs",
@@ -1249,19 +1260,11 @@ mod tests {
             "src/services/companies.rs",
             "src/services/departments.rs",
             "src/services/employees.rs",
-            "src/services/line_changes.rs",
             "src/services/lines.rs",
             "src/services/roster/mod.rs",
             "src/services/roster/plan.rs",
             "src/services/sign_in.rs",
             "src/services/users.rs",
-            "src/web/audit.rs",
-            "src/web/employees.rs",
-            "src/web/exports.rs",
-            "src/web/line_changes.rs",
-            "src/web/lines.rs",
-            "src/web/mod.rs",
-            "src/web/roster.rs",
         ];
         fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
             for entry in std::fs::read_dir(dir).expect("source folder").flatten() {

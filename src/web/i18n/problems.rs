@@ -4,6 +4,15 @@
 use crate::domain::{CompanyIdKind, Problem};
 
 use super::{Lang, en_count, ru_count};
+use crate::web::format::kopecks;
+
+/// Whether the problem's sentence leaves out what it is about (a form says which field).
+pub fn names_no_field(p: &Problem) -> bool {
+    matches!(
+        p,
+        Problem::Required | Problem::TooLong { .. } | Problem::ControlCharacters
+    )
+}
 
 /// The problem as people read it.
 pub fn say(p: &Problem, lang: Lang) -> String {
@@ -184,6 +193,91 @@ pub fn say(p: &Problem, lang: Lang) -> String {
             "the line is suspended at your request: resume it first".into(),
         ),
         P::LineBlocked => ("номер заблокирован".into(), "the line is blocked".into()),
+        P::TariffNotInRegion { tariff_code } => (
+            format!("тариф «{tariff_code}» не предлагается в регионе компании"),
+            format!("tariff «{tariff_code}» is not offered in the company's region"),
+        ),
+        P::NoSuchTariff { tariff_code } => (
+            format!("нет тарифа «{tariff_code}»"),
+            format!("no tariff «{tariff_code}»"),
+        ),
+        P::TariffClosed { tariff } => (
+            format!("тариф «{tariff}» закрыт для подключения"),
+            format!("tariff «{tariff}» is closed to new lines"),
+        ),
+        P::AlreadyOnTariff { tariff } => (
+            format!("номер уже на тарифе «{tariff}»"),
+            format!("the line is on «{tariff}» already"),
+        ),
+        P::NoSuchService { service_code } => (
+            format!("нет услуги «{service_code}»"),
+            format!("no service «{service_code}»"),
+        ),
+        P::ServiceAlreadyOn { service } => (
+            format!("услуга «{}» уже подключена", service.ru),
+            format!("«{}» is on already", service.en),
+        ),
+        P::ServiceClosed { service } => (
+            format!("услуга «{}» закрыта для подключения", service.ru),
+            format!("«{}» is closed to new lines", service.en),
+        ),
+        P::ServiceNotForTariff { service, tariff } => (
+            format!("услуга «{}» несовместима с тарифом «{tariff}»", service.ru),
+            format!("«{}» does not go with the tariff «{tariff}»", service.en),
+        ),
+        P::ServiceClashes { service, enabled } => {
+            let ru: Vec<&str> = enabled.iter().map(|n| n.ru.as_str()).collect();
+            let en: Vec<&str> = enabled.iter().map(|n| n.en.as_str()).collect();
+            (
+                format!(
+                    "услуга «{}» не совместима с подключённой: {}",
+                    service.ru,
+                    ru.join(", ")
+                ),
+                format!(
+                    "«{}» does not go with what is on: {}",
+                    service.en,
+                    en.join(", ")
+                ),
+            )
+        }
+        P::ServiceNotOn { service } => (
+            format!("услуга «{}» не подключена", service.ru),
+            format!("«{}» is not on", service.en),
+        ),
+        P::SimUsed { iccid } => (
+            format!("SIM-карта {iccid} уже использовалась"),
+            format!("SIM {iccid} has been used before"),
+        ),
+        P::LimitZero => (
+            "лимит должен быть больше нуля (или снимите лимит)".into(),
+            "the limit must be above zero (or remove the limit)".into(),
+        ),
+        P::LimitTooLarge { max_kop } => (
+            format!("лимит не больше {} в месяц", kopecks(Lang::Ru, *max_kop)),
+            format!(
+                "the limit is at most {} a month",
+                kopecks(Lang::En, *max_kop)
+            ),
+        ),
+        P::NoLimit => ("у номера нет лимита".into(), "the line has no limit".into()),
+        P::NoSuchEmployee => ("нет такого сотрудника".into(), "no such employee".into()),
+        P::NoSuchDepartment => (
+            "нет такого подразделения".into(),
+            "no such department".into(),
+        ),
+        P::DepartmentOutsideRights => (
+            "это подразделение вне ваших прав".into(),
+            "this department is outside your rights".into(),
+        ),
+        P::KeyLength => (
+            "ключ запроса — от 1 до 100 символов".into(),
+            "the request key is 1 to 100 characters".into(),
+        ),
+        P::KeyReused => (
+            "этот ключ запроса уже использован для другого изменения".into(),
+            "this request key was used for another change".into(),
+        ),
         P::NotTheCompanysLine => (
             "номера нет среди линий компании".into(),
             "no such line in the company".into(),
@@ -200,6 +294,43 @@ pub fn say(p: &Problem, lang: Lang) -> String {
             "внутренняя ошибка: попробуйте ещё раз".into(),
             "internal error: please try again".into(),
         ),
+        P::InField { field, problem } => (
+            format!("{field}: {}", say(problem, Lang::Ru)),
+            format!("{field}: {}", say(problem, Lang::En)),
+        ),
+        P::UnknownAction { input } => (
+            format!("неизвестное действие «{input}»"),
+            format!("unknown action «{input}»"),
+        ),
+        P::UnknownSort { input } => (
+            format!("нельзя сортировать по «{input}»"),
+            format!("cannot sort by «{input}»"),
+        ),
+        P::UnknownFormat { input } => (
+            format!("формат «{input}»: xlsx или csv"),
+            format!("format «{input}»: xlsx or csv"),
+        ),
+        P::UnknownEncoding => (
+            "кодировка: utf8 или cp1251".into(),
+            "encoding: utf8 or cp1251".into(),
+        ),
+        P::TooManyRows { max } => (
+            format!("больше {max} строк: уточните фильтр или даты"),
+            format!("more than {max} rows: narrow the filter or the dates"),
+        ),
+        P::NoDepartment { id } => (
+            format!("нет подразделения {id}"),
+            format!("no department {id}"),
+        ),
+        P::FileTooLarge { max_mb } => (
+            format!("файл больше {max_mb} МБ"),
+            format!("the file is larger than {max_mb} MB"),
+        ),
+        P::BadForm { detail } => (
+            format!("форма не читается: {detail}"),
+            format!("the form does not read: {detail}"),
+        ),
+        P::NotDeleted => ("не удалось удалить".into(), "could not delete".into()),
         P::InRow { row, problem } => (
             format!("строка {row}: {}", say(problem, Lang::Ru)),
             format!("row {row}: {}", say(problem, Lang::En)),
