@@ -252,7 +252,10 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             println!("log in at {at}/login");
             println!("  number:   {}", Msisdn::parse(demo::DEMO_ADMIN)?.display());
             println!("  password: {}", demo::DEMO_PASSWORD);
-            println!("  or «Войти по SMS-коду»: with no SMS gateway set, codes are logged here");
+            println!(
+                "  or «{}»: with no SMS gateway set, codes are logged here",
+                Lang::Ru.t("login.with_code")
+            );
             if no_serve {
                 Ok(())
             } else {

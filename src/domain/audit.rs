@@ -239,8 +239,8 @@ pub struct LineEvent {
     pub monthly_delta_kop: i64,
     /// Charged once, in kopecks.
     pub one_time_kop: i64,
-    /// What the network answered when it refused; the line stayed as it was.
-    pub failed: Option<String>,
+    /// Why the network did not make it; the line stayed as it was.
+    pub failed: Option<Problem>,
 }
 
 /// What changed on a line, with what it was.
@@ -524,6 +524,26 @@ fn to_value<T: Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
+/// A refusal as stored: an entry of an earlier build keeps the network's words as text.
+fn error_value(problem: &Problem) -> Value {
+    match problem {
+        Problem::Text { text } => json!(text),
+        other => to_value(other),
+    }
+}
+
+fn error_of(stored: Option<&Value>) -> Problem {
+    match stored {
+        Some(Value::String(text)) => Problem::Text { text: text.clone() },
+        Some(other) => serde_json::from_value(other.clone()).unwrap_or(Problem::Text {
+            text: other.to_string(),
+        }),
+        None => Problem::Text {
+            text: String::new(),
+        },
+    }
+}
+
 fn money_text(kop: i64) -> String {
     Decimal::new(kop, 2).to_string()
 }
@@ -675,7 +695,7 @@ impl AuditEvent {
                         "line",
                         e.line_id.to_string(),
                         Some(before),
-                        Some(json!({ "error": error, "wanted": after })),
+                        Some(json!({ "error": error_value(error), "wanted": after })),
                     );
                 }
                 if let Value::Object(map) = &mut after {
@@ -816,16 +836,7 @@ impl AuditEvent {
         let role = |v: &Value| v.get("role").and_then(Value::as_str).map(str::to_owned);
         if let Some(name) = action.strip_prefix("line.") {
             let (name, failed) = match name.strip_suffix(".failed") {
-                Some(name) => (
-                    name,
-                    Some(
-                        after
-                            .get("error")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_owned(),
-                    ),
-                ),
+                Some(name) => (name, Some(error_of(after.get("error")))),
                 None => (name, None),
             };
             match name {
@@ -1360,6 +1371,14 @@ pub(crate) const FIXTURES: &[(&str, &str, Option<&str>, Option<&str>)] = &[
         "line.enable_service.failed",
         "11",
         Some("{}"),
+        Some(
+            r#"{"error":{"code":"network_answered","status":503,"body":"busy"},"wanted":{"service":"beep"}}"#,
+        ),
+    ),
+    (
+        "line.enable_service.failed",
+        "11",
+        Some("{}"),
         Some(r#"{"error":"BSS: 503","wanted":{"service":"beep"}}"#),
     ),
     (
@@ -1557,7 +1576,12 @@ mod tests {
         let AuditEvent::Line(failed) = fixture("line.change_tariff.failed", 0) else {
             panic!("a refused change");
         };
-        assert_eq!(failed.failed.as_deref(), Some("BSS: timeout"));
+        assert_eq!(
+            failed.failed,
+            Some(Problem::Text {
+                text: "BSS: timeout".into()
+            })
+        );
         assert!(matches!(
             AuditEvent::read("line.teleport", "1", None, None),
             AuditEvent::Unknown { .. }

@@ -151,11 +151,91 @@ pub enum Problem {
     KeyReused,
     NotTheCompanysLine,
     ChangedMeanwhile,
-    NetworkRefused {
-        answer: String,
+    /// The network did not make the change (`why`: what it said, or that it said nothing).
+    NotApplied {
+        why: Box<Problem>,
+    },
+    NetworkTimeout,
+    NetworkUnreachable,
+    NetworkAnswered {
+        status: u16,
+        body: String,
+    },
+    NetworkClient {
+        detail: String,
     },
     /// Something failed on our side (logged); the person can only try again.
     Internal,
+
+    // Access.
+    NoSuchRole {
+        role: String,
+    },
+    LastAdmin,
+    CannotBlockSelf,
+    AdminsBlock,
+    NoRightChosen,
+    IsAdmin,
+    IsAccountant,
+    TooManyInvitations {
+        minutes: i64,
+    },
+    NoSuchRight {
+        right_code: String,
+    },
+    NotAPhoneNumber {
+        input: String,
+    },
+    NotTheCompanysNumber {
+        number: String,
+    },
+    NoScopeChosen,
+    /// `right`: a right's code (`lines.view`), said by its name.
+    RightNotHeld {
+        right: String,
+    },
+    RightOnlyAdmins {
+        right: String,
+    },
+    RightEndsSooner {
+        right: String,
+        /// `dd.mm.yyyy`.
+        last_day: String,
+    },
+    DepartmentOutsideRight {
+        id: i64,
+        right: String,
+    },
+    LinesOutsideRight {
+        right: String,
+    },
+    TokenOnlyAdmins,
+
+    // The company's structure and people.
+    DepartmentNameTaken,
+    DepartmentInItself,
+    DepartmentNotEmpty {
+        name: String,
+        departments: i64,
+        lines: i64,
+        employees: i64,
+    },
+    PersonnelNumberTaken,
+    UnknownRegion {
+        region: String,
+    },
+    CompanyExists,
+    StaffNumber,
+    NumberRegistered,
+    IsStaff,
+    StillMember {
+        companies: i64,
+    },
+    PasswordTooShort {
+        min: usize,
+    },
+    PasswordTooLong,
+    PasswordCommon,
 
     // Requests.
     /// A problem of one named field of a request.

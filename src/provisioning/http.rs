@@ -1,3 +1,4 @@
+use crate::domain::Problem;
 use std::fmt;
 use std::time::Duration;
 
@@ -34,7 +35,11 @@ impl HttpProvisioner {
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .build()
-            .map_err(|e| ProvisionError(format!("HTTP client: {e}")))?;
+            .map_err(|e| {
+                ProvisionError(Problem::NetworkClient {
+                    detail: e.to_string(),
+                })
+            })?;
         Ok(Self {
             client,
             url: url.trim_end_matches('/').to_owned(),
@@ -44,7 +49,7 @@ impl HttpProvisioner {
         })
     }
 
-    async fn once(&self, request: &ProvisionRequest) -> Result<(), (bool, String)> {
+    async fn once(&self, request: &ProvisionRequest) -> Result<(), (bool, Problem)> {
         let sent = self
             .client
             .post(format!("{}/changes", self.url))
@@ -54,8 +59,8 @@ impl HttpProvisioner {
             .send()
             .await;
         match sent {
-            Err(e) if e.is_timeout() => Err((true, "оператор не ответил вовремя".into())),
-            Err(_) => Err((true, "нет связи с системой оператора".into())),
+            Err(e) if e.is_timeout() => Err((true, Problem::NetworkTimeout)),
+            Err(_) => Err((true, Problem::NetworkUnreachable)),
             Ok(r) if r.status().is_success() => Ok(()),
             Ok(r) => {
                 let status = r.status();
@@ -69,11 +74,10 @@ impl HttpProvisioner {
                 let retry = status.is_server_error() || status.as_u16() == 429;
                 Err((
                     retry,
-                    format!(
-                        "система оператора ответила {}: {}",
-                        status.as_u16(),
-                        body.trim()
-                    ),
+                    Problem::NetworkAnswered {
+                        status: status.as_u16(),
+                        body: body.trim().to_owned(),
+                    },
                 ))
             }
         }
@@ -83,13 +87,13 @@ impl HttpProvisioner {
 #[async_trait::async_trait]
 impl Provisioner for HttpProvisioner {
     async fn apply(&self, request: &ProvisionRequest) -> Result<(), ProvisionError> {
-        let mut last = String::new();
+        let mut last = Problem::NetworkUnreachable;
         for attempt in 1..=self.attempts {
             match self.once(request).await {
                 Ok(()) => return Ok(()),
-                Err((retry, message)) => {
-                    tracing::warn!(attempt, action = %request.action, msisdn = %request.msisdn, %message, "provisioning failed");
-                    last = message;
+                Err((retry, problem)) => {
+                    tracing::warn!(attempt, action = %request.action, msisdn = %request.msisdn, %problem, "provisioning failed");
+                    last = problem;
                     if !retry {
                         break;
                     }

@@ -22,7 +22,7 @@ pub struct ProvisionRequest {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct ProvisionError(pub String);
+pub struct ProvisionError(pub crate::domain::Problem);
 
 #[async_trait::async_trait]
 pub trait Provisioner: Send + Sync {

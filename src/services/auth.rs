@@ -1,5 +1,6 @@
 //! Passwords and session tokens.
 
+use crate::domain::Problem;
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use rand::Rng;
 use rand::distr::Alphanumeric;
@@ -18,17 +19,15 @@ const MAX_PASSWORD_LEN: usize = 256;
 pub fn validate_password(pw: &str) -> Result<(), ParseError> {
     let n = pw.chars().count();
     if n < MIN_PASSWORD_LEN {
-        return Err(ParseError::new(format!(
-            "пароль — не короче {MIN_PASSWORD_LEN} символов"
-        )));
+        return Err(ParseError::new(Problem::PasswordTooShort {
+            min: MIN_PASSWORD_LEN,
+        }));
     }
     if n > MAX_PASSWORD_LEN {
-        return Err(ParseError::new("пароль слишком длинный"));
+        return Err(ParseError::new(Problem::PasswordTooLong));
     }
     if super::sign_in::is_common(pw) {
-        return Err(ParseError::new(
-            "это один из самых распространённых паролей — придумайте другой",
-        ));
+        return Err(ParseError::new(Problem::PasswordCommon));
     }
     Ok(())
 }

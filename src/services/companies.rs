@@ -1,6 +1,7 @@
 //! Onboarding a company: legal details, region, contract and its administrator.
 
 use crate::authz::OperatorPermit;
+use crate::domain::Problem;
 use crate::domain::audit::{AuditEvent, CreatedCompany};
 use crate::domain::{Inn, Kpp, Msisdn, Ogrn};
 use crate::store::audit;
@@ -69,15 +70,19 @@ pub async fn create(
         None => Ok((auth::generate_password(), true)),
     };
     if !contact_email.is_empty() && !contact_email.contains('@') {
-        errors.push(FieldError::new("email", "адрес без «@»"));
+        errors.push(FieldError::new(
+            "email",
+            Problem::NotAnEmail {
+                input: contact_email.clone(),
+            },
+        ));
     }
     if !catalogue::region_exists(db, input.region.trim()).await? {
         errors.push(FieldError::new(
             "region",
-            format!(
-                "неизвестный регион «{}» (загрузите каталог: simfleet catalogue load)",
-                input.region.trim()
-            ),
+            Problem::UnknownRegion {
+                region: input.region.trim().to_owned(),
+            },
         ));
     }
     let (inn, kpp, ogrn, admin, password) = match (inn, kpp, ogrn, admin, password) {
@@ -113,10 +118,7 @@ pub async fn create(
         },
     )
     .await
-    .map_err(UseCaseError::unless_taken(
-        "inn",
-        "компания с такими ИНН и КПП уже подключена",
-    ))?;
+    .map_err(UseCaseError::unless_taken("inn", Problem::CompanyExists))?;
     let name = if admin_name.is_empty() {
         "Администратор"
     } else {
@@ -124,10 +126,7 @@ pub async fn create(
     };
     let (user_id, generated) = match users::find_by_msisdn_tx(&mut tx, admin.as_str()).await? {
         Some(u) if u.is_staff != 0 => {
-            return Err(UseCaseError::field(
-                "admin_number",
-                "это номер сотрудника оператора",
-            ));
+            return Err(UseCaseError::field("admin_number", Problem::StaffNumber));
         }
         // An existing person (a holding's administrator) keeps their password.
         Some(u) if u.password_hash.is_some() && input.admin_password.is_none() => (u.id, None),
@@ -195,10 +194,7 @@ pub async fn add_staff(
         .await?
         .is_some()
     {
-        return Err(UseCaseError::field(
-            "number",
-            "этот номер уже зарегистрирован",
-        ));
+        return Err(UseCaseError::field("number", Problem::NumberRegistered));
     }
     let id = users::insert(
         &mut tx,

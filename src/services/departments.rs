@@ -1,6 +1,7 @@
 //! Departments: a tree per company, each with a cost centre code.
 
 use crate::authz::Permit;
+use crate::domain::Problem;
 use crate::domain::audit::{AuditEvent, DepartmentFields};
 use crate::store::audit;
 use crate::store::departments::{self, Department, Fields};
@@ -8,7 +9,7 @@ use crate::store::{Db, Tx, companies};
 
 use super::{FieldError, UseCaseError, optional, required};
 
-const NAME_TAKEN: &str = "подразделение с таким названием здесь уже есть";
+const NAME_TAKEN: Problem = Problem::DepartmentNameTaken;
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct DepartmentInput {
@@ -93,17 +94,14 @@ async fn validate(
             Ok(p) => {
                 let all = departments::list_plain(tx, permit).await?;
                 if !all.iter().any(|d| d.id == p) {
-                    errors.push(FieldError::new("parent_id", "нет такого подразделения"));
+                    errors.push(FieldError::new("parent_id", Problem::NoSuchDepartment));
                 } else if id.is_some_and(|me| subtree(&all, me).contains(&p)) {
-                    errors.push(FieldError::new(
-                        "parent_id",
-                        "подразделение не может входить само в себя",
-                    ));
+                    errors.push(FieldError::new("parent_id", Problem::DepartmentInItself));
                 }
                 Some(p)
             }
             Err(_) => {
-                errors.push(FieldError::new("parent_id", "нет такого подразделения"));
+                errors.push(FieldError::new("parent_id", Problem::NoSuchDepartment));
                 None
             }
         },
@@ -190,23 +188,14 @@ pub async fn delete(db: &Db, permit: &Permit, id: i64) -> Result<(), UseCaseErro
         .ok_or(UseCaseError::NotFound)?;
     let (children, lines, employees) = departments::dependents(&mut tx, permit, id).await?;
     if children + lines + employees > 0 {
-        let mut parts = Vec::new();
-        if children > 0 {
-            parts.push(format!("подразделений: {children}"));
-        }
-        if lines > 0 {
-            parts.push(format!("номеров: {lines}"));
-        }
-        if employees > 0 {
-            parts.push(format!("сотрудников: {employees}"));
-        }
         return Err(UseCaseError::field(
             "delete",
-            format!(
-                "нельзя удалить «{}»: в нём {}. Сначала перенесите их.",
-                before.name,
-                parts.join(", ")
-            ),
+            Problem::DepartmentNotEmpty {
+                name: before.name,
+                departments: children,
+                lines,
+                employees,
+            },
         ));
     }
     departments::delete(&mut tx, permit, id).await?;

@@ -1,6 +1,7 @@
 //! Employees: the people lines are assigned to.
 
 use crate::authz::Permit;
+use crate::domain::Problem;
 use crate::domain::audit::{AuditEvent, EmployeeFields};
 use crate::store::audit;
 use crate::store::employees::{self, Employee, Fields};
@@ -8,7 +9,7 @@ use crate::store::{Db, Tx, departments};
 
 use super::{FieldError, UseCaseError, optional, required};
 
-const NUMBER_TAKEN: &str = "этот табельный номер уже занят";
+const NUMBER_TAKEN: Problem = Problem::PersonnelNumberTaken;
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct EmployeeInput {
@@ -98,14 +99,19 @@ async fn validate(
     let position = take(optional("position", &input.position, 200));
     let email = take(optional("email", &input.email, 254));
     if !email.is_empty() && (!email.contains('@') || email.contains(' ')) {
-        errors.push(FieldError::new("email", "это не адрес электронной почты"));
+        errors.push(FieldError::new(
+            "email",
+            Problem::NotAnEmail {
+                input: input.email.trim().to_owned(),
+            },
+        ));
     }
     let department_id = match input.department_id.trim() {
         "" => None,
         s => match s.parse::<i64>() {
             Ok(id) if departments::get(tx, permit, id).await?.is_some() => Some(id),
             _ => {
-                errors.push(FieldError::new("department_id", "нет такого подразделения"));
+                errors.push(FieldError::new("department_id", Problem::NoSuchDepartment));
                 None
             }
         },

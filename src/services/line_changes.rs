@@ -147,7 +147,7 @@ pub enum ChangeError {
     #[error("the line changed meanwhile")]
     Conflict,
     #[error("the network refused or did not answer: {0}")]
-    Provisioning(String),
+    Provisioning(Problem),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
@@ -160,8 +160,8 @@ impl ChangeError {
             ChangeError::Invalid(errors) => errors.iter().map(|e| e.problem.clone()).collect(),
             ChangeError::Refused(r) => vec![r.0.clone()],
             ChangeError::Conflict => vec![Problem::ChangedMeanwhile],
-            ChangeError::Provisioning(answer) => vec![Problem::NetworkRefused {
-                answer: answer.clone(),
+            ChangeError::Provisioning(why) => vec![Problem::NotApplied {
+                why: Box::new(why.clone()),
             }],
             ChangeError::Db(_) => vec![Problem::Internal],
         }

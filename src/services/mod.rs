@@ -62,11 +62,11 @@ impl UseCaseError {
     /// both pass the check; the index lets one through); any other error as it is.
     pub fn unless_taken(
         field: &'static str,
-        message: &'static str,
+        problem: Problem,
     ) -> impl FnOnce(sqlx::Error) -> UseCaseError {
         move |e| {
             if crate::store::is_unique_violation(&e) {
-                UseCaseError::field(field, message)
+                UseCaseError::field(field, problem)
             } else {
                 e.into()
             }

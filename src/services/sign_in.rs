@@ -7,6 +7,7 @@
 //! token and code, so the table alone gives nothing to try. A number nobody has gets an
 //! attempt too (and no SMS), so the answer never says whether a number is known.
 
+use crate::sms::texts;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -136,10 +137,8 @@ pub async fn request_code(
     tx.commit().await?;
     let text = user.is_some().then(|| {
         let body = match purpose {
-            Purpose::Login => format!("simfleet: код для входа {code}. Никому его не сообщайте."),
-            Purpose::Reset => {
-                format!("simfleet: код для смены пароля {code}. Никому его не сообщайте.")
-            }
+            Purpose::Login => texts::text(&texts::LoginCode { code: &code }),
+            Purpose::Reset => texts::text(&texts::ResetCode { code: &code }),
         };
         (number.to_owned(), body)
     });

@@ -3,6 +3,7 @@
 
 use crate::authz::OperatorPermit;
 use crate::domain::Msisdn;
+use crate::domain::Problem;
 use crate::domain::audit::AuditEvent;
 use crate::store::audit;
 use crate::store::{Db, sessions, users};
@@ -51,17 +52,14 @@ pub async fn set_disabled(
 pub async fn erase(db: &Db, operator: &OperatorPermit, number: &str) -> Result<(), UseCaseError> {
     let user = find(db, number).await?;
     if user.is_staff != 0 {
-        return Err(UseCaseError::field(
-            "number",
-            "это сотрудник оператора: сначала снимите его полномочия",
-        ));
+        return Err(UseCaseError::field("number", Problem::IsStaff));
     }
     let mut tx = db.begin().await?;
     let companies = users::membership_count(&mut tx, user.id).await?;
     if companies > 0 {
         return Err(UseCaseError::field(
             "number",
-            format!("человек ещё состоит в {companies} компаниях: сначала его нужно убрать из них"),
+            Problem::StillMember { companies },
         ));
     }
     users::erase(&mut tx, operator, user.id).await?;

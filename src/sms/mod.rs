@@ -3,6 +3,7 @@
 //! posts messages to the operator's SMS gateway.
 
 mod http;
+pub mod texts;
 
 pub use http::HttpSms;
 

@@ -435,7 +435,7 @@ async fn departments_employees_and_the_catalogue(b: Backend) {
         busy.body["error"]["message"]
             .as_str()
             .expect("message")
-            .contains("подразделений: 1")
+            .contains("it holds 1 department")
     );
 
     let person = post(

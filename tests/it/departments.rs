@@ -81,7 +81,7 @@ async fn create_edit_and_delete_a_department(b: Backend) {
     assert_eq!(r.status, 409);
     assert!(
         r.body
-            .contains("нельзя удалить «Логистика и склад»: в нём подразделений: 1"),
+            .contains("нельзя удалить «Логистика и склад»: в нём 1 подразделение"),
         "{}",
         r.body
     );
@@ -147,7 +147,7 @@ async fn a_department_with_lines_cannot_be_deleted(b: Backend) {
         .submit("/departments", &format!("/departments/{id}/delete"), &[])
         .await;
     assert_eq!(r.status, 409);
-    assert!(r.body.contains("номеров: 2"), "{}", r.body);
+    assert!(r.body.contains("в нём 2 номера"), "{}", r.body);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM departments").await, 1);
 }
 

@@ -123,7 +123,7 @@ async fn bad_employee_input_is_marked(b: Backend) {
         (
             vec![("full_name", "Иванов"), ("email", "not-an-email")],
             "email",
-            "это не адрес электронной почты",
+            "«not-an-email» — не адрес электронной почты",
         ),
         (
             vec![("full_name", "Иванов"), ("department_id", "424242")],

@@ -7,6 +7,7 @@
 //! right run one after the other.
 
 use crate::authz::Permit;
+use crate::domain::Problem;
 use crate::domain::audit::AuditEvent;
 use crate::store::api_tokens::{self, TokenRow};
 use crate::store::audit;
@@ -100,7 +101,12 @@ pub async fn set_role(
         return Err(UseCaseError::NotFound);
     }
     if !ROLES.contains(&role) && role != "employee" {
-        return Err(UseCaseError::field("role", format!("нет роли «{role}»")));
+        return Err(UseCaseError::field(
+            "role",
+            Problem::NoSuchRole {
+                role: role.to_owned(),
+            },
+        ));
     }
     let mut tx = db.begin().await?;
     companies::lock(&mut tx, permit).await?;
@@ -123,10 +129,7 @@ pub async fn set_role(
 /// company's last.
 async fn keep_an_admin(tx: &mut Tx, permit: &Permit, leaving: bool) -> Result<(), UseCaseError> {
     if leaving && grants::admin_count(tx, permit).await? <= 1 {
-        return Err(UseCaseError::field(
-            "role",
-            "в компании должен остаться хотя бы один администратор",
-        ));
+        return Err(UseCaseError::field("role", Problem::LastAdmin));
     }
     Ok(())
 }
@@ -146,10 +149,7 @@ pub async fn set_blocked(
     // A delegated manager finds themselves not there; an admin is told why.
     reach(&mut tx, permit, Target::Member(user_id), now).await?;
     if block && permit.actor().user_id == Some(user_id) {
-        return Err(UseCaseError::field(
-            "role",
-            "нельзя заблокировать самого себя",
-        ));
+        return Err(UseCaseError::field("role", Problem::CannotBlockSelf));
     }
     let Some(role) = grants::role_of(&mut tx, permit, user_id).await? else {
         return Err(UseCaseError::NotFound);
@@ -157,10 +157,7 @@ pub async fn set_blocked(
     keep_an_admin(&mut tx, permit, block && role == "admin").await?;
     let by_admin = permit.is_whole_company();
     if !block && !by_admin && grants::blocked_by_admin(&mut tx, permit, user_id).await? {
-        return Err(UseCaseError::field(
-            "role",
-            "блокировку установил администратор: снять её может только администратор",
-        ));
+        return Err(UseCaseError::field("role", Problem::AdminsBlock));
     }
     grants::set_blocked(&mut tx, permit, user_id, block.then_some(now), by_admin).await?;
     let event = if block {

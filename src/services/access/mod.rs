@@ -7,6 +7,7 @@ mod members;
 mod reach;
 mod tokens;
 
+use crate::sms::texts;
 use chrono::{Duration as Days, NaiveDate};
 
 use crate::authz::{Permit, Right};
@@ -86,9 +87,11 @@ pub async fn grant(
     match check_and_grant(db, permit, held, input, now).await {
         Ok((granted, company_name, msisdn)) => {
             if granted.text_invitation {
-                let text = format!(
-                    "simfleet: {company_name} открыла вам доступ к корпоративному кабинету. Вход по SMS-коду: {public_url}/login/code"
-                );
+                let url = format!("{}/login/code", public_url.trim_end_matches('/'));
+                let text = texts::text(&texts::Invitation {
+                    company: &company_name,
+                    url: &url,
+                });
                 if let Err(e) = sms.send(&msisdn, &text).await {
                     tracing::warn!(error = %e, "invitation sms not sent");
                 }
@@ -134,7 +137,7 @@ async fn check_and_grant(
     let mut tx = db.begin().await?;
     let d = check_delegation(&mut tx, permit, held, &input.scope(), now, &mut errors).await?;
     if d.rights.is_empty() && input.rights.is_empty() {
-        errors.push(refused("rights", "отметьте хотя бы одно право"));
+        errors.push(refused("rights", Problem::NoRightChosen));
     }
     let Delegation {
         rights,
@@ -171,16 +174,10 @@ async fn check_and_grant(
         invited && invitation_allowed(&mut tx, permit, msisdn.as_str(), now).await?;
     match grants::role_of(&mut tx, permit, user_id).await?.as_deref() {
         Some("admin") => {
-            return Err(UseCaseError::field(
-                "number",
-                "это администратор компании: у него уже есть все права",
-            ));
+            return Err(UseCaseError::field("number", Problem::IsAdmin));
         }
         Some("accountant") if !permit.is_whole_company() => {
-            return Err(UseCaseError::field(
-                "number",
-                "это бухгалтер компании: его права задаёт администратор",
-            ));
+            return Err(UseCaseError::field("number", Problem::IsAccountant));
         }
         _ => {}
     }
@@ -239,9 +236,7 @@ async fn invitation_allowed(
     if let Some(minutes) = wait_minutes(&from_company, &INVITES_PER_COMPANY, now) {
         return Err(UseCaseError::field(
             "number",
-            format!(
-                "слишком много приглашений по SMS: следующее можно отправить через {minutes} мин"
-            ),
+            Problem::TooManyInvitations { minutes },
         ));
     }
     if wait_minutes(&to_number, &PER_NUMBER, now).is_some() {
@@ -296,7 +291,12 @@ async fn check_delegation(
     for code in scope.rights {
         match Right::parse(code) {
             Some(r) => rights.push(r),
-            None => errors.push(refused("rights", format!("нет такого права «{code}»"))),
+            None => errors.push(refused(
+                "rights",
+                Problem::NoSuchRight {
+                    right_code: code.to_string(),
+                },
+            )),
         }
     }
     // Any right on lines needs seeing them.
@@ -310,12 +310,17 @@ async fn check_delegation(
         "" => None,
         s => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
             Ok(d) if end_of_day(d) <= now => {
-                errors.push(refused("until", "дата уже прошла"));
+                errors.push(refused("until", Problem::DateInThePast));
                 None
             }
             Ok(d) => Some(end_of_day(d)),
             Err(_) => {
-                errors.push(refused("until", "дата в виде ГГГГ-ММ-ДД"));
+                errors.push(refused(
+                    "until",
+                    Problem::NotADate {
+                        input: s.to_owned(),
+                    },
+                ));
                 None
             }
         },
@@ -325,10 +330,7 @@ async fn check_delegation(
     for d in scope.departments {
         match departments::get(tx, permit, *d).await? {
             Some(_) => departments.push(*d),
-            None => errors.push(refused(
-                "departments",
-                format!("нет подразделения {d} в этой компании"),
-            )),
+            None => errors.push(refused("departments", Problem::NoDepartment { id: *d })),
         }
     }
     departments.sort_unstable();
@@ -341,14 +343,21 @@ async fn check_delegation(
         .filter(|s| !s.is_empty())
     {
         let Ok(number) = Msisdn::parse(raw) else {
-            errors.push(refused("lines", format!("«{raw}» — не номер телефона")));
+            errors.push(refused(
+                "lines",
+                Problem::NotAPhoneNumber {
+                    input: raw.to_owned(),
+                },
+            ));
             continue;
         };
         match lines::by_number(tx, permit, number.as_str()).await? {
             Some(found) => lines.push(found),
             None => errors.push(refused(
                 "lines",
-                format!("{} — не номер этой компании", number.display()),
+                Problem::NotTheCompanysNumber {
+                    number: number.display(),
+                },
             )),
         }
     }
@@ -356,10 +365,7 @@ async fn check_delegation(
     // look to every delegated manager like a grant inside their own scope.
     let scoped = rights.iter().any(|r| r.is_scoped());
     if scoped && departments.is_empty() && lines.is_empty() {
-        errors.push(refused(
-            "departments",
-            "выберите подразделения или номера, на которые действуют права",
-        ));
+        errors.push(refused("departments", Problem::NoScopeChosen));
     }
 
     // Only what the granter holds, over what the granter's rights cover.
@@ -367,10 +373,9 @@ async fn check_delegation(
         let Some((_, permit)) = held.iter().find(|(r, _)| r == right) else {
             errors.push(refused(
                 "rights",
-                format!(
-                    "вы не можете передать право «{}»: у вас его нет",
-                    right.code()
-                ),
+                Problem::RightNotHeld {
+                    right: right.code().to_owned(),
+                },
             ));
             continue;
         };
@@ -380,7 +385,9 @@ async fn check_delegation(
             if !permit.is_whole_company() {
                 errors.push(refused(
                     "rights",
-                    format!("право «{}» передаёт только администратор", right.code()),
+                    Problem::RightOnlyAdmins {
+                        right: right.code().to_owned(),
+                    },
                 ));
             }
             continue;
@@ -395,16 +402,19 @@ async fn check_delegation(
                 .unwrap_or_default();
             errors.push(refused(
                 "until",
-                format!(
-                    "ваше право «{}» действует по {last_day}: передать его дольше нельзя",
-                    right.code()
-                ),
+                Problem::RightEndsSooner {
+                    right: right.code().to_owned(),
+                    last_day,
+                },
             ));
         }
         if let Some(d) = departments.iter().find(|d| !permit.covers_department(**d)) {
             errors.push(refused(
                 "departments",
-                format!("подразделение {d} вне ваших прав «{}»", right.code()),
+                Problem::DepartmentOutsideRight {
+                    id: *d,
+                    right: right.code().to_owned(),
+                },
             ));
         }
         if lines
@@ -413,7 +423,9 @@ async fn check_delegation(
         {
             errors.push(refused(
                 "lines",
-                format!("среди номеров есть вне ваших прав «{}»", right.code()),
+                Problem::LinesOutsideRight {
+                    right: right.code().to_owned(),
+                },
             ));
         }
     }

@@ -3,6 +3,7 @@
 
 use crate::authz::Permit;
 use crate::domain::Holder;
+use crate::domain::Problem;
 use crate::domain::audit::{AuditEvent, NewToken};
 use crate::services::{UseCaseError, auth, required};
 use crate::store::audit;
@@ -59,16 +60,21 @@ pub async fn create_token(
     let role = match input.role.as_str() {
         "admin" | "accountant" if permit.is_whole_company() => input.role.as_str(),
         "admin" | "accountant" => {
-            errors.push(refused("role", "такой токен выдаёт администратор"));
+            errors.push(refused("role", Problem::TokenOnlyAdmins));
             ""
         }
         "rights" if d.rights.is_empty() && input.rights.is_empty() => {
-            errors.push(refused("rights", "отметьте хотя бы одно право"));
+            errors.push(refused("rights", Problem::NoRightChosen));
             ""
         }
         "rights" => "manager",
         other => {
-            errors.push(refused("role", format!("нет роли «{other}»")));
+            errors.push(refused(
+                "role",
+                Problem::NoSuchRole {
+                    role: other.to_owned(),
+                },
+            ));
             ""
         }
     };

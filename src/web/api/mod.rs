@@ -5,6 +5,7 @@ mod catalogue;
 mod lines;
 mod org;
 
+use crate::domain::Problem;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -249,10 +250,10 @@ impl From<ChangeError> for ApiError {
                 "concurrent_change",
                 "the line has just been changed: repeat the request",
             ),
-            ChangeError::Provisioning(msg) => Self::new(
+            ChangeError::Provisioning(why) => Self::new(
                 StatusCode::BAD_GATEWAY,
                 "provisioning_failed",
-                format!("the change was not applied: {msg}"),
+                problems::say(&Problem::NotApplied { why: Box::new(why) }, Lang::En),
             ),
             ChangeError::Db(e) => e.into(),
         }

@@ -689,10 +689,13 @@ fn line(n: &Namer, l: &LineEvent) -> String {
     let said = parts.join(", ");
     match &l.failed {
         None => said,
-        Some(error) => p(
-            format!("{said}. Сеть отказала: «{error}»; номер остался как был"),
-            format!("{said}. The network refused: «{error}»; the line stayed as it was"),
-        ),
+        Some(error) => {
+            let why = super::problems::say(error, n.lang);
+            p(
+                format!("{said}. Сеть отказала: «{why}»; номер остался как был"),
+                format!("{said}. The network refused: «{why}»; the line stayed as it was"),
+            )
+        }
     }
 }
 

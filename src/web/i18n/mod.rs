@@ -1245,26 +1245,16 @@ mod tests {
             "src/roster/columns.rs",
             "src/roster/template.rs",
         ];
-        // Words read in input: an amount's «руб.», a roster's total rows.
-        const WORDS: [&str; 3] = ["руб.", "итого", "всего"];
+        // Words read in input (an amount's «руб.», a roster's total rows) and written as data
+        // (a contract number's form, the name a new company gives its first admin).
+        const WORDS: [&str; 5] = ["руб.", "итого", "всего", "Д-{}-{}", "Администратор"];
         // Still sentences built in place; each leaves this list as it turns into codes.
         const NOT_YET_CODES: &[&str] = &[
-            "src/cli.rs",
-            "src/provisioning/http.rs",
             "src/roster/read.rs",
             "src/roster/rows.rs",
-            "src/services/access/members.rs",
-            "src/services/access/mod.rs",
-            "src/services/access/tokens.rs",
-            "src/services/auth.rs",
-            "src/services/companies.rs",
-            "src/services/departments.rs",
-            "src/services/employees.rs",
             "src/services/lines.rs",
             "src/services/roster/mod.rs",
             "src/services/roster/plan.rs",
-            "src/services/sign_in.rs",
-            "src/services/users.rs",
         ];
         fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
             for entry in std::fs::read_dir(dir).expect("source folder").flatten() {

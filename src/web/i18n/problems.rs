@@ -286,13 +286,233 @@ pub fn say(p: &Problem, lang: Lang) -> String {
             "номер только что изменили: откройте карточку заново".into(),
             "the line has just been changed: open its card again".into(),
         ),
-        P::NetworkRefused { answer } => (
-            format!("изменение не применено: {answer}. Номер остался как был."),
-            format!("the change was not applied: {answer}. The line stayed as it was."),
+        P::NotApplied { why } => (
+            format!(
+                "изменение не применено: {}. Номер остался как был.",
+                say(why, Lang::Ru)
+            ),
+            format!(
+                "the change was not applied: {}. The line stayed as it was.",
+                say(why, Lang::En)
+            ),
+        ),
+        P::NetworkTimeout => (
+            "оператор не ответил вовремя".into(),
+            "the operator did not answer in time".into(),
+        ),
+        P::NetworkUnreachable => (
+            "нет связи с системой оператора".into(),
+            "the operator's system cannot be reached".into(),
+        ),
+        P::NetworkAnswered { status, body } => (
+            format!("система оператора ответила {status}: {body}"),
+            format!("the operator's system answered {status}: {body}"),
+        ),
+        P::NetworkClient { detail } => (
+            format!("не удалось обратиться к системе оператора: {detail}"),
+            format!("the operator's system could not be called: {detail}"),
         ),
         P::Internal => (
             "внутренняя ошибка: попробуйте ещё раз".into(),
             "internal error: please try again".into(),
+        ),
+        P::NoSuchRole { role } => (format!("нет роли «{role}»"), format!("no role «{role}»")),
+        P::LastAdmin => (
+            "в компании должен остаться хотя бы один администратор".into(),
+            "the company must keep at least one administrator".into(),
+        ),
+        P::CannotBlockSelf => (
+            "нельзя заблокировать самого себя".into(),
+            "you cannot block yourself".into(),
+        ),
+        P::AdminsBlock => (
+            "блокировку установил администратор: снять её может только администратор".into(),
+            "an administrator set this block: only an administrator can lift it".into(),
+        ),
+        P::NoRightChosen => (
+            "отметьте хотя бы одно право".into(),
+            "tick at least one right".into(),
+        ),
+        P::IsAdmin => (
+            "это администратор компании: у него уже есть все права".into(),
+            "this is an administrator of the company, who has every right already".into(),
+        ),
+        P::IsAccountant => (
+            "это бухгалтер компании: его права задаёт администратор".into(),
+            "this is the company's accountant, whose rights an administrator sets".into(),
+        ),
+        P::TooManyInvitations { minutes } => (
+            format!(
+                "слишком много приглашений по SMS: следующее можно отправить через {minutes} мин"
+            ),
+            format!("too many SMS invitations: the next can go out in {minutes} min"),
+        ),
+        P::NoSuchRight { right_code } => (
+            format!("нет такого права «{right_code}»"),
+            format!("no right «{right_code}»"),
+        ),
+        P::NotAPhoneNumber { input } => (
+            format!("«{input}» — не номер телефона"),
+            format!("«{input}» is not a phone number"),
+        ),
+        P::NotTheCompanysNumber { number } => (
+            format!("{number} — не номер этой компании"),
+            format!("{number} is not a line of this company"),
+        ),
+        P::NoScopeChosen => (
+            "выберите подразделения или номера, на которые действуют права".into(),
+            "choose the departments or lines the rights cover".into(),
+        ),
+        P::RightNotHeld { right } => (
+            format!(
+                "вы не можете передать право «{}»: у вас его нет",
+                right_name(right, Lang::Ru)
+            ),
+            format!(
+                "you cannot hand on «{}»: you do not hold it",
+                right_name(right, Lang::En)
+            ),
+        ),
+        P::RightOnlyAdmins { right } => (
+            format!(
+                "право «{}» передаёт только администратор",
+                right_name(right, Lang::Ru)
+            ),
+            format!(
+                "only an administrator hands on «{}»",
+                right_name(right, Lang::En)
+            ),
+        ),
+        P::RightEndsSooner { right, last_day } => (
+            format!(
+                "ваше право «{}» действует по {last_day}: передать его дольше нельзя",
+                right_name(right, Lang::Ru)
+            ),
+            format!(
+                "your «{}» lasts until {last_day}: it cannot be handed on for longer",
+                right_name(right, Lang::En)
+            ),
+        ),
+        P::DepartmentOutsideRight { id, right } => (
+            format!(
+                "подразделение {id} вне ваших прав «{}»",
+                right_name(right, Lang::Ru)
+            ),
+            format!(
+                "department {id} is outside your «{}»",
+                right_name(right, Lang::En)
+            ),
+        ),
+        P::LinesOutsideRight { right } => (
+            format!(
+                "среди номеров есть вне ваших прав «{}»",
+                right_name(right, Lang::Ru)
+            ),
+            format!(
+                "some lines are outside your «{}»",
+                right_name(right, Lang::En)
+            ),
+        ),
+        P::TokenOnlyAdmins => (
+            "такой токен выдаёт администратор".into(),
+            "only an administrator issues such a token".into(),
+        ),
+        P::DepartmentNameTaken => (
+            "подразделение с таким названием здесь уже есть".into(),
+            "a department of this name is here already".into(),
+        ),
+        P::DepartmentInItself => (
+            "подразделение не может входить само в себя".into(),
+            "a department cannot be part of itself".into(),
+        ),
+        P::DepartmentNotEmpty {
+            name,
+            departments,
+            lines,
+            employees,
+        } => {
+            let counts = |lang: Lang| {
+                [
+                    (
+                        *departments,
+                        ["подразделение", "подразделения", "подразделений"],
+                        ["department", "departments"],
+                    ),
+                    (*lines, ["номер", "номера", "номеров"], ["line", "lines"]),
+                    (
+                        *employees,
+                        ["сотрудник", "сотрудника", "сотрудников"],
+                        ["employee", "employees"],
+                    ),
+                ]
+                .into_iter()
+                .filter(|(n, _, _)| *n > 0)
+                .map(|(n, ru, en)| lang.count(n, ru, en))
+                .collect::<Vec<_>>()
+                .join(", ")
+            };
+            (
+                format!(
+                    "нельзя удалить «{name}»: в нём {}. Сначала перенесите их.",
+                    counts(Lang::Ru)
+                ),
+                format!(
+                    "«{name}» cannot be deleted: it holds {}. Move them first.",
+                    counts(Lang::En)
+                ),
+            )
+        }
+        P::PersonnelNumberTaken => (
+            "этот табельный номер уже занят".into(),
+            "this personnel number is taken".into(),
+        ),
+        P::UnknownRegion { region } => (
+            format!("неизвестный регион «{region}» (загрузите каталог: simfleet catalogue load)"),
+            format!("unknown region «{region}» (load the catalogue: simfleet catalogue load)"),
+        ),
+        P::CompanyExists => (
+            "компания с такими ИНН и КПП уже подключена".into(),
+            "a company with this INN and KPP is onboarded already".into(),
+        ),
+        P::StaffNumber => (
+            "это номер сотрудника оператора".into(),
+            "this is an operator staff number".into(),
+        ),
+        P::NumberRegistered => (
+            "этот номер уже зарегистрирован".into(),
+            "this number is registered already".into(),
+        ),
+        P::IsStaff => (
+            "это сотрудник оператора: сначала снимите его полномочия".into(),
+            "this is operator staff: take their powers away first".into(),
+        ),
+        P::StillMember { companies } => (
+            format!(
+                "человек ещё состоит в {}: сначала его нужно убрать из них",
+                ru_count(*companies, ["компании", "компаниях", "компаниях"])
+            ),
+            format!(
+                "the person still belongs to {}: remove them first",
+                en_count(*companies, ["company", "companies"])
+            ),
+        ),
+        P::PasswordTooShort { min } => (
+            format!(
+                "пароль — не короче {}",
+                ru_count(*min as i64, ["символа", "символов", "символов"])
+            ),
+            format!(
+                "a password has at least {}",
+                en_count(*min as i64, ["character", "characters"])
+            ),
+        ),
+        P::PasswordTooLong => (
+            "пароль слишком длинный".into(),
+            "the password is too long".into(),
+        ),
+        P::PasswordCommon => (
+            "это один из самых распространённых паролей — придумайте другой".into(),
+            "this is one of the most common passwords: choose another".into(),
         ),
         P::InField { field, problem } => (
             format!("{field}: {}", say(problem, Lang::Ru)),
@@ -340,6 +560,16 @@ pub fn say(p: &Problem, lang: Lang) -> String {
     match lang {
         Lang::Ru => ru,
         Lang::En => en,
+    }
+}
+
+/// A right by its name (its code if none).
+fn right_name(code: &str, lang: Lang) -> &str {
+    let key = format!("right.{code}");
+    if super::has_key(&key) {
+        lang.t(&key)
+    } else {
+        code
     }
 }
 
