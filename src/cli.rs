@@ -417,7 +417,7 @@ async fn roster_import(
     let now = crate::store::now_ms();
     let id = roster::upload(db, &permit, &name, bytes, now)
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(roster_refused)?;
     let options = Options {
         sheet,
         mode: if full_sync {
@@ -430,14 +430,14 @@ async fn roster_import(
     eprintln!("[2/3] comparing with the company's records…");
     let preview = roster::preview(db, &permit, id, &options)
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(roster_refused)?;
     let c = &preview.plan.counts;
     println!(
         "new {} · changed {} · unchanged {} · with errors {}",
         c.new, c.changed, c.unchanged, c.errors
     );
     for p in &preview.plan.problems {
-        println!("  {p}");
+        println!("  {}", crate::web::i18n::problems::in_row(p, Lang::Ru));
     }
     for e in &preview.plan.removals {
         println!("  removed (not in the file): {}", e.full_name);
@@ -449,10 +449,10 @@ async fn roster_import(
     let network = preview.plan.network.len();
     eprintln!("[3/3] applying…");
     let fingerprint = preview.fingerprint.clone();
-    let prepared = roster::check(preview, &fingerprint).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let prepared = roster::check(preview, &fingerprint).map_err(roster_refused)?;
     let applied = roster::apply(db, &permit, &prepared, &options, crate::store::now_ms())
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(roster_refused)?;
     println!(
         "applied: {} lines, {} employees added, {} changed, {} removed, {} departments",
         applied.lines,
@@ -476,6 +476,14 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     tracing::info!(bind = %settings.bind, port = app.port(), "serving");
     app.serve().await?;
     Ok(())
+}
+
+/// A roster's refusal as the operator reads it.
+fn roster_refused(e: crate::services::roster::RosterError) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{}",
+        crate::web::i18n::problems::say(&e.problem(), Lang::Ru)
+    )
 }
 
 /// A parse problem as the operator reads it (the CLI speaks Russian).

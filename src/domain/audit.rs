@@ -527,18 +527,18 @@ fn to_value<T: Serialize>(v: &T) -> Value {
 /// A refusal as stored: an entry of an earlier build keeps the network's words as text.
 fn error_value(problem: &Problem) -> Value {
     match problem {
-        Problem::Text { text } => json!(text),
+        Problem::Stored { text } => json!(text),
         other => to_value(other),
     }
 }
 
 fn error_of(stored: Option<&Value>) -> Problem {
     match stored {
-        Some(Value::String(text)) => Problem::Text { text: text.clone() },
-        Some(other) => serde_json::from_value(other.clone()).unwrap_or(Problem::Text {
+        Some(Value::String(text)) => Problem::Stored { text: text.clone() },
+        Some(other) => serde_json::from_value(other.clone()).unwrap_or(Problem::Stored {
             text: other.to_string(),
         }),
-        None => Problem::Text {
+        None => Problem::Stored {
             text: String::new(),
         },
     }
@@ -1578,7 +1578,7 @@ mod tests {
         };
         assert_eq!(
             failed.failed,
-            Some(Problem::Text {
+            Some(Problem::Stored {
                 text: "BSS: timeout".into()
             })
         );

@@ -237,6 +237,86 @@ pub enum Problem {
     PasswordTooLong,
     PasswordCommon,
 
+    // Roster files.
+    NoPhoneColumn,
+    NameTooLong {
+        max: usize,
+    },
+    LimitTooLargeInput {
+        input: String,
+    },
+    NumberTwice {
+        number: String,
+        first_row: usize,
+    },
+    PersonnelNumberShared {
+        number: String,
+    },
+    NameShared {
+        count: usize,
+        name: String,
+    },
+    NotALine {
+        number: String,
+        or_outside_rights: bool,
+    },
+    DepartmentNotYours {
+        path: String,
+    },
+    EmployeeRowDiffers {
+        name: String,
+        first_row: usize,
+    },
+
+    FileEmpty,
+    FileTooManyRows {
+        max: usize,
+    },
+    FileTooManyCells {
+        max: usize,
+    },
+    FileTooManyColumns {
+        row: usize,
+        max: usize,
+    },
+    NoSuchSheet {
+        name: String,
+    },
+    NotASpreadsheet,
+    FileEncrypted,
+    FileDamaged,
+    FileUnreadable {
+        detail: String,
+    },
+    NoHeaderRow,
+    FileHasErrors,
+    StalePreview,
+    AppliedAlready,
+    FullSyncOnlyAdmins,
+    NotFound,
+
+    // Adding lines.
+    RangeShape,
+    RangeReversed,
+    RangeTooLong {
+        max: u64,
+    },
+    TariffNotForBusiness {
+        tariff_code: String,
+    },
+    NoBusinessTariffs,
+    NoNumbers,
+    NumberListedTwice {
+        number: String,
+    },
+    NumbersTaken {
+        /// The first number taken.
+        first: String,
+        /// Whether this company holds it (or another).
+        ours: bool,
+        count: usize,
+    },
+
     // Requests.
     /// A problem of one named field of a request.
     InField {
@@ -274,8 +354,9 @@ pub enum Problem {
         problem: Box<Problem>,
     },
 
-    /// A sentence a use case still builds itself, in Russian; each is being replaced by a code.
-    Text {
+    /// A sentence an earlier build stored (the network's answers in old log entries), shown
+    /// as it was written.
+    Stored {
         text: String,
     },
 }
@@ -306,25 +387,11 @@ impl Problem {
     }
 }
 
-impl From<String> for Problem {
-    fn from(text: String) -> Self {
-        Problem::Text { text }
-    }
-}
-
-impl From<&str> for Problem {
-    fn from(text: &str) -> Self {
-        Problem::Text {
-            text: text.to_owned(),
-        }
-    }
-}
-
 /// For logs: the code and its values, never a sentence.
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Problem::Text { text } => f.write_str(text),
+            Problem::Stored { text } => f.write_str(text),
             other => match serde_json::to_string(other) {
                 Ok(json) => f.write_str(&json),
                 Err(_) => f.write_str("invalid"),

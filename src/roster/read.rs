@@ -2,6 +2,7 @@
 //! each cell as the text a person meant — a phone typed into a numeric cell reads `79123456789`,
 //! a formula by its cached value, a date as `2026-03-01`.
 
+use crate::domain::Problem;
 use std::io::{Cursor, Read, Seek};
 use std::panic::AssertUnwindSafe;
 
@@ -19,30 +20,54 @@ pub const MAX_CELLS: usize = 5_000_000;
 /// page renders it (a preview of 500,000 columns would be hundreds of MB on every view).
 pub const MAX_COLUMNS: usize = 300;
 
+/// Why a file does not read as a roster (for logs in English; people are told its
+/// [`ReadError::problem`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadError {
-    #[error("файл больше {} МБ", MAX_FILE_BYTES / 1024 / 1024)]
+    #[error("larger than {} MB", MAX_FILE_BYTES / 1024 / 1024)]
     TooLarge,
-    #[error("файл пустой")]
+    #[error("empty")]
     Empty,
-    #[error("в файле больше {MAX_ROWS} строк")]
+    #[error("more than {MAX_ROWS} rows")]
     TooManyRows,
-    #[error("на листе больше {MAX_CELLS} ячеек: оставьте на нём только список сотрудников")]
+    #[error("more than {MAX_CELLS} cells")]
     TooManyCells,
-    #[error(
-        "в строке {0} больше {MAX_COLUMNS} столбцов: оставьте на листе только столбцы списка сотрудников"
-    )]
+    #[error("row {0} has more than {MAX_COLUMNS} columns")]
     TooManyColumns(usize),
-    #[error("в книге нет листа «{0}»")]
+    #[error("no sheet «{0}»")]
     NoSuchSheet(String),
-    #[error("это не таблица: загрузите XLSX, XLSM, XLS, ODS или CSV")]
+    #[error("not a spreadsheet")]
     NotASpreadsheet,
-    #[error("книга защищена паролем: снимите пароль и загрузите её снова")]
+    #[error("encrypted")]
     Encrypted,
-    #[error("файл повреждён или загружен не до конца")]
+    #[error("damaged or cut short")]
     Damaged,
-    #[error("не удалось прочитать файл: {0}")]
+    #[error("unreadable: {0}")]
     Unreadable(String),
+}
+
+impl ReadError {
+    pub fn problem(&self) -> Problem {
+        match self {
+            ReadError::TooLarge => Problem::FileTooLarge {
+                max_mb: MAX_FILE_BYTES / 1024 / 1024,
+            },
+            ReadError::Empty => Problem::FileEmpty,
+            ReadError::TooManyRows => Problem::FileTooManyRows { max: MAX_ROWS },
+            ReadError::TooManyCells => Problem::FileTooManyCells { max: MAX_CELLS },
+            ReadError::TooManyColumns(row) => Problem::FileTooManyColumns {
+                row: *row,
+                max: MAX_COLUMNS,
+            },
+            ReadError::NoSuchSheet(name) => Problem::NoSuchSheet { name: name.clone() },
+            ReadError::NotASpreadsheet => Problem::NotASpreadsheet,
+            ReadError::Encrypted => Problem::FileEncrypted,
+            ReadError::Damaged => Problem::FileDamaged,
+            ReadError::Unreadable(detail) => Problem::FileUnreadable {
+                detail: detail.clone(),
+            },
+        }
+    }
 }
 
 /// The cells of one sheet; `rows[0]` is the sheet's row 1.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use foldhash::HashMap;
 
-use crate::domain::{Money, Msisdn};
+use crate::domain::{Money, Msisdn, Problem};
 
 use super::columns::{Field, Layout};
 
@@ -42,26 +42,7 @@ pub struct RowProblem {
     pub row: usize,
     /// The column's header as the file writes it (empty: the row as a whole).
     pub column: String,
-    pub message: String,
-}
-
-/// A parse problem in Russian: the roster's own problems are still sentences.
-fn said(p: &crate::domain::Problem) -> String {
-    crate::web::i18n::problems::say(p, crate::web::i18n::Lang::Ru)
-}
-
-impl std::fmt::Display for RowProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.column.is_empty() {
-            write!(f, "строка {}: {}", self.row, self.message)
-        } else {
-            write!(
-                f,
-                "строка {}, «{}»: {}",
-                self.row, self.column, self.message
-            )
-        }
-    }
+    pub problem: Problem,
 }
 
 #[derive(Debug, Default)]
@@ -140,7 +121,7 @@ pub fn parse(grid_rows: &[Vec<String>], layout: &Layout) -> Parsed {
         out.problems.push(RowProblem {
             row: layout.header_row + 1,
             column: String::new(),
-            message: "нет столбца с номером телефона («Телефон», «Номер», «Phone»): укажите, какой столбец его содержит".into(),
+            problem: Problem::NoPhoneColumn,
         });
         return out;
     }
@@ -165,18 +146,18 @@ pub fn parse(grid_rows: &[Vec<String>], layout: &Layout) -> Parsed {
                 .unwrap_or_else(|| field.header().to_owned())
         };
         let mut problems: Vec<RowProblem> = Vec::new();
-        let mut problem = |field: Field, message: String| {
+        let mut problem = |field: Field, problem: Problem| {
             problems.push(RowProblem {
                 row,
                 column: header(field),
-                message,
+                problem,
             })
         };
 
         let msisdn = match Msisdn::parse(&get(Field::Phone)) {
             Ok(m) => Some(m),
             Err(e) => {
-                problem(Field::Phone, said(&e.0));
+                problem(Field::Phone, e.0);
                 None
             }
         };
@@ -198,21 +179,20 @@ pub fn parse(grid_rows: &[Vec<String>], layout: &Layout) -> Parsed {
         ];
         for (field, text) in texts {
             if text.chars().count() > MAX_TEXT {
-                problem(field, format!("длиннее {MAX_TEXT} символов"));
+                problem(field, Problem::TooLong { max: MAX_TEXT });
             }
         }
         let department = path(&mut paths, get(Field::Department));
         if department.iter().any(|d| d.chars().count() > MAX_TEXT) {
-            problem(
-                Field::Department,
-                format!("название длиннее {MAX_TEXT} символов"),
-            );
+            problem(Field::Department, Problem::NameTooLong { max: MAX_TEXT });
         }
         let email = get(Field::Email);
         if !email.is_empty() && !looks_like_email(&email) {
             problem(
                 Field::Email,
-                format!("«{email}» — не адрес электронной почты"),
+                Problem::NotAnEmail {
+                    input: email.clone(),
+                },
             );
         }
         let tariff = Some(get(Field::Tariff)).filter(|t| !t.is_empty());
@@ -224,13 +204,15 @@ pub fn parse(grid_rows: &[Vec<String>], layout: &Layout) -> Parsed {
                 Ok(m) if m.kopecks() > MAX_LIMIT_KOP => {
                     problem(
                         Field::Limit,
-                        format!("«{limit_text}» — слишком большой лимит"),
+                        Problem::LimitTooLargeInput {
+                            input: limit_text.clone(),
+                        },
                     );
                     None
                 }
                 Ok(m) => Some(m.kopecks()),
                 Err(e) => {
-                    problem(Field::Limit, said(&e.0));
+                    problem(Field::Limit, e.0);
                     None
                 }
             }
@@ -240,7 +222,10 @@ pub fn parse(grid_rows: &[Vec<String>], layout: &Layout) -> Parsed {
         {
             problem(
                 Field::Phone,
-                format!("номер {} уже есть в строке {first}", m.display()),
+                Problem::NumberTwice {
+                    number: m.display(),
+                    first_row: *first,
+                },
             );
         }
         if problems.is_empty()
@@ -286,6 +271,10 @@ fn looks_like_email(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn said(p: &RowProblem) -> String {
+        crate::web::i18n::problems::in_row(p, crate::web::i18n::Lang::Ru)
+    }
     use crate::roster::columns::layout;
 
     proptest::proptest! {
@@ -338,7 +327,7 @@ mod tests {
         assert_eq!(ivanov.personnel_key(), "42");
         assert_eq!(ivanov.limit_kop, Some(150_050));
         assert_eq!(p.rows[1].full_name, "", "a line without an employee");
-        let texts: Vec<String> = p.problems.iter().map(ToString::to_string).collect();
+        let texts: Vec<String> = p.problems.iter().map(said).collect();
         assert_eq!(
             texts,
             vec![
@@ -362,7 +351,7 @@ mod tests {
         let g = grid(&[&["ФИО", "Должность"], &["Иванова Анна", "Инженер"]]);
         let p = parse(&g, &layout(&g, &[]).unwrap());
         assert!(p.rows.is_empty());
-        assert!(p.problems[0].message.starts_with("нет столбца с номером"));
+        assert!(said(&p.problems[0]).starts_with("строка 1: нет столбца с номером"));
     }
 
     #[test]

@@ -23,22 +23,22 @@ pub fn parse_range(range: &str) -> Result<Vec<Msisdn>, ParseError> {
                 .rsplit_once('-')
                 .filter(|(a, _)| Msisdn::parse(a).is_ok())
         })
-        .ok_or_else(|| ParseError::new("диапазон пишется как ПЕРВЫЙ-ПОСЛЕДНИЙ"))?;
+        .ok_or(ParseError(Problem::RangeShape))?;
     let first = Msisdn::parse(a)?;
     let last = Msisdn::parse(b)?;
     let lo: u64 = first
         .national()
         .parse()
-        .map_err(|_| ParseError::new("диапазон"))?;
+        .map_err(|_| ParseError(Problem::RangeShape))?;
     let hi: u64 = last
         .national()
         .parse()
-        .map_err(|_| ParseError::new("диапазон"))?;
+        .map_err(|_| ParseError(Problem::RangeShape))?;
     if hi < lo {
-        return Err(ParseError::new("последний номер меньше первого"));
+        return Err(ParseError(Problem::RangeReversed));
     }
     if hi - lo >= 100_000 {
-        return Err(ParseError::new("не больше 100 000 номеров за раз"));
+        return Err(ParseError(Problem::RangeTooLong { max: 100_000 }));
     }
     (lo..=hi).map(|n| Msisdn::parse(&n.to_string())).collect()
 }
@@ -89,14 +89,16 @@ fn pick_tariff<'a>(tariffs: &'a [Tariff], code: Option<&str>) -> Result<&'a Tari
             .ok_or_else(|| {
                 UseCaseError::field(
                     "tariff",
-                    format!("тариф «{code}» недоступен для бизнеса в регионе компании"),
+                    Problem::TariffNotForBusiness {
+                        tariff_code: code.to_owned(),
+                    },
                 )
             }),
         None => tariffs
             .iter()
             .filter(open)
             .find(|t| t.minutes > 0)
-            .ok_or_else(|| UseCaseError::field("tariff", "в регионе компании нет бизнес-тарифов")),
+            .ok_or_else(|| UseCaseError::field("tariff", Problem::NoBusinessTariffs)),
     }
 }
 
@@ -127,13 +129,15 @@ pub async fn add(
         .await?
         .ok_or(UseCaseError::NotFound)?;
     if numbers.is_empty() {
-        return Err(UseCaseError::field("number", "нет номеров"));
+        return Err(UseCaseError::field("number", Problem::NoNumbers));
     }
     let mut seen = HashSet::new();
     if let Some(dup) = numbers.iter().find(|m| !seen.insert(m.as_str())) {
         return Err(UseCaseError::field(
             "number",
-            format!("номер {} указан дважды", dup.display()),
+            Problem::NumberListedTwice {
+                number: dup.display(),
+            },
         ));
     }
     let tariffs = catalogue::tariffs_of_region(db, &company.region_code).await?;
@@ -154,14 +158,13 @@ pub async fn add(
         let shown = Msisdn::parse(msisdn)
             .map(|m| m.display())
             .unwrap_or_else(|_| msisdn.clone());
-        let whose = if *ours {
-            "уже есть у этой компании"
-        } else {
-            "принадлежит другой компании"
-        };
         return Err(UseCaseError::field(
             "number",
-            format!("номер {shown} {whose}; занято номеров: {}", taken.len()),
+            Problem::NumbersTaken {
+                first: shown,
+                ours: *ours,
+                count: taken.len(),
+            },
         ));
     }
     let ids = lines::insert_many(&mut tx, permit, &rows).await?;

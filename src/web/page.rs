@@ -123,6 +123,11 @@ impl Page {
     }
 
     /// An audit action in words; one without a translation is shown as recorded.
+    /// A problem in the page's language.
+    pub fn problem(&self, problem: &crate::domain::Problem) -> String {
+        super::i18n::problems::say(problem, self.lang)
+    }
+
     /// Problems as one sentence in the page's language (`old`: a sentence stored before
     /// problems were codes).
     pub fn failure(&self, problems: &[crate::domain::Problem], old: &str) -> String {

@@ -129,7 +129,7 @@ pub async fn upload(
         Err(RosterError::Db(e)) => Err(e.into()),
         Err(e) => {
             let page = Page::new(&state, &cab, "/roster".into(), "/roster", "roster.title").await;
-            let failure = Some(e.to_string());
+            let failure = Some(problems::say(&e.problem(), cab.lang()));
             render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &UploadPage { page, failure },
@@ -388,7 +388,7 @@ async fn show(
         Err(RosterError::Db(e)) => return Err(e.into()),
         Err(e) => {
             let page = Page::new(state, cab, "/roster".into(), "/roster", "roster.title").await;
-            let failure = Some(e.to_string());
+            let failure = Some(problems::say(&e.problem(), cab.lang()));
             return render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &UploadPage { page, failure },
@@ -410,7 +410,15 @@ async fn show(
                     .as_deref()
                     .and_then(|r| serde_json::from_str::<Applied>(r).ok());
             }
-            "failed" => failure = j.error.clone(),
+            "failed" => {
+                failure = j
+                    .error
+                    .as_deref()
+                    .map(|e| match serde_json::from_str::<Problem>(e) {
+                        Ok(p) => problems::say(&p, lang),
+                        Err(_) => e.to_owned(),
+                    })
+            }
             _ => {}
         }
     }
@@ -650,7 +658,10 @@ async fn refused(
     match e {
         RosterError::NotFound => Err(AppError::NotFound),
         RosterError::Db(e) => Err(e.into()),
-        e => show(state, cab, id, form, Some(e.to_string()), None).await,
+        e => {
+            let failure = problems::say(&e.problem(), cab.lang());
+            show(state, cab, id, form, Some(failure), None).await
+        }
     }
 }
 
@@ -668,17 +679,17 @@ pub async fn errors(
         Ok(p) => p,
         Err(RosterError::NotFound) => return Err(AppError::NotFound),
         Err(RosterError::Db(e)) => return Err(e.into()),
-        Err(e) => return Err(AppError::BadRequest(Problem::from(e.to_string()))),
+        Err(e) => return Err(AppError::BadRequest(e.problem())),
     };
     let lang = cab.lang();
     let mut headers = p.layout.headers.clone();
     headers.push(lang.t("roster.errors_column").to_owned());
     let mut rows: Vec<Vec<Cell>> = Vec::new();
-    let mut problems = p.plan.problems.iter().peekable();
-    while let Some(first) = problems.next() {
-        let mut reasons = vec![first.to_string()];
-        while let Some(next) = problems.next_if(|x| x.row == first.row) {
-            reasons.push(next.to_string());
+    let mut rows_left = p.plan.problems.iter().peekable();
+    while let Some(first) = rows_left.next() {
+        let mut reasons = vec![problems::in_row(first, lang)];
+        while let Some(next) = rows_left.next_if(|x| x.row == first.row) {
+            reasons.push(problems::in_row(next, lang));
         }
         let cells = p.error_rows.get(&first.row).cloned().unwrap_or_default();
         let mut row: Vec<Cell> = (0..p.layout.headers.len())

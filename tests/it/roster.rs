@@ -811,7 +811,12 @@ async fn a_managers_full_sync_is_refused_before_it_is_queued(b: Backend) {
     };
     let queued = service::queue_if_large(&app.db, &manager, id, &options, "any", 0, 0).await;
     assert!(
-        matches!(&queued, Err(RosterError::Refused(m)) if m.contains("только администратору")),
+        matches!(
+            &queued,
+            Err(RosterError::Refused(
+                simfleet::domain::Problem::FullSyncOnlyAdmins
+            ))
+        ),
         "{:?}",
         queued.map_err(|e| e.to_string())
     );

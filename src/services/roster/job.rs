@@ -34,7 +34,10 @@ impl Handler for CommitJob {
         let permit = p.permit.permit();
         let fail = |e: RosterError| match e {
             RosterError::Db(e) => JobError::Other(e.into()),
-            other => JobError::Failed(other.to_string()),
+            // Kept as the problem's code, for the page to say in its language.
+            other => JobError::Failed(
+                serde_json::to_string(&other.problem()).unwrap_or_else(|_| other.to_string()),
+            ),
         };
         let prepared =
             super::prepare(&ctx.db, &permit, p.upload_id, &p.options, &p.fingerprint).await;

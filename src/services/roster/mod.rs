@@ -7,6 +7,7 @@ pub mod job;
 pub mod network;
 pub mod plan;
 
+use crate::domain::Problem;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -32,18 +33,34 @@ pub enum RosterError {
     NotFound,
     #[error("{0}")]
     Unreadable(#[from] ReadError),
-    #[error("в файле не нашлось строки заголовков")]
+    #[error("no header row")]
     NoHeader,
     #[error("{0}")]
-    Refused(String),
-    #[error("в файле есть ошибки: исправьте их и загрузите файл снова")]
+    Refused(Problem),
+    #[error("the file has errors")]
     HasErrors,
-    #[error("данные компании изменились после предпросмотра: посмотрите изменения ещё раз")]
+    #[error("the company's data changed since the preview")]
     Stale,
-    #[error("этот файл уже загружен")]
+    #[error("applied already")]
     AlreadyApplied,
     #[error(transparent)]
     Db(#[from] sqlx::Error),
+}
+
+impl RosterError {
+    /// What people are told (a database failure is none of theirs).
+    pub fn problem(&self) -> Problem {
+        match self {
+            RosterError::NotFound => Problem::NotFound,
+            RosterError::Unreadable(e) => e.problem(),
+            RosterError::NoHeader => Problem::NoHeaderRow,
+            RosterError::Refused(p) => p.clone(),
+            RosterError::HasErrors => Problem::FileHasErrors,
+            RosterError::Stale => Problem::StalePreview,
+            RosterError::AlreadyApplied => Problem::AppliedAlready,
+            RosterError::Db(_) => Problem::Internal,
+        }
+    }
 }
 
 /// What the admin chose on the preview page.
@@ -96,9 +113,7 @@ pub async fn upload(
 /// company.
 fn may_use(permit: &Permit, mode: Mode) -> Result<(), RosterError> {
     if mode == Mode::FullSync && *permit.scope() != Scope::Company {
-        return Err(RosterError::Refused(
-            "полная синхронизация доступна только администратору всей компании".into(),
-        ));
+        return Err(RosterError::Refused(Problem::FullSyncOnlyAdmins));
     }
     Ok(())
 }
@@ -258,8 +273,10 @@ pub async fn queue_if_large(
         fingerprint: fingerprint.to_owned(),
         permit: permit.carry(),
     };
-    let payload =
-        serde_json::to_string(&payload).map_err(|e| RosterError::Refused(e.to_string()))?;
+    let payload = serde_json::to_string(&payload).map_err(|e| {
+        tracing::error!(error = %e, "a roster job's payload does not serialise");
+        RosterError::Refused(Problem::Internal)
+    })?;
     let mut tx = db.begin().await?;
     let job_id = crate::store::jobs::enqueue(
         &mut tx,

@@ -64,6 +64,12 @@ pub fn needs(changes: &[NetworkChange]) -> (bool, bool) {
     )
 }
 
+/// A job payload that does not serialise (it cannot: its values are plain data), logged.
+fn unwritable(e: serde_json::Error) -> RosterError {
+    tracing::error!(error = %e, "a roster job's payload does not serialise");
+    RosterError::Refused(crate::domain::Problem::Internal)
+}
+
 /// Queues the network changes of an applied import, once; the job's id.
 pub async fn queue(
     db: &Db,
@@ -73,7 +79,7 @@ pub async fn queue(
     now: i64,
 ) -> Result<i64, RosterError> {
     let permit = payload.import.clone().permit();
-    let text = serde_json::to_string(payload).map_err(|e| RosterError::Refused(e.to_string()))?;
+    let text = serde_json::to_string(payload).map_err(unwritable)?;
     let mut tx = db.begin().await?;
     let job_id = crate::store::jobs::enqueue(
         &mut tx,

@@ -14,6 +14,7 @@ use foldhash::HashMap;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::domain::Problem;
 use crate::domain::text::fold;
 use crate::roster::columns::Field;
 use crate::roster::rows::{RosterRow, RowProblem, personnel_key};
@@ -271,7 +272,7 @@ impl Planner<'_> {
         self.present.contains(&f)
     }
 
-    fn problem(&self, row: usize, field: Field, message: String) -> RowProblem {
+    fn problem(&self, row: usize, field: Field, problem: Problem) -> RowProblem {
         RowProblem {
             row,
             column: self
@@ -279,7 +280,7 @@ impl Planner<'_> {
                 .get(&field)
                 .cloned()
                 .unwrap_or_else(|| field.header().to_owned()),
-            message,
+            problem,
         }
     }
 
@@ -347,10 +348,9 @@ impl Planner<'_> {
                 _ => Err(self.problem(
                     r.row,
                     Field::PersonnelNumber,
-                    format!(
-                        "табельный номер {} есть у нескольких сотрудников",
-                        r.personnel_number
-                    ),
+                    Problem::PersonnelNumberShared {
+                        number: r.personnel_number.clone(),
+                    },
                 )),
             };
         }
@@ -365,11 +365,10 @@ impl Planner<'_> {
             _ => Err(self.problem(
                 r.row,
                 Field::FullName,
-                format!(
-                    "в компании {} сотрудника с именем «{}» — укажите табельный номер",
-                    found.len(),
-                    r.full_name
-                ),
+                Problem::NameShared {
+                    count: found.len(),
+                    name: r.full_name.clone(),
+                },
             )),
         }
     }
@@ -414,15 +413,13 @@ impl Planner<'_> {
         let snapshot = self.snapshot;
         let Some(line) = snapshot.lines.get(r.msisdn.as_str()) else {
             // To a manager a line outside their rights is as one that is not there.
-            let why = if self.snapshot.departments_allowed.is_some() {
-                "не линия компании или вне ваших прав"
-            } else {
-                "не линия компании"
-            };
             return Err(vec![self.problem(
                 r.row,
                 Field::Phone,
-                format!("номер {} — {why}", r.msisdn.display()),
+                Problem::NotALine {
+                    number: r.msisdn.display(),
+                    or_outside_rights: self.snapshot.departments_allowed.is_some(),
+                },
             )]);
         };
         let mut problems = Vec::new();
@@ -435,10 +432,9 @@ impl Planner<'_> {
             problems.push(self.problem(
                 r.row,
                 Field::Department,
-                format!(
-                    "«{}» — вне подразделений, на которые у вас есть права",
-                    r.department.join(" / ")
-                ),
+                Problem::DepartmentNotYours {
+                    path: r.department.join(" / "),
+                },
             ));
         }
         let named = self.has(Field::FullName) || self.has(Field::LastName);
@@ -460,7 +456,9 @@ impl Planner<'_> {
                     problems.push(self.problem(
                         r.row,
                         Field::Tariff,
-                        format!("тарифа «{t}» нет среди тарифов региона компании"),
+                        Problem::TariffNotInRegion {
+                            tariff_code: t.clone(),
+                        },
                     ));
                     None
                 }
@@ -475,10 +473,10 @@ impl Planner<'_> {
                     problems.push(self.problem(
                         r.row,
                         Field::FullName,
-                        format!(
-                            "«{}» уже есть в строке {first} с другими данными (подразделение, должность, e-mail или табельный номер)",
-                            r.full_name
-                        ),
+                        Problem::EmployeeRowDiffers {
+                            name: r.full_name.clone(),
+                            first_row: *first,
+                        },
                     ));
                 }
                 Some(_) => {}
@@ -654,6 +652,10 @@ pub fn plan(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn said(p: &RowProblem) -> String {
+        crate::web::i18n::problems::in_row(p, crate::web::i18n::Lang::Ru)
+    }
     use crate::domain::Msisdn;
 
     fn snapshot() -> Snapshot {
@@ -797,7 +799,7 @@ mod tests {
         );
         assert_eq!(p.counts.errors, 1);
         assert!(
-            p.problems[0].message.contains("2 сотрудника с именем"),
+            said(&p.problems[0]).contains("2 сотрудника с именем"),
             "{:?}",
             p.problems
         );
@@ -812,7 +814,7 @@ mod tests {
             Mode::AddUpdate,
         );
         assert_eq!(
-            p.problems[0].to_string(),
+            said(&p.problems[0]),
             "строка 4, «Телефон»: номер +7 916 999-99-99 — не линия компании"
         );
     }
@@ -826,7 +828,7 @@ mod tests {
         let p = run(&rows, BASIC, Mode::AddUpdate);
         assert_eq!(p.problems.len(), 1);
         assert_eq!(p.problems[0].row, 3);
-        assert!(p.problems[0].message.contains("уже есть в строке 2"));
+        assert!(said(&p.problems[0]).contains("уже есть в строке 2"));
     }
 
     #[test]
@@ -854,7 +856,7 @@ mod tests {
             Some(("biz-start".into(), "biz-optimum".into()))
         );
         assert_eq!(p.network[0].limit_kop, Some((None, 150_000)));
-        assert!(p.problems[0].message.contains("тарифа «Безлимит Плюс» нет"));
+        assert!(said(&p.problems[0]).contains("«Безлимит Плюс» не предлагается"));
     }
 
     #[test]
@@ -881,7 +883,7 @@ mod tests {
             &scoped,
             Mode::AddUpdate,
         );
-        let texts: Vec<String> = p.problems.iter().map(ToString::to_string).collect();
+        let texts: Vec<String> = p.problems.iter().map(said).collect();
         assert_eq!(
             texts,
             vec![

@@ -6,6 +6,17 @@ use crate::domain::{CompanyIdKind, Problem};
 use super::{Lang, en_count, ru_count};
 use crate::web::format::kopecks;
 
+/// A row's problem: «строка 5, «Телефон»: …».
+pub fn in_row(p: &crate::roster::rows::RowProblem, lang: Lang) -> String {
+    let said = say(&p.problem, lang);
+    match (lang, p.column.is_empty()) {
+        (Lang::Ru, true) => format!("строка {}: {said}", p.row),
+        (Lang::Ru, false) => format!("строка {}, «{}»: {said}", p.row, p.column),
+        (Lang::En, true) => format!("row {}: {said}", p.row),
+        (Lang::En, false) => format!("row {}, «{}»: {said}", p.row, p.column),
+    }
+}
+
 /// Whether the problem's sentence leaves out what it is about (a form says which field).
 pub fn names_no_field(p: &Problem) -> bool {
     matches!(
@@ -514,6 +525,148 @@ pub fn say(p: &Problem, lang: Lang) -> String {
             "это один из самых распространённых паролей — придумайте другой".into(),
             "this is one of the most common passwords: choose another".into(),
         ),
+        P::NoPhoneColumn => (
+            "нет столбца с номером телефона («Телефон», «Номер», «Phone»): укажите, какой столбец его содержит".into(),
+            "no column with the phone number («Телефон», «Номер», «Phone»): say which column holds it".into(),
+        ),
+        P::NameTooLong { max } => (
+            format!("название длиннее {}", ru_count(*max as i64, ["символа", "символов", "символов"])),
+            format!("the name is longer than {}", en_count(*max as i64, ["character", "characters"])),
+        ),
+        P::LimitTooLargeInput { input } => (
+            format!("«{input}» — слишком большой лимит"),
+            format!("«{input}» is too large a limit"),
+        ),
+        P::NumberTwice { number, first_row } => (
+            format!("номер {number} уже есть в строке {first_row}"),
+            format!("{number} is in row {first_row} already"),
+        ),
+        P::PersonnelNumberShared { number } => (
+            format!("табельный номер {number} есть у нескольких сотрудников"),
+            format!("several employees have the personnel number {number}"),
+        ),
+        P::NameShared { count, name } => (
+            format!(
+                "в компании {} с именем «{name}» — укажите табельный номер",
+                ru_count(*count as i64, ["сотрудник", "сотрудника", "сотрудников"])
+            ),
+            format!(
+                "the company has {} named «{name}»: give the personnel number",
+                en_count(*count as i64, ["employee", "employees"])
+            ),
+        ),
+        P::NotALine {
+            number,
+            or_outside_rights,
+        } => {
+            if *or_outside_rights {
+                (
+                    format!("номер {number} — не линия компании или вне ваших прав"),
+                    format!("{number} is not a line of the company, or is outside your rights"),
+                )
+            } else {
+                (
+                    format!("номер {number} — не линия компании"),
+                    format!("{number} is not a line of the company"),
+                )
+            }
+        }
+        P::DepartmentNotYours { path } => (
+            format!("«{path}» — вне подразделений, на которые у вас есть права"),
+            format!("«{path}» is outside the departments your rights cover"),
+        ),
+        P::EmployeeRowDiffers { name, first_row } => (
+            format!(
+                "«{name}» уже есть в строке {first_row} с другими данными (подразделение, должность, e-mail или табельный номер)"
+            ),
+            format!(
+                "«{name}» is in row {first_row} already with other details (department, position, e-mail or personnel number)"
+            ),
+        ),
+        P::FileEmpty => ("файл пустой".into(), "the file is empty".into()),
+        P::FileTooManyRows { max } => (
+            format!("в файле больше {max} строк"),
+            format!("the file has more than {max} rows"),
+        ),
+        P::FileTooManyCells { max } => (
+            format!("на листе больше {max} ячеек: оставьте на нём только список сотрудников"),
+            format!("the sheet has more than {max} cells: leave only the list of employees on it"),
+        ),
+        P::FileTooManyColumns { row, max } => (
+            format!("в строке {row} больше {max} столбцов: оставьте на листе только столбцы списка сотрудников"),
+            format!("row {row} has more than {max} columns: leave only the list's columns on the sheet"),
+        ),
+        P::NoSuchSheet { name } => (format!("в книге нет листа «{name}»"), format!("the workbook has no sheet «{name}»")),
+        P::NotASpreadsheet => (
+            "это не таблица: загрузите XLSX, XLSM, XLS, ODS или CSV".into(),
+            "this is not a spreadsheet: upload XLSX, XLSM, XLS, ODS or CSV".into(),
+        ),
+        P::FileEncrypted => (
+            "книга защищена паролем: снимите пароль и загрузите её снова".into(),
+            "the workbook is password-protected: remove the password and upload it again".into(),
+        ),
+        P::FileDamaged => (
+            "файл повреждён или загружен не до конца".into(),
+            "the file is damaged or was not uploaded in full".into(),
+        ),
+        P::FileUnreadable { detail } => (
+            format!("не удалось прочитать файл: {detail}"),
+            format!("the file could not be read: {detail}"),
+        ),
+        P::NoHeaderRow => (
+            "в файле не нашлось строки заголовков".into(),
+            "the file has no header row".into(),
+        ),
+        P::FileHasErrors => (
+            "в файле есть ошибки: исправьте их и загрузите файл снова".into(),
+            "the file has errors: fix them and upload it again".into(),
+        ),
+        P::StalePreview => (
+            "данные компании изменились после предпросмотра: посмотрите изменения ещё раз".into(),
+            "the company's data changed since the preview: look at the changes again".into(),
+        ),
+        P::AppliedAlready => ("этот файл уже загружен".into(), "this file is applied already".into()),
+        P::FullSyncOnlyAdmins => (
+            "полная синхронизация доступна только администратору всей компании".into(),
+            "only an administrator of the whole company may run a full sync".into(),
+        ),
+        P::NotFound => ("не найдено".into(), "not found".into()),
+        P::RangeShape => (
+            "диапазон пишется как ПЕРВЫЙ-ПОСЛЕДНИЙ".into(),
+            "a range is written FIRST-LAST".into(),
+        ),
+        P::RangeReversed => (
+            "последний номер меньше первого".into(),
+            "the last number is below the first".into(),
+        ),
+        P::RangeTooLong { max } => (
+            format!("не больше {max} номеров за раз"),
+            format!("at most {max} numbers at a time"),
+        ),
+        P::TariffNotForBusiness { tariff_code } => (
+            format!("тариф «{tariff_code}» недоступен для бизнеса в регионе компании"),
+            format!("tariff «{tariff_code}» is not open to business in the company's region"),
+        ),
+        P::NoBusinessTariffs => (
+            "в регионе компании нет бизнес-тарифов".into(),
+            "the company's region has no business tariffs".into(),
+        ),
+        P::NoNumbers => ("нет номеров".into(), "no numbers".into()),
+        P::NumberListedTwice { number } => (
+            format!("номер {number} указан дважды"),
+            format!("{number} is listed twice"),
+        ),
+        P::NumbersTaken { first, ours, count } => {
+            let (ru, en) = if *ours {
+                ("уже есть у этой компании", "is the company's already")
+            } else {
+                ("принадлежит другой компании", "belongs to another company")
+            };
+            (
+                format!("номер {first} {ru}; занято номеров: {count}"),
+                format!("{first} {en}; numbers taken: {count}"),
+            )
+        }
         P::InField { field, problem } => (
             format!("{field}: {}", say(problem, Lang::Ru)),
             format!("{field}: {}", say(problem, Lang::En)),
@@ -555,7 +708,7 @@ pub fn say(p: &Problem, lang: Lang) -> String {
             format!("строка {row}: {}", say(problem, Lang::Ru)),
             format!("row {row}: {}", say(problem, Lang::En)),
         ),
-        P::Text { text } => (text.clone(), text.clone()),
+        P::Stored { text } => (text.clone(), text.clone()),
     };
     match lang {
         Lang::Ru => ru,
