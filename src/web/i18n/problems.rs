@@ -737,3 +737,447 @@ fn id(what: CompanyIdKind, lang: Lang) -> &'static str {
         (CompanyIdKind::Ogrn, Lang::En) => "OGRN",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{CompanyIdKind, Name};
+
+    /// Each kind's place; a new kind does not compile until it is named here.
+    fn index(p: &Problem) -> usize {
+        match p {
+            Problem::Required => 0,
+            Problem::TooLong { .. } => 1,
+            Problem::ControlCharacters => 2,
+            Problem::NotAnEmail { .. } => 3,
+            Problem::NotADate { .. } => 4,
+            Problem::NotAMonth { .. } => 5,
+            Problem::DateInThePast => 6,
+            Problem::NotAnId { .. } => 7,
+            Problem::NumberMissing => 8,
+            Problem::NumberCharacter { .. } => 9,
+            Problem::NumberTooShort { .. } => 10,
+            Problem::NumberTooLong { .. } => 11,
+            Problem::NumberNotRussian { .. } => 12,
+            Problem::NumberNotMobile { .. } => 13,
+            Problem::AmountMissing => 14,
+            Problem::NotAnAmount { .. } => 15,
+            Problem::AmountNegative => 16,
+            Problem::AmountTooPrecise => 17,
+            Problem::AmountTooLarge => 18,
+            Problem::IccidMissing => 19,
+            Problem::IccidNotDigits => 20,
+            Problem::IccidLength { .. } => 21,
+            Problem::IccidPrefix => 22,
+            Problem::IccidCheckDigit => 23,
+            Problem::IdMissing { .. } => 24,
+            Problem::IdNotDigits { .. } => 25,
+            Problem::IdLength { .. } => 26,
+            Problem::IdCheckDigit { .. } => 27,
+            Problem::KppShape => 28,
+            Problem::UnknownStatus { .. } => 29,
+            Problem::UnknownBlockReason { .. } => 30,
+            Problem::UnknownLimitAction { .. } => 31,
+            Problem::LineTerminated => 32,
+            Problem::BlockedByOperator => 33,
+            Problem::AlreadySuspended => 34,
+            Problem::NotSuspended => 35,
+            Problem::AlreadyBlocked => 36,
+            Problem::NotBlocked => 37,
+            Problem::LineSuspended => 38,
+            Problem::LineBlocked => 39,
+            Problem::TariffNotInRegion { .. } => 40,
+            Problem::NoSuchTariff { .. } => 41,
+            Problem::TariffClosed { .. } => 42,
+            Problem::AlreadyOnTariff { .. } => 43,
+            Problem::NoSuchService { .. } => 44,
+            Problem::ServiceAlreadyOn { .. } => 45,
+            Problem::ServiceClosed { .. } => 46,
+            Problem::ServiceNotForTariff { .. } => 47,
+            Problem::ServiceClashes { .. } => 48,
+            Problem::ServiceNotOn { .. } => 49,
+            Problem::SimUsed { .. } => 50,
+            Problem::LimitZero => 51,
+            Problem::LimitTooLarge { .. } => 52,
+            Problem::NoLimit => 53,
+            Problem::NoSuchEmployee => 54,
+            Problem::NoSuchDepartment => 55,
+            Problem::DepartmentOutsideRights => 56,
+            Problem::KeyLength => 57,
+            Problem::KeyReused => 58,
+            Problem::NotTheCompanysLine => 59,
+            Problem::ChangedMeanwhile => 60,
+            Problem::NotApplied { .. } => 61,
+            Problem::NetworkTimeout => 62,
+            Problem::NetworkUnreachable => 63,
+            Problem::NetworkAnswered { .. } => 64,
+            Problem::NetworkClient { .. } => 65,
+            Problem::Internal => 66,
+            Problem::NoSuchRole { .. } => 67,
+            Problem::LastAdmin => 68,
+            Problem::CannotBlockSelf => 69,
+            Problem::AdminsBlock => 70,
+            Problem::NoRightChosen => 71,
+            Problem::IsAdmin => 72,
+            Problem::IsAccountant => 73,
+            Problem::TooManyInvitations { .. } => 74,
+            Problem::NoSuchRight { .. } => 75,
+            Problem::NotAPhoneNumber { .. } => 76,
+            Problem::NotTheCompanysNumber { .. } => 77,
+            Problem::NoScopeChosen => 78,
+            Problem::RightNotHeld { .. } => 79,
+            Problem::RightOnlyAdmins { .. } => 80,
+            Problem::RightEndsSooner { .. } => 81,
+            Problem::DepartmentOutsideRight { .. } => 82,
+            Problem::LinesOutsideRight { .. } => 83,
+            Problem::TokenOnlyAdmins => 84,
+            Problem::DepartmentNameTaken => 85,
+            Problem::DepartmentInItself => 86,
+            Problem::DepartmentNotEmpty { .. } => 87,
+            Problem::PersonnelNumberTaken => 88,
+            Problem::UnknownRegion { .. } => 89,
+            Problem::CompanyExists => 90,
+            Problem::StaffNumber => 91,
+            Problem::NumberRegistered => 92,
+            Problem::IsStaff => 93,
+            Problem::StillMember { .. } => 94,
+            Problem::PasswordTooShort { .. } => 95,
+            Problem::PasswordTooLong => 96,
+            Problem::PasswordCommon => 97,
+            Problem::NoPhoneColumn => 98,
+            Problem::NameTooLong { .. } => 99,
+            Problem::LimitTooLargeInput { .. } => 100,
+            Problem::NumberTwice { .. } => 101,
+            Problem::PersonnelNumberShared { .. } => 102,
+            Problem::NameShared { .. } => 103,
+            Problem::NotALine { .. } => 104,
+            Problem::DepartmentNotYours { .. } => 105,
+            Problem::EmployeeRowDiffers { .. } => 106,
+            Problem::FileEmpty => 107,
+            Problem::FileTooManyRows { .. } => 108,
+            Problem::FileTooManyCells { .. } => 109,
+            Problem::FileTooManyColumns { .. } => 110,
+            Problem::NoSuchSheet { .. } => 111,
+            Problem::NotASpreadsheet => 112,
+            Problem::FileEncrypted => 113,
+            Problem::FileDamaged => 114,
+            Problem::FileUnreadable { .. } => 115,
+            Problem::NoHeaderRow => 116,
+            Problem::FileHasErrors => 117,
+            Problem::StalePreview => 118,
+            Problem::AppliedAlready => 119,
+            Problem::FullSyncOnlyAdmins => 120,
+            Problem::NotFound => 121,
+            Problem::RangeShape => 122,
+            Problem::RangeReversed => 123,
+            Problem::RangeTooLong { .. } => 124,
+            Problem::TariffNotForBusiness { .. } => 125,
+            Problem::NoBusinessTariffs => 126,
+            Problem::NoNumbers => 127,
+            Problem::NumberListedTwice { .. } => 128,
+            Problem::NumbersTaken { .. } => 129,
+            Problem::InField { .. } => 130,
+            Problem::UnknownAction { .. } => 131,
+            Problem::UnknownSort { .. } => 132,
+            Problem::UnknownFormat { .. } => 133,
+            Problem::UnknownEncoding => 134,
+            Problem::TooManyRows { .. } => 135,
+            Problem::NoDepartment { .. } => 136,
+            Problem::FileTooLarge { .. } => 137,
+            Problem::BadForm { .. } => 138,
+            Problem::NotDeleted => 139,
+            Problem::InRow { .. } => 140,
+            Problem::Stored { .. } => 141,
+        }
+    }
+
+    fn samples() -> Vec<Problem> {
+        vec![
+            Problem::Required,
+            Problem::TooLong { max: 2 },
+            Problem::ControlCharacters,
+            Problem::NotAnEmail { input: "x".into() },
+            Problem::NotADate { input: "x".into() },
+            Problem::NotAMonth { input: "x".into() },
+            Problem::DateInThePast,
+            Problem::NotAnId { input: "x".into() },
+            Problem::NumberMissing,
+            Problem::NumberCharacter { character: 'x' },
+            Problem::NumberTooShort { input: "x".into() },
+            Problem::NumberTooLong { input: "x".into() },
+            Problem::NumberNotRussian { input: "x".into() },
+            Problem::NumberNotMobile { input: "x".into() },
+            Problem::AmountMissing,
+            Problem::NotAnAmount { input: "x".into() },
+            Problem::AmountNegative,
+            Problem::AmountTooPrecise,
+            Problem::AmountTooLarge,
+            Problem::IccidMissing,
+            Problem::IccidNotDigits,
+            Problem::IccidLength { digits: 2 },
+            Problem::IccidPrefix,
+            Problem::IccidCheckDigit,
+            Problem::IdMissing {
+                what: CompanyIdKind::Inn,
+            },
+            Problem::IdNotDigits {
+                what: CompanyIdKind::Inn,
+            },
+            Problem::IdLength {
+                what: CompanyIdKind::Inn,
+                digits: 2,
+                wanted: vec![10, 12],
+            },
+            Problem::IdCheckDigit {
+                what: CompanyIdKind::Inn,
+            },
+            Problem::KppShape,
+            Problem::UnknownStatus { input: "x".into() },
+            Problem::UnknownBlockReason { input: "x".into() },
+            Problem::UnknownLimitAction { input: "x".into() },
+            Problem::LineTerminated,
+            Problem::BlockedByOperator,
+            Problem::AlreadySuspended,
+            Problem::NotSuspended,
+            Problem::AlreadyBlocked,
+            Problem::NotBlocked,
+            Problem::LineSuspended,
+            Problem::LineBlocked,
+            Problem::TariffNotInRegion {
+                tariff_code: "x".into(),
+            },
+            Problem::NoSuchTariff {
+                tariff_code: "x".into(),
+            },
+            Problem::TariffClosed { tariff: "x".into() },
+            Problem::AlreadyOnTariff { tariff: "x".into() },
+            Problem::NoSuchService {
+                service_code: "x".into(),
+            },
+            Problem::ServiceAlreadyOn {
+                service: Name {
+                    ru: "Гудок".into(),
+                    en: "Beep".into(),
+                },
+            },
+            Problem::ServiceClosed {
+                service: Name {
+                    ru: "Гудок".into(),
+                    en: "Beep".into(),
+                },
+            },
+            Problem::ServiceNotForTariff {
+                service: Name {
+                    ru: "Гудок".into(),
+                    en: "Beep".into(),
+                },
+                tariff: "x".into(),
+            },
+            Problem::ServiceClashes {
+                service: Name {
+                    ru: "Гудок".into(),
+                    en: "Beep".into(),
+                },
+                enabled: vec![Name {
+                    ru: "Гудок".into(),
+                    en: "Beep".into(),
+                }],
+            },
+            Problem::ServiceNotOn {
+                service: Name {
+                    ru: "Гудок".into(),
+                    en: "Beep".into(),
+                },
+            },
+            Problem::SimUsed { iccid: "x".into() },
+            Problem::LimitZero,
+            Problem::LimitTooLarge { max_kop: 2 },
+            Problem::NoLimit,
+            Problem::NoSuchEmployee,
+            Problem::NoSuchDepartment,
+            Problem::DepartmentOutsideRights,
+            Problem::KeyLength,
+            Problem::KeyReused,
+            Problem::NotTheCompanysLine,
+            Problem::ChangedMeanwhile,
+            Problem::NotApplied {
+                why: Box::new(Problem::Required),
+            },
+            Problem::NetworkTimeout,
+            Problem::NetworkUnreachable,
+            Problem::NetworkAnswered {
+                status: 503,
+                body: "x".into(),
+            },
+            Problem::NetworkClient { detail: "x".into() },
+            Problem::Internal,
+            Problem::NoSuchRole { role: "x".into() },
+            Problem::LastAdmin,
+            Problem::CannotBlockSelf,
+            Problem::AdminsBlock,
+            Problem::NoRightChosen,
+            Problem::IsAdmin,
+            Problem::IsAccountant,
+            Problem::TooManyInvitations { minutes: 2 },
+            Problem::NoSuchRight {
+                right_code: "x".into(),
+            },
+            Problem::NotAPhoneNumber { input: "x".into() },
+            Problem::NotTheCompanysNumber { number: "x".into() },
+            Problem::NoScopeChosen,
+            Problem::RightNotHeld { right: "x".into() },
+            Problem::RightOnlyAdmins { right: "x".into() },
+            Problem::RightEndsSooner {
+                right: "x".into(),
+                last_day: "x".into(),
+            },
+            Problem::DepartmentOutsideRight {
+                id: 2,
+                right: "x".into(),
+            },
+            Problem::LinesOutsideRight { right: "x".into() },
+            Problem::TokenOnlyAdmins,
+            Problem::DepartmentNameTaken,
+            Problem::DepartmentInItself,
+            Problem::DepartmentNotEmpty {
+                name: "x".into(),
+                departments: 2,
+                lines: 2,
+                employees: 2,
+            },
+            Problem::PersonnelNumberTaken,
+            Problem::UnknownRegion { region: "x".into() },
+            Problem::CompanyExists,
+            Problem::StaffNumber,
+            Problem::NumberRegistered,
+            Problem::IsStaff,
+            Problem::StillMember { companies: 2 },
+            Problem::PasswordTooShort { min: 2 },
+            Problem::PasswordTooLong,
+            Problem::PasswordCommon,
+            Problem::NoPhoneColumn,
+            Problem::NameTooLong { max: 2 },
+            Problem::LimitTooLargeInput { input: "x".into() },
+            Problem::NumberTwice {
+                number: "x".into(),
+                first_row: 2,
+            },
+            Problem::PersonnelNumberShared { number: "x".into() },
+            Problem::NameShared {
+                count: 2,
+                name: "x".into(),
+            },
+            Problem::NotALine {
+                number: "x".into(),
+                or_outside_rights: true,
+            },
+            Problem::DepartmentNotYours { path: "x".into() },
+            Problem::EmployeeRowDiffers {
+                name: "x".into(),
+                first_row: 2,
+            },
+            Problem::FileEmpty,
+            Problem::FileTooManyRows { max: 2 },
+            Problem::FileTooManyCells { max: 2 },
+            Problem::FileTooManyColumns { row: 2, max: 2 },
+            Problem::NoSuchSheet { name: "x".into() },
+            Problem::NotASpreadsheet,
+            Problem::FileEncrypted,
+            Problem::FileDamaged,
+            Problem::FileUnreadable { detail: "x".into() },
+            Problem::NoHeaderRow,
+            Problem::FileHasErrors,
+            Problem::StalePreview,
+            Problem::AppliedAlready,
+            Problem::FullSyncOnlyAdmins,
+            Problem::NotFound,
+            Problem::RangeShape,
+            Problem::RangeReversed,
+            Problem::RangeTooLong { max: 2 },
+            Problem::TariffNotForBusiness {
+                tariff_code: "x".into(),
+            },
+            Problem::NoBusinessTariffs,
+            Problem::NoNumbers,
+            Problem::NumberListedTwice { number: "x".into() },
+            Problem::NumbersTaken {
+                first: "x".into(),
+                ours: true,
+                count: 2,
+            },
+            Problem::InField {
+                field: "x".into(),
+                problem: Box::new(Problem::Required),
+            },
+            Problem::UnknownAction { input: "x".into() },
+            Problem::UnknownSort { input: "x".into() },
+            Problem::UnknownFormat { input: "x".into() },
+            Problem::UnknownEncoding,
+            Problem::TooManyRows { max: 2 },
+            Problem::NoDepartment { id: 2 },
+            Problem::FileTooLarge { max_mb: 2 },
+            Problem::BadForm { detail: "x".into() },
+            Problem::NotDeleted,
+            Problem::InRow {
+                row: 2,
+                problem: Box::new(Problem::Required),
+            },
+            Problem::Stored { text: "x".into() },
+        ]
+    }
+
+    /// Every kind of problem says its values in both languages: no placeholder left, no
+    /// Russian in the English (but the Russian names it was given), Russian in the Russian.
+    #[test]
+    fn every_problem_is_said_in_both_languages() {
+        let samples = samples();
+        let mut seen: Vec<usize> = samples.iter().map(index).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), 142, "a sample of every kind");
+        let russian = |s: &str| s.chars().any(|c| matches!(c, 'а'..='я' | 'А'..='Я'));
+        for p in &samples {
+            let (ru, en) = (say(p, Lang::Ru), say(p, Lang::En));
+            for said in [&ru, &en] {
+                assert!(
+                    !said.is_empty() && !said.contains('{') && !said.contains('?'),
+                    "{p:?}: {said}"
+                );
+            }
+            if matches!(p, Problem::Stored { .. }) {
+                continue;
+            }
+            assert!(russian(&ru), "{p:?}: not Russian: {ru}");
+            assert!(
+                !russian(&en.replace("Гудок", "").replace("«Телефон», «Номер»", "")),
+                "{p:?}: Russian in English: {en}"
+            );
+        }
+    }
+
+    #[test]
+    fn counts_take_the_russian_plural() {
+        let chars = |n| say(&Problem::TooLong { max: n }, Lang::Ru);
+        assert_eq!(chars(1), "не длиннее 1 символа");
+        assert_eq!(chars(50), "не длиннее 50 символов");
+        let held = |lines| {
+            say(
+                &Problem::DepartmentNotEmpty {
+                    name: "Склад".into(),
+                    departments: 0,
+                    lines,
+                    employees: 21,
+                },
+                Lang::Ru,
+            )
+        };
+        assert_eq!(
+            held(2),
+            "нельзя удалить «Склад»: в нём 2 номера, 21 сотрудник. Сначала перенесите их."
+        );
+        assert_eq!(
+            held(11),
+            "нельзя удалить «Склад»: в нём 11 номеров, 21 сотрудник. Сначала перенесите их."
+        );
+    }
+}
