@@ -545,7 +545,7 @@ fn error_of(stored: Option<&Value>) -> Problem {
 }
 
 fn money_text(kop: i64) -> String {
-    Decimal::new(kop, 2).to_string()
+    super::Money::from_kopecks(kop).to_string()
 }
 
 fn kopecks_of(v: Option<&Value>) -> i64 {

@@ -76,12 +76,7 @@ impl AuditPage {
     }
 
     fn object_label(&self, o: &str) -> String {
-        let key = format!("object.{o}");
-        if super::i18n::has_key(&key) {
-            self.page.t(&key).to_owned()
-        } else {
-            o.to_owned()
-        }
+        self.page.lang.name_of("object", o).to_owned()
     }
 }
 

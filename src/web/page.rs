@@ -95,12 +95,7 @@ impl Page {
 
     /// Why a line is blocked or suspended, in words when the reason is a known one.
     pub fn reason(&self, reason: &str) -> String {
-        let key = format!("reason.{reason}");
-        if super::i18n::has_key(&key) {
-            self.t(&key).to_owned()
-        } else {
-            reason.to_owned()
-        }
+        self.lang.name_of("reason", reason).to_owned()
     }
 
     pub fn phone(&self, stored: &str) -> String {

@@ -105,12 +105,7 @@ impl Namer<'_> {
     }
 
     fn key(&self, prefix: &str, code: &str) -> String {
-        let key = format!("{prefix}.{code}");
-        if super::has_key(&key) {
-            self.lang.t(&key).to_owned()
-        } else {
-            code.to_owned()
-        }
+        self.lang.name_of(prefix, code).to_owned()
     }
 
     fn department(&self, id: Option<i64>) -> String {
@@ -218,16 +213,11 @@ pub fn title(action: &str, lang: Lang) -> String {
         Some(base) => (base, true),
         None => (action, false),
     };
-    let key = format!("action.{base}");
-    let name = if super::has_key(&key) {
-        lang.t(&key).to_owned()
-    } else {
-        base.to_owned()
-    };
+    let name = lang.name_of("action", base);
     if failed {
         format!("{name} — {}", lang.t("audit.not_applied"))
     } else {
-        name
+        name.to_owned()
     }
 }
 

@@ -38,6 +38,13 @@ impl Lang {
         }
     }
 
+    /// A code's name under `prefix` (`status.active` → «Активен»), or the code itself where
+    /// the table names none (a code stored by an older build, a custom one).
+    pub fn name_of<'a>(self, prefix: &str, code: &'a str) -> &'a str {
+        let key = format!("{prefix}.{code}");
+        if has_key(&key) { self.t(&key) } else { code }
+    }
+
     /// Looks a key up; a missing key shows itself, which a test catches.
     pub fn t(self, key: &str) -> &'static str {
         match STRINGS.get(key) {

@@ -718,12 +718,7 @@ pub fn say(p: &Problem, lang: Lang) -> String {
 
 /// A right by its name (its code if none).
 fn right_name(code: &str, lang: Lang) -> &str {
-    let key = format!("right.{code}");
-    if super::has_key(&key) {
-        lang.t(&key)
-    } else {
-        code
-    }
+    lang.name_of("right", code)
 }
 
 /// A company identifier's name.
