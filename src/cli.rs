@@ -333,8 +333,8 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             let db = open(&settings).await?;
             let loaded = catalogue::load_shipped(&db, &OperatorPermit::cli()).await?;
             println!(
-                "catalogue loaded: {} regions, {} tariffs, {} services",
-                loaded.regions, loaded.tariffs, loaded.services
+                "catalogue loaded: {} regions, {} tariffs, {} services; {} lines repriced",
+                loaded.regions, loaded.tariffs, loaded.services, loaded.repriced
             );
             Ok(())
         }

@@ -250,7 +250,8 @@ pub enum LineChanged {
         /// Tariff codes.
         was: String,
         now: String,
-        /// Names of the services the new tariff does not allow.
+        /// Codes of the services the new tariff does not allow (names, in entries written
+        /// before 2026-12).
         dropped: Vec<String>,
     },
     ServiceOn {
@@ -1274,6 +1275,15 @@ pub(crate) const FIXTURES: &[(&str, &str, Option<&str>, Option<&str>)] = &[
         "11",
         Some(r#"{"tariff":"biz-max"}"#),
         Some(r#"{"tariff":"biz-start","dropped_services":[],"monthly_delta":"-500.00"}"#),
+    ),
+    // Since 2026-12 the dropped services are codes.
+    (
+        "line.change_tariff",
+        "11",
+        Some(r#"{"tariff":"biz-opt"}"#),
+        Some(
+            r#"{"tariff":"biz-start","dropped_services":["call-recording"],"monthly_delta":"-630.00"}"#,
+        ),
     ),
     (
         "line.enable_service",

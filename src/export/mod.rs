@@ -10,6 +10,12 @@ use rust_xlsxwriter::{Format, Workbook, XlsxError};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Text(String),
+    /// A phone number: shown as text in XLSX (`+7 916 500-00-10`), and in CSV as the 11
+    /// digits bills and 1C match on (`79165000010`), which no program reads as a formula.
+    Phone {
+        shown: String,
+        digits: String,
+    },
     /// Kopecks: written as an exact decimal amount of roubles.
     Money(i64),
     Int(i64),
@@ -93,10 +99,10 @@ pub fn to_xlsx(table: &Table, sheet: &str) -> Result<Vec<u8>, XlsxError> {
         for (c, cell) in row.iter().enumerate() {
             let c = c as u16;
             match cell {
-                Cell::Text(t) if starts_like_formula(t) => {
+                Cell::Text(t) | Cell::Phone { shown: t, .. } if starts_like_formula(t) => {
                     ws.write_string_with_format(r, c, fits_a_cell(t), &quoted)?;
                 }
-                Cell::Text(t) => {
+                Cell::Text(t) | Cell::Phone { shown: t, .. } => {
                     ws.write_string(r, c, fits_a_cell(t))?;
                 }
                 Cell::Money(k) => {
@@ -140,6 +146,10 @@ pub fn to_csv(table: &Table, encoding: Encoding) -> Vec<u8> {
     let text = |c: &Cell| -> String {
         match c {
             Cell::Text(t) => guarded(t).into_owned(),
+            Cell::Phone { digits, .. } if digits.bytes().all(|b| b.is_ascii_digit()) => {
+                digits.clone()
+            }
+            Cell::Phone { digits, .. } => guarded(digits).into_owned(),
             Cell::Money(k) => format!("{:.2}", rubles(*k)).replace('.', ","),
             Cell::Int(i) => i.to_string(),
             Cell::Empty => String::new(),

@@ -44,6 +44,9 @@ struct TariffDef {
     data_gb: i64,
     over: Overage,
     fee: BTreeMap<String, String>,
+    /// A month's fee while a line stands suspended or blocked, in every region.
+    #[serde(default = "free")]
+    suspended: String,
     #[serde(default)]
     archived: bool,
     #[serde(default = "yes")]
@@ -52,6 +55,10 @@ struct TariffDef {
 
 fn yes() -> bool {
     true
+}
+
+fn free() -> String {
+    "0.00".to_owned()
 }
 
 #[derive(Deserialize)]
@@ -79,6 +86,8 @@ pub struct Loaded {
     pub regions: usize,
     pub tariffs: usize,
     pub services: usize,
+    /// Lines whose monthly cost the new prices changed.
+    pub repriced: u64,
 }
 
 /// Loads (or refreshes) the shipped catalogue; running it twice changes nothing.
@@ -105,6 +114,7 @@ pub async fn load_shipped(db: &Db, operator: &OperatorPermit) -> anyhow::Result<
                 code: t.code.clone(),
                 name: t.name.clone(),
                 monthly_fee_kop: kopecks(&t.code, fee)?,
+                suspended_fee_kop: kopecks(&t.code, &t.suspended)?,
                 minutes: t.minutes,
                 sms: t.sms,
                 data_mb: t.data_gb * 1024,
@@ -161,6 +171,7 @@ pub async fn load_shipped(db: &Db, operator: &OperatorPermit) -> anyhow::Result<
         catalogue::set_service_rules(&mut tx, service_ids[s.code.as_str()], &fits, &excludes)
             .await?;
     }
+    loaded.repriced = crate::store::lines::reprice_changed(&mut tx, operator).await?;
     let event = AuditEvent::CatalogueLoaded(Counts {
         regions: loaded.regions as i64,
         tariffs: loaded.tariffs as i64,

@@ -8,7 +8,7 @@ use sqlx::AnyConnection;
 
 use crate::authz::{Action, Object, Permit};
 use crate::domain::audit::{Assignment, AuditEvent, LineChanged, LineEvent};
-use crate::domain::pricing::BillChange;
+use crate::domain::pricing::{BillChange, Fees};
 use crate::domain::{
     BlockReason, Iccid, LimitAction, LineStatus, Money, Move, Name, Problem, Refusal,
 };
@@ -122,10 +122,18 @@ pub struct Preview {
     pub monthly_delta_kop: i64,
     /// Charged once, in kopecks.
     pub one_time_kop: i64,
-    /// Services the change removes because they do not fit (names).
-    pub dropped_services: Vec<String>,
+    /// Services the change removes because they do not fit.
+    pub dropped_services: Vec<DroppedService>,
     pub status_before: String,
     pub status_after: String,
+}
+
+/// A service a change turns off, by its code and its names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct DroppedService {
+    pub code: String,
+    pub name_ru: String,
+    pub name_en: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -216,10 +224,11 @@ enum Op {
 
 /// What a preview gathers while it plans.
 struct Draft {
-    monthly_delta_kop: i64,
+    /// The line's monthly prices after the change.
+    fees: Fees,
     one_time_kop: i64,
-    dropped_services: Vec<String>,
-    status_after: String,
+    dropped_services: Vec<DroppedService>,
+    status_after: LineStatus,
 }
 
 struct Plan {
@@ -249,17 +258,22 @@ async fn plan(
         .await?
         .ok_or(ChangeError::NotFound)?;
     let status = status_of(&line);
+    let fees = Fees {
+        tariff_kop: line.tariff_fee_kop,
+        services_kop: line.services_kop,
+        suspended_kop: line.tariff_suspended_kop,
+    };
     let mut preview = Draft {
-        monthly_delta_kop: 0,
+        fees,
         one_time_kop: 0,
         dropped_services: Vec::new(),
-        status_after: status.as_str().to_owned(),
+        status_after: status,
     };
     let move_to = |m: Move, preview: &mut Draft| -> Result<LineStatus, ChangeError> {
         let next = status
             .after(m, &line.status_reason)
             .map_err(ChangeError::Refused)?;
-        preview.status_after = next.as_str().to_owned();
+        preview.status_after = next;
         Ok(next)
     };
     let reason_text = |r: &str| -> Result<String, ChangeError> {
@@ -301,16 +315,19 @@ async fn plan(
                 ));
             }
             let mut drop = Vec::new();
-            let mut dropped_fees = Vec::new();
+            preview.fees.tariff_kop = new.monthly_fee_kop;
+            preview.fees.suspended_kop = new.suspended_fee_kop;
             for s in store::enabled_services(conn, &line).await? {
                 if !store::fits(conn, s.id, new.id).await? {
                     drop.push(s.id);
-                    dropped_fees.push(s.monthly_fee_kop);
-                    preview.dropped_services.push(s.name_ru);
+                    preview.fees.services_kop -= s.monthly_fee_kop;
+                    preview.dropped_services.push(DroppedService {
+                        code: s.code,
+                        name_ru: s.name_ru,
+                        name_en: s.name_en,
+                    });
                 }
             }
-            let bill = BillChange::tariff(line.tariff_fee_kop, new.monthly_fee_kop, &dropped_fees);
-            preview.monthly_delta_kop = bill.monthly_kop;
             (
                 Op::Tariff {
                     tariff_id: new.id,
@@ -319,7 +336,11 @@ async fn plan(
                 LineChanged::Tariff {
                     was: line.tariff_code.clone(),
                     now: new.code.clone(),
-                    dropped: preview.dropped_services.clone(),
+                    dropped: preview
+                        .dropped_services
+                        .iter()
+                        .map(|s| s.code.clone())
+                        .collect(),
                 },
                 json!({ "tariff": new.code }),
             )
@@ -377,9 +398,8 @@ async fn plan(
                         },
                     ));
                 }
-                let bill = BillChange::enable(s.monthly_fee_kop, s.one_time_fee_kop);
-                preview.monthly_delta_kop = bill.monthly_kop;
-                preview.one_time_kop = bill.one_time_kop;
+                preview.fees.services_kop += s.monthly_fee_kop;
+                preview.one_time_kop = s.one_time_fee_kop;
                 (
                     Op::Enable { service_id: s.id },
                     LineChanged::ServiceOn {
@@ -394,7 +414,7 @@ async fn plan(
                         Problem::ServiceNotOn { service: name(&s) },
                     ));
                 }
-                preview.monthly_delta_kop = BillChange::disable(s.monthly_fee_kop).monthly_kop;
+                preview.fees.services_kop -= s.monthly_fee_kop;
                 (
                     Op::Disable { service_id: s.id },
                     LineChanged::ServiceOff {
@@ -621,14 +641,19 @@ async fn plan(
             )
         }
     };
+    let bill = BillChange::between(
+        (status, fees),
+        (preview.status_after, preview.fees),
+        preview.one_time_kop,
+    );
     let preview = Preview {
         action: change_name.to_owned(),
         change: change.clone(),
-        monthly_delta_kop: preview.monthly_delta_kop,
-        one_time_kop: preview.one_time_kop,
+        monthly_delta_kop: bill.monthly_kop,
+        one_time_kop: bill.one_time_kop,
         dropped_services: preview.dropped_services,
         status_before: status.as_str().to_owned(),
-        status_after: preview.status_after,
+        status_after: preview.status_after.as_str().to_owned(),
     };
     Ok(Plan {
         line,

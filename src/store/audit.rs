@@ -1,14 +1,16 @@
 //! The append-only audit log. Every change writes its entry in the change's own transaction.
 
 use std::collections::{BTreeSet, HashMap};
+use std::hash::Hash;
 
 use serde_json::Value;
-use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, FromRow};
 
 use crate::domain::audit::{AuditEvent, Row};
 use crate::domain::{Actor, Operator, Scope, Scoped};
 
-use super::employees::push_id_list;
+use super::sql::Arg;
 use super::{Sql, Tx, now_ms};
 
 /// Appends an entry of the permit's company, by the permit's actor.
@@ -284,85 +286,66 @@ pub async fn names(
     wanted: &Wanted,
 ) -> Result<Names, sqlx::Error> {
     let company_id = scoped.company_id();
-    let ids = |set: &BTreeSet<i64>| set.iter().copied().collect::<Vec<_>>();
-    let codes = |sql: &mut Sql, set: &BTreeSet<String>| {
-        for (i, code) in set.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind(code.as_str());
-        }
-    };
     let mut names = Names::default();
-    if !wanted.departments.is_empty() {
-        let mut sql = Sql::new("SELECT id, name FROM departments WHERE company_id = ");
-        sql.bind(company_id).push(" AND id IN (");
-        push_id_list(&mut sql, &ids(&wanted.departments));
-        sql.push(")");
-        names.departments = sql
-            .query_as()
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .collect();
-    }
-    if !wanted.employees.is_empty() {
-        let mut sql = Sql::new("SELECT e.id, e.full_name FROM employees e WHERE e.company_id = ");
-        sql.bind(company_id);
-        super::employees::push_scope(&mut sql, scoped);
-        sql.push(" AND e.id IN (");
-        push_id_list(&mut sql, &ids(&wanted.employees));
-        sql.push(")");
-        names.employees = sql
-            .query_as()
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .collect();
-    }
-    if !wanted.members.is_empty() && scoped.is_whole_company() {
+
+    let mut sql = Sql::new("SELECT id, name FROM departments WHERE company_id = ");
+    sql.bind(company_id).push(" AND id IN (");
+    names.departments = named(conn, sql, &wanted.departments).await?;
+
+    let mut sql = Sql::new("SELECT e.id, e.full_name FROM employees e WHERE e.company_id = ");
+    sql.bind(company_id);
+    super::employees::push_scope(&mut sql, scoped);
+    sql.push(" AND e.id IN (");
+    names.employees = named(conn, sql, &wanted.employees).await?;
+
+    if scoped.is_whole_company() {
         let mut sql = Sql::new("SELECT user_id, display_name FROM memberships WHERE company_id = ");
         sql.bind(company_id).push(" AND user_id IN (");
-        push_id_list(&mut sql, &ids(&wanted.members));
-        sql.push(")");
-        names.members = sql
-            .query_as()
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .collect();
+        names.members = named(conn, sql, &wanted.members).await?;
     }
-    if !wanted.lines.is_empty() {
-        let mut sql = Sql::new("SELECT l.id, l.msisdn FROM lines l WHERE l.company_id = ");
-        sql.bind(company_id);
-        super::lines::push_scope(&mut sql, scoped.scope());
-        sql.push(" AND l.id IN (");
-        push_id_list(&mut sql, &ids(&wanted.lines));
-        sql.push(")");
-        names.lines = sql
-            .query_as()
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .collect();
-    }
-    if !wanted.tariffs.is_empty() {
-        let mut sql = Sql::new("SELECT code, MIN(name) FROM tariffs WHERE code IN (");
-        codes(&mut sql, &wanted.tariffs);
-        sql.push(") GROUP BY code");
-        names.tariffs = sql
-            .query_as()
-            .fetch_all(&mut *conn)
-            .await?
-            .into_iter()
-            .collect();
-    }
-    if !wanted.services.is_empty() {
-        let mut sql = Sql::new("SELECT code, name_ru, name_en FROM services WHERE code IN (");
-        codes(&mut sql, &wanted.services);
-        sql.push(")");
-        let rows: Vec<(String, String, String)> = sql.query_as().fetch_all(&mut *conn).await?;
-        names.services = rows.into_iter().map(|(c, ru, en)| (c, (ru, en))).collect();
-    }
+
+    let mut sql = Sql::new("SELECT l.id, l.msisdn FROM lines l WHERE l.company_id = ");
+    sql.bind(company_id);
+    super::lines::push_scope(&mut sql, scoped.scope());
+    sql.push(" AND l.id IN (");
+    names.lines = named(conn, sql, &wanted.lines).await?;
+
+    // A code names a tariff in each region it is sold in, under the same name.
+    let sql = Sql::new("SELECT code, MIN(name) FROM tariffs GROUP BY code HAVING code IN (");
+    names.tariffs = named(conn, sql, &wanted.tariffs).await?;
+
+    let sql = Sql::new("SELECT code, name_ru, name_en FROM services WHERE code IN (");
+    let rows: Vec<(String, String, String)> = rows_for(conn, sql, &wanted.services).await?;
+    names.services = rows.into_iter().map(|(c, ru, en)| (c, (ru, en))).collect();
     Ok(names)
+}
+
+/// Key → name, from `sql` (a select of the two that ends in `IN (`) for `keys`.
+async fn named<K>(
+    conn: &mut AnyConnection,
+    sql: Sql,
+    keys: &BTreeSet<K>,
+) -> Result<HashMap<K, String>, sqlx::Error>
+where
+    K: Clone + Into<Arg> + Eq + Hash,
+    (K, String): for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+{
+    Ok(rows_for(conn, sql, keys).await?.into_iter().collect())
+}
+
+/// The rows of `sql`, which ends in `IN (`, for `keys`; nothing is read when none is wanted.
+async fn rows_for<K, R>(
+    conn: &mut AnyConnection,
+    mut sql: Sql,
+    keys: &BTreeSet<K>,
+) -> Result<Vec<R>, sqlx::Error>
+where
+    K: Clone + Into<Arg>,
+    R: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+{
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    sql.bind_list(keys.iter().cloned()).push(")");
+    sql.query_as().fetch_all(conn).await
 }

@@ -20,6 +20,8 @@ pub struct Tariff {
     pub code: String,
     pub name: String,
     pub monthly_fee_kop: i64,
+    /// A month's fee while a line stands suspended or blocked.
+    pub suspended_fee_kop: i64,
     pub minutes: i64,
     pub sms: i64,
     pub data_mb: i64,
@@ -60,9 +62,10 @@ pub async fn upsert_region(tx: &mut Tx, r: &Region) -> Result<(), sqlx::Error> {
 /// Inserts or updates a tariff by (region, code); returns its id.
 pub async fn upsert_tariff(tx: &mut Tx, t: &Tariff) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO tariffs (region_code, code, name, monthly_fee_kop, minutes, sms, data_mb, minute_over_kop, sms_over_kop, mb_over_kop, for_business, archived)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+        "INSERT INTO tariffs (region_code, code, name, monthly_fee_kop, minutes, sms, data_mb, minute_over_kop, sms_over_kop, mb_over_kop, for_business, archived, suspended_fee_kop)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
          ON CONFLICT (region_code, code) DO UPDATE SET name = excluded.name, monthly_fee_kop = excluded.monthly_fee_kop,
+           suspended_fee_kop = excluded.suspended_fee_kop,
            minutes = excluded.minutes, sms = excluded.sms, data_mb = excluded.data_mb, minute_over_kop = excluded.minute_over_kop,
            sms_over_kop = excluded.sms_over_kop, mb_over_kop = excluded.mb_over_kop, for_business = excluded.for_business,
            archived = excluded.archived
@@ -80,6 +83,7 @@ pub async fn upsert_tariff(tx: &mut Tx, t: &Tariff) -> Result<i64, sqlx::Error> 
     .bind(t.mb_over_kop)
     .bind(t.for_business)
     .bind(t.archived)
+    .bind(t.suspended_fee_kop)
     .fetch_one(&mut **tx)
     .await
 }
@@ -150,7 +154,7 @@ pub async fn regions(db: &Db) -> Result<Vec<Region>, sqlx::Error> {
         .await
 }
 
-const TARIFF_COLUMNS: &str = "SELECT id, region_code, code, name, monthly_fee_kop, minutes, sms, data_mb, minute_over_kop, sms_over_kop, mb_over_kop, for_business, archived FROM tariffs";
+const TARIFF_COLUMNS: &str = "SELECT id, region_code, code, name, monthly_fee_kop, suspended_fee_kop, minutes, sms, data_mb, minute_over_kop, sms_over_kop, mb_over_kop, for_business, archived FROM tariffs";
 
 /// The tariffs of a region, cheapest first.
 pub async fn tariffs_of_region(db: &Db, region: &str) -> Result<Vec<Tariff>, sqlx::Error> {
@@ -165,7 +169,7 @@ pub async fn tariffs_of_region(db: &Db, region: &str) -> Result<Vec<Tariff>, sql
 /// The tariffs of the company's region, cheapest first (one query: no company read first).
 pub async fn tariffs_of_company(db: &Db, scoped: &Scoped) -> Result<Vec<Tariff>, sqlx::Error> {
     sqlx::query_as::<_, Tariff>(
-        "SELECT t.id, t.region_code, t.code, t.name, t.monthly_fee_kop, t.minutes, t.sms, t.data_mb, t.minute_over_kop,
+        "SELECT t.id, t.region_code, t.code, t.name, t.monthly_fee_kop, t.suspended_fee_kop, t.minutes, t.sms, t.data_mb, t.minute_over_kop,
                 t.sms_over_kop, t.mb_over_kop, t.for_business, t.archived
          FROM tariffs t JOIN companies c ON c.region_code = t.region_code
          WHERE c.id = $1 ORDER BY t.monthly_fee_kop, t.code",

@@ -92,15 +92,7 @@ pub async fn list(
 
 /// `$a, $b, …` for a non-empty list of ids; an empty list matches nothing.
 pub fn push_id_list(sql: &mut Sql, ids: &[i64]) {
-    if ids.is_empty() {
-        sql.push("NULL");
-    }
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.bind(*id);
-    }
+    sql.bind_list(ids.iter().copied());
 }
 
 pub async fn get(

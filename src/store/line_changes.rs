@@ -24,6 +24,9 @@ pub struct LineState {
     pub tariff_code: String,
     pub tariff_name: String,
     pub tariff_fee_kop: i64,
+    pub tariff_suspended_kop: i64,
+    /// Its services' monthly fees, summed (kept with the line).
+    pub services_kop: i64,
     pub region_code: String,
     pub department_id: Option<i64>,
     pub employee_id: Option<i64>,
@@ -42,7 +45,8 @@ pub async fn load(
 ) -> Result<Option<LineState>, sqlx::Error> {
     let line = sqlx::query_as::<_, LineState>(
         "SELECT l.id, l.msisdn, l.iccid, l.status, l.status_reason, l.tariff_id,
-                t.code AS tariff_code, t.name AS tariff_name, t.monthly_fee_kop AS tariff_fee_kop, c.region_code,
+                t.code AS tariff_code, t.name AS tariff_name, t.monthly_fee_kop AS tariff_fee_kop,
+                t.suspended_fee_kop AS tariff_suspended_kop, l.services_kop, c.region_code,
                 l.department_id, l.employee_id, l.cost_centre, l.spend_limit_kop, l.limit_action, l.version,
                 l.company_id
          FROM lines l JOIN tariffs t ON t.id = l.tariff_id JOIN companies c ON c.id = l.company_id
@@ -179,6 +183,7 @@ pub struct TariffRow {
     pub code: String,
     pub name: String,
     pub monthly_fee_kop: i64,
+    pub suspended_fee_kop: i64,
     pub for_business: i64,
     pub archived: i64,
 }
@@ -189,7 +194,8 @@ pub async fn tariff_in_region(
     code: &str,
 ) -> Result<Option<TariffRow>, sqlx::Error> {
     sqlx::query_as::<_, TariffRow>(
-        "SELECT id, code, name, monthly_fee_kop, for_business, archived FROM tariffs WHERE region_code = $1 AND code = $2",
+        "SELECT id, code, name, monthly_fee_kop, suspended_fee_kop, for_business, archived
+         FROM tariffs WHERE region_code = $1 AND code = $2",
     )
     .bind(region)
     .bind(code)
@@ -287,8 +293,8 @@ pub async fn set_tariff(tx: &mut Tx, line: &LineState, tariff_id: i64) -> Result
         .bind(line.id)
         .bind(line.company_id)
         .execute(&mut **tx)
-        .await
-        .map(|_| ())
+        .await?;
+    super::lines::reprice(tx, &[line.id]).await
 }
 
 pub async fn set_status(
@@ -305,8 +311,8 @@ pub async fn set_status(
     .bind(line.id)
     .bind(line.company_id)
     .execute(&mut **tx)
-    .await
-    .map(|_| ())
+    .await?;
+    super::lines::reprice(tx, &[line.id]).await
 }
 
 /// Puts a new SIM in; the old ICCID (and the reason it stood blocked for) goes to the line's
@@ -386,6 +392,7 @@ pub async fn enable_service(
         .bind(now)
         .execute(&mut **tx)
         .await?;
+    super::lines::reprice(tx, &[line.id]).await?;
     history(tx, line, service_id, "enabled", now, actor).await
 }
 
@@ -400,6 +407,7 @@ pub async fn disable_service(
         .bind(service_id)
         .execute(&mut **tx)
         .await?;
+    super::lines::reprice(tx, &[line.id]).await?;
     history(tx, line, service_id, "disabled", now_ms(), actor).await
 }
 

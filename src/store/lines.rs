@@ -1,7 +1,10 @@
+use std::sync::LazyLock;
+
 use sqlx::AnyConnection;
 
+use crate::domain::pricing::Charge;
 use crate::domain::text::prefix_upper_bound;
-use crate::domain::{Scope, Scoped};
+use crate::domain::{LineStatus, Operator, Scope, Scoped};
 
 use super::catalogue::{self, Tariff};
 use super::employees::push_id_list;
@@ -25,15 +28,19 @@ pub enum Sort {
     Department,
     Status,
     Tariff,
+    Monthly,
+    Limit,
 }
 
 impl Sort {
-    pub const ALL: [Sort; 5] = [
+    pub const ALL: [Sort; 7] = [
         Sort::Number,
         Sort::Employee,
         Sort::Department,
         Sort::Status,
         Sort::Tariff,
+        Sort::Monthly,
+        Sort::Limit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +50,8 @@ impl Sort {
             Sort::Department => "department",
             Sort::Status => "status",
             Sort::Tariff => "tariff",
+            Sort::Monthly => "monthly",
+            Sort::Limit => "limit",
         }
     }
 
@@ -55,6 +64,8 @@ impl Sort {
             Sort::Department => "d.name IS NULL, d.name",
             Sort::Status => "l.status",
             Sort::Tariff => "t.name",
+            Sort::Monthly => "l.monthly_kop",
+            Sort::Limit => "l.spend_limit_kop IS NULL, l.spend_limit_kop",
         }
     }
 }
@@ -85,8 +96,13 @@ pub struct LineRow {
     pub tariff_id: i64,
     #[sqlx(skip)]
     pub tariff_name: String,
+    /// The tariff's monthly fee.
     #[sqlx(skip)]
-    pub monthly_fee_kop: i64,
+    pub tariff_fee_kop: i64,
+    /// The monthly fees of the line's services, summed.
+    pub services_kop: i64,
+    /// What a month of the line costs at list price, by its status (`domain::pricing`).
+    pub monthly_kop: i64,
     pub spend_limit_kop: Option<i64>,
 }
 
@@ -195,7 +211,7 @@ fn page_sql(
 ) -> Sql {
     let mut sql = Sql::new(
         "SELECT l.id, l.msisdn, l.status, l.employee_id, e.full_name AS employee_name,
-                l.department_id, l.tariff_id, l.spend_limit_kop, ",
+                l.department_id, l.tariff_id, l.services_kop, l.monthly_kop, l.spend_limit_kop, ",
     );
     sql.push(backend.snapshot_column()).push(" AS seen, ");
     match count_cap {
@@ -487,7 +503,7 @@ async fn name_rows(
             }
         };
         row.tariff_name.clone_from(&tariff.name);
-        row.monthly_fee_kop = tariff.monthly_fee_kop;
+        row.tariff_fee_kop = tariff.monthly_fee_kop;
     }
     Ok(())
 }
@@ -524,6 +540,10 @@ pub struct LineCard {
     pub status: String,
     pub activated_on: String,
     pub spend_limit_kop: Option<i64>,
+    /// The monthly fees of its services, summed.
+    pub services_kop: i64,
+    /// What a month of the line costs at list price, by its status (`domain::pricing`).
+    pub monthly_kop: i64,
     pub employee_id: Option<i64>,
     pub employee_name: Option<String>,
     pub employee_position: Option<String>,
@@ -566,7 +586,7 @@ pub async fn card_with_lists(
     }
     let (services, entries) = backend.line_card_lists();
     let sql = format!(
-        "SELECT l.id, l.msisdn, l.iccid, l.status, l.activated_on, l.spend_limit_kop,
+        "SELECT l.id, l.msisdn, l.iccid, l.status, l.activated_on, l.spend_limit_kop, l.services_kop, l.monthly_kop,
                 l.employee_id, e.full_name AS employee_name, e.position AS employee_position,
                 l.department_id, d.name AS department_name,
                 COALESCE(l.cost_centre, d.cost_centre) AS cost_centre,
@@ -600,7 +620,7 @@ pub async fn card_with_lists(
 /// The line if the scope covers it.
 pub async fn card(db: &Db, scoped: &Scoped, id: i64) -> Result<Option<LineCard>, sqlx::Error> {
     let card = sqlx::query_as::<_, LineCard>(
-        "SELECT l.id, l.msisdn, l.iccid, l.status, l.activated_on, l.spend_limit_kop,
+        "SELECT l.id, l.msisdn, l.iccid, l.status, l.activated_on, l.spend_limit_kop, l.services_kop, l.monthly_kop,
                 l.employee_id, e.full_name AS employee_name, e.position AS employee_position,
                 l.department_id, d.name AS department_name,
                 COALESCE(l.cost_centre, d.cost_centre) AS cost_centre,
@@ -654,12 +674,12 @@ pub async fn count_by_department(
         .await
 }
 
-/// Sum of monthly tariff fees over the company's active and suspended lines, in kopecks.
+/// What a month of the permit's lines costs at list price, in kopecks (see
+/// [`crate::domain::pricing`]).
 pub async fn monthly_fees(db: &Db, scoped: &Scoped) -> Result<i64, sqlx::Error> {
     use sqlx::Row;
     let mut sql = Sql::new(
-        "SELECT CAST(COALESCE(SUM(t.monthly_fee_kop), 0) AS BIGINT) FROM lines l JOIN tariffs t ON t.id = l.tariff_id
-         WHERE l.status <> 'terminated' AND l.company_id = ",
+        "SELECT CAST(COALESCE(SUM(l.monthly_kop), 0) AS BIGINT) FROM lines l WHERE l.company_id = ",
     );
     sql.bind(scoped.company_id());
     push_scope(&mut sql, scoped.scope());
@@ -765,7 +785,65 @@ pub async fn insert_many(
         chunk_ids.sort_unstable();
         ids.extend(chunk_ids.into_iter().map(|(id,)| id));
     }
+    reprice(tx, &ids).await?;
     Ok(ids)
+}
+
+/// The monthly fees of a line's services, summed, as SQL on `lines`.
+const SERVICES_KOP: &str = "CAST(COALESCE((SELECT SUM(s.monthly_fee_kop) FROM line_services ls
+     JOIN services s ON s.id = ls.service_id WHERE ls.line_id = lines.id), 0) AS BIGINT)";
+
+/// A line's month by its status, as [`Charge::of`] says, as SQL on `lines`.
+static MONTHLY_KOP: LazyLock<String> = LazyLock::new(|| {
+    let fee =
+        |column: &str| format!("(SELECT t.{column} FROM tariffs t WHERE t.id = lines.tariff_id)");
+    let mut case = String::from("CASE status");
+    for status in LineStatus::ALL {
+        let charged = match Charge::of(status) {
+            Charge::TariffAndServices => format!("{} + {SERVICES_KOP}", fee("monthly_fee_kop")),
+            Charge::Suspension => fee("suspended_fee_kop"),
+            Charge::Nothing => "0".to_owned(),
+        };
+        case.push_str(&format!(" WHEN '{}' THEN {charged}", status.as_str()));
+    }
+    case + " END"
+});
+
+/// Sets the kept monthly cost of the lines the condition that follows picks.
+static REPRICE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE lines SET services_kop = {SERVICES_KOP}, monthly_kop = {} WHERE ",
+        *MONTHLY_KOP
+    )
+});
+
+/// Sets it on every line whose kept cost is not what the catalogue says now.
+static REPRICE_CHANGED: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{}services_kop <> {SERVICES_KOP} OR monthly_kop <> {}",
+        *REPRICE, *MONTHLY_KOP
+    )
+});
+
+/// Works out the kept monthly cost of these lines again, after their tariff, services or
+/// status changed. Only the store's writers call it, in the writing transaction, for lines
+/// they have just written.
+pub(super) async fn reprice(tx: &mut Tx, line_ids: &[i64]) -> Result<(), sqlx::Error> {
+    for chunk in line_ids.chunks(500) {
+        let mut sql = Sql::bulk(tx, REPRICE.as_str());
+        sql.push("id IN (")
+            .bind_list(chunk.iter().copied())
+            .push(")");
+        sql.query().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Works out the kept monthly cost of every line whose catalogue prices changed, after the
+/// catalogue was loaded; returns how many lines it changed.
+pub async fn reprice_changed(tx: &mut Tx, _operator: &Operator) -> Result<u64, sqlx::Error> {
+    let sql = Sql::bulk(tx, REPRICE_CHANGED.as_str());
+    Ok(sql.query().execute(&mut **tx).await?.rows_affected())
 }
 
 fn bind_opt(sql: &mut Sql, v: Option<i64>) -> &mut Sql {
@@ -789,14 +867,11 @@ pub async fn enable_services_many(
         ids.sort_unstable();
         ids.dedup();
         let mut count = Sql::bulk(tx, "SELECT COUNT(*) FROM lines WHERE company_id = ");
-        count.bind(scoped.company_id()).push(" AND id IN (");
-        for (i, id) in ids.iter().enumerate() {
-            if i > 0 {
-                count.push(", ");
-            }
-            count.bind(*id);
-        }
-        count.push(")");
+        count
+            .bind(scoped.company_id())
+            .push(" AND id IN (")
+            .bind_list(ids.iter().copied())
+            .push(")");
         let (ours,): (i64,) = count.query_as().fetch_one(&mut **tx).await?;
         if ours != ids.len() as i64 {
             return Err(sqlx::Error::RowNotFound);
@@ -833,6 +908,7 @@ pub async fn enable_services_many(
         }
         sql.query().execute(&mut **tx).await?;
         hist.query().execute(&mut **tx).await?;
+        reprice(tx, &ids).await?;
     }
     Ok(())
 }

@@ -93,6 +93,22 @@ impl Sql {
         self
     }
 
+    /// Binds each item, comma-separated: the inside of `IN (…)`, `NULL` when there is none.
+    pub fn bind_list<A: Into<Arg>>(&mut self, items: impl IntoIterator<Item = A>) -> &mut Self {
+        let mut none = true;
+        for item in items {
+            if !none {
+                self.push(", ");
+            }
+            self.bind(item);
+            none = false;
+        }
+        if none {
+            self.push("NULL");
+        }
+        self
+    }
+
     /// The statement with its values, as one text: the same text, the same question.
     pub fn key(&self) -> String {
         format!("{}\u{0}{:?}", self.text, self.args)

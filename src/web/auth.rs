@@ -262,7 +262,7 @@ fn notify_new_device(state: &AppState, visitor: &Visitor, user: &users::User, at
             lang.t("mail.new_device.ip"),
             visitor.ip,
             lang.t("mail.new_device.browser"),
-            visitor.user_agent,
+            super::format::device(&visitor.user_agent),
             lang.t("mail.new_device.not_you"),
             state.settings.public_url,
         ),

@@ -56,32 +56,53 @@ pub async fn lines_export(
         "lines.department",
         "lines.status",
         "lines.tariff",
-        "lines.fee",
+        "lines.tariff_fee",
+        "lines.services_fee",
+        "lines.monthly",
         "lines.limit",
     ];
     let text = |s: Option<String>| s.map(Cell::Text).unwrap_or(Cell::Empty);
     let table = Table {
         headers: headers.iter().map(|k| lang.t(k).to_owned()).collect(),
-        widths: vec![18.0, 38.0, 28.0, 26.0, 24.0, 15.0, 15.0],
+        widths: vec![18.0, 38.0, 28.0, 26.0, 24.0, 15.0, 15.0, 15.0, 15.0],
         rows: rows
             .into_iter()
             .map(|l| {
+                // A terminated line has no live fees: only its month (zero) is shown.
+                let live = |kop: i64| {
+                    if l.status == "terminated" {
+                        Cell::Empty
+                    } else {
+                        Cell::Money(kop)
+                    }
+                };
+                let (tariff_fee, services) = (live(l.tariff_fee_kop), live(l.services_kop));
                 let status = crate::domain::LineStatus::parse(&l.status)
                     .map(|s| lang.t(&format!("status.{}", s.as_str())).to_owned())
                     .unwrap_or(l.status);
                 vec![
-                    Cell::Text(super::format::phone(&l.msisdn)),
+                    phone_cell(&l.msisdn),
                     text(l.employee_name),
                     text(l.department_name),
                     Cell::Text(status),
                     Cell::Text(l.tariff_name),
-                    Cell::Money(l.monthly_fee_kop),
+                    tariff_fee,
+                    services,
+                    Cell::Money(l.monthly_kop),
                     l.spend_limit_kop.map(Cell::Money).unwrap_or(Cell::Empty),
                 ]
             })
             .collect(),
     };
     download(&table, file, "lines", lang.t("lines.title"))
+}
+
+/// A stored number (`+79165000010`) as an export shows it.
+pub(super) fn phone_cell(stored: &str) -> Cell {
+    Cell::Phone {
+        shown: super::format::phone(stored),
+        digits: stored.trim_start_matches('+').to_owned(),
+    }
 }
 
 /// Which file a download asks for: XLSX, or CSV in an encoding.

@@ -63,19 +63,11 @@ impl CardPage {
     }
 
     fn service_name<'a>(&self, s: &'a EnabledService) -> &'a str {
-        if self.page.lang == super::i18n::Lang::En {
-            &s.name_en
-        } else {
-            &s.name_ru
-        }
+        self.page.name(&s.name_ru, &s.name_en)
     }
 
     fn offer_name<'a>(&self, s: &'a Offer) -> &'a str {
-        if self.page.lang == super::i18n::Lang::En {
-            &s.name_en
-        } else {
-            &s.name_ru
-        }
+        self.page.name(&s.name_ru, &s.name_en)
     }
 
     fn is(&self, status: &str) -> bool {

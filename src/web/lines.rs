@@ -35,7 +35,8 @@ pub struct LinesQuery {
     pub status: Option<String>,
     /// A tariff code (or id) of the company's region.
     pub tariff: Option<String>,
-    /// `number` (default), `employee`, `department`, `status` or `tariff`.
+    /// `number` (default), `employee`, `department`, `status`, `tariff`, `monthly` (the month's
+    /// cost) or `limit`.
     pub sort: Option<String>,
     /// `asc` (default) or `desc`.
     pub dir: Option<String>,

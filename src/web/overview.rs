@@ -58,13 +58,7 @@ pub async fn show(
         .await?
         .into_iter()
         .find(|r| r.code == company.region_code)
-        .map(|r| {
-            if lang == super::i18n::Lang::En {
-                r.name_en
-            } else {
-                r.name_ru
-            }
-        })
+        .map(|r| lang.pick(r.name_ru, r.name_en))
         .unwrap_or_default();
     let status_counts = lines::count_by_status(&state.db, &permit).await?;
     let total: i64 = status_counts.iter().map(|(_, n)| n).sum();

@@ -110,6 +110,11 @@ impl Page {
         format::datetime(self.lang, *ms.borrow())
     }
 
+    /// A catalogue name in the page's language.
+    pub fn name<'a>(&self, ru: &'a str, en: &'a str) -> &'a str {
+        self.lang.pick(ru, en)
+    }
+
     pub fn status(&self, s: &str) -> &'static str {
         match LineStatus::parse(s) {
             Ok(st) => self.lang.t(&format!("status.{}", st.as_str())),

@@ -752,11 +752,7 @@ pub async fn current(
             .map(|r| {
                 vec![
                     text(r.full_name),
-                    Cell::Text(
-                        crate::domain::Msisdn::parse(&r.msisdn)
-                            .map(|m| m.display())
-                            .unwrap_or(r.msisdn),
-                    ),
+                    super::exports::phone_cell(&r.msisdn),
                     Cell::Text(
                         r.department_id
                             .map(|d| crate::services::departments::path(&reference.departments, d))

@@ -84,7 +84,13 @@ async fn xlsx_export_reads_back_with_formulas_disarmed(b: Backend) {
     assert_eq!(rows[2][1], Data::String("+1-1 Ёлкин".into()));
     assert_eq!(rows[3][2], Data::String("@SUM(A1)".into()));
     assert_eq!(rows[1][5], Data::Float(450.0), "money is a number");
-    assert_eq!(rows[3][6], Data::Float(1500.5));
+    assert_eq!(rows[1][6], Data::Float(0.0), "no services");
+    assert_eq!(
+        rows[1][7],
+        Data::Float(450.0),
+        "the month: the tariff alone"
+    );
+    assert_eq!(rows[3][8], Data::Float(1500.5));
     let formulas = book.worksheet_formula("Номера").expect("formulas");
     assert!(
         formulas.cells().all(|(_, _, f)| f.is_empty()),
@@ -131,19 +137,33 @@ async fn csv_exports_in_utf8_and_windows_1251(b: Backend) {
     let lines: Vec<&str> = text.split("\r\n").collect();
     assert_eq!(
         lines[0],
-        "Номер;Сотрудник;Подразделение;Статус;Тариф;Плата в месяц;Лимит"
+        "Номер;Сотрудник;Подразделение;Статус;Тариф;Тариф в месяц;Услуги в месяц;Итого в месяц;Лимит"
     );
     assert_eq!(
         lines[1],
-        "'+7 916 000-00-01;\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\";;Активен;Бизнес Старт;450,00;"
+        "79160000001;\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\";;Активен;Бизнес Старт;450,00;0,00;450,00;"
     );
+    // Read back as a program reads CSV: the numbers are the stored ones' digits.
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(text.as_bytes());
+    let numbers: Vec<String> = reader
+        .records()
+        .map(|r| r.expect("a record")[0].to_owned())
+        .collect();
+    let stored: Vec<String> = sqlx::query_scalar("SELECT msisdn FROM lines ORDER BY number_key")
+        .fetch_all(&app.db.pool)
+        .await
+        .expect("numbers");
+    let stored: Vec<String> = stored.iter().map(|m| m.replace('+', "")).collect();
+    assert_eq!(numbers, stored, "the digits bills match on, no guard");
     assert_eq!(
         lines[2],
-        "'+7 916 000-00-02;'+1-1 Ёлкин;;Активен;Бизнес Старт;450,00;"
+        "79160000002;'+1-1 Ёлкин;;Активен;Бизнес Старт;450,00;0,00;450,00;"
     );
     assert_eq!(
         lines[3],
-        "'+7 916 000-00-03;;'@SUM(A1);Активен;Бизнес Старт;450,00;1500,50"
+        "79160000003;;'@SUM(A1);Активен;Бизнес Старт;450,00;0,00;450,00;1500,50"
     );
 
     let (mime, _, bytes) = download(&app, "/lines/export?format=csv&encoding=cp1251").await;

@@ -365,9 +365,14 @@ impl TestApp {
 }
 
 pub fn csrf_in(html: &str) -> Option<String> {
-    let at = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
-    let end = html[at..].find('"')?;
-    Some(html[at..at + end].to_owned())
+    hidden(html, "csrf")
+}
+
+/// The value of a form's field `name` in a page.
+pub fn hidden(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = html.find(&marker)? + marker.len();
+    Some(html[at..at + html[at..].find('"')?].to_owned())
 }
 
 pub async fn read(r: reqwest::Response) -> Response {

@@ -5,14 +5,10 @@ use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 
-use crate::helpers::{ADMIN, Backend, PASSWORD, Response, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{
+    ADMIN, Backend, PASSWORD, Response, TestApp, hidden, spawn_app, spawn_app_with,
+};
 use crate::on_both;
-
-fn hidden(html: &str, name: &str) -> Option<String> {
-    let marker = format!("name=\"{name}\" value=\"");
-    let at = html.find(&marker)? + marker.len();
-    Some(html[at..at + html[at..].find('"')?].to_owned())
-}
 
 fn query(fields: &[(&str, &str)]) -> String {
     fields
@@ -29,7 +25,7 @@ async fn preview(app: &TestApp, line: i64, fields: &[(&str, &str)]) -> Response 
 }
 
 /// Preview, then confirm with the preview's key; returns (preview, confirmation).
-async fn change(app: &TestApp, line: i64, fields: &[(&str, &str)]) -> (Response, Response) {
+pub async fn change(app: &TestApp, line: i64, fields: &[(&str, &str)]) -> (Response, Response) {
     let shown = preview(app, line, fields).await;
     let Some(key) = hidden(&shown.body, "key") else {
         return (
@@ -115,9 +111,18 @@ async fn a_tariff_change_is_previewed_confirmed_and_done_once(b: Backend) {
         shown.body
     );
     assert!(
-        shown.body.contains("Запись разговоров"),
+        shown.body.contains("<li>Запись разговоров</li>"),
         "the dropped service is named"
     );
+    assert_eq!(app.get("/lang/en?back=/overview").await.status, 303);
+    let shown_en = preview(&app, line, &fields).await;
+    assert!(
+        shown_en.body.contains("<li>Call recording</li>")
+            && shown_en.body.contains("turned off: «Call recording»"),
+        "in English, English names: {}",
+        shown_en.body
+    );
+    assert_eq!(app.get("/lang/ru?back=/overview").await.status, 303);
     assert_eq!(
         services_of(&app, line).await.len(),
         2,
@@ -171,12 +176,26 @@ async fn a_tariff_change_is_previewed_confirmed_and_done_once(b: Backend) {
             .await
             .expect("audit");
     assert!(
-        after.contains("\"monthly_delta\":\"-630.00\"") && after.contains("Запись разговоров"),
-        "{after}"
+        after.contains("\"monthly_delta\":\"-630.00\"")
+            && after.contains("\"dropped_services\":[\"call-recording\"]"),
+        "the log keeps the dropped service's code: {after}"
     );
 
     let card = app.get(&format!("/lines/{line}?done=change_tariff")).await;
     assert!(card.body.contains("Изменение применено") && card.body.contains("Смена тарифа"));
+    assert!(
+        card.body.contains("отключены: «Запись разговоров»"),
+        "the history names the dropped service: {}",
+        card.body
+    );
+    assert_eq!(app.get("/lang/en?back=/overview").await.status, 303);
+    let english = app.get(&format!("/lines/{line}")).await;
+    assert!(
+        english.body.contains("turned off: «Call recording»"),
+        "the history names it in English: {}",
+        english.body
+    );
+
     let history: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM line_service_history WHERE line_id = $1 AND action = 'disabled'",
     )

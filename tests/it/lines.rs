@@ -381,7 +381,7 @@ async fn names_the_reference_data_lacks_are_read(b: Backend) {
     let row = &rows[0];
     assert_eq!(row.department_name.as_deref(), Some("Ядро сети"));
     assert_eq!(
-        (row.tariff_name.as_str(), row.monthly_fee_kop),
+        (row.tariff_name.as_str(), row.tariff_fee_kop),
         ("Ямал Особый", 12345)
     );
     // The others on the page are named from the copy.

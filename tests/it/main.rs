@@ -18,6 +18,7 @@ mod jobs;
 mod line_changes;
 mod lines;
 mod login;
+mod monthly_cost;
 mod ops;
 mod pages;
 mod reference;

@@ -86,9 +86,7 @@ async fn preview(app: &TestApp, name: &str, bytes: Vec<u8>) -> (String, Response
 }
 
 fn hidden(html: &str, name: &str) -> String {
-    let key = format!("name=\"{name}\" value=\"");
-    let at = html.find(&key).unwrap_or_else(|| panic!("no {name}")) + key.len();
-    html[at..at + html[at..].find('"').expect("end")].to_owned()
+    crate::helpers::hidden(html, name).unwrap_or_else(|| panic!("no {name}"))
 }
 
 fn count(html: &str, id: &str) -> String {

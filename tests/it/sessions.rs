@@ -118,7 +118,7 @@ async fn a_sign_in_from_a_new_device_is_mailed_to_the_user(b: Backend) {
 
     // Another browser.
     let laptop = app.another_instance().await;
-    let ua = "Mozilla/5.0 (X11; Linux x86_64) TestBrowser/1.0";
+    let ua = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
     let token = laptop.csrf("/login").await;
     let r = laptop
         .client
@@ -145,11 +145,27 @@ async fn a_sign_in_from_a_new_device_is_mailed_to_the_user(b: Backend) {
         body.contains("с устройства, с которого раньше не входили"),
         "{body}"
     );
-    assert!(body.contains(ua), "{body}");
+    assert!(body.contains("Браузер: Chrome 131 · Linux"), "{body}");
     assert!(body.contains("127.0.0.1"), "{body}");
     assert!(body.contains("/sessions"), "{body}");
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(smtp.received().len(), 1, "no notice for known browsers");
+
+    // A browser set to English is told in English.
+    let english = app.another_instance().await;
+    assert_eq!(english.get("/lang/en?back=/login").await.status, 303);
+    assert_eq!(english.login(ADMIN, PASSWORD).await.status, 303);
+    let mail = smtp.wait_for(2).await;
+    let body =
+        quoted_printable::decode(mail[1].data.as_bytes(), quoted_printable::ParseMode::Robust)
+            .expect("quoted-printable");
+    let body = String::from_utf8_lossy(&body);
+    assert!(body.contains("a sign-in from a new device"), "{body}");
+    assert!(body.contains("from a device not used before"), "{body}");
+    assert!(
+        !body.chars().any(|c| matches!(c, 'а'..='я' | 'А'..='Я')),
+        "Russian in the English notice: {body}"
+    );
 }
 
 on_both!(

@@ -66,9 +66,10 @@ fn want(event: &AuditEvent, w: &mut Wanted) {
             w.tariffs.insert(line.tariff.clone());
         }
         E::Line(l) => match &l.change {
-            LineChanged::Tariff { was, now, .. } => {
+            LineChanged::Tariff { was, now, dropped } => {
                 w.tariffs.insert(was.clone());
                 w.tariffs.insert(now.clone());
+                w.services.extend(dropped.iter().cloned());
             }
             LineChanged::ServiceOn { service } | LineChanged::ServiceOff { service } => {
                 w.services.insert(service.clone());
@@ -98,10 +99,7 @@ struct Namer<'a> {
 
 impl Namer<'_> {
     fn pick(&self, ru: String, en: String) -> String {
-        match self.lang {
-            Lang::Ru => ru,
-            Lang::En => en,
-        }
+        self.lang.pick(ru, en)
     }
 
     fn key(&self, prefix: &str, code: &str) -> String {
@@ -139,10 +137,7 @@ impl Namer<'_> {
             .names
             .services
             .get(code)
-            .map_or(code, |(ru, en)| match self.lang {
-                Lang::Ru => ru,
-                Lang::En => en,
-            });
+            .map_or(code, |(ru, en)| self.lang.pick(ru, en));
         format!("«{name}»")
     }
 
@@ -705,7 +700,7 @@ fn change_words(n: &Namer, change: &LineChanged) -> String {
                 format!("Tariff: {} → {}", n.tariff(was), n.tariff(now)),
             );
             if !dropped.is_empty() {
-                let names: Vec<String> = dropped.iter().map(|d| format!("«{d}»")).collect();
+                let names: Vec<String> = dropped.iter().map(|d| n.service(d)).collect();
                 s.push_str(&p(
                     format!("; отключены: {}", names.join(", ")),
                     format!("; turned off: {}", names.join(", ")),

@@ -30,6 +30,14 @@ impl Lang {
         }
     }
 
+    /// Of a pair of texts (names, sentences) the one in this language.
+    pub fn pick<T>(self, ru: T, en: T) -> T {
+        match self {
+            Lang::Ru => ru,
+            Lang::En => en,
+        }
+    }
+
     /// `n` with its noun in the language's plural form (see [`ru_count`], [`en_count`]).
     pub fn count(self, n: i64, ru: [&str; 3], en: [&str; 2]) -> String {
         match self {
@@ -718,6 +726,9 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("lines.status", "Статус", "Status"),
     ("lines.tariff", "Тариф", "Tariff"),
     ("lines.fee", "Плата в месяц", "Monthly fee"),
+    ("lines.tariff_fee", "Тариф в месяц", "Tariff a month"),
+    ("lines.services_fee", "Услуги в месяц", "Services a month"),
+    ("lines.monthly", "Итого в месяц", "Total a month"),
     ("lines.limit", "Лимит", "Limit"),
     ("lines.found", "Найдено", "Found"),
     ("lines.more_than", "более", "more than"),
@@ -734,6 +745,19 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("pager.page", "Стр.", "Page"),
     ("pager.of", "из", "of"),
     ("card.iccid", "ICCID (SIM)", "ICCID (SIM)"),
+    ("card.a_month", "в месяц", "a month"),
+    ("card.tariff_part", "Тариф", "Tariff"),
+    ("card.services_part", "услуги", "services"),
+    (
+        "card.paused_fees",
+        "пока номер приостановлен или заблокирован, начисляется только плата за приостановку",
+        "while the line is suspended or blocked, only the suspension fee is charged",
+    ),
+    (
+        "card.no_fees",
+        "Номер расторгнут: плата не начисляется.",
+        "The line is terminated: nothing is charged.",
+    ),
     ("card.activated", "Подключён", "Activated"),
     ("card.cost_centre", "ЦФО", "Cost centre"),
     (

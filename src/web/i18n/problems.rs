@@ -710,10 +710,7 @@ pub fn say(p: &Problem, lang: Lang) -> String {
         ),
         P::Stored { text } => (text.clone(), text.clone()),
     };
-    match lang {
-        Lang::Ru => ru,
-        Lang::En => en,
-    }
+    lang.pick(ru, en)
 }
 
 /// A right by its name (its code if none).
