@@ -30,6 +30,8 @@ pub struct SessionRow {
     pub second_factor: i64,
     /// The chosen company requires a second factor of its admins.
     pub admins_need_totp: Option<i64>,
+    /// How many companies the person may open.
+    pub companies: i64,
     /// The database's snapshot when the session was read (PostgreSQL): a lines page keeps
     /// its count while the snapshot stays the same (`store::counts`).
     #[sqlx(default)]
@@ -82,7 +84,10 @@ pub async fn find(
                 c.region_code, c.reference_version,
                 (SELECT version FROM catalogue_version WHERE id = 1) AS catalogue_version,
                 (SELECT version FROM policy_version WHERE id = 1) AS policy_version,
-                s.second_factor, c.admins_need_totp, {} AS snapshot
+                s.second_factor, c.admins_need_totp,
+                (SELECT COUNT(*) FROM memberships mm
+                 WHERE mm.user_id = s.user_id AND mm.blocked_at IS NULL) AS companies,
+                {} AS snapshot
          FROM sessions s
          JOIN users u ON u.id = s.user_id
          LEFT JOIN companies c ON c.id = s.company_id

@@ -26,6 +26,8 @@ pub struct Page {
     pub path: String,
     pub nav: Vec<NavItem>,
     pub title: String,
+    /// The person may open another company (operator staff may open any).
+    pub can_switch: bool,
 }
 
 const NAV: &[(&str, &str, Object, Action)] = &[
@@ -77,6 +79,7 @@ impl Page {
             path,
             nav,
             title: lang.t(title_key).to_owned(),
+            can_switch: cab.session.companies > 1 || cab.session.is_staff != 0,
         }
     }
 

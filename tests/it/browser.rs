@@ -13,9 +13,34 @@ use simfleet::services::demo;
 
 use crate::helpers::{Backend, spawn_app};
 
-struct Browser {
-    client: Client,
+pub struct Browser {
+    pub client: Client,
     _driver: Driver,
+}
+
+/// The screen a page is shown on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// 1440 × 960.
+    Desktop,
+    /// A phone, 390 × 844 CSS pixels, as Chromium's device emulation shows it.
+    Phone,
+}
+
+impl Screen {
+    pub fn width(self) -> i64 {
+        match self {
+            Screen::Desktop => 1440,
+            Screen::Phone => 390,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Screen::Desktop => "desktop",
+            Screen::Phone => "phone",
+        }
+    }
 }
 
 /// The chromedriver process, stopped however the test ends.
@@ -33,6 +58,10 @@ fn chromedriver() -> String {
 }
 
 async fn browser() -> Browser {
+    browser_for(Screen::Desktop).await
+}
+
+pub async fn browser_for(screen: Screen) -> Browser {
     let port = TcpListener::bind("127.0.0.1:0")
         .expect("a free port")
         .local_addr()
@@ -46,14 +75,17 @@ async fn browser() -> Browser {
         .spawn()
         .unwrap_or_else(|e| panic!("chromedriver is needed for browser tests ({e}); install Debian's chromium and chromium-driver")),
     );
-    let caps = json!({
-        "goog:chromeOptions": {
-            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                     "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--window-size=1440,960", "--lang=ru-RU"]
-        }
+    let mut options = json!({
+        "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--window-size=1440,960", "--lang=ru-RU", "--hide-scrollbars"]
     });
+    if screen == Screen::Phone {
+        options["mobileEmulation"] =
+            json!({ "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 2 } });
+    }
+    let caps = json!({ "goog:chromeOptions": options });
     let caps = caps.as_object().expect("object").clone();
     let url = format!("http://127.0.0.1:{port}");
     for _ in 0..100 {
@@ -72,11 +104,13 @@ async fn browser() -> Browser {
     panic!("chromedriver did not accept a session at {url}");
 }
 
-async fn screenshot(client: &Client, name: &str) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
-    std::fs::create_dir_all(&dir).expect("screenshot folder");
+pub async fn screenshot(client: &Client, name: &str) {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target/screenshots")
+        .join(format!("{name}.png"));
+    std::fs::create_dir_all(file.parent().expect("a folder")).expect("screenshot folder");
     let png = client.screenshot().await.expect("screenshot");
-    std::fs::write(dir.join(format!("{name}.png")), png).expect("saving the screenshot");
+    std::fs::write(file, png).expect("saving the screenshot");
 }
 
 async fn text_of(client: &Client, css: &str) -> String {
@@ -89,7 +123,7 @@ async fn text_of(client: &Client, css: &str) -> String {
         .expect("text")
 }
 
-async fn click(client: &Client, css: &str) {
+pub async fn click(client: &Client, css: &str) {
     client
         .find(Locator::Css(css))
         .await
@@ -99,7 +133,7 @@ async fn click(client: &Client, css: &str) {
         .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
 }
 
-async fn type_into(client: &Client, css: &str, text: &str) {
+pub async fn type_into(client: &Client, css: &str, text: &str) {
     client
         .find(Locator::Css(css))
         .await
@@ -109,7 +143,7 @@ async fn type_into(client: &Client, css: &str, text: &str) {
         .unwrap_or_else(|e| panic!("typing into {css}: {e}"));
 }
 
-async fn wait_for(client: &Client, css: &str) {
+pub async fn wait_for(client: &Client, css: &str) {
     client
         .wait()
         .for_element(Locator::Css(css))

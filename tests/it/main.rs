@@ -25,6 +25,7 @@ mod reference;
 mod roster;
 mod schema;
 mod scoping;
+mod screens;
 mod search_plan;
 mod second_factor;
 mod second_factor_limits;

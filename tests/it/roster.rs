@@ -275,10 +275,9 @@ async fn problems_are_named_by_row_and_column_and_block_the_commit(b: Backend) {
     ] {
         assert!(page.body.contains(text), "{text}");
     }
-    assert!(
-        page.body
-            .contains("<td class=\"num\">3</td><td>Телефон</td>")
-    );
+    assert!(page.body.contains(
+        "<td class=\"num tag\" data-label=\"Строка\">3</td><td class=\"lead\">Телефон</td>"
+    ));
     let refused = commit(&app, &at, &page.body, &[]).await;
     assert_eq!(refused.status, 409);
     assert!(refused.body.contains("в файле есть ошибки"));
