@@ -244,12 +244,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             } else {
                 println!("demo company already present");
             }
-            let at = if no_serve {
-                settings.public_url.clone()
-            } else {
-                format!("http://{}", settings.bind)
-            };
-            println!("log in at {at}/login");
+            println!("log in at {}/login", settings.public_url());
             println!("  number:   {}", Msisdn::parse(demo::DEMO_ADMIN)?.display());
             println!("  password: {}", demo::DEMO_PASSWORD);
             println!(

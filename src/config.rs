@@ -13,7 +13,8 @@ pub struct Settings {
     pub database_url: String,
     /// host:port to listen on.
     pub bind: String,
-    /// The address people reach the cabinet at, for links in e-mails and SMS.
+    /// The address people reach the cabinet at, for links in e-mails and SMS; when not set,
+    /// `http://` and `bind` (`localhost` for an address of every interface).
     pub public_url: String,
     /// Send the session cookie only over HTTPS.
     pub cookie_secure: bool,
@@ -69,7 +70,7 @@ impl Default for Settings {
         Self {
             database_url: "sqlite://./simfleet.db".into(),
             bind: "127.0.0.1:8080".into(),
-            public_url: "http://127.0.0.1:8080".into(),
+            public_url: String::new(),
             cookie_secure: false,
             data_dir: PathBuf::from("./data"),
             session_idle_minutes: 15,
@@ -107,6 +108,21 @@ impl Settings {
         fig.merge(Env::prefixed("SIMFLEET_"))
             .extract()
             .map_err(Box::new)
+    }
+
+    /// Where people reach the cabinet: `public_url` without a trailing `/`, or when it is not
+    /// set, `http://` and `bind` (`localhost` for an address of every interface).
+    pub fn public_url(&self) -> String {
+        let set = self.public_url.trim().trim_end_matches('/');
+        if !set.is_empty() {
+            return set.to_owned();
+        }
+        let (host, port) = self.bind.rsplit_once(':').unwrap_or((&self.bind, "80"));
+        let host = match host {
+            "0.0.0.0" | "[::]" | "" => "localhost",
+            other => other,
+        };
+        format!("http://{host}:{port}")
     }
 }
 
@@ -188,6 +204,28 @@ mod tests {
             assert_eq!(s.bind, "0.0.0.0:9000");
             assert_eq!(s.database_url, "postgres://postgres@127.0.0.1/x");
             assert_eq!(s.session_idle_minutes, 15);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_public_address_follows_bind_unless_set() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("SIMFLEET_BIND", "127.0.0.1:9100");
+            assert_eq!(
+                Settings::load(None).map_err(|e| *e)?.public_url(),
+                "http://127.0.0.1:9100"
+            );
+            jail.set_env("SIMFLEET_BIND", "0.0.0.0:9200");
+            assert_eq!(
+                Settings::load(None).map_err(|e| *e)?.public_url(),
+                "http://localhost:9200"
+            );
+            jail.set_env("SIMFLEET_PUBLIC_URL", "https://cabinet.example.ru/");
+            assert_eq!(
+                Settings::load(None).map_err(|e| *e)?.public_url(),
+                "https://cabinet.example.ru"
+            );
             Ok(())
         });
     }

@@ -329,6 +329,10 @@ pub enum Problem {
     UnknownSort {
         input: String,
     },
+    /// A page of lines holds 50, 100 or 200.
+    UnknownPageSize {
+        input: String,
+    },
     UnknownFormat {
         input: String,
     },

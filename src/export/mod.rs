@@ -25,10 +25,15 @@ pub enum Cell {
 /// A table with a header row.
 #[derive(Debug, Clone, Default)]
 pub struct Table {
+    /// Lines above the header, in XLSX only (what the file holds, of whom, when, filtered how):
+    /// a CSV stays one header and its rows, for programs to read.
+    pub title: Vec<String>,
     pub headers: Vec<String>,
     /// Column widths in characters (XLSX); a missing one fits the header.
     pub widths: Vec<f64>,
     pub rows: Vec<Vec<Cell>>,
+    /// A last row of totals under the rows, in XLSX only.
+    pub totals: Option<Vec<Cell>>,
 }
 
 /// Whether a spreadsheet program would read the text as a formula (or as a command, for a
@@ -87,26 +92,50 @@ pub fn to_xlsx(table: &Table, sheet: &str) -> Result<Vec<u8>, XlsxError> {
     let bold = Format::new().set_bold();
     let money = Format::new().set_num_format("#,##0.00");
     let quoted = Format::new().set_quote_prefix();
+    let heading = Format::new().set_bold().set_font_size(13);
+    let plain = Format::new();
+    for (r, line) in table.title.iter().enumerate() {
+        let format = if r == 0 { &heading } else { &plain };
+        ws.write_string_with_format(r as u32, 0, fits_a_cell(line), format)?;
+    }
+    // The header, after the title and an empty row.
+    let head = if table.title.is_empty() {
+        0
+    } else {
+        table.title.len() as u32 + 1
+    };
     for (c, h) in table.headers.iter().enumerate() {
         let col = c as u16;
-        ws.write_string_with_format(0, col, h, &bold)?;
+        ws.write_string_with_format(head, col, h, &bold)?;
         let fit = (h.chars().count() as f64 + 4.0).max(14.0);
         ws.set_column_width(col, table.widths.get(c).copied().unwrap_or(fit))?;
     }
-    ws.set_freeze_panes(1, 0)?;
-    for (r, row) in table.rows.iter().enumerate() {
-        let r = r as u32 + 1;
+    ws.set_freeze_panes(head + 1, 0)?;
+    let last_col = table.headers.len().saturating_sub(1) as u16;
+    if !table.title.is_empty() {
+        ws.autofilter(head, 0, head + table.rows.len() as u32, last_col)?;
+    }
+    let money_bold = Format::new().set_num_format("#,##0.00").set_bold();
+    let mut write = |r: u32, row: &[Cell], strong: bool| -> Result<(), XlsxError> {
         for (c, cell) in row.iter().enumerate() {
             let c = c as u16;
             match cell {
                 Cell::Text(t) | Cell::Phone { shown: t, .. } if starts_like_formula(t) => {
                     ws.write_string_with_format(r, c, fits_a_cell(t), &quoted)?;
                 }
+                Cell::Text(t) | Cell::Phone { shown: t, .. } if strong => {
+                    ws.write_string_with_format(r, c, fits_a_cell(t), &bold)?;
+                }
                 Cell::Text(t) | Cell::Phone { shown: t, .. } => {
                     ws.write_string(r, c, fits_a_cell(t))?;
                 }
                 Cell::Money(k) => {
-                    ws.write_with_format(r, c, rubles(*k), &money)?;
+                    ws.write_with_format(
+                        r,
+                        c,
+                        rubles(*k),
+                        if strong { &money_bold } else { &money },
+                    )?;
                 }
                 Cell::Int(i) => {
                     ws.write(r, c, *i)?;
@@ -114,6 +143,13 @@ pub fn to_xlsx(table: &Table, sheet: &str) -> Result<Vec<u8>, XlsxError> {
                 Cell::Empty => {}
             }
         }
+        Ok(())
+    };
+    for (r, row) in table.rows.iter().enumerate() {
+        write(head + 1 + r as u32, row, false)?;
+    }
+    if let Some(totals) = &table.totals {
+        write(head + 1 + table.rows.len() as u32, totals, true)?;
     }
     book.save_to_buffer()
 }
@@ -213,6 +249,7 @@ mod tests {
                 vec![Cell::Text("=HYPERLINK(\"x\")".into()), Cell::Money(123_450)],
                 vec![Cell::Text("Ёлкин ₽".into()), Cell::Empty],
             ],
+            ..Default::default()
         };
         let utf8 = to_csv(&table, Encoding::Utf8Bom);
         assert!(utf8.starts_with(b"\xEF\xBB\xBF"));
@@ -247,6 +284,7 @@ mod cell_tests {
             headers: vec!["A".into()],
             widths: vec![],
             rows: vec![vec![Cell::Text(long)]],
+            ..Default::default()
         };
         assert!(to_xlsx(&table, "Лист").is_ok());
     }

@@ -77,6 +77,10 @@ pub struct Filter {
     pub department_ids: Option<Vec<i64>>,
     pub status: Option<String>,
     pub tariff_id: Option<i64>,
+    /// The line's own cost centre, or its department's when it has none.
+    pub cost_centre: Option<String>,
+    /// A service code: lines that have it.
+    pub service: Option<String>,
     pub sort: Sort,
     pub descending: bool,
 }
@@ -87,12 +91,20 @@ pub struct Filter {
 pub struct LineRow {
     pub id: i64,
     pub msisdn: String,
+    pub iccid: String,
     pub status: String,
+    /// Why a blocked or suspended line stands so (`lost`, `debt`, …), else empty.
+    pub status_reason: String,
+    /// `YYYY-MM-DD`.
+    pub activated_on: String,
     pub employee_id: Option<i64>,
     pub employee_name: Option<String>,
+    pub personnel_number: Option<String>,
     pub department_id: Option<i64>,
     #[sqlx(skip)]
     pub department_name: Option<String>,
+    /// The line's own cost centre (ЦФО), else its department's; `None` for neither.
+    pub cost_centre: Option<String>,
     pub tariff_id: i64,
     #[sqlx(skip)]
     pub tariff_name: String,
@@ -189,11 +201,35 @@ fn where_clause(sql: &mut Sql, scoped: &Scoped, f: &Filter, by_key: bool) {
         push_id_list(sql, ids);
         sql.push(")");
     }
-    if let Some(s) = &f.status {
-        sql.push(" AND l.status = ").bind(s.as_str());
+    // A lost SIM is a blocked line of its own: `lost`; `blocked` is the operator's block.
+    match f.status.as_deref() {
+        None => {}
+        Some("lost") => {
+            sql.push(" AND l.status = 'blocked' AND l.status_reason = 'lost'");
+        }
+        Some("blocked") => {
+            sql.push(" AND l.status = 'blocked' AND l.status_reason <> 'lost'");
+        }
+        Some(s) => {
+            sql.push(" AND l.status = ").bind(s);
+        }
     }
     if let Some(t) = f.tariff_id {
         sql.push(" AND l.tariff_id = ").bind(t);
+    }
+    if let Some(c) = &f.cost_centre {
+        sql.push(" AND (l.cost_centre = ")
+            .bind(c.as_str())
+            .push(" OR (l.cost_centre IS NULL AND l.department_id IN (SELECT id FROM departments WHERE company_id = ")
+            .bind(company_id)
+            .push(" AND cost_centre = ")
+            .bind(c.as_str())
+            .push(")))");
+    }
+    if let Some(code) = &f.service {
+        sql.push(" AND EXISTS (SELECT 1 FROM line_services ls JOIN services s ON s.id = ls.service_id WHERE ls.line_id = l.id AND s.code = ")
+            .bind(code.as_str())
+            .push(")");
     }
     push_scope(sql, scoped.scope());
 }
@@ -210,8 +246,9 @@ fn page_sql(
     backend: super::Backend,
 ) -> Sql {
     let mut sql = Sql::new(
-        "SELECT l.id, l.msisdn, l.status, l.employee_id, e.full_name AS employee_name,
-                l.department_id, l.tariff_id, l.services_kop, l.monthly_kop, l.spend_limit_kop, ",
+        "SELECT l.id, l.msisdn, l.iccid, l.status, l.status_reason, l.activated_on, l.employee_id,
+                e.full_name AS employee_name, e.personnel_number, l.department_id, l.cost_centre,
+                l.tariff_id, l.services_kop, l.monthly_kop, l.spend_limit_kop, ",
     );
     sql.push(backend.snapshot_column()).push(" AS seen, ");
     match count_cap {
@@ -467,7 +504,12 @@ async fn name_rows(
     for row in rows.iter_mut() {
         if let Some(id) = row.department_id {
             match reference.department(id) {
-                Some(d) => row.department_name = Some(d.name.clone()),
+                Some(d) => {
+                    row.department_name = Some(d.name.clone());
+                    if row.cost_centre.is_none() && !d.cost_centre.is_empty() {
+                        row.cost_centre = Some(d.cost_centre.clone());
+                    }
+                }
                 None => missing.push(id),
             }
         }
@@ -475,15 +517,20 @@ async fn name_rows(
     if !missing.is_empty() {
         missing.sort_unstable();
         missing.dedup();
-        let mut sql = Sql::new("SELECT id, name FROM departments WHERE id IN (");
+        let mut sql = Sql::new("SELECT id, name, cost_centre FROM departments WHERE id IN (");
         push_id_list(&mut sql, &missing);
         sql.push(")");
-        let names: Vec<(i64, String)> = sql.query_as().fetch_all(&mut *conn).await?;
+        let names: Vec<(i64, String, String)> = sql.query_as().fetch_all(&mut *conn).await?;
         for row in rows.iter_mut().filter(|r| r.department_name.is_none()) {
-            row.department_name = names
-                .iter()
-                .find(|(id, _)| Some(*id) == row.department_id)
-                .map(|(_, name)| name.clone());
+            let Some((_, name, centre)) =
+                names.iter().find(|(id, ..)| Some(*id) == row.department_id)
+            else {
+                continue;
+            };
+            row.department_name = Some(name.clone());
+            if row.cost_centre.is_none() && !centre.is_empty() {
+                row.cost_centre = Some(centre.clone());
+            }
         }
     }
     let mut read: Vec<Tariff> = Vec::new();
@@ -651,12 +698,37 @@ pub struct EnabledService {
     pub enabled_at: i64,
 }
 
-/// Lines per status, for the overview.
-pub async fn count_by_status(db: &Db, scoped: &Scoped) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    let mut sql = Sql::new("SELECT l.status, COUNT(*) FROM lines l WHERE l.company_id = ");
+/// The services of every line the permit covers, by line id, each as (Russian, English) name.
+pub async fn service_names(
+    conn: &mut AnyConnection,
+    scoped: &Scoped,
+) -> Result<std::collections::HashMap<i64, Vec<(String, String)>>, sqlx::Error> {
+    let mut sql = Sql::new(
+        "SELECT ls.line_id, s.name_ru, s.name_en FROM line_services ls
+         JOIN services s ON s.id = ls.service_id JOIN lines l ON l.id = ls.line_id
+         WHERE l.company_id = ",
+    );
     sql.bind(scoped.company_id());
     push_scope(&mut sql, scoped.scope());
-    sql.push(" GROUP BY l.status ORDER BY l.status");
+    sql.push(" ORDER BY ls.line_id, s.name_ru");
+    let rows: Vec<(i64, String, String)> = sql.query_as().fetch_all(conn).await?;
+    let mut by_line: std::collections::HashMap<i64, Vec<(String, String)>> = Default::default();
+    for (line, ru, en) in rows {
+        by_line.entry(line).or_default().push((ru, en));
+    }
+    Ok(by_line)
+}
+
+/// Lines per state, for the overview: per status, with a lost SIM (`lost`) apart from the
+/// operator's block.
+pub async fn count_by_status(db: &Db, scoped: &Scoped) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let mut sql = Sql::new(
+        "SELECT CASE WHEN l.status = 'blocked' AND l.status_reason = 'lost' THEN 'lost' ELSE l.status END AS state,
+                COUNT(*) FROM lines l WHERE l.company_id = ",
+    );
+    sql.bind(scoped.company_id());
+    push_scope(&mut sql, scoped.scope());
+    sql.push(" GROUP BY 1 ORDER BY 1");
     sql.query_as::<(String, i64)>().fetch_all(&db.pool).await
 }
 

@@ -50,6 +50,11 @@ impl Reference {
         self.tariff_at.get(&id).map(|&i| &self.tariffs[i])
     }
 
+    /// Every open service of the catalogue, by category and name.
+    pub fn services(&self) -> impl Iterator<Item = &Offer> {
+        self.services.iter().map(|(s, _)| &s.offer)
+    }
+
     /// Services open for a tariff that a line (with `enabled` service codes) does not have yet.
     pub fn offers(&self, tariff_id: i64, enabled: &[&str]) -> Vec<Offer> {
         self.services

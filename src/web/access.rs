@@ -214,7 +214,7 @@ pub async fn create_grant(
     let result = access::grant(
         &state.db,
         &*state.sms,
-        &state.settings.public_url,
+        &state.settings.public_url(),
         &permit,
         &held,
         &input,

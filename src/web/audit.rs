@@ -183,6 +183,7 @@ pub async fn export(
                 ]
             })
             .collect(),
+        ..Default::default()
     };
     download(&table, file, "audit", lang.t("audit.title"))
 }

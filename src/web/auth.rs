@@ -264,7 +264,7 @@ fn notify_new_device(state: &AppState, visitor: &Visitor, user: &users::User, at
             lang.t("mail.new_device.browser"),
             super::format::device(&visitor.user_agent),
             lang.t("mail.new_device.not_you"),
-            state.settings.public_url,
+            state.settings.public_url(),
         ),
     };
     let mailer = state.mailer.clone();

@@ -50,51 +50,130 @@ pub async fn lines_export(
         return Err(AppError::BadRequest(Problem::TooManyRows { max: MAX_ROWS }));
     }
     let lang = cab.lang();
+    let mut conn = cab.connection(&state).await?;
+    let services = lines::service_names(&mut conn, &permit).await?;
+    let company = crate::store::companies::legal_name(&mut conn, &permit).await?;
+    drop(conn);
     let headers = [
-        "lines.number",
-        "lines.employee",
-        "lines.department",
-        "lines.status",
-        "lines.tariff",
-        "lines.tariff_fee",
-        "lines.services_fee",
-        "lines.monthly",
-        "lines.limit",
+        ("lines.number", 18.0),
+        ("lines.employee", 34.0),
+        ("emp.personnel_number", 14.0),
+        ("lines.department", 26.0),
+        ("card.cost_centre", 12.0),
+        ("lines.status", 26.0),
+        ("lines.tariff", 22.0),
+        ("card.services", 40.0),
+        ("lines.tariff_fee", 14.0),
+        ("lines.services_fee", 14.0),
+        ("lines.monthly", 14.0),
+        ("lines.limit", 14.0),
+        ("card.iccid", 24.0),
+        ("card.activated", 13.0),
     ];
-    let text = |s: Option<String>| s.map(Cell::Text).unwrap_or(Cell::Empty);
+    let text = |s: Option<String>| s.filter(|s| !s.is_empty()).map_or(Cell::Empty, Cell::Text);
+    let mut sums = (0, 0, 0);
+    let rows: Vec<Vec<Cell>> = rows
+        .into_iter()
+        .map(|l| {
+            // A terminated line has no live fees: only its month (zero) is shown.
+            let live = l.status != "terminated";
+            let fee = |kop: i64| if live { Cell::Money(kop) } else { Cell::Empty };
+            if live {
+                sums.0 += l.tariff_fee_kop;
+                sums.1 += l.services_kop;
+            }
+            sums.2 += l.monthly_kop;
+            let names: Vec<&str> = services
+                .get(&l.id)
+                .map(|v| {
+                    v.iter()
+                        .map(|(ru, en)| lang.pick(ru.as_str(), en.as_str()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            vec![
+                phone_cell(&l.msisdn),
+                text(l.employee_name),
+                text(l.personnel_number),
+                text(l.department_name),
+                text(l.cost_centre),
+                Cell::Text(super::format::status_text(
+                    lang,
+                    &l.status,
+                    &l.status_reason,
+                )),
+                Cell::Text(l.tariff_name),
+                text(Some(names.join(", "))),
+                fee(l.tariff_fee_kop),
+                fee(l.services_kop),
+                Cell::Money(l.monthly_kop),
+                l.spend_limit_kop.map_or(Cell::Empty, Cell::Money),
+                Cell::Text(l.iccid),
+                Cell::Text(super::format::date_text(lang, &l.activated_on)),
+            ]
+        })
+        .collect();
+    let mut totals = vec![Cell::Empty; headers.len()];
+    totals[0] = Cell::Text(format!("{}: {}", lang.t("export.total"), rows.len()));
+    totals[8] = Cell::Money(sums.0);
+    totals[9] = Cell::Money(sums.1);
+    totals[10] = Cell::Money(sums.2);
     let table = Table {
-        headers: headers.iter().map(|k| lang.t(k).to_owned()).collect(),
-        widths: vec![18.0, 38.0, 28.0, 26.0, 24.0, 15.0, 15.0, 15.0, 15.0],
-        rows: rows
-            .into_iter()
-            .map(|l| {
-                // A terminated line has no live fees: only its month (zero) is shown.
-                let live = |kop: i64| {
-                    if l.status == "terminated" {
-                        Cell::Empty
-                    } else {
-                        Cell::Money(kop)
-                    }
-                };
-                let (tariff_fee, services) = (live(l.tariff_fee_kop), live(l.services_kop));
-                let status = crate::domain::LineStatus::parse(&l.status)
-                    .map(|s| lang.t(&format!("status.{}", s.as_str())).to_owned())
-                    .unwrap_or(l.status);
-                vec![
-                    phone_cell(&l.msisdn),
-                    text(l.employee_name),
-                    text(l.department_name),
-                    Cell::Text(status),
-                    Cell::Text(l.tariff_name),
-                    tariff_fee,
-                    services,
-                    Cell::Money(l.monthly_kop),
-                    l.spend_limit_kop.map(Cell::Money).unwrap_or(Cell::Empty),
-                ]
-            })
-            .collect(),
+        title: vec![
+            format!("{} — {}", company, lang.t("lines.title")),
+            format!(
+                "{}: {}",
+                lang.t("export.made"),
+                super::format::datetime(lang, state.clock.now_ms())
+            ),
+            format!("{}: {}", lang.t("export.filters"), filters_said(lang, &r)),
+        ],
+        headers: headers.iter().map(|(k, _)| lang.t(k).to_owned()).collect(),
+        widths: headers.iter().map(|(_, w)| *w).collect(),
+        rows,
+        totals: Some(totals),
     };
     download(&table, file, "lines", lang.t("lines.title"))
+}
+
+/// The filters of a lines query in words: «Статус: Активен; Тариф: Бизнес Старт», or «нет».
+fn filters_said(lang: crate::web::i18n::Lang, r: &super::lines::Resolved) -> String {
+    let f = &r.filter;
+    let mut parts = Vec::new();
+    if !r.q.is_empty() {
+        parts.push(format!("{}: «{}»", lang.t("export.search"), r.q));
+    }
+    if let Some(d) = r.department.and_then(|d| r.reference.department(d)) {
+        parts.push(format!("{}: {}", lang.t("lines.department"), d.name));
+    }
+    if let Some(s) = &f.status {
+        parts.push(format!(
+            "{}: {}",
+            lang.t("lines.status"),
+            lang.name_of("status", s)
+        ));
+    }
+    if let Some(t) = f.tariff_id.and_then(|t| r.reference.tariff(t)) {
+        parts.push(format!("{}: {}", lang.t("lines.tariff"), t.name));
+    }
+    if let Some(c) = &f.cost_centre {
+        parts.push(format!("{}: {c}", lang.t("card.cost_centre")));
+    }
+    if let Some(code) = &f.service {
+        let name = r
+            .reference
+            .services()
+            .find(|s| &s.code == code)
+            .map_or(code.as_str(), |s| {
+                lang.pick(s.name_ru.as_str(), s.name_en.as_str())
+            });
+        parts.push(format!("{}: {name}", lang.t("lines.service")));
+    }
+    if parts.is_empty() {
+        lang.t("export.no_filters").to_owned()
+    } else {
+        parts.join("; ")
+    }
 }
 
 /// A stored number (`+79165000010`) as an export shows it.

@@ -44,6 +44,21 @@ pub fn date_text(lang: Lang, s: &str) -> String {
         .unwrap_or_else(|_| s.to_owned())
 }
 
+/// The filter value and badge of a line's state: its status, but a blocked line whose SIM was
+/// reported lost is `lost`, told apart from the operator's block.
+pub fn state_of<'a>(status: &'a str, reason: &str) -> &'a str {
+    if status == "blocked" && reason == crate::domain::BlockReason::Lost.as_str() {
+        "lost"
+    } else {
+        status
+    }
+}
+
+/// A line's state in words («Активен», «SIM-карта утеряна»); an unknown one as stored.
+pub fn status_text(lang: Lang, status: &str, reason: &str) -> String {
+    lang.name_of("status", state_of(status, reason)).to_owned()
+}
+
 /// A stored instant (unix ms) in Moscow time, where the customers are.
 pub fn datetime(lang: Lang, ms: i64) -> String {
     let Some(utc) = DateTime::from_timestamp_millis(ms) else {

@@ -50,9 +50,21 @@ struct CardPage {
     can: CardRights,
     notice: Option<String>,
     block_reasons: Vec<&'static str>,
+    /// Who blocked a blocked line, and when (from its history).
+    blocked_by: Option<(String, String)>,
 }
 
 impl CardPage {
+    /// What a blocked line's panel says to do, by why it is blocked.
+    fn blocked_hint(&self) -> &'static str {
+        match self.line.status_reason.as_str() {
+            "lost" => self.page.t("blocked.lost"),
+            "debt" => self.page.t("blocked.debt"),
+            "unregistered" => self.page.t("blocked.unregistered"),
+            _ => self.page.t("blocked.other"),
+        }
+    }
+
     fn gb(&self) -> String {
         let mb = self.tariff.data_mb;
         if mb % 1024 == 0 {
@@ -150,6 +162,9 @@ pub async fn card(
         history,
         reference,
     } = read_card(&state, &cab, &permit, *id).await?;
+    let block = history
+        .iter()
+        .position(|e| matches!(e.action.as_str(), "line.block" | "line.report_lost"));
     let history = super::audit::said(
         &mut *cab.connection(&state).await?,
         &permit,
@@ -157,6 +172,10 @@ pub async fn card(
         cab.lang(),
     )
     .await?;
+    let blocked_by = block
+        .filter(|_| line.status == "blocked")
+        .and_then(|i| history.get(i))
+        .map(|s| (s.who.clone(), s.when.clone()));
     let other_tariffs = reference
         .tariffs
         .iter()
@@ -207,5 +226,6 @@ pub async fn card(
             .map(|r| r.as_str())
             .filter(|r| *r != "lost")
             .collect(),
+        blocked_by,
     })
 }

@@ -31,10 +31,17 @@ pub struct LinesQuery {
     pub q: Option<String>,
     /// A department id: the department and everything under it.
     pub department: Option<String>,
-    /// `active`, `suspended`, `blocked` or `terminated`.
+    /// `active`, `suspended`, `blocked` (by the operator), `lost` (the SIM reported lost) or
+    /// `terminated`.
     pub status: Option<String>,
     /// A tariff code (or id) of the company's region.
     pub tariff: Option<String>,
+    /// A cost centre (ЦФО): the line's own, or its department's when it has none.
+    pub cost_centre: Option<String>,
+    /// A service code: lines that have the service.
+    pub service: Option<String>,
+    /// Lines a page: 50 (default), 100 or 200.
+    pub per: Option<String>,
     /// `number` (default), `employee`, `department`, `status`, `tariff`, `monthly` (the month's
     /// cost) or `limit`.
     pub sort: Option<String>,
@@ -75,11 +82,19 @@ struct LinesPage {
     department: Option<i64>,
     status: String,
     tariff: Option<i64>,
+    cost_centre: String,
+    service: String,
+    per: i64,
     sort: Sort,
     desc: bool,
     departments: Vec<(usize, Department)>,
     tariffs: Vec<Tariff>,
     statuses: Vec<&'static str>,
+    /// The departments' cost centres, each once.
+    cost_centres: Vec<String>,
+    /// Open services: code and name in the page's language.
+    services: Vec<(String, String)>,
+    page_sizes: [i64; 3],
 }
 
 impl LinesPage {
@@ -104,6 +119,15 @@ impl LinesPage {
         }
         if let Some(t) = self.tariff {
             parts.push(format!("tariff={t}"));
+        }
+        if !self.cost_centre.is_empty() {
+            parts.push(format!("cost_centre={}", urlencode(&self.cost_centre)));
+        }
+        if !self.service.is_empty() {
+            parts.push(format!("service={}", urlencode(&self.service)));
+        }
+        if self.per != PAGE_SIZE {
+            parts.push(format!("per={}", self.per));
         }
         if sort != Sort::Number {
             parts.push(format!("sort={}", sort.as_str()));
@@ -160,7 +184,26 @@ pub struct Resolved {
     pub status: String,
     pub q: String,
     pub page_no: i64,
+    /// Lines a page.
+    pub per: i64,
 }
+
+/// The state a lines query names a blocked line whose SIM was reported lost.
+const LOST: &str = "lost";
+
+/// The states to filter by: each status, and a lost SIM apart from the operator's block.
+pub(super) fn statuses() -> Vec<&'static str> {
+    let mut all: Vec<&'static str> = LineStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let blocked = all
+        .iter()
+        .position(|s| *s == "blocked")
+        .map_or(all.len(), |i| i + 1);
+    all.insert(blocked, LOST);
+    all
+}
+
+/// How many lines a page may hold.
+pub const PAGE_SIZES: [i64; 3] = [PAGE_SIZE, 100, 200];
 
 /// Reads the search, filters, sorting and page of a lines query (pages, API and exports);
 /// an unknown department, status, tariff or sort is a clear 400.
@@ -168,7 +211,7 @@ pub fn resolve(reference: Arc<Reference>, query: &LinesQuery) -> Result<Resolved
     let departments = &reference.departments;
     let department = department_filter(departments, &query.department)?;
     let status = query.status.clone().unwrap_or_default();
-    if !status.is_empty() && LineStatus::parse(&status).is_err() {
+    if !status.is_empty() && status != LOST && LineStatus::parse(&status).is_err() {
         return Err(AppError::BadRequest(Problem::UnknownStatus {
             input: status,
         }));
@@ -199,12 +242,46 @@ pub fn resolve(reference: Arc<Reference>, query: &LinesQuery) -> Result<Resolved
                 })
             })?,
     };
+    let service = match query.service.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(code) => Some(
+            reference
+                .services()
+                .find(|s| s.code == code)
+                .map(|s| s.code.clone())
+                .ok_or_else(|| {
+                    AppError::BadRequest(Problem::NoSuchService {
+                        service_code: code.to_owned(),
+                    })
+                })?,
+        ),
+    };
+    let cost_centre = query
+        .cost_centre
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned);
+    let per = match query.per.as_deref().map(str::trim) {
+        None | Some("") => PAGE_SIZE,
+        Some(p) => p
+            .parse()
+            .ok()
+            .filter(|n| PAGE_SIZES.contains(n))
+            .ok_or_else(|| {
+                AppError::BadRequest(Problem::UnknownPageSize {
+                    input: p.to_owned(),
+                })
+            })?,
+    };
     let q = query.q.clone().unwrap_or_default();
     let filter = lines::Filter {
         search: parse_search(&q),
         department_ids: department.map(|d| subtree(departments, d)),
         status: (!status.is_empty()).then(|| status.clone()),
         tariff_id: tariff,
+        cost_centre,
+        service,
         sort,
         descending: query.dir.as_deref() == Some("desc"),
     };
@@ -215,6 +292,7 @@ pub fn resolve(reference: Arc<Reference>, query: &LinesQuery) -> Result<Resolved
         status,
         q,
         page_no: page_number(query.page),
+        per,
     })
 }
 
@@ -226,7 +304,7 @@ pub async fn page_of_lines(
     query: &LinesQuery,
 ) -> Result<(Resolved, Vec<LineRow>, lines::Total), AppError> {
     let r = resolve(cab.reference(state).await?, query)?;
-    let offset = (r.page_no - 1) * PAGE_SIZE;
+    let offset = (r.page_no - 1) * r.per;
     let (rows, total) = lines::list(
         &state.db,
         &mut *cab.connection(state).await?,
@@ -234,7 +312,7 @@ pub async fn page_of_lines(
         permit,
         &r.filter,
         lines::Window {
-            limit: PAGE_SIZE,
+            limit: r.per,
             offset,
         },
         cab.session.snapshot.as_deref(),
@@ -257,11 +335,14 @@ pub async fn list(
         total: total.count,
         more: total.more,
         page_no: r.page_no,
-        pages: ((total.count + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+        pages: ((total.count + r.per - 1) / r.per).max(1),
         q: r.q,
         department: r.department,
         status: r.status,
         tariff: r.filter.tariff_id,
+        cost_centre: r.filter.cost_centre.clone().unwrap_or_default(),
+        service: r.filter.service.clone().unwrap_or_default(),
+        per: r.per,
         sort: r.filter.sort,
         desc: r.filter.descending,
         // A manager picks among the departments their rights cover.
@@ -271,7 +352,27 @@ pub async fn list(
             .map(|(depth, d)| (depth, d.clone()))
             .collect(),
         tariffs: r.reference.tariffs.clone(),
-        statuses: LineStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        statuses: statuses(),
+        cost_centres: r
+            .reference
+            .departments
+            .iter()
+            .filter(|d| !d.cost_centre.is_empty() && permit.covers_department(d.id))
+            .map(|d| d.cost_centre.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+        services: r
+            .reference
+            .services()
+            .map(|s| {
+                (
+                    s.code.clone(),
+                    cab.lang().pick(&s.name_ru, &s.name_en).to_owned(),
+                )
+            })
+            .collect(),
+        page_sizes: PAGE_SIZES,
     };
     if req.headers().contains_key("hx-request") {
         return render(&view.as_table());

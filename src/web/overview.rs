@@ -2,7 +2,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::authz::{Action, Object};
-use crate::domain::LineStatus;
 use crate::error::AppError;
 use crate::services::departments::{subtree, tree};
 use crate::store::{catalogue, companies, lines};
@@ -62,20 +61,20 @@ pub async fn show(
         .unwrap_or_default();
     let status_counts = lines::count_by_status(&state.db, &permit).await?;
     let total: i64 = status_counts.iter().map(|(_, n)| n).sum();
-    let by_status = LineStatus::ALL
-        .iter()
+    let by_status = super::lines::statuses()
+        .into_iter()
         .map(|st| {
             let count = status_counts
                 .iter()
-                .find(|(s, _)| s == st.as_str())
+                .find(|(s, _)| s == st)
                 .map_or(0, |(_, n)| *n);
             Bar {
-                label: lang.t(&format!("status.{}", st.as_str())).to_owned(),
-                key: st.as_str().to_owned(),
+                label: lang.t(&format!("status.{st}")).to_owned(),
+                key: st.to_owned(),
                 count,
                 percent: percent(count, total),
                 depth: 0,
-                href: format!("/lines?status={}", st.as_str()),
+                href: format!("/lines?status={st}"),
             }
         })
         .collect();
@@ -87,8 +86,10 @@ pub async fn show(
             .find(|(d, _)| *d == Some(id))
             .map_or(0, |(_, n)| *n)
     };
+    // A delegated manager sees the departments their rights cover, and no others.
     let mut by_department: Vec<Bar> = tree(depts)
         .into_iter()
+        .filter(|(_, d)| permit.covers_department(d.id))
         .map(|(depth, d)| {
             let count: i64 = subtree(depts, d.id).into_iter().map(own_of).sum();
             Bar {

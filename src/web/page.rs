@@ -118,6 +118,16 @@ impl Page {
         self.lang.pick(ru, en)
     }
 
+    /// A line's state in words, a lost SIM told apart from a block (see [`format::state_of`]).
+    pub fn state(&self, status: &str, reason: &str) -> String {
+        format::status_text(self.lang, status, reason)
+    }
+
+    /// The badge class of a line's state: `st-active`, …, `st-lost`.
+    pub fn state_class<'a>(&self, status: &'a str, reason: &str) -> &'a str {
+        format::state_of(status, reason)
+    }
+
     pub fn status(&self, s: &str) -> &'static str {
         match LineStatus::parse(s) {
             Ok(st) => self.lang.t(&format!("status.{}", st.as_str())),

@@ -706,6 +706,7 @@ pub async fn errors(
         headers,
         widths,
         rows,
+        ..Default::default()
     };
     let file = super::exports::FileKind::Xlsx;
     super::exports::download(&table, file, "roster-errors", lang.t("roster.errors_sheet"))
@@ -767,6 +768,7 @@ pub async fn current(
                 ]
             })
             .collect(),
+        ..Default::default()
     };
     let lang = cab.lang();
     super::exports::download(&table, file, "roster", lang.t("roster.title"))

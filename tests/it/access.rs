@@ -145,6 +145,17 @@ async fn a_manager_sees_and_changes_only_the_granted_subtree(b: Backend) {
     );
     let overview = manager.get("/overview").await;
     assert_eq!(overview.status, 200);
+    let by_department = overview
+        .body
+        .split("id=\"by-department\"")
+        .nth(1)
+        .and_then(|s| s.split("</table>").next())
+        .expect("the departments on the overview");
+    assert!(by_department.contains("Склад Москва"), "{by_department}");
+    assert!(
+        !by_department.contains("Продажи<"),
+        "only covered departments on the overview: {by_department}"
+    );
     let export = manager.get("/lines/export?format=csv&encoding=utf8").await;
     assert_eq!(export.status, 200);
     assert!(export.body.contains("79161110001"), "{}", export.body);

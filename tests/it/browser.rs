@@ -253,14 +253,18 @@ async fn an_administrator_logs_in_searches_opens_a_card_and_switches_language() 
 
     // Change the tariff from the card: read the preview, then confirm.
     let tariff_before = text_of(c, "#line-tariff").await;
+    let placeholder = text_of(c, "#tariff-form select option:checked").await;
+    assert_eq!(
+        placeholder, "Выберите тариф…",
+        "no tariff is chosen for the person"
+    );
     let choice = c
-        .find(Locator::Css("#tariff-form select option"))
+        .find(Locator::Css("#tariff-form select option:nth-child(2)"))
         .await
-        .expect("a tariff to choose")
-        .text()
-        .await
-        .expect("option");
-    let new_tariff = choice.split(" — ").next().expect("name").to_owned();
+        .expect("a tariff to choose");
+    let new_tariff = choice.text().await.expect("option");
+    let new_tariff = new_tariff.split(" — ").next().expect("name").to_owned();
+    choice.click().await.expect("choosing the tariff");
     click(c, "#tariff-form button").await;
     wait_for(c, "#preview-bill").await;
     let bill = text_of(c, "#preview-bill").await;

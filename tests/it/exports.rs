@@ -73,24 +73,58 @@ async fn xlsx_export_reads_back_with_formulas_disarmed(b: Backend) {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("an XLSX file");
     let sheet = book.worksheet_range("Номера").expect("the sheet");
     let rows: Vec<Vec<Data>> = sheet.rows().map(|r| r.to_vec()).collect();
-    assert_eq!(rows.len(), 4, "header and three lines");
-    assert_eq!(rows[0][0], Data::String("Номер".into()));
-    assert_eq!(rows[1][0], Data::String("+7 916 000-00-01".into()));
+    // A title: whose lines, when, with which filters; then the header, the lines, their totals.
+    assert_eq!(rows[0][0], Data::String("ООО «Ромашка» — Номера".into()));
+    assert!(
+        matches!(&rows[1][0], Data::String(s) if s.starts_with("Выгружено: ")),
+        "{:?}",
+        rows[1]
+    );
+    assert_eq!(rows[2][0], Data::String("Отбор: нет, все номера".into()));
+    let (head, body, totals) = table_of(&rows);
+    assert_eq!(body.len(), 3, "three lines");
+    let header: Vec<String> = head.iter().map(ToString::to_string).collect();
     assert_eq!(
-        rows[1][1],
+        header,
+        [
+            "Номер",
+            "Сотрудник",
+            "Табельный номер",
+            "Подразделение",
+            "ЦФО",
+            "Статус",
+            "Тариф",
+            "Подключённые услуги",
+            "Тариф в месяц",
+            "Услуги в месяц",
+            "Итого в месяц",
+            "Лимит",
+            "ICCID (SIM)",
+            "Подключён"
+        ]
+    );
+    assert_eq!(body[0][0], Data::String("+7 916 000-00-01".into()));
+    assert_eq!(
+        body[0][1],
         Data::String("=HYPERLINK(\"http://evil.example\",\"x\")".into()),
         "stored as text, not as a formula"
     );
-    assert_eq!(rows[2][1], Data::String("+1-1 Ёлкин".into()));
-    assert_eq!(rows[3][2], Data::String("@SUM(A1)".into()));
-    assert_eq!(rows[1][5], Data::Float(450.0), "money is a number");
-    assert_eq!(rows[1][6], Data::Float(0.0), "no services");
+    assert_eq!(body[1][1], Data::String("+1-1 Ёлкин".into()));
+    assert_eq!(body[2][3], Data::String("@SUM(A1)".into()));
+    assert_eq!(body[0][8], Data::Float(450.0), "money is a number");
+    assert_eq!(body[0][9], Data::Float(0.0), "no services");
     assert_eq!(
-        rows[1][7],
+        body[0][10],
         Data::Float(450.0),
         "the month: the tariff alone"
     );
-    assert_eq!(rows[3][8], Data::Float(1500.5));
+    assert_eq!(body[2][11], Data::Float(1500.5));
+    assert!(
+        matches!(&body[0][12], Data::String(s) if s.len() >= 19),
+        "the ICCID"
+    );
+    assert_eq!(totals[0], Data::String("Итого номеров: 3".into()));
+    assert_eq!(totals[10], Data::Float(1350.0), "the months summed");
     let formulas = book.worksheet_formula("Номера").expect("formulas");
     assert!(
         formulas.cells().all(|(_, _, f)| f.is_empty()),
@@ -105,14 +139,24 @@ async fn xlsx_export_reads_back_with_formulas_disarmed(b: Backend) {
 
     let filtered = download(&app, "/lines/export?format=xlsx&q=0003").await.2;
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(filtered)).expect("xlsx");
-    assert_eq!(
-        book.worksheet_range("Номера")
-            .expect("sheet")
-            .rows()
-            .count(),
-        2,
-        "the current filters apply"
-    );
+    let rows: Vec<Vec<Data>> = book
+        .worksheet_range("Номера")
+        .expect("sheet")
+        .rows()
+        .map(|r| r.to_vec())
+        .collect();
+    assert_eq!(table_of(&rows).1.len(), 1, "the current filters apply");
+    assert_eq!(rows[2][0], Data::String("Отбор: Поиск: «0003»".into()));
+}
+
+/// An exported sheet's header, its lines and its totals row.
+pub fn table_of(rows: &[Vec<Data>]) -> (&[Data], &[Vec<Data>], &[Data]) {
+    let head = rows
+        .iter()
+        .position(|r| r[0] == Data::String("Номер".into()))
+        .expect("the header");
+    let last = rows.len() - 1;
+    (&rows[head], &rows[head + 1..last], &rows[last])
 }
 
 fn zip_entry(bytes: &[u8], name: &str) -> String {
@@ -137,11 +181,14 @@ async fn csv_exports_in_utf8_and_windows_1251(b: Backend) {
     let lines: Vec<&str> = text.split("\r\n").collect();
     assert_eq!(
         lines[0],
-        "Номер;Сотрудник;Подразделение;Статус;Тариф;Тариф в месяц;Услуги в месяц;Итого в месяц;Лимит"
+        "Номер;Сотрудник;Табельный номер;Подразделение;ЦФО;Статус;Тариф;Подключённые услуги;Тариф в месяц;Услуги в месяц;Итого в месяц;Лимит;ICCID (SIM);Подключён"
     );
-    assert_eq!(
-        lines[1],
-        "79160000001;\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\";;Активен;Бизнес Старт;450,00;0,00;450,00;"
+    assert!(
+        lines[1].starts_with(
+            "79160000001;\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\";;;;Активен;Бизнес Старт;;450,00;0,00;450,00;;"
+        ),
+        "{}",
+        lines[1]
     );
     // Read back as a program reads CSV: the numbers are the stored ones' digits.
     let mut reader = csv::ReaderBuilder::new()
@@ -157,14 +204,20 @@ async fn csv_exports_in_utf8_and_windows_1251(b: Backend) {
         .expect("numbers");
     let stored: Vec<String> = stored.iter().map(|m| m.replace('+', "")).collect();
     assert_eq!(numbers, stored, "the digits bills match on, no guard");
-    assert_eq!(
-        lines[2],
-        "79160000002;'+1-1 Ёлкин;;Активен;Бизнес Старт;450,00;0,00;450,00;"
+    assert!(
+        lines[2]
+            .starts_with("79160000002;'+1-1 Ёлкин;;;;Активен;Бизнес Старт;;450,00;0,00;450,00;;"),
+        "{}",
+        lines[2]
     );
-    assert_eq!(
-        lines[3],
-        "79160000003;;'@SUM(A1);Активен;Бизнес Старт;450,00;0,00;450,00;1500,50"
+    assert!(
+        lines[3].starts_with(
+            "79160000003;;;'@SUM(A1);;Активен;Бизнес Старт;;450,00;0,00;450,00;1500,50;"
+        ),
+        "{}",
+        lines[3]
     );
+    assert_eq!(lines.len(), 5, "no title or totals in a CSV: {lines:?}");
 
     let (mime, _, bytes) = download(&app, "/lines/export?format=csv&encoding=cp1251").await;
     assert_eq!(mime, "text/csv; charset=windows-1251");

@@ -372,6 +372,13 @@ async fn suspension_loss_and_a_new_sim(b: Backend) {
 
     let (_, done) = change(&app, line, &[("action", "report_lost")]).await;
     assert_eq!(done.status, 303);
+    let card = app.get(&format!("/lines/{line}")).await;
+    assert!(
+        card.body
+            .contains("class=\"badge st-lost\" id=\"line-status\">SIM-карта утеряна"),
+        "a lost SIM is no operator's block"
+    );
+    assert!(card.body.contains("Вставьте новую SIM"), "what to do");
     let r = preview(&app, line, &[("action", "resume")]).await;
     assert_eq!(r.status, 409);
     assert!(r.body.contains("снять блокировку может только оператор"));
@@ -536,6 +543,20 @@ async fn only_the_operator_blocks_and_unblocks(b: Backend) {
     .await;
     let (_, done) = change(&app, line, &[("action", "block"), ("reason", "debt")]).await;
     assert_eq!(done.status, 303, "{}", done.body);
+    // The card says who blocked the line, why, and what to do.
+    let card = app.get(&format!("/lines/{line}")).await;
+    let panel = card
+        .body
+        .split("id=\"blocked-panel\"")
+        .nth(1)
+        .and_then(|s| s.split("</div>\n</div>").next())
+        .expect("a blocked line's panel");
+    assert!(panel.contains("Заблокирован оператором"), "{panel}");
+    assert!(panel.contains("Оператор"), "who blocked it: {panel}");
+    assert!(
+        panel.contains("из-за задолженности") && panel.contains("Пополните баланс"),
+        "why, and what to do: {panel}"
+    );
     let (_, done) = change(&app, line, &[("action", "unblock")]).await;
     assert_eq!(done.status, 303);
     let status: String = sqlx::query_scalar("SELECT status FROM lines WHERE id = $1")

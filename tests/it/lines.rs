@@ -180,6 +180,113 @@ async fn filters_sorting_and_pages(b: Backend) {
     assert_eq!(rows(&by_dept.body), 50);
 }
 
+/// Cost centres, services, a lost SIM told apart from a block, the page size, and sorting by
+/// the month and the limit.
+async fn more_filters_and_sorts(b: Backend) {
+    let app = spawn_app(b).await;
+    let s = seed(&app).await;
+    // A line of its own cost centre, in a department of another.
+    sqlx::query("UPDATE lines SET cost_centre = 'ЦФО-Продажи', department_id = $1 WHERE msisdn = '+79160000050'")
+        .bind(s.warehouse)
+        .execute(&app.db.pool)
+        .await
+        .expect("own cost centre");
+    let sales = app.get("/lines?cost_centre=ЦФО-Продажи").await;
+    assert_eq!(
+        found(&sales.body),
+        2,
+        "the sales line, and the line billed to sales"
+    );
+    assert!(sales.body.contains("+7 916 000-00-50") && sales.body.contains("+7 916 000-00-02"));
+    assert_eq!(
+        found(&app.get("/lines?cost_centre=ЦФО-Склад Москва").await.body),
+        2,
+        "the warehouse's two, not the line billed to sales"
+    );
+    assert!(
+        app.get("/lines")
+            .await
+            .body
+            .contains("<option value=\"ЦФО-Логистика\""),
+        "the departments' cost centres to choose from"
+    );
+
+    sqlx::query(
+        "INSERT INTO line_services (line_id, service_id, enabled_at)
+                 SELECT l.id, s.id, 0 FROM lines l, services s
+                 WHERE l.msisdn IN ('+79160000007', '+79160000008') AND s.code = 'anti-spam'",
+    )
+    .execute(&app.db.pool)
+    .await
+    .expect("services");
+    assert_eq!(found(&app.get("/lines?service=anti-spam").await.body), 2);
+    let unknown = app.get("/lines?service=teleport").await;
+    assert_eq!(unknown.status, 400);
+    assert!(unknown.body.contains("teleport"), "{}", unknown.body);
+
+    sqlx::query(
+        "UPDATE lines SET status = 'blocked', status_reason = 'lost' WHERE msisdn = '+79160000010'",
+    )
+    .execute(&app.db.pool)
+    .await
+    .expect("lost");
+    sqlx::query("UPDATE lines SET status = 'blocked', status_reason = 'debt' WHERE msisdn IN ('+79160000011', '+79160000012')")
+        .execute(&app.db.pool)
+        .await
+        .expect("blocked");
+    let lost = app.get("/lines?status=lost").await;
+    assert_eq!(found(&lost.body), 1);
+    assert!(
+        lost.body.contains("SIM-карта утеряна"),
+        "the lost SIM's own state"
+    );
+    assert_eq!(
+        found(&app.get("/lines?status=blocked").await.body),
+        2,
+        "the operator's blocks"
+    );
+    let overview = app.get("/overview").await;
+    assert!(
+        overview.body.contains("/lines?status=lost"),
+        "the overview tells them apart"
+    );
+
+    let big = app.get("/lines?per=100").await;
+    assert_eq!(rows(&big.body), 100);
+    let next = big
+        .body
+        .split("rel=\"next\"")
+        .next()
+        .and_then(|s| s.rsplit("href=\"").next())
+        .expect("a next page");
+    assert!(
+        next.contains("per=100") && next.contains("page=2"),
+        "paging keeps the size: {next}"
+    );
+    assert_eq!(rows(&app.get("/lines?per=200").await.body), 120);
+    let odd = app.get("/lines?per=7").await;
+    assert_eq!(odd.status, 400);
+    assert!(odd.body.contains("50, 100 или 200"), "{}", odd.body);
+
+    sqlx::query("UPDATE lines SET spend_limit_kop = 99900 WHERE msisdn = '+79160000077'")
+        .execute(&app.db.pool)
+        .await
+        .expect("limit");
+    let by_limit = app.get("/lines?sort=limit&dir=desc").await;
+    let first = by_limit.body.find("class=\"line-link\">").expect("a row");
+    assert!(by_limit.body[first..].starts_with("class=\"line-link\">+7 916 000-00-77"));
+    sqlx::query("UPDATE lines SET monthly_kop = 1 WHERE msisdn = '+79160000033'")
+        .execute(&app.db.pool)
+        .await
+        .expect("a cheap month");
+    let by_month = app.get("/lines?sort=monthly").await;
+    let first = by_month.body.find("class=\"line-link\">").expect("a row");
+    assert!(
+        by_month.body[first..].starts_with("class=\"line-link\">+7 916 000-00-33"),
+        "the cheapest month first"
+    );
+}
+
 async fn the_table_alone_answers_htmx(b: Backend) {
     let app = spawn_app(b).await;
     seed(&app).await;
@@ -422,6 +529,7 @@ on_both!(
     search_finds_names_in_any_case_with_yo_folded,
     search_finds_numbers_by_their_start_or_end,
     filters_sorting_and_pages,
+    more_filters_and_sorts,
     the_table_alone_answers_htmx,
     bad_filters_say_what_is_wrong,
     the_card_shows_the_line_its_tariff_and_history,

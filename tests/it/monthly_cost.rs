@@ -84,11 +84,11 @@ async fn every_page_says_the_same_month(b: Backend) {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("an XLSX file");
     let sheet = book.worksheet_range("Номера").expect("the sheet");
     let rows: Vec<Vec<Data>> = sheet.rows().map(|r| r.to_vec()).collect();
+    let (head, body, totals) = crate::exports::table_of(&rows);
     let column = |name: &str| {
-        rows[0]
-            .iter()
+        head.iter()
             .position(|h| *h == Data::String(name.into()))
-            .unwrap_or_else(|| panic!("a «{name}» column in {:?}", rows[0]))
+            .unwrap_or_else(|| panic!("a «{name}» column in {head:?}"))
     };
     let (total, tariff, services) = (
         column("Итого в месяц"),
@@ -102,10 +102,11 @@ async fn every_page_says_the_same_month(b: Backend) {
         Data::Empty => 0,
         other => panic!("money as a number, not {other:?}"),
     };
-    assert_eq!(rows.len() - 1, 300);
-    let exported: i64 = rows[1..].iter().map(|r| kop(&r[total])).sum();
+    assert_eq!(body.len(), 300);
+    let exported: i64 = body.iter().map(|r| kop(&r[total])).sum();
     assert_eq!(exported, month, "the export sums to the overview's month");
-    for r in &rows[1..] {
+    assert_eq!(kop(&totals[total]), month, "and says so in its totals row");
+    for r in body {
         if r[status] == Data::String("Активен".into()) {
             assert_eq!(kop(&r[total]), kop(&r[tariff]) + kop(&r[services]), "{r:?}");
         } else {

@@ -10,7 +10,7 @@ use crate::store::lines::{EnabledService, LineCard, LineRow};
 use crate::web::AppState;
 use crate::web::i18n::Lang;
 use crate::web::line_card::read_card;
-use crate::web::lines::{LinesQuery, PAGE_SIZE, page_of_lines};
+use crate::web::lines::{LinesQuery, page_of_lines};
 
 use super::{ApiError, ApiUser, ErrorBody, Page};
 
@@ -21,7 +21,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(apply);
 }
 
-/// Lines with the same search, filters, sorting and paging as the lines page (50 a page).
+/// Lines with the same search, filters, sorting and paging as the lines page (50, 100 or 200
+/// a page).
 #[utoipa::path(
     tag = "lines",
     params(LinesQuery),
@@ -44,7 +45,7 @@ async fn list(
         total: total.count,
         more: total.more,
         page: r.page_no,
-        per_page: PAGE_SIZE,
+        per_page: r.per,
     }))
 }
 

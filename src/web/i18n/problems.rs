@@ -679,6 +679,10 @@ pub fn say(p: &Problem, lang: Lang) -> String {
             format!("нельзя сортировать по «{input}»"),
             format!("cannot sort by «{input}»"),
         ),
+        P::UnknownPageSize { input } => (
+            format!("«{input}» строк на странице: можно 50, 100 или 200"),
+            format!("«{input}» rows a page: 50, 100 or 200"),
+        ),
         P::UnknownFormat { input } => (
             format!("формат «{input}»: xlsx или csv"),
             format!("format «{input}»: xlsx or csv"),
@@ -880,6 +884,7 @@ mod tests {
             Problem::NotDeleted => 139,
             Problem::InRow { .. } => 140,
             Problem::Stored { .. } => 141,
+            Problem::UnknownPageSize { .. } => 142,
         }
     }
 
@@ -1103,6 +1108,7 @@ mod tests {
             },
             Problem::UnknownAction { input: "x".into() },
             Problem::UnknownSort { input: "x".into() },
+            Problem::UnknownPageSize { input: "x".into() },
             Problem::UnknownFormat { input: "x".into() },
             Problem::UnknownEncoding,
             Problem::TooManyRows { max: 2 },
@@ -1126,7 +1132,7 @@ mod tests {
         let mut seen: Vec<usize> = samples.iter().map(index).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen.len(), 142, "a sample of every kind");
+        assert_eq!(seen.len(), 143, "a sample of every kind");
         let russian = |s: &str| s.chars().any(|c| matches!(c, 'а'..='я' | 'А'..='Я'));
         for p in &samples {
             let (ru, en) = (say(p, Lang::Ru), say(p, Lang::En));
