@@ -28,7 +28,7 @@ pub async fn find_live(
                 c.legal_name, c.account_number, t.role, c.region_code, c.reference_version,
                 (SELECT version FROM catalogue_version WHERE id = 1) AS catalogue_version,
                 (SELECT version FROM policy_version WHERE id = 1) AS policy_version,
-                1 AS second_factor, 0 AS admins_need_totp, 1 AS companies
+                1 AS second_factor, 0 AS admins_need_totp, 1 AS companies, NULL AS flash
          FROM api_tokens t JOIN companies c ON c.id = t.company_id
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)",
     )

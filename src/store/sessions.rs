@@ -32,6 +32,8 @@ pub struct SessionRow {
     pub admins_need_totp: Option<i64>,
     /// How many companies the person may open.
     pub companies: i64,
+    /// A message for the next page (see `web::flash`).
+    pub flash: Option<String>,
     /// The database's snapshot when the session was read (PostgreSQL): a lines page keeps
     /// its count while the snapshot stays the same (`store::counts`).
     #[sqlx(default)]
@@ -86,7 +88,7 @@ pub async fn find(
                 (SELECT version FROM policy_version WHERE id = 1) AS policy_version,
                 s.second_factor, c.admins_need_totp,
                 (SELECT COUNT(*) FROM memberships mm
-                 WHERE mm.user_id = s.user_id AND mm.blocked_at IS NULL) AS companies,
+                 WHERE mm.user_id = s.user_id AND mm.blocked_at IS NULL) AS companies, s.flash,
                 {} AS snapshot
          FROM sessions s
          JOIN users u ON u.id = s.user_id
@@ -100,6 +102,20 @@ pub async fn find(
         .bind(id_hash)
         .fetch_optional(conn)
         .await
+}
+
+/// Keeps a message for the session's next page, or (with `None`) clears it once shown.
+pub async fn set_flash(
+    conn: &mut AnyConnection,
+    id_hash: &str,
+    flash: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET flash = $1 WHERE id_hash = $2")
+        .bind(flash)
+        .bind(id_hash)
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 pub async fn touch(conn: &mut AnyConnection, id_hash: &str, at: i64) -> Result<(), sqlx::Error> {

@@ -16,6 +16,7 @@ use crate::store::departments::Department;
 use crate::store::grants::{self, GrantRow, Member};
 use crate::store::second_factor as factor_store;
 
+use super::flash::{self, Done};
 use super::page::Page;
 use super::session::Cabinet;
 use super::{AppState, FormErrors, form_errors, render_status};
@@ -222,7 +223,15 @@ pub async fn create_grant(
     )
     .await;
     match result {
-        Ok(_) => Ok(redirect("/access")),
+        Ok(_) => {
+            let who = if input.full_name.trim().is_empty() {
+                &input.number
+            } else {
+                &input.full_name
+            };
+            flash::say(&state, &cab, Done::GrantGiven, Some(who)).await?;
+            Ok(redirect("/access"))
+        }
         Err(e) => {
             let errors = form_errors(e, cab.lang())?;
             let outcome = Outcome {
@@ -259,6 +268,11 @@ async fn revoke_one(
                 .err()
                 .unwrap_or(AppError::NotFound)
         })?;
+    let done = match what {
+        Revocable::Grant => Done::GrantRevoked,
+        Revocable::Token => Done::TokenRevoked,
+    };
+    flash::say(&state, &cab, done, None).await?;
     Ok(redirect("/access"))
 }
 
@@ -284,9 +298,13 @@ async fn member_change(
     state: &AppState,
     cab: &Cabinet,
     result: Result<(), crate::services::UseCaseError>,
+    done: Done,
 ) -> Result<HttpResponse, AppError> {
     match result {
-        Ok(()) => Ok(redirect("/access")),
+        Ok(()) => {
+            flash::say(state, cab, done, None).await?;
+            Ok(redirect("/access"))
+        }
         Err(e) => {
             let errors = form_errors(e, cab.lang())?;
             let outcome = Outcome {
@@ -307,7 +325,7 @@ pub async fn set_role(
     cab.verify_csrf(&form.csrf)?;
     let permit = cab.permit(&state, Object::Users, Action::Write).await?;
     let result = access::set_role(&state.db, &permit, *user_id, &form.role).await;
-    member_change(&state, &cab, result).await
+    member_change(&state, &cab, result, Done::RoleSet).await
 }
 
 pub async fn remove(
@@ -319,7 +337,7 @@ pub async fn remove(
     cab.verify_csrf(&form.csrf)?;
     let permit = cab.permit(&state, Object::Users, Action::Write).await?;
     let result = access::remove_member(&state.db, &permit, *user_id, state.clock.now_ms()).await;
-    member_change(&state, &cab, result).await
+    member_change(&state, &cab, result, Done::MemberRemoved).await
 }
 
 pub async fn block(
@@ -351,7 +369,12 @@ async fn set_blocked(
     let permit = cab.permit(&state, Object::Users, Action::Write).await?;
     let now = state.clock.now_ms();
     let result = access::set_blocked(&state.db, &permit, user_id, block, now).await;
-    member_change(&state, &cab, result).await
+    let done = if block {
+        Done::MemberBlocked
+    } else {
+        Done::MemberUnblocked
+    };
+    member_change(&state, &cab, result, done).await
 }
 
 #[derive(Deserialize)]

@@ -12,6 +12,7 @@ use crate::error::{AppError, redirect};
 use crate::services::departments::{self as service, DepartmentInput, tree};
 use crate::store::departments::{self, Department};
 
+use super::flash::{self, Done};
 use super::page::Page;
 use super::session::Cabinet;
 use super::{AppState, FormErrors, form_errors, render, render_status};
@@ -173,7 +174,16 @@ pub async fn create(
         .await?;
     let form = form.into_inner();
     match service::create(&state.db, &permit, &form.input).await {
-        Ok(_) => Ok(redirect("/departments")),
+        Ok(_) => {
+            flash::say(
+                &state,
+                &cab,
+                Done::DepartmentCreated,
+                Some(&form.input.name),
+            )
+            .await?;
+            Ok(redirect("/departments"))
+        }
         Err(e) => {
             let errors = form_errors(e, cab.lang())?;
             let page = form_page(
@@ -203,7 +213,10 @@ pub async fn update(
         .await?;
     let form = form.into_inner();
     match service::update(&state.db, &permit, *id, &form.input).await {
-        Ok(()) => Ok(redirect("/departments")),
+        Ok(()) => {
+            flash::say(&state, &cab, Done::DepartmentSaved, Some(&form.input.name)).await?;
+            Ok(redirect("/departments"))
+        }
         Err(e) => {
             let errors = form_errors(e, cab.lang())?;
             let page = form_page(
@@ -237,7 +250,10 @@ pub async fn delete(
         .permit(&state, Object::Departments, Action::Write)
         .await?;
     match service::delete(&state.db, &permit, *id).await {
-        Ok(()) => Ok(redirect("/departments")),
+        Ok(()) => {
+            flash::say(&state, &cab, Done::DepartmentDeleted, None).await?;
+            Ok(redirect("/departments"))
+        }
         Err(e) => {
             let errors = form_errors(e, cab.lang())?;
             let message = errors.0.first().map(|(_, m)| m.clone());

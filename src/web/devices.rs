@@ -10,6 +10,7 @@ use crate::error::{AppError, redirect};
 use crate::services::sessions::{self, Ending};
 use crate::store::sessions::{self as stored, OwnSession};
 
+use super::flash::{self, Done};
 use super::page::Page;
 use super::session::{Cabinet, SESSION_COOKIE, removal_cookie};
 use super::{AppState, render};
@@ -66,6 +67,7 @@ pub async fn end_one(
             .map_err(|e| AppError::Internal(e.into()))?;
         return Ok(resp);
     }
+    flash::say(&state, &cab, Done::SessionEnded, None).await?;
     Ok(redirect("/sessions"))
 }
 
@@ -76,5 +78,6 @@ pub async fn end_others(
 ) -> Result<HttpResponse, AppError> {
     cab.verify_csrf(&form.csrf)?;
     end(&state, &cab, Ending::AllBut(&cab.session.id_hash)).await?;
+    flash::say(&state, &cab, Done::OtherSessionsEnded, None).await?;
     Ok(redirect("/sessions"))
 }

@@ -15,6 +15,7 @@ use crate::services::employees::{self as service, EmployeeInput};
 use crate::store::departments::Department;
 use crate::store::employees::{self, Employee};
 
+use super::flash::{self, Done};
 use super::page::{Page, urlencode};
 use super::session::Cabinet;
 use super::{
@@ -208,7 +209,16 @@ pub async fn create(
     let permit = cab.permit(&state, Object::Employees, Action::Write).await?;
     let form = form.into_inner();
     match service::create(&state.db, &permit, &form.input).await {
-        Ok(_) => Ok(redirect("/employees")),
+        Ok(_) => {
+            flash::say(
+                &state,
+                &cab,
+                Done::EmployeeCreated,
+                Some(&form.input.full_name),
+            )
+            .await?;
+            Ok(redirect("/employees"))
+        }
         Err(e) => {
             let errors = form_errors(e, cab.lang())?;
             let page = form_page(
@@ -236,7 +246,16 @@ pub async fn update(
     let permit = cab.permit(&state, Object::Employees, Action::Write).await?;
     let form = form.into_inner();
     match service::update(&state.db, &permit, *id, &form.input).await {
-        Ok(()) => Ok(redirect("/employees")),
+        Ok(()) => {
+            flash::say(
+                &state,
+                &cab,
+                Done::EmployeeSaved,
+                Some(&form.input.full_name),
+            )
+            .await?;
+            Ok(redirect("/employees"))
+        }
         Err(e) => {
             let errors = form_errors(e, cab.lang())?;
             let page = form_page(
@@ -273,6 +292,7 @@ pub async fn delete(
             Ok(_) => AppError::BadRequest(Problem::NotDeleted),
             Err(app) => app,
         })?;
+    flash::say(&state, &cab, Done::EmployeeDeleted, None).await?;
     Ok(redirect("/employees"))
 }
 

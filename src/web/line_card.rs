@@ -165,6 +165,12 @@ pub async fn card(
     let block = history
         .iter()
         .position(|e| matches!(e.action.as_str(), "line.block" | "line.report_lost"));
+    // The change just made, to say what it did.
+    let made = query.done.as_deref().and_then(|done| {
+        history
+            .iter()
+            .position(|e| e.action == format!("line.{done}"))
+    });
     let history = super::audit::said(
         &mut *cab.connection(&state).await?,
         &permit,
@@ -201,7 +207,11 @@ pub async fn card(
     let mut page = Page::new(&state, &cab, req.uri().to_string(), "/lines", "lines.title").await;
     page.title = super::format::phone(&line.msisdn);
     let notice = match (&query.done, &query.already) {
-        (Some(_), _) => Some(page.t("change.done").to_owned()),
+        (Some(_), _) => Some(match made.and_then(|i| history.get(i)) {
+            Some(s) if !s.detail.is_empty() => format!("{}: {}", page.t("change.done"), s.detail),
+            Some(s) => format!("{}: {}", page.t("change.done"), s.title),
+            None => page.t("change.done").to_owned(),
+        }),
         (None, Some(_)) => Some(page.t("change.already").to_owned()),
         _ => None,
     };

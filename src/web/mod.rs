@@ -10,6 +10,7 @@ mod departments;
 mod devices;
 mod employees;
 mod exports;
+pub mod flash;
 pub mod format;
 pub mod i18n;
 mod jobs;

@@ -28,6 +28,8 @@ pub struct Page {
     pub title: String,
     /// The person may open another company (operator staff may open any).
     pub can_switch: bool,
+    /// What the last action did, shown once (see `web::flash`).
+    pub flash: Option<String>,
 }
 
 const NAV: &[(&str, &str, Object, Action)] = &[
@@ -80,6 +82,7 @@ impl Page {
             nav,
             title: lang.t(title_key).to_owned(),
             can_switch: cab.session.companies > 1 || cab.session.is_staff != 0,
+            flash: super::flash::take(state, cab).await,
         }
     }
 

@@ -280,7 +280,13 @@ async fn an_administrator_logs_in_searches_opens_a_card_and_switches_language() 
     click(c, "#confirm").await;
     wait_for(c, "#notice").await;
     assert_eq!(text_of(c, "#line-tariff").await, new_tariff);
-    assert_eq!(text_of(c, "#notice").await, "Изменение применено");
+    let notice = text_of(c, "#notice").await;
+    assert!(
+        notice.starts_with(&format!(
+            "Изменение применено: Тариф: «{tariff_before}» → «{new_tariff}»"
+        )) && notice.contains("в месяц"),
+        "the notice says what changed and what it costs: {notice}"
+    );
     screenshot(c, "04b-tariff-changed").await;
 
     click(c, ".langs a[href^='/lang/en']").await;

@@ -20,6 +20,18 @@ async fn employees_are_created_found_edited_and_deleted(b: Backend) {
         )
         .await;
     assert_eq!((r.status, r.location.as_deref()), (303, Some("/employees")));
+    // The next page says what was done, once.
+    let next = app.get("/employees").await;
+    assert!(
+        next.body
+            .contains("id=\"flash\">Сотрудник добавлен: «Семёнова Алёна Петровна»"),
+        "{}",
+        next.body
+    );
+    assert!(
+        !app.get("/employees").await.body.contains("id=\"flash\""),
+        "shown once"
+    );
     let id: i64 = sqlx::query_scalar("SELECT id FROM employees")
         .fetch_one(&app.db.pool)
         .await
