@@ -29,6 +29,17 @@ pub fn kopecks(lang: Lang, k: i64) -> String {
     }
 }
 
+/// An amount to type into a field, as [`crate::domain::Money::parse`] reads it back: `5 000,00`
+/// in Russian, `5000.00` in English.
+pub fn amount(lang: Lang, k: i64) -> String {
+    let sign = if k < 0 { "-" } else { "" };
+    let (roubles, kop) = (k.unsigned_abs() / 100, k.unsigned_abs() % 100);
+    match lang {
+        Lang::Ru => format!("{sign}{},{kop:02}", group(&roubles.to_string(), "\u{a0}")),
+        Lang::En => format!("{sign}{roubles}.{kop:02}"),
+    }
+}
+
 /// `25.11.2026` / `2026-11-25`.
 pub fn date(lang: Lang, d: NaiveDate) -> String {
     match lang {

@@ -52,6 +52,19 @@ struct CardPage {
     block_reasons: Vec<&'static str>,
     /// Who blocked a blocked line, and when (from its history).
     blocked_by: Option<(String, String)>,
+    /// A change from one of the card's forms that did not pass.
+    fix: Option<Fix>,
+}
+
+/// A change sent from the card that did not pass, to show on it again.
+#[derive(Debug, Clone)]
+pub struct Fix {
+    pub action: String,
+    /// The field at fault, when one is.
+    pub field: Option<&'static str>,
+    pub message: String,
+    /// What was sent, by field.
+    pub input: Vec<(&'static str, String)>,
 }
 
 impl CardPage {
@@ -80,6 +93,42 @@ impl CardPage {
 
     fn offer_name<'a>(&self, s: &'a Offer) -> &'a str {
         self.page.name(&s.name_ru, &s.name_en)
+    }
+
+    /// Why the change of this form did not pass.
+    fn failed(&self, action: &str) -> Option<&str> {
+        self.fix
+            .as_ref()
+            .filter(|f| f.action == action)
+            .map(|f| f.message.as_str())
+    }
+
+    /// Whether this field of this form is the one at fault.
+    fn marked(&self, action: &str, field: &str) -> bool {
+        self.fix
+            .as_ref()
+            .is_some_and(|f| f.action == action && f.field == Some(field))
+    }
+
+    /// What was typed into this field of this form, when it came back.
+    fn kept(&self, action: &str, field: &str) -> Option<&str> {
+        let fix = self.fix.as_ref().filter(|f| f.action == action)?;
+        fix.input
+            .iter()
+            .find(|(k, _)| *k == field)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The limit field's value: what was typed, else the limit as people write it.
+    fn limit_value(&self) -> String {
+        match self.kept("set_limit", "amount") {
+            Some(v) => v.to_owned(),
+            None => self
+                .line
+                .spend_limit_kop
+                .map(|k| super::format::amount(self.page.lang, k))
+                .unwrap_or_default(),
+        }
     }
 
     fn is(&self, status: &str) -> bool {
@@ -153,7 +202,33 @@ pub async fn card(
     query: web::Query<CardQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let permit = cab.permit(&state, Object::Lines, Action::Read).await?;
+    let page = card_page(&cab, &state, *id, &query, None, req.uri().to_string()).await?;
+    render(&page)
+}
+
+/// The card with a change sent from it that did not pass: the field marked, the input kept,
+/// the reason on top.
+pub async fn with_fix(
+    cab: &Cabinet,
+    state: &AppState,
+    id: i64,
+    fix: Fix,
+    status: actix_web::http::StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let uri = format!("/lines/{id}");
+    let page = card_page(cab, state, id, &CardQuery::default(), Some(fix), uri).await?;
+    super::render_status(status, &page)
+}
+
+async fn card_page(
+    cab: &Cabinet,
+    state: &AppState,
+    id: i64,
+    query: &CardQuery,
+    fix: Option<Fix>,
+    uri: String,
+) -> Result<CardPage, AppError> {
+    let permit = cab.permit(state, Object::Lines, Action::Read).await?;
     let CardData {
         line,
         tariff,
@@ -161,7 +236,7 @@ pub async fn card(
         sims,
         history,
         reference,
-    } = read_card(&state, &cab, &permit, *id).await?;
+    } = read_card(state, cab, &permit, id).await?;
     let block = history
         .iter()
         .position(|e| matches!(e.action.as_str(), "line.block" | "line.report_lost"));
@@ -172,7 +247,7 @@ pub async fn card(
             .position(|e| e.action == format!("line.{done}"))
     });
     let history = super::audit::said(
-        &mut *cab.connection(&state).await?,
+        &mut *cab.connection(state).await?,
         &permit,
         &history,
         cab.lang(),
@@ -192,7 +267,7 @@ pub async fn card(
     let offers = reference.offers(line.tariff_id, &enabled);
     let current_employee = line.employee_id.zip(line.employee_name.clone());
     let may = async |object, action| {
-        cab.permit(&state, object, action)
+        cab.permit(state, object, action)
             .await
             .is_ok_and(|p| p.covers_line(line.id, line.department_id))
     };
@@ -204,7 +279,7 @@ pub async fn card(
         assign: may(Object::Lines, Action::Assign).await,
         block: may(Object::LineBlocks, Action::Write).await,
     };
-    let mut page = Page::new(&state, &cab, req.uri().to_string(), "/lines", "lines.title").await;
+    let mut page = Page::new(state, cab, uri, "/lines", "lines.title").await;
     page.title = super::format::phone(&line.msisdn);
     let notice = match (&query.done, &query.already) {
         (Some(_), _) => Some(match made.and_then(|i| history.get(i)) {
@@ -215,7 +290,7 @@ pub async fn card(
         (None, Some(_)) => Some(page.t("change.already").to_owned()),
         _ => None,
     };
-    render(&CardPage {
+    Ok(CardPage {
         page,
         line,
         tariff,
@@ -237,5 +312,6 @@ pub async fn card(
             .filter(|r| *r != "lost")
             .collect(),
         blocked_by,
+        fix,
     })
 }

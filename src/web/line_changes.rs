@@ -16,7 +16,7 @@ use crate::store::lines;
 use super::i18n::{Lang, problems};
 use super::page::{Page, urlencode};
 use super::session::Cabinet;
-use super::{AppState, render_status};
+use super::{AppState, render};
 use crate::domain::Problem;
 
 /// A change as a flat form or query: `action` and the fields that action needs.
@@ -125,10 +125,9 @@ struct PreviewPage {
     page: Page,
     line_id: i64,
     msisdn: String,
-    preview: Option<Preview>,
+    preview: Preview,
     /// What the change does, as its entry will say it.
     summary: String,
-    error: Option<String>,
     hidden: Vec<(&'static str, String)>,
     key: String,
 }
@@ -182,7 +181,7 @@ async fn preview_page(
     state: &AppState,
     line_id: i64,
     form: &ChangeForm,
-    result: Result<Preview, String>,
+    preview: Preview,
 ) -> Result<PreviewPage, AppError> {
     let permit = cab
         .permit(state, crate::authz::Object::Lines, Action::Read)
@@ -204,16 +203,9 @@ async fn preview_page(
         super::format::phone(&line.msisdn),
         page.t("change.title")
     );
-    let (preview, error) = match result {
-        Ok(p) => (Some(p), None),
-        Err(e) => (None, Some(e)),
-    };
-    let summary = match &preview {
-        Some(p) => {
-            let mut conn = cab.connection(state).await?;
-            super::audit::change_said(&mut conn, &permit, &p.change, cab.lang()).await?
-        }
-        None => String::new(),
+    let summary = {
+        let mut conn = cab.connection(state).await?;
+        super::audit::change_said(&mut conn, &permit, &preview.change, cab.lang()).await?
     };
     Ok(PreviewPage {
         page,
@@ -221,7 +213,6 @@ async fn preview_page(
         msisdn: line.msisdn,
         preview,
         summary,
-        error,
         hidden: form.hidden(),
         key: new_token(),
     })
@@ -236,18 +227,32 @@ pub async fn preview(
     let change = form.change()?;
     let (object, action) = change.check();
     let permit = cab.permit(&state, object, action).await?;
-    let (status, result) = match line_changes::preview(&state.db, &permit, *line_id, &change).await
-    {
-        Ok(p) => (StatusCode::OK, Ok(p)),
-        Err(e) => {
-            let (status, msg) = explain(e, cab.lang())?;
-            (status, Err(msg))
-        }
+    match line_changes::preview(&state.db, &permit, *line_id, &change).await {
+        Ok(p) => render(&preview_page(&cab, &state, *line_id, &form, p).await?),
+        Err(e) => back_to_card(&cab, &state, *line_id, &form, e).await,
+    }
+}
+
+/// A change that did not pass goes back to the card, the field marked and the input kept.
+async fn back_to_card(
+    cab: &Cabinet,
+    state: &AppState,
+    line_id: i64,
+    form: &ChangeForm,
+    e: ChangeError,
+) -> Result<HttpResponse, AppError> {
+    let field = match &e {
+        ChangeError::Invalid(errors) => errors.first().map(|f| f.field),
+        _ => None,
     };
-    render_status(
-        status,
-        &preview_page(&cab, &state, *line_id, &form, result).await?,
-    )
+    let (status, message) = explain(e, cab.lang())?;
+    let fix = super::line_card::Fix {
+        action: form.action.clone(),
+        field,
+        message,
+        input: form.hidden(),
+    };
+    super::line_card::with_fix(cab, state, line_id, fix, status).await
 }
 
 pub async fn apply(
@@ -283,12 +288,6 @@ pub async fn apply(
                 urlencode(change.action())
             )))
         }
-        Err(e) => {
-            let (status, msg) = explain(e, cab.lang())?;
-            render_status(
-                status,
-                &preview_page(&cab, &state, *line_id, &form, Err(msg)).await?,
-            )
-        }
+        Err(e) => back_to_card(&cab, &state, *line_id, &form, e).await,
     }
 }

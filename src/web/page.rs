@@ -94,11 +94,6 @@ impl Page {
         format::kopecks(self.lang, *k.borrow())
     }
 
-    /// Kopecks as a plain amount for an input field: `1500.00`.
-    pub fn plain_kop(&self, k: impl Borrow<i64>) -> String {
-        crate::domain::Money::from_kopecks(*k.borrow()).to_string()
-    }
-
     /// Why a line is blocked or suspended, in words when the reason is a known one.
     pub fn reason(&self, reason: &str) -> String {
         self.lang.name_of("reason", reason).to_owned()

@@ -742,7 +742,73 @@ on_both!(
     another_companys_line_cannot_be_changed,
     a_failing_network_leaves_the_line_as_it_was,
     refusals_are_said_in_the_pages_language,
+    a_refused_change_comes_back_to_the_card,
 );
+
+/// A change that does not pass comes back as the card: the field marked, the input kept; the
+/// limit is shown as people write it and read back however they type it.
+async fn a_refused_change_comes_back_to_the_card(b: Backend) {
+    let app = spawn_app(b).await;
+    let line = one_line(&app, "biz-start").await;
+    let r = preview(
+        &app,
+        line,
+        &[
+            ("action", "set_limit"),
+            ("amount", "-1"),
+            ("on_limit", "bar"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.body.contains("id=\"line-number\""),
+        "the card, not a dead end"
+    );
+    assert!(r.body.contains("id=\"change-error\""), "{}", r.body);
+    assert!(
+        r.body.contains("value=\"-1\" aria-invalid=\"true\""),
+        "the amount kept and marked: {}",
+        r.body
+    );
+    let sim = preview(&app, line, &[("action", "replace_sim"), ("iccid", "123")]).await;
+    assert!(
+        sim.body.contains("value=\"123\" aria-invalid=\"true\""),
+        "{}",
+        sim.body
+    );
+
+    for (typed, kop) in [
+        ("5000", 500_000),
+        ("5 000,50", 500_050),
+        ("5000.50", 500_050),
+    ] {
+        let (_, done) = change(
+            &app,
+            line,
+            &[
+                ("action", "set_limit"),
+                ("amount", typed),
+                ("on_limit", "bar"),
+            ],
+        )
+        .await;
+        assert_eq!(done.status, 303, "{typed}: {}", done.body);
+        let stored: Option<i64> =
+            sqlx::query_scalar("SELECT spend_limit_kop FROM lines WHERE id = $1")
+                .bind(line)
+                .fetch_one(&app.db.pool)
+                .await
+                .expect("limit");
+        assert_eq!(stored, Some(kop), "{typed}");
+    }
+    let card = app.get(&format!("/lines/{line}")).await;
+    assert!(
+        card.body.contains("name=\"amount\" inputmode=\"decimal\" maxlength=\"20\" placeholder=\"5 000,00\" aria-label=\"Сумма в месяц\" value=\"5\u{a0}000,50\""),
+        "the limit as people write it: {}",
+        card.body
+    );
+}
 
 /// A refusal reads in the page's language: the same change previewed in Russian and in English.
 async fn refusals_are_said_in_the_pages_language(b: Backend) {
