@@ -24,3 +24,11 @@ document.addEventListener("submit", function (ev) {
     if (ev.key === "Escape") { setOpen(false); }
   });
 })();
+
+// A select that shows a part of its form only for one choice: the token's rights, departments
+// and lines matter only for a token by rights.
+document.addEventListener("change", function (ev) {
+  var target = ev.target.getAttribute && ev.target.getAttribute("data-shows-rights");
+  var part = target && document.querySelector(target);
+  if (part) { part.hidden = ev.target.value !== "rights"; }
+});

@@ -57,6 +57,22 @@ struct Outcome {
 }
 
 impl AccessPage {
+    /// The company's one admin not blocked: it cannot be blocked or removed (the service
+    /// refuses it too), so the page does not offer it.
+    fn last_admin(&self, m: &Member) -> bool {
+        let admins = self
+            .members
+            .iter()
+            .filter(|x| x.role == "admin" && x.blocked_at.is_none())
+            .count();
+        m.role == "admin" && m.blocked_at.is_none() && admins <= 1
+    }
+
+    /// The token form's rights, departments and lines matter only for a token by rights.
+    fn token_by_rights(&self) -> bool {
+        !self.whole_company || self.token_input.role == "rights"
+    }
+
     fn checked_right(&self, code: &str) -> bool {
         self.input.rights.iter().any(|r| r == code)
     }

@@ -451,6 +451,17 @@ async fn the_company_keeps_an_admin(b: Backend) {
         .fetch_one(&app.db.pool)
         .await
         .expect("me");
+    let page = app.get("/access").await;
+    assert!(
+        !page.body.contains(&format!("/access/members/{me}/remove"))
+            && !page.body.contains(&format!("/access/members/{me}/block")),
+        "the last admin is not offered to be removed or blocked"
+    );
+    assert!(
+        page.body
+            .contains("id=\"token-scope\" data-for-rights hidden"),
+        "a token of a whole role hides the rights it does not need"
+    );
     let demote = app
         .submit(
             "/access",
