@@ -107,6 +107,11 @@ pub enum AuditEvent {
         user_id: i64,
         sessions_ended: i64,
     },
+    /// A signed-in person changed their own password; their other sessions ended.
+    PasswordChanged {
+        user_id: i64,
+        sessions_ended: i64,
+    },
     TotpOn {
         user_id: i64,
     },
@@ -747,6 +752,14 @@ impl AuditEvent {
                 user_id,
                 Some(json!({ "sessions_ended": sessions_ended })),
             ),
+            E::PasswordChanged {
+                user_id,
+                sessions_ended,
+            } => user(
+                "user.password_changed",
+                user_id,
+                Some(json!({ "sessions_ended": sessions_ended })),
+            ),
             E::TotpOn { user_id } => user("user.totp_on", user_id, None),
             E::TotpOff { user_id } => user("user.totp_off", user_id, None),
             E::RecoveryCodesRenewed { user_id } => user("user.recovery_codes", user_id, None),
@@ -949,6 +962,10 @@ impl AuditEvent {
                 sessions: count(after, "sessions"),
             },
             "user.password_reset" => E::PasswordReset {
+                user_id: id()?,
+                sessions_ended: count(after, "sessions_ended"),
+            },
+            "user.password_changed" => E::PasswordChanged {
                 user_id: id()?,
                 sessions_ended: count(after, "sessions_ended"),
             },
@@ -1191,6 +1208,12 @@ pub(crate) const FIXTURES: &[(&str, &str, Option<&str>, Option<&str>)] = &[
         "1",
         None,
         Some(r#"{"sessions_ended":1}"#),
+    ),
+    (
+        "user.password_changed",
+        "1",
+        None,
+        Some(r#"{"sessions_ended":2}"#),
     ),
     ("user.totp_on", "1", None, None),
     ("user.totp_off", "1", None, None),
@@ -1505,6 +1528,7 @@ mod tests {
             E::CodeSent { .. } => "CodeSent",
             E::SessionsEnded { .. } => "SessionsEnded",
             E::PasswordReset { .. } => "PasswordReset",
+            E::PasswordChanged { .. } => "PasswordChanged",
             E::TotpOn { .. } => "TotpOn",
             E::TotpOff { .. } => "TotpOff",
             E::RecoveryCodesRenewed { .. } => "RecoveryCodesRenewed",
@@ -1524,7 +1548,7 @@ mod tests {
 
     /// Every kind but `Unknown` (which is read, never written), the line changes each made and
     /// refused.
-    const KINDS: usize = 36 + 12 * 2;
+    const KINDS: usize = 37 + 12 * 2;
 
     fn read(f: &(&str, &str, Option<&str>, Option<&str>)) -> AuditEvent {
         AuditEvent::read(f.0, f.1, f.2, f.3)

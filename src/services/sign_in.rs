@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use super::auth::{constant_time_eq, new_token, token_hash};
 use super::limits::{DAY, MINUTE, PER_NUMBER, wait_minutes};
+use crate::authz::Permit;
 use crate::domain::Actor;
 use crate::domain::Msisdn;
 use crate::domain::audit::{AuditEvent, CodeSent};
@@ -312,6 +313,62 @@ pub async fn reset_password(
     audit::append_own(&mut tx, &actor, None, &event).await?;
     tx.commit().await?;
     Ok(user)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordChangeError {
+    #[error("the current password is wrong")]
+    WrongCurrent,
+    /// Too many wrong passwords for the number or from the address, for now.
+    #[error("locked for now")]
+    Locked,
+    #[error("too many changes")]
+    TooManyChanges,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// A signed-in person sets a new password (already checked and hashed) by their current one,
+/// at most [`CHANGES_PER_DAY`] times in 24 hours, the resets included. A wrong current
+/// password counts as a wrong sign-in. Their other sessions end; this one (`keep`) stays.
+pub async fn change_password(
+    db: &Db,
+    permit: &Permit,
+    keep: &str,
+    current: &str,
+    new_hash: &str,
+    now: i64,
+) -> Result<(), PasswordChangeError> {
+    let actor = permit.actor();
+    let user_id = actor.user_id.ok_or(PasswordChangeError::WrongCurrent)?;
+    let user = {
+        let mut tx = db.begin().await?;
+        users::find_by_id_tx(&mut tx, user_id)
+            .await?
+            .ok_or(PasswordChangeError::WrongCurrent)?
+    };
+    if password_gate(db, now, &user.msisdn, &actor.ip).await? != PasswordGate::Open {
+        return Err(PasswordChangeError::Locked);
+    }
+    let hash = user.password_hash.clone().unwrap_or_default();
+    if hash.is_empty() || !super::auth::verify_password(hash, current.to_owned()).await {
+        record_wrong_password(db, now, &user.msisdn, &actor.ip).await?;
+        return Err(PasswordChangeError::WrongCurrent);
+    }
+    let mut tx = db.begin().await?;
+    if sign_in::password_changes_since(&mut tx, user.id, now - DAY).await? >= CHANGES_PER_DAY {
+        return Err(PasswordChangeError::TooManyChanges);
+    }
+    users::set_password_hash(&mut tx, user.id, new_hash).await?;
+    sign_in::record_password_change(&mut tx, user.id, now).await?;
+    let ended = sessions::delete_others(&mut tx, user.id, keep).await?;
+    let event = AuditEvent::PasswordChanged {
+        user_id: user.id,
+        sessions_ended: ended as i64,
+    };
+    audit::append(&mut tx, permit, &event).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -26,10 +26,11 @@ pub enum Done {
     MemberRemoved,
     SessionEnded,
     OtherSessionsEnded,
+    PasswordChanged,
 }
 
 impl Done {
-    const ALL: [Done; 15] = [
+    const ALL: [Done; 16] = [
         Done::EmployeeCreated,
         Done::EmployeeSaved,
         Done::EmployeeDeleted,
@@ -45,6 +46,7 @@ impl Done {
         Done::MemberRemoved,
         Done::SessionEnded,
         Done::OtherSessionsEnded,
+        Done::PasswordChanged,
     ];
 
     fn key(self) -> &'static str {
@@ -64,6 +66,7 @@ impl Done {
             Done::MemberRemoved => "flash.member_removed",
             Done::SessionEnded => "flash.session_ended",
             Done::OtherSessionsEnded => "flash.other_sessions_ended",
+            Done::PasswordChanged => "flash.password_changed",
         }
     }
 }

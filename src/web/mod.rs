@@ -111,6 +111,7 @@ route_table! {
     POST "/security/totp/confirm" => security::confirm,
     POST "/security/totp/disable" => security::disable,
     POST "/security/totp/recovery" => security::renew_codes,
+    POST "/security/password" => security::change_password,
     POST "/sessions/end" => devices::end_one,
     POST "/sessions/end-others" => devices::end_others,
     GET "/lang/{code}" => auth::switch_lang,

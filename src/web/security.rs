@@ -12,9 +12,11 @@ use crate::error::{AppError, redirect};
 use crate::services::second_factor::{self, FactorError, Setup};
 use crate::store::users;
 
+use super::flash::{self, Done};
 use super::page::Page;
 use super::session::{Cabinet, Enrolling};
 use super::{AppState, render_status};
+use crate::services::sign_in::{self, PasswordChangeError};
 
 #[derive(Template)]
 #[template(path = "security.html")]
@@ -131,6 +133,55 @@ async fn refused(
 }
 
 const PATH: &str = "/security";
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// One's own new password, by the current one.
+pub async fn change_password(
+    Enrolling(cab): Enrolling,
+    state: web::Data<AppState>,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    cab.verify_csrf(&form.csrf)?;
+    let permit = cab.permit(&state, Object::Account, Action::Write).await?;
+    let lang = cab.lang();
+    let again = |failure: String| show(&state, &cab, PATH.into(), Vec::new(), Some(failure));
+    if let Err(e) = crate::services::auth::validate_password(&form.password) {
+        return again(super::i18n::problems::say(&e.0, lang)).await;
+    }
+    if form.password != form.confirm {
+        return again(lang.t("reset.mismatch").to_owned()).await;
+    }
+    let hash = crate::services::auth::hash_password(form.password.clone())
+        .await
+        .map_err(AppError::Internal)?;
+    let now = state.clock.now_ms();
+    let keep = &cab.session.id_hash;
+    match sign_in::change_password(&state.db, &permit, keep, &form.current, &hash, now).await {
+        Ok(()) => {
+            flash::say(&state, &cab, Done::PasswordChanged, None).await?;
+            Ok(redirect(PATH))
+        }
+        Err(PasswordChangeError::WrongCurrent) => {
+            again(lang.t("password.wrong_current").to_owned()).await
+        }
+        Err(PasswordChangeError::Locked) => again(lang.t("password.locked").to_owned()).await,
+        Err(PasswordChangeError::TooManyChanges) => {
+            again(lang.t("reset.too_many").to_owned()).await
+        }
+        Err(PasswordChangeError::Db(e)) => Err(e.into()),
+    }
+}
 
 pub async fn start(
     Enrolling(cab): Enrolling,

@@ -377,6 +377,14 @@ const PAGES: &[Row] = &[
     ),
     (
         "POST",
+        "/security/password",
+        "/security/password?current=wrong&password=short&confirm=short",
+        [
+            "login", "422", "422", "422", "422", "422", "422", "422", "422",
+        ],
+    ),
+    (
+        "POST",
         "/access/members/{id}/remove",
         "/access/members/{member}/remove",
         [

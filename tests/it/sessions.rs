@@ -168,7 +168,96 @@ async fn a_sign_in_from_a_new_device_is_mailed_to_the_user(b: Backend) {
     );
 }
 
+/// A signed-in person changes their own password by the current one, twice a day at most; their
+/// other sessions end, this one stays.
+async fn a_person_changes_their_own_password(b: Backend) {
+    let app = spawn_app(b).await;
+    app.seed_company().await;
+    let laptop = app.another_instance().await;
+    assert_eq!(laptop.login(ADMIN, PASSWORD).await.status, 303);
+    assert_eq!(app.login(ADMIN, PASSWORD).await.status, 303);
+    let change = |current: &'static str, new: &'static str, confirm: &'static str| {
+        let app = &app;
+        async move {
+            app.submit(
+                "/security",
+                "/security/password",
+                &[
+                    ("current", current),
+                    ("password", new),
+                    ("confirm", confirm),
+                ],
+            )
+            .await
+        }
+    };
+    let wrong = change("not-my-password", "тихий-омут-2026", "тихий-омут-2026").await;
+    assert_eq!(wrong.status, 422);
+    assert!(
+        wrong.body.contains("Текущий пароль введён неверно"),
+        "{}",
+        wrong.body
+    );
+    let mismatch = change(PASSWORD, "тихий-омут-2026", "тихий-омут-2027").await;
+    assert_eq!(mismatch.status, 422);
+    let done = change(PASSWORD, "тихий-омут-2026", "тихий-омут-2026").await;
+    assert_eq!(
+        (done.status, done.location.as_deref()),
+        (303, Some("/security")),
+        "{}",
+        done.body
+    );
+    let page = app.get("/security").await;
+    assert!(
+        page.body
+            .contains("Пароль изменён; другие сеансы завершены"),
+        "{}",
+        page.body
+    );
+    assert_eq!(app.get("/overview").await.status, 200, "this session stays");
+    assert_ne!(
+        laptop.get("/overview").await.status,
+        200,
+        "the other one ended"
+    );
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'user.password_changed' AND company_id IS NOT NULL",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("audit");
+    assert_eq!(audited, 1);
+    app.submit("/overview", "/logout", &[]).await;
+    assert_eq!(
+        app.login(ADMIN, PASSWORD).await.status,
+        401,
+        "the old password is gone"
+    );
+    assert_eq!(app.login(ADMIN, "тихий-омут-2026").await.status, 303);
+
+    // Twice a day at most.
+    assert_eq!(
+        change("тихий-омут-2026", "вторая-смена-2026", "вторая-смена-2026")
+            .await
+            .status,
+        303
+    );
+    let third = change(
+        "вторая-смена-2026",
+        "третья-смена-2026",
+        "третья-смена-2026",
+    )
+    .await;
+    assert_eq!(third.status, 422);
+    assert!(
+        third.body.contains("не чаще 2 раз в сутки"),
+        "{}",
+        third.body
+    );
+}
+
 on_both!(
+    a_person_changes_their_own_password,
     an_idle_session_ends_after_15_minutes,
     background_polling_is_not_activity,
     a_session_ends_at_its_lifetime_however_active,

@@ -339,9 +339,9 @@ fn detail(e: &Entry, event: &AuditEvent, n: &Namer) -> String {
             format!("SIM {}, тариф {}", line.iccid, n.tariff(&line.tariff)),
             format!("SIM {}, tariff {}", line.iccid, n.tariff(&line.tariff)),
         ),
-        E::UserDisabled { sessions_ended, .. } | E::PasswordReset { sessions_ended, .. } => {
-            ended(n, *sessions_ended)
-        }
+        E::UserDisabled { sessions_ended, .. }
+        | E::PasswordReset { sessions_ended, .. }
+        | E::PasswordChanged { sessions_ended, .. } => ended(n, *sessions_ended),
         E::SessionsEnded { sessions, .. } => ended(n, *sessions),
         E::UserEnabled { .. }
         | E::UserErased { .. }

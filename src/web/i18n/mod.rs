@@ -157,6 +157,35 @@ const TABLE: &[(&str, &str, &str)] = &[
     ),
     ("flash.session_ended", "Сеанс завершён", "Session ended"),
     (
+        "flash.password_changed",
+        "Пароль изменён; другие сеансы завершены",
+        "Password changed; every other session ended",
+    ),
+    ("password.title", "Пароль", "Password"),
+    ("password.current", "Текущий пароль", "Current password"),
+    ("password.new", "Новый пароль", "New password"),
+    (
+        "password.confirm",
+        "Новый пароль ещё раз",
+        "The new password again",
+    ),
+    ("password.change", "Сменить пароль", "Change the password"),
+    (
+        "password.hint",
+        "Не короче 8 символов и не из списка частых паролей. Менять пароль можно не чаще 2 раз в сутки; остальные ваши сеансы завершатся.",
+        "At least 8 characters and not a common one. A password can be changed at most twice a day; your other sessions end.",
+    ),
+    (
+        "password.wrong_current",
+        "Текущий пароль введён неверно.",
+        "The current password is wrong.",
+    ),
+    (
+        "password.locked",
+        "Слишком много неверных паролей: смена пароля временно недоступна. Попробуйте через 15 минут.",
+        "Too many wrong passwords: changing the password is closed for now. Try again in 15 minutes.",
+    ),
+    (
         "flash.other_sessions_ended",
         "Все другие сеансы завершены",
         "Every other session ended",
@@ -1025,6 +1054,11 @@ const TABLE: &[(&str, &str, &str)] = &[
         "action.user.password_reset",
         "Пароль сброшен",
         "Password reset",
+    ),
+    (
+        "action.user.password_changed",
+        "Пароль изменён",
+        "Password changed",
     ),
     (
         "action.user.totp_on",
