@@ -13,7 +13,22 @@ pub struct Employee {
     pub personnel_number: String,
     pub position: String,
     pub email: String,
+    /// How many of the employee's lines the permit covers.
     pub line_count: i64,
+    /// Those lines.
+    #[sqlx(skip)]
+    pub lines: Vec<EmployeeLine>,
+}
+
+/// A line of an employee, as their row names it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct EmployeeLine {
+    pub id: i64,
+    pub msisdn: String,
+    pub status: String,
+    pub status_reason: String,
+    /// What a month of the line costs at list price.
+    pub monthly_kop: i64,
 }
 
 pub struct Fields<'a> {
@@ -25,7 +40,7 @@ pub struct Fields<'a> {
 }
 
 const SELECT: &str = "SELECT e.id, e.department_id, d.name AS department_name, e.full_name, e.personnel_number, e.position, e.email,
-        (SELECT COUNT(*) FROM lines l WHERE l.employee_id = e.id) AS line_count
+        0 AS line_count
      FROM employees e LEFT JOIN departments d ON d.id = e.department_id
      WHERE e.company_id = ";
 
@@ -83,7 +98,9 @@ pub async fn list(
     };
     let mut sql = filter(SELECT);
     sql.push(" ORDER BY e.name_key, e.id").limit(limit, offset);
-    let rows = sql.query_as::<Employee>().fetch_all(&db.pool).await?;
+    let mut rows = sql.query_as::<Employee>().fetch_all(&db.pool).await?;
+    let mut conn = db.pool.acquire().await?;
+    with_lines(&mut conn, scoped, &mut rows).await?;
     let total = filter("SELECT COUNT(*) FROM employees e WHERE e.company_id = ")
         .count(&db.pool)
         .await?;
@@ -103,7 +120,53 @@ pub async fn get(
     let mut sql = Sql::new(SELECT);
     sql.bind(scoped.company_id()).push(" AND e.id = ").bind(id);
     push_scope(&mut sql, scoped);
-    sql.query_as::<Employee>().fetch_optional(conn).await
+    let Some(one) = sql
+        .query_as::<Employee>()
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let mut rows = vec![one];
+    with_lines(conn, scoped, &mut rows).await?;
+    Ok(rows.pop())
+}
+
+/// Fills in each employee's lines the permit covers (their numbers), and counts them.
+async fn with_lines(
+    conn: &mut AnyConnection,
+    scoped: &Scoped,
+    rows: &mut [Employee],
+) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::new(
+        "SELECT l.employee_id, l.id, l.msisdn, l.status, l.status_reason, l.monthly_kop
+         FROM lines l WHERE l.company_id = ",
+    );
+    sql.bind(scoped.company_id())
+        .push(" AND l.employee_id IN (");
+    sql.bind_list(rows.iter().map(|e| e.id)).push(")");
+    super::lines::push_scope(&mut sql, scoped.scope());
+    sql.push(" ORDER BY l.number_key");
+    let lines: Vec<(i64, i64, String, String, String, i64)> =
+        sql.query_as().fetch_all(conn).await?;
+    for e in rows.iter_mut() {
+        e.lines = lines
+            .iter()
+            .filter(|(emp, ..)| *emp == e.id)
+            .map(|(_, id, msisdn, status, reason, monthly)| EmployeeLine {
+                id: *id,
+                msisdn: msisdn.clone(),
+                status: status.clone(),
+                status_reason: reason.clone(),
+                monthly_kop: *monthly,
+            })
+            .collect();
+        e.line_count = e.lines.len() as i64;
+    }
+    Ok(())
 }
 
 pub async fn insert(tx: &mut Tx, scoped: &Scoped, f: &Fields<'_>) -> Result<i64, sqlx::Error> {

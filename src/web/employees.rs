@@ -161,6 +161,123 @@ pub async fn new_form(
     )
 }
 
+#[derive(Template)]
+#[template(path = "employees/card.html")]
+struct CardPage {
+    page: Page,
+    employee: Employee,
+    history: Vec<super::i18n::audit::Said>,
+    /// The person may put lines on employees.
+    can_assign: bool,
+    /// A number typed to assign that is no line here, and what was typed.
+    assign_error: Option<(String, String)>,
+}
+
+/// An employee's card: who they are, their lines, their history, and a line to give them.
+pub async fn card(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    render(&card_page(&cab, &state, *id, None).await?)
+}
+
+async fn card_page(
+    cab: &Cabinet,
+    state: &AppState,
+    id: i64,
+    assign_error: Option<(String, String)>,
+) -> Result<CardPage, AppError> {
+    let permit = cab.permit(state, Object::Employees, Action::Read).await?;
+    let employee = employees::get(&mut *cab.connection(state).await?, &permit, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let filter = crate::store::audit::Filter {
+        object_type: Some("employee".into()),
+        object_id: Some(id.to_string()),
+        ..Default::default()
+    };
+    let history = match cab.permit(state, Object::Audit, Action::Read).await {
+        Ok(audit) => {
+            let (entries, _) = crate::store::audit::list(&state.db, &audit, &filter, 50, 0).await?;
+            super::audit::said(
+                &mut *cab.connection(state).await?,
+                &audit,
+                &entries,
+                cab.lang(),
+            )
+            .await?
+        }
+        Err(_) => Vec::new(),
+    };
+    let can_assign = cab
+        .permit(state, Object::Lines, Action::Assign)
+        .await
+        .is_ok();
+    let mut page = Page::new(
+        state,
+        cab,
+        format!("/employees/{id}"),
+        "/employees",
+        "emp.title",
+    )
+    .await;
+    page.title.clone_from(&employee.full_name);
+    Ok(CardPage {
+        page,
+        employee,
+        history,
+        can_assign,
+        assign_error,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct AssignQuery {
+    #[serde(default)]
+    number: String,
+}
+
+/// Gives the employee a line by its number: the line's reassignment, previewed and confirmed
+/// as from the line's card (into the employee's department).
+pub async fn assign(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    query: web::Query<AssignQuery>,
+) -> Result<HttpResponse, AppError> {
+    let permit = cab.permit(&state, Object::Employees, Action::Read).await?;
+    let employee = employees::get(&mut *cab.connection(&state).await?, &permit, *id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let lines = cab.permit(&state, Object::Lines, Action::Assign).await?;
+    let typed = query.number.trim().to_owned();
+    let (cab, state, id, typed) = (&cab, &state, *id, &typed);
+    let refuse = |problem: Problem| async move {
+        let said = super::i18n::problems::say(&problem, cab.lang());
+        let page = card_page(cab, state, id, Some((said, typed.clone()))).await?;
+        render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+    };
+    let msisdn = match crate::domain::Msisdn::parse(typed) {
+        Ok(m) => m,
+        Err(e) => return refuse(e.0).await,
+    };
+    let mut conn = cab.connection(state).await?;
+    let Some((line, _)) =
+        crate::store::lines::by_number(&mut conn, &lines, msisdn.as_str()).await?
+    else {
+        return refuse(Problem::NotTheCompanysLine).await;
+    };
+    let department = employee
+        .department_id
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    Ok(crate::error::redirect(&format!(
+        "/lines/{line}/change?action=reassign&employee_id={}&department_id={department}",
+        employee.id
+    )))
+}
+
 pub async fn edit_form(
     cab: Cabinet,
     state: web::Data<AppState>,

@@ -131,6 +131,8 @@ route_table! {
     POST "/employees" => employees::create,
     GET "/employees/new" => employees::new_form,
     GET "/employees/options" => employees::options,
+    GET "/employees/{id}" => employees::card,
+    GET "/employees/{id}/assign" => employees::assign,
     GET "/employees/{id}/edit" => employees::edit_form,
     POST "/employees/{id}" => employees::update,
     POST "/employees/{id}/delete" => employees::delete,

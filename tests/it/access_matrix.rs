@@ -570,6 +570,22 @@ const PAGES: &[Row] = &[
     ),
     (
         "GET",
+        "/employees/{id}",
+        "/employees/{emp}",
+        [
+            "login", "ok", "403", "403", "404", "ok", "403", "403", "403",
+        ],
+    ),
+    (
+        "GET",
+        "/employees/{id}/assign",
+        "/employees/{emp}/assign?number=79990000000",
+        [
+            "login", "422", "403", "403", "404", "422", "403", "403", "403",
+        ],
+    ),
+    (
+        "GET",
         "/employees/{id}/edit",
         "/employees/{emp}/edit",
         [

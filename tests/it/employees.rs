@@ -163,7 +163,92 @@ async fn bad_employee_input_is_marked(b: Backend) {
     assert_eq!(n, 1);
 }
 
+/// The list shows each person's numbers; their card shows their lines and history, and gives
+/// them a line by its number through the line's own previewed reassignment.
+async fn an_employee_card_shows_their_lines_and_gives_them_one(b: Backend) {
+    let app = spawn_app(b).await;
+    let company = app.seed_company().await;
+    app.add_lines(company, &["+79160000001", "+79160000002"])
+        .await;
+    app.login(ADMIN, PASSWORD).await;
+    app.submit(
+        "/employees/new",
+        "/employees",
+        &[("full_name", "Орлова Ольга"), ("department_id", "")],
+    )
+    .await;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM employees")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("employee");
+    sqlx::query("UPDATE lines SET employee_id = $1 WHERE msisdn = '+79160000001'")
+        .bind(id)
+        .execute(&app.db.pool)
+        .await
+        .expect("a line");
+    let list = app.get("/employees").await;
+    assert!(list.body.contains(&format!("href=\"/employees/{id}\"")));
+    assert!(
+        list.body.contains("+7 916 000-00-01"),
+        "the person's number in the list"
+    );
+
+    let card = app.get(&format!("/employees/{id}")).await;
+    assert_eq!(card.status, 200);
+    assert!(card.body.contains("id=\"employee-name\">Орлова Ольга"));
+    assert!(card.body.contains("+7 916 000-00-01") && !card.body.contains("+7 916 000-00-02"));
+    assert!(
+        card.body.contains("id=\"history\""),
+        "what was done to them"
+    );
+
+    let wrong = app
+        .get(&format!("/employees/{id}/assign?number=12345"))
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.body.contains("id=\"assign-error\""), "{}", wrong.body);
+    let go = app
+        .get(&format!(
+            "/employees/{id}/assign?number=%2B7%20916%20000-00-02"
+        ))
+        .await;
+    assert_eq!(go.status, 303, "{}", go.body);
+    let to = go.location.expect("to the line's change");
+    assert!(
+        to.contains("action=reassign") && to.contains(&format!("employee_id={id}")),
+        "{to}"
+    );
+    let preview = app.get(&to).await;
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    let key = crate::helpers::hidden(&preview.body, "key").expect("key");
+    let csrf = crate::helpers::hidden(&preview.body, "csrf").expect("csrf");
+    let line: i64 = sqlx::query_scalar("SELECT id FROM lines WHERE msisdn = '+79160000002'")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("line");
+    let id_text = id.to_string();
+    let done = app
+        .post(
+            &format!("/lines/{line}/change"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("key", key.as_str()),
+                ("action", "reassign"),
+                ("employee_id", id_text.as_str()),
+                ("department_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let card = app.get(&format!("/employees/{id}")).await;
+    assert!(
+        card.body.contains("+7 916 000-00-02"),
+        "the line is theirs now"
+    );
+}
+
 on_both!(
     employees_are_created_found_edited_and_deleted,
-    bad_employee_input_is_marked
+    bad_employee_input_is_marked,
+    an_employee_card_shows_their_lines_and_gives_them_one
 );

@@ -929,6 +929,18 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("emp.new", "Новый сотрудник", "New employee"),
     ("emp.edit", "Изменить сотрудника", "Edit employee"),
     ("emp.full_name", "ФИО", "Full name"),
+    ("emp.no_lines", "Номеров нет.", "No lines."),
+    (
+        "emp.assign_number",
+        "Номер для сотрудника",
+        "A line for the employee",
+    ),
+    ("emp.assign", "Закрепить номер…", "Give the line…"),
+    (
+        "emp.assign_hint",
+        "Номер перейдёт к сотруднику и в его подразделение; перед этим вы увидите, что изменится.",
+        "The line moves to the employee and their department; you see what changes first.",
+    ),
     (
         "emp.personnel_number",
         "Табельный номер",
@@ -938,6 +950,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("emp.department", "Подразделение", "Department"),
     ("emp.email", "E-mail", "E-mail"),
     ("emp.lines", "Номеров", "Lines"),
+    ("emp.numbers", "Номера", "Lines"),
     ("emp.search", "Фамилия или имя", "Surname or name"),
     ("emp.none", "Сотрудников не найдено", "No employees found"),
     (
