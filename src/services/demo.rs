@@ -211,23 +211,54 @@ const FATHERS: &[&str] = &[
     "Анатольев",
     "Геннадьев",
 ];
-const POSITIONS: &[&str] = &[
-    "Менеджер по продажам",
-    "Ведущий специалист",
-    "Кладовщик",
-    "Водитель-экспедитор",
-    "Бухгалтер",
-    "Инженер",
-    "Руководитель группы",
-    "Специалист по логистике",
-    "Системный администратор",
-    "Экономист",
-    "Оператор склада",
-    "Начальник отдела",
-    "Юрист",
-    "Аналитик",
-    "Диспетчер",
-];
+/// The job titles each department has.
+fn positions(department: &str) -> &'static [&'static str] {
+    match department {
+        "Дирекция" => &[
+            "Генеральный директор",
+            "Заместитель генерального директора",
+            "Помощник руководителя",
+            "Юрист",
+        ],
+        "Коммерческий департамент" => &[
+            "Коммерческий директор",
+            "Руководитель направления",
+            "Аналитик",
+        ],
+        "Отдел продаж Москва" | "Отдел продаж регионы" => &[
+            "Менеджер по продажам",
+            "Старший менеджер по продажам",
+            "Руководитель группы продаж",
+            "Региональный представитель",
+        ],
+        "Логистика" => &["Директор по логистике", "Специалист по логистике"],
+        "Склад Москва" | "Склад Подольск" => &[
+            "Кладовщик",
+            "Оператор склада",
+            "Водитель погрузчика",
+            "Начальник склада",
+        ],
+        "Транспортный отдел" => &[
+            "Водитель-экспедитор",
+            "Диспетчер",
+            "Механик",
+            "Начальник транспортного отдела",
+        ],
+        "Финансы" => &["Финансовый директор", "Экономист", "Финансовый аналитик"],
+        "Бухгалтерия" => &["Бухгалтер", "Бухгалтер по расчётам", "Главный бухгалтер"],
+        "Информационные технологии" => &[
+            "Системный администратор",
+            "Инженер",
+            "Программист",
+            "Руководитель ИТ-отдела",
+        ],
+        _ => &[
+            "Специалист по кадрам",
+            "Рекрутер",
+            "Руководитель службы персонала",
+        ],
+    }
+}
 
 fn person(rng: &mut StdRng) -> String {
     let surname = MALE_SURNAMES[rng.random_range(0..MALE_SURNAMES.len())];
@@ -340,12 +371,17 @@ pub async fn create_demo(db: &Db, line_count: usize) -> anyhow::Result<Demo> {
     let employee_count = line_count * 9 / 10;
     let people: Vec<NewEmployee> = (0..employee_count)
         .map(|i| {
-            let department_id = Some(pick_dept(&mut rng));
+            let department = pick_dept(&mut rng);
+            let name = dept_ids
+                .iter()
+                .find(|(_, id)| *id == department)
+                .map_or("", |(n, _)| n.as_str());
+            let titles = positions(name);
             NewEmployee {
-                department_id,
+                department_id: Some(department),
                 full_name: person(&mut rng),
                 personnel_number: format!("{:05}", i + 1),
-                position: POSITIONS[rng.random_range(0..POSITIONS.len())].to_owned(),
+                position: titles[rng.random_range(0..titles.len())].to_owned(),
                 email: format!("e{:05}@severput.ru", i + 1),
             }
         })
@@ -400,36 +436,49 @@ pub async fn create_demo(db: &Db, line_count: usize) -> anyhow::Result<Demo> {
     let rows: Vec<_> = new_lines.iter().map(|(l, _)| l.clone()).collect();
     let line_ids = lines::insert_many(&mut tx, &permit, &rows).await?;
 
-    let mut pairs = Vec::new();
-    for (id, (_, code)) in line_ids.iter().zip(&new_lines) {
+    // Services come on with the line, or on a later day up to now.
+    let now = crate::store::now_ms();
+    let mut pairs: Vec<(i64, i64, i64)> = Vec::new();
+    for (id, (line, code)) in line_ids.iter().zip(&new_lines) {
+        let activated = chrono::NaiveDate::parse_from_str(&line.activated_on, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(9, 0, 0))
+            .map_or(now, |t| t.and_utc().timestamp_millis())
+            .min(now);
+        let mut on = |rng: &mut StdRng, code: &str, with_line: bool| {
+            let at = if with_line {
+                activated
+            } else {
+                activated + rng.random_range(0..=(now - activated).max(0))
+            };
+            pairs.extend(service(code).map(|s| (*id, s, at)));
+        };
         if *code == "biz-modem" {
-            pairs.extend(service("static-ip").map(|s| (*id, s)));
+            on(&mut rng, "static-ip", true);
             continue;
         }
         if *code == "biz-iot" {
             continue;
         }
-        pairs.extend(service("caller-id").map(|s| (*id, s)));
+        on(&mut rng, "caller-id", true);
         if rng.random_bool(0.35) {
-            pairs.extend(service("anti-spam").map(|s| (*id, s)));
+            on(&mut rng, "anti-spam", false);
         }
         if rng.random_bool(0.2) {
-            pairs.extend(
-                service(if rng.random_bool(0.5) {
-                    "extra-10gb"
-                } else {
-                    "extra-30gb"
-                })
-                .map(|s| (*id, s)),
-            );
+            let extra = if rng.random_bool(0.5) {
+                "extra-10gb"
+            } else {
+                "extra-30gb"
+            };
+            on(&mut rng, extra, false);
         }
         if rng.random_bool(0.1) {
-            pairs.extend(service("roaming-world").map(|s| (*id, s)));
+            on(&mut rng, "roaming-world", false);
         } else if rng.random_bool(0.3) {
-            pairs.extend(service("roaming-barred").map(|s| (*id, s)));
+            on(&mut rng, "roaming-barred", true);
         }
         if *code != "biz-start" && rng.random_bool(0.1) {
-            pairs.extend(service("call-recording").map(|s| (*id, s)));
+            on(&mut rng, "call-recording", false);
         }
     }
     lines::enable_services_many(&mut tx, &permit, &pairs, None).await?;

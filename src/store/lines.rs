@@ -925,17 +925,16 @@ fn bind_opt(sql: &mut Sql, v: Option<i64>) -> &mut Sql {
     }
 }
 
-/// Enables services on lines of the permit's company in bulk (line id, service id), with their
-/// history rows; a line of another company, or none, refuses the whole call.
+/// Enables services on lines of the permit's company in bulk (line id, service id, when), with
+/// their history rows; a line of another company, or none, refuses the whole call.
 pub async fn enable_services_many(
     tx: &mut Tx,
     scoped: &Scoped,
-    pairs: &[(i64, i64)],
+    pairs: &[(i64, i64, i64)],
     actor_id: Option<i64>,
 ) -> Result<(), sqlx::Error> {
-    let now = now_ms();
     for chunk in pairs.chunks(1000) {
-        let mut ids: Vec<i64> = chunk.iter().map(|(line, _)| *line).collect();
+        let mut ids: Vec<i64> = chunk.iter().map(|(line, ..)| *line).collect();
         ids.sort_unstable();
         ids.dedup();
         let mut count = Sql::bulk(tx, "SELECT COUNT(*) FROM lines WHERE company_id = ");
@@ -956,21 +955,21 @@ pub async fn enable_services_many(
             tx,
             "INSERT INTO line_service_history (line_id, service_id, action, at, actor_id) VALUES ",
         );
-        for (i, (line, service)) in chunk.iter().enumerate() {
+        for (i, (line, service, at)) in chunk.iter().enumerate() {
             let open = if i == 0 { "(" } else { ", (" };
             sql.push(open)
                 .bind(*line)
                 .push(", ")
                 .bind(*service)
                 .push(", ")
-                .bind(now)
+                .bind(*at)
                 .push(")");
             hist.push(open)
                 .bind(*line)
                 .push(", ")
                 .bind(*service)
                 .push(", 'enabled', ")
-                .bind(now)
+                .bind(*at)
                 .push(", ");
             match actor_id {
                 Some(a) => hist.bind(a),

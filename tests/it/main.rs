@@ -11,6 +11,7 @@ mod audit_privacy;
 mod browser;
 mod cli;
 mod delegated_users;
+mod demo;
 mod departments;
 mod employees;
 mod exports;

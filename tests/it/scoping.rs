@@ -123,7 +123,7 @@ async fn a_bulk_service_write_keeps_to_its_company(b: Backend) {
     let refused = simfleet::store::lines::enable_services_many(
         &mut tx,
         &permit,
-        &[(my_line, service), (their_line, service)],
+        &[(my_line, service, 0), (their_line, service, 0)],
         None,
     )
     .await;

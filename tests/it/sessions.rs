@@ -75,7 +75,10 @@ async fn sessions_are_listed_and_ended_by_their_owner(b: Backend) {
     let page = app.get("/sessions").await;
     assert_eq!(page.status, 200);
     assert_eq!(page.body.matches("name=\"id\"").count(), 2, "two sessions");
-    assert!(page.body.contains("текущий"), "the session in use is marked");
+    assert!(
+        page.body.contains("текущий"),
+        "the session in use is marked"
+    );
 
     // Another user's session cannot be ended from here.
     app.seed("+79169990000", "7728419375", "АО «Вектор»").await;
