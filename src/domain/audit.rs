@@ -147,6 +147,11 @@ pub enum AuditEvent {
         was: String,
         now: String,
     },
+    /// An admin invited a person straight into a whole role.
+    MemberInvited {
+        user_id: i64,
+        role: String,
+    },
     MemberRemoved {
         user_id: i64,
         role: String,
@@ -808,6 +813,13 @@ impl AuditEvent {
                 Some(json!({ "role": was })),
                 Some(json!({ "role": now })),
             ),
+            E::MemberInvited { user_id, role } => row(
+                "access.invite",
+                "user",
+                user_id.to_string(),
+                None,
+                Some(json!({ "role": role })),
+            ),
             E::MemberRemoved { user_id, role } => row(
                 "access.remove",
                 "user",
@@ -991,6 +1003,10 @@ impl AuditEvent {
                 user_id: id()?,
                 was: role(before)?,
                 now: role(after)?,
+            },
+            "access.invite" => E::MemberInvited {
+                user_id: id()?,
+                role: role(after)?,
             },
             "access.remove" => E::MemberRemoved {
                 user_id: id()?,
@@ -1284,6 +1300,7 @@ pub(crate) const FIXTURES: &[(&str, &str, Option<&str>, Option<&str>)] = &[
         Some(r#"{"role":"accountant"}"#),
     ),
     ("access.remove", "5", Some(r#"{"role":"manager"}"#), None),
+    ("access.invite", "5", None, Some(r#"{"role":"accountant"}"#)),
     ("access.block", "5", None, Some(r#"{"role":"manager"}"#)),
     ("access.unblock", "5", None, Some(r#"{"role":"manager"}"#)),
     // Line changes, with and without their money, and refused by the network.
@@ -1539,6 +1556,7 @@ mod tests {
             E::TokenCreated { .. } => "TokenCreated",
             E::TokenRevoked { .. } => "TokenRevoked",
             E::RoleSet { .. } => "RoleSet",
+            E::MemberInvited { .. } => "MemberInvited",
             E::MemberRemoved { .. } => "MemberRemoved",
             E::MemberBlocked { .. } => "MemberBlocked",
             E::MemberUnblocked { .. } => "MemberUnblocked",
@@ -1548,7 +1566,7 @@ mod tests {
 
     /// Every kind but `Unknown` (which is read, never written), the line changes each made and
     /// refused.
-    const KINDS: usize = 37 + 12 * 2;
+    const KINDS: usize = 38 + 12 * 2;
 
     fn read(f: &(&str, &str, Option<&str>, Option<&str>)) -> AuditEvent {
         AuditEvent::read(f.0, f.1, f.2, f.3)

@@ -177,6 +177,8 @@ pub enum Problem {
     NoRightChosen,
     IsAdmin,
     IsAccountant,
+    /// Someone invited into a role is in the company already.
+    AlreadyMember,
     TooManyInvitations {
         minutes: i64,
     },

@@ -287,6 +287,7 @@ pub async fn reset_password(
         .await?
         .ok_or(ResetError::WrongCode)?;
     let mut tx = db.begin().await?;
+    users::lock(&mut tx, checked.user_id).await?;
     let user = users::find_by_id_tx(&mut tx, checked.user_id)
         .await?
         .filter(|u| u.disabled == 0)
@@ -324,42 +325,47 @@ pub enum PasswordChangeError {
     Locked,
     #[error("too many changes")]
     TooManyChanges,
+    #[error("hashing the password: {0}")]
+    Hash(String),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
 
-/// A signed-in person sets a new password (already checked and hashed) by their current one,
-/// at most [`CHANGES_PER_DAY`] times in 24 hours, the resets included. A wrong current
-/// password counts as a wrong sign-in. Their other sessions end; this one (`keep`) stays.
+/// A signed-in person sets a new password (already checked) by their current one, at most
+/// [`CHANGES_PER_DAY`] times in 24 hours, the resets included. Each try counts as a wrong
+/// sign-in until the current password proves right, so tries sent at once meet the lock too;
+/// the new one is hashed only then. Their other sessions end; this one (`keep`) stays.
 pub async fn change_password(
     db: &Db,
     permit: &Permit,
     keep: &str,
     current: &str,
-    new_hash: &str,
+    new_password: &str,
     now: i64,
 ) -> Result<(), PasswordChangeError> {
     let actor = permit.actor();
     let user_id = actor.user_id.ok_or(PasswordChangeError::WrongCurrent)?;
-    let user = {
-        let mut tx = db.begin().await?;
-        users::find_by_id_tx(&mut tx, user_id)
-            .await?
-            .ok_or(PasswordChangeError::WrongCurrent)?
-    };
+    let user = users::find_by_id(&mut *db.pool.acquire().await?, user_id)
+        .await?
+        .ok_or(PasswordChangeError::WrongCurrent)?;
     if password_gate(db, now, &user.msisdn, &actor.ip).await? != PasswordGate::Open {
         return Err(PasswordChangeError::Locked);
     }
+    record_wrong_password(db, now, &user.msisdn, &actor.ip).await?;
     let hash = user.password_hash.clone().unwrap_or_default();
     if hash.is_empty() || !super::auth::verify_password(hash, current.to_owned()).await {
-        record_wrong_password(db, now, &user.msisdn, &actor.ip).await?;
         return Err(PasswordChangeError::WrongCurrent);
     }
+    let new_hash = super::auth::hash_password(new_password.to_owned())
+        .await
+        .map_err(|e| PasswordChangeError::Hash(e.to_string()))?;
     let mut tx = db.begin().await?;
+    users::lock(&mut tx, user.id).await?;
+    sign_in::clear_failures(&mut tx, &user.msisdn).await?;
     if sign_in::password_changes_since(&mut tx, user.id, now - DAY).await? >= CHANGES_PER_DAY {
         return Err(PasswordChangeError::TooManyChanges);
     }
-    users::set_password_hash(&mut tx, user.id, new_hash).await?;
+    users::set_password_hash(&mut tx, user.id, &new_hash).await?;
     sign_in::record_password_change(&mut tx, user.id, now).await?;
     let ended = sessions::delete_others(&mut tx, user.id, keep).await?;
     let event = AuditEvent::PasswordChanged {

@@ -32,6 +32,26 @@ pub async fn find_by_msisdn(db: &Db, msisdn: &str) -> Result<Option<User>, sqlx:
         .await
 }
 
+/// Takes the user's row until the transaction ends: changes of one person's password run one
+/// after the other, so a daily limit counted in them holds.
+pub async fn lock(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET id = id WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+}
+
+pub async fn find_by_id(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
 pub async fn find_by_id_tx(tx: &mut Tx, id: i64) -> Result<Option<User>, sqlx::Error> {
     sqlx::query_as::<_, User>(sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1")))
         .bind(id)

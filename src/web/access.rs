@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::authz::{Action, Object, Right};
 use crate::error::{AppError, redirect};
-use crate::services::access::{self, GrantInput, Held, ROLES, Revocable, TokenInput};
+use crate::services::access::{self, GrantInput, Held, InviteInput, ROLES, Revocable, TokenInput};
 use crate::services::departments::tree;
 use crate::services::second_factor;
 use crate::store::api_tokens::TokenRow;
@@ -44,6 +44,9 @@ struct AccessPage {
     admins_without: Vec<String>,
     /// An admin's page (roles, the second-factor rule), not a delegated manager's.
     whole_company: bool,
+    invite_input: InviteInput,
+    invite_errors: FormErrors,
+    invite_roles: [&'static str; 2],
 }
 
 /// What the page shows besides the lists: a form sent back with errors, or a new token.
@@ -51,6 +54,8 @@ struct AccessPage {
 struct Outcome {
     input: GrantInput,
     errors: FormErrors,
+    invite_input: InviteInput,
+    invite_errors: FormErrors,
     token_input: TokenInput,
     token_errors: FormErrors,
     issued: Option<(String, String)>,
@@ -132,11 +137,13 @@ async fn show(
     let Outcome {
         input,
         errors,
+        invite_input,
+        invite_errors,
         token_input,
         token_errors,
         issued,
     } = outcome;
-    let status = if errors.any() || token_errors.any() {
+    let status = if errors.any() || token_errors.any() || invite_errors.any() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -162,6 +169,9 @@ async fn show(
         whole_company: permit.is_whole_company(),
         admins_need_totp: factor_store::company_rule(&state.db, &permit).await?,
         admins_without: factor_store::admins_without(&state.db, &permit).await?,
+        invite_input,
+        invite_errors,
+        invite_roles: access::INVITED_ROLES,
     };
     render_status(status, &view)
 }
@@ -253,6 +263,55 @@ pub async fn create_grant(
             let outcome = Outcome {
                 input,
                 errors,
+                ..Outcome::default()
+            };
+            show(&state, &cab, "/access".into(), outcome).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    input: InviteInput,
+}
+
+/// An admin invites an accountant or another admin straight into the role.
+pub async fn invite(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    form: web::Form<InviteForm>,
+) -> Result<HttpResponse, AppError> {
+    cab.verify_csrf(&form.csrf)?;
+    let permit = cab.permit(&state, Object::Users, Action::Write).await?;
+    let form = form.into_inner();
+    let result = access::invite(
+        &state.db,
+        &*state.sms,
+        &state.settings.public_url(),
+        &permit,
+        &form.input,
+        state.clock.now_ms(),
+    )
+    .await;
+    match result {
+        Ok(_) => {
+            flash::say(
+                &state,
+                &cab,
+                Done::MemberInvited,
+                Some(&form.input.full_name),
+            )
+            .await?;
+            Ok(redirect("/access"))
+        }
+        Err(e) => {
+            let invite_errors = form_errors(e, cab.lang())?;
+            let outcome = Outcome {
+                invite_input: form.input,
+                invite_errors,
                 ..Outcome::default()
             };
             show(&state, &cab, "/access".into(), outcome).await

@@ -32,7 +32,7 @@ pub async fn lines_export(
 ) -> Result<HttpResponse, AppError> {
     let permit = cab.permit(&state, Object::Lines, Action::Read).await?;
     let file = export_query.file()?;
-    let r = resolve(cab.reference(&state).await?, &query)?;
+    let r = resolve(cab.reference(&state).await?, &query, &permit)?;
     let (rows, _) = lines::list(
         &state.db,
         &mut *cab.connection(&state).await?,

@@ -27,10 +27,11 @@ pub enum Done {
     SessionEnded,
     OtherSessionsEnded,
     PasswordChanged,
+    MemberInvited,
 }
 
 impl Done {
-    const ALL: [Done; 16] = [
+    const ALL: [Done; 17] = [
         Done::EmployeeCreated,
         Done::EmployeeSaved,
         Done::EmployeeDeleted,
@@ -47,6 +48,7 @@ impl Done {
         Done::SessionEnded,
         Done::OtherSessionsEnded,
         Done::PasswordChanged,
+        Done::MemberInvited,
     ];
 
     fn key(self) -> &'static str {
@@ -67,6 +69,7 @@ impl Done {
             Done::SessionEnded => "flash.session_ended",
             Done::OtherSessionsEnded => "flash.other_sessions_ended",
             Done::PasswordChanged => "flash.password_changed",
+            Done::MemberInvited => "flash.member_invited",
         }
     }
 }

@@ -207,9 +207,17 @@ pub const PAGE_SIZES: [i64; 3] = [PAGE_SIZE, 100, 200];
 
 /// Reads the search, filters, sorting and page of a lines query (pages, API and exports);
 /// an unknown department, status, tariff or sort is a clear 400.
-pub fn resolve(reference: Arc<Reference>, query: &LinesQuery) -> Result<Resolved, AppError> {
+pub fn resolve(
+    reference: Arc<Reference>,
+    query: &LinesQuery,
+    permit: &Permit,
+) -> Result<Resolved, AppError> {
     let departments = &reference.departments;
     let department = department_filter(departments, &query.department)?;
+    // A department the permit does not cover is, to it, not there.
+    if let Some(d) = department.filter(|d| !permit.covers_department(*d)) {
+        return Err(AppError::BadRequest(Problem::NoDepartment { id: d }));
+    }
     let status = query.status.clone().unwrap_or_default();
     if !status.is_empty() && status != LOST && LineStatus::parse(&status).is_err() {
         return Err(AppError::BadRequest(Problem::UnknownStatus {
@@ -303,7 +311,7 @@ pub async fn page_of_lines(
     permit: &Permit,
     query: &LinesQuery,
 ) -> Result<(Resolved, Vec<LineRow>, lines::Total), AppError> {
-    let r = resolve(cab.reference(state).await?, query)?;
+    let r = resolve(cab.reference(state).await?, query, permit)?;
     let offset = (r.page_no - 1) * r.per;
     let (rows, total) = lines::list(
         &state.db,

@@ -87,6 +87,7 @@ route_table! {
     GET "/access" => access::page,
     GET "/access/matrix" => access::matrix,
     POST "/access/grants" => access::create_grant,
+    POST "/access/invite" => access::invite,
     POST "/access/grants/{id}/revoke" => access::revoke,
     POST "/access/tokens" => access::create_token,
     POST "/access/tokens/{id}/revoke" => access::revoke_token,

@@ -162,12 +162,10 @@ pub async fn change_password(
     if form.password != form.confirm {
         return again(lang.t("reset.mismatch").to_owned()).await;
     }
-    let hash = crate::services::auth::hash_password(form.password.clone())
-        .await
-        .map_err(AppError::Internal)?;
     let now = state.clock.now_ms();
     let keep = &cab.session.id_hash;
-    match sign_in::change_password(&state.db, &permit, keep, &form.current, &hash, now).await {
+    let new = &form.password;
+    match sign_in::change_password(&state.db, &permit, keep, &form.current, new, now).await {
         Ok(()) => {
             flash::say(&state, &cab, Done::PasswordChanged, None).await?;
             Ok(redirect(PATH))
@@ -180,6 +178,7 @@ pub async fn change_password(
             again(lang.t("reset.too_many").to_owned()).await
         }
         Err(PasswordChangeError::Db(e)) => Err(e.into()),
+        Err(e @ PasswordChangeError::Hash(_)) => Err(AppError::Internal(e.into())),
     }
 }
 

@@ -162,6 +162,24 @@ async fn a_manager_sees_and_changes_only_the_granted_subtree(b: Backend) {
     assert!(!export.body.contains("79161110005"));
     let api = manager.get("/api/v1/lines").await;
     assert!(api.body.contains("\"total\":4"), "{}", api.body);
+    let sales: i64 = sqlx::query_scalar("SELECT id FROM departments WHERE name = 'Продажи'")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("sales");
+    for path in [
+        format!("/lines?department={sales}"),
+        format!("/lines/export?format=xlsx&department={sales}"),
+    ] {
+        let r = manager.get(&path).await;
+        assert_eq!(
+            r.status, 400,
+            "{path}: a department outside the rights is not there"
+        );
+        assert!(
+            !r.body.contains("Продажи"),
+            "{path} names no department it does not cover"
+        );
+    }
 
     let outside = line_id(&app, "+79161110005").await;
     assert_eq!(manager.get(&format!("/lines/{outside}")).await.status, 404);
@@ -569,7 +587,77 @@ async fn requests_finish_side_by_side_on_one_connection_a_pool(b: Backend) {
     );
 }
 
+/// An admin invites an accountant straight into the role: the person is told by SMS, signs in
+/// as the accountant; someone in the company already is refused, and so is a delegate.
+async fn an_admin_invites_an_accountant(b: Backend) {
+    let app = spawn_app(b).await;
+    company(&app).await;
+    app.login(ADMIN, PASSWORD).await;
+    let r = app
+        .submit(
+            "/access",
+            "/access/invite",
+            &[
+                ("number", "+7 903 555-77-88"),
+                ("full_name", "Счётова Анна"),
+                ("role", "accountant"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.location.as_deref()),
+        (303, Some("/access")),
+        "{}",
+        r.body
+    );
+    let page = app.get("/access").await;
+    assert!(page.body.contains("Приглашение отправлено: «Счётова Анна»"));
+    let role: String = sqlx::query_scalar(
+        "SELECT m.role FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.msisdn = '+79035557788'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("a member");
+    assert_eq!(role, "accountant");
+    app.sent().await;
+    let sms = simfleet::sms::last_in_outbox(&app.db, "+79035557788")
+        .await
+        .expect("outbox")
+        .expect("an invitation");
+    assert!(sms.contains("открыла вам доступ"), "{sms}");
+    let audited: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'access.invite'")
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("audit");
+    assert_eq!(audited, 1);
+
+    let again = app
+        .submit(
+            "/access",
+            "/access/invite",
+            &[
+                ("number", "+79035557788"),
+                ("full_name", "Анна"),
+                ("role", "admin"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, 422);
+    assert!(again.body.contains("уже в компании"), "{}", again.body);
+
+    // The accountant signs in by code and is the accountant.
+    let accountant = app.another_instance().await;
+    assert_eq!(accountant.login_by_code("+79035557788").await.status, 303);
+    assert_eq!(
+        accountant.get("/access").await.status,
+        403,
+        "an accountant manages no one"
+    );
+}
+
 on_both!(
+    an_admin_invites_an_accountant,
     requests_finish_side_by_side_on_one_connection_a_pool,
     a_manager_sees_and_changes_only_the_granted_subtree,
     a_grant_stops_at_its_date_and_when_revoked,

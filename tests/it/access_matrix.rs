@@ -211,6 +211,14 @@ const PAGES: &[Row] = &[
     ),
     (
         "POST",
+        "/access/invite",
+        "/access/invite?number=&full_name=&role=accountant",
+        [
+            "login", "422", "403", "403", "422", "422", "403", "404", "403",
+        ],
+    ),
+    (
+        "POST",
         "/access/grants/{id}/revoke",
         "/access/grants/{grant}/revoke",
         [

@@ -3,6 +3,7 @@
 //! on only rights the granter holds, over what the granter's rights cover. A delegated
 //! «Управление пользователями» acts only on what lies wholly inside its scope (`reach`).
 
+mod invite;
 mod members;
 mod reach;
 mod tokens;
@@ -21,6 +22,7 @@ use crate::store::{Db, Tx, companies, departments, limits, lines, users};
 use super::limits::{DAY, Limit, MINUTE, PER_NUMBER, wait_minutes};
 use super::{FieldError, UseCaseError, required};
 
+pub use invite::{INVITED_ROLES, InviteInput, invite};
 pub use members::{Listed, ROLES, Revocable, listed, remove_member, revoke, set_blocked, set_role};
 pub use reach::{Target, reaches};
 pub use tokens::{IssuedToken, TokenInput, create_token};
@@ -224,7 +226,7 @@ async fn check_and_grant(
 /// invitations, it is made without the SMS, and nothing says so, as nothing may tell one
 /// company of another's. The rows counted are taken first, so invitations at once count one
 /// after the other.
-async fn invitation_allowed(
+pub(super) async fn invitation_allowed(
     tx: &mut Tx,
     permit: &Permit,
     msisdn: &str,

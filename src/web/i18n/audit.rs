@@ -560,6 +560,7 @@ fn detail(e: &Entry, event: &AuditEvent, n: &Namer) -> String {
             format!("Role: {} → {}", n.role(was), n.role(now)),
         ),
         E::MemberRemoved { role, .. }
+        | E::MemberInvited { role, .. }
         | E::MemberBlocked { role, .. }
         | E::MemberUnblocked { role, .. } => p(
             format!("Роль: {}", n.role(role)),

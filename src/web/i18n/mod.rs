@@ -157,6 +157,11 @@ const TABLE: &[(&str, &str, &str)] = &[
     ),
     ("flash.session_ended", "Сеанс завершён", "Session ended"),
     (
+        "flash.member_invited",
+        "Приглашение отправлено",
+        "Invitation sent",
+    ),
+    (
         "flash.password_changed",
         "Пароль изменён; другие сеансы завершены",
         "Password changed; every other session ended",
@@ -207,6 +212,17 @@ const TABLE: &[(&str, &str, &str)] = &[
     ),
     ("access.person", "Кто", "Who"),
     ("access.role", "Роль", "Role"),
+    (
+        "access.invite_title",
+        "Пригласить бухгалтера или администратора",
+        "Invite an accountant or an administrator",
+    ),
+    (
+        "access.invite_hint",
+        "Человек получит всю роль в компании; по SMS придёт приглашение войти по коду.",
+        "The person gets the whole role in the company; an SMS invites them to sign in by code.",
+    ),
+    ("access.invite", "Пригласить", "Invite"),
     (
         "access.remove",
         "Убрать из компании",
@@ -1113,6 +1129,11 @@ const TABLE: &[(&str, &str, &str)] = &[
         "API token revoked",
     ),
     ("action.access.role", "Роль изменена", "Role changed"),
+    (
+        "action.access.invite",
+        "Приглашение в компанию",
+        "Invited to the company",
+    ),
     (
         "action.access.remove",
         "Пользователь убран из компании",

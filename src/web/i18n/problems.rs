@@ -352,6 +352,10 @@ pub fn say(p: &Problem, lang: Lang) -> String {
             "это бухгалтер компании: его права задаёт администратор".into(),
             "this is the company's accountant, whose rights an administrator sets".into(),
         ),
+        P::AlreadyMember => (
+            "этот человек уже в компании: его роль меняется в списке пользователей".into(),
+            "this person is in the company already: change their role in the list of users".into(),
+        ),
         P::TooManyInvitations { minutes } => (
             format!(
                 "слишком много приглашений по SMS: следующее можно отправить через {minutes} мин"
@@ -885,6 +889,7 @@ mod tests {
             Problem::InRow { .. } => 140,
             Problem::Stored { .. } => 141,
             Problem::UnknownPageSize { .. } => 142,
+            Problem::AlreadyMember => 143,
         }
     }
 
@@ -1015,6 +1020,7 @@ mod tests {
             Problem::NoRightChosen,
             Problem::IsAdmin,
             Problem::IsAccountant,
+            Problem::AlreadyMember,
             Problem::TooManyInvitations { minutes: 2 },
             Problem::NoSuchRight {
                 right_code: "x".into(),
@@ -1132,7 +1138,7 @@ mod tests {
         let mut seen: Vec<usize> = samples.iter().map(index).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen.len(), 143, "a sample of every kind");
+        assert_eq!(seen.len(), 144, "a sample of every kind");
         let russian = |s: &str| s.chars().any(|c| matches!(c, 'а'..='я' | 'А'..='Я'));
         for p in &samples {
             let (ru, en) = (say(p, Lang::Ru), say(p, Lang::En));
