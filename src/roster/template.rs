@@ -1,5 +1,6 @@
-//! The import template: the header row, two example rows, and drop-down lists of the
-//! company's departments and tariffs (kept on a second sheet, so long lists fit).
+//! The import template: the header row to fill, drop-down lists of the company's departments
+//! and of the tariffs an import accepts (kept on a second sheet, so long lists fit), and two
+//! example rows on a sheet of their own, so that nothing in the sheet to fill is a row to fail.
 
 use rust_xlsxwriter::{DataValidation, Format, Formula, Workbook, XlsxError};
 
@@ -57,13 +58,6 @@ pub fn template(departments: &[String], tariffs: &[String]) -> Result<Vec<u8>, X
             "",
         ],
     ];
-    for (r, row) in examples.iter().enumerate() {
-        for (c, v) in row.iter().enumerate() {
-            if !v.is_empty() {
-                ws.write_string((r + 1) as u32, c as u16, *v)?;
-            }
-        }
-    }
     ws.set_freeze_panes(1, 0)?;
     let lists = [(2u16, 0u16, departments), (7u16, 1u16, tariffs)];
     for (column, list_column, values) in lists {
@@ -76,6 +70,19 @@ pub fn template(departments: &[String], tariffs: &[String]) -> Result<Vec<u8>, X
             .allow_list_formula(Formula::new(source))
             .ignore_blank(true);
         ws.add_data_validation(1, column, 10_000, column, &rule)?;
+    }
+    let example_sheet = book.add_worksheet();
+    example_sheet.set_name("Пример")?;
+    for (c, f) in COLUMNS.iter().enumerate() {
+        example_sheet.write_string_with_format(0, c as u16, f.header(), &bold)?;
+        example_sheet.set_column_width(c as u16, 22)?;
+    }
+    for (r, row) in examples.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                example_sheet.write_string((r + 1) as u32, c as u16, *v)?;
+            }
+        }
     }
     let lists_sheet = book.add_worksheet();
     lists_sheet.set_name("Списки")?;
@@ -105,10 +112,18 @@ mod tests {
         )
         .unwrap();
         let grid = read::read(&bytes, None).unwrap();
-        assert_eq!(grid.sheets, vec!["Сотрудники", "Списки"]);
+        assert_eq!(grid.sheets, vec!["Сотрудники", "Пример", "Списки"]);
         let layout = columns::layout(&grid.rows, &[]).unwrap();
         assert_eq!(layout.header_row, 0);
         assert!(layout.fields.iter().all(Option::is_some));
+        let parsed = rows::parse(&grid.rows, &layout);
+        assert!(
+            parsed.rows.is_empty() && parsed.problems.is_empty(),
+            "the sheet to fill holds no row to fail: {:?}",
+            parsed.problems
+        );
+        let grid = read::read(&bytes, Some("Пример")).unwrap();
+        let layout = columns::layout(&grid.rows, &[]).unwrap();
         let parsed = rows::parse(&grid.rows, &layout);
         assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
         assert_eq!(parsed.rows.len(), 2);

@@ -32,6 +32,28 @@ pub async fn find_by_msisdn(db: &Db, msisdn: &str) -> Result<Option<User>, sqlx:
         .await
 }
 
+/// The user with this number, made (with no password yet, to sign in by code) if there is none.
+pub async fn find_or_insert(
+    tx: &mut Tx,
+    msisdn: &str,
+    full_name: &str,
+) -> Result<i64, sqlx::Error> {
+    if let Some(u) = find_by_msisdn_tx(tx, msisdn).await? {
+        return Ok(u.id);
+    }
+    insert(
+        tx,
+        &NewUser {
+            msisdn,
+            full_name,
+            email: "",
+            password_hash: None,
+            is_staff: false,
+        },
+    )
+    .await
+}
+
 /// Takes the user's row until the transaction ends: changes of one person's password run one
 /// after the other, so a daily limit counted in them holds.
 pub async fn lock(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {

@@ -720,7 +720,13 @@ pub async fn template(cab: Cabinet, state: web::Data<AppState>) -> Result<HttpRe
         .into_iter()
         .map(|(_, d)| crate::services::departments::path(&reference.departments, d.id))
         .collect();
-    let tariffs: Vec<String> = reference.tariffs.iter().map(|t| t.name.clone()).collect();
+    // Only the tariffs an import accepts: open and for business.
+    let tariffs: Vec<String> = reference
+        .tariffs
+        .iter()
+        .filter(|t| t.for_business != 0 && t.archived == 0)
+        .map(|t| t.name.clone())
+        .collect();
     let bytes = crate::roster::template::template(&departments, &tariffs)
         .map_err(|e| AppError::Internal(e.into()))?;
     Ok(HttpResponse::Ok()

@@ -669,11 +669,36 @@ async fn the_roster_downloads_and_uploads_back_unchanged(b: Backend) {
         .map(ToString::to_string)
         .collect();
     assert_eq!(header[..3], ["ФИО", "Телефон", "Подразделение"]);
+    assert_eq!(
+        book.worksheet_range("Сотрудники")
+            .expect("sheet")
+            .rows()
+            .count(),
+        1,
+        "the sheet to fill has the header only"
+    );
     let lists = book.worksheet_range("Списки").expect("lists");
     let departments: Vec<String> = lists.rows().skip(1).map(|r| r[0].to_string()).collect();
     assert!(
         departments.contains(&"Логистика / Склад Москва".to_owned()),
         "{departments:?}"
+    );
+    let tariffs: Vec<String> = lists
+        .rows()
+        .skip(1)
+        .map(|r| r[1].to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let open: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM tariffs WHERE region_code = '77' AND for_business = 1 AND archived = 0 ORDER BY monthly_fee_kop, code",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("tariffs");
+    assert_eq!(tariffs, open, "only the tariffs an import accepts");
+    assert!(
+        book.worksheet_range("Пример").is_ok(),
+        "the examples on a sheet of their own"
     );
 }
 

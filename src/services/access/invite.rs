@@ -9,7 +9,7 @@ use crate::authz::Permit;
 use crate::domain::audit::AuditEvent;
 use crate::domain::{Msisdn, Problem};
 use crate::services::{UseCaseError, required};
-use crate::sms::{SmsGateway, texts};
+use crate::sms::SmsGateway;
 use crate::store::{Db, audit, companies, grants, users};
 
 /// The roles a person is invited into straight away.
@@ -59,22 +59,7 @@ pub async fn invite(
 
     let mut tx = db.begin().await?;
     companies::lock(&mut tx, permit).await?;
-    let user_id = match users::find_by_msisdn_tx(&mut tx, msisdn.as_str()).await? {
-        Some(u) => u.id,
-        None => {
-            users::insert(
-                &mut tx,
-                &users::NewUser {
-                    msisdn: msisdn.as_str(),
-                    full_name: &full_name,
-                    email: "",
-                    password_hash: None,
-                    is_staff: false,
-                },
-            )
-            .await?
-        }
-    };
+    let user_id = users::find_or_insert(&mut tx, msisdn.as_str(), &full_name).await?;
     if grants::role_of(&mut tx, permit, user_id).await?.is_some() {
         return Err(UseCaseError::field("number", Problem::AlreadyMember));
     }
@@ -89,14 +74,7 @@ pub async fn invite(
     let company = companies::legal_name(&mut tx, permit).await?;
     tx.commit().await?;
     if text {
-        let url = format!("{}/login/code", public_url.trim_end_matches('/'));
-        let body = texts::text(&texts::Invitation {
-            company: &company,
-            url: &url,
-        });
-        if let Err(e) = sms.send(msisdn.as_str(), &body).await {
-            tracing::warn!(error = %e, "invitation sms not sent");
-        }
+        super::send_invitation(sms, public_url, &company, msisdn.as_str()).await;
     }
     Ok(user_id)
 }

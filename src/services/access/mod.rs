@@ -89,14 +89,7 @@ pub async fn grant(
     match check_and_grant(db, permit, held, input, now).await {
         Ok((granted, company_name, msisdn)) => {
             if granted.text_invitation {
-                let url = format!("{}/login/code", public_url.trim_end_matches('/'));
-                let text = texts::text(&texts::Invitation {
-                    company: &company_name,
-                    url: &url,
-                });
-                if let Err(e) = sms.send(&msisdn, &text).await {
-                    tracing::warn!(error = %e, "invitation sms not sent");
-                }
+                send_invitation(sms, public_url, &company_name, &msisdn).await;
             }
             Ok(granted)
         }
@@ -150,22 +143,7 @@ async fn check_and_grant(
     let Some(msisdn) = msisdn.filter(|_| errors.is_empty()) else {
         return Err(UseCaseError::Invalid(errors));
     };
-    let user_id = match users::find_by_msisdn_tx(&mut tx, msisdn.as_str()).await? {
-        Some(u) => u.id,
-        None => {
-            users::insert(
-                &mut tx,
-                &users::NewUser {
-                    msisdn: msisdn.as_str(),
-                    full_name: &full_name,
-                    email: "",
-                    password_hash: None,
-                    is_staff: false,
-                },
-            )
-            .await?
-        }
-    };
+    let user_id = users::find_or_insert(&mut tx, msisdn.as_str(), &full_name).await?;
     // A delegated manager grants to people new to the company, or to members it reaches
     // (never itself): anyone else is, to it, not there.
     if grants::role_of(&mut tx, permit, user_id).await?.is_some() {
@@ -219,6 +197,21 @@ async fn check_and_grant(
         company_name,
         msisdn.as_str().to_owned(),
     ))
+}
+
+/// Tells a new member by SMS which company let them in and where to sign in by code; after the
+/// writing transaction, and a failing gateway is only logged.
+pub(super) async fn send_invitation(
+    sms: &dyn SmsGateway,
+    public_url: &str,
+    company: &str,
+    to: &str,
+) {
+    let url = format!("{}/login/code", public_url.trim_end_matches('/'));
+    let text = texts::text(&texts::Invitation { company, url: &url });
+    if let Err(e) = sms.send(to, &text).await {
+        tracing::warn!(error = %e, "invitation sms not sent");
+    }
 }
 
 /// Whether an invitation SMS may go out: past the company's limit the grant is refused

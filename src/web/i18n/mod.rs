@@ -859,6 +859,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("lines.services_fee", "Услуги в месяц", "Services a month"),
     ("lines.monthly", "Итого в месяц", "Total a month"),
     ("lines.all_cost_centres", "Все ЦФО", "All cost centres"),
+    ("lines.tariff_part", "тариф", "tariff"),
+    ("lines.services_part", "услуги", "services"),
     ("export.total", "Итого номеров", "Lines in all"),
     ("export.made", "Выгружено", "Exported"),
     ("export.filters", "Отбор", "Filters"),
