@@ -102,6 +102,37 @@ pub struct Upload {
     pub network_job_id: Option<i64>,
 }
 
+/// An earlier upload, as the import page lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PastUpload {
+    pub id: i64,
+    pub file_name: String,
+    pub created_at: i64,
+    pub applied_at: Option<i64>,
+    /// Who uploaded it, as the company names them.
+    pub who: Option<String>,
+    /// The state of the job applying it, if one did.
+    pub job_status: Option<String>,
+}
+
+/// The latest uploads the permit may open (a delegated importer's own only), newest first.
+pub async fn past(db: &Db, scoped: &Scoped, limit: i64) -> Result<Vec<PastUpload>, sqlx::Error> {
+    let mut sql = Sql::new(
+        "SELECT u.id, u.file_name, u.created_at, u.applied_at, m.display_name AS who, j.status AS job_status
+         FROM roster_uploads u
+         LEFT JOIN memberships m ON m.user_id = u.created_by AND m.company_id = u.company_id
+         LEFT JOIN jobs j ON j.id = u.job_id
+         WHERE u.company_id = ",
+    );
+    sql.bind(scoped.company_id());
+    if !scoped.is_whole_company() {
+        sql.push(" AND u.created_by = ")
+            .bind(scoped.actor().user_id.unwrap_or(0));
+    }
+    sql.push(" ORDER BY u.id DESC").limit(limit, 0);
+    sql.query_as().fetch_all(&db.pool).await
+}
+
 /// An upload of the scoped company: any of them for a permit over the whole company, else only
 /// the actor's own (a delegated importer never reads another person's file). Anything else is
 /// none, exactly as a missing one.

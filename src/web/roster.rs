@@ -33,6 +33,23 @@ const SHOWN: usize = 500;
 struct UploadPage {
     page: Page,
     failure: Option<String>,
+    past: Vec<crate::store::roster::PastUpload>,
+}
+
+/// The upload page, with a refusal if any, and the latest imports.
+async fn upload_page(
+    state: &AppState,
+    cab: &Cabinet,
+    failure: Option<String>,
+) -> Result<UploadPage, AppError> {
+    let permit = permit(state, cab).await?;
+    let past = crate::store::roster::past(&state.db, &permit, 20).await?;
+    let page = Page::new(state, cab, "/roster".into(), "/roster", "roster.title").await;
+    Ok(UploadPage {
+        page,
+        failure,
+        past,
+    })
 }
 
 async fn permit(state: &AppState, cab: &Cabinet) -> Result<Permit, AppError> {
@@ -43,15 +60,7 @@ pub async fn upload_form(
     cab: Cabinet,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    permit(&state, &cab).await?;
-    let page = Page::new(&state, &cab, "/roster".into(), "/roster", "roster.title").await;
-    render_status(
-        StatusCode::OK,
-        &UploadPage {
-            page,
-            failure: None,
-        },
-    )
+    render_status(StatusCode::OK, &upload_page(&state, &cab, None).await?)
 }
 
 /// Reads the multipart form: its token and the file (name and bytes), refusing a file larger
@@ -114,12 +123,12 @@ pub async fn upload(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit + 64 * 1024) {
-        let page = Page::new(&state, &cab, "/roster".into(), "/roster", "roster.title").await;
         let too_large = Problem::FileTooLarge {
             max_mb: limit / 1024 / 1024,
         };
         let failure = Some(problems::say(&too_large, cab.lang()));
-        return render_status(StatusCode::PAYLOAD_TOO_LARGE, &UploadPage { page, failure });
+        let page = upload_page(&state, &cab, failure).await?;
+        return render_status(StatusCode::PAYLOAD_TOO_LARGE, &page);
     }
     let (csrf, name, bytes) = read_form(form, limit).await?;
     cab.verify_csrf(&csrf)?;
@@ -128,12 +137,9 @@ pub async fn upload(
         Ok(id) => Ok(redirect(&format!("/roster/{id}"))),
         Err(RosterError::Db(e)) => Err(e.into()),
         Err(e) => {
-            let page = Page::new(&state, &cab, "/roster".into(), "/roster", "roster.title").await;
             let failure = Some(problems::say(&e.problem(), cab.lang()));
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &UploadPage { page, failure },
-            )
+            let page = upload_page(&state, &cab, failure).await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }
 }
@@ -387,12 +393,9 @@ async fn show(
         Err(RosterError::NotFound) => return Err(AppError::NotFound),
         Err(RosterError::Db(e)) => return Err(e.into()),
         Err(e) => {
-            let page = Page::new(state, cab, "/roster".into(), "/roster", "roster.title").await;
             let failure = Some(problems::say(&e.problem(), cab.lang()));
-            return render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &UploadPage { page, failure },
-            );
+            let page = upload_page(state, cab, failure).await?;
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
     let lang = cab.lang();

@@ -220,6 +220,23 @@ async fn a_roster_is_previewed_then_applied_at_once(b: Backend) {
     let (_, page) = preview(&app, "staff.xlsx", roster()).await;
     assert_eq!(count(&page.body, "count-unchanged"), "4");
     assert!(page.body.contains("id=\"roster-nothing\""));
+
+    // The import page lists the uploads: the file, who, and whether it was applied.
+    let listed = app.get("/roster").await;
+    let past = listed
+        .body
+        .split("id=\"roster-past\"")
+        .nth(1)
+        .expect("the earlier uploads");
+    assert!(past.contains(&format!("href=\"{at}\"")), "{past}");
+    assert!(
+        past.contains("staff.xlsx") && past.contains("Применён"),
+        "{past}"
+    );
+    assert!(
+        past.contains("Не применён"),
+        "the second preview is not applied: {past}"
+    );
 }
 
 /// A roster sorted by name lists the lines out of their order: each person still gets their own
@@ -599,6 +616,14 @@ async fn a_manager_imports_into_their_departments_only(b: Backend) {
     assert!(
         page.body
             .contains("«Продажи» — вне подразделений, на которые у вас есть права")
+    );
+    // The manager lists their own uploads, and the admin's are not among them.
+    preview(&app, "admins.xlsx", roster()).await;
+    let mine = manager.get("/roster").await;
+    assert!(mine.body.contains("staff.xlsx") && !mine.body.contains("admins.xlsx"));
+    assert!(
+        app.get("/roster").await.body.contains("staff.xlsx"),
+        "the admin sees every upload"
     );
     // Full sync is the whole company's, not a manager's.
     let sync = manager.get(&format!("{at}?mode=full_sync")).await;
