@@ -13,9 +13,9 @@ pub struct Employee {
     pub personnel_number: String,
     pub position: String,
     pub email: String,
-    /// How many of the employee's lines the permit covers.
+    /// How many of the employee's lines the permit covers (filled by `list` and `get_listed`).
     pub line_count: i64,
-    /// Those lines.
+    /// Those lines (filled by `list` and `get_listed`).
     #[sqlx(skip)]
     pub lines: Vec<EmployeeLine>,
 }
@@ -112,6 +112,8 @@ pub fn push_id_list(sql: &mut Sql, ids: &[i64]) {
     sql.bind_list(ids.iter().copied());
 }
 
+/// The employee, if the scope covers them, without their lines (`lines` empty, `line_count`
+/// 0): what a change reads inside its transaction.
 pub async fn get(
     conn: &mut AnyConnection,
     scoped: &Scoped,
@@ -120,11 +122,16 @@ pub async fn get(
     let mut sql = Sql::new(SELECT);
     sql.bind(scoped.company_id()).push(" AND e.id = ").bind(id);
     push_scope(&mut sql, scoped);
-    let Some(one) = sql
-        .query_as::<Employee>()
-        .fetch_optional(&mut *conn)
-        .await?
-    else {
+    sql.query_as::<Employee>().fetch_optional(conn).await
+}
+
+/// The employee with the lines the scope covers, as a list shows them.
+pub async fn get_listed(
+    conn: &mut AnyConnection,
+    scoped: &Scoped,
+    id: i64,
+) -> Result<Option<Employee>, sqlx::Error> {
+    let Some(one) = get(&mut *conn, scoped, id).await? else {
         return Ok(None);
     };
     let mut rows = vec![one];

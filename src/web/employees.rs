@@ -189,7 +189,7 @@ async fn card_page(
     assign_error: Option<(String, String)>,
 ) -> Result<CardPage, AppError> {
     let permit = cab.permit(state, Object::Employees, Action::Read).await?;
-    let employee = employees::get(&mut *cab.connection(state).await?, &permit, id)
+    let employee = employees::get_listed(&mut *cab.connection(state).await?, &permit, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let filter = crate::store::audit::Filter {

@@ -114,10 +114,16 @@ pub async fn lines_export(
         })
         .collect();
     let mut totals = vec![Cell::Empty; headers.len()];
+    let at = |key: &str| {
+        headers
+            .iter()
+            .position(|(k, _)| *k == key)
+            .expect("a column")
+    };
     totals[0] = Cell::Text(format!("{}: {}", lang.t("export.total"), rows.len()));
-    totals[8] = Cell::Money(sums.0);
-    totals[9] = Cell::Money(sums.1);
-    totals[10] = Cell::Money(sums.2);
+    totals[at("lines.tariff_fee")] = Cell::Money(sums.0);
+    totals[at("lines.services_fee")] = Cell::Money(sums.1);
+    totals[at("lines.monthly")] = Cell::Money(sums.2);
     let table = Table {
         title: vec![
             format!("{} — {}", company, lang.t("lines.title")),

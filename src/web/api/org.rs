@@ -187,7 +187,7 @@ async fn get_employee(
         .permit(&state, Object::Employees, Action::Read)
         .await?;
     Ok(web::Json(
-        employees::get(&mut *user.0.connection(&state).await?, &permit, *id)
+        employees::get_listed(&mut *user.0.connection(&state).await?, &permit, *id)
             .await?
             .ok_or(AppError::NotFound)?,
     ))
@@ -231,7 +231,7 @@ async fn create_employee(
         .permit(&state, Object::Employees, Action::Write)
         .await?;
     let id = employee_service::create(&state.db, &permit, &(&*body).into()).await?;
-    let made = employees::get(&mut *user.0.connection(&state).await?, &permit, id)
+    let made = employees::get_listed(&mut *user.0.connection(&state).await?, &permit, id)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(HttpResponse::Created().json(made))
@@ -256,7 +256,7 @@ async fn update_employee(
         .await?;
     employee_service::update(&state.db, &permit, *id, &(&*body).into()).await?;
     Ok(web::Json(
-        employees::get(&mut *user.0.connection(&state).await?, &permit, *id)
+        employees::get_listed(&mut *user.0.connection(&state).await?, &permit, *id)
             .await?
             .ok_or(AppError::NotFound)?,
     ))
