@@ -806,8 +806,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ),
     (
         "overview.monthly_fees",
-        "Абонентская плата в месяц",
-        "Monthly fees",
+        "Итого в месяц: тарифы и услуги",
+        "A month in all: tariffs and services",
     ),
     (
         "overview.without_department",
