@@ -67,7 +67,7 @@ enum Command {
 #[derive(Subcommand)]
 enum ImportCommand {
     /// A roster file: prints what it changes and its problems, then applies it all at once
-    /// (nothing if it has problems).
+    /// (nothing if it has problems, unless `--skip-errors`).
     Roster {
         file: PathBuf,
         /// The company's INN (or INN/KPP when several share the INN).
@@ -79,6 +79,9 @@ enum ImportCommand {
         /// Also remove employees the file does not have.
         #[arg(long)]
         sync: bool,
+        /// Apply the rows without problems and leave the others (removes nobody).
+        #[arg(long)]
+        skip_errors: bool,
         /// Only show what would change.
         #[arg(long)]
         dry_run: bool,
@@ -316,13 +319,25 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             company,
             sheet,
             sync,
+            skip_errors,
             dry_run,
         }) => {
+            use crate::services::roster::{Options, plan::Mode};
             let db = open(&settings).await?;
             let company = company_by_inn(&db, &company).await?;
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            roster_import(&db, company.id, &file, &bytes, sheet, sync, !dry_run).await
+            let options = Options {
+                sheet,
+                mode: if sync {
+                    Mode::FullSync
+                } else {
+                    Mode::AddUpdate
+                },
+                mapping: Vec::new(),
+                skip_errors,
+            };
+            roster_import(&db, company.id, &file, &bytes, &options, !dry_run).await
         }
         Command::Catalogue(CatalogueCommand::Load) => {
             let db = open(&settings).await?;
@@ -398,11 +413,10 @@ async fn roster_import(
     company_id: i64,
     file: &std::path::Path,
     bytes: &[u8],
-    sheet: Option<String>,
-    full_sync: bool,
+    options: &crate::services::roster::Options,
     apply: bool,
 ) -> anyhow::Result<()> {
-    use crate::services::roster::{self, Options, plan::Mode};
+    use crate::services::roster;
     let permit = OperatorPermit::cli().in_company(company_id);
     let name = file
         .file_name()
@@ -413,17 +427,8 @@ async fn roster_import(
     let id = roster::upload(db, &permit, &name, bytes, now)
         .await
         .map_err(roster_refused)?;
-    let options = Options {
-        sheet,
-        mode: if full_sync {
-            Mode::FullSync
-        } else {
-            Mode::AddUpdate
-        },
-        mapping: Vec::new(),
-    };
     eprintln!("[2/3] comparing with the company's records…");
-    let preview = roster::preview(db, &permit, id, &options)
+    let preview = roster::preview(db, &permit, id, options)
         .await
         .map_err(roster_refused)?;
     let c = &preview.plan.counts;
@@ -433,6 +438,12 @@ async fn roster_import(
     );
     for p in &preview.plan.problems {
         println!("  {}", crate::web::i18n::problems::in_row(p, Lang::Ru));
+    }
+    for w in &preview.plan.warnings {
+        println!(
+            "  warning: {}",
+            crate::web::i18n::problems::in_row(w, Lang::Ru)
+        );
     }
     for e in &preview.plan.removals {
         println!("  removed (not in the file): {}", e.full_name);
@@ -444,8 +455,9 @@ async fn roster_import(
     let network = preview.plan.network.len();
     eprintln!("[3/3] applying…");
     let fingerprint = preview.fingerprint.clone();
-    let prepared = roster::check(preview, &fingerprint).map_err(roster_refused)?;
-    let applied = roster::apply(db, &permit, &prepared, &options, crate::store::now_ms())
+    let prepared =
+        roster::check(preview, &fingerprint, options.skip_errors).map_err(roster_refused)?;
+    let applied = roster::apply(db, &permit, &prepared, options, crate::store::now_ms())
         .await
         .map_err(roster_refused)?;
     println!(
@@ -456,6 +468,9 @@ async fn roster_import(
         applied.employees_removed,
         applied.departments
     );
+    if applied.rows_skipped > 0 {
+        println!("rows with problems left out: {}", applied.rows_skipped);
+    }
     if network > 0 {
         println!(
             "{network} lines have another tariff or limit in the file: changes to the network, \

@@ -460,6 +460,13 @@ pub struct Applied {
     pub employees_changed: usize,
     pub employees_removed: usize,
     pub lines: usize,
+    /// Rows with problems left out (the rows without were applied alone).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rows_skipped: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -269,6 +269,16 @@ pub enum Problem {
         name: String,
         first_row: usize,
     },
+    /// A warning: a row without a personnel number names someone of an earlier row's name in
+    /// another department or position, so a second person is added.
+    NamesakeInFile {
+        name: String,
+        first_row: usize,
+    },
+    /// A warning: the company has someone of that name elsewhere, so another person is added.
+    NamesakeInCompany {
+        name: String,
+    },
 
     FileEmpty,
     FileTooManyRows {

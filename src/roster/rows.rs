@@ -26,6 +26,10 @@ pub struct RosterRow {
     pub email: String,
     pub tariff: Option<String>,
     pub limit_kop: Option<i64>,
+    /// The row has problems of its own (a malformed cell, a number given twice): it is still
+    /// checked against the company's records, so that every problem of the row is told at
+    /// once, but nothing of it is applied.
+    pub flawed: bool,
 }
 
 impl RosterRow {
@@ -47,6 +51,7 @@ pub struct RowProblem {
 
 #[derive(Debug, Default)]
 pub struct Parsed {
+    /// Every row with a readable number, the flawed ones included.
     pub rows: Vec<RosterRow>,
     pub problems: Vec<RowProblem>,
     /// Rows with a problem (each counted once).
@@ -228,10 +233,19 @@ pub fn parse(grid_rows: &[Vec<String>], layout: &Layout) -> Parsed {
                 },
             );
         }
-        if problems.is_empty()
-            && let Some(msisdn) = msisdn
-        {
-            seen.insert(msisdn.clone(), row);
+        let flawed = !problems.is_empty();
+        if let Some(m) = &msisdn {
+            if flawed {
+                seen.entry(m.clone()).or_insert(row);
+            } else {
+                seen.insert(m.clone(), row);
+            }
+        }
+        if flawed {
+            out.bad_rows += 1;
+            out.problems.extend(problems);
+        }
+        if let Some(msisdn) = msisdn {
             out.rows.push(RosterRow {
                 row,
                 msisdn,
@@ -243,13 +257,8 @@ pub fn parse(grid_rows: &[Vec<String>], layout: &Layout) -> Parsed {
                 email,
                 tariff,
                 limit_kop,
+                flawed,
             });
-        } else {
-            if let Some(m) = msisdn {
-                seen.entry(m).or_insert(row);
-            }
-            out.bad_rows += 1;
-            out.problems.extend(problems);
         }
     }
     out
@@ -319,14 +328,21 @@ mod tests {
         ]);
         let l = layout(&g, &[]).unwrap();
         let p = parse(&g, &l);
-        assert_eq!(p.rows.len(), 2);
-        let ivanov = &p.rows[0];
+        let clean: Vec<&RosterRow> = p.rows.iter().filter(|r| !r.flawed).collect();
+        assert_eq!(clean.len(), 2);
+        let flawed: Vec<usize> = p.rows.iter().filter(|r| r.flawed).map(|r| r.row).collect();
+        assert_eq!(
+            flawed,
+            [6],
+            "a row whose number reads is kept, to be checked further"
+        );
+        let ivanov = clean[0];
         assert_eq!(ivanov.row, 3);
         assert_eq!(ivanov.msisdn.as_str(), "+79123456789");
         assert_eq!(*ivanov.department, ["Логистика", "Склад Москва"]);
         assert_eq!(ivanov.personnel_key(), "42");
         assert_eq!(ivanov.limit_kop, Some(150_050));
-        assert_eq!(p.rows[1].full_name, "", "a line without an employee");
+        assert_eq!(clean[1].full_name, "", "a line without an employee");
         let texts: Vec<String> = p.problems.iter().map(said).collect();
         assert_eq!(
             texts,

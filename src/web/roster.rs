@@ -160,6 +160,9 @@ pub struct Choices {
     fingerprint: String,
     #[serde(default)]
     confirm_removals: Option<String>,
+    /// The button that applies the rows without problems alone.
+    #[serde(default)]
+    skip_errors: Option<String>,
 }
 
 impl Choices {
@@ -175,6 +178,7 @@ impl Choices {
                     Some((col.parse().ok()?, Field::from_code(field)))
                 })
                 .collect(),
+            skip_errors: self.skip_errors.is_some(),
         }
     }
 }
@@ -201,6 +205,7 @@ struct PreviewPage {
     mode: Mode,
     counts: crate::services::roster::plan::Counts,
     problems: Vec<RowProblem>,
+    warnings: Vec<RowProblem>,
     changes: Vec<ChangeRow>,
     more_changes: usize,
     new_departments: Vec<String>,
@@ -242,6 +247,11 @@ impl PreviewPage {
 
     fn full_sync(&self) -> bool {
         self.mode == Mode::FullSync
+    }
+
+    /// Rows without problems that change something, applied alone if asked.
+    fn good_rows(&self) -> usize {
+        self.counts.new + self.counts.changed
     }
 
     fn error_href(&self) -> String {
@@ -445,7 +455,7 @@ async fn show(
     };
     let applied_text = applied
         .map(|a| {
-            format!(
+            let mut said = format!(
                 "{}: {} · {}: {} · {}: {} · {}: {} · {}: {}",
                 lang.t("roster.applied.lines"),
                 a.lines,
@@ -457,7 +467,15 @@ async fn show(
                 a.employees_removed,
                 lang.t("roster.applied.departments"),
                 a.departments
-            )
+            );
+            if a.rows_skipped > 0 {
+                said += &format!(
+                    " · {}: {}",
+                    lang.t("roster.applied.skipped"),
+                    a.rows_skipped
+                );
+            }
+            said
         })
         .or_else(|| {
             p.upload
@@ -497,6 +515,7 @@ async fn show(
         mode: p.mode,
         counts: p.plan.counts.clone(),
         problems: p.plan.problems.clone(),
+        warnings: p.plan.warnings.clone(),
         changes: shown,
         more_changes,
         new_departments: p
@@ -553,7 +572,7 @@ pub async fn commit(
 ) -> Result<HttpResponse, AppError> {
     let (form, permit) = posted(&state, &cab, &body).await?;
     let options = form.options();
-    if options.mode == Mode::FullSync && form.confirm_removals.is_none() {
+    if options.mode == Mode::FullSync && !options.skip_errors && form.confirm_removals.is_none() {
         let failure = Some(cab.lang().t("roster.confirm_needed").to_owned());
         return show(&state, &cab, *id, &form, failure, None).await;
     }

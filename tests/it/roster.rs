@@ -393,7 +393,7 @@ async fn a_name_taken_between_check_and_write_is_a_stale_preview(b: Backend) {
         .await
         .expect("preview");
     let fingerprint = checked.fingerprint.clone();
-    let prepared = service::check(checked, &fingerprint).expect("checked");
+    let prepared = service::check(checked, &fingerprint, false).expect("checked");
     let made = app
         .submit(
             "/departments/new",
@@ -447,6 +447,87 @@ async fn full_sync_removes_the_missing_after_confirmation(b: Backend) {
         )
         .await,
         2
+    );
+}
+
+async fn the_rows_without_problems_are_applied_alone(b: Backend) {
+    let app = company(b).await;
+    let (at, page) = preview(&app, "staff.xlsx", roster()).await;
+    commit(&app, &at, &page.body, &[]).await;
+    let file = xlsx(&[
+        HEADER,
+        &[
+            "Иванов Иван Иванович",
+            "79160000001",
+            "Продажи",
+            "42",
+            "Кладовщик",
+            "ivanov@",
+        ],
+        &["Орлов Олег", "9160000005", "Продажи", "9", "Менеджер", ""],
+        &["Козлов Кирилл", "+7 926 000-00-01", "", "", "", "kozlov@"],
+    ]);
+    let (at, _) = preview(&app, "some-bad.xlsx", file).await;
+    let page = app.get(&format!("{at}?mode=full_sync")).await;
+    assert_eq!(count(&page.body, "count-errors"), "2", "{}", page.body);
+    // Every problem of a row, the later checks' too.
+    for text in [
+        "«ivanov@» — не адрес электронной почты",
+        "«kozlov@» — не адрес электронной почты",
+        "номер +7 926 000-00-01 — не линия компании",
+    ] {
+        assert!(page.body.contains(text), "{text}");
+    }
+    let removals = &page.body[page.body.find("id=\"roster-removals\"").expect("removals")..];
+    let removals = &removals[..removals.find("</section>").expect("end")];
+    assert!(removals.contains("Петрова Анна"));
+    assert!(
+        !removals.contains("Иванов"),
+        "a row with problems still names its person: {removals}"
+    );
+    assert!(page.body.contains("id=\"roster-apply-good\""));
+    let done = commit(&app, &at, &page.body, &[("skip_errors", "1")]).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(
+        done.body.contains("пропущено строк с ошибками: 2"),
+        "{}",
+        done.body
+    );
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM employees").await,
+        3,
+        "Орлов added, nobody removed"
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM employees WHERE full_name = 'Иванов Иван Иванович' AND email = 'ivanov@example.ru'"
+        )
+        .await,
+        1,
+        "the row with problems is left as it was"
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM lines l JOIN employees e ON e.id = l.employee_id WHERE l.msisdn = '+79160000005' AND e.full_name = 'Орлов Олег'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM departments WHERE name = 'Продажи'"
+        )
+        .await,
+        1
+    );
+    let log = app.get("/audit").await;
+    assert!(
+        log.body.contains("2 строки с ошибками пропущены"),
+        "{}",
+        log.body
     );
 }
 
@@ -1069,4 +1150,5 @@ on_both!(
     a_managers_full_sync_is_refused_before_it_is_queued,
     full_sync_removes_the_missing_after_confirmation,
     columns_mapped_by_hand_are_remembered,
+    the_rows_without_problems_are_applied_alone,
 );

@@ -70,6 +70,10 @@ pub struct Options {
     pub mode: Mode,
     /// Columns mapped by hand: (column index, field or `None` to ignore it).
     pub mapping: Vec<(usize, Option<Field>)>,
+    /// Apply the rows without problems and leave the others: then nobody is removed, whatever
+    /// the mode (a row with a problem may name someone a full sync would take for missing).
+    #[serde(default)]
+    pub skip_errors: bool,
 }
 
 impl Default for Options {
@@ -78,6 +82,7 @@ impl Default for Options {
             sheet: None,
             mode: Mode::AddUpdate,
             mapping: Vec::new(),
+            skip_errors: false,
         }
     }
 }
@@ -219,25 +224,38 @@ pub async fn prepare(
     options: &Options,
     fingerprint: &str,
 ) -> Result<Prepared, RosterError> {
-    check(preview(db, permit, id, options).await?, fingerprint)
+    check(
+        preview(db, permit, id, options).await?,
+        fingerprint,
+        options.skip_errors,
+    )
 }
 
 /// A computed plan, if it may be applied: still the one previewed (`fingerprint`), free of
-/// problems, and not applied yet.
-pub fn check(preview: Preview, fingerprint: &str) -> Result<Prepared, RosterError> {
+/// problems unless those rows are to be skipped, and not applied yet. Skipping them removes
+/// nobody.
+pub fn check(
+    preview: Preview,
+    fingerprint: &str,
+    skip_errors: bool,
+) -> Result<Prepared, RosterError> {
     if preview.upload.applied_at.is_some() {
         return Err(RosterError::AlreadyApplied);
     }
-    if !preview.plan.problems.is_empty() {
+    if !preview.plan.problems.is_empty() && !skip_errors {
         return Err(RosterError::HasErrors);
     }
     if preview.fingerprint != fingerprint {
         return Err(RosterError::Stale);
     }
+    let mut plan = preview.plan;
+    if skip_errors {
+        plan.removals.clear();
+    }
     Ok(Prepared {
         upload: preview.upload,
         headers: preview.layout.headers,
-        plan: preview.plan,
+        plan,
     })
 }
 
@@ -347,6 +365,7 @@ async fn write_plan(
         employees_changed: plan.employee_updates.len(),
         employees_removed: plan.removals.len(),
         lines: plan.line_updates.len(),
+        rows_skipped: plan.counts.errors,
     };
     let result = serde_json::to_string(&applied).unwrap_or_default();
     let mut tx = db.begin().await?;

@@ -2,10 +2,17 @@
 //! they are now — no database here, so the preview and the commit compute the same plan and a
 //! commit can tell whether the records moved since the preview.
 //!
-//! An employee is the same person on the next upload: by personnel number (leading zeros
-//! ignored), else the employee the line already has, else the full name — two people of that
-//! name and no personnel number are an error, never merged. Only the columns the file has are
-//! compared and changed; an empty cell in a present column clears the value.
+//! An employee is the same person on the next upload by personnel number (leading zeros
+//! ignored). Without one, rows of the same name are one person only when their department and
+//! position agree too (where the file has those columns): otherwise they are different people,
+//! each added, with a warning. Such a person is the employee of that name the line already has,
+//! else the one of that name whose department and position agree, else the company's only
+//! employee of that name (moved); two of one name, department and position are an error, never
+//! merged. Only the columns the file has are compared and changed; an empty cell in a present
+//! column clears the value.
+//!
+//! A row with a problem changes nothing: what it would have added (a department, a person) is
+//! taken back, so the rows without problems can be applied alone.
 
 use std::collections::BTreeSet;
 
@@ -160,6 +167,9 @@ pub struct Plan {
     pub network: Vec<NetworkChange>,
     #[serde(skip)]
     pub problems: Vec<RowProblem>,
+    /// What is applied as asked but may not be what was meant (namesakes kept apart).
+    #[serde(skip)]
+    pub warnings: Vec<RowProblem>,
     #[serde(skip)]
     pub rows: Vec<(usize, RowState)>,
     #[serde(skip)]
@@ -244,6 +254,21 @@ impl<'a> Index<'a> {
     }
 }
 
+/// A person without a personnel number: the folded name, and the department and folded
+/// position where the file has those columns.
+type NameKey = (String, Option<Option<DeptRef>>, Option<String>);
+
+/// Who a row's person is, as worked out before anything of the row is kept.
+enum Who {
+    Known(EmpRef),
+    /// Someone to add: by personnel number, or a person without one (with a warning when a
+    /// namesake is kept apart).
+    New {
+        personnel_key: Option<String>,
+        warning: Option<Problem>,
+    },
+}
+
 struct Planner<'a> {
     snapshot: &'a Snapshot,
     index: Index<'a>,
@@ -252,11 +277,16 @@ struct Planner<'a> {
     plan: Plan,
     new_depts: HashMap<(Option<DeptRef>, String), usize>,
     new_by_pnum: HashMap<String, usize>,
-    new_by_name: HashMap<String, usize>,
+    /// People without a personnel number, by name, department and position.
+    by_name: HashMap<NameKey, EmpRef>,
+    /// The first row of each name without a personnel number.
+    name_rows: HashMap<String, usize>,
     /// The row that first gave each employee their fields.
     assigned: HashMap<EmpRef, usize>,
     /// The fields given to existing employees (a new one's are in the plan).
     given: HashMap<i64, EmployeeFields>,
+    /// Existing employees rows with problems name: never taken for missing.
+    named_by_bad_rows: foldhash::HashSet<i64>,
 }
 
 impl Planner<'_> {
@@ -332,19 +362,47 @@ impl Planner<'_> {
         parent
     }
 
-    /// Who the row's person is, or why that cannot be told.
-    fn employee(&mut self, r: &RosterRow, line: &LineNow) -> Result<EmpRef, RowProblem> {
+    fn name_key(&self, r: &RosterRow, department: Option<DeptRef>) -> NameKey {
+        (
+            fold(&r.full_name),
+            self.has(Field::Department).then_some(department),
+            self.has(Field::Position).then(|| fold(&r.position)),
+        )
+    }
+
+    /// Whether an employee's department and position are the ones the key gives.
+    fn agrees(&self, id: i64, key: &NameKey) -> bool {
+        let Some(e) = self.index.by_id.get(&id) else {
+            return false;
+        };
+        key.1
+            .is_none_or(|d| d == e.department_id.map(DeptRef::Existing))
+            && key.2.as_ref().is_none_or(|p| *p == fold(&e.position))
+    }
+
+    /// Who the row's person is, or why that cannot be told. Keeps nothing.
+    fn identify(
+        &self,
+        r: &RosterRow,
+        line: Option<&LineNow>,
+        department: Option<DeptRef>,
+    ) -> Result<Who, RowProblem> {
         let pkey = r.personnel_key();
         if !pkey.is_empty() {
             let found = self
                 .index
                 .by_personnel_key
                 .get(&pkey)
-                .cloned()
-                .unwrap_or_default();
-            return match found.as_slice() {
-                [one] => Ok(EmpRef::Existing(*one)),
-                [] => Ok(self.new_employee(r, Some(pkey))),
+                .map_or(&[][..], Vec::as_slice);
+            return match found {
+                [one] => Ok(Who::Known(EmpRef::Existing(*one))),
+                [] => Ok(match self.new_by_pnum.get(&pkey) {
+                    Some(i) => Who::Known(EmpRef::New(*i)),
+                    None => Who::New {
+                        personnel_key: Some(pkey),
+                        warning: None,
+                    },
+                }),
                 _ => Err(self.problem(
                     r.row,
                     Field::PersonnelNumber,
@@ -354,38 +412,101 @@ impl Planner<'_> {
                 )),
             };
         }
-        if let Some(id) = line.employee_id {
-            return Ok(EmpRef::Existing(id));
+        let key = self.name_key(r, department);
+        if let Some(e) = self.by_name.get(&key) {
+            return Ok(Who::Known(*e));
         }
-        let key = fold(&r.full_name);
-        let found = self.index.by_name.get(&key).cloned().unwrap_or_default();
-        match found.as_slice() {
-            [one] => Ok(EmpRef::Existing(*one)),
-            [] => Ok(self.new_employee(r, None)),
-            _ => Err(self.problem(
-                r.row,
-                Field::FullName,
-                Problem::NameShared {
-                    count: found.len(),
-                    name: r.full_name.clone(),
-                },
-            )),
+        let namesakes = self
+            .index
+            .by_name
+            .get(&key.0)
+            .map_or(&[][..], Vec::as_slice);
+        // Those of the name not yet taken by another row's person.
+        let free: Vec<i64> = namesakes
+            .iter()
+            .copied()
+            .filter(|id| !self.assigned.contains_key(&EmpRef::Existing(*id)))
+            .collect();
+        if let Some(id) = line.and_then(|l| l.employee_id)
+            && free.contains(&id)
+        {
+            return Ok(Who::Known(EmpRef::Existing(id)));
         }
+        let agreeing: Vec<i64> = free
+            .iter()
+            .copied()
+            .filter(|id| self.agrees(*id, &key))
+            .collect();
+        match agreeing.as_slice() {
+            [one] => return Ok(Who::Known(EmpRef::Existing(*one))),
+            [] => {}
+            _ => {
+                return Err(self.problem(
+                    r.row,
+                    Field::FullName,
+                    Problem::NameShared {
+                        count: agreeing.len(),
+                        name: r.full_name.clone(),
+                    },
+                ));
+            }
+        }
+        let earlier = self.name_rows.get(&key.0).copied();
+        if let ([one], [_], None) = (free.as_slice(), namesakes, earlier) {
+            // The company's only person of that name, moved or given a new position.
+            return Ok(Who::Known(EmpRef::Existing(*one)));
+        }
+        let warning = match earlier {
+            Some(first_row) => Some(Problem::NamesakeInFile {
+                name: r.full_name.clone(),
+                first_row,
+            }),
+            None if !namesakes.is_empty() => Some(Problem::NamesakeInCompany {
+                name: r.full_name.clone(),
+            }),
+            None => None,
+        };
+        Ok(Who::New {
+            personnel_key: None,
+            warning,
+        })
     }
 
-    fn new_employee(&mut self, r: &RosterRow, pkey: Option<String>) -> EmpRef {
-        let at = self.plan.new_employees.len();
-        let index = match pkey {
-            Some(k) => *self.new_by_pnum.entry(k).or_insert(at),
-            None => *self.new_by_name.entry(fold(&r.full_name)).or_insert(at),
+    /// Keeps who the row's person is: a person to add is added.
+    fn take(&mut self, who: Who, r: &RosterRow, key: Option<NameKey>) -> EmpRef {
+        let e = match who {
+            Who::Known(e) => e,
+            Who::New {
+                personnel_key,
+                warning,
+            } => {
+                let at = self.plan.new_employees.len();
+                self.plan.new_employees.push(NewEmployee {
+                    row: r.row,
+                    fields: EmployeeFields::default(),
+                });
+                if let Some(k) = personnel_key {
+                    self.new_by_pnum.insert(k, at);
+                }
+                if let Some(w) = warning {
+                    let w = self.problem(r.row, Field::FullName, w);
+                    self.plan.warnings.push(w);
+                }
+                EmpRef::New(at)
+            }
         };
-        if index == at {
-            self.plan.new_employees.push(NewEmployee {
-                row: r.row,
-                fields: EmployeeFields::default(),
-            });
+        if let Some(key) = key {
+            self.name_rows.entry(key.0.clone()).or_insert(r.row);
+            self.by_name.entry(key).or_insert(e);
         }
-        EmpRef::New(index)
+        e
+    }
+
+    /// Takes back the departments a row with problems would have added.
+    fn forget_departments(&mut self, from: usize) {
+        for d in self.plan.new_departments.drain(from..) {
+            self.new_depts.remove(&(d.parent, fold(&d.name)));
+        }
     }
 
     fn fields(&self, r: &RosterRow, department: Option<DeptRef>) -> EmployeeFields {
@@ -411,22 +532,24 @@ impl Planner<'_> {
 
     fn row(&mut self, r: &RosterRow) -> Result<RowState, Vec<RowProblem>> {
         let snapshot = self.snapshot;
-        let Some(line) = snapshot.lines.get(r.msisdn.as_str()) else {
+        let line = snapshot.lines.get(r.msisdn.as_str());
+        let mut problems = Vec::new();
+        if line.is_none() {
             // To a manager a line outside their rights is as one that is not there.
-            return Err(vec![self.problem(
+            problems.push(self.problem(
                 r.row,
                 Field::Phone,
                 Problem::NotALine {
                     number: r.msisdn.display(),
                     or_outside_rights: self.snapshot.departments_allowed.is_some(),
                 },
-            )]);
-        };
-        let mut problems = Vec::new();
+            ));
+        }
+        let departments_before = self.plan.new_departments.len();
         let department = if self.has(Field::Department) {
             self.department(&r.department)
         } else {
-            line.department_id.map(DeptRef::Existing)
+            line.and_then(|l| l.department_id).map(DeptRef::Existing)
         };
         if self.has(Field::Department) && !self.allowed(department) {
             problems.push(self.problem(
@@ -438,9 +561,9 @@ impl Planner<'_> {
             ));
         }
         let named = self.has(Field::FullName) || self.has(Field::LastName);
-        let employee = if named && !r.full_name.is_empty() {
-            match self.employee(r, line) {
-                Ok(e) => Some(e),
+        let who = if named && !r.full_name.is_empty() {
+            match self.identify(r, line, department) {
+                Ok(w) => Some(w),
                 Err(p) => {
                     problems.push(p);
                     None
@@ -465,48 +588,61 @@ impl Planner<'_> {
             },
             _ => None,
         };
-        let mut state = RowState::Unchanged;
-        if let Some(e) = employee {
-            let fields = self.fields(r, department);
-            match self.assigned.get(&e) {
-                Some(first) if self.given(e).is_some_and(|given| !given.same_as(&fields)) => {
-                    problems.push(self.problem(
-                        r.row,
-                        Field::FullName,
-                        Problem::EmployeeRowDiffers {
-                            name: r.full_name.clone(),
-                            first_row: *first,
-                        },
-                    ));
+        let fields = self.fields(r, department);
+        if let Some(Who::Known(e)) = &who
+            && let Some(first) = self.assigned.get(e)
+            && self.given(*e).is_some_and(|given| !given.same_as(&fields))
+        {
+            problems.push(self.problem(
+                r.row,
+                Field::FullName,
+                Problem::EmployeeRowDiffers {
+                    name: r.full_name.clone(),
+                    first_row: *first,
+                },
+            ));
+        }
+        let line = match line {
+            Some(line) if problems.is_empty() && !r.flawed => line,
+            _ => {
+                if let Some(Who::Known(EmpRef::Existing(id))) = who {
+                    self.named_by_bad_rows.insert(id);
                 }
-                Some(_) => {}
-                None => {
-                    self.assigned.insert(e, r.row);
-                    match e {
-                        EmpRef::New(i) => {
-                            self.plan.new_employees[i].fields = fields;
-                            state = RowState::New;
-                        }
-                        EmpRef::Existing(id) => {
-                            self.given.insert(id, fields.clone());
-                            let before = self.index.by_id.get(&id).map(|e| (*e).clone());
-                            if let Some(before) = before
-                                && differs(&before, &fields)
-                            {
-                                self.plan.employee_updates.push(EmployeeUpdate {
-                                    row: r.row,
-                                    before,
-                                    fields,
-                                });
-                                state = RowState::Changed;
-                            }
-                        }
+                self.forget_departments(departments_before);
+                return Err(problems);
+            }
+        };
+
+        let mut state = RowState::Unchanged;
+        let key = r
+            .personnel_key()
+            .is_empty()
+            .then(|| self.name_key(r, department));
+        let employee = who.map(|w| self.take(w, r, key));
+        if let Some(e) = employee
+            && !self.assigned.contains_key(&e)
+        {
+            self.assigned.insert(e, r.row);
+            match e {
+                EmpRef::New(i) => {
+                    self.plan.new_employees[i].fields = fields;
+                    state = RowState::New;
+                }
+                EmpRef::Existing(id) => {
+                    self.given.insert(id, fields.clone());
+                    let before = self.index.by_id.get(&id).map(|e| (*e).clone());
+                    if let Some(before) = before
+                        && differs(&before, &fields)
+                    {
+                        self.plan.employee_updates.push(EmployeeUpdate {
+                            row: r.row,
+                            before,
+                            fields,
+                        });
+                        state = RowState::Changed;
                     }
                 }
             }
-        }
-        if !problems.is_empty() {
-            return Err(problems);
         }
         let new_employee = if named {
             employee
@@ -588,9 +724,11 @@ pub fn plan(
         plan: Plan::default(),
         new_depts: HashMap::default(),
         new_by_pnum: HashMap::default(),
-        new_by_name: HashMap::default(),
+        by_name: HashMap::default(),
+        name_rows: HashMap::default(),
         assigned: HashMap::default(),
         given: HashMap::default(),
+        named_by_bad_rows: Default::default(),
     };
     // Room for every row at once: grown by doubling, 100,000 changes would hold the old and the
     // new array together at each step.
@@ -617,6 +755,7 @@ pub fn plan(
                 EmpRef::Existing(id) => Some(*id),
                 EmpRef::New(_) => None,
             })
+            .chain(p.named_by_bad_rows.iter().copied())
             .collect();
         p.plan.removals = snapshot
             .employees
@@ -714,6 +853,7 @@ mod tests {
             email: String::new(),
             tariff: None,
             limit_kop: None,
+            flawed: false,
         }
     }
 
@@ -829,6 +969,165 @@ mod tests {
         assert_eq!(p.problems.len(), 1);
         assert_eq!(p.problems[0].row, 3);
         assert!(said(&p.problems[0]).contains("уже есть в строке 2"));
+    }
+
+    #[test]
+    fn a_row_with_problems_is_told_them_all_and_adds_nothing() {
+        let mut bad = row(2, "+79160000002", "Смирнова Ольга", "7", &["Склад Казань"]);
+        bad.tariff = Some("Безлимит Плюс".into());
+        let mut gone = row(3, "+79169999999", "Кто-то", "", &["Склад Казань"]);
+        gone.tariff = Some("Безлимит Плюс".into());
+        let mut flawed = row(4, "+79160000003", "Орлов Олег", "8", &["Склад Тула"]);
+        flawed.flawed = true;
+        let mut fields = BASIC.to_vec();
+        fields.push(Field::Tariff);
+        let p = run(&[bad, gone, flawed], &fields, Mode::AddUpdate);
+        let texts: Vec<String> = p.problems.iter().map(said).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "строка 2, «Тариф»: тариф «Безлимит Плюс» не предлагается в регионе компании",
+                "строка 3, «Телефон»: номер +7 916 999-99-99 — не линия компании",
+                "строка 3, «Тариф»: тариф «Безлимит Плюс» не предлагается в регионе компании",
+            ]
+        );
+        assert_eq!(p.counts.errors, 3);
+        assert!(
+            p.is_empty(),
+            "nothing of a row with problems is kept: {p:?}"
+        );
+
+        // A later good row of the same department makes it once, under its own name.
+        let good = row(5, "+79160000003", "Орлов Олег", "8", &["Склад Казань"]);
+        let mut bad = row(2, "+79160000002", "Смирнова Ольга", "7", &["Склад Казань"]);
+        bad.tariff = Some("Безлимит Плюс".into());
+        let p = run(&[bad, good], &fields, Mode::AddUpdate);
+        assert_eq!(p.new_departments.len(), 1);
+        assert_eq!(p.new_employees.len(), 1);
+        assert_eq!(p.new_employees[0].fields.full_name, "Орлов Олег");
+        assert_eq!(p.line_updates.len(), 1);
+        assert_eq!(p.line_updates[0].department, Some(DeptRef::New(0)));
+    }
+
+    #[test]
+    fn namesakes_without_numbers_are_one_person_only_where_all_agrees() {
+        let with_position = |n: usize, phone: &str, dept: &[&str], position: &str| {
+            let mut r = row(n, phone, "Смирнова Ольга", "", dept);
+            r.position = position.into();
+            r
+        };
+        let mut fields = BASIC.to_vec();
+        fields.push(Field::Position);
+        let p = run(
+            &[
+                with_position(2, "+79160000002", &["Логистика"], "Кладовщик"),
+                with_position(3, "+79160000003", &["Логистика"], "Кладовщик"),
+                with_position(4, "+79160000004", &["Продажи"], "Менеджер"),
+            ],
+            &fields,
+            Mode::AddUpdate,
+        );
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_eq!(
+            p.new_employees.len(),
+            2,
+            "two people: one in each department"
+        );
+        let warnings: Vec<String> = p.warnings.iter().map(said).collect();
+        assert_eq!(
+            warnings,
+            vec![
+                "строка 4, «ФИО»: «Смирнова Ольга» без табельного номера в другом подразделении или должности, чем в строке 2: будут два разных сотрудника"
+            ]
+        );
+        assert_eq!(p.line_updates[0].employee, p.line_updates[1].employee);
+        assert_ne!(p.line_updates[0].employee, p.line_updates[2].employee);
+    }
+
+    #[test]
+    fn a_person_without_a_number_is_found_moved_or_kept_apart() {
+        // The company's only Петров Пётр, put in a department on another line: moved.
+        let p = run(
+            &[row(2, "+79160000003", "Петров Пётр", "", &["Логистика"])],
+            BASIC,
+            Mode::AddUpdate,
+        );
+        assert!(p.warnings.is_empty() && p.new_employees.is_empty(), "{p:?}");
+        assert_eq!(p.employee_updates.len(), 1);
+        assert_eq!(p.employee_updates[0].before.id, 11);
+        // He keeps his own line; a namesake elsewhere is someone else.
+        let p = run(
+            &[
+                row(2, "+79160000004", "Петров Пётр", "", &[]),
+                row(3, "+79160000003", "Петров Пётр", "", &["Логистика"]),
+            ],
+            BASIC,
+            Mode::AddUpdate,
+        );
+        assert_eq!(p.new_employees.len(), 1);
+        assert_eq!(p.warnings.len(), 1);
+        assert_eq!(p.warnings[0].row, 3);
+        // Two of that name elsewhere: a third is added, with a warning.
+        let p = run(
+            &[row(2, "+79160000002", "Сидоров Семён", "", &["Логистика"])],
+            BASIC,
+            Mode::AddUpdate,
+        );
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_eq!(p.new_employees.len(), 1);
+        assert!(
+            said(&p.warnings[0]).contains("в компании уже есть «Сидоров Семён»"),
+            "{:?}",
+            p.warnings
+        );
+    }
+
+    #[test]
+    fn a_large_roster_of_namesakes_without_numbers_plans_without_problems() {
+        const DEPARTMENTS: [&str; 4] = ["Логистика", "Продажи", "Склад", "Бухгалтерия"];
+        let names = ["Иванов Александр", "Смирнова Ольга", "Кузнецов Иван"];
+        let mut s = snapshot();
+        let lines: Vec<LineNow> = (0..20_000)
+            .map(|i| LineNow {
+                id: 1000 + i,
+                msisdn: format!("+7916{:07}", 1_000_000 + i),
+                employee_id: None,
+                department_id: None,
+                cost_centre: None,
+                tariff_code: "biz-start".into(),
+                spend_limit_kop: None,
+            })
+            .collect();
+        s.lines = Lines::new(lines);
+        let rows: Vec<RosterRow> = (0..20_000usize)
+            .map(|i| {
+                let mut r = row(
+                    i + 2,
+                    &format!("+7916{:07}", 1_000_000 + i),
+                    names[i % names.len()],
+                    "",
+                    &[DEPARTMENTS[i % DEPARTMENTS.len()]],
+                );
+                r.position = format!("Специалист {}", i / 12);
+                r
+            })
+            .collect();
+        let mut fields = BASIC.to_vec();
+        fields.push(Field::Position);
+        let p = plan(
+            &rows,
+            Vec::new(),
+            &columns(&fields),
+            &HashMap::default(),
+            &s,
+            Mode::AddUpdate,
+        );
+        assert!(p.problems.is_empty(), "{:?}", &p.problems[..3]);
+        assert_eq!(p.line_updates.len(), 20_000);
+        // Each name, department and position together is one person.
+        let people: BTreeSet<(usize, usize, usize)> =
+            (0..20_000usize).map(|i| (i % 3, i % 4, i / 12)).collect();
+        assert_eq!(p.new_employees.len(), people.len());
     }
 
     #[test]

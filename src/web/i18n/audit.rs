@@ -422,7 +422,7 @@ fn detail(e: &Entry, event: &AuditEvent, n: &Namer) -> String {
             let a = &import.applied;
             let mode = n.key("roster.mode", &import.mode);
             let c = |v: usize| v as i64;
-            let counts = [
+            let mut counts = vec![
                 n.count(
                     c(a.departments),
                     [
@@ -448,6 +448,17 @@ fn detail(e: &Entry, event: &AuditEvent, n: &Namer) -> String {
                     ["line assigned", "lines assigned"],
                 ),
             ];
+            if a.rows_skipped > 0 {
+                counts.push(n.count(
+                    c(a.rows_skipped),
+                    [
+                        "строка с ошибками пропущена",
+                        "строки с ошибками пропущены",
+                        "строк с ошибками пропущено",
+                    ],
+                    ["row with problems left out", "rows with problems left out"],
+                ));
+            }
             format!("{mode}: {}", counts.join("; "))
         }
         E::SignedIn { device, .. } => {

@@ -552,6 +552,11 @@ const TABLE: &[(&str, &str, &str)] = &[
         "новых подразделений",
         "new departments",
     ),
+    (
+        "roster.applied.skipped",
+        "пропущено строк с ошибками",
+        "rows with problems left out",
+    ),
     ("roster.count.new", "Новые", "New"),
     ("roster.count.changed", "Изменятся", "Changed"),
     ("roster.count.unchanged", "Без изменений", "Unchanged"),
@@ -573,6 +578,12 @@ const TABLE: &[(&str, &str, &str)] = &[
     ),
     ("roster.recount", "Пересчитать", "Recount"),
     ("roster.problems", "Ошибки", "Problems"),
+    ("roster.warnings", "Предупреждения", "Warnings"),
+    (
+        "roster.warnings_hint",
+        "Эти строки будут применены так, как написаны; проверьте, что так и задумано.",
+        "These rows are applied as written: check that this is what you meant.",
+    ),
     (
         "roster.errors_download",
         "Скачать строки с ошибками (XLSX)",
@@ -665,6 +676,16 @@ const TABLE: &[(&str, &str, &str)] = &[
         "roster.fix_first",
         "Сначала исправьте ошибки в файле.",
         "Fix the problems in the file first.",
+    ),
+    (
+        "roster.apply_good",
+        "Применить только строки без ошибок",
+        "Apply only the rows without problems",
+    ),
+    (
+        "roster.apply_good_hint",
+        "Строки с ошибками останутся как есть, никто не будет удалён; исправленный файл можно загрузить потом.",
+        "Rows with problems stay as they are and nobody is removed; upload the corrected file later.",
     ),
     ("roster.field.full_name", "ФИО", "Full name"),
     ("roster.field.last_name", "Фамилия", "Last name"),

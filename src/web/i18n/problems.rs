@@ -587,6 +587,22 @@ pub fn say(p: &Problem, lang: Lang) -> String {
                 "«{name}» is in row {first_row} already with other details (department, position, e-mail or personnel number)"
             ),
         ),
+        P::NamesakeInFile { name, first_row } => (
+            format!(
+                "«{name}» без табельного номера в другом подразделении или должности, чем в строке {first_row}: будут два разных сотрудника"
+            ),
+            format!(
+                "«{name}» without a personnel number, in another department or position than in row {first_row}: two different employees"
+            ),
+        ),
+        P::NamesakeInCompany { name } => (
+            format!(
+                "в компании уже есть «{name}» в другом подразделении или должности: без табельного номера будет добавлен ещё один сотрудник"
+            ),
+            format!(
+                "the company has «{name}» in another department or position: without a personnel number another employee is added"
+            ),
+        ),
         P::FileEmpty => ("файл пустой".into(), "the file is empty".into()),
         P::FileTooManyRows { max } => (
             format!("в файле больше {max} строк"),
@@ -853,6 +869,8 @@ mod tests {
             Problem::NotALine { .. } => 104,
             Problem::DepartmentNotYours { .. } => 105,
             Problem::EmployeeRowDiffers { .. } => 106,
+            Problem::NamesakeInFile { .. } => 144,
+            Problem::NamesakeInCompany { .. } => 145,
             Problem::FileEmpty => 107,
             Problem::FileTooManyRows { .. } => 108,
             Problem::FileTooManyCells { .. } => 109,
@@ -1079,6 +1097,11 @@ mod tests {
                 name: "x".into(),
                 first_row: 2,
             },
+            Problem::NamesakeInFile {
+                name: "x".into(),
+                first_row: 2,
+            },
+            Problem::NamesakeInCompany { name: "x".into() },
             Problem::FileEmpty,
             Problem::FileTooManyRows { max: 2 },
             Problem::FileTooManyCells { max: 2 },
@@ -1138,7 +1161,7 @@ mod tests {
         let mut seen: Vec<usize> = samples.iter().map(index).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen.len(), 144, "a sample of every kind");
+        assert_eq!(seen.len(), 146, "a sample of every kind");
         let russian = |s: &str| s.chars().any(|c| matches!(c, 'а'..='я' | 'А'..='Я'));
         for p in &samples {
             let (ru, en) = (say(p, Lang::Ru), say(p, Lang::En));
