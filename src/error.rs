@@ -88,8 +88,8 @@ impl ResponseError for AppError {
                 both("error.bad_request"),
                 format!(
                     "{} / {}",
-                    problems::say(p, Lang::Ru),
-                    problems::say(p, Lang::En)
+                    problems::sentence(p, Lang::Ru),
+                    problems::sentence(p, Lang::En)
                 ),
             ),
             AppError::Internal(e) => {

@@ -132,7 +132,7 @@ pub async fn login(
         Err(e) => {
             return again(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Some(problems::say(&e.0, lang)),
+                Some(problems::sentence(&e.0, lang)),
                 None,
             );
         }

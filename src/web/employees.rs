@@ -254,7 +254,7 @@ pub async fn assign(
     let typed = query.number.trim().to_owned();
     let (cab, state, id, typed) = (&cab, &state, *id, &typed);
     let refuse = |problem: Problem| async move {
-        let said = super::i18n::problems::say(&problem, cab.lang());
+        let said = super::i18n::problems::sentence(&problem, cab.lang());
         let page = card_page(cab, state, id, Some((said, typed.clone()))).await?;
         render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
     };

@@ -173,7 +173,7 @@ fn explain(e: ChangeError, lang: Lang) -> Result<(StatusCode, String), AppError>
             .map(|p| problems::say(p, lang))
             .collect(),
     };
-    Ok((status, said.join("; ")))
+    Ok((status, super::i18n::capitalised(said.join("; "))))
 }
 
 async fn preview_page(

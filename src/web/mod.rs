@@ -179,7 +179,7 @@ impl FormErrors {
         Self(
             errors
                 .iter()
-                .map(|e| (e.field, i18n::problems::say(&e.problem, lang)))
+                .map(|e| (e.field, i18n::problems::sentence(&e.problem, lang)))
                 .collect(),
         )
     }

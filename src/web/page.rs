@@ -134,9 +134,9 @@ impl Page {
     }
 
     /// An audit action in words; one without a translation is shown as recorded.
-    /// A problem in the page's language.
+    /// A problem in the page's language, as a message of its own.
     pub fn problem(&self, problem: &crate::domain::Problem) -> String {
-        super::i18n::problems::say(problem, self.lang)
+        super::i18n::problems::sentence(problem, self.lang)
     }
 
     /// Problems as one sentence in the page's language (`old`: a sentence stored before
@@ -149,7 +149,7 @@ impl Page {
         if !old.is_empty() {
             said.push(old.to_owned());
         }
-        said.join("; ")
+        super::i18n::capitalised(said.join("; "))
     }
 
     /// A browser and system as people name them (from a User-Agent).

@@ -126,7 +126,7 @@ pub async fn upload(
         let too_large = Problem::FileTooLarge {
             max_mb: limit / 1024 / 1024,
         };
-        let failure = Some(problems::say(&too_large, cab.lang()));
+        let failure = Some(problems::sentence(&too_large, cab.lang()));
         let page = upload_page(&state, &cab, failure).await?;
         return render_status(StatusCode::PAYLOAD_TOO_LARGE, &page);
     }
@@ -137,7 +137,7 @@ pub async fn upload(
         Ok(id) => Ok(redirect(&format!("/roster/{id}"))),
         Err(RosterError::Db(e)) => Err(e.into()),
         Err(e) => {
-            let failure = Some(problems::say(&e.problem(), cab.lang()));
+            let failure = Some(problems::sentence(&e.problem(), cab.lang()));
             let page = upload_page(&state, &cab, failure).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
@@ -403,7 +403,7 @@ async fn show(
         Err(RosterError::NotFound) => return Err(AppError::NotFound),
         Err(RosterError::Db(e)) => return Err(e.into()),
         Err(e) => {
-            let failure = Some(problems::say(&e.problem(), cab.lang()));
+            let failure = Some(problems::sentence(&e.problem(), cab.lang()));
             let page = upload_page(state, cab, failure).await?;
             return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
@@ -428,7 +428,7 @@ async fn show(
                     .error
                     .as_deref()
                     .map(|e| match serde_json::from_str::<Problem>(e) {
-                        Ok(p) => problems::say(&p, lang),
+                        Ok(p) => problems::sentence(&p, lang),
                         Err(_) => e.to_owned(),
                     })
             }
@@ -681,7 +681,7 @@ async fn refused(
         RosterError::NotFound => Err(AppError::NotFound),
         RosterError::Db(e) => Err(e.into()),
         e => {
-            let failure = problems::say(&e.problem(), cab.lang());
+            let failure = problems::sentence(&e.problem(), cab.lang());
             show(state, cab, id, form, Some(failure), None).await
         }
     }

@@ -157,7 +157,7 @@ pub async fn change_password(
     let lang = cab.lang();
     let again = |failure: String| show(&state, &cab, PATH.into(), Vec::new(), Some(failure));
     if let Err(e) = crate::services::auth::validate_password(&form.password) {
-        return again(super::i18n::problems::say(&e.0, lang)).await;
+        return again(super::i18n::problems::sentence(&e.0, lang)).await;
     }
     if form.password != form.confirm {
         return again(lang.t("reset.mismatch").to_owned()).await;

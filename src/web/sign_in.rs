@@ -165,7 +165,7 @@ async fn send(
         Err(e) => {
             return again(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Some(problems::say(&e.0, lang)),
+                Some(problems::sentence(&e.0, lang)),
                 None,
             );
         }
@@ -289,7 +289,7 @@ pub async fn reset_enter(
         return refuse(
             StatusCode::UNPROCESSABLE_ENTITY,
             None,
-            Some(problems::say(&e.0, lang)),
+            Some(problems::sentence(&e.0, lang)),
         );
     }
     if form.password != form.confirm {

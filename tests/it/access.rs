@@ -311,7 +311,7 @@ async fn bad_grants_are_refused_with_reasons_and_audited(b: Backend) {
                 ("departments", foreign.to_string()),
             ],
             "departments",
-            "нет подразделения",
+            "Нет подразделения",
         ),
         (
             vec![
@@ -322,7 +322,7 @@ async fn bad_grants_are_refused_with_reasons_and_audited(b: Backend) {
                 ("until", "2020-01-01".into()),
             ],
             "until",
-            "дата уже прошла",
+            "Дата уже прошла",
         ),
         (
             vec![
@@ -331,7 +331,7 @@ async fn bad_grants_are_refused_with_reasons_and_audited(b: Backend) {
                 ("rights", "lines.view".into()),
             ],
             "departments",
-            "выберите подразделения",
+            "Выберите подразделения",
         ),
         (
             vec![
@@ -350,7 +350,7 @@ async fn bad_grants_are_refused_with_reasons_and_audited(b: Backend) {
                 ("departments", warehouse.clone()),
             ],
             "full_name",
-            "обязательное поле",
+            "Обязательное поле",
         ),
     ];
     for (fields, field, says) in &cases {

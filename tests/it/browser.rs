@@ -584,7 +584,7 @@ async fn an_administrator_maps_a_column_by_hand_and_watches_the_import_job_finis
     assert!(
         text_of(c, "#roster-problems")
             .await
-            .contains("нет столбца с номером")
+            .contains("Нет столбца с номером")
     );
     // Nothing was read, so nothing is said to be «as in the file».
     wait_for(c, "#roster-no-changes-yet").await;

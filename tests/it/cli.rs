@@ -229,7 +229,7 @@ async fn a_roster_is_imported_from_the_command_line(b: Backend) {
         "{}",
         text(&o)
     );
-    assert!(text(&o).contains("строка 3, «Телефон»: номер 12345 — слишком короткий"));
+    assert!(text(&o).contains("Строка 3, «Телефон»: номер 12345 — слишком короткий"));
     assert!(text(&o).contains("nothing applied"));
     let refused = simfleet(url, &["import", "roster", path, "--company", "7707083893"]);
     assert!(!refused.status.success());

@@ -592,8 +592,8 @@ async fn error_pages_and_previews_stay_inside_the_scope(b: Backend) {
     let missing = manager.get(&preview(999_999)).await;
     assert_eq!(missing.status, 422);
     assert!(
-        other.body.contains("нет такого сотрудника")
-            && missing.body.contains("нет такого сотрудника")
+        other.body.contains("Нет такого сотрудника")
+            && missing.body.contains("Нет такого сотрудника")
     );
 
     let api = manager

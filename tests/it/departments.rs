@@ -81,7 +81,7 @@ async fn create_edit_and_delete_a_department(b: Backend) {
     assert_eq!(r.status, 409);
     assert!(
         r.body
-            .contains("нельзя удалить «Логистика и склад»: в нём 1 подразделение"),
+            .contains("Нельзя удалить «Логистика и склад»: в нём 1 подразделение"),
         "{}",
         r.body
     );
@@ -171,7 +171,7 @@ async fn bad_department_input_is_marked_and_nothing_is_written(b: Backend) {
         (
             vec![("name", "  "), ("parent_id", ""), ("cost_centre", "")],
             "name",
-            "обязательное поле",
+            "Обязательное поле",
         ),
         (
             vec![
@@ -180,12 +180,12 @@ async fn bad_department_input_is_marked_and_nothing_is_written(b: Backend) {
                 ("cost_centre", ""),
             ],
             "name",
-            "не длиннее 200 символов",
+            "Не длиннее 200 символов",
         ),
         (
             vec![("name", "Отдел"), ("parent_id", "abc"), ("cost_centre", "")],
             "parent_id",
-            "нет такого подразделения",
+            "Нет такого подразделения",
         ),
         (
             vec![
@@ -194,7 +194,7 @@ async fn bad_department_input_is_marked_and_nothing_is_written(b: Backend) {
                 ("cost_centre", ""),
             ],
             "parent_id",
-            "нет такого подразделения",
+            "Нет такого подразделения",
         ),
         (
             vec![
@@ -203,7 +203,7 @@ async fn bad_department_input_is_marked_and_nothing_is_written(b: Backend) {
                 ("cost_centre", "x\u{7}"),
             ],
             "cost_centre",
-            "недопустимые управляющие символы",
+            "Недопустимые управляющие символы",
         ),
     ] {
         let r = app
@@ -239,7 +239,7 @@ async fn bad_department_input_is_marked_and_nothing_is_written(b: Backend) {
     assert_eq!(twin.status, 422);
     assert!(
         twin.body
-            .contains("подразделение с таким названием здесь уже есть")
+            .contains("Подразделение с таким названием здесь уже есть")
     );
 }
 
@@ -283,7 +283,7 @@ async fn a_department_cannot_move_under_itself(b: Backend) {
     assert_eq!(r.status, 422);
     assert!(
         r.body
-            .contains("подразделение не может входить само в себя")
+            .contains("Подразделение не может входить само в себя")
     );
     let parent: Option<i64> = sqlx::query_scalar("SELECT parent_id FROM departments WHERE id = $1")
         .bind(top)

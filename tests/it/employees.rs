@@ -131,7 +131,7 @@ async fn bad_employee_input_is_marked(b: Backend) {
     )
     .await;
     for (fields, field, msg) in [
-        (vec![("full_name", "")], "full_name", "обязательное поле"),
+        (vec![("full_name", "")], "full_name", "Обязательное поле"),
         (
             vec![("full_name", "Иванов"), ("email", "not-an-email")],
             "email",
@@ -140,12 +140,12 @@ async fn bad_employee_input_is_marked(b: Backend) {
         (
             vec![("full_name", "Иванов"), ("department_id", "424242")],
             "department_id",
-            "нет такого подразделения",
+            "Нет такого подразделения",
         ),
         (
             vec![("full_name", "Иванов"), ("personnel_number", "7")],
             "personnel_number",
-            "этот табельный номер уже занят",
+            "Этот табельный номер уже занят",
         ),
     ] {
         let r = app.submit("/employees/new", "/employees", &fields).await;

@@ -223,34 +223,34 @@ async fn catalogue_rules_refuse_with_reasons(b: Backend) {
         (
             vec![("action", "enable_service"), ("service", "no-such")],
             422,
-            "нет услуги «no-such»",
+            "Нет услуги «no-such»",
         ),
         (
             vec![("action", "change_tariff"), ("tariff", "spb-only")],
             422,
-            "тариф «spb-only» не предлагается в регионе компании",
+            "Тариф «spb-only» не предлагается в регионе компании",
         ),
         (
             vec![("action", "change_tariff"), ("tariff", "my-online")],
             422,
-            "тариф «Мой онлайн» закрыт для подключения",
+            "Тариф «Мой онлайн» закрыт для подключения",
         ),
         (
             vec![("action", "change_tariff"), ("tariff", "nope")],
             422,
-            "нет тарифа «nope»",
+            "Нет тарифа «nope»",
         ),
         (
             vec![("action", "change_tariff"), ("tariff", "biz-start")],
             422,
-            "номер уже на тарифе «Бизнес Старт»",
+            "Номер уже на тарифе «Бизнес Старт»",
         ),
         (
             vec![("action", "disable_service"), ("service", "anti-spam")],
             422,
-            "услуга «Защита от спама» не подключена",
+            "Услуга «Защита от спама» не подключена",
         ),
-        (vec![("action", "resume")], 409, "номер не заблокирован"),
+        (vec![("action", "resume")], 409, "Номер не заблокирован"),
         (
             vec![
                 ("action", "set_limit"),
@@ -258,7 +258,7 @@ async fn catalogue_rules_refuse_with_reasons(b: Backend) {
                 ("on_limit", "bar"),
             ],
             422,
-            "сумма не может быть отрицательной",
+            "Сумма не может быть отрицательной",
         ),
         (
             vec![
@@ -267,7 +267,7 @@ async fn catalogue_rules_refuse_with_reasons(b: Backend) {
                 ("on_limit", "bar"),
             ],
             422,
-            "лимит не больше 1\u{a0}000\u{a0}000,00\u{a0}₽ в месяц",
+            "Лимит не больше 1\u{a0}000\u{a0}000,00\u{a0}₽ в месяц",
         ),
         (
             vec![
@@ -276,7 +276,7 @@ async fn catalogue_rules_refuse_with_reasons(b: Backend) {
                 ("on_limit", "explode"),
             ],
             422,
-            "неизвестное действие при лимите «explode»",
+            "Неизвестное действие при лимите «explode»",
         ),
         (
             vec![("action", "replace_sim"), ("iccid", "12345")],
@@ -291,12 +291,12 @@ async fn catalogue_rules_refuse_with_reasons(b: Backend) {
         (
             vec![("action", "reassign"), ("employee_id", "999999")],
             422,
-            "нет такого сотрудника",
+            "Нет такого сотрудника",
         ),
         (
             vec![("action", "teleport")],
             400,
-            "неизвестное действие «teleport»",
+            "Неизвестное действие «teleport»",
         ),
     ] {
         let r = preview(&app, line, &fields).await;
@@ -330,7 +330,7 @@ async fn catalogue_rules_refuse_with_reasons(b: Backend) {
         .await
         .expect("a closed service");
     for (service, message) in [
-        ("extra-10gb", "услуга «Дополнительные 10 ГБ» уже подключена"),
+        ("extra-10gb", "Услуга «Дополнительные 10 ГБ» уже подключена"),
         ("static-ip", "закрыта для подключения"),
     ] {
         let r = preview(
@@ -679,7 +679,7 @@ async fn a_failing_network_leaves_the_line_as_it_was(b: Backend) {
     assert!(
         failed
             .body
-            .contains("изменение не применено: система оператора ответила 503")
+            .contains("Изменение не применено: система оператора ответила 503")
             && failed.body.contains("Номер остался как был"),
         "{}",
         failed.body
@@ -822,7 +822,7 @@ async fn refusals_are_said_in_the_pages_language(b: Backend) {
     let ru = preview(&app, line, &negative).await;
     assert_eq!(ru.status, 422, "{}", ru.body);
     assert!(
-        ru.body.contains("сумма не может быть отрицательной"),
+        ru.body.contains("Сумма не может быть отрицательной"),
         "{}",
         ru.body
     );
@@ -830,18 +830,18 @@ async fn refusals_are_said_in_the_pages_language(b: Backend) {
     let en = preview(&app, line, &negative).await;
     assert_eq!(en.status, 422);
     assert!(
-        en.body.contains("the amount cannot be negative"),
+        en.body.contains("The amount cannot be negative"),
         "{}",
         en.body
     );
     assert!(
-        !en.body.contains("сумма не может"),
+        !en.body.contains("Сумма не может"),
         "Russian in the English page"
     );
     // A refusal by the line's state, too.
     let resumed = preview(&app, line, &[("action", "resume")]).await;
     assert!(
-        resumed.body.contains("the line is not suspended"),
+        resumed.body.contains("The line is not suspended"),
         "{}",
         resumed.body
     );

@@ -306,14 +306,14 @@ async fn bad_filters_say_what_is_wrong(b: Backend) {
     let app = spawn_app(b).await;
     seed(&app).await;
     for (q, msg) in [
-        ("status=gone", "неизвестный статус «gone»"),
-        ("department=999999", "нет подразделения 999999"),
+        ("status=gone", "Неизвестный статус «gone»"),
+        ("department=999999", "Нет подразделения 999999"),
         ("department=abc", "«abc» — не идентификатор"),
         (
             "sort=password_hash",
-            "нельзя сортировать по «password_hash»",
+            "Нельзя сортировать по «password_hash»",
         ),
-        ("tariff=999999", "нет тарифа «999999»"),
+        ("tariff=999999", "Нет тарифа «999999»"),
     ] {
         let r = app.get(&format!("/lines?{q}")).await;
         assert_eq!(r.status, 400, "{q}");

@@ -90,7 +90,7 @@ async fn a_malformed_number_is_marked_on_the_form(b: Backend) {
     let r = app.login("12345", PASSWORD).await;
     assert_eq!(r.status, 422);
     assert!(
-        r.body.contains("номер 12345 — слишком короткий"),
+        r.body.contains("Номер 12345 — слишком короткий"),
         "{}",
         r.body
     );

@@ -135,7 +135,7 @@ async fn the_audit_log_filters_by_action_object_and_date(b: Backend) {
     assert_eq!(bad.status, 400);
     assert!(
         bad.body
-            .contains("from: «25.11.2026» — не дата (ГГГГ-ММ-ДД)")
+            .contains("From: «25.11.2026» — не дата (ГГГГ-ММ-ДД)")
     );
 }
 

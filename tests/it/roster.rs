@@ -285,10 +285,10 @@ async fn problems_are_named_by_row_and_column_and_block_the_commit(b: Backend) {
     let (at, page) = preview(&app, "staff.csv", cp1251.into_owned()).await;
     assert_eq!(count(&page.body, "count-errors"), "4", "{}", page.body);
     for text in [
-        "номер 12345 — слишком короткий",
-        "номер +7 926 000-00-01 — не линия компании",
+        "Номер 12345 — слишком короткий",
+        "Номер +7 926 000-00-01 — не линия компании",
         "«sidorov@» — не адрес электронной почты",
-        "номер +7 916 000-00-03 уже есть в строке 6",
+        "Номер +7 916 000-00-03 уже есть в строке 6",
     ] {
         assert!(page.body.contains(text), "{text}");
     }
@@ -297,7 +297,7 @@ async fn problems_are_named_by_row_and_column_and_block_the_commit(b: Backend) {
     ));
     let refused = commit(&app, &at, &page.body, &[]).await;
     assert_eq!(refused.status, 409);
-    assert!(refused.body.contains("в файле есть ошибки"));
+    assert!(refused.body.contains("В файле есть ошибки"));
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM employees").await, 0);
     assert_eq!(
         scalar(
@@ -329,7 +329,7 @@ async fn problems_are_named_by_row_and_column_and_block_the_commit(b: Backend) {
     assert_eq!(rows.len(), 5);
     // A row with two problems: its cells once, both reasons.
     assert_eq!(rows[1][..3], ["Иванов", "12345", "ivanov@"]);
-    assert!(rows[1][3].contains("строка 3, «Телефон»"));
+    assert!(rows[1][3].contains("Строка 3, «Телефон»"));
     assert!(
         rows[1][3].contains("«ivanov@» — не адрес"),
         "{}",
@@ -474,7 +474,7 @@ async fn the_rows_without_problems_are_applied_alone(b: Backend) {
     for text in [
         "«ivanov@» — не адрес электронной почты",
         "«kozlov@» — не адрес электронной почты",
-        "номер +7 926 000-00-01 — не линия компании",
+        "Номер +7 926 000-00-01 — не линия компании",
     ] {
         assert!(page.body.contains(text), "{text}");
     }
@@ -535,7 +535,7 @@ async fn columns_mapped_by_hand_are_remembered(b: Backend) {
     let app = company(b).await;
     let csv = "Сотр.,Моб. (корп.)\nОрлов Олег,9160000005\n";
     let (at, page) = preview(&app, "odd.csv", csv.as_bytes().to_vec()).await;
-    assert!(page.body.contains("нет столбца с номером телефона"));
+    assert!(page.body.contains("Нет столбца с номером телефона"));
     let page = app
         .get(&format!("{at}?mode=add_update&map=0:full_name&map=1:phone"))
         .await;
@@ -549,7 +549,7 @@ async fn columns_mapped_by_hand_are_remembered(b: Backend) {
     // A file that is no spreadsheet is refused at upload, and nothing is kept.
     let bad = upload(&app, "x.xlsx", b"PK\x03\x04broken".to_vec()).await;
     assert_eq!(bad.status, 422);
-    assert!(bad.body.contains("файл повреждён"));
+    assert!(bad.body.contains("Файл повреждён"));
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM roster_uploads").await, 2);
     let png = upload(
         &app,
@@ -557,7 +557,7 @@ async fn columns_mapped_by_hand_are_remembered(b: Backend) {
         b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(),
     )
     .await;
-    assert!(png.body.contains("это не таблица"), "{}", png.body);
+    assert!(png.body.contains("Это не таблица"), "{}", png.body);
 
     // 500,000 columns in under 5 MB: refused at upload with the row, before any page renders it.
     let wide = format!(
@@ -567,7 +567,7 @@ async fn columns_mapped_by_hand_are_remembered(b: Backend) {
     let wide = upload(&app, "wide.csv", wide.into_bytes()).await;
     assert_eq!(wide.status, 422);
     assert!(
-        wide.body.contains("в строке 2 больше 300 столбцов"),
+        wide.body.contains("В строке 2 больше 300 столбцов"),
         "{}",
         wide.body.len()
     );
@@ -692,7 +692,7 @@ async fn a_manager_imports_into_their_departments_only(b: Backend) {
     assert_eq!(count(&page.body, "count-errors"), "2", "{}", page.body);
     assert!(
         page.body
-            .contains("номер +7 916 000-00-03 — не линия компании или вне ваших прав")
+            .contains("Номер +7 916 000-00-03 — не линия компании или вне ваших прав")
     );
     assert!(
         page.body
@@ -711,7 +711,7 @@ async fn a_manager_imports_into_their_departments_only(b: Backend) {
     assert_eq!(sync.status, 422);
     assert!(
         sync.body
-            .contains("полная синхронизация доступна только администратору")
+            .contains("Полная синхронизация доступна только администратору")
     );
 }
 
@@ -721,7 +721,7 @@ async fn an_upload_over_the_cap_is_refused_before_it_is_read(b: Backend) {
     app.login(ADMIN, PASSWORD).await;
     let big = upload(&app, "big.csv", vec![b'a'; 2 * 1024 * 1024]).await;
     assert_eq!(big.status, 413);
-    assert!(big.body.contains("файл больше 1 МБ"));
+    assert!(big.body.contains("Файл больше 1 МБ"));
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM roster_uploads").await, 0);
 }
 

@@ -98,7 +98,7 @@ async fn invitations_are_limited_per_number_and_per_company(b: Backend) {
     let over = invite(&app, "+79035569999").await;
     assert_eq!(over.status, 422);
     assert!(
-        over.body.contains("слишком много приглашений"),
+        over.body.contains("Слишком много приглашений"),
         "{}",
         over.body
     );

@@ -94,6 +94,15 @@ pub fn en_count(n: i64, forms: [&str; 2]) -> String {
 static STRINGS: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
     LazyLock::new(|| TABLE.iter().map(|(k, ru, en)| (*k, (*ru, *en))).collect());
 
+/// The text from a capital letter, as a message standing alone begins.
+pub fn capitalised(text: String) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) if first.is_lowercase() => first.to_uppercase().chain(chars).collect(),
+        _ => text,
+    }
+}
+
 pub fn has_key(key: &str) -> bool {
     STRINGS.contains_key(key)
 }

@@ -6,14 +6,14 @@ use crate::domain::{CompanyIdKind, Problem};
 use super::{Lang, en_count, ru_count};
 use crate::web::format::kopecks;
 
-/// A row's problem: «строка 5, «Телефон»: …».
+/// A row's problem, standing alone: «Строка 5, «Телефон»: …».
 pub fn in_row(p: &crate::roster::rows::RowProblem, lang: Lang) -> String {
     let said = say(&p.problem, lang);
     match (lang, p.column.is_empty()) {
-        (Lang::Ru, true) => format!("строка {}: {said}", p.row),
-        (Lang::Ru, false) => format!("строка {}, «{}»: {said}", p.row, p.column),
-        (Lang::En, true) => format!("row {}: {said}", p.row),
-        (Lang::En, false) => format!("row {}, «{}»: {said}", p.row, p.column),
+        (Lang::Ru, true) => format!("Строка {}: {said}", p.row),
+        (Lang::Ru, false) => format!("Строка {}, «{}»: {said}", p.row, p.column),
+        (Lang::En, true) => format!("Row {}: {said}", p.row),
+        (Lang::En, false) => format!("Row {}, «{}»: {said}", p.row, p.column),
     }
 }
 
@@ -25,7 +25,14 @@ pub fn names_no_field(p: &Problem) -> bool {
     )
 }
 
-/// The problem as people read it.
+/// The problem as a message of its own (an alert, a field's error, a table's cell): from a
+/// capital.
+pub fn sentence(p: &Problem, lang: Lang) -> String {
+    super::capitalised(say(p, lang))
+}
+
+/// The problem as people read it, to follow a colon or a row's number: from a small letter
+/// (but a name or a number it starts with). [`sentence`] for one standing alone.
 pub fn say(p: &Problem, lang: Lang) -> String {
     use Problem as P;
     let (ru, en): (String, String) = match p {
