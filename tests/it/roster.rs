@@ -493,6 +493,11 @@ async fn the_rows_without_problems_are_applied_alone(b: Backend) {
         "{}",
         done.body
     );
+    assert!(done.body.contains("Не применены: строки с ошибками"));
+    assert!(
+        !done.body.contains("id=\"roster-counts\"") && !done.body.contains("id=\"roster-changes\""),
+        "what was applied is not offered again"
+    );
     assert_eq!(
         scalar(&app, "SELECT COUNT(*) FROM employees").await,
         3,

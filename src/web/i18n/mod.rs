@@ -587,6 +587,11 @@ const TABLE: &[(&str, &str, &str)] = &[
     ),
     ("roster.recount", "Пересчитать", "Recount"),
     ("roster.problems", "Ошибки", "Problems"),
+    (
+        "roster.problems_left",
+        "Не применены: строки с ошибками",
+        "Not applied: the rows with problems",
+    ),
     ("roster.warnings", "Предупреждения", "Warnings"),
     (
         "roster.warnings_hint",
