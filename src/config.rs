@@ -145,7 +145,7 @@ impl fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("database_url", &redact_url(&self.database_url))
             .field("bind", &self.bind)
-            .field("public_url", &self.public_url)
+            .field("public_url", &self.public_url())
             .field("cookie_secure", &self.cookie_secure)
             .field("data_dir", &self.data_dir)
             .field("session_idle_minutes", &self.session_idle_minutes)

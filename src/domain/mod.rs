@@ -17,7 +17,7 @@ pub mod wire;
 pub use company_ids::{Inn, Kpp, Ogrn};
 pub use iccid::Iccid;
 pub use line_change::{BlockReason, LimitAction, Move, Refusal};
-pub use line_status::LineStatus;
+pub use line_status::{LineState, LineStatus};
 pub use money::Money;
 pub use msisdn::Msisdn;
 pub use period::Period;

@@ -4,7 +4,7 @@ use sqlx::AnyConnection;
 
 use crate::domain::pricing::Charge;
 use crate::domain::text::prefix_upper_bound;
-use crate::domain::{LineStatus, Operator, Scope, Scoped};
+use crate::domain::{BlockReason, LineState, LineStatus, Operator, Scope, Scoped};
 
 use super::catalogue::{self, Tariff};
 use super::employees::push_id_list;
@@ -202,16 +202,21 @@ fn where_clause(sql: &mut Sql, scoped: &Scoped, f: &Filter, by_key: bool) {
         sql.push(")");
     }
     // A lost SIM is a blocked line of its own: `lost`; `blocked` is the operator's block.
-    match f.status.as_deref() {
+    match f.status.as_deref().map(LineState::parse) {
         None => {}
-        Some("lost") => {
-            sql.push(" AND l.status = 'blocked' AND l.status_reason = 'lost'");
+        Some(Ok(LineState::Lost)) => {
+            sql.push(" AND ").push(LOST.as_str());
         }
-        Some("blocked") => {
-            sql.push(" AND l.status = 'blocked' AND l.status_reason <> 'lost'");
+        Some(Ok(LineState::Blocked)) => {
+            sql.push(" AND l.status = 'blocked' AND NOT ")
+                .push(LOST.as_str());
         }
-        Some(s) => {
-            sql.push(" AND l.status = ").bind(s);
+        Some(Ok(state)) => {
+            sql.push(" AND l.status = ").bind(state.status().as_str());
+        }
+        // Checked where the query is read: nothing matches what is no state.
+        Some(Err(_)) => {
+            sql.push(" AND 1 = 0");
         }
     }
     if let Some(t) = f.tariff_id {
@@ -309,6 +314,24 @@ pub const COUNT_CAP: i64 = 1000;
 
 /// At most this many matches and a search is served by its key; more, and by walking in order.
 const SELECTIVE: i64 = 500;
+
+/// Whether a line is in the lost-SIM state (see [`LineState`]).
+static LOST: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "(l.status = '{}' AND l.status_reason = '{}')",
+        LineStatus::Blocked.as_str(),
+        BlockReason::Lost.as_str()
+    )
+});
+
+/// A line's state, as [`LineState::as_str`] names it.
+static STATE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "CASE WHEN {} THEN '{}' ELSE l.status END",
+        LOST.as_str(),
+        LineState::Lost.as_str()
+    )
+});
 
 /// `(the first cap + 1 matches) capped`: what a page counts with its rows and what
 /// [`count_sql`] counts alone, so a count kept from either answers both.
@@ -698,23 +721,31 @@ pub struct EnabledService {
     pub enabled_at: i64,
 }
 
-/// The services of every line the permit covers, by line id, each as (Russian, English) name.
+/// The services of these lines (those the permit covers), by line id, each as (Russian,
+/// English) name.
 pub async fn service_names(
     conn: &mut AnyConnection,
     scoped: &Scoped,
+    line_ids: &[i64],
 ) -> Result<std::collections::HashMap<i64, Vec<(String, String)>>, sqlx::Error> {
-    let mut sql = Sql::new(
-        "SELECT ls.line_id, s.name_ru, s.name_en FROM line_services ls
-         JOIN services s ON s.id = ls.service_id JOIN lines l ON l.id = ls.line_id
-         WHERE l.company_id = ",
-    );
-    sql.bind(scoped.company_id());
-    push_scope(&mut sql, scoped.scope());
-    sql.push(" ORDER BY ls.line_id, s.name_ru");
-    let rows: Vec<(i64, String, String)> = sql.query_as().fetch_all(conn).await?;
+    /// Ids a query binds (under every backend's limit on bound values).
+    const CHUNK: usize = 10_000;
     let mut by_line: std::collections::HashMap<i64, Vec<(String, String)>> = Default::default();
-    for (line, ru, en) in rows {
-        by_line.entry(line).or_default().push((ru, en));
+    for ids in line_ids.chunks(CHUNK) {
+        let mut sql = Sql::new(
+            "SELECT ls.line_id, s.name_ru, s.name_en FROM line_services ls
+             JOIN services s ON s.id = ls.service_id JOIN lines l ON l.id = ls.line_id
+             WHERE l.company_id = ",
+        );
+        sql.bind(scoped.company_id());
+        push_scope(&mut sql, scoped.scope());
+        sql.push(" AND ls.line_id IN (");
+        push_id_list(&mut sql, ids);
+        sql.push(") ORDER BY ls.line_id, s.name_ru");
+        let rows: Vec<(i64, String, String)> = sql.query_as().fetch_all(&mut *conn).await?;
+        for (line, ru, en) in rows {
+            by_line.entry(line).or_default().push((ru, en));
+        }
     }
     Ok(by_line)
 }
@@ -722,10 +753,9 @@ pub async fn service_names(
 /// Lines per state, for the overview: per status, with a lost SIM (`lost`) apart from the
 /// operator's block.
 pub async fn count_by_status(db: &Db, scoped: &Scoped) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    let mut sql = Sql::new(
-        "SELECT CASE WHEN l.status = 'blocked' AND l.status_reason = 'lost' THEN 'lost' ELSE l.status END AS state,
-                COUNT(*) FROM lines l WHERE l.company_id = ",
-    );
+    let mut sql = Sql::new("SELECT ");
+    sql.push(STATE.as_str())
+        .push(" AS state, COUNT(*) FROM lines l WHERE l.company_id = ");
     sql.bind(scoped.company_id());
     push_scope(&mut sql, scoped.scope());
     sql.push(" GROUP BY 1 ORDER BY 1");
@@ -763,13 +793,23 @@ pub async fn by_number(
     conn: &mut AnyConnection,
     scoped: &Scoped,
     msisdn: &str,
-) -> Result<Option<(i64, Option<i64>)>, sqlx::Error> {
-    let mut sql = Sql::new("SELECT l.id, l.department_id FROM lines l WHERE l.company_id = ");
+) -> Result<Option<Numbered>, sqlx::Error> {
+    let mut sql =
+        Sql::new("SELECT l.id, l.department_id, l.cost_centre FROM lines l WHERE l.company_id = ");
     sql.bind(scoped.company_id())
         .push(" AND l.msisdn = ")
         .bind(msisdn);
     push_scope(&mut sql, scoped.scope());
     sql.query_as().fetch_optional(conn).await
+}
+
+/// A line found by its number: where it belongs.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Numbered {
+    pub id: i64,
+    pub department_id: Option<i64>,
+    /// Its own cost centre (none: the department's).
+    pub cost_centre: Option<String>,
 }
 
 /// Limits a query on `lines l` to the departments and lines a delegated right covers.

@@ -263,8 +263,7 @@ pub async fn assign(
         Err(e) => return refuse(e.0).await,
     };
     let mut conn = cab.connection(state).await?;
-    let Some((line, _)) =
-        crate::store::lines::by_number(&mut conn, &lines, msisdn.as_str()).await?
+    let Some(line) = crate::store::lines::by_number(&mut conn, &lines, msisdn.as_str()).await?
     else {
         return refuse(Problem::NotTheCompanysLine).await;
     };
@@ -272,9 +271,11 @@ pub async fn assign(
         .department_id
         .map(|d| d.to_string())
         .unwrap_or_default();
+    // The line moves to the person and their department; its own cost centre stays.
+    let cost_centre = super::page::urlencode(&line.cost_centre.unwrap_or_default());
     Ok(crate::error::redirect(&format!(
-        "/lines/{line}/change?action=reassign&employee_id={}&department_id={department}",
-        employee.id
+        "/lines/{}/change?action=reassign&employee_id={}&department_id={department}&cost_centre={cost_centre}",
+        line.id, employee.id
     )))
 }
 

@@ -51,7 +51,8 @@ pub async fn lines_export(
     }
     let lang = cab.lang();
     let mut conn = cab.connection(&state).await?;
-    let services = lines::service_names(&mut conn, &permit).await?;
+    let ids: Vec<i64> = rows.iter().map(|l| l.id).collect();
+    let services = lines::service_names(&mut conn, &permit, &ids).await?;
     let company = crate::store::companies::legal_name(&mut conn, &permit).await?;
     drop(conn);
     let headers = [

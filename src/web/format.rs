@@ -18,11 +18,16 @@ fn group(int_part: &str, sep: &str) -> String {
     out
 }
 
+/// Whole roubles and the kopecks over them, of an amount's size.
+fn roubles_and_kopecks(k: i64) -> (String, u64) {
+    let size = k.unsigned_abs();
+    ((size / 100).to_string(), size % 100)
+}
+
 /// `1 234,50 ₽` in Russian, `₽1,234.50` in English: whole kopecks, written out as integers.
 pub fn kopecks(lang: Lang, k: i64) -> String {
     let sign = if k < 0 { "−" } else { "" };
-    let (roubles, kop) = (k.unsigned_abs() / 100, k.unsigned_abs() % 100);
-    let roubles = roubles.to_string();
+    let (roubles, kop) = roubles_and_kopecks(k);
     match lang {
         Lang::Ru => format!("{sign}{},{kop:02}\u{a0}₽", group(&roubles, "\u{a0}")),
         Lang::En => format!("{sign}₽{}.{kop:02}", group(&roubles, ",")),
@@ -33,9 +38,9 @@ pub fn kopecks(lang: Lang, k: i64) -> String {
 /// in Russian, `5000.00` in English.
 pub fn amount(lang: Lang, k: i64) -> String {
     let sign = if k < 0 { "-" } else { "" };
-    let (roubles, kop) = (k.unsigned_abs() / 100, k.unsigned_abs() % 100);
+    let (roubles, kop) = roubles_and_kopecks(k);
     match lang {
-        Lang::Ru => format!("{sign}{},{kop:02}", group(&roubles.to_string(), "\u{a0}")),
+        Lang::Ru => format!("{sign}{},{kop:02}", group(&roubles, "\u{a0}")),
         Lang::En => format!("{sign}{roubles}.{kop:02}"),
     }
 }
@@ -55,13 +60,12 @@ pub fn date_text(lang: Lang, s: &str) -> String {
         .unwrap_or_else(|_| s.to_owned())
 }
 
-/// The filter value and badge of a line's state: its status, but a blocked line whose SIM was
-/// reported lost is `lost`, told apart from the operator's block.
+/// The filter value and badge of a line's state (see [`crate::domain::LineState`]); an unknown status as
+/// stored.
 pub fn state_of<'a>(status: &'a str, reason: &str) -> &'a str {
-    if status == "blocked" && reason == crate::domain::BlockReason::Lost.as_str() {
-        "lost"
-    } else {
-        status
+    match crate::domain::LineStatus::parse(status) {
+        Ok(st) => crate::domain::LineState::of(st, reason).as_str(),
+        Err(_) => status,
     }
 }
 

@@ -70,11 +70,9 @@ pub struct Fix {
 impl CardPage {
     /// What a blocked line's panel says to do, by why it is blocked.
     fn blocked_hint(&self) -> &'static str {
-        match self.line.status_reason.as_str() {
-            "lost" => self.page.t("blocked.lost"),
-            "debt" => self.page.t("blocked.debt"),
-            "unregistered" => self.page.t("blocked.unregistered"),
-            _ => self.page.t("blocked.other"),
+        match BlockReason::parse(&self.line.status_reason) {
+            Ok(r) => self.page.t(&format!("blocked.{}", r.as_str())),
+            Err(_) => self.page.t("blocked.other"),
         }
     }
 
@@ -95,12 +93,9 @@ impl CardPage {
         self.page.name(&s.name_ru, &s.name_en)
     }
 
-    /// Why the change of this form did not pass.
-    fn failed(&self, action: &str) -> Option<&str> {
-        self.fix
-            .as_ref()
-            .filter(|f| f.action == action)
-            .map(|f| f.message.as_str())
+    /// Whether the change of this form is the one that did not pass.
+    fn failed(&self, action: &str) -> bool {
+        self.fix.as_ref().is_some_and(|f| f.action == action)
     }
 
     /// Whether this field of this form is the one at fault.
@@ -306,10 +301,11 @@ async fn card_page(
         current_employee,
         can,
         notice,
+        // A lost SIM is reported on its own form, not as a block.
         block_reasons: BlockReason::ALL
             .iter()
+            .filter(|r| **r != BlockReason::Lost)
             .map(|r| r.as_str())
-            .filter(|r| *r != "lost")
             .collect(),
         blocked_by,
         fix,

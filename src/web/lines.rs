@@ -8,7 +8,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::authz::{Action, Object, Permit};
-use crate::domain::{LineStatus, text};
+use crate::domain::{LineState, text};
 use crate::error::AppError;
 use crate::services::departments::{subtree, tree};
 use crate::store::catalogue::Tariff;
@@ -188,18 +188,9 @@ pub struct Resolved {
     pub per: i64,
 }
 
-/// The state a lines query names a blocked line whose SIM was reported lost.
-const LOST: &str = "lost";
-
 /// The states to filter by: each status, and a lost SIM apart from the operator's block.
 pub(super) fn statuses() -> Vec<&'static str> {
-    let mut all: Vec<&'static str> = LineStatus::ALL.iter().map(|s| s.as_str()).collect();
-    let blocked = all
-        .iter()
-        .position(|s| *s == "blocked")
-        .map_or(all.len(), |i| i + 1);
-    all.insert(blocked, LOST);
-    all
+    LineState::ALL.iter().map(|s| s.as_str()).collect()
 }
 
 /// How many lines a page may hold.
@@ -219,7 +210,7 @@ pub fn resolve(
         return Err(AppError::BadRequest(Problem::NoDepartment { id: d }));
     }
     let status = query.status.clone().unwrap_or_default();
-    if !status.is_empty() && status != LOST && LineStatus::parse(&status).is_err() {
+    if !status.is_empty() && LineState::parse(&status).is_err() {
         return Err(AppError::BadRequest(Problem::UnknownStatus {
             input: status,
         }));

@@ -202,6 +202,10 @@ async fn an_employee_card_shows_their_lines_and_gives_them_one(b: Backend) {
         "what was done to them"
     );
 
+    sqlx::query("UPDATE lines SET cost_centre = 'ЦФО-7' WHERE msisdn = '+79160000002'")
+        .execute(&app.db.pool)
+        .await
+        .expect("the line's own cost centre");
     let wrong = app
         .get(&format!("/employees/{id}/assign?number=12345"))
         .await;
@@ -222,6 +226,11 @@ async fn an_employee_card_shows_their_lines_and_gives_them_one(b: Backend) {
     assert_eq!(preview.status, 200, "{}", preview.body);
     let key = crate::helpers::hidden(&preview.body, "key").expect("key");
     let csrf = crate::helpers::hidden(&preview.body, "csrf").expect("csrf");
+    let cost_centre = crate::helpers::hidden(&preview.body, "cost_centre").expect("cost centre");
+    assert_eq!(
+        cost_centre, "ЦФО-7",
+        "assigning keeps the line's own cost centre"
+    );
     let line: i64 = sqlx::query_scalar("SELECT id FROM lines WHERE msisdn = '+79160000002'")
         .fetch_one(&app.db.pool)
         .await
@@ -236,10 +245,17 @@ async fn an_employee_card_shows_their_lines_and_gives_them_one(b: Backend) {
                 ("action", "reassign"),
                 ("employee_id", id_text.as_str()),
                 ("department_id", ""),
+                ("cost_centre", cost_centre.as_str()),
             ],
         )
         .await;
     assert_eq!(done.status, 303, "{}", done.body);
+    let kept: Option<String> =
+        sqlx::query_scalar("SELECT cost_centre FROM lines WHERE msisdn = '+79160000002'")
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("cost centre");
+    assert_eq!(kept.as_deref(), Some("ЦФО-7"));
     let card = app.get(&format!("/employees/{id}")).await;
     assert!(
         card.body.contains("+7 916 000-00-02"),

@@ -347,7 +347,7 @@ async fn check_delegation(
             continue;
         };
         match lines::by_number(tx, permit, number.as_str()).await? {
-            Some(found) => lines.push(found),
+            Some(found) => lines.push((found.id, found.department_id)),
             None => errors.push(refused(
                 "lines",
                 Problem::NotTheCompanysNumber {

@@ -308,7 +308,7 @@ fn cookie_write_allowed(req: &HttpRequest, cab: &Cabinet) -> bool {
             let own = format!("{}://{}", info.scheme(), info.host());
             let public = req
                 .app_data::<web::Data<super::AppState>>()
-                .map(|state| origin_of(&state.settings.public_url).to_owned());
+                .map(|state| origin_of(&state.settings.public_url()).to_owned());
             origin.eq_ignore_ascii_case(&own)
                 || public.is_some_and(|p| origin.eq_ignore_ascii_case(&p))
         }
