@@ -75,6 +75,7 @@ impl Application {
         .await?
         .into_bytes();
         let background = tokio_util::task::TaskTracker::new();
+        let finishing = provisioner.clone();
         let state = web::Data::new(AppState {
             jobs: runner.clone(),
             db: db.clone(),
@@ -124,6 +125,7 @@ impl Application {
         })
         .listen(listener)?
         .run();
+        tokio::spawn(finish_held_changes(db.clone(), finishing));
         tokio::spawn(sweep_sessions(db));
         Ok(Self {
             port,
@@ -195,6 +197,20 @@ fn sms_gateway(settings: &Settings, db: &Db) -> anyhow::Result<Arc<dyn SmsGatewa
 }
 
 /// Removes dead sessions now and then; expiry is checked on every request regardless.
+/// Finishes the line changes a process left with the network when it died (at the start, then
+/// every few seconds; with several instances, each change once).
+async fn finish_held_changes(db: Db, provisioner: Arc<dyn crate::provisioning::Provisioner>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        match crate::services::line_changes::finish_stale(&db, provisioner.as_ref()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(changes = n, "finished line changes left in hand"),
+            Err(e) => tracing::warn!(error = %e, "finishing line changes left in hand"),
+        }
+    }
+}
+
 async fn sweep_sessions(db: Db) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {

@@ -2,7 +2,8 @@ use super::{ParseError, Problem};
 
 /// Where a line stands. `Suspended` is the customer's own choice; `Blocked` is the operator's
 /// (debt, an unregistered user, a lost SIM).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LineStatus {
     Active,
     Suspended,

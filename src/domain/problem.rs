@@ -269,6 +269,8 @@ pub enum Problem {
         name: String,
         first_row: usize,
     },
+    /// Another change of the line is with the operator's network still.
+    ChangeInHand,
     /// A warning: a row without a personnel number names someone of an earlier row's name in
     /// another department or position, so a second person is added.
     NamesakeInFile {

@@ -4,12 +4,12 @@
 
 mod http;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use http::HttpProvisioner;
 
 /// One change to one line, as the network needs to hear it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProvisionRequest {
     /// Stable for one submitted change, so the BSS can recognise a retried request.
     pub request_id: String,

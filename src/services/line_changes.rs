@@ -1,6 +1,12 @@
 //! Changing one line: plan the change against the line as it is (status rules, catalogue rules,
-//! what it costs), then apply it through the Provisioner and the database together with its
-//! audit entry. A second submit of the same change (same key) does nothing.
+//! what it costs), then apply it through the Provisioner and the database with its audit entry.
+//! A second submit of the same change (same key) does nothing.
+//!
+//! The network is never called with a transaction open. A change is planned and held on its
+//! line (committed: other changes to the line are refused while it is in hand), then sent to
+//! the Provisioner under its key, then written with its audit entry — or recorded as failed —
+//! in a second transaction that lets the line go. A change whose process died between the two
+//! is sent again under the same key and finished by [`finish_stale`].
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -15,7 +21,7 @@ use crate::domain::{
 use crate::provisioning::{ProvisionRequest, Provisioner};
 use crate::services::auth::new_token;
 use crate::store::audit;
-use crate::store::line_changes::{self as store, LineState};
+use crate::store::line_changes::{self as store, ChangingLine};
 use crate::store::{Db, departments, employees};
 
 use super::FieldError;
@@ -191,6 +197,8 @@ fn name(s: &store::Service) -> Name {
     }
 }
 
+/// The writes a change makes once the network has taken it.
+#[derive(Debug, Serialize, Deserialize)]
 enum Op {
     Tariff {
         tariff_id: i64,
@@ -213,7 +221,7 @@ enum Op {
     },
     Limit {
         kop: Option<i64>,
-        action: Option<&'static str>,
+        action: Option<String>,
     },
     Assign {
         employee: Option<i64>,
@@ -232,7 +240,7 @@ struct Draft {
 }
 
 struct Plan {
-    line: LineState,
+    line: ChangingLine,
     preview: Preview,
     op: Op,
     /// What the audit log records.
@@ -240,7 +248,7 @@ struct Plan {
     params: Value,
 }
 
-fn status_of(line: &LineState) -> LineStatus {
+fn status_of(line: &ChangingLine) -> LineStatus {
     LineStatus::parse(&line.status).unwrap_or(LineStatus::Terminated)
 }
 
@@ -556,7 +564,7 @@ async fn plan(
             (
                 Op::Limit {
                     kop: Some(kop),
-                    action: Some(action.as_str()),
+                    action: Some(action.as_str().to_owned()),
                 },
                 LineChanged::LimitSet {
                     was_kop: line.spend_limit_kop,
@@ -675,8 +683,45 @@ pub async fn preview(
     Ok(plan(&mut conn, permit, line_id, change).await?.preview)
 }
 
-/// Applies the change: plan, write, provision, audit, in one transaction. A provisioning
-/// failure rolls the writes back and is audited on its own.
+/// How long a change may be in hand before a sweep takes it for a process that died: longer
+/// than the Provisioner's retries take.
+pub const HOLD: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A change held on its line while the network hears of it: what finishes it, whoever does.
+#[derive(Debug, Serialize, Deserialize)]
+struct Held {
+    line_id: i64,
+    request: ProvisionRequest,
+    op: Op,
+    /// The audit entry it writes, as the audit log keeps it.
+    action: String,
+    before: Option<Value>,
+    after: Option<Value>,
+    /// The submit key, freed if the network refuses (the form may try again).
+    key: Option<String>,
+    permit: crate::authz::CarriedPermit,
+}
+
+impl Held {
+    /// Its audit entry: as planned, or with why the network refused it.
+    fn event(&self, failed: Option<&Problem>) -> AuditEvent {
+        let text = |v: &Option<Value>| v.as_ref().map(Value::to_string);
+        let mut event = AuditEvent::read(
+            &self.action,
+            &self.line_id.to_string(),
+            text(&self.before).as_deref(),
+            text(&self.after).as_deref(),
+        );
+        if let AuditEvent::Line(e) = &mut event {
+            e.failed = failed.cloned();
+        }
+        event
+    }
+}
+
+/// Applies the change: planned and held on the line (one transaction), sent to the network
+/// (none open), then written with its audit entry (another). A provisioning failure writes
+/// nothing but its own audit entry.
 pub async fn apply(
     db: &Db,
     provisioner: &dyn Provisioner,
@@ -685,6 +730,32 @@ pub async fn apply(
     change: &LineChange,
     key: Option<&str>,
 ) -> Result<Applied, ChangeError> {
+    let Some((held, preview)) = hold(db, permit, line_id, change, key).await? else {
+        return Ok(Applied {
+            already_applied: true,
+            preview: None,
+        });
+    };
+    let answer = provisioner.apply(&held.request).await;
+    finish(db, permit, line_id, &held, answer.as_ref().err()).await?;
+    match answer {
+        Ok(()) => Ok(Applied {
+            already_applied: false,
+            preview: Some(preview),
+        }),
+        Err(e) => Err(ChangeError::Provisioning(e.0)),
+    }
+}
+
+/// Plans the change and holds the line for it: what finishes it and its preview, or `None`
+/// when this key's change was submitted already.
+async fn hold(
+    db: &Db,
+    permit: &Permit,
+    line_id: i64,
+    change: &LineChange,
+    key: Option<&str>,
+) -> Result<Option<(Held, Preview)>, ChangeError> {
     let mut tx = db.begin().await?;
     if let Some(key) = key {
         if key.is_empty() || key.len() > 100 {
@@ -701,12 +772,7 @@ pub async fn apply(
         .await?
         {
             store::Claim::Fresh => {}
-            store::Claim::Repeat => {
-                return Ok(Applied {
-                    already_applied: true,
-                    preview: None,
-                });
-            }
+            store::Claim::Repeat => return Ok(None),
             store::Claim::Mismatch => {
                 return Err(field("key", Problem::KeyReused));
             }
@@ -716,73 +782,139 @@ pub async fn apply(
     if !store::bump(&mut tx, &p.line).await? {
         return Err(ChangeError::Conflict);
     }
-    let actor_id = permit.actor().user_id;
-    match &p.op {
-        Op::Tariff { tariff_id, drop } => {
-            store::set_tariff(&mut tx, &p.line, *tariff_id).await?;
-            for s in drop {
-                store::disable_service(&mut tx, &p.line, *s, actor_id).await?;
+    let row = AuditEvent::Line(LineEvent {
+        line_id: p.line.id,
+        change: p.change,
+        monthly_delta_kop: p.preview.monthly_delta_kop,
+        one_time_kop: p.preview.one_time_kop,
+        failed: None,
+    })
+    .row();
+    let held = Held {
+        line_id: p.line.id,
+        request: ProvisionRequest {
+            request_id: key.map(str::to_owned).unwrap_or_else(new_token),
+            msisdn: p.line.msisdn.clone(),
+            iccid: p.line.iccid.clone(),
+            action: change.action().to_owned(),
+            params: p.params.clone(),
+        },
+        op: p.op,
+        action: row.action,
+        before: row.before,
+        after: row.after,
+        key: key.map(str::to_owned),
+        permit: permit.carry(),
+    };
+    let payload =
+        serde_json::to_string(&held).map_err(|e| ChangeError::Db(sqlx::Error::Encode(e.into())))?;
+    let now = crate::store::now_ms();
+    if !store::hold(
+        &mut tx,
+        &p.line,
+        &payload,
+        now,
+        now + HOLD.as_millis() as i64,
+    )
+    .await?
+    {
+        return Err(ChangeError::Refused(Refusal(Problem::ChangeInHand)));
+    }
+    tx.commit().await?;
+    Ok(Some((held, p.preview)))
+}
+/// Records how the network answered a held change — its writes and audit entry, or the
+/// failure alone (its key freed) — and lets the line go, in one transaction.
+async fn finish(
+    db: &Db,
+    permit: &Permit,
+    line_id: i64,
+    held: &Held,
+    failed: Option<&crate::provisioning::ProvisionError>,
+) -> Result<(), ChangeError> {
+    let mut tx = db.begin().await?;
+    match failed {
+        Some(e) => {
+            if let Some(key) = &held.key {
+                store::forget_key(&mut tx, permit, key).await?;
+            }
+            audit::append(&mut tx, permit, &held.event(Some(&e.0))).await?;
+        }
+        None => {
+            // Held, the line is as it was planned on: no other change reaches it meanwhile.
+            if let Some(line) = store::load(&mut tx, permit, line_id).await? {
+                write(&mut tx, &line, &held.op, permit.actor().user_id).await?;
+                audit::append(&mut tx, permit, &held.event(None)).await?;
             }
         }
-        Op::Enable { service_id } => {
-            store::enable_service(&mut tx, &p.line, *service_id, actor_id).await?
+    }
+    store::release(&mut tx, permit, line_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Finishes the changes whose process died while the network heard of them: each is sent
+/// again under its own key (the network does it once) and recorded as it answers. How many.
+pub async fn finish_stale(db: &Db, provisioner: &dyn Provisioner) -> Result<usize, ChangeError> {
+    let mut finished = 0;
+    loop {
+        let now = crate::store::now_ms();
+        let Some((line_id, payload)) =
+            store::take_over_stale(db, now, now + HOLD.as_millis() as i64).await?
+        else {
+            return Ok(finished);
+        };
+        let held: Held = match serde_json::from_str(&payload) {
+            Ok(held) => held,
+            Err(e) => {
+                tracing::error!(line_id, error = %e, "a held change does not read: left for staff");
+                return Ok(finished);
+            }
+        };
+        let permit = held.permit.clone().permit();
+        let answer = provisioner.apply(&held.request).await;
+        finish(db, &permit, line_id, &held, answer.as_ref().err()).await?;
+        finished += 1;
+    }
+}
+
+/// A change's writes to the line.
+async fn write(
+    tx: &mut crate::store::Tx,
+    line: &ChangingLine,
+    op: &Op,
+    actor_id: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    match op {
+        Op::Tariff { tariff_id, drop } => {
+            store::set_tariff(tx, line, *tariff_id).await?;
+            for s in drop {
+                store::disable_service(tx, line, *s, actor_id).await?;
+            }
         }
+        Op::Enable { service_id } => store::enable_service(tx, line, *service_id, actor_id).await?,
         Op::Disable { service_id } => {
-            store::disable_service(&mut tx, &p.line, *service_id, actor_id).await?
+            store::disable_service(tx, line, *service_id, actor_id).await?
         }
         Op::Status { status, reason } => {
-            store::set_status(&mut tx, &p.line, status.as_str(), reason).await?
+            store::set_status(tx, line, status.as_str(), reason).await?
         }
         Op::Sim {
             iccid,
             status,
             reason,
         } => {
-            store::replace_sim(&mut tx, &p.line, iccid).await?;
-            store::set_status(&mut tx, &p.line, status.as_str(), reason).await?;
+            store::replace_sim(tx, line, iccid).await?;
+            store::set_status(tx, line, status.as_str(), reason).await?;
         }
-        Op::Limit { kop, action } => store::set_limit(&mut tx, &p.line, *kop, *action).await?,
+        Op::Limit { kop, action } => store::set_limit(tx, line, *kop, action.as_deref()).await?,
         Op::Assign {
             employee,
             department,
             cost_centre,
         } => {
-            store::set_assignment(
-                &mut tx,
-                &p.line,
-                *employee,
-                *department,
-                cost_centre.as_deref(),
-            )
-            .await?
+            store::set_assignment(tx, line, *employee, *department, cost_centre.as_deref()).await?
         }
     }
-    let mut event = LineEvent {
-        line_id: p.line.id,
-        change: p.change,
-        monthly_delta_kop: p.preview.monthly_delta_kop,
-        one_time_kop: p.preview.one_time_kop,
-        failed: None,
-    };
-    audit::append(&mut tx, permit, &AuditEvent::Line(event.clone())).await?;
-    let request = ProvisionRequest {
-        request_id: key.map(str::to_owned).unwrap_or_else(new_token),
-        msisdn: p.line.msisdn.clone(),
-        iccid: p.line.iccid.clone(),
-        action: change.action().to_owned(),
-        params: p.params.clone(),
-    };
-    if let Err(e) = provisioner.apply(&request).await {
-        tx.rollback().await?;
-        let mut failure = db.begin().await?;
-        event.failed = Some(e.0.clone());
-        audit::append(&mut failure, permit, &AuditEvent::Line(event)).await?;
-        failure.commit().await?;
-        return Err(ChangeError::Provisioning(e.0));
-    }
-    tx.commit().await?;
-    Ok(Applied {
-        already_applied: false,
-        preview: Some(p.preview),
-    })
+    Ok(())
 }

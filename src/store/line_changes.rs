@@ -2,7 +2,7 @@
 //! line's version from the one the change was planned on, so two concurrent changes cannot
 //! both apply to the same state.
 //!
-//! Only [`load`] makes a [`LineState`] (it has a private field), and it makes one only for a
+//! Only [`load`] makes a [`ChangingLine`] (it has a private field), and it makes one only for a
 //! line the permit's scope covers; every reader and writer of a line's parts here takes that
 //! state, so none of them can be pointed at a line the permit does not reach.
 
@@ -14,7 +14,7 @@ use super::sql::Sql;
 use super::{Tx, now_ms};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct LineState {
+pub struct ChangingLine {
     pub id: i64,
     pub msisdn: String,
     pub iccid: String,
@@ -42,8 +42,8 @@ pub async fn load(
     conn: &mut AnyConnection,
     scoped: &Scoped,
     id: i64,
-) -> Result<Option<LineState>, sqlx::Error> {
-    let line = sqlx::query_as::<_, LineState>(
+) -> Result<Option<ChangingLine>, sqlx::Error> {
+    let line = sqlx::query_as::<_, ChangingLine>(
         "SELECT l.id, l.msisdn, l.iccid, l.status, l.status_reason, l.tariff_id,
                 t.code AS tariff_code, t.name AS tariff_name, t.monthly_fee_kop AS tariff_fee_kop,
                 t.suspended_fee_kop AS tariff_suspended_kop, l.services_kop, c.region_code,
@@ -73,7 +73,7 @@ pub struct Service {
 
 pub async fn enabled_services(
     conn: &mut AnyConnection,
-    line: &LineState,
+    line: &ChangingLine,
 ) -> Result<Vec<Service>, sqlx::Error> {
     sqlx::query_as::<_, Service>(
         "SELECT s.id, s.code, s.name_ru, s.name_en, s.monthly_fee_kop, s.one_time_fee_kop, s.archived
@@ -122,7 +122,7 @@ pub struct ServiceForLine {
 pub async fn service_for_line(
     conn: &mut AnyConnection,
     code: &str,
-    line: &LineState,
+    line: &ChangingLine,
 ) -> Result<Option<ServiceForLine>, sqlx::Error> {
     sqlx::query_as::<_, ServiceForLine>(sqlx::AssertSqlSafe(format!(
         "SELECT s.id, s.code, s.name_ru, s.name_en, s.monthly_fee_kop, s.one_time_fee_kop, s.archived,
@@ -163,7 +163,7 @@ pub async fn fits(
 /// Services on the line that exclude `service_id` or that it excludes (either way round).
 pub async fn conflicts(
     conn: &mut AnyConnection,
-    line: &LineState,
+    line: &ChangingLine,
     service_id: i64,
 ) -> Result<Vec<(String, String)>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -275,7 +275,7 @@ pub async fn claim_key(
 
 /// Moves the line from the version it was loaded at to the next; false if someone changed it
 /// meanwhile.
-pub async fn bump(tx: &mut Tx, line: &LineState) -> Result<bool, sqlx::Error> {
+pub async fn bump(tx: &mut Tx, line: &ChangingLine) -> Result<bool, sqlx::Error> {
     let r = sqlx::query(
         "UPDATE lines SET version = version + 1 WHERE id = $1 AND company_id = $2 AND version = $3",
     )
@@ -287,7 +287,11 @@ pub async fn bump(tx: &mut Tx, line: &LineState) -> Result<bool, sqlx::Error> {
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn set_tariff(tx: &mut Tx, line: &LineState, tariff_id: i64) -> Result<(), sqlx::Error> {
+pub async fn set_tariff(
+    tx: &mut Tx,
+    line: &ChangingLine,
+    tariff_id: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE lines SET tariff_id = $1 WHERE id = $2 AND company_id = $3")
         .bind(tariff_id)
         .bind(line.id)
@@ -299,7 +303,7 @@ pub async fn set_tariff(tx: &mut Tx, line: &LineState, tariff_id: i64) -> Result
 
 pub async fn set_status(
     tx: &mut Tx,
-    line: &LineState,
+    line: &ChangingLine,
     status: &str,
     reason: &str,
 ) -> Result<(), sqlx::Error> {
@@ -319,7 +323,7 @@ pub async fn set_status(
 /// SIM history.
 pub async fn replace_sim(
     tx: &mut Tx,
-    line: &LineState,
+    line: &ChangingLine,
     new_iccid: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
@@ -342,7 +346,7 @@ pub async fn replace_sim(
 
 pub async fn set_limit(
     tx: &mut Tx,
-    line: &LineState,
+    line: &ChangingLine,
     limit_kop: Option<i64>,
     action: Option<&str>,
 ) -> Result<(), sqlx::Error> {
@@ -360,7 +364,7 @@ pub async fn set_limit(
 
 pub async fn set_assignment(
     tx: &mut Tx,
-    line: &LineState,
+    line: &ChangingLine,
     employee_id: Option<i64>,
     department_id: Option<i64>,
     cost_centre: Option<&str>,
@@ -381,7 +385,7 @@ pub async fn set_assignment(
 
 pub async fn enable_service(
     tx: &mut Tx,
-    line: &LineState,
+    line: &ChangingLine,
     service_id: i64,
     actor: Option<i64>,
 ) -> Result<(), sqlx::Error> {
@@ -398,7 +402,7 @@ pub async fn enable_service(
 
 pub async fn disable_service(
     tx: &mut Tx,
-    line: &LineState,
+    line: &ChangingLine,
     service_id: i64,
     actor: Option<i64>,
 ) -> Result<(), sqlx::Error> {
@@ -413,7 +417,7 @@ pub async fn disable_service(
 
 async fn history(
     tx: &mut Tx,
-    line: &LineState,
+    line: &ChangingLine,
     service_id: i64,
     action: &str,
     at: i64,
@@ -448,4 +452,87 @@ pub async fn previous_sims(
     sql.query_as::<(String, i64, String)>()
         .fetch_all(conn)
         .await
+}
+
+/// Holds the line for a change sent to the network (`payload`: what finishes it); false if the
+/// line has a change in hand already.
+pub async fn hold(
+    tx: &mut Tx,
+    line: &ChangingLine,
+    payload: &str,
+    now: i64,
+    lease_until: i64,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "INSERT INTO pending_changes (line_id, company_id, payload, created_at, lease_until)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (line_id) DO NOTHING",
+    )
+    .bind(line.id)
+    .bind(line.company_id)
+    .bind(payload)
+    .bind(now)
+    .bind(lease_until)
+    .execute(&mut **tx)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Lets the line go once its change is recorded as applied or failed.
+pub async fn release(tx: &mut Tx, scoped: &Scoped, line_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM pending_changes WHERE line_id = $1 AND company_id = $2")
+        .bind(line_id)
+        .bind(scoped.company_id())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Frees a submit key whose change the network refused, so the same form can try again.
+pub async fn forget_key(tx: &mut Tx, scoped: &Scoped, key: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM change_keys WHERE company_id = $1 AND key = $2")
+        .bind(scoped.company_id())
+        .bind(key)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// A held change whose holder stopped (its lease ran out), taken over by this sweep until
+/// `lease_until`: the line and what finishes the change. Like the job runner's claims, this is
+/// the runtime's own work across companies; each change then acts with its own permit.
+pub async fn take_over_stale(
+    db: &super::Db,
+    now: i64,
+    lease_until: i64,
+) -> Result<Option<(i64, String)>, sqlx::Error> {
+    let stale: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT line_id, lease_until FROM pending_changes WHERE lease_until < $1
+         ORDER BY lease_until LIMIT 1",
+    )
+    .bind(now)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some((line_id, old_lease)) = stale else {
+        return Ok(None);
+    };
+    let taken = sqlx::query(
+        "UPDATE pending_changes SET lease_until = $1 WHERE line_id = $2 AND lease_until = $3",
+    )
+    .bind(lease_until)
+    .bind(line_id)
+    .bind(old_lease)
+    .execute(&db.pool)
+    .await?
+    .rows_affected()
+        == 1;
+    if !taken {
+        // Another instance took it first: the next sweep looks again.
+        return Ok(None);
+    }
+    let payload: Option<String> =
+        sqlx::query_scalar("SELECT payload FROM pending_changes WHERE line_id = $1")
+            .bind(line_id)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(payload.map(|p| (line_id, p)))
 }

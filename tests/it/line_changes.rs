@@ -5,6 +5,9 @@ use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 
+use simfleet::provisioning::{ProvisionError, ProvisionRequest, Provisioner};
+use simfleet::services::line_changes::{self, ChangeError, LineChange};
+
 use crate::helpers::{
     ADMIN, Backend, PASSWORD, Response, TestApp, hidden, spawn_app, spawn_app_with,
 };
@@ -743,6 +746,8 @@ on_both!(
     a_failing_network_leaves_the_line_as_it_was,
     refusals_are_said_in_the_pages_language,
     a_refused_change_comes_back_to_the_card,
+    the_network_hears_a_change_with_no_transaction_open,
+    a_change_left_with_the_network_is_finished_after_a_crash,
 );
 
 /// A change that does not pass comes back as the card: the field marked, the input kept; the
@@ -845,4 +850,198 @@ async fn refusals_are_said_in_the_pages_language(b: Backend) {
         "{}",
         resumed.body
     );
+}
+
+/// A network that answers only when let.
+struct Gate(tokio::sync::Semaphore);
+
+#[async_trait::async_trait]
+impl Provisioner for Gate {
+    async fn apply(&self, _: &ProvisionRequest) -> Result<(), ProvisionError> {
+        let _ = self.0.acquire().await.expect("gate");
+        Ok(())
+    }
+}
+
+/// A network that takes every change and remembers it.
+#[derive(Default)]
+struct Recording(std::sync::Mutex<Vec<ProvisionRequest>>);
+
+#[async_trait::async_trait]
+impl Provisioner for Recording {
+    async fn apply(&self, request: &ProvisionRequest) -> Result<(), ProvisionError> {
+        self.0.lock().expect("lock").push(request.clone());
+        Ok(())
+    }
+}
+
+async fn tariff_code(app: &TestApp, line: i64) -> String {
+    sqlx::query_scalar(
+        "SELECT t.code FROM lines l JOIN tariffs t ON t.id = l.tariff_id WHERE l.id = $1",
+    )
+    .bind(line)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("tariff")
+}
+
+/// While the network is slow to answer, the database is free (another company's record is
+/// written at once), and the line's other changes are refused as «в обработке».
+async fn the_network_hears_a_change_with_no_transaction_open(b: Backend) {
+    let app = spawn_app(b).await;
+    let line = one_line(&app, "biz-start").await;
+    let company: i64 = sqlx::query_scalar("SELECT company_id FROM lines WHERE id = $1")
+        .bind(line)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("company");
+    let permit = app.permit(company);
+    let gate = Arc::new(Gate(tokio::sync::Semaphore::new(0)));
+    let change = LineChange::ChangeTariff {
+        tariff: "biz-max".into(),
+    };
+    let slow = {
+        let (db, gate, permit, change) =
+            (app.db.clone(), gate.clone(), permit.clone(), change.clone());
+        tokio::spawn(async move {
+            line_changes::apply(&db, gate.as_ref(), &permit, line, &change, Some("slow-key")).await
+        })
+    };
+    // The change is held on its line before the network is asked.
+    for _ in 0..200 {
+        let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_changes")
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("held");
+        if held == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let written = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        simfleet::services::departments::create(
+            &app.db,
+            &permit,
+            &simfleet::services::departments::DepartmentInput {
+                name: "Пока сеть думает".into(),
+                ..Default::default()
+            },
+        ),
+    )
+    .await;
+    assert!(
+        matches!(written, Ok(Ok(_))),
+        "another write goes through while the network is asked: {written:?}"
+    );
+    let again = line_changes::apply(
+        &app.db,
+        gate.as_ref(),
+        &permit,
+        line,
+        &LineChange::EnableService {
+            service: "extra-10gb".into(),
+        },
+        None,
+    )
+    .await;
+    match again {
+        Err(ChangeError::Refused(r)) => assert_eq!(r.code(), "change_in_hand"),
+        other => panic!("a second change while one is in hand: {other:?}"),
+    }
+    assert_eq!(tariff_code(&app, line).await, "biz-start", "not yet");
+    gate.0.add_permits(1);
+    let done = slow.await.expect("task").expect("applied");
+    assert!(!done.already_applied);
+    assert_eq!(tariff_code(&app, line).await, "biz-max");
+    let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_changes")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("held");
+    assert_eq!(held, 0, "the line is let go");
+    let entries: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'line.change_tariff' AND object_id = $1",
+    )
+    .bind(line.to_string())
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("audit");
+    assert_eq!(entries, 1);
+}
+
+/// The process dies while the network hears of a change: the change stays held, the line
+/// unchanged; a sweep after its hold runs out sends it again under the same key and finishes
+/// it once.
+async fn a_change_left_with_the_network_is_finished_after_a_crash(b: Backend) {
+    let app = spawn_app(b).await;
+    let line = one_line(&app, "biz-start").await;
+    let company: i64 = sqlx::query_scalar("SELECT company_id FROM lines WHERE id = $1")
+        .bind(line)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("company");
+    let permit = app.permit(company);
+    let never = Gate(tokio::sync::Semaphore::new(0));
+    let change = LineChange::ChangeTariff {
+        tariff: "biz-max".into(),
+    };
+    let died = tokio::time::timeout(
+        std::time::Duration::from_millis(300),
+        line_changes::apply(&app.db, &never, &permit, line, &change, Some("crash-key")),
+    )
+    .await;
+    assert!(died.is_err(), "the call never came back");
+    assert_eq!(tariff_code(&app, line).await, "biz-start");
+    let recording = Recording::default();
+    assert_eq!(
+        line_changes::finish_stale(&app.db, &recording)
+            .await
+            .expect("sweep"),
+        0,
+        "a change still within its hold is left alone"
+    );
+    sqlx::query("UPDATE pending_changes SET lease_until = 0")
+        .execute(&app.db.pool)
+        .await
+        .expect("the hold runs out");
+    assert_eq!(
+        line_changes::finish_stale(&app.db, &recording)
+            .await
+            .expect("sweep"),
+        1
+    );
+    let sent = recording.0.lock().expect("lock").clone();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].request_id, "crash-key",
+        "sent again under its own key"
+    );
+    assert_eq!(sent[0].action, "change_tariff");
+    assert_eq!(tariff_code(&app, line).await, "biz-max");
+    let entries: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'line.change_tariff' AND object_id = $1",
+    )
+    .bind(line.to_string())
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("audit");
+    assert_eq!(entries, 1, "finished once");
+    assert_eq!(
+        line_changes::finish_stale(&app.db, &recording)
+            .await
+            .expect("sweep"),
+        0
+    );
+    // The same submit again: done already.
+    let repeat = line_changes::apply(
+        &app.db,
+        &recording,
+        &permit,
+        line,
+        &change,
+        Some("crash-key"),
+    )
+    .await
+    .expect("repeat");
+    assert!(repeat.already_applied);
 }

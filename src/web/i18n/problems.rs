@@ -594,6 +594,10 @@ pub fn say(p: &Problem, lang: Lang) -> String {
                 "«{name}» is in row {first_row} already with other details (department, position, e-mail or personnel number)"
             ),
         ),
+        P::ChangeInHand => (
+            "изменение в обработке: другое изменение номера ещё применяется в сети оператора, повторите через минуту".into(),
+            "a change in progress: another change of the line is still being applied in the operator's network; try again in a minute".into(),
+        ),
         P::NamesakeInFile { name, first_row } => (
             format!(
                 "«{name}» без табельного номера в другом подразделении или должности, чем в строке {first_row}: будут два разных сотрудника"
@@ -878,6 +882,7 @@ mod tests {
             Problem::EmployeeRowDiffers { .. } => 106,
             Problem::NamesakeInFile { .. } => 144,
             Problem::NamesakeInCompany { .. } => 145,
+            Problem::ChangeInHand => 146,
             Problem::FileEmpty => 107,
             Problem::FileTooManyRows { .. } => 108,
             Problem::FileTooManyCells { .. } => 109,
@@ -1109,6 +1114,7 @@ mod tests {
                 first_row: 2,
             },
             Problem::NamesakeInCompany { name: "x".into() },
+            Problem::ChangeInHand,
             Problem::FileEmpty,
             Problem::FileTooManyRows { max: 2 },
             Problem::FileTooManyCells { max: 2 },
@@ -1168,7 +1174,7 @@ mod tests {
         let mut seen: Vec<usize> = samples.iter().map(index).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen.len(), 146, "a sample of every kind");
+        assert_eq!(seen.len(), 147, "a sample of every kind");
         let russian = |s: &str| s.chars().any(|c| matches!(c, 'а'..='я' | 'А'..='Я'));
         for p in &samples {
             let (ru, en) = (say(p, Lang::Ru), say(p, Lang::En));
