@@ -134,6 +134,14 @@ impl CardPage {
         self.line.status == "blocked" && self.line.status_reason == BlockReason::Lost.as_str()
     }
 
+    /// Whether the status panel has anything to offer this person for this line (an operator's
+    /// block, say, leaves a company's admin nothing to do here but read the panel above).
+    fn status_actions(&self) -> bool {
+        let open = self.is("active") || self.is("suspended");
+        (self.can.status && (open || self.lost()))
+            || (self.can.block && (open || self.is("blocked")))
+    }
+
     fn is_department(&self, id: impl std::borrow::Borrow<i64>) -> bool {
         self.line.department_id == Some(*id.borrow())
     }

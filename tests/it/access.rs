@@ -124,7 +124,7 @@ async fn a_manager_sees_and_changes_only_the_granted_subtree(b: Backend) {
     let matrix = app.get("/access/matrix").await;
     assert_eq!(matrix.status, 200);
     assert!(matrix.body.contains("Петров Пётр") && matrix.body.contains("Логистика"));
-    assert!(matrix.body.contains("вся компания"), "the admin's rights");
+    assert!(matrix.body.contains("Вся компания"), "the admin's rights");
     let invite = simfleet::sms::last_in_outbox(&app.db, MANAGER)
         .await
         .expect("outbox");

@@ -213,7 +213,7 @@ async fn a_roster_is_previewed_then_applied_at_once(b: Backend) {
 
     // The same submit again does nothing twice.
     let again = commit(&app, &at, &page.body, &[]).await;
-    assert!(again.body.contains("уже загружен"), "{}", again.body);
+    assert!(again.body.contains("уже применён"), "{}", again.body);
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM employees").await, 2);
 
     // The same file next month: 0 changes.
@@ -286,7 +286,7 @@ async fn problems_are_named_by_row_and_column_and_block_the_commit(b: Backend) {
     assert_eq!(count(&page.body, "count-errors"), "4", "{}", page.body);
     for text in [
         "Номер 12345 — слишком короткий",
-        "Номер +7 926 000-00-01 — не линия компании",
+        "Номер +7 926 000-00-01 не принадлежит компании",
         "«sidorov@» — не адрес электронной почты",
         "Номер +7 916 000-00-03 уже есть в строке 6",
     ] {
@@ -474,7 +474,7 @@ async fn the_rows_without_problems_are_applied_alone(b: Backend) {
     for text in [
         "«ivanov@» — не адрес электронной почты",
         "«kozlov@» — не адрес электронной почты",
-        "Номер +7 926 000-00-01 — не линия компании",
+        "Номер +7 926 000-00-01 не принадлежит компании",
     ] {
         assert!(page.body.contains(text), "{text}");
     }
@@ -697,7 +697,7 @@ async fn a_manager_imports_into_their_departments_only(b: Backend) {
     assert_eq!(count(&page.body, "count-errors"), "2", "{}", page.body);
     assert!(
         page.body
-            .contains("Номер +7 916 000-00-03 — не линия компании или вне ваших прав")
+            .contains("Номер +7 916 000-00-03 не принадлежит компании или вне ваших прав")
     );
     assert!(
         page.body

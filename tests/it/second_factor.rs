@@ -382,7 +382,7 @@ async fn a_blocked_member_is_out_at_once_and_back_when_unblocked(b: Backend) {
         manager.get("/overview").await.location.as_deref(),
         Some("/choose")
     );
-    assert!(app.get("/access").await.body.contains("заблокирован"));
+    assert!(app.get("/access").await.body.contains("Заблокирован"));
 
     // Oneself, or the last admin, cannot be blocked.
     let me = app

@@ -109,7 +109,7 @@ async fn an_address_with_twenty_wrong_codes_waits(b: Backend) {
     let code = code_at(&secrets[2], app.clock.now_ms()).expect("code");
     let waits = step_from(&app, attacker, &code).await;
     assert_eq!(waits.status, 429);
-    assert!(waits.body.contains("С этого адреса"), "{}", waits.body);
+    assert!(waits.body.contains("С вашего IP-адреса"), "{}", waits.body);
     // From elsewhere the same person signs in.
     let open = step_from(&app, "10.1.1.1", &code).await;
     assert_eq!(open.status, 303, "{}", open.body);

@@ -76,7 +76,7 @@ async fn sessions_are_listed_and_ended_by_their_owner(b: Backend) {
     assert_eq!(page.status, 200);
     assert_eq!(page.body.matches("name=\"id\"").count(), 2, "two sessions");
     assert!(
-        page.body.contains("текущий"),
+        page.body.contains("Текущий"),
         "the session in use is marked"
     );
 

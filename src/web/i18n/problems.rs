@@ -297,7 +297,7 @@ pub fn say(p: &Problem, lang: Lang) -> String {
             "this request key was used for another change".into(),
         ),
         P::NotTheCompanysLine => (
-            "номера нет среди линий компании".into(),
+            "такого номера в компании нет".into(),
             "no such line in the company".into(),
         ),
         P::ChangedMeanwhile => (
@@ -572,12 +572,12 @@ pub fn say(p: &Problem, lang: Lang) -> String {
         } => {
             if *or_outside_rights {
                 (
-                    format!("номер {number} — не линия компании или вне ваших прав"),
+                    format!("номер {number} не принадлежит компании или вне ваших прав"),
                     format!("{number} is not a line of the company, or is outside your rights"),
                 )
             } else {
                 (
-                    format!("номер {number} — не линия компании"),
+                    format!("номер {number} не принадлежит компании"),
                     format!("{number} is not a line of the company"),
                 )
             }
@@ -656,7 +656,7 @@ pub fn say(p: &Problem, lang: Lang) -> String {
             "данные компании изменились после предпросмотра: посмотрите изменения ещё раз".into(),
             "the company's data changed since the preview: look at the changes again".into(),
         ),
-        P::AppliedAlready => ("этот файл уже загружен".into(), "this file is applied already".into()),
+        P::AppliedAlready => ("файл уже применён".into(), "the file is applied already".into()),
         P::FullSyncOnlyAdmins => (
             "полная синхронизация доступна только администратору всей компании".into(),
             "only an administrator of the whole company may run a full sync".into(),
