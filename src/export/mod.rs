@@ -1,10 +1,15 @@
-//! Tables out: XLSX and CSV (UTF-8 with BOM, or Windows-1251 for Excel in Russia). Every text
-//! cell goes through [`guarded`] so that no spreadsheet program runs it as a formula.
+//! Tables out: XLSX and CSV (UTF-8 with BOM, or Windows-1251 for Excel in Russia), written row
+//! by row (`stream`) or from a table in memory through the same code. Every text cell goes
+//! through [`guarded`] so that no spreadsheet program runs it as a formula.
 
 use std::borrow::Cow;
 
 use rust_decimal::Decimal;
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use rust_xlsxwriter::XlsxError;
+
+mod stream;
+
+pub use stream::{CsvStream, MAX_ROW, Sheet, XlsxStream};
 
 /// One cell of an exported table.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,72 +91,16 @@ fn rubles(kopecks: i64) -> Decimal {
 /// with two decimals. Text that starts like a formula is stored as text with Excel's own
 /// quote-prefix mark, so it stays text even when the cell is edited.
 pub fn to_xlsx(table: &Table, sheet: &str) -> Result<Vec<u8>, XlsxError> {
-    let mut book = Workbook::new();
-    let ws = book.add_worksheet_with_constant_memory()?;
-    ws.set_name(sheet)?;
-    let bold = Format::new().set_bold();
-    let money = Format::new().set_num_format("#,##0.00");
-    let quoted = Format::new().set_quote_prefix();
-    let heading = Format::new().set_bold().set_font_size(13);
-    let plain = Format::new();
-    for (r, line) in table.title.iter().enumerate() {
-        let format = if r == 0 { &heading } else { &plain };
-        ws.write_string_with_format(r as u32, 0, fits_a_cell(line), format)?;
+    let mut out = XlsxStream::new(&Sheet {
+        name: sheet.to_owned(),
+        title: table.title.clone(),
+        headers: table.headers.clone(),
+        widths: table.widths.clone(),
+    })?;
+    for row in &table.rows {
+        out.row(row)?;
     }
-    // The header, after the title and an empty row.
-    let head = if table.title.is_empty() {
-        0
-    } else {
-        table.title.len() as u32 + 1
-    };
-    for (c, h) in table.headers.iter().enumerate() {
-        let col = c as u16;
-        ws.write_string_with_format(head, col, h, &bold)?;
-        let fit = (h.chars().count() as f64 + 4.0).max(14.0);
-        ws.set_column_width(col, table.widths.get(c).copied().unwrap_or(fit))?;
-    }
-    ws.set_freeze_panes(head + 1, 0)?;
-    let last_col = table.headers.len().saturating_sub(1) as u16;
-    if !table.title.is_empty() {
-        ws.autofilter(head, 0, head + table.rows.len() as u32, last_col)?;
-    }
-    let money_bold = Format::new().set_num_format("#,##0.00").set_bold();
-    let mut write = |r: u32, row: &[Cell], strong: bool| -> Result<(), XlsxError> {
-        for (c, cell) in row.iter().enumerate() {
-            let c = c as u16;
-            match cell {
-                Cell::Text(t) | Cell::Phone { shown: t, .. } if starts_like_formula(t) => {
-                    ws.write_string_with_format(r, c, fits_a_cell(t), &quoted)?;
-                }
-                Cell::Text(t) | Cell::Phone { shown: t, .. } if strong => {
-                    ws.write_string_with_format(r, c, fits_a_cell(t), &bold)?;
-                }
-                Cell::Text(t) | Cell::Phone { shown: t, .. } => {
-                    ws.write_string(r, c, fits_a_cell(t))?;
-                }
-                Cell::Money(k) => {
-                    ws.write_with_format(
-                        r,
-                        c,
-                        rubles(*k),
-                        if strong { &money_bold } else { &money },
-                    )?;
-                }
-                Cell::Int(i) => {
-                    ws.write(r, c, *i)?;
-                }
-                Cell::Empty => {}
-            }
-        }
-        Ok(())
-    };
-    for (r, row) in table.rows.iter().enumerate() {
-        write(head + 1 + r as u32, row, false)?;
-    }
-    if let Some(totals) = &table.totals {
-        write(head + 1 + table.rows.len() as u32, totals, true)?;
-    }
-    book.save_to_buffer()
+    out.finish(table.totals.as_deref())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,39 +121,17 @@ impl Encoding {
     }
 }
 
-/// The table as CSV: `;`-separated (Excel's separator where the decimal mark is a comma),
-/// money with a decimal comma, CRLF line ends.
+/// The table as CSV (see [`CsvStream`]).
 pub fn to_csv(table: &Table, encoding: Encoding) -> Vec<u8> {
-    let mut out = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    let text = |c: &Cell| -> String {
-        match c {
-            Cell::Text(t) => guarded(t).into_owned(),
-            Cell::Phone { digits, .. } if digits.bytes().all(|b| b.is_ascii_digit()) => {
-                digits.clone()
-            }
-            Cell::Phone { digits, .. } => guarded(digits).into_owned(),
-            Cell::Money(k) => format!("{:.2}", rubles(*k)).replace('.', ","),
-            Cell::Int(i) => i.to_string(),
-            Cell::Empty => String::new(),
+    let write = || -> std::io::Result<Vec<u8>> {
+        let mut csv = CsvStream::new(Vec::new(), encoding, &table.headers)?;
+        for row in &table.rows {
+            csv.row(row)?;
         }
+        csv.finish()
     };
     // Writing to a Vec cannot fail.
-    let _ = out.write_record(table.headers.iter().map(|h| guarded(h).into_owned()));
-    for row in &table.rows {
-        let _ = out.write_record(row.iter().map(text));
-    }
-    let utf8 = out.into_inner().unwrap_or_default();
-    match encoding {
-        Encoding::Utf8Bom => {
-            let mut bytes = b"\xEF\xBB\xBF".to_vec();
-            bytes.extend(utf8);
-            bytes
-        }
-        Encoding::Cp1251 => cp1251(&String::from_utf8_lossy(&utf8)),
-    }
+    write().unwrap_or_default()
 }
 
 /// Windows-1251 bytes; a character the code page lacks becomes `?`.

@@ -35,6 +35,9 @@ pub struct Reference {
     pub tariffs: Vec<Tariff>,
     /// Open services by category and name, each with the tariffs it is limited to.
     services: Vec<(OpenService, Vec<i64>)>,
+    /// The services each open service cannot be on with (either way), by code; in the order of
+    /// `services`.
+    clashes: Vec<Vec<String>>,
     /// Where each department and tariff is in the lists above, by id.
     department_at: HashMap<i64, usize>,
     tariff_at: HashMap<i64, usize>,
@@ -55,15 +58,18 @@ impl Reference {
         self.services.iter().map(|(s, _)| &s.offer)
     }
 
-    /// Services open for a tariff that a line (with `enabled` service codes) does not have yet.
+    /// Services open for a tariff that a line (with `enabled` service codes) does not have yet
+    /// and could have: none that cannot be on with one it has.
     pub fn offers(&self, tariff_id: i64, enabled: &[&str]) -> Vec<Offer> {
         self.services
             .iter()
-            .filter(|(s, fits)| {
+            .zip(&self.clashes)
+            .filter(|((s, fits), clashes)| {
                 !enabled.contains(&s.offer.code.as_str())
                     && (fits.is_empty() || fits.contains(&tariff_id))
+                    && !clashes.iter().any(|c| enabled.contains(&c.as_str()))
             })
-            .map(|(s, _)| s.offer.clone())
+            .map(|((s, _), _)| s.offer.clone())
             .collect()
     }
 }
@@ -123,6 +129,30 @@ async fn load(db: &Db, company_id: i64, versions: Versions) -> Result<Reference,
         sqlx::query_as("SELECT service_id, tariff_id FROM service_tariffs ORDER BY service_id")
             .fetch_all(&db.pool)
             .await?;
+    let exclusions: Vec<(String, String)> = sqlx::query_as(
+        "SELECT s.code, e.code FROM service_exclusions x
+         JOIN services s ON s.id = x.service_id JOIN services e ON e.id = x.excluded_service_id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let clashes = open
+        .iter()
+        .map(|s| {
+            let code = s.offer.code.as_str();
+            exclusions
+                .iter()
+                .filter_map(|(a, b)| {
+                    if a == code {
+                        Some(b.clone())
+                    } else if b == code {
+                        Some(a.clone())
+                    } else {
+                        None
+                    }
+                })
+                .collect()
+        })
+        .collect();
     let services = open
         .into_iter()
         .map(|s| {
@@ -142,5 +172,6 @@ async fn load(db: &Db, company_id: i64, versions: Versions) -> Result<Reference,
         departments,
         tariffs,
         services,
+        clashes,
     })
 }

@@ -39,12 +39,34 @@ async fn list_page(
 ) -> Result<ListPage, AppError> {
     let permit = cab.permit(state, Object::Departments, Action::Read).await?;
     let all = departments::list(&state.db, &permit).await?;
-    let rows = tree(&all)
+    let mut rows: Vec<(usize, Department)> = tree(&all)
         .into_iter()
         .map(|(d, x)| (d, x.clone()))
         .collect();
+    with_subtrees(&mut rows);
     let page = Page::new(state, cab, path, "/departments", "dept.title").await;
     Ok(ListPage { page, rows, error })
+}
+
+/// Each department's lines and employees counted with those of the departments under it, as
+/// its link to the lines list and the overview count them. `rows` in tree order with depths.
+fn with_subtrees(rows: &mut [(usize, Department)]) {
+    // From the last up, every child already holds its own subtree.
+    for i in (0..rows.len()).rev() {
+        let depth = rows[i].0;
+        let (mut lines, mut people) = (0, 0);
+        for (d, child) in &rows[i + 1..] {
+            if *d <= depth {
+                break;
+            }
+            if *d == depth + 1 {
+                lines += child.line_count;
+                people += child.employee_count;
+            }
+        }
+        rows[i].1.line_count += lines;
+        rows[i].1.employee_count += people;
+    }
 }
 
 pub async fn list(

@@ -29,7 +29,9 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.now_ms();
-    let sessions = stored::list_for_user(&state.db, cab.session.user_id, now).await?;
+    let mut sessions = stored::list_for_user(&state.db, cab.session.user_id, now).await?;
+    // The current session first, then the others as last seen.
+    sessions.sort_by_key(|s| s.id_hash != cab.session.id_hash);
     let page = Page::new(&state, &cab, req.uri().to_string(), "", "sessions.title").await;
     render(&SessionsPage {
         page,

@@ -134,6 +134,11 @@ impl CardPage {
         self.line.status == "blocked" && self.line.status_reason == BlockReason::Lost.as_str()
     }
 
+    /// The line's cost centre (its own or its department's), if there is one.
+    fn cost_centre(&self) -> Option<&str> {
+        self.line.cost_centre.as_deref().filter(|c| !c.is_empty())
+    }
+
     /// Whether the status panel has anything to offer this person for this line (an operator's
     /// block, say, leaves a company's admin nothing to do here but read the panel above).
     fn status_actions(&self) -> bool {

@@ -133,6 +133,14 @@ struct PreviewPage {
 }
 
 impl PreviewPage {
+    /// A reassignment to where the line is already: nothing to confirm.
+    fn changes_nothing(&self) -> bool {
+        matches!(
+            &self.preview.change,
+            crate::domain::audit::LineChanged::Reassigned { was, now } if was == now
+        )
+    }
+
     fn signed(&self, kop: impl std::borrow::Borrow<i64>) -> String {
         let kop = *kop.borrow();
         let shown = self.page.kop(kop.abs());

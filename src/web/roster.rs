@@ -249,6 +249,15 @@ impl PreviewPage {
         self.mode == Mode::FullSync
     }
 
+    /// «и ещё 5» / «and 5 more»: what the list leaves out.
+    fn more(&self, n: impl std::borrow::Borrow<usize>) -> String {
+        let n = *n.borrow();
+        match self.page.lang {
+            super::i18n::Lang::Ru => format!("{} {n}", self.page.t("roster.more")),
+            super::i18n::Lang::En => format!("and {n} more"),
+        }
+    }
+
     /// Rows without problems that change something, applied alone if asked.
     fn good_rows(&self) -> usize {
         self.counts.new + self.counts.changed

@@ -183,7 +183,7 @@ async fn send(
             issued.attempt
         }
         Err(SignInError::TooManyCodes { minutes }) => {
-            let failure = format!("{} {minutes}", lang.t("code.too_many"));
+            let failure = format!("{} {}.", lang.t("code.too_many"), lang.minutes(minutes));
             return again(StatusCode::TOO_MANY_REQUESTS, None, Some(failure));
         }
         Err(SignInError::Db(e)) => return Err(e.into()),

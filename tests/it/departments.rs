@@ -316,4 +316,63 @@ on_both!(
     bad_department_input_is_marked_and_nothing_is_written,
     a_department_cannot_move_under_itself,
     a_form_without_its_token_changes_nothing,
+    a_department_counts_what_is_under_it,
 );
+
+/// The list counts a department's lines and people with those of the departments under it,
+/// as its link to the lines list does.
+async fn a_department_counts_what_is_under_it(b: Backend) {
+    use simfleet::services::departments::{DepartmentInput, create};
+    let app = spawn_app(b).await;
+    let company = app.seed_company().await;
+    let permit = app.permit(company);
+    let top = create(
+        &app.db,
+        &permit,
+        &DepartmentInput {
+            name: "Логистика".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("top");
+    let under = create(
+        &app.db,
+        &permit,
+        &DepartmentInput {
+            name: "Склад".into(),
+            parent_id: top.to_string(),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("under");
+    app.add_lines(company, &["+79160000001", "+79160000002", "+79160000003"])
+        .await;
+    for (number, department) in [
+        ("+79160000001", top),
+        ("+79160000002", under),
+        ("+79160000003", under),
+    ] {
+        sqlx::query("UPDATE lines SET department_id = $1 WHERE msisdn = $2")
+            .bind(department)
+            .bind(number)
+            .execute(&app.db.pool)
+            .await
+            .expect("placed");
+    }
+    app.login(ADMIN, PASSWORD).await;
+    let page = app.get("/departments").await;
+    let lines_of = |name: &str| {
+        let row = &page.body[page.body.find(&format!(">{name}</a>")).expect(name)..];
+        let cell = "data-label=\"Номеров\">";
+        let at = row.find(cell).expect("lines cell") + cell.len();
+        row[at..at + row[at..].find('<').expect("end")].to_owned()
+    };
+    assert_eq!(
+        lines_of("Логистика"),
+        "3",
+        "its own line and the two under it"
+    );
+    assert_eq!(lines_of("Склад"), "2");
+}

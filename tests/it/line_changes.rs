@@ -323,7 +323,7 @@ async fn catalogue_rules_refuse_with_reasons(b: Backend) {
     assert_eq!(r.status, 422);
     assert!(
         r.body
-            .contains("не совместима с подключённой: Дополнительные 10 ГБ"),
+            .contains("несовместима с уже подключёнными: Дополнительные 10 ГБ"),
         "{}",
         r.body
     );
@@ -875,6 +875,27 @@ impl Provisioner for Recording {
     }
 }
 
+/// The operator's permit in the line's company.
+async fn permit_for(app: &TestApp, line: i64) -> simfleet::authz::Permit {
+    let company: i64 = sqlx::query_scalar("SELECT company_id FROM lines WHERE id = $1")
+        .bind(line)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("company");
+    app.permit(company)
+}
+
+/// How many tariff changes of the line the audit log holds.
+async fn tariff_changes_logged(app: &TestApp, line: i64) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'line.change_tariff' AND object_id = $1",
+    )
+    .bind(line.to_string())
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("audit")
+}
+
 async fn tariff_code(app: &TestApp, line: i64) -> String {
     sqlx::query_scalar(
         "SELECT t.code FROM lines l JOIN tariffs t ON t.id = l.tariff_id WHERE l.id = $1",
@@ -890,12 +911,7 @@ async fn tariff_code(app: &TestApp, line: i64) -> String {
 async fn the_network_hears_a_change_with_no_transaction_open(b: Backend) {
     let app = spawn_app(b).await;
     let line = one_line(&app, "biz-start").await;
-    let company: i64 = sqlx::query_scalar("SELECT company_id FROM lines WHERE id = $1")
-        .bind(line)
-        .fetch_one(&app.db.pool)
-        .await
-        .expect("company");
-    let permit = app.permit(company);
+    let permit = permit_for(&app, line).await;
     let gate = Arc::new(Gate(tokio::sync::Semaphore::new(0)));
     let change = LineChange::ChangeTariff {
         tariff: "biz-max".into(),
@@ -959,13 +975,7 @@ async fn the_network_hears_a_change_with_no_transaction_open(b: Backend) {
         .await
         .expect("held");
     assert_eq!(held, 0, "the line is let go");
-    let entries: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit_log WHERE action = 'line.change_tariff' AND object_id = $1",
-    )
-    .bind(line.to_string())
-    .fetch_one(&app.db.pool)
-    .await
-    .expect("audit");
+    let entries = tariff_changes_logged(&app, line).await;
     assert_eq!(entries, 1);
 }
 
@@ -975,12 +985,7 @@ async fn the_network_hears_a_change_with_no_transaction_open(b: Backend) {
 async fn a_change_left_with_the_network_is_finished_after_a_crash(b: Backend) {
     let app = spawn_app(b).await;
     let line = one_line(&app, "biz-start").await;
-    let company: i64 = sqlx::query_scalar("SELECT company_id FROM lines WHERE id = $1")
-        .bind(line)
-        .fetch_one(&app.db.pool)
-        .await
-        .expect("company");
-    let permit = app.permit(company);
+    let permit = permit_for(&app, line).await;
     let never = Gate(tokio::sync::Semaphore::new(0));
     let change = LineChange::ChangeTariff {
         tariff: "biz-max".into(),
@@ -1018,13 +1023,7 @@ async fn a_change_left_with_the_network_is_finished_after_a_crash(b: Backend) {
     );
     assert_eq!(sent[0].action, "change_tariff");
     assert_eq!(tariff_code(&app, line).await, "biz-max");
-    let entries: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM audit_log WHERE action = 'line.change_tariff' AND object_id = $1",
-    )
-    .bind(line.to_string())
-    .fetch_one(&app.db.pool)
-    .await
-    .expect("audit");
+    let entries = tariff_changes_logged(&app, line).await;
     assert_eq!(entries, 1, "finished once");
     assert_eq!(
         line_changes::finish_stale(&app.db, &recording)

@@ -285,7 +285,7 @@ async fn the_language_switch_keeps_the_page(b: Backend) {
     assert_eq!(r.location.as_deref(), Some("/lines?status=active"));
     let page = app.get("/lines").await;
     assert!(
-        page.body.contains("Lines") && page.body.contains("Total a month"),
+        page.body.contains("Lines") && page.body.contains("Monthly total"),
         "{}",
         page.body
     );

@@ -114,7 +114,25 @@ impl Namer<'_> {
                 .departments
                 .get(&id)
                 .map(|n| format!("«{n}»"))
-                .unwrap_or_else(|| self.pick(format!("удалённое #{id}"), format!("deleted #{id}"))),
+                .unwrap_or_else(|| {
+                    self.pick(
+                        format!("удалённое подразделение #{id}"),
+                        format!("a deleted department #{id}"),
+                    )
+                }),
+        }
+    }
+
+    /// The employee's name, or their number where the name is gone: for after «сотрудника».
+    fn employee_name(&self, id: Option<i64>) -> String {
+        match id {
+            None => self.pick("никто".into(), "nobody".into()),
+            Some(id) => self
+                .names
+                .employees
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| format!("#{id}")),
         }
     }
 
@@ -197,7 +215,7 @@ pub fn say(entry: &Entry, event: &AuditEvent, lang: Lang, names: &Names) -> Said
         title: title(&entry.action, lang),
         object,
         href,
-        detail: detail(entry, event, &n),
+        detail: super::capitalised(detail(entry, event, &n)),
         ip: entry.ip.clone(),
     }
 }
@@ -410,11 +428,11 @@ fn detail(e: &Entry, event: &AuditEvent, n: &Namer) -> String {
         E::LineUnassigned { employee_id, .. } => p(
             format!(
                 "Откреплён от сотрудника {} (сотрудник удалён)",
-                n.employee(*employee_id)
+                n.employee_name(*employee_id)
             ),
             format!(
                 "Unassigned from {} (the employee was removed)",
-                n.employee(*employee_id)
+                n.employee_name(*employee_id)
             ),
         ),
         E::Line(l) => line(n, l),
@@ -477,7 +495,7 @@ fn detail(e: &Entry, event: &AuditEvent, n: &Namer) -> String {
         E::SignInFailed => {
             if e.actor_label == "second factor" {
                 p(
-                    "неверный код второго шага".into(),
+                    "неверный код второго фактора".into(),
                     "wrong second-step code".into(),
                 )
             } else {
@@ -497,8 +515,8 @@ fn detail(e: &Entry, event: &AuditEvent, n: &Namer) -> String {
                 what
             } else {
                 p(
-                    format!("{what}; номер ничей: SMS не отправлено"),
-                    format!("{what}; nobody's number: no SMS sent"),
+                    format!("{what}; номер не зарегистрирован: SMS не отправлено"),
+                    format!("{what}; the number is not registered: no SMS sent"),
                 )
             }
         }
@@ -689,8 +707,10 @@ fn line(n: &Namer, l: &LineEvent) -> String {
         Some(error) => {
             let why = super::problems::say(error, n.lang);
             p(
-                format!("{said}. Сеть отказала: «{why}»; номер остался как был"),
-                format!("{said}. The network refused: «{why}»; the line stayed as it was"),
+                format!("{said}. Оператор не применил изменение: {why}; номер остался как был"),
+                format!(
+                    "{said}. The operator did not apply the change: {why}; the line stayed as it was"
+                ),
             )
         }
     }

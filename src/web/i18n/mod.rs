@@ -39,6 +39,11 @@ impl Lang {
     }
 
     /// `n` with its noun in the language's plural form (see [`ru_count`], [`en_count`]).
+    /// «через 5 минут»'s «5 минут», after «через» / «in».
+    pub fn minutes(self, n: i64) -> String {
+        self.count(n, ["минуту", "минуты", "минут"], ["minute", "minutes"])
+    }
+
     pub fn count(self, n: i64, ru: [&str; 3], en: [&str; 2]) -> String {
         match self {
             Lang::Ru => ru_count(n, ru),
@@ -161,7 +166,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ),
     (
         "flash.member_removed",
-        "Пользователь убран из компании",
+        "Пользователь исключён из компании",
         "User removed from the company",
     ),
     ("flash.session_ended", "Сеанс завершён", "Session ended"),
@@ -234,7 +239,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("access.invite", "Пригласить", "Invite"),
     (
         "access.remove",
-        "Убрать из компании",
+        "Исключить из компании",
         "Remove from the company",
     ),
     (
@@ -244,7 +249,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ),
     ("access.grants", "Делегированные права", "Delegated rights"),
     ("access.rights", "Права", "Rights"),
-    ("access.scope", "На что", "Over"),
+    ("access.scope", "Область действия", "Scope"),
     ("access.until", "До", "Until"),
     (
         "access.until_hint",
@@ -262,7 +267,7 @@ const TABLE: &[(&str, &str, &str)] = &[
         "No rights delegated yet.",
     ),
     ("access.new_grant", "Передать права", "Delegate rights"),
-    ("access.full_name", "Имя", "Name"),
+    ("access.full_name", "ФИО", "Full name"),
     (
         "access.full_name_hint",
         "для нового пользователя; ему придёт SMS-приглашение",
@@ -350,7 +355,7 @@ const TABLE: &[(&str, &str, &str)] = &[
         "Войти по SMS-коду",
         "Sign in with an SMS code",
     ),
-    ("login.forgot", "Не помню пароль", "Forgot the password"),
+    ("login.forgot", "Не помню пароль", "Forgot your password?"),
     (
         "login.with_password",
         "Войти с паролем",
@@ -396,8 +401,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ),
     (
         "code.too_many",
-        "Слишком много запросов кода. Следующий можно получить через (мин.):",
-        "Too many codes asked for. The next one can be asked for in (min):",
+        "Слишком много запросов кода. Следующий можно получить через",
+        "Too many codes asked for. The next one can be asked for in",
     ),
     ("code.again", "Запросить новый код", "Ask for a new code"),
     ("reset.password", "Новый пароль", "New password"),
@@ -433,7 +438,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ),
     (
         "mail.second_locked.subject",
-        "simfleet: вход по второму фактору приостановлен",
+        "simfleet: вход по второму фактору временно закрыт",
         "simfleet: second-factor sign-in paused",
     ),
     (
@@ -448,8 +453,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ),
     (
         "second.locked",
-        "Слишком много неверных кодов: вход по второму фактору закрыт на 15 минут. Мы сообщили об этом письмом.",
-        "Too many wrong codes: second-factor sign-in is closed for 15 minutes. We have told you by e-mail.",
+        "Слишком много неверных кодов: вход по второму фактору закрыт на 15 минут. Если в профиле указан e-mail, мы сообщили об этом письмом.",
+        "Too many wrong codes: second-factor sign-in is closed for 15 minutes. If your profile has an e-mail address, we have told you there.",
     ),
     (
         "second.address_waits",
@@ -640,7 +645,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ),
     ("roster.before", "Было", "Before"),
     ("roster.after", "Станет", "After"),
-    ("roster.more", "и ещё", "and more:"),
+    ("roster.more", "и ещё", "and more"),
     (
         "roster.network",
         "Тарифы и лимиты из файла — это изменения в сети; их можно будет запустить после импорта. Номеров с другим тарифом или лимитом",
@@ -826,9 +831,9 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("overview.title", "Главная", "Overview"),
     ("overview.company", "Компания", "Company"),
     ("overview.inn_kpp", "ИНН / КПП", "INN / KPP"),
-    ("overview.contract", "Договор", "Contract"),
+    ("overview.contract", "Договор №", "Contract no."),
     ("overview.region", "Регион", "Region"),
-    ("overview.lines_total", "Всего номеров", "Lines in all"),
+    ("overview.lines_total", "Всего номеров", "Total lines"),
     (
         "overview.by_status",
         "Номера по статусам",
@@ -842,7 +847,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     (
         "overview.monthly_fees",
         "Итого в месяц: тарифы и услуги",
-        "A month in all: tariffs and services",
+        "Monthly total: tariffs and services",
     ),
     (
         "overview.without_department",
@@ -901,7 +906,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("lines.fee", "Плата в месяц", "Monthly fee"),
     ("lines.tariff_fee", "Тариф в месяц", "Tariff a month"),
     ("lines.services_fee", "Услуги в месяц", "Services a month"),
-    ("lines.monthly", "Итого в месяц", "Total a month"),
+    ("lines.monthly", "Итого в месяц", "Monthly total"),
     ("lines.all_cost_centres", "Все ЦФО", "All cost centres"),
     ("change.kind.change_tariff", "Смена тарифа", "Tariff change"),
     (
@@ -960,21 +965,32 @@ const TABLE: &[(&str, &str, &str)] = &[
         "Assigning the line",
     ),
     ("lines.tariff_part", "тариф", "tariff"),
+    ("card.limit_placeholder", "5 000,00", "5000.00"),
+    (
+        "card.terminated",
+        "Договор по номеру расторгнут: плата не начисляется, изменения недоступны.",
+        "The line is terminated: nothing is charged and it cannot be changed.",
+    ),
+    (
+        "access.token_name_example",
+        "1С:Бухгалтерия",
+        "1C:Accounting",
+    ),
     ("lines.services_part", "услуги", "services"),
     (
         "lines.while_blocked",
         "плата за блокировку",
         "the fee while blocked",
     ),
-    ("export.total", "Итого номеров", "Lines in all"),
+    ("export.total", "Итого номеров", "Total lines"),
     ("export.made", "Выгружено", "Exported"),
     ("export.filters", "Отбор", "Filters"),
     ("export.no_filters", "нет, все номера", "none, every line"),
     ("export.search", "Поиск", "Search"),
     ("lines.service", "Услуга", "Service"),
     ("lines.any_service", "Все услуги", "All services"),
-    ("lines.per_page", "Строк на странице", "Rows a page"),
-    ("lines.a_page", "на странице", "a page"),
+    ("lines.per_page", "Строк на странице", "Rows per page"),
+    ("lines.a_page", "на странице", "per page"),
     ("lines.limit", "Лимит", "Limit"),
     ("lines.found", "Найдено", "Found"),
     ("lines.more_than", "более", "more than"),
@@ -1060,7 +1076,7 @@ const TABLE: &[(&str, &str, &str)] = &[
         "Номер для сотрудника",
         "A line for the employee",
     ),
-    ("emp.assign", "Закрепить номер…", "Give the line…"),
+    ("emp.assign", "Закрепить номер…", "Assign a line…"),
     (
         "emp.assign_hint",
         "Номер перейдёт к сотруднику и в его подразделение; перед этим вы увидите, что изменится.",
@@ -1147,14 +1163,14 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("audit.not_applied", "не применено", "not applied"),
     (
         "audit.actor.cli",
-        "оператор, командная строка",
-        "operator, command line",
+        "Оператор, командная строка",
+        "Operator, command line",
     ),
-    ("audit.actor.demo", "демо-данные", "demo data"),
+    ("audit.actor.demo", "Демо-данные", "Demo data"),
     (
         "audit.actor.second_factor",
-        "второй шаг входа",
-        "second sign-in step",
+        "Второй фактор входа",
+        "Second factor",
     ),
     ("audit.actor.token", "API-токен", "API token"),
     ("audit.personal.full_name", "ФИО", "name"),
@@ -1243,7 +1259,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ),
     (
         "action.access.remove",
-        "Пользователь убран из компании",
+        "Пользователь исключён из компании",
         "User removed",
     ),
     (

@@ -233,7 +233,7 @@ pub fn say(p: &Problem, lang: Lang) -> String {
         ),
         P::ServiceAlreadyOn { service } => (
             format!("услуга «{}» уже подключена", service.ru),
-            format!("«{}» is on already", service.en),
+            format!("«{}» is already on", service.en),
         ),
         P::ServiceClosed { service } => (
             format!("услуга «{}» закрыта для подключения", service.ru),
@@ -241,19 +241,19 @@ pub fn say(p: &Problem, lang: Lang) -> String {
         ),
         P::ServiceNotForTariff { service, tariff } => (
             format!("услуга «{}» несовместима с тарифом «{tariff}»", service.ru),
-            format!("«{}» does not go with the tariff «{tariff}»", service.en),
+            format!("«{}» is not available on the tariff «{tariff}»", service.en),
         ),
         P::ServiceClashes { service, enabled } => {
             let ru: Vec<&str> = enabled.iter().map(|n| n.ru.as_str()).collect();
             let en: Vec<&str> = enabled.iter().map(|n| n.en.as_str()).collect();
             (
                 format!(
-                    "услуга «{}» не совместима с подключённой: {}",
+                    "услуга «{}» несовместима с уже подключёнными: {}",
                     service.ru,
                     ru.join(", ")
                 ),
                 format!(
-                    "«{}» does not go with what is on: {}",
+                    "«{}» cannot be on together with: {}",
                     service.en,
                     en.join(", ")
                 ),
@@ -391,7 +391,7 @@ pub fn say(p: &Problem, lang: Lang) -> String {
                 right_name(right, Lang::Ru)
             ),
             format!(
-                "you cannot hand on «{}»: you do not hold it",
+                "you cannot delegate «{}»: you do not hold it",
                 right_name(right, Lang::En)
             ),
         ),
@@ -441,7 +441,7 @@ pub fn say(p: &Problem, lang: Lang) -> String {
         ),
         P::DepartmentNameTaken => (
             "подразделение с таким названием здесь уже есть".into(),
-            "a department of this name is here already".into(),
+            "a department with this name already exists here".into(),
         ),
         P::DepartmentInItself => (
             "подразделение не может входить само в себя".into(),
@@ -616,15 +616,24 @@ pub fn say(p: &Problem, lang: Lang) -> String {
         ),
         P::FileEmpty => ("файл пустой".into(), "the file is empty".into()),
         P::FileTooManyRows { max } => (
-            format!("в файле больше {max} строк"),
+            format!(
+                "в файле больше {}",
+                ru_count(*max as i64, ["строки", "строк", "строк"])
+            ),
             format!("the file has more than {max} rows"),
         ),
         P::FileTooManyCells { max } => (
-            format!("на листе больше {max} ячеек: оставьте на нём только список сотрудников"),
+            format!(
+                "на листе больше {}: оставьте на нём только список сотрудников",
+                ru_count(*max as i64, ["ячейки", "ячеек", "ячеек"])
+            ),
             format!("the sheet has more than {max} cells: leave only the list of employees on it"),
         ),
         P::FileTooManyColumns { row, max } => (
-            format!("в строке {row} больше {max} столбцов: оставьте на листе только столбцы списка сотрудников"),
+            format!(
+                "в строке {row} больше {}: оставьте на листе только столбцы списка сотрудников",
+                ru_count(*max as i64, ["столбца", "столбцов", "столбцов"])
+            ),
             format!("row {row} has more than {max} columns: leave only the list's columns on the sheet"),
         ),
         P::NoSuchSheet { name } => (format!("в книге нет листа «{name}»"), format!("the workbook has no sheet «{name}»")),
@@ -671,7 +680,10 @@ pub fn say(p: &Problem, lang: Lang) -> String {
             "the last number is below the first".into(),
         ),
         P::RangeTooLong { max } => (
-            format!("не больше {max} номеров за раз"),
+            format!(
+                "не больше {} за раз",
+                ru_count(*max as i64, ["номера", "номеров", "номеров"])
+            ),
             format!("at most {max} numbers at a time"),
         ),
         P::TariffNotForBusiness { tariff_code } => (
@@ -723,7 +735,10 @@ pub fn say(p: &Problem, lang: Lang) -> String {
             "encoding: utf8 or cp1251".into(),
         ),
         P::TooManyRows { max } => (
-            format!("больше {max} строк: уточните фильтр или даты"),
+            format!(
+                "больше {}: уточните фильтр или даты",
+                ru_count(*max, ["строки", "строк", "строк"])
+            ),
             format!("more than {max} rows: narrow the filter or the dates"),
         ),
         P::NoDepartment { id } => (
@@ -736,7 +751,7 @@ pub fn say(p: &Problem, lang: Lang) -> String {
         ),
         P::BadForm { detail } => (
             format!("форма не читается: {detail}"),
-            format!("the form does not read: {detail}"),
+            format!("the form cannot be read: {detail}"),
         ),
         P::NotDeleted => ("не удалось удалить".into(), "could not delete".into()),
         P::InRow { row, problem } => (
