@@ -271,6 +271,12 @@ pub enum Problem {
     },
     /// Another change of the line is with the operator's network still.
     ChangeInHand,
+    /// A bulk change chose no line (or only lines it cannot act on).
+    NothingSelected,
+    /// A bulk change chose more lines than one operation takes.
+    TooManyLines {
+        max: usize,
+    },
     /// A warning: a row without a personnel number names someone of an earlier row's name in
     /// another department or position, so a second person is added.
     NamesakeInFile {

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod bulk;
 pub mod catalogue;
 pub mod companies;
 pub mod demo;

@@ -1023,3 +1023,40 @@ pub async fn enable_services_many(
     }
     Ok(())
 }
+
+/// The ids of the lines a filter matches within the scope (every page of it, in id order), at
+/// most `cap + 1` of them so that the caller can tell a selection past its cap.
+pub async fn ids_matching(
+    conn: &mut AnyConnection,
+    scoped: &Scoped,
+    f: &Filter,
+    cap: usize,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let mut sql = Sql::new("SELECT l.id FROM lines l WHERE ");
+    where_clause(&mut sql, scoped, f, false);
+    sql.push(" ORDER BY l.id").limit(cap as i64 + 1, 0);
+    let ids: Vec<(i64,)> = sql.query_as().fetch_all(conn).await?;
+    Ok(ids.into_iter().map(|(id,)| id).collect())
+}
+
+/// The lines of these numbers (as stored, `+7…`) within the scope, by number; a number that is
+/// not one of them is not in the answer.
+pub async fn ids_by_number(
+    conn: &mut AnyConnection,
+    scoped: &Scoped,
+    numbers: &[String],
+) -> Result<std::collections::HashMap<String, i64>, sqlx::Error> {
+    /// Numbers a query binds (under every backend's limit on bound values).
+    const CHUNK: usize = 10_000;
+    let mut found = std::collections::HashMap::with_capacity(numbers.len());
+    for chunk in numbers.chunks(CHUNK) {
+        let mut sql = Sql::new("SELECT l.msisdn, l.id FROM lines l WHERE l.company_id = ");
+        sql.bind(scoped.company_id()).push(" AND l.msisdn IN (");
+        sql.bind_list(chunk.iter().map(String::as_str));
+        sql.push(")");
+        push_scope(&mut sql, scoped.scope());
+        let rows: Vec<(String, i64)> = sql.query_as().fetch_all(&mut *conn).await?;
+        found.extend(rows);
+    }
+    Ok(found)
+}

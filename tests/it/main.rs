@@ -9,6 +9,7 @@ mod api;
 mod api_tokens;
 mod audit_privacy;
 mod browser;
+mod bulk;
 mod cli;
 mod delegated_users;
 mod demo;

@@ -598,6 +598,20 @@ pub fn say(p: &Problem, lang: Lang) -> String {
             "изменение в обработке: другое изменение номера ещё применяется в сети оператора, повторите через минуту".into(),
             "a change in progress: another change of the line is still being applied in the operator's network; try again in a minute".into(),
         ),
+        P::NothingSelected => (
+            "не выбрано ни одного номера, к которому можно применить изменение".into(),
+            "no line is chosen that the change can be made to".into(),
+        ),
+        P::TooManyLines { max } => (
+            format!(
+                "выбрано больше {}: разделите изменение на части",
+                ru_count(*max as i64, ["номера", "номеров", "номеров"])
+            ),
+            format!(
+                "more than {} are chosen: split the change",
+                en_count(*max as i64, ["line", "lines"])
+            ),
+        ),
         P::NamesakeInFile { name, first_row } => (
             format!(
                 "«{name}» без табельного номера в другом подразделении или должности, чем в строке {first_row}: будут два разных сотрудника"
@@ -898,6 +912,8 @@ mod tests {
             Problem::NamesakeInFile { .. } => 144,
             Problem::NamesakeInCompany { .. } => 145,
             Problem::ChangeInHand => 146,
+            Problem::NothingSelected => 147,
+            Problem::TooManyLines { .. } => 148,
             Problem::FileEmpty => 107,
             Problem::FileTooManyRows { .. } => 108,
             Problem::FileTooManyCells { .. } => 109,
@@ -1130,6 +1146,8 @@ mod tests {
             },
             Problem::NamesakeInCompany { name: "x".into() },
             Problem::ChangeInHand,
+            Problem::NothingSelected,
+            Problem::TooManyLines { max: 2 },
             Problem::FileEmpty,
             Problem::FileTooManyRows { max: 2 },
             Problem::FileTooManyCells { max: 2 },
@@ -1189,7 +1207,7 @@ mod tests {
         let mut seen: Vec<usize> = samples.iter().map(index).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen.len(), 147, "a sample of every kind");
+        assert_eq!(seen.len(), 149, "a sample of every kind");
         let russian = |s: &str| s.chars().any(|c| matches!(c, 'а'..='я' | 'А'..='Я'));
         for p in &samples {
             let (ru, en) = (say(p, Lang::Ru), say(p, Lang::En));

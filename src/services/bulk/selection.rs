@@ -1,0 +1,236 @@
+//! Which lines a bulk change acts on: every line the lines table's filter matches (all pages,
+//! not the one in view), the lines of departments (with the departments under them), or the
+//! numbers of an uploaded list (XLSX, XLSM, XLS, ODS or CSV, read as roster files are). Always
+//! within what the permit covers: to a delegated user a line outside their rights is as one
+//! that is not the company's. Resolved once, into line ids in id order.
+
+use std::collections::HashSet;
+
+use crate::authz::Permit;
+use crate::domain::{Msisdn, Problem};
+use crate::roster::read;
+use crate::store::Db;
+use crate::store::departments::{self, Department};
+use crate::store::lines::{self, Filter};
+
+/// A bulk operation acts on at most this many lines.
+pub const MAX_LINES: usize = 200_000;
+
+/// How the lines are chosen.
+#[derive(Debug, Clone)]
+pub enum Selection {
+    /// What the lines table's filter matches.
+    Filter(Filter),
+    /// The lines of these departments and of the departments under them.
+    Departments(Vec<i64>),
+    /// The numbers of a list file: in the column given (0-based), else the first that holds
+    /// phone numbers.
+    Numbers {
+        file: Vec<u8>,
+        sheet: Option<String>,
+        column: Option<usize>,
+    },
+}
+
+/// A number of a list that is not acted on, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// The row as the spreadsheet numbers it (1-based).
+    pub row: usize,
+    /// The cell as written.
+    pub number: String,
+    pub problem: Problem,
+}
+
+/// The lines chosen, and the list's numbers that are not among them.
+#[derive(Debug, Clone, Default)]
+pub struct Resolved {
+    pub line_ids: Vec<i64>,
+    pub rejected: Vec<Rejected>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SelectionError {
+    #[error("{0}")]
+    Refused(Problem),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+impl From<read::ReadError> for SelectionError {
+    fn from(e: read::ReadError) -> Self {
+        SelectionError::Refused(e.problem())
+    }
+}
+
+/// The lines the selection names, within the permit: refused when none is left or more than
+/// [`MAX_LINES`].
+pub async fn resolve(
+    db: &Db,
+    permit: &Permit,
+    selection: &Selection,
+) -> Result<Resolved, SelectionError> {
+    let mut conn = db.pool.acquire().await?;
+    let resolved = match selection {
+        Selection::Filter(filter) => Resolved {
+            line_ids: lines::ids_matching(&mut conn, permit, filter, MAX_LINES).await?,
+            rejected: Vec::new(),
+        },
+        Selection::Departments(ids) => {
+            let all = departments::list(db, permit).await?;
+            let filter = Filter {
+                department_ids: Some(subtrees(&all, permit, ids)?),
+                ..Filter::default()
+            };
+            Resolved {
+                line_ids: lines::ids_matching(&mut conn, permit, &filter, MAX_LINES).await?,
+                rejected: Vec::new(),
+            }
+        }
+        Selection::Numbers {
+            file,
+            sheet,
+            column,
+        } => {
+            let grid = read::read(file, sheet.as_deref())?;
+            numbers(&mut conn, permit, &grid.rows, *column).await?
+        }
+    };
+    if resolved.line_ids.len() > MAX_LINES {
+        return Err(SelectionError::Refused(Problem::TooManyLines {
+            max: MAX_LINES,
+        }));
+    }
+    if resolved.line_ids.is_empty() {
+        return Err(SelectionError::Refused(Problem::NothingSelected));
+    }
+    Ok(resolved)
+}
+
+/// The departments with those under them; one the permit does not cover is, to it, not there.
+fn subtrees(
+    all: &[Department],
+    permit: &Permit,
+    chosen: &[i64],
+) -> Result<Vec<i64>, SelectionError> {
+    let mut ids: Vec<i64> = Vec::new();
+    for &id in chosen {
+        if !all.iter().any(|d| d.id == id) || !permit.covers_department(id) {
+            return Err(SelectionError::Refused(Problem::NoDepartment { id }));
+        }
+        let mut under = vec![id];
+        while let Some(parent) = under.pop() {
+            ids.push(parent);
+            under.extend(
+                all.iter()
+                    .filter(|d| d.parent_id == Some(parent))
+                    .map(|d| d.id),
+            );
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// The column that holds phone numbers: the first in which most non-empty cells read as one.
+fn phone_column(rows: &[Vec<String>]) -> Option<usize> {
+    let width = rows.iter().map(Vec::len).max().unwrap_or(0);
+    (0..width).find(|&c| {
+        let cells: Vec<&str> = rows
+            .iter()
+            .filter_map(|r| r.get(c).map(|s| s.trim()))
+            .filter(|s| !s.is_empty())
+            .take(1000)
+            .collect();
+        let numbers = cells.iter().filter(|s| Msisdn::parse(s).is_ok()).count();
+        numbers > 0 && numbers * 2 >= cells.len()
+    })
+}
+
+/// The lines of a list's numbers; every other cell of the column is told by row: not a number
+/// (a header aside), given twice, or not among the permit's lines.
+async fn numbers(
+    conn: &mut sqlx::AnyConnection,
+    permit: &Permit,
+    rows: &[Vec<String>],
+    column: Option<usize>,
+) -> Result<Resolved, SelectionError> {
+    let column = column
+        .or_else(|| phone_column(rows))
+        .ok_or(SelectionError::Refused(Problem::NoNumbers))?;
+    let mut rejected = Vec::new();
+    let mut wanted: Vec<(usize, String, Msisdn)> = Vec::new();
+    let mut seen: HashSet<Msisdn> = HashSet::new();
+    for (i, row) in rows.iter().enumerate() {
+        let cell = row.get(column).map(|s| s.trim()).unwrap_or_default();
+        if cell.is_empty() {
+            continue;
+        }
+        match Msisdn::parse(cell) {
+            Ok(m) if !seen.insert(m.clone()) => rejected.push(Rejected {
+                row: i + 1,
+                number: cell.to_owned(),
+                problem: Problem::NumberListedTwice {
+                    number: m.display(),
+                },
+            }),
+            Ok(m) => wanted.push((i + 1, cell.to_owned(), m)),
+            // A header or a title above the numbers is no number to act on.
+            Err(_) if wanted.is_empty() && !cell.chars().any(|c| c.is_ascii_digit()) => {}
+            Err(e) => rejected.push(Rejected {
+                row: i + 1,
+                number: cell.to_owned(),
+                problem: e.0,
+            }),
+        }
+    }
+    if wanted.is_empty() && rejected.is_empty() {
+        return Err(SelectionError::Refused(Problem::NoNumbers));
+    }
+    let stored: Vec<String> = wanted
+        .iter()
+        .map(|(_, _, m)| m.as_str().to_owned())
+        .collect();
+    let found = lines::ids_by_number(conn, permit, &stored).await?;
+    let mut line_ids = Vec::with_capacity(found.len());
+    for (row, cell, m) in wanted {
+        match found.get(m.as_str()) {
+            Some(id) => line_ids.push(*id),
+            None => rejected.push(Rejected {
+                row,
+                number: cell,
+                problem: Problem::NotALine {
+                    number: m.display(),
+                    or_outside_rights: *permit.scope() != crate::authz::Scope::Company,
+                },
+            }),
+        }
+    }
+    line_ids.sort_unstable();
+    rejected.sort_by_key(|r| r.row);
+    Ok(Resolved { line_ids, rejected })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid(rows: &[&[&str]]) -> Vec<Vec<String>> {
+        rows.iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn the_phone_column_is_found_past_other_columns() {
+        let g = grid(&[
+            &["ФИО", "Номер", "Примечание"],
+            &["Иванов", "8 (916) 000-00-01", "12"],
+            &["Петров", "+7 916 000 00 02", ""],
+            &["Сидоров", "не помню", "7"],
+        ]);
+        assert_eq!(phone_column(&g), Some(1));
+        assert_eq!(phone_column(&grid(&[&["ФИО"], &["Иванов"]])), None);
+    }
+}

@@ -1,0 +1,169 @@
+//! Bulk changes: which lines an operation acts on — every page of a filter, departments with
+//! those under them, the numbers of an uploaded list (the others told by row) — always within
+//! the company.
+
+use simfleet::domain::Problem;
+use simfleet::services::bulk::selection::{self, Selection, SelectionError};
+use simfleet::store::lines::Filter;
+
+use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::on_both;
+
+/// A company of 130 lines (+7 916 000-01-00 …), 40 of them suspended; another company's line.
+async fn company(app: &TestApp) -> i64 {
+    let company = app.seed_company().await;
+    let numbers: Vec<String> = (0..130)
+        .map(|i| format!("+7916000{:04}", 100 + i))
+        .collect();
+    let refs: Vec<&str> = numbers.iter().map(String::as_str).collect();
+    app.add_lines(company, &refs).await;
+    sqlx::query(
+        "UPDATE lines SET status = 'suspended' WHERE company_id = $1 AND msisdn < '+79160000140'",
+    )
+    .bind(company)
+    .execute(&app.db.pool)
+    .await
+    .expect("suspended");
+    let other = app.seed("+79995550000", "7728419375", "АО «Вектор»").await;
+    app.add_lines(other, &["+79260000001"]).await;
+    company
+}
+
+async fn every_page_of_a_filter_is_chosen(b: Backend) {
+    let app = spawn_app(b).await;
+    let company = company(&app).await;
+    let permit = app.permit(company);
+    let suspended = Filter {
+        status: Some("suspended".into()),
+        ..Filter::default()
+    };
+    let chosen = selection::resolve(&app.db, &permit, &Selection::Filter(suspended))
+        .await
+        .expect("chosen");
+    assert_eq!(chosen.line_ids.len(), 40, "past the first page of 50");
+    assert!(
+        chosen.line_ids.windows(2).all(|w| w[0] < w[1]),
+        "in id order"
+    );
+    let all = selection::resolve(&app.db, &permit, &Selection::Filter(Filter::default()))
+        .await
+        .expect("all");
+    assert_eq!(
+        all.line_ids.len(),
+        130,
+        "the company's lines, not the other's"
+    );
+
+    let lost = Filter {
+        status: Some("lost".into()),
+        ..Filter::default()
+    };
+    match selection::resolve(&app.db, &permit, &Selection::Filter(lost)).await {
+        Err(SelectionError::Refused(Problem::NothingSelected)) => {}
+        other => panic!("an empty selection: {other:?}"),
+    }
+}
+
+async fn departments_are_chosen_with_those_under_them(b: Backend) {
+    use simfleet::services::departments::{DepartmentInput, create};
+    let app = spawn_app(b).await;
+    let company = company(&app).await;
+    let permit = app.permit(company);
+    let make = |name: &str, parent: Option<i64>| DepartmentInput {
+        name: name.into(),
+        parent_id: parent.map(|p| p.to_string()).unwrap_or_default(),
+        ..Default::default()
+    };
+    let top = create(&app.db, &permit, &make("Логистика", None))
+        .await
+        .expect("top");
+    let under = create(&app.db, &permit, &make("Склад", Some(top)))
+        .await
+        .expect("under");
+    let apart = create(&app.db, &permit, &make("Продажи", None))
+        .await
+        .expect("apart");
+    for (department, below) in [
+        (top, "+79160000110"),
+        (under, "+79160000120"),
+        (apart, "+79160000130"),
+    ] {
+        sqlx::query("UPDATE lines SET department_id = $1 WHERE company_id = $2 AND department_id IS NULL AND msisdn < $3")
+            .bind(department)
+            .bind(company)
+            .bind(below)
+            .execute(&app.db.pool)
+            .await
+            .expect("placed");
+    }
+    let chosen = selection::resolve(&app.db, &permit, &Selection::Departments(vec![top]))
+        .await
+        .expect("chosen");
+    assert_eq!(chosen.line_ids.len(), 20, "Логистика's 10 and Склад's 10");
+    match selection::resolve(&app.db, &permit, &Selection::Departments(vec![999_999])).await {
+        Err(SelectionError::Refused(Problem::NoDepartment { id: 999_999 })) => {}
+        other => panic!("an unknown department: {other:?}"),
+    }
+}
+
+async fn a_list_of_numbers_chooses_the_companys_and_tells_the_rest_by_row(b: Backend) {
+    let app = spawn_app(b).await;
+    let company = company(&app).await;
+    let permit = app.permit(company);
+    let csv = "Список от отдела кадров\nФИО;Номер\nИванов;8 (916) 000-01-00\nПетров;+7 916 000 01 01\n\
+               Чужой;+7 926 000-00-01\nДубль;79160000100\nОпечатка;12345\nНикто;\n";
+    let file = encoding_rs::WINDOWS_1251.encode(csv).0.into_owned();
+    let chosen = selection::resolve(
+        &app.db,
+        &permit,
+        &Selection::Numbers {
+            file,
+            sheet: None,
+            column: None,
+        },
+    )
+    .await
+    .expect("chosen");
+    assert_eq!(chosen.line_ids.len(), 2);
+    let told: Vec<(usize, String)> = chosen
+        .rejected
+        .iter()
+        .map(|r| (r.row, r.problem.code()))
+        .collect();
+    assert_eq!(
+        told,
+        vec![
+            (5, "not_a_line".to_owned()),
+            (6, "number_listed_twice".to_owned()),
+            (7, "number_too_short".to_owned()),
+        ]
+    );
+    match &chosen.rejected[0].problem {
+        Problem::NotALine {
+            or_outside_rights, ..
+        } => assert!(!or_outside_rights, "an admin reads «not the company's»"),
+        other => panic!("{other:?}"),
+    }
+
+    let no_numbers = "ФИО\nИванов\n".as_bytes().to_vec();
+    match selection::resolve(
+        &app.db,
+        &permit,
+        &Selection::Numbers {
+            file: no_numbers,
+            sheet: None,
+            column: None,
+        },
+    )
+    .await
+    {
+        Err(SelectionError::Refused(Problem::NoNumbers)) => {}
+        other => panic!("a list without numbers: {other:?}"),
+    }
+}
+
+on_both!(
+    every_page_of_a_filter_is_chosen,
+    departments_are_chosen_with_those_under_them,
+    a_list_of_numbers_chooses_the_companys_and_tells_the_rest_by_row,
+);
