@@ -11,6 +11,7 @@ mod period;
 pub mod pricing;
 mod problem;
 mod scoped;
+pub mod service_rules;
 pub mod text;
 pub mod wire;
 

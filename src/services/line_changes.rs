@@ -15,6 +15,7 @@ use sqlx::AnyConnection;
 use crate::authz::{Action, Object, Permit};
 use crate::domain::audit::{Assignment, AuditEvent, LineChanged, LineEvent};
 use crate::domain::pricing::{BillChange, Fees};
+use crate::domain::service_rules;
 use crate::domain::{
     BlockReason, Iccid, LimitAction, LineStatus, Money, Move, Name, Problem, Refusal,
 };
@@ -358,54 +359,36 @@ async fn plan(
                 .allows_service_changes()
                 .map_err(ChangeError::Refused)?;
             let code = service.trim();
-            let store::ServiceForLine {
-                service: s,
-                enabled,
-                fits,
-                clashes,
-            } = store::service_for_line(conn, code, &line)
+            let (s, facts) = store::service_facts(conn, code).await?.ok_or_else(|| {
+                field(
+                    "service",
+                    Problem::NoSuchService {
+                        service_code: code.into(),
+                    },
+                )
+            })?;
+            let on: Vec<(i64, Name)> = store::enabled_services(conn, &line)
                 .await?
-                .ok_or_else(|| {
-                    field(
-                        "service",
-                        Problem::NoSuchService {
-                            service_code: code.into(),
-                        },
-                    )
-                })?;
-            let enabled = enabled != 0;
-            if let LineChange::EnableService { .. } = change {
-                if enabled {
-                    return Err(field(
-                        "service",
-                        Problem::ServiceAlreadyOn { service: name(&s) },
-                    ));
-                }
-                if s.archived != 0 {
-                    return Err(field(
-                        "service",
-                        Problem::ServiceClosed { service: name(&s) },
-                    ));
-                }
-                if fits == 0 {
-                    return Err(field(
-                        "service",
-                        Problem::ServiceNotForTariff {
-                            service: name(&s),
-                            tariff: line.tariff_name.clone(),
-                        },
-                    ));
-                }
-                if clashes > 0 {
-                    let clash = store::conflicts(conn, &line, s.id).await?;
-                    return Err(field(
-                        "service",
-                        Problem::ServiceClashes {
-                            service: name(&s),
-                            enabled: clash.into_iter().map(|(ru, en)| Name { ru, en }).collect(),
-                        },
-                    ));
-                }
+                .iter()
+                .map(|e| (e.id, name(e)))
+                .collect();
+            let facts_of_line = service_rules::LineFacts {
+                status,
+                tariff_id: line.tariff_id,
+                tariff_name: &line.tariff_name,
+                services: &on,
+            };
+            let enable = matches!(change, LineChange::EnableService { .. });
+            let allowed = if enable {
+                service_rules::enable(&facts_of_line, &facts)
+            } else {
+                service_rules::disable(&facts_of_line, &facts)
+            };
+            allowed.map_err(|r| match r {
+                service_rules::Refused::State(r) => ChangeError::Refused(r),
+                service_rules::Refused::Service(p) => field("service", p),
+            })?;
+            if enable {
                 preview.fees.services_kop += s.monthly_fee_kop;
                 preview.one_time_kop = s.one_time_fee_kop;
                 (
@@ -416,12 +399,6 @@ async fn plan(
                     json!({ "service": s.code }),
                 )
             } else {
-                if !enabled {
-                    return Err(field(
-                        "service",
-                        Problem::ServiceNotOn { service: name(&s) },
-                    ));
-                }
                 preview.fees.services_kop -= s.monthly_fee_kop;
                 (
                     Op::Disable { service_id: s.id },

@@ -84,63 +84,14 @@ pub async fn enabled_services(
     .await
 }
 
-/// `service` (a column or parameter) and `ls.service_id` (a service on the line) exclude each
-/// other, whichever of the two lists the other: the one rule both the count of clashes and
-/// their names ask.
-fn excluded_either_way(service: &str) -> String {
-    format!(
-        "EXISTS (SELECT 1 FROM service_exclusions x
-                 WHERE (x.service_id = {service} AND x.excluded_service_id = ls.service_id)
-                    OR (x.service_id = ls.service_id AND x.excluded_service_id = {service}))"
-    )
-}
-
 /// `service` fits `tariff` (columns or parameters): it names no tariffs it is for, or names
-/// this one. The one rule both [`fits`] and [`service_for_line`] ask.
+/// this one.
 fn fits_tariff(service: &str, tariff: &str) -> String {
     format!(
         "(NOT EXISTS (SELECT 1 FROM service_tariffs t WHERE t.service_id = {service})
           OR EXISTS (SELECT 1 FROM service_tariffs t
                      WHERE t.service_id = {service} AND t.tariff_id = {tariff}))"
     )
-}
-
-/// A service as a line sees it: whether the line has it, and whether it fits the line's tariff.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ServiceForLine {
-    #[sqlx(flatten)]
-    pub service: Service,
-    pub enabled: i64,
-    pub fits: i64,
-    /// How many services on the line exclude it or are excluded by it ([`conflicts`] names them).
-    pub clashes: i64,
-}
-
-/// The service with a code, read with what a change on the line needs to know of it, in one
-/// statement (it runs while the line is locked). `fits` as in [`fits`], `clashes` counts what
-/// [`conflicts`] names.
-pub async fn service_for_line(
-    conn: &mut AnyConnection,
-    code: &str,
-    line: &ChangingLine,
-) -> Result<Option<ServiceForLine>, sqlx::Error> {
-    sqlx::query_as::<_, ServiceForLine>(sqlx::AssertSqlSafe(format!(
-        "SELECT s.id, s.code, s.name_ru, s.name_en, s.monthly_fee_kop, s.one_time_fee_kop, s.archived,
-                CAST(CASE WHEN EXISTS (SELECT 1 FROM line_services ls
-                                       WHERE ls.line_id = $2 AND ls.service_id = s.id)
-                          THEN 1 ELSE 0 END AS BIGINT) AS enabled,
-                CAST(CASE WHEN {} THEN 1 ELSE 0 END AS BIGINT) AS fits,
-                (SELECT COUNT(*) FROM line_services ls
-                 WHERE ls.line_id = $2 AND {}) AS clashes
-         FROM services s WHERE s.code = $1",
-        fits_tariff("s.id", "$3"),
-        excluded_either_way("s.id")
-    )))
-    .bind(code)
-    .bind(line.id)
-    .bind(line.tariff_id)
-    .fetch_optional(conn)
-    .await
 }
 
 /// Whether the service fits the tariff: listed for it, or listed for no tariff at all.
@@ -158,23 +109,6 @@ pub async fn fits(
     .fetch_one(conn)
     .await?;
     Ok(fits != 0)
-}
-
-/// Services on the line that exclude `service_id` or that it excludes (either way round).
-pub async fn conflicts(
-    conn: &mut AnyConnection,
-    line: &ChangingLine,
-    service_id: i64,
-) -> Result<Vec<(String, String)>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT s.name_ru, s.name_en FROM line_services ls JOIN services s ON s.id = ls.service_id
-         WHERE ls.line_id = $1 AND {} ORDER BY s.name_ru",
-        excluded_either_way("$2")
-    )))
-    .bind(line.id)
-    .bind(service_id)
-    .fetch_all(conn)
-    .await
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -535,4 +469,45 @@ pub async fn take_over_stale(
             .fetch_optional(&db.pool)
             .await?;
     Ok(payload.map(|p| (line_id, p)))
+}
+
+/// The service with a code as its rules see it (see [`crate::domain::service_rules`]), with
+/// its prices: read once, for one line or for many.
+pub async fn service_facts(
+    conn: &mut AnyConnection,
+    code: &str,
+) -> Result<Option<(Service, crate::domain::service_rules::ServiceFacts)>, sqlx::Error> {
+    let Some(s) = sqlx::query_as::<_, Service>(
+        "SELECT id, code, name_ru, name_en, monthly_fee_kop, one_time_fee_kop, archived
+         FROM services WHERE code = $1",
+    )
+    .bind(code)
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let tariffs: Vec<(i64,)> =
+        sqlx::query_as("SELECT tariff_id FROM service_tariffs WHERE service_id = $1")
+            .bind(s.id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let excludes: Vec<(i64,)> = sqlx::query_as(
+        "SELECT excluded_service_id FROM service_exclusions WHERE service_id = $1
+         UNION SELECT service_id FROM service_exclusions WHERE excluded_service_id = $1",
+    )
+    .bind(s.id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let facts = crate::domain::service_rules::ServiceFacts {
+        id: s.id,
+        name: crate::domain::Name {
+            ru: s.name_ru.clone(),
+            en: s.name_en.clone(),
+        },
+        archived: s.archived != 0,
+        tariffs: tariffs.into_iter().map(|(t,)| t).collect(),
+        excludes: excludes.into_iter().map(|(x,)| x).collect(),
+    };
+    Ok(Some((s, facts)))
 }
