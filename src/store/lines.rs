@@ -1060,3 +1060,68 @@ pub async fn ids_by_number(
     }
     Ok(found)
 }
+
+/// A line as the service rules see it, read for many lines at once.
+#[derive(Debug, Clone)]
+pub struct ServicesOfLine {
+    pub id: i64,
+    pub status: String,
+    pub tariff_id: i64,
+    pub tariff_name: String,
+    /// Its services, by id, with their names.
+    pub services: Vec<(i64, crate::domain::Name)>,
+}
+
+/// These lines (those the scope covers) with their statuses, tariffs and services, in two
+/// statements a chunk: what a bulk service change checks each line against.
+pub async fn services_of(
+    conn: &mut AnyConnection,
+    scoped: &Scoped,
+    line_ids: &[i64],
+) -> Result<Vec<ServicesOfLine>, sqlx::Error> {
+    /// Ids a query binds (under every backend's limit on bound values).
+    const CHUNK: usize = 10_000;
+    let mut out = Vec::with_capacity(line_ids.len());
+    for ids in line_ids.chunks(CHUNK) {
+        let mut sql = Sql::new(
+            "SELECT l.id, l.status, l.tariff_id, t.name FROM lines l JOIN tariffs t ON t.id = l.tariff_id
+             WHERE l.company_id = ",
+        );
+        sql.bind(scoped.company_id()).push(" AND l.id IN (");
+        push_id_list(&mut sql, ids);
+        sql.push(")");
+        push_scope(&mut sql, scoped.scope());
+        sql.push(" ORDER BY l.id");
+        let lines: Vec<(i64, String, i64, String)> = sql.query_as().fetch_all(&mut *conn).await?;
+        let mut sql = Sql::new(
+            "SELECT ls.line_id, s.id, s.name_ru, s.name_en FROM line_services ls
+             JOIN services s ON s.id = ls.service_id JOIN lines l ON l.id = ls.line_id
+             WHERE l.company_id = ",
+        );
+        sql.bind(scoped.company_id()).push(" AND ls.line_id IN (");
+        push_id_list(&mut sql, ids);
+        sql.push(")");
+        push_scope(&mut sql, scoped.scope());
+        let on: Vec<(i64, i64, String, String)> = sql.query_as().fetch_all(&mut *conn).await?;
+        let mut by_line: std::collections::HashMap<i64, Vec<(i64, crate::domain::Name)>> =
+            std::collections::HashMap::new();
+        for (line, id, ru, en) in on {
+            by_line
+                .entry(line)
+                .or_default()
+                .push((id, crate::domain::Name { ru, en }));
+        }
+        out.extend(
+            lines
+                .into_iter()
+                .map(|(id, status, tariff_id, tariff_name)| ServicesOfLine {
+                    id,
+                    status,
+                    tariff_id,
+                    tariff_name,
+                    services: by_line.remove(&id).unwrap_or_default(),
+                }),
+        );
+    }
+    Ok(out)
+}

@@ -162,7 +162,63 @@ async fn a_list_of_numbers_chooses_the_companys_and_tells_the_rest_by_row(b: Bac
     }
 }
 
+/// Enabling a service on every line: the suspended ones and those that have it are skipped,
+/// each group with its reason; the bill grows by the service's fee for each line it changes.
+async fn a_service_change_is_previewed_line_by_line_from_set_based_reads(b: Backend) {
+    use simfleet::services::bulk::preview;
+    let app = spawn_app(b).await;
+    let company = company(&app).await;
+    let permit = app.permit(company);
+    let (service_id, fee, once): (i64, i64, i64) = sqlx::query_as(
+        "SELECT id, monthly_fee_kop, one_time_fee_kop FROM services WHERE code = 'extra-10gb'",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("service");
+    sqlx::query(
+        "INSERT INTO line_services (line_id, service_id, enabled_at)
+         SELECT id, $1, 0 FROM lines WHERE company_id = $2 AND msisdn >= '+79160000225'",
+    )
+    .bind(service_id)
+    .bind(company)
+    .execute(&app.db.pool)
+    .await
+    .expect("five have it");
+    let all = selection::resolve(&app.db, &permit, &Selection::Filter(Filter::default()))
+        .await
+        .expect("all");
+    let p = preview::service(&app.db, &permit, &all, "extra-10gb", true)
+        .await
+        .expect("preview");
+    assert_eq!(p.changing.len(), 85);
+    let groups: Vec<(String, usize)> = p
+        .skipped_by_reason()
+        .into_iter()
+        .map(|(code, n, _)| (code, n))
+        .collect();
+    assert_eq!(
+        groups,
+        vec![
+            ("line_suspended".to_owned(), 40),
+            ("service_already_on".to_owned(), 5),
+        ]
+    );
+    assert_eq!(p.monthly_delta_kop, 85 * fee);
+    assert_eq!(p.one_time_kop, 85 * once);
+
+    let off = preview::service(&app.db, &permit, &all, "extra-10gb", false)
+        .await
+        .expect("preview");
+    assert_eq!(off.changing.len(), 5);
+    assert_eq!(off.monthly_delta_kop, -5 * fee);
+    match preview::service(&app.db, &permit, &all, "no-such", true).await {
+        Err(preview::PreviewError::Refused(Problem::NoSuchService { .. })) => {}
+        other => panic!("an unknown service: {other:?}"),
+    }
+}
+
 on_both!(
+    a_service_change_is_previewed_line_by_line_from_set_based_reads,
     every_page_of_a_filter_is_chosen,
     departments_are_chosen_with_those_under_them,
     a_list_of_numbers_chooses_the_companys_and_tells_the_rest_by_row,
