@@ -1,6 +1,7 @@
-//! Whether a service may be enabled on a line or disabled from it: the catalogue's rules, one
-//! function each, on facts read beforehand — for one line, or set-based for many (a bulk change
-//! reads the service once and every line's services in a few statements).
+//! Whether a service may be enabled on a line or disabled from it, and what a move to another
+//! tariff does to the line's services: the catalogue's rules, one function each, on facts read
+//! beforehand — for one line, or set-based for many (a bulk change reads the service or tariff
+//! once and every line's services in a few statements).
 
 use super::{LineStatus, Name, Problem, Refusal};
 
@@ -85,6 +86,46 @@ pub fn disable(line: &LineFacts, s: &ServiceFacts) -> Result<(), Refused> {
     Ok(())
 }
 
+/// A tariff to move to, as the rules see it (already known to be of the company's region).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TariffFacts {
+    pub id: i64,
+    pub name: String,
+    /// Open to business customers and not archived.
+    pub open: bool,
+}
+
+/// The services a move to the tariff drops (those limited to other tariffs), in the line's
+/// order, or why the line cannot move. `limited_to` gives a service's tariffs (empty: all).
+pub fn change_tariff<'a>(
+    line: &LineFacts,
+    new: &TariffFacts,
+    limited_to: impl Fn(i64) -> &'a [i64],
+) -> Result<Vec<i64>, Refused> {
+    line.status
+        .allows_service_changes()
+        .map_err(Refused::State)?;
+    if !new.open {
+        return Err(Refused::Service(Problem::TariffClosed {
+            tariff: new.name.clone(),
+        }));
+    }
+    if new.id == line.tariff_id {
+        return Err(Refused::Service(Problem::AlreadyOnTariff {
+            tariff: new.name.clone(),
+        }));
+    }
+    Ok(line
+        .services
+        .iter()
+        .map(|(id, _)| *id)
+        .filter(|id| {
+            let tariffs = limited_to(*id);
+            !tariffs.is_empty() && !tariffs.contains(&new.id)
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,5 +194,52 @@ mod tests {
         };
         assert_eq!(code(enable(&suspended, &service(9))), "line_suspended");
         assert_eq!(code(disable(&suspended, &service(8))), "line_suspended");
+    }
+
+    #[test]
+    fn a_move_to_another_tariff_drops_the_services_limited_to_others() {
+        let services = [(7, name("Безлимит на мессенджеры")), (8, name("Гудок"))];
+        let line = LineFacts {
+            status: LineStatus::Active,
+            tariff_id: 1,
+            tariff_name: "Бизнес Старт",
+            services: &services,
+        };
+        let limits = |id: i64| -> &'static [i64] {
+            match id {
+                7 => &[1],
+                _ => &[],
+            }
+        };
+        let max = TariffFacts {
+            id: 2,
+            name: "Бизнес Макс".into(),
+            open: true,
+        };
+        assert_eq!(change_tariff(&line, &max, limits), Ok(vec![7]));
+        let same = TariffFacts {
+            id: 1,
+            ..max.clone()
+        };
+        assert_eq!(
+            code(change_tariff(&line, &same, limits).map(|_| ())),
+            "already_on_tariff"
+        );
+        let closed = TariffFacts {
+            open: false,
+            ..max.clone()
+        };
+        assert_eq!(
+            code(change_tariff(&line, &closed, limits).map(|_| ())),
+            "tariff_closed"
+        );
+        let blocked = LineFacts {
+            status: LineStatus::Blocked,
+            ..line
+        };
+        assert_eq!(
+            code(change_tariff(&blocked, &max, limits).map(|_| ())),
+            "line_blocked"
+        );
     }
 }

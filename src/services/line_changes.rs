@@ -314,28 +314,39 @@ async fn plan(
                 };
                 return Err(field("tariff", why));
             };
-            if new.for_business == 0 || new.archived != 0 {
-                return Err(field("tariff", Problem::TariffClosed { tariff: new.name }));
-            }
-            if new.id == line.tariff_id {
-                return Err(field(
-                    "tariff",
-                    Problem::AlreadyOnTariff { tariff: new.name },
-                ));
-            }
             let mut drop = Vec::new();
             preview.fees.tariff_kop = new.monthly_fee_kop;
             preview.fees.suspended_kop = new.suspended_fee_kop;
-            for s in store::enabled_services(conn, &line).await? {
-                if !store::fits(conn, s.id, new.id).await? {
-                    drop.push(s.id);
-                    preview.fees.services_kop -= s.monthly_fee_kop;
-                    preview.dropped_services.push(DroppedService {
-                        code: s.code,
-                        name_ru: s.name_ru,
-                        name_en: s.name_en,
-                    });
-                }
+            let on = store::enabled_services(conn, &line).await?;
+            let named: Vec<(i64, Name)> = on.iter().map(|s| (s.id, name(s))).collect();
+            let ids: Vec<i64> = on.iter().map(|s| s.id).collect();
+            let limits = store::tariffs_of_services(conn, &ids).await?;
+            let facts = service_rules::TariffFacts {
+                id: new.id,
+                name: new.name.clone(),
+                open: new.for_business != 0 && new.archived == 0,
+            };
+            let facts_of_line = service_rules::LineFacts {
+                status,
+                tariff_id: line.tariff_id,
+                tariff_name: &line.tariff_name,
+                services: &named,
+            };
+            let dropped = service_rules::change_tariff(&facts_of_line, &facts, |id| {
+                limits.get(&id).map_or(&[][..], Vec::as_slice)
+            })
+            .map_err(|r| match r {
+                service_rules::Refused::State(r) => ChangeError::Refused(r),
+                service_rules::Refused::Service(p) => field("tariff", p),
+            })?;
+            for s in on.into_iter().filter(|s| dropped.contains(&s.id)) {
+                drop.push(s.id);
+                preview.fees.services_kop -= s.monthly_fee_kop;
+                preview.dropped_services.push(DroppedService {
+                    code: s.code,
+                    name_ru: s.name_ru,
+                    name_en: s.name_en,
+                });
             }
             (
                 Op::Tariff {

@@ -84,33 +84,6 @@ pub async fn enabled_services(
     .await
 }
 
-/// `service` fits `tariff` (columns or parameters): it names no tariffs it is for, or names
-/// this one.
-fn fits_tariff(service: &str, tariff: &str) -> String {
-    format!(
-        "(NOT EXISTS (SELECT 1 FROM service_tariffs t WHERE t.service_id = {service})
-          OR EXISTS (SELECT 1 FROM service_tariffs t
-                     WHERE t.service_id = {service} AND t.tariff_id = {tariff}))"
-    )
-}
-
-/// Whether the service fits the tariff: listed for it, or listed for no tariff at all.
-pub async fn fits(
-    conn: &mut AnyConnection,
-    service_id: i64,
-    tariff_id: i64,
-) -> Result<bool, sqlx::Error> {
-    let fits: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT CAST(CASE WHEN {} THEN 1 ELSE 0 END AS BIGINT)",
-        fits_tariff("$1", "$2")
-    )))
-    .bind(service_id)
-    .bind(tariff_id)
-    .fetch_one(conn)
-    .await?;
-    Ok(fits != 0)
-}
-
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TariffRow {
     pub id: i64,
@@ -510,4 +483,24 @@ pub async fn service_facts(
         excludes: excludes.into_iter().map(|(x,)| x).collect(),
     };
     Ok(Some((s, facts)))
+}
+
+/// The tariffs each of these services is limited to (a service open on every tariff is not in
+/// the answer).
+pub async fn tariffs_of_services(
+    conn: &mut AnyConnection,
+    service_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<i64>>, sqlx::Error> {
+    let mut limits: std::collections::HashMap<i64, Vec<i64>> = Default::default();
+    if service_ids.is_empty() {
+        return Ok(limits);
+    }
+    let mut sql =
+        Sql::new("SELECT service_id, tariff_id FROM service_tariffs WHERE service_id IN (");
+    sql.bind_list(service_ids.iter().copied()).push(")");
+    let rows: Vec<(i64, i64)> = sql.query_as().fetch_all(conn).await?;
+    for (service, tariff) in rows {
+        limits.entry(service).or_default().push(tariff);
+    }
+    Ok(limits)
 }
