@@ -1068,8 +1068,11 @@ pub struct ServicesOfLine {
     pub status: String,
     pub tariff_id: i64,
     pub tariff_name: String,
+    pub tariff_fee_kop: i64,
     /// Its services, by id, with their names.
     pub services: Vec<(i64, crate::domain::Name)>,
+    /// Their monthly fees, in the order of `services`.
+    pub service_fees_kop: Vec<i64>,
 }
 
 /// These lines (those the scope covers) with their statuses, tariffs and services, in two
@@ -1084,17 +1087,18 @@ pub async fn services_of(
     let mut out = Vec::with_capacity(line_ids.len());
     for ids in line_ids.chunks(CHUNK) {
         let mut sql = Sql::new(
-            "SELECT l.id, l.status, l.tariff_id, t.name FROM lines l JOIN tariffs t ON t.id = l.tariff_id
-             WHERE l.company_id = ",
+            "SELECT l.id, l.status, l.tariff_id, t.name, t.monthly_fee_kop FROM lines l
+             JOIN tariffs t ON t.id = l.tariff_id WHERE l.company_id = ",
         );
         sql.bind(scoped.company_id()).push(" AND l.id IN (");
         push_id_list(&mut sql, ids);
         sql.push(")");
         push_scope(&mut sql, scoped.scope());
         sql.push(" ORDER BY l.id");
-        let lines: Vec<(i64, String, i64, String)> = sql.query_as().fetch_all(&mut *conn).await?;
+        let lines: Vec<(i64, String, i64, String, i64)> =
+            sql.query_as().fetch_all(&mut *conn).await?;
         let mut sql = Sql::new(
-            "SELECT ls.line_id, s.id, s.name_ru, s.name_en FROM line_services ls
+            "SELECT ls.line_id, s.id, s.name_ru, s.name_en, s.monthly_fee_kop FROM line_services ls
              JOIN services s ON s.id = ls.service_id JOIN lines l ON l.id = ls.line_id
              WHERE l.company_id = ",
         );
@@ -1102,26 +1106,28 @@ pub async fn services_of(
         push_id_list(&mut sql, ids);
         sql.push(")");
         push_scope(&mut sql, scoped.scope());
-        let on: Vec<(i64, i64, String, String)> = sql.query_as().fetch_all(&mut *conn).await?;
-        let mut by_line: std::collections::HashMap<i64, Vec<(i64, crate::domain::Name)>> =
-            std::collections::HashMap::new();
-        for (line, id, ru, en) in on {
-            by_line
-                .entry(line)
-                .or_default()
-                .push((id, crate::domain::Name { ru, en }));
+        let on: Vec<(i64, i64, String, String, i64)> = sql.query_as().fetch_all(&mut *conn).await?;
+        type Services = (Vec<(i64, crate::domain::Name)>, Vec<i64>);
+        let mut by_line: std::collections::HashMap<i64, Services> = Default::default();
+        for (line, id, ru, en, fee) in on {
+            let (names, fees) = by_line.entry(line).or_default();
+            names.push((id, crate::domain::Name { ru, en }));
+            fees.push(fee);
         }
-        out.extend(
-            lines
-                .into_iter()
-                .map(|(id, status, tariff_id, tariff_name)| ServicesOfLine {
+        out.extend(lines.into_iter().map(
+            |(id, status, tariff_id, tariff_name, tariff_fee_kop)| {
+                let (services, service_fees_kop) = by_line.remove(&id).unwrap_or_default();
+                ServicesOfLine {
                     id,
                     status,
                     tariff_id,
                     tariff_name,
-                    services: by_line.remove(&id).unwrap_or_default(),
-                }),
-        );
+                    tariff_fee_kop,
+                    services,
+                    service_fees_kop,
+                }
+            },
+        ));
     }
     Ok(out)
 }

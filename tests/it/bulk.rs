@@ -217,7 +217,91 @@ async fn a_service_change_is_previewed_line_by_line_from_set_based_reads(b: Back
     }
 }
 
+/// Moving every line to another tariff: the suspended ones are skipped, the services that do
+/// not fit the new tariff are dropped and their fees leave the bill with them.
+async fn a_tariff_move_is_previewed_with_the_services_it_drops(b: Backend) {
+    use simfleet::services::bulk::preview;
+    let app = spawn_app(b).await;
+    let company = company(&app).await;
+    let permit = app.permit(company);
+    let scalar = |sql: &'static str| {
+        let pool = app.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        }
+    };
+    let tariff = |code: &'static str| {
+        let pool = app.db.pool.clone();
+        async move {
+            sqlx::query_as::<_, (i64, i64)>(
+                "SELECT t.id, t.monthly_fee_kop FROM tariffs t JOIN companies c ON c.region_code = t.region_code
+                 WHERE c.id = $1 AND t.code = $2",
+            )
+            .bind(company)
+            .bind(code)
+            .fetch_one(&pool)
+            .await
+            .expect("the region's tariff")
+        }
+    };
+    let (start, start_fee) = tariff("biz-start").await;
+    let (_, max_fee) = tariff("biz-max").await;
+    let extra = scalar("SELECT id FROM services WHERE code = 'extra-10gb'").await;
+    sqlx::query("UPDATE lines SET tariff_id = $1 WHERE company_id = $2")
+        .bind(start)
+        .bind(company)
+        .execute(&app.db.pool)
+        .await
+        .expect("on Бизнес Старт");
+    sqlx::query("INSERT INTO service_tariffs (service_id, tariff_id) VALUES ($1, $2)")
+        .bind(extra)
+        .bind(start)
+        .execute(&app.db.pool)
+        .await
+        .expect("the service fits Бизнес Старт only");
+    sqlx::query(
+        "INSERT INTO line_services (line_id, service_id, enabled_at)
+         SELECT id, $1, 0 FROM lines WHERE company_id = $2 AND msisdn >= '+79160000225'",
+    )
+    .bind(extra)
+    .bind(company)
+    .execute(&app.db.pool)
+    .await
+    .expect("five have it");
+    let all = selection::resolve(&app.db, &permit, &Selection::Filter(Filter::default()))
+        .await
+        .expect("all");
+    let p = preview::tariff(&app.db, &permit, &all, "biz-max")
+        .await
+        .expect("preview");
+    assert_eq!(p.changing.len(), 90);
+    assert_eq!(p.skipped.len(), 40);
+    assert_eq!(p.dropping_services, 5);
+    let extra_fee = scalar("SELECT monthly_fee_kop FROM services WHERE code = 'extra-10gb'").await;
+    assert_eq!(
+        p.monthly_delta_kop,
+        90 * (max_fee - start_fee) - 5 * extra_fee
+    );
+    let again = preview::tariff(&app.db, &permit, &all, "biz-start")
+        .await
+        .expect("preview");
+    assert_eq!(
+        again.skipped_by_reason()[0].0,
+        "already_on_tariff",
+        "{:?}",
+        again.skipped_by_reason()
+    );
+    match preview::tariff(&app.db, &permit, &all, "nope").await {
+        Err(preview::PreviewError::Refused(Problem::NoSuchTariff { .. })) => {}
+        other => panic!("an unknown tariff: {other:?}"),
+    }
+}
+
 on_both!(
+    a_tariff_move_is_previewed_with_the_services_it_drops,
     a_service_change_is_previewed_line_by_line_from_set_based_reads,
     every_page_of_a_filter_is_chosen,
     departments_are_chosen_with_those_under_them,

@@ -32,6 +32,9 @@ pub struct Preview {
     /// The change in the monthly bill of all the lines it changes, and what is charged once.
     pub monthly_delta_kop: i64,
     pub one_time_kop: i64,
+    /// Lines the change leaves without some of their services (a tariff the services do not
+    /// fit).
+    pub dropping_services: usize,
 }
 
 impl Preview {
@@ -92,18 +95,31 @@ pub async fn service(
         };
         match allowed {
             Ok(()) => preview.changing.push(line.id),
-            Err(Refused::State(r)) => preview.skipped.push(Skipped {
+            Err(r) => preview.skipped.push(Skipped {
                 line_id: line.id,
-                problem: r.0,
-            }),
-            Err(Refused::Service(problem)) => preview.skipped.push(Skipped {
-                line_id: line.id,
-                problem,
+                problem: refusal(r),
             }),
         }
     }
-    // Chosen, but no longer among the permit's lines (a grant narrowed meanwhile, say).
-    let read: std::collections::HashSet<i64> = lines.iter().map(|l| l.id).collect();
+    skip_unread(&mut preview, permit, chosen, &lines);
+    let n = preview.changing.len() as i64;
+    if enable {
+        preview.monthly_delta_kop = service.monthly_fee_kop * n;
+        preview.one_time_kop = service.one_time_fee_kop * n;
+    } else {
+        preview.monthly_delta_kop = -service.monthly_fee_kop * n;
+    }
+    Ok(preview)
+}
+
+/// Skips the chosen lines no longer among the permit's (a grant narrowed meanwhile, say).
+fn skip_unread(
+    preview: &mut Preview,
+    permit: &Permit,
+    chosen: &Resolved,
+    read: &[lines::ServicesOfLine],
+) {
+    let read: std::collections::HashSet<i64> = read.iter().map(|l| l.id).collect();
     for &id in chosen.line_ids.iter().filter(|id| !read.contains(id)) {
         preview.skipped.push(Skipped {
             line_id: id,
@@ -113,12 +129,90 @@ pub async fn service(
             },
         });
     }
-    let n = preview.changing.len() as i64;
-    if enable {
-        preview.monthly_delta_kop = service.monthly_fee_kop * n;
-        preview.one_time_kop = service.one_time_fee_kop * n;
-    } else {
-        preview.monthly_delta_kop = -service.monthly_fee_kop * n;
+}
+
+fn refusal(r: Refused) -> Problem {
+    match r {
+        Refused::State(r) => r.0,
+        Refused::Service(p) => p,
     }
+}
+
+/// Moving the chosen lines to the tariff with this code (of the company's region): the services
+/// that do not fit it are dropped, their fees with them.
+pub async fn tariff(
+    db: &Db,
+    permit: &Permit,
+    chosen: &Resolved,
+    code: &str,
+) -> Result<Preview, PreviewError> {
+    let code = code.trim();
+    let region = crate::store::companies::get(db, permit)
+        .await?
+        .map(|c| c.region_code)
+        .unwrap_or_default();
+    let mut conn = db.pool.acquire().await?;
+    let Some(new) = changes::tariff_in_region(&mut conn, &region, code).await? else {
+        let why = if changes::tariff_exists_elsewhere(&mut conn, code).await? {
+            Problem::TariffNotInRegion {
+                tariff_code: code.into(),
+            }
+        } else {
+            Problem::NoSuchTariff {
+                tariff_code: code.into(),
+            }
+        };
+        return Err(PreviewError::Refused(why));
+    };
+    let facts = service_rules::TariffFacts {
+        id: new.id,
+        name: new.name.clone(),
+        open: new.for_business != 0 && new.archived == 0,
+    };
+    let lines = lines::services_of(&mut conn, permit, &chosen.line_ids).await?;
+    let mut services: Vec<i64> = lines
+        .iter()
+        .flat_map(|l| l.services.iter().map(|(id, _)| *id))
+        .collect();
+    services.sort_unstable();
+    services.dedup();
+    let limits = changes::tariffs_of_services(&mut conn, &services).await?;
+    let mut preview = Preview {
+        rejected: chosen.rejected.len(),
+        ..Preview::default()
+    };
+    for line in &lines {
+        let facts_of_line = LineFacts {
+            status: LineStatus::parse(&line.status).unwrap_or(LineStatus::Terminated),
+            tariff_id: line.tariff_id,
+            tariff_name: &line.tariff_name,
+            services: &line.services,
+        };
+        let moved = service_rules::change_tariff(&facts_of_line, &facts, |id| {
+            limits.get(&id).map_or(&[][..], Vec::as_slice)
+        });
+        match moved {
+            Ok(dropped) => {
+                let dropped_fees: i64 = line
+                    .services
+                    .iter()
+                    .zip(&line.service_fees_kop)
+                    .filter(|((id, _), _)| dropped.contains(id))
+                    .map(|(_, fee)| fee)
+                    .sum();
+                preview.monthly_delta_kop +=
+                    new.monthly_fee_kop - line.tariff_fee_kop - dropped_fees;
+                if !dropped.is_empty() {
+                    preview.dropping_services += 1;
+                }
+                preview.changing.push(line.id);
+            }
+            Err(r) => preview.skipped.push(Skipped {
+                line_id: line.id,
+                problem: refusal(r),
+            }),
+        }
+    }
+    skip_unread(&mut preview, permit, chosen, &lines);
     Ok(preview)
 }
