@@ -1069,6 +1069,9 @@ pub struct ServicesOfLine {
     pub tariff_id: i64,
     pub tariff_name: String,
     pub tariff_fee_kop: i64,
+    /// Its tariff's fee while the line stands suspended or blocked.
+    pub tariff_suspended_kop: i64,
+    pub status_reason: String,
     /// Its services, by id, with their names.
     pub services: Vec<(i64, crate::domain::Name)>,
     /// Their monthly fees, in the order of `services`.
@@ -1087,16 +1090,17 @@ pub async fn services_of(
     let mut out = Vec::with_capacity(line_ids.len());
     for ids in line_ids.chunks(CHUNK) {
         let mut sql = Sql::new(
-            "SELECT l.id, l.status, l.tariff_id, t.name, t.monthly_fee_kop FROM lines l
-             JOIN tariffs t ON t.id = l.tariff_id WHERE l.company_id = ",
+            "SELECT l.id, l.status, l.tariff_id, t.name, t.monthly_fee_kop, t.suspended_fee_kop,
+                    l.status_reason
+             FROM lines l JOIN tariffs t ON t.id = l.tariff_id WHERE l.company_id = ",
         );
         sql.bind(scoped.company_id()).push(" AND l.id IN (");
         push_id_list(&mut sql, ids);
         sql.push(")");
         push_scope(&mut sql, scoped.scope());
         sql.push(" ORDER BY l.id");
-        let lines: Vec<(i64, String, i64, String, i64)> =
-            sql.query_as().fetch_all(&mut *conn).await?;
+        type Row = (i64, String, i64, String, i64, i64, String);
+        let lines: Vec<Row> = sql.query_as().fetch_all(&mut *conn).await?;
         let mut sql = Sql::new(
             "SELECT ls.line_id, s.id, s.name_ru, s.name_en, s.monthly_fee_kop FROM line_services ls
              JOIN services s ON s.id = ls.service_id JOIN lines l ON l.id = ls.line_id
@@ -1115,7 +1119,15 @@ pub async fn services_of(
             fees.push(fee);
         }
         out.extend(lines.into_iter().map(
-            |(id, status, tariff_id, tariff_name, tariff_fee_kop)| {
+            |(
+                id,
+                status,
+                tariff_id,
+                tariff_name,
+                tariff_fee_kop,
+                tariff_suspended_kop,
+                status_reason,
+            )| {
                 let (services, service_fees_kop) = by_line.remove(&id).unwrap_or_default();
                 ServicesOfLine {
                     id,
@@ -1123,6 +1135,8 @@ pub async fn services_of(
                     tariff_id,
                     tariff_name,
                     tariff_fee_kop,
+                    tariff_suspended_kop,
+                    status_reason,
                     services,
                     service_fees_kop,
                 }

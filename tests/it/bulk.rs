@@ -300,7 +300,46 @@ async fn a_tariff_move_is_previewed_with_the_services_it_drops(b: Backend) {
     }
 }
 
+/// Suspending every line: those suspended already are skipped, and the bill of the others
+/// falls to the fee while suspended; resuming is the other way round.
+async fn a_status_change_is_previewed_as_each_line_allows(b: Backend) {
+    use simfleet::domain::Move;
+    use simfleet::services::bulk::preview;
+    let app = spawn_app(b).await;
+    let company = company(&app).await;
+    let permit = app.permit(company);
+    let all = selection::resolve(&app.db, &permit, &Selection::Filter(Filter::default()))
+        .await
+        .expect("all");
+    let p = preview::status(&app.db, &permit, &all, Move::Suspend)
+        .await
+        .expect("preview");
+    assert_eq!(p.changing.len(), 90);
+    let groups: Vec<(String, usize)> = p
+        .skipped_by_reason()
+        .into_iter()
+        .map(|(code, n, _)| (code, n))
+        .collect();
+    assert_eq!(groups, vec![("already_suspended".to_owned(), 40)]);
+    let expected: i64 = sqlx::query_scalar(
+        "SELECT CAST(SUM(t.suspended_fee_kop - l.monthly_kop) AS BIGINT) FROM lines l
+         JOIN tariffs t ON t.id = l.tariff_id WHERE l.company_id = $1 AND l.status = 'active'",
+    )
+    .bind(company)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("the bill");
+    assert_eq!(p.monthly_delta_kop, expected);
+    assert!(p.monthly_delta_kop < 0);
+    let back = preview::status(&app.db, &permit, &all, Move::Resume)
+        .await
+        .expect("preview");
+    assert_eq!(back.changing.len(), 40);
+    assert_eq!(back.skipped_by_reason()[0].0, "not_suspended");
+}
+
 on_both!(
+    a_status_change_is_previewed_as_each_line_allows,
     a_tariff_move_is_previewed_with_the_services_it_drops,
     a_service_change_is_previewed_line_by_line_from_set_based_reads,
     every_page_of_a_filter_is_chosen,

@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 
 use crate::authz::Permit;
+use crate::domain::pricing::{BillChange, Fees};
 use crate::domain::service_rules::{self, LineFacts, Refused};
-use crate::domain::{LineStatus, Problem};
+use crate::domain::{LineStatus, Move, Problem};
 use crate::store::Db;
 use crate::store::line_changes as changes;
 use crate::store::lines;
@@ -109,6 +110,43 @@ pub async fn service(
     } else {
         preview.monthly_delta_kop = -service.monthly_fee_kop * n;
     }
+    Ok(preview)
+}
+
+/// Moving the chosen lines' status (suspend, resume; the operator's block and unblock): each as
+/// the line's status allows, the bill as the status leaves it.
+pub async fn status(
+    db: &Db,
+    permit: &Permit,
+    chosen: &Resolved,
+    to: Move,
+) -> Result<Preview, PreviewError> {
+    let mut conn = db.pool.acquire().await?;
+    let lines = lines::services_of(&mut conn, permit, &chosen.line_ids).await?;
+    let mut preview = Preview {
+        rejected: chosen.rejected.len(),
+        ..Preview::default()
+    };
+    for line in &lines {
+        let now = LineStatus::parse(&line.status).unwrap_or(LineStatus::Terminated);
+        match now.after(to, &line.status_reason) {
+            Ok(next) => {
+                let fees = Fees {
+                    tariff_kop: line.tariff_fee_kop,
+                    services_kop: line.service_fees_kop.iter().sum(),
+                    suspended_kop: line.tariff_suspended_kop,
+                };
+                preview.monthly_delta_kop +=
+                    BillChange::between((now, fees), (next, fees), 0).monthly_kop;
+                preview.changing.push(line.id);
+            }
+            Err(r) => preview.skipped.push(Skipped {
+                line_id: line.id,
+                problem: r.0,
+            }),
+        }
+    }
+    skip_unread(&mut preview, permit, chosen, &lines);
     Ok(preview)
 }
 
