@@ -29,6 +29,26 @@ async fn company(app: &TestApp) -> i64 {
     company
 }
 
+/// Gives the company's last five lines (all active) the service.
+async fn give_the_last_five(app: &TestApp, company: i64, service_id: i64) {
+    sqlx::query(
+        "INSERT INTO line_services (line_id, service_id, enabled_at)
+         SELECT id, $1, 0 FROM lines WHERE company_id = $2 AND msisdn >= '+79160000225'",
+    )
+    .bind(service_id)
+    .bind(company)
+    .execute(&app.db.pool)
+    .await
+    .expect("five have it");
+}
+
+/// Every line of the permit's company, as a bulk change chooses them.
+async fn every_line(app: &TestApp, permit: &simfleet::authz::Permit) -> selection::Resolved {
+    selection::resolve(&app.db, permit, &Selection::Filter(Filter::default()))
+        .await
+        .expect("all")
+}
+
 async fn every_page_of_a_filter_is_chosen(b: Backend) {
     let app = spawn_app(b).await;
     let company = company(&app).await;
@@ -45,9 +65,7 @@ async fn every_page_of_a_filter_is_chosen(b: Backend) {
         chosen.line_ids.windows(2).all(|w| w[0] < w[1]),
         "in id order"
     );
-    let all = selection::resolve(&app.db, &permit, &Selection::Filter(Filter::default()))
-        .await
-        .expect("all");
+    let all = every_line(&app, &permit).await;
     assert_eq!(
         all.line_ids.len(),
         130,
@@ -175,18 +193,8 @@ async fn a_service_change_is_previewed_line_by_line_from_set_based_reads(b: Back
     .fetch_one(&app.db.pool)
     .await
     .expect("service");
-    sqlx::query(
-        "INSERT INTO line_services (line_id, service_id, enabled_at)
-         SELECT id, $1, 0 FROM lines WHERE company_id = $2 AND msisdn >= '+79160000225'",
-    )
-    .bind(service_id)
-    .bind(company)
-    .execute(&app.db.pool)
-    .await
-    .expect("five have it");
-    let all = selection::resolve(&app.db, &permit, &Selection::Filter(Filter::default()))
-        .await
-        .expect("all");
+    give_the_last_five(&app, company, service_id).await;
+    let all = every_line(&app, &permit).await;
     let p = preview::service(&app.db, &permit, &all, "extra-10gb", true)
         .await
         .expect("preview");
@@ -262,18 +270,8 @@ async fn a_tariff_move_is_previewed_with_the_services_it_drops(b: Backend) {
         .execute(&app.db.pool)
         .await
         .expect("the service fits Бизнес Старт only");
-    sqlx::query(
-        "INSERT INTO line_services (line_id, service_id, enabled_at)
-         SELECT id, $1, 0 FROM lines WHERE company_id = $2 AND msisdn >= '+79160000225'",
-    )
-    .bind(extra)
-    .bind(company)
-    .execute(&app.db.pool)
-    .await
-    .expect("five have it");
-    let all = selection::resolve(&app.db, &permit, &Selection::Filter(Filter::default()))
-        .await
-        .expect("all");
+    give_the_last_five(&app, company, extra).await;
+    let all = every_line(&app, &permit).await;
     let p = preview::tariff(&app.db, &permit, &all, "biz-max")
         .await
         .expect("preview");
@@ -308,9 +306,7 @@ async fn a_status_change_is_previewed_as_each_line_allows(b: Backend) {
     let app = spawn_app(b).await;
     let company = company(&app).await;
     let permit = app.permit(company);
-    let all = selection::resolve(&app.db, &permit, &Selection::Filter(Filter::default()))
-        .await
-        .expect("all");
+    let all = every_line(&app, &permit).await;
     let p = preview::status(&app.db, &permit, &all, Move::Suspend)
         .await
         .expect("preview");
