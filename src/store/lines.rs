@@ -1072,6 +1072,7 @@ pub struct ServicesOfLine {
     /// Its tariff's fee while the line stands suspended or blocked.
     pub tariff_suspended_kop: i64,
     pub status_reason: String,
+    pub spend_limit_kop: Option<i64>,
     /// Its services, by id, with their names.
     pub services: Vec<(i64, crate::domain::Name)>,
     /// Their monthly fees, in the order of `services`.
@@ -1091,7 +1092,7 @@ pub async fn services_of(
     for ids in line_ids.chunks(CHUNK) {
         let mut sql = Sql::new(
             "SELECT l.id, l.status, l.tariff_id, t.name, t.monthly_fee_kop, t.suspended_fee_kop,
-                    l.status_reason
+                    l.status_reason, l.spend_limit_kop
              FROM lines l JOIN tariffs t ON t.id = l.tariff_id WHERE l.company_id = ",
         );
         sql.bind(scoped.company_id()).push(" AND l.id IN (");
@@ -1099,7 +1100,7 @@ pub async fn services_of(
         sql.push(")");
         push_scope(&mut sql, scoped.scope());
         sql.push(" ORDER BY l.id");
-        type Row = (i64, String, i64, String, i64, i64, String);
+        type Row = (i64, String, i64, String, i64, i64, String, Option<i64>);
         let lines: Vec<Row> = sql.query_as().fetch_all(&mut *conn).await?;
         let mut sql = Sql::new(
             "SELECT ls.line_id, s.id, s.name_ru, s.name_en, s.monthly_fee_kop FROM line_services ls
@@ -1127,6 +1128,7 @@ pub async fn services_of(
                 tariff_fee_kop,
                 tariff_suspended_kop,
                 status_reason,
+                spend_limit_kop,
             )| {
                 let (services, service_fees_kop) = by_line.remove(&id).unwrap_or_default();
                 ServicesOfLine {
@@ -1137,6 +1139,7 @@ pub async fn services_of(
                     tariff_fee_kop,
                     tariff_suspended_kop,
                     status_reason,
+                    spend_limit_kop,
                     services,
                     service_fees_kop,
                 }

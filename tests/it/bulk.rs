@@ -334,7 +334,54 @@ async fn a_status_change_is_previewed_as_each_line_allows(b: Backend) {
     assert_eq!(back.skipped_by_reason()[0].0, "not_suspended");
 }
 
+/// A limit is set on every line that is not terminated; removing it skips those without one.
+async fn a_limit_change_is_previewed_on_the_lines_it_fits(b: Backend) {
+    use simfleet::services::bulk::preview;
+    let app = spawn_app(b).await;
+    let company = company(&app).await;
+    let permit = app.permit(company);
+    sqlx::query(
+        "UPDATE lines SET status = 'terminated' WHERE company_id = $1 AND msisdn >= '+79160000220'",
+    )
+    .bind(company)
+    .execute(&app.db.pool)
+    .await
+    .expect("ten terminated");
+    sqlx::query(
+        "UPDATE lines SET spend_limit_kop = 500000, limit_action = 'bar'
+         WHERE company_id = $1 AND msisdn < '+79160000103'",
+    )
+    .bind(company)
+    .execute(&app.db.pool)
+    .await
+    .expect("three with a limit");
+    let all = every_line(&app, &permit).await;
+    let set = preview::limit(&app.db, &permit, &all, true)
+        .await
+        .expect("preview");
+    assert_eq!(set.changing.len(), 120);
+    assert_eq!(set.skipped_by_reason()[0].0, "line_terminated");
+    assert_eq!(set.monthly_delta_kop, 0, "a limit moves no fee");
+    let removed = preview::limit(&app.db, &permit, &all, false)
+        .await
+        .expect("preview");
+    assert_eq!(removed.changing.len(), 3);
+    let groups: Vec<(String, usize)> = removed
+        .skipped_by_reason()
+        .into_iter()
+        .map(|(code, n, _)| (code, n))
+        .collect();
+    assert_eq!(
+        groups,
+        vec![
+            ("line_terminated".to_owned(), 10),
+            ("no_limit".to_owned(), 117)
+        ]
+    );
+}
+
 on_both!(
+    a_limit_change_is_previewed_on_the_lines_it_fits,
     a_status_change_is_previewed_as_each_line_allows,
     a_tariff_move_is_previewed_with_the_services_it_drops,
     a_service_change_is_previewed_line_by_line_from_set_based_reads,

@@ -150,6 +150,45 @@ pub async fn status(
     Ok(preview)
 }
 
+/// Setting the chosen lines' spend limit (`set`: a limit, checked by the caller as a single
+/// change checks it) or removing it: on every line but a terminated one; removing skips the
+/// lines that have none. A limit moves no fee.
+pub async fn limit(
+    db: &Db,
+    permit: &Permit,
+    chosen: &Resolved,
+    set: bool,
+) -> Result<Preview, PreviewError> {
+    let mut conn = db.pool.acquire().await?;
+    let lines = lines::services_of(&mut conn, permit, &chosen.line_ids).await?;
+    let mut preview = Preview {
+        rejected: chosen.rejected.len(),
+        ..Preview::default()
+    };
+    for line in &lines {
+        let status = LineStatus::parse(&line.status).unwrap_or(LineStatus::Terminated);
+        let allowed = status
+            .allows_record_changes()
+            .map_err(|r| r.0)
+            .and_then(|()| {
+                if !set && line.spend_limit_kop.is_none() {
+                    Err(Problem::NoLimit)
+                } else {
+                    Ok(())
+                }
+            });
+        match allowed {
+            Ok(()) => preview.changing.push(line.id),
+            Err(problem) => preview.skipped.push(Skipped {
+                line_id: line.id,
+                problem,
+            }),
+        }
+    }
+    skip_unread(&mut preview, permit, chosen, &lines);
+    Ok(preview)
+}
+
 /// Skips the chosen lines no longer among the permit's (a grant narrowed meanwhile, say).
 fn skip_unread(
     preview: &mut Preview,
