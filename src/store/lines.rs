@@ -1061,8 +1061,9 @@ pub async fn ids_by_number(
     Ok(found)
 }
 
-/// A line as the service rules see it, read for many lines at once.
-#[derive(Debug, Clone)]
+/// A line as the rules of a bulk change see it (its state, tariff, limit and services), read
+/// for many lines at once.
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ServicesOfLine {
     pub id: i64,
     pub status: String,
@@ -1074,8 +1075,10 @@ pub struct ServicesOfLine {
     pub status_reason: String,
     pub spend_limit_kop: Option<i64>,
     /// Its services, by id, with their names.
+    #[sqlx(skip)]
     pub services: Vec<(i64, crate::domain::Name)>,
     /// Their monthly fees, in the order of `services`.
+    #[sqlx(skip)]
     pub service_fees_kop: Vec<i64>,
 }
 
@@ -1091,7 +1094,8 @@ pub async fn services_of(
     let mut out = Vec::with_capacity(line_ids.len());
     for ids in line_ids.chunks(CHUNK) {
         let mut sql = Sql::new(
-            "SELECT l.id, l.status, l.tariff_id, t.name, t.monthly_fee_kop, t.suspended_fee_kop,
+            "SELECT l.id, l.status, l.tariff_id, t.name AS tariff_name,
+                    t.monthly_fee_kop AS tariff_fee_kop, t.suspended_fee_kop AS tariff_suspended_kop,
                     l.status_reason, l.spend_limit_kop
              FROM lines l JOIN tariffs t ON t.id = l.tariff_id WHERE l.company_id = ",
         );
@@ -1100,8 +1104,7 @@ pub async fn services_of(
         sql.push(")");
         push_scope(&mut sql, scoped.scope());
         sql.push(" ORDER BY l.id");
-        type Row = (i64, String, i64, String, i64, i64, String, Option<i64>);
-        let lines: Vec<Row> = sql.query_as().fetch_all(&mut *conn).await?;
+        let mut lines: Vec<ServicesOfLine> = sql.query_as().fetch_all(&mut *conn).await?;
         let mut sql = Sql::new(
             "SELECT ls.line_id, s.id, s.name_ru, s.name_en, s.monthly_fee_kop FROM line_services ls
              JOIN services s ON s.id = ls.service_id JOIN lines l ON l.id = ls.line_id
@@ -1119,32 +1122,10 @@ pub async fn services_of(
             names.push((id, crate::domain::Name { ru, en }));
             fees.push(fee);
         }
-        out.extend(lines.into_iter().map(
-            |(
-                id,
-                status,
-                tariff_id,
-                tariff_name,
-                tariff_fee_kop,
-                tariff_suspended_kop,
-                status_reason,
-                spend_limit_kop,
-            )| {
-                let (services, service_fees_kop) = by_line.remove(&id).unwrap_or_default();
-                ServicesOfLine {
-                    id,
-                    status,
-                    tariff_id,
-                    tariff_name,
-                    tariff_fee_kop,
-                    tariff_suspended_kop,
-                    status_reason,
-                    spend_limit_kop,
-                    services,
-                    service_fees_kop,
-                }
-            },
-        ));
+        for line in &mut lines {
+            (line.services, line.service_fees_kop) = by_line.remove(&line.id).unwrap_or_default();
+        }
+        out.extend(lines);
     }
     Ok(out)
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::authz::{Action, Object};
 use crate::error::{AppError, redirect};
-use crate::services::departments::{self as service, DepartmentInput, tree};
+use crate::services::departments::{self as service, DepartmentInput, subtree, tree};
 use crate::store::departments::{self, Department};
 
 use super::flash::{self, Done};
@@ -39,34 +39,28 @@ async fn list_page(
 ) -> Result<ListPage, AppError> {
     let permit = cab.permit(state, Object::Departments, Action::Read).await?;
     let all = departments::list(&state.db, &permit).await?;
-    let mut rows: Vec<(usize, Department)> = tree(&all)
+    // Each department counted with those under it, as its link to the lines list and the
+    // overview count it.
+    let rows = tree(&all)
         .into_iter()
-        .map(|(d, x)| (d, x.clone()))
+        .map(|(depth, d)| {
+            let under = subtree(&all, d.id);
+            let sum = |count: fn(&Department) -> i64| -> i64 {
+                all.iter()
+                    .filter(|x| under.contains(&x.id))
+                    .map(count)
+                    .sum()
+            };
+            let counted = Department {
+                line_count: sum(|x| x.line_count),
+                employee_count: sum(|x| x.employee_count),
+                ..d.clone()
+            };
+            (depth, counted)
+        })
         .collect();
-    with_subtrees(&mut rows);
     let page = Page::new(state, cab, path, "/departments", "dept.title").await;
     Ok(ListPage { page, rows, error })
-}
-
-/// Each department's lines and employees counted with those of the departments under it, as
-/// its link to the lines list and the overview count them. `rows` in tree order with depths.
-fn with_subtrees(rows: &mut [(usize, Department)]) {
-    // From the last up, every child already holds its own subtree.
-    for i in (0..rows.len()).rev() {
-        let depth = rows[i].0;
-        let (mut lines, mut people) = (0, 0);
-        for (d, child) in &rows[i + 1..] {
-            if *d <= depth {
-                break;
-            }
-            if *d == depth + 1 {
-                lines += child.line_count;
-                people += child.employee_count;
-            }
-        }
-        rows[i].1.line_count += lines;
-        rows[i].1.employee_count += people;
-    }
 }
 
 pub async fn list(

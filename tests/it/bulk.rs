@@ -42,6 +42,14 @@ async fn give_the_last_five(app: &TestApp, company: i64, service_id: i64) {
     .expect("five have it");
 }
 
+/// The skipped lines' reasons (codes) with how many each.
+fn reasons(p: &simfleet::services::bulk::preview::Preview) -> Vec<(String, usize)> {
+    p.skipped_by_reason()
+        .into_iter()
+        .map(|(code, n, _)| (code, n))
+        .collect()
+}
+
 /// Every line of the permit's company, as a bulk change chooses them.
 async fn every_line(app: &TestApp, permit: &simfleet::authz::Permit) -> selection::Resolved {
     selection::resolve(&app.db, permit, &Selection::Filter(Filter::default()))
@@ -199,11 +207,7 @@ async fn a_service_change_is_previewed_line_by_line_from_set_based_reads(b: Back
         .await
         .expect("preview");
     assert_eq!(p.changing.len(), 85);
-    let groups: Vec<(String, usize)> = p
-        .skipped_by_reason()
-        .into_iter()
-        .map(|(code, n, _)| (code, n))
-        .collect();
+    let groups = reasons(&p);
     assert_eq!(
         groups,
         vec![
@@ -311,11 +315,7 @@ async fn a_status_change_is_previewed_as_each_line_allows(b: Backend) {
         .await
         .expect("preview");
     assert_eq!(p.changing.len(), 90);
-    let groups: Vec<(String, usize)> = p
-        .skipped_by_reason()
-        .into_iter()
-        .map(|(code, n, _)| (code, n))
-        .collect();
+    let groups = reasons(&p);
     assert_eq!(groups, vec![("already_suspended".to_owned(), 40)]);
     let expected: i64 = sqlx::query_scalar(
         "SELECT CAST(SUM(t.suspended_fee_kop - l.monthly_kop) AS BIGINT) FROM lines l
@@ -366,11 +366,7 @@ async fn a_limit_change_is_previewed_on_the_lines_it_fits(b: Backend) {
         .await
         .expect("preview");
     assert_eq!(removed.changing.len(), 3);
-    let groups: Vec<(String, usize)> = removed
-        .skipped_by_reason()
-        .into_iter()
-        .map(|(code, n, _)| (code, n))
-        .collect();
+    let groups = reasons(&removed);
     assert_eq!(
         groups,
         vec![

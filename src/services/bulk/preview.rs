@@ -60,6 +60,67 @@ pub enum PreviewError {
     Db(#[from] sqlx::Error),
 }
 
+/// What a change would do to one line: its monthly bill, what it charges once, and
+/// whether it drops some of the line's services.
+#[derive(Debug, Clone, Copy, Default)]
+struct Effect {
+    monthly_kop: i64,
+    one_time_kop: i64,
+    drops_services: bool,
+}
+
+/// Checks each chosen line as read (`check` says what it would change, or why it cannot), and
+/// skips the chosen lines no longer among the permit's (a grant narrowed meanwhile, say).
+fn check_each(
+    permit: &Permit,
+    chosen: &Resolved,
+    lines: &[lines::ServicesOfLine],
+    mut check: impl FnMut(&lines::ServicesOfLine, &LineFacts) -> Result<Effect, Problem>,
+) -> Preview {
+    let mut preview = Preview {
+        rejected: chosen.rejected.len(),
+        ..Preview::default()
+    };
+    for line in lines {
+        let facts = LineFacts {
+            status: LineStatus::parse(&line.status).unwrap_or(LineStatus::Terminated),
+            tariff_id: line.tariff_id,
+            tariff_name: &line.tariff_name,
+            services: &line.services,
+        };
+        match check(line, &facts) {
+            Ok(change) => {
+                preview.monthly_delta_kop += change.monthly_kop;
+                preview.one_time_kop += change.one_time_kop;
+                preview.dropping_services += usize::from(change.drops_services);
+                preview.changing.push(line.id);
+            }
+            Err(problem) => preview.skipped.push(Skipped {
+                line_id: line.id,
+                problem,
+            }),
+        }
+    }
+    let read: std::collections::HashSet<i64> = lines.iter().map(|l| l.id).collect();
+    for &id in chosen.line_ids.iter().filter(|id| !read.contains(id)) {
+        preview.skipped.push(Skipped {
+            line_id: id,
+            problem: Problem::NotALine {
+                number: String::new(),
+                or_outside_rights: *permit.scope() != crate::authz::Scope::Company,
+            },
+        });
+    }
+    preview
+}
+
+fn refusal(r: Refused) -> Problem {
+    match r {
+        Refused::State(r) => r.0,
+        Refused::Service(p) => p,
+    }
+}
+
 /// Enabling (`enable`) or disabling the service with this code on the chosen lines.
 pub async fn service(
     db: &Db,
@@ -77,40 +138,22 @@ pub async fn service(
             })
         })?;
     let lines = lines::services_of(&mut conn, permit, &chosen.line_ids).await?;
-    let mut preview = Preview {
-        rejected: chosen.rejected.len(),
-        ..Preview::default()
-    };
-    for line in &lines {
-        let status = LineStatus::parse(&line.status).unwrap_or(LineStatus::Terminated);
-        let facts_of_line = LineFacts {
-            status,
-            tariff_id: line.tariff_id,
-            tariff_name: &line.tariff_name,
-            services: &line.services,
-        };
-        let allowed = if enable {
-            service_rules::enable(&facts_of_line, &facts)
+    Ok(check_each(permit, chosen, &lines, |_, line| {
+        if enable {
+            service_rules::enable(line, &facts).map_err(refusal)?;
+            Ok(Effect {
+                monthly_kop: service.monthly_fee_kop,
+                one_time_kop: service.one_time_fee_kop,
+                drops_services: false,
+            })
         } else {
-            service_rules::disable(&facts_of_line, &facts)
-        };
-        match allowed {
-            Ok(()) => preview.changing.push(line.id),
-            Err(r) => preview.skipped.push(Skipped {
-                line_id: line.id,
-                problem: refusal(r),
-            }),
+            service_rules::disable(line, &facts).map_err(refusal)?;
+            Ok(Effect {
+                monthly_kop: -service.monthly_fee_kop,
+                ..Effect::default()
+            })
         }
-    }
-    skip_unread(&mut preview, permit, chosen, &lines);
-    let n = preview.changing.len() as i64;
-    if enable {
-        preview.monthly_delta_kop = service.monthly_fee_kop * n;
-        preview.one_time_kop = service.one_time_fee_kop * n;
-    } else {
-        preview.monthly_delta_kop = -service.monthly_fee_kop * n;
-    }
-    Ok(preview)
+    }))
 }
 
 /// Moving the chosen lines' status (suspend, resume; the operator's block and unblock): each as
@@ -123,31 +166,21 @@ pub async fn status(
 ) -> Result<Preview, PreviewError> {
     let mut conn = db.pool.acquire().await?;
     let lines = lines::services_of(&mut conn, permit, &chosen.line_ids).await?;
-    let mut preview = Preview {
-        rejected: chosen.rejected.len(),
-        ..Preview::default()
-    };
-    for line in &lines {
-        let now = LineStatus::parse(&line.status).unwrap_or(LineStatus::Terminated);
-        match now.after(to, &line.status_reason) {
-            Ok(next) => {
-                let fees = Fees {
-                    tariff_kop: line.tariff_fee_kop,
-                    services_kop: line.service_fees_kop.iter().sum(),
-                    suspended_kop: line.tariff_suspended_kop,
-                };
-                preview.monthly_delta_kop +=
-                    BillChange::between((now, fees), (next, fees), 0).monthly_kop;
-                preview.changing.push(line.id);
-            }
-            Err(r) => preview.skipped.push(Skipped {
-                line_id: line.id,
-                problem: r.0,
-            }),
-        }
-    }
-    skip_unread(&mut preview, permit, chosen, &lines);
-    Ok(preview)
+    Ok(check_each(permit, chosen, &lines, |line, facts| {
+        let next = facts
+            .status
+            .after(to, &line.status_reason)
+            .map_err(|r| r.0)?;
+        let fees = Fees {
+            tariff_kop: line.tariff_fee_kop,
+            services_kop: line.service_fees_kop.iter().sum(),
+            suspended_kop: line.tariff_suspended_kop,
+        };
+        Ok(Effect {
+            monthly_kop: BillChange::between((facts.status, fees), (next, fees), 0).monthly_kop,
+            ..Effect::default()
+        })
+    }))
 }
 
 /// Setting the chosen lines' spend limit (`set`: a limit, checked by the caller as a single
@@ -161,58 +194,13 @@ pub async fn limit(
 ) -> Result<Preview, PreviewError> {
     let mut conn = db.pool.acquire().await?;
     let lines = lines::services_of(&mut conn, permit, &chosen.line_ids).await?;
-    let mut preview = Preview {
-        rejected: chosen.rejected.len(),
-        ..Preview::default()
-    };
-    for line in &lines {
-        let status = LineStatus::parse(&line.status).unwrap_or(LineStatus::Terminated);
-        let allowed = status
-            .allows_record_changes()
-            .map_err(|r| r.0)
-            .and_then(|()| {
-                if !set && line.spend_limit_kop.is_none() {
-                    Err(Problem::NoLimit)
-                } else {
-                    Ok(())
-                }
-            });
-        match allowed {
-            Ok(()) => preview.changing.push(line.id),
-            Err(problem) => preview.skipped.push(Skipped {
-                line_id: line.id,
-                problem,
-            }),
+    Ok(check_each(permit, chosen, &lines, |line, facts| {
+        facts.status.allows_record_changes().map_err(|r| r.0)?;
+        if !set && line.spend_limit_kop.is_none() {
+            return Err(Problem::NoLimit);
         }
-    }
-    skip_unread(&mut preview, permit, chosen, &lines);
-    Ok(preview)
-}
-
-/// Skips the chosen lines no longer among the permit's (a grant narrowed meanwhile, say).
-fn skip_unread(
-    preview: &mut Preview,
-    permit: &Permit,
-    chosen: &Resolved,
-    read: &[lines::ServicesOfLine],
-) {
-    let read: std::collections::HashSet<i64> = read.iter().map(|l| l.id).collect();
-    for &id in chosen.line_ids.iter().filter(|id| !read.contains(id)) {
-        preview.skipped.push(Skipped {
-            line_id: id,
-            problem: Problem::NotALine {
-                number: String::new(),
-                or_outside_rights: *permit.scope() != crate::authz::Scope::Company,
-            },
-        });
-    }
-}
-
-fn refusal(r: Refused) -> Problem {
-    match r {
-        Refused::State(r) => r.0,
-        Refused::Service(p) => p,
-    }
+        Ok(Effect::default())
+    }))
 }
 
 /// Moving the chosen lines to the tariff with this code (of the company's region): the services
@@ -254,42 +242,22 @@ pub async fn tariff(
     services.sort_unstable();
     services.dedup();
     let limits = changes::tariffs_of_services(&mut conn, &services).await?;
-    let mut preview = Preview {
-        rejected: chosen.rejected.len(),
-        ..Preview::default()
-    };
-    for line in &lines {
-        let facts_of_line = LineFacts {
-            status: LineStatus::parse(&line.status).unwrap_or(LineStatus::Terminated),
-            tariff_id: line.tariff_id,
-            tariff_name: &line.tariff_name,
-            services: &line.services,
-        };
-        let moved = service_rules::change_tariff(&facts_of_line, &facts, |id| {
+    Ok(check_each(permit, chosen, &lines, |line, line_facts| {
+        let dropped = service_rules::change_tariff(line_facts, &facts, |id| {
             limits.get(&id).map_or(&[][..], Vec::as_slice)
-        });
-        match moved {
-            Ok(dropped) => {
-                let dropped_fees: i64 = line
-                    .services
-                    .iter()
-                    .zip(&line.service_fees_kop)
-                    .filter(|((id, _), _)| dropped.contains(id))
-                    .map(|(_, fee)| fee)
-                    .sum();
-                preview.monthly_delta_kop +=
-                    new.monthly_fee_kop - line.tariff_fee_kop - dropped_fees;
-                if !dropped.is_empty() {
-                    preview.dropping_services += 1;
-                }
-                preview.changing.push(line.id);
-            }
-            Err(r) => preview.skipped.push(Skipped {
-                line_id: line.id,
-                problem: refusal(r),
-            }),
-        }
-    }
-    skip_unread(&mut preview, permit, chosen, &lines);
-    Ok(preview)
+        })
+        .map_err(refusal)?;
+        let dropped_fees: i64 = line
+            .services
+            .iter()
+            .zip(&line.service_fees_kop)
+            .filter(|((id, _), _)| dropped.contains(id))
+            .map(|(_, fee)| fee)
+            .sum();
+        Ok(Effect {
+            monthly_kop: new.monthly_fee_kop - line.tariff_fee_kop - dropped_fees,
+            one_time_kop: 0,
+            drops_services: !dropped.is_empty(),
+        })
+    }))
 }

@@ -118,15 +118,7 @@ fn subtrees(
         if !all.iter().any(|d| d.id == id) || !permit.covers_department(id) {
             return Err(SelectionError::Refused(Problem::NoDepartment { id }));
         }
-        let mut under = vec![id];
-        while let Some(parent) = under.pop() {
-            ids.push(parent);
-            under.extend(
-                all.iter()
-                    .filter(|d| d.parent_id == Some(parent))
-                    .map(|d| d.id),
-            );
-        }
+        ids.extend(crate::services::departments::subtree(all, id));
     }
     ids.sort_unstable();
     ids.dedup();
