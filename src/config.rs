@@ -40,6 +40,11 @@ pub struct Settings {
     pub bss_timeout_ms: u64,
     /// How many times a call is tried before the change is given up.
     pub bss_attempts: u32,
+    /// How many calls a bulk operation has with the BSS at once.
+    pub bss_concurrency: usize,
+    /// How long a job runner's claim holds without a heartbeat (another instance takes the
+    /// job over when it runs out).
+    pub job_lease_ms: u64,
     /// The SMS gateway for one-time codes. None: messages go to the outbox table and the log.
     pub sms_url: Option<String>,
     /// The key sent to the SMS gateway (`x-api-key`). Never logged.
@@ -81,6 +86,8 @@ impl Default for Settings {
             bss_key: None,
             bss_timeout_ms: 5000,
             bss_attempts: 3,
+            bss_concurrency: 8,
+            job_lease_ms: 30_000,
             import_job_rows: 2_000,
             upload_max_mb: 20,
             sms_url: None,
@@ -156,6 +163,8 @@ impl fmt::Debug for Settings {
             .field("bss_key", &self.bss_key.as_ref().map(|_| "***"))
             .field("bss_timeout_ms", &self.bss_timeout_ms)
             .field("bss_attempts", &self.bss_attempts)
+            .field("bss_concurrency", &self.bss_concurrency)
+            .field("job_lease_ms", &self.job_lease_ms)
             .field("import_job_rows", &self.import_job_rows)
             .field("upload_max_mb", &self.upload_max_mb)
             .field("sms_url", &self.sms_url)

@@ -48,7 +48,7 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let clock = Arc::new(Clock::default());
-        let authz = Authz::load(db.clone(), clock.clone()).await?;
+        let authz = Arc::new(Authz::load(db.clone(), clock.clone()).await?);
         let provisioner = provisioner(&settings)?;
         let sms = sms_gateway(&settings, &db)?;
         let mailer = crate::mail::Mailer::from_settings(&settings)?;
@@ -60,8 +60,14 @@ impl Application {
                 Arc::new(crate::services::roster::network::NetworkJob {
                     provisioner: provisioner.clone(),
                 }),
+                Arc::new(crate::services::bulk::run::BulkJob {
+                    provisioner: provisioner.clone(),
+                    authz: authz.clone(),
+                    concurrency: settings.bss_concurrency,
+                }),
             ],
-        );
+        )
+        .with_lease(std::time::Duration::from_millis(settings.job_lease_ms));
         let metrics = PrometheusMetricsBuilder::new("simfleet")
             // Unmatched paths share one label: the label set stays bounded.
             .mask_unmatched_patterns("UNKNOWN")

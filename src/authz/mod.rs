@@ -8,6 +8,7 @@
 //! instance changed roles or grants) or when a grant runs out.
 
 mod adapter;
+mod requester;
 mod rights;
 pub mod scope;
 
@@ -22,6 +23,7 @@ pub use crate::domain::{Actor, Holder, Operator, Scope, Scoped};
 use crate::store::Db;
 
 pub use adapter::GrantsAdapter;
+pub use requester::Requester;
 pub use rights::{Action, Object, Right};
 
 const MODEL: &str = include_str!("../../policies/model.conf");

@@ -277,6 +277,19 @@ pub enum Problem {
     TooManyLines {
         max: usize,
     },
+    /// A per-line value given for a change that takes none.
+    NoValueTaken,
+    /// The line is as the change would make it already.
+    NothingChanges,
+    /// The line was left out: the rights of whoever asked no longer cover it (revoked or
+    /// blocked while the operation ran).
+    OutsideRightsNow,
+    /// A bulk change whose every chosen line is skipped: there is nothing to run.
+    NothingToRun,
+    /// A bulk operation that has ended cannot be cancelled.
+    OperationEnded,
+    /// A retry of a bulk operation none of whose lines failed.
+    NothingFailed,
     /// A warning: a row without a personnel number names someone of an earlier row's name in
     /// another department or position, so a second person is added.
     NamesakeInFile {

@@ -17,7 +17,7 @@ use crate::clock::Clock;
 use crate::store::jobs::{self, Job, Outcome};
 use crate::store::{Db, Tx};
 
-/// How long a claim holds without a heartbeat.
+/// How long a claim holds without a heartbeat, unless the runner is given another.
 pub const LEASE: Duration = Duration::from_secs(30);
 /// Runs after which a job that keeps failing is given up.
 pub const MAX_ATTEMPTS: i64 = 5;
@@ -57,11 +57,17 @@ pub struct Context {
     pub clock: Arc<Clock>,
     pub job: Job,
     owner: String,
+    lease: Duration,
 }
 
 impl Context {
     fn lease_until(&self) -> i64 {
-        self.clock.now_ms() + LEASE.as_millis() as i64
+        self.clock.now_ms() + self.lease.as_millis() as i64
+    }
+
+    /// The job's id, for the rows it keeps as its own.
+    pub fn job_id(&self) -> i64 {
+        self.job.id
     }
 
     /// Records that `done` units are done, in the transaction that did the last of them; fails
@@ -97,6 +103,7 @@ pub struct Runner {
     owner: String,
     handlers: Arc<HashMap<&'static str, Arc<dyn Handler>>>,
     wake: Arc<Notify>,
+    lease: Duration,
 }
 
 impl Runner {
@@ -113,7 +120,13 @@ impl Runner {
             owner,
             handlers: Arc::new(handlers.into_iter().map(|h| (h.kind(), h)).collect()),
             wake: Arc::new(Notify::new()),
+            lease: LEASE,
         }
+    }
+
+    /// The same runner with claims that hold this long without a heartbeat.
+    pub fn with_lease(self, lease: Duration) -> Self {
+        Self { lease, ..self }
     }
 
     pub fn owner(&self) -> &str {
@@ -129,7 +142,7 @@ impl Runner {
     pub async fn run_once(&self) -> anyhow::Result<bool> {
         let kinds: Vec<&'static str> = self.handlers.keys().copied().collect();
         let now = self.clock.now_ms();
-        let lease_until = now + LEASE.as_millis() as i64;
+        let lease_until = now + self.lease.as_millis() as i64;
         let Some(job) = jobs::claim(&self.db, &kinds, &self.owner, now, lease_until).await? else {
             return Ok(false);
         };
@@ -141,6 +154,7 @@ impl Runner {
             clock: self.clock.clone(),
             job,
             owner: self.owner.clone(),
+            lease: self.lease,
         };
         tracing::info!(
             job = id,
@@ -187,10 +201,11 @@ impl Runner {
     /// Renews the lease every third of it while the job runs.
     fn heartbeat(&self, id: i64) -> tokio::task::JoinHandle<()> {
         let (db, clock, owner) = (self.db.clone(), self.clock.clone(), self.owner.clone());
+        let lease = self.lease;
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(LEASE / 3).await;
-                let until = clock.now_ms() + LEASE.as_millis() as i64;
+                tokio::time::sleep(lease / 3).await;
+                let until = clock.now_ms() + lease.as_millis() as i64;
                 match jobs::heartbeat(&db, id, &owner, until).await {
                     Ok(true) => {}
                     Ok(false) => break,

@@ -27,6 +27,12 @@ pub struct ProvisionError(pub crate::domain::Problem);
 #[async_trait::async_trait]
 pub trait Provisioner: Send + Sync {
     async fn apply(&self, request: &ProvisionRequest) -> Result<(), ProvisionError>;
+
+    /// Whether the change is the database write alone (no network to hear it first): then a
+    /// bulk run writes each chunk in the transaction that checks it.
+    fn is_local(&self) -> bool {
+        false
+    }
 }
 
 /// Applies changes in the database alone: the write that follows is the whole change.
@@ -36,5 +42,9 @@ pub struct DbProvisioner;
 impl Provisioner for DbProvisioner {
     async fn apply(&self, _request: &ProvisionRequest) -> Result<(), ProvisionError> {
         Ok(())
+    }
+
+    fn is_local(&self) -> bool {
+        true
     }
 }

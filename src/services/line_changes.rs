@@ -23,9 +23,11 @@ use crate::provisioning::{ProvisionRequest, Provisioner};
 use crate::services::auth::new_token;
 use crate::store::audit;
 use crate::store::line_changes::{self as store, ChangingLine};
+use crate::store::line_writes::{Write, write_many};
 use crate::store::{Db, departments, employees};
 
 use super::FieldError;
+use super::bulk::change as input;
 
 impl LineChange {
     /// What the change carries, as a digest: a submit key is one change's, not another's.
@@ -187,8 +189,33 @@ fn field(name: &'static str, problem: impl Into<Problem>) -> ChangeError {
     ChangeError::Invalid(vec![FieldError::new(name, problem)])
 }
 
-/// The highest monthly limit a line may have: 1 000 000 ₽.
-const MAX_LIMIT_KOP: i64 = 100_000_000;
+/// What the network is told of a change besides its name (its target, its reason).
+pub(crate) fn network_params(change: &LineChanged) -> Value {
+    match change {
+        LineChanged::Tariff { now, .. } => json!({ "tariff": now }),
+        LineChanged::ServiceOn { service } | LineChanged::ServiceOff { service } => {
+            json!({ "service": service })
+        }
+        LineChanged::Suspended { reason, .. } | LineChanged::Blocked { reason, .. } => {
+            json!({ "reason": reason })
+        }
+        LineChanged::ReportedLost { .. } => json!({ "reason": BlockReason::Lost.as_str() }),
+        LineChanged::SimReplaced { now_iccid, .. } => json!({ "new_iccid": now_iccid }),
+        LineChanged::LimitSet {
+            now_kop, action, ..
+        } => {
+            json!({ "limit": money_text(*now_kop), "on_limit": action })
+        }
+        LineChanged::Resumed { .. }
+        | LineChanged::Unblocked { .. }
+        | LineChanged::LimitRemoved { .. }
+        | LineChanged::Reassigned { .. } => json!({}),
+    }
+}
+
+fn one(e: FieldError) -> ChangeError {
+    ChangeError::Invalid(vec![e])
+}
 
 /// A service's name in both languages.
 fn name(s: &store::Service) -> Name {
@@ -196,39 +223,6 @@ fn name(s: &store::Service) -> Name {
         ru: s.name_ru.clone(),
         en: s.name_en.clone(),
     }
-}
-
-/// The writes a change makes once the network has taken it.
-#[derive(Debug, Serialize, Deserialize)]
-enum Op {
-    Tariff {
-        tariff_id: i64,
-        drop: Vec<i64>,
-    },
-    Enable {
-        service_id: i64,
-    },
-    Disable {
-        service_id: i64,
-    },
-    Status {
-        status: LineStatus,
-        reason: String,
-    },
-    Sim {
-        iccid: String,
-        status: LineStatus,
-        reason: String,
-    },
-    Limit {
-        kop: Option<i64>,
-        action: Option<String>,
-    },
-    Assign {
-        employee: Option<i64>,
-        department: Option<i64>,
-        cost_centre: Option<String>,
-    },
 }
 
 /// What a preview gathers while it plans.
@@ -243,7 +237,7 @@ struct Draft {
 struct Plan {
     line: ChangingLine,
     preview: Preview,
-    op: Op,
+    op: Write,
     /// What the audit log records.
     change: LineChanged,
     params: Value,
@@ -285,18 +279,8 @@ async fn plan(
         preview.status_after = next;
         Ok(next)
     };
-    let reason_text = |r: &str| -> Result<String, ChangeError> {
-        let r = r.trim();
-        if r.chars().count() > 200 {
-            return Err(field("reason", Problem::TooLong { max: 200 }));
-        }
-        if r.chars().any(char::is_control) {
-            return Err(field("reason", Problem::ControlCharacters));
-        }
-        Ok(r.to_owned())
-    };
     let change_name = change.action();
-    let (op, change, params) = match change {
+    let (op, change) = match change {
         LineChange::ChangeTariff { tariff } => {
             status
                 .allows_service_changes()
@@ -349,7 +333,7 @@ async fn plan(
                 });
             }
             (
-                Op::Tariff {
+                Write::Tariff {
                     tariff_id: new.id,
                     drop,
                 },
@@ -362,7 +346,6 @@ async fn plan(
                         .map(|s| s.code.clone())
                         .collect(),
                 },
-                json!({ "tariff": new.code }),
             )
         }
         LineChange::EnableService { service } | LineChange::DisableService { service } => {
@@ -403,29 +386,26 @@ async fn plan(
                 preview.fees.services_kop += s.monthly_fee_kop;
                 preview.one_time_kop = s.one_time_fee_kop;
                 (
-                    Op::Enable { service_id: s.id },
+                    Write::Enable { service_id: s.id },
                     LineChanged::ServiceOn {
                         service: s.code.clone(),
                     },
-                    json!({ "service": s.code }),
                 )
             } else {
                 preview.fees.services_kop -= s.monthly_fee_kop;
                 (
-                    Op::Disable { service_id: s.id },
+                    Write::Disable { service_id: s.id },
                     LineChanged::ServiceOff {
                         service: s.code.clone(),
                     },
-                    json!({ "service": s.code }),
                 )
             }
         }
         LineChange::Suspend { reason } => {
-            let reason = reason_text(reason)?;
+            let reason = input::reason(reason).map_err(one)?;
             let next = move_to(Move::Suspend, &mut preview)?;
-            let p = json!({ "reason": reason });
             (
-                Op::Status {
+                Write::Status {
                     status: next,
                     reason: reason.clone(),
                 },
@@ -433,34 +413,31 @@ async fn plan(
                     was: line.status.clone(),
                     reason,
                 },
-                p,
             )
         }
         LineChange::Resume {} => {
             let next = move_to(Move::Resume, &mut preview)?;
             (
-                Op::Status {
+                Write::Status {
                     status: next,
                     reason: String::new(),
                 },
                 LineChanged::Resumed {
                     was: line.status.clone(),
                 },
-                json!({}),
             )
         }
         LineChange::ReportLost {} => {
             let next = move_to(Move::ReportLost, &mut preview)?;
             let reason = BlockReason::Lost.as_str();
             (
-                Op::Status {
+                Write::Status {
                     status: next,
                     reason: reason.into(),
                 },
                 LineChanged::ReportedLost {
                     was: line.status.clone(),
                 },
-                json!({ "reason": reason }),
             )
         }
         LineChange::ReplaceSim { iccid } => {
@@ -485,7 +462,7 @@ async fn plan(
                 line.status_reason.clone()
             };
             (
-                Op::Sim {
+                Write::Sim {
                     iccid: new.to_string(),
                     status: next,
                     reason: kept_reason,
@@ -497,14 +474,13 @@ async fn plan(
                     now: next.as_str().to_owned(),
                     why: reason.to_owned(),
                 },
-                json!({ "new_iccid": new.as_str() }),
             )
         }
         LineChange::Block { reason } => {
             let r = BlockReason::parse(reason).map_err(|e| field("reason", e.0))?;
             let next = move_to(Move::Block, &mut preview)?;
             (
-                Op::Status {
+                Write::Status {
                     status: next,
                     reason: r.as_str().into(),
                 },
@@ -512,13 +488,12 @@ async fn plan(
                     was: line.status.clone(),
                     reason: r.as_str().to_owned(),
                 },
-                json!({ "reason": r.as_str() }),
             )
         }
         LineChange::Unblock {} => {
             let next = move_to(Move::Unblock, &mut preview)?;
             (
-                Op::Status {
+                Write::Status {
                     status: next,
                     reason: String::new(),
                 },
@@ -526,31 +501,21 @@ async fn plan(
                     was: line.status.clone(),
                     reason: line.status_reason.clone(),
                 },
-                json!({}),
             )
         }
         LineChange::SetLimit { amount, on_limit } => {
             status
                 .allows_record_changes()
                 .map_err(ChangeError::Refused)?;
-            let money = Money::parse(amount).map_err(|e| field("amount", e.0))?;
-            let kop = money.kopecks();
-            if kop == 0 {
-                return Err(field("amount", Problem::LimitZero));
-            }
-            if kop > MAX_LIMIT_KOP {
-                return Err(field(
-                    "amount",
-                    Problem::LimitTooLarge {
-                        max_kop: MAX_LIMIT_KOP,
-                    },
-                ));
-            }
-            let on_limit = on_limit.as_deref().or(line.limit_action.as_deref());
-            let action = LimitAction::parse(on_limit.unwrap_or("bar"))
-                .map_err(|e| field("on_limit", e.0))?;
+            let limit = input::Limit::parse(amount, on_limit.as_deref()).map_err(one)?;
+            let kop = limit.kop;
+            let own = line.limit_action.as_deref().map(LimitAction::parse);
+            let action = match (limit.on_limit, own) {
+                (Some(a), _) | (None, Some(Ok(a))) => a,
+                (None, _) => LimitAction::Bar,
+            };
             (
-                Op::Limit {
+                Write::Limit {
                     kop: Some(kop),
                     action: Some(action.as_str().to_owned()),
                 },
@@ -560,7 +525,6 @@ async fn plan(
                     now_kop: kop,
                     action: action.as_str().to_owned(),
                 },
-                json!({ "limit": money_text(kop), "on_limit": action.as_str() }),
             )
         }
         LineChange::RemoveLimit {} => {
@@ -571,7 +535,7 @@ async fn plan(
                 return Err(field("amount", Problem::NoLimit));
             }
             (
-                Op::Limit {
+                Write::Limit {
                     kop: None,
                     action: None,
                 },
@@ -579,7 +543,6 @@ async fn plan(
                     was_kop: line.spend_limit_kop,
                     was_action: line.limit_action.clone(),
                 },
-                json!({}),
             )
         }
         LineChange::Reassign {
@@ -608,15 +571,9 @@ async fn plan(
                 }
                 names.push(name);
             }
-            let cc = match cost_centre.as_deref().map(str::trim) {
-                None | Some("") => None,
-                Some(c) if c.chars().count() > 50 => {
-                    return Err(field("cost_centre", Problem::TooLong { max: 50 }));
-                }
-                Some(c) => Some(c.to_owned()),
-            };
+            let cc = input::cost_centre(cost_centre.as_deref()).map_err(one)?;
             (
-                Op::Assign {
+                Write::Assign {
                     employee: *employee_id,
                     department: *department_id,
                     cost_centre: cc.clone(),
@@ -633,7 +590,6 @@ async fn plan(
                         cost_centre: cc,
                     },
                 },
-                json!({}),
             )
         }
     };
@@ -654,9 +610,9 @@ async fn plan(
     Ok(Plan {
         line,
         preview,
+        params: network_params(&change),
         op,
         change,
-        params,
     })
 }
 
@@ -677,10 +633,10 @@ pub const HOLD: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// A change held on its line while the network hears of it: what finishes it, whoever does.
 #[derive(Debug, Serialize, Deserialize)]
-struct Held {
-    line_id: i64,
-    request: ProvisionRequest,
-    op: Op,
+pub(crate) struct Held {
+    pub(crate) line_id: i64,
+    pub(crate) request: ProvisionRequest,
+    op: Write,
     /// The audit entry it writes, as the audit log keeps it.
     action: String,
     before: Option<Value>,
@@ -688,9 +644,35 @@ struct Held {
     /// The submit key, freed if the network refuses (the form may try again).
     key: Option<String>,
     permit: crate::authz::CarriedPermit,
+    /// The bulk operation it is a line of, which records the line's outcome.
+    #[serde(default)]
+    bulk: Option<i64>,
 }
 
 impl Held {
+    /// The change `event` (a line's) makes with `op`, sent as `request`.
+    pub(crate) fn new(
+        request: ProvisionRequest,
+        op: Write,
+        event: &LineEvent,
+        permit: &Permit,
+        key: Option<&str>,
+        bulk: Option<i64>,
+    ) -> Self {
+        let row = AuditEvent::Line(event.clone()).row();
+        Held {
+            line_id: event.line_id,
+            request,
+            op,
+            action: row.action,
+            before: row.before,
+            after: row.after,
+            key: key.map(str::to_owned),
+            permit: permit.carry(),
+            bulk,
+        }
+    }
+
     /// Its audit entry: as planned, or with why the network refused it.
     fn event(&self, failed: Option<&Problem>) -> AuditEvent {
         let text = |v: &Option<Value>| v.as_ref().map(Value::to_string);
@@ -705,6 +687,30 @@ impl Held {
         }
         event
     }
+
+    /// The change as a bulk operation's result keeps it: its audit entry's action and values.
+    pub(crate) fn recorded(&self) -> String {
+        recorded(&self.action, &self.before, &self.after)
+    }
+
+    pub(crate) fn payload(&self) -> Result<String, sqlx::Error> {
+        serde_json::to_string(self).map_err(|e| sqlx::Error::Encode(e.into()))
+    }
+
+    pub(crate) fn read(payload: &str) -> Result<Held, serde_json::Error> {
+        serde_json::from_str(payload)
+    }
+
+    /// The permit it was held under.
+    pub(crate) fn permit(&self) -> Permit {
+        self.permit.clone().permit()
+    }
+}
+
+/// A change as a bulk operation's result keeps it (JSON): its audit entry's action and values,
+/// which [`AuditEvent::read`] reads back.
+pub(crate) fn recorded(action: &str, before: &Option<Value>, after: &Option<Value>) -> String {
+    json!({ "action": action, "before": before, "after": after }).to_string()
 }
 
 /// Applies the change: planned and held on the line (one transaction), sent to the network
@@ -725,7 +731,7 @@ pub async fn apply(
         });
     };
     let answer = provisioner.apply(&held.request).await;
-    finish(db, permit, line_id, &held, answer.as_ref().err()).await?;
+    finish(db, permit, &held, answer.as_ref().err()).await?;
     match answer {
         Ok(()) => Ok(Applied {
             already_applied: false,
@@ -770,32 +776,22 @@ async fn hold(
     if !store::bump(&mut tx, &p.line).await? {
         return Err(ChangeError::Conflict);
     }
-    let row = AuditEvent::Line(LineEvent {
+    let event = LineEvent {
         line_id: p.line.id,
         change: p.change,
         monthly_delta_kop: p.preview.monthly_delta_kop,
         one_time_kop: p.preview.one_time_kop,
         failed: None,
-    })
-    .row();
-    let held = Held {
-        line_id: p.line.id,
-        request: ProvisionRequest {
-            request_id: key.map(str::to_owned).unwrap_or_else(new_token),
-            msisdn: p.line.msisdn.clone(),
-            iccid: p.line.iccid.clone(),
-            action: change.action().to_owned(),
-            params: p.params.clone(),
-        },
-        op: p.op,
-        action: row.action,
-        before: row.before,
-        after: row.after,
-        key: key.map(str::to_owned),
-        permit: permit.carry(),
     };
-    let payload =
-        serde_json::to_string(&held).map_err(|e| ChangeError::Db(sqlx::Error::Encode(e.into())))?;
+    let request = ProvisionRequest {
+        request_id: key.map(str::to_owned).unwrap_or_else(new_token),
+        msisdn: p.line.msisdn.clone(),
+        iccid: p.line.iccid.clone(),
+        action: change.action().to_owned(),
+        params: p.params.clone(),
+    };
+    let held = Held::new(request, p.op, &event, permit, key, None);
+    let payload = held.payload()?;
     let now = crate::store::now_ms();
     if !store::hold(
         &mut tx,
@@ -816,29 +812,61 @@ async fn hold(
 async fn finish(
     db: &Db,
     permit: &Permit,
-    line_id: i64,
     held: &Held,
     failed: Option<&crate::provisioning::ProvisionError>,
 ) -> Result<(), ChangeError> {
     let mut tx = db.begin().await?;
-    match failed {
-        Some(e) => {
-            if let Some(key) = &held.key {
-                store::forget_key(&mut tx, permit, key).await?;
-            }
-            audit::append(&mut tx, permit, &held.event(Some(&e.0))).await?;
-        }
-        None => {
-            // Held, the line is as it was planned on: no other change reaches it meanwhile.
-            if let Some(line) = store::load(&mut tx, permit, line_id).await? {
-                write(&mut tx, &line, &held.op, permit.actor().user_id).await?;
-                audit::append(&mut tx, permit, &held.event(None)).await?;
-            }
-        }
-    }
-    store::release(&mut tx, permit, line_id).await?;
+    finish_many(&mut tx, permit, &[(held, failed.map(|e| &e.0))]).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Records how the network answered held changes in the caller's transaction: each applied
+/// one's writes and audit entry, each refused one's audit entry alone (its key freed), a bulk
+/// operation's line its outcome; then lets the lines go.
+pub(crate) async fn finish_many(
+    tx: &mut crate::store::Tx,
+    permit: &Permit,
+    answered: &[(&Held, Option<&Problem>)],
+) -> Result<(), sqlx::Error> {
+    let mut writes = Vec::new();
+    let mut events = Vec::with_capacity(answered.len());
+    let mut outcomes: std::collections::BTreeMap<i64, Vec<crate::store::bulk::Outcome>> =
+        Default::default();
+    for &(held, failed) in answered {
+        match failed {
+            Some(_) => {
+                if let Some(key) = &held.key {
+                    store::forget_key(tx, permit, key).await?;
+                }
+            }
+            // Held, the line is as it was planned on: no other change reaches it meanwhile.
+            None => writes.push((held.line_id, &held.op)),
+        }
+        events.push(held.event(failed));
+        if let Some(op) = held.bulk {
+            outcomes
+                .entry(op)
+                .or_default()
+                .push(crate::store::bulk::Outcome {
+                    line_id: held.line_id,
+                    outcome: if failed.is_some() {
+                        "failed"
+                    } else {
+                        "changed"
+                    },
+                    problem: failed.map(|p| serde_json::to_string(p).unwrap_or_default()),
+                    change: Some(held.recorded()),
+                });
+        }
+    }
+    write_many(tx, permit, &writes, permit.actor().user_id).await?;
+    audit::append_many(tx, permit, &events).await?;
+    for (op, outcomes) in &outcomes {
+        crate::store::bulk::record(tx, permit, *op, outcomes).await?;
+    }
+    let lines: Vec<i64> = answered.iter().map(|(h, _)| h.line_id).collect();
+    store::release(tx, permit, &lines).await
 }
 
 /// Finishes the changes whose process died while the network heard of them: each is sent
@@ -852,57 +880,16 @@ pub async fn finish_stale(db: &Db, provisioner: &dyn Provisioner) -> Result<usiz
         else {
             return Ok(finished);
         };
-        let held: Held = match serde_json::from_str(&payload) {
+        let held = match Held::read(&payload) {
             Ok(held) => held,
             Err(e) => {
                 tracing::error!(line_id, error = %e, "a held change does not read: left for staff");
                 return Ok(finished);
             }
         };
-        let permit = held.permit.clone().permit();
+        let permit = held.permit();
         let answer = provisioner.apply(&held.request).await;
-        finish(db, &permit, line_id, &held, answer.as_ref().err()).await?;
+        finish(db, &permit, &held, answer.as_ref().err()).await?;
         finished += 1;
     }
-}
-
-/// A change's writes to the line.
-async fn write(
-    tx: &mut crate::store::Tx,
-    line: &ChangingLine,
-    op: &Op,
-    actor_id: Option<i64>,
-) -> Result<(), sqlx::Error> {
-    match op {
-        Op::Tariff { tariff_id, drop } => {
-            store::set_tariff(tx, line, *tariff_id).await?;
-            for s in drop {
-                store::disable_service(tx, line, *s, actor_id).await?;
-            }
-        }
-        Op::Enable { service_id } => store::enable_service(tx, line, *service_id, actor_id).await?,
-        Op::Disable { service_id } => {
-            store::disable_service(tx, line, *service_id, actor_id).await?
-        }
-        Op::Status { status, reason } => {
-            store::set_status(tx, line, status.as_str(), reason).await?
-        }
-        Op::Sim {
-            iccid,
-            status,
-            reason,
-        } => {
-            store::replace_sim(tx, line, iccid).await?;
-            store::set_status(tx, line, status.as_str(), reason).await?;
-        }
-        Op::Limit { kop, action } => store::set_limit(tx, line, *kop, action.as_deref()).await?,
-        Op::Assign {
-            employee,
-            department,
-            cost_centre,
-        } => {
-            store::set_assignment(tx, line, *employee, *department, cost_centre.as_deref()).await?
-        }
-    }
-    Ok(())
 }

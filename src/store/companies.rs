@@ -103,6 +103,17 @@ pub async fn get(db: &Db, scoped: &Scoped) -> Result<Option<Company>, sqlx::Erro
         .await
 }
 
+/// The permit's company's region (its catalogue), read on `conn`.
+pub async fn region_of(
+    conn: &mut sqlx::AnyConnection,
+    scoped: &Scoped,
+) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar("SELECT region_code FROM companies WHERE id = $1")
+        .bind(scoped.company_id())
+        .fetch_one(conn)
+        .await
+}
+
 /// The companies with this INN (a holding's branches share it), for the operator's tools.
 pub async fn find_by_inn(
     db: &Db,

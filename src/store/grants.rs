@@ -564,3 +564,43 @@ pub async fn own_end(
         Some(ends.into_iter().flatten().max())
     })
 }
+
+/// The role a holder has in the permit's company now: none for a person who is no longer a
+/// member or is blocked there, or a token revoked or past its date.
+pub async fn live_role(
+    conn: &mut AnyConnection,
+    scoped: &Scoped,
+    holder: Holder,
+    now: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    match holder {
+        Holder::User(user) => {
+            sqlx::query_scalar(
+                "SELECT role FROM memberships
+                 WHERE company_id = $1 AND user_id = $2 AND blocked_at IS NULL",
+            )
+            .bind(scoped.company_id())
+            .bind(user)
+            .fetch_optional(conn)
+            .await
+        }
+        Holder::Token(token) => {
+            sqlx::query_scalar(
+                "SELECT role FROM api_tokens WHERE company_id = $1 AND id = $2
+                 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $3)",
+            )
+            .bind(scoped.company_id())
+            .bind(token)
+            .bind(now)
+            .fetch_optional(conn)
+            .await
+        }
+    }
+}
+
+/// The version of roles and grants (any instance's change moves it).
+pub async fn policy_version(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT version FROM policy_version WHERE id = 1")
+        .fetch_one(conn)
+        .await
+}

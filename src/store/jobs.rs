@@ -28,6 +28,8 @@ const COLUMNS: &str = "id, company_id, kind, payload, status, progress_done, pro
 
 pub struct NewJob<'a> {
     pub kind: &'a str,
+    /// Jobs of one queue run one after the other, in the order they were queued.
+    pub queue: Option<&'a str>,
     pub payload: &'a str,
     pub total: i64,
     pub created_by: Option<i64>,
@@ -51,8 +53,8 @@ pub async fn enqueue_operator(
 
 async fn insert(tx: &mut Tx, scoped: Option<&Scoped>, j: &NewJob<'_>) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "INSERT INTO jobs (company_id, kind, payload, progress_total, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO jobs (company_id, kind, payload, progress_total, created_by, created_at, queue)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(scoped.map(Scoped::company_id))
     .bind(j.kind)
@@ -60,13 +62,15 @@ async fn insert(tx: &mut Tx, scoped: Option<&Scoped>, j: &NewJob<'_>) -> Result<
     .bind(j.total)
     .bind(j.created_by)
     .bind(j.now)
+    .bind(j.queue)
     .fetch_one(&mut **tx)
     .await
 }
 
 /// Takes the oldest job of these kinds that is queued (and not waiting to be retried), or
-/// running under a lease that ran out (its runner died), for `owner` until `lease_until`. On PostgreSQL runners skip rows another
-/// runner is taking; on SQLite the write lock makes them take turns.
+/// running under a lease that ran out (its runner died), for `owner` until `lease_until`;
+/// a job waits for the earlier jobs of its queue to end. On PostgreSQL runners skip rows
+/// another runner is taking; on SQLite the write lock makes them take turns.
 pub async fn claim(
     db: &Db,
     kinds: &[&'static str],
@@ -88,7 +92,11 @@ pub async fn claim(
             }
             sql.bind(kind.to_string());
         }
-        sql.push(") ORDER BY id LIMIT 1");
+        // Not while an earlier job of its queue is unfinished.
+        sql.push(
+            ") AND NOT EXISTS (SELECT 1 FROM jobs e WHERE e.queue = jobs.queue AND e.id < jobs.id
+                 AND e.status IN ('queued', 'running')) ORDER BY id LIMIT 1",
+        );
         if lock {
             sql.push(" FOR UPDATE SKIP LOCKED");
         }

@@ -194,153 +194,6 @@ pub async fn bump(tx: &mut Tx, line: &ChangingLine) -> Result<bool, sqlx::Error>
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn set_tariff(
-    tx: &mut Tx,
-    line: &ChangingLine,
-    tariff_id: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE lines SET tariff_id = $1 WHERE id = $2 AND company_id = $3")
-        .bind(tariff_id)
-        .bind(line.id)
-        .bind(line.company_id)
-        .execute(&mut **tx)
-        .await?;
-    super::lines::reprice(tx, &[line.id]).await
-}
-
-pub async fn set_status(
-    tx: &mut Tx,
-    line: &ChangingLine,
-    status: &str,
-    reason: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE lines SET status = $1, status_reason = $2 WHERE id = $3 AND company_id = $4",
-    )
-    .bind(status)
-    .bind(reason)
-    .bind(line.id)
-    .bind(line.company_id)
-    .execute(&mut **tx)
-    .await?;
-    super::lines::reprice(tx, &[line.id]).await
-}
-
-/// Puts a new SIM in; the old ICCID (and the reason it stood blocked for) goes to the line's
-/// SIM history.
-pub async fn replace_sim(
-    tx: &mut Tx,
-    line: &ChangingLine,
-    new_iccid: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO line_sims (line_id, iccid, replaced_at, reason) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(line.id)
-    .bind(&line.iccid)
-    .bind(now_ms())
-    .bind(&line.status_reason)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query("UPDATE lines SET iccid = $1 WHERE id = $2 AND company_id = $3")
-        .bind(new_iccid)
-        .bind(line.id)
-        .bind(line.company_id)
-        .execute(&mut **tx)
-        .await
-        .map(|_| ())
-}
-
-pub async fn set_limit(
-    tx: &mut Tx,
-    line: &ChangingLine,
-    limit_kop: Option<i64>,
-    action: Option<&str>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE lines SET spend_limit_kop = $1, limit_action = $2 WHERE id = $3 AND company_id = $4",
-    )
-    .bind(limit_kop)
-    .bind(action)
-    .bind(line.id)
-    .bind(line.company_id)
-    .execute(&mut **tx)
-    .await
-    .map(|_| ())
-}
-
-pub async fn set_assignment(
-    tx: &mut Tx,
-    line: &ChangingLine,
-    employee_id: Option<i64>,
-    department_id: Option<i64>,
-    cost_centre: Option<&str>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE lines SET employee_id = $1, department_id = $2, cost_centre = $3
-         WHERE id = $4 AND company_id = $5",
-    )
-    .bind(employee_id)
-    .bind(department_id)
-    .bind(cost_centre)
-    .bind(line.id)
-    .bind(line.company_id)
-    .execute(&mut **tx)
-    .await
-    .map(|_| ())
-}
-
-pub async fn enable_service(
-    tx: &mut Tx,
-    line: &ChangingLine,
-    service_id: i64,
-    actor: Option<i64>,
-) -> Result<(), sqlx::Error> {
-    let now = now_ms();
-    sqlx::query("INSERT INTO line_services (line_id, service_id, enabled_at) VALUES ($1, $2, $3)")
-        .bind(line.id)
-        .bind(service_id)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-    super::lines::reprice(tx, &[line.id]).await?;
-    history(tx, line, service_id, "enabled", now, actor).await
-}
-
-pub async fn disable_service(
-    tx: &mut Tx,
-    line: &ChangingLine,
-    service_id: i64,
-    actor: Option<i64>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM line_services WHERE line_id = $1 AND service_id = $2")
-        .bind(line.id)
-        .bind(service_id)
-        .execute(&mut **tx)
-        .await?;
-    super::lines::reprice(tx, &[line.id]).await?;
-    history(tx, line, service_id, "disabled", now_ms(), actor).await
-}
-
-async fn history(
-    tx: &mut Tx,
-    line: &ChangingLine,
-    service_id: i64,
-    action: &str,
-    at: i64,
-    actor: Option<i64>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO line_service_history (line_id, service_id, action, at, actor_id) VALUES ($1, $2, $3, $4, $5)")
-        .bind(line.id)
-        .bind(service_id)
-        .bind(action)
-        .bind(at)
-        .bind(actor)
-        .execute(&mut **tx)
-        .await
-        .map(|_| ())
-}
-
 /// The SIMs the number had before, newest first; none for a line the scope does not cover.
 pub async fn previous_sims(
     conn: &mut AnyConnection,
@@ -384,13 +237,90 @@ pub async fn hold(
     Ok(r.rows_affected() == 1)
 }
 
-/// Lets the line go once its change is recorded as applied or failed.
-pub async fn release(tx: &mut Tx, scoped: &Scoped, line_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM pending_changes WHERE line_id = $1 AND company_id = $2")
-        .bind(line_id)
-        .bind(scoped.company_id())
-        .execute(&mut **tx)
-        .await?;
+/// Holds these lines of the permit's company for changes a job sends to the network (each
+/// line with what finishes its change); the lines held, those with a change in hand already
+/// left out. The job finishes them itself (the sweep only if the job is given up).
+pub async fn hold_for_job(
+    tx: &mut Tx,
+    scoped: &Scoped,
+    job_id: i64,
+    held: &[(i64, String)],
+    now: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let mut taken = Vec::with_capacity(held.len());
+    for chunk in held.chunks(200) {
+        let mut sql = Sql::bulk(
+            tx,
+            "INSERT INTO pending_changes (line_id, company_id, payload, created_at, lease_until, job_id)
+             SELECT l.id, l.company_id, v.column2, ",
+        );
+        sql.bind(now)
+            .push(", ")
+            .bind(i64::MAX)
+            .push(", ")
+            .bind(job_id)
+            .push(" FROM (VALUES ");
+        for (i, (line, payload)) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .bind(*line)
+                .push(", ")
+                .bind(payload.clone())
+                .push(")");
+        }
+        sql.push(") AS v JOIN lines l ON l.id = v.column1 WHERE l.company_id = ")
+            .bind(scoped.company_id())
+            .push(" ON CONFLICT (line_id) DO NOTHING RETURNING line_id");
+        let ids: Vec<(i64,)> = sql.query_as().fetch_all(&mut **tx).await?;
+        taken.extend(ids.into_iter().map(|(id,)| id));
+    }
+    Ok(taken)
+}
+
+/// Which of these lines of the permit's company have a change in hand.
+pub async fn held_among(
+    conn: &mut AnyConnection,
+    scoped: &Scoped,
+    line_ids: &[i64],
+) -> Result<std::collections::HashSet<i64>, sqlx::Error> {
+    let mut held = std::collections::HashSet::new();
+    for chunk in line_ids.chunks(500) {
+        let mut sql = Sql::new("SELECT line_id FROM pending_changes WHERE company_id = ");
+        sql.bind(scoped.company_id())
+            .push(" AND line_id IN (")
+            .bind_list(chunk.iter().copied())
+            .push(")");
+        let ids: Vec<(i64,)> = sql.query_as().fetch_all(&mut *conn).await?;
+        held.extend(ids.into_iter().map(|(id,)| id));
+    }
+    Ok(held)
+}
+
+/// The changes a job holds (sent, not yet recorded): each line with what finishes it.
+pub async fn held_by_job(
+    conn: &mut AnyConnection,
+    scoped: &Scoped,
+    job_id: i64,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT line_id, payload FROM pending_changes WHERE company_id = $1 AND job_id = $2
+         ORDER BY line_id",
+    )
+    .bind(scoped.company_id())
+    .bind(job_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// Lets the lines go once their changes are recorded as applied or failed.
+pub async fn release(tx: &mut Tx, scoped: &Scoped, line_ids: &[i64]) -> Result<(), sqlx::Error> {
+    for chunk in line_ids.chunks(500) {
+        let mut sql = Sql::bulk(tx, "DELETE FROM pending_changes WHERE company_id = ");
+        sql.bind(scoped.company_id())
+            .push(" AND line_id IN (")
+            .bind_list(chunk.iter().copied())
+            .push(")");
+        sql.query().execute(&mut **tx).await?;
+    }
     Ok(())
 }
 
@@ -404,7 +334,8 @@ pub async fn forget_key(tx: &mut Tx, scoped: &Scoped, key: &str) -> Result<(), s
     Ok(())
 }
 
-/// A held change whose holder stopped (its lease ran out), taken over by this sweep until
+/// A held change whose holder stopped (its lease ran out, or the job that sent it was given
+/// up), taken over by this sweep until
 /// `lease_until`: the line and what finishes the change. Like the job runner's claims, this is
 /// the runtime's own work across companies; each change then acts with its own permit.
 pub async fn take_over_stale(
@@ -413,7 +344,8 @@ pub async fn take_over_stale(
     lease_until: i64,
 ) -> Result<Option<(i64, String)>, sqlx::Error> {
     let stale: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT line_id, lease_until FROM pending_changes WHERE lease_until < $1
+        "SELECT line_id, lease_until FROM pending_changes WHERE (job_id IS NULL AND lease_until < $1)
+            OR job_id IN (SELECT id FROM jobs WHERE status = 'failed')
          ORDER BY lease_until LIMIT 1",
     )
     .bind(now)
@@ -423,7 +355,8 @@ pub async fn take_over_stale(
         return Ok(None);
     };
     let taken = sqlx::query(
-        "UPDATE pending_changes SET lease_until = $1 WHERE line_id = $2 AND lease_until = $3",
+        "UPDATE pending_changes SET lease_until = $1, job_id = NULL
+         WHERE line_id = $2 AND lease_until = $3",
     )
     .bind(lease_until)
     .bind(line_id)

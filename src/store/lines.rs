@@ -1061,42 +1061,52 @@ pub async fn ids_by_number(
     Ok(found)
 }
 
-/// A line as the rules of a bulk change see it (its state, tariff, limit and services), read
-/// for many lines at once.
+/// A line as the rules of a change see it (its state, tariff, limit, place and services),
+/// read for many lines at once.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ServicesOfLine {
+pub struct Facts {
     pub id: i64,
+    pub msisdn: String,
+    pub iccid: String,
     pub status: String,
+    pub status_reason: String,
     pub tariff_id: i64,
+    pub tariff_code: String,
     pub tariff_name: String,
     pub tariff_fee_kop: i64,
     /// Its tariff's fee while the line stands suspended or blocked.
     pub tariff_suspended_kop: i64,
-    pub status_reason: String,
     pub spend_limit_kop: Option<i64>,
+    pub limit_action: Option<String>,
+    pub employee_id: Option<i64>,
+    pub department_id: Option<i64>,
+    pub cost_centre: Option<String>,
     /// Its services, by id, with their names.
     #[sqlx(skip)]
     pub services: Vec<(i64, crate::domain::Name)>,
-    /// Their monthly fees, in the order of `services`.
+    /// Their codes and monthly fees, in the order of `services`.
+    #[sqlx(skip)]
+    pub service_codes: Vec<String>,
     #[sqlx(skip)]
     pub service_fees_kop: Vec<i64>,
 }
 
-/// These lines (those the scope covers) with their statuses, tariffs and services, in two
-/// statements a chunk: what a bulk service change checks each line against.
-pub async fn services_of(
+/// These lines (those the scope covers, in id order) as the rules of a change see them, in two
+/// statements a chunk.
+pub async fn facts_of(
     conn: &mut AnyConnection,
     scoped: &Scoped,
     line_ids: &[i64],
-) -> Result<Vec<ServicesOfLine>, sqlx::Error> {
+) -> Result<Vec<Facts>, sqlx::Error> {
     /// Ids a query binds (under every backend's limit on bound values).
     const CHUNK: usize = 10_000;
     let mut out = Vec::with_capacity(line_ids.len());
     for ids in line_ids.chunks(CHUNK) {
         let mut sql = Sql::new(
-            "SELECT l.id, l.status, l.tariff_id, t.name AS tariff_name,
+            "SELECT l.id, l.msisdn, l.iccid, l.status, l.status_reason, l.tariff_id,
+                    t.code AS tariff_code, t.name AS tariff_name,
                     t.monthly_fee_kop AS tariff_fee_kop, t.suspended_fee_kop AS tariff_suspended_kop,
-                    l.status_reason, l.spend_limit_kop
+                    l.spend_limit_kop, l.limit_action, l.employee_id, l.department_id, l.cost_centre
              FROM lines l JOIN tariffs t ON t.id = l.tariff_id WHERE l.company_id = ",
         );
         sql.bind(scoped.company_id()).push(" AND l.id IN (");
@@ -1104,9 +1114,10 @@ pub async fn services_of(
         sql.push(")");
         push_scope(&mut sql, scoped.scope());
         sql.push(" ORDER BY l.id");
-        let mut lines: Vec<ServicesOfLine> = sql.query_as().fetch_all(&mut *conn).await?;
+        let mut lines: Vec<Facts> = sql.query_as().fetch_all(&mut *conn).await?;
         let mut sql = Sql::new(
-            "SELECT ls.line_id, s.id, s.name_ru, s.name_en, s.monthly_fee_kop FROM line_services ls
+            "SELECT ls.line_id, s.id, s.code, s.name_ru, s.name_en, s.monthly_fee_kop
+             FROM line_services ls
              JOIN services s ON s.id = ls.service_id JOIN lines l ON l.id = ls.line_id
              WHERE l.company_id = ",
         );
@@ -1114,16 +1125,24 @@ pub async fn services_of(
         push_id_list(&mut sql, ids);
         sql.push(")");
         push_scope(&mut sql, scoped.scope());
-        let on: Vec<(i64, i64, String, String, i64)> = sql.query_as().fetch_all(&mut *conn).await?;
-        type Services = (Vec<(i64, crate::domain::Name)>, Vec<i64>);
-        let mut by_line: std::collections::HashMap<i64, Services> = Default::default();
-        for (line, id, ru, en, fee) in on {
-            let (names, fees) = by_line.entry(line).or_default();
-            names.push((id, crate::domain::Name { ru, en }));
-            fees.push(fee);
+        sql.push(" ORDER BY ls.line_id, s.id");
+        let on: Vec<(i64, i64, String, String, String, i64)> =
+            sql.query_as().fetch_all(&mut *conn).await?;
+        /// A service on a line: its id, code, names and fee.
+        type On = (i64, String, String, String, i64);
+        let mut by_line: std::collections::HashMap<i64, Vec<On>> = Default::default();
+        for (line, id, code, ru, en, fee) in on {
+            by_line
+                .entry(line)
+                .or_default()
+                .push((id, code, ru, en, fee));
         }
         for line in &mut lines {
-            (line.services, line.service_fees_kop) = by_line.remove(&line.id).unwrap_or_default();
+            for (id, code, ru, en, fee) in by_line.remove(&line.id).unwrap_or_default() {
+                line.services.push((id, crate::domain::Name { ru, en }));
+                line.service_codes.push(code);
+                line.service_fees_kop.push(fee);
+            }
         }
         out.extend(lines);
     }

@@ -23,6 +23,7 @@
 
 pub mod api_tokens;
 pub mod audit;
+pub mod bulk;
 pub mod catalogue;
 pub mod companies;
 mod counts;
@@ -34,6 +35,7 @@ pub mod jobs;
 pub mod keys;
 pub mod limits;
 pub mod line_changes;
+pub mod line_writes;
 pub mod lines;
 pub mod reference;
 pub mod roster;

@@ -37,7 +37,7 @@ use crate::store::Db;
 
 pub struct AppState {
     pub db: Db,
-    pub authz: Authz,
+    pub authz: std::sync::Arc<Authz>,
     pub settings: Settings,
     pub provisioner: std::sync::Arc<dyn crate::provisioning::Provisioner>,
     pub reference: crate::store::reference::ReferenceCache,

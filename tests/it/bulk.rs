@@ -3,6 +3,7 @@
 //! the company.
 
 use simfleet::domain::Problem;
+use simfleet::services::bulk::change::BulkChange;
 use simfleet::services::bulk::selection::{self, Selection, SelectionError};
 use simfleet::store::lines::Filter;
 
@@ -48,6 +49,31 @@ fn reasons(p: &simfleet::services::bulk::preview::Preview) -> Vec<(String, usize
         .into_iter()
         .map(|(code, n, _)| (code, n))
         .collect()
+}
+
+/// What the change would do to the chosen lines, the permit choosing and changing them.
+pub async fn preview_of(
+    app: &TestApp,
+    permit: &simfleet::authz::Permit,
+    all: &selection::Resolved,
+    change: BulkChange,
+) -> Result<
+    simfleet::services::bulk::preview::Preview,
+    simfleet::services::bulk::preview::PreviewError,
+> {
+    simfleet::services::bulk::preview::of(&app.db, permit, permit, &all.line_ids, &change).await
+}
+
+pub fn enable(service: &str) -> BulkChange {
+    BulkChange::EnableService {
+        service: service.into(),
+    }
+}
+
+pub fn tariff_change(tariff: &str) -> BulkChange {
+    BulkChange::ChangeTariff {
+        tariff: tariff.into(),
+    }
 }
 
 /// Every line of the permit's company, as a bulk change chooses them.
@@ -203,7 +229,7 @@ async fn a_service_change_is_previewed_line_by_line_from_set_based_reads(b: Back
     .expect("service");
     give_the_last_five(&app, company, service_id).await;
     let all = every_line(&app, &permit).await;
-    let p = preview::service(&app.db, &permit, &all, "extra-10gb", true)
+    let p = preview_of(&app, &permit, &all, enable("extra-10gb"))
         .await
         .expect("preview");
     assert_eq!(p.changing.len(), 85);
@@ -218,13 +244,21 @@ async fn a_service_change_is_previewed_line_by_line_from_set_based_reads(b: Back
     assert_eq!(p.monthly_delta_kop, 85 * fee);
     assert_eq!(p.one_time_kop, 85 * once);
 
-    let off = preview::service(&app.db, &permit, &all, "extra-10gb", false)
-        .await
-        .expect("preview");
+    let off = preview_of(
+        &app,
+        &permit,
+        &all,
+        BulkChange::DisableService {
+            service: "extra-10gb".into(),
+        },
+    )
+    .await
+    .expect("preview");
     assert_eq!(off.changing.len(), 5);
     assert_eq!(off.monthly_delta_kop, -5 * fee);
-    match preview::service(&app.db, &permit, &all, "no-such", true).await {
-        Err(preview::PreviewError::Refused(Problem::NoSuchService { .. })) => {}
+    match preview_of(&app, &permit, &all, enable("no-such")).await {
+        Err(preview::PreviewError::Invalid(e))
+            if matches!(e.problem, Problem::NoSuchService { .. }) => {}
         other => panic!("an unknown service: {other:?}"),
     }
 }
@@ -276,7 +310,7 @@ async fn a_tariff_move_is_previewed_with_the_services_it_drops(b: Backend) {
         .expect("the service fits Бизнес Старт only");
     give_the_last_five(&app, company, extra).await;
     let all = every_line(&app, &permit).await;
-    let p = preview::tariff(&app.db, &permit, &all, "biz-max")
+    let p = preview_of(&app, &permit, &all, tariff_change("biz-max"))
         .await
         .expect("preview");
     assert_eq!(p.changing.len(), 90);
@@ -287,7 +321,7 @@ async fn a_tariff_move_is_previewed_with_the_services_it_drops(b: Backend) {
         p.monthly_delta_kop,
         90 * (max_fee - start_fee) - 5 * extra_fee
     );
-    let again = preview::tariff(&app.db, &permit, &all, "biz-start")
+    let again = preview_of(&app, &permit, &all, tariff_change("biz-start"))
         .await
         .expect("preview");
     assert_eq!(
@@ -296,8 +330,9 @@ async fn a_tariff_move_is_previewed_with_the_services_it_drops(b: Backend) {
         "{:?}",
         again.skipped_by_reason()
     );
-    match preview::tariff(&app.db, &permit, &all, "nope").await {
-        Err(preview::PreviewError::Refused(Problem::NoSuchTariff { .. })) => {}
+    match preview_of(&app, &permit, &all, tariff_change("nope")).await {
+        Err(preview::PreviewError::Invalid(e))
+            if matches!(e.problem, Problem::NoSuchTariff { .. }) => {}
         other => panic!("an unknown tariff: {other:?}"),
     }
 }
@@ -305,15 +340,20 @@ async fn a_tariff_move_is_previewed_with_the_services_it_drops(b: Backend) {
 /// Suspending every line: those suspended already are skipped, and the bill of the others
 /// falls to the fee while suspended; resuming is the other way round.
 async fn a_status_change_is_previewed_as_each_line_allows(b: Backend) {
-    use simfleet::domain::Move;
-    use simfleet::services::bulk::preview;
     let app = spawn_app(b).await;
     let company = company(&app).await;
     let permit = app.permit(company);
     let all = every_line(&app, &permit).await;
-    let p = preview::status(&app.db, &permit, &all, Move::Suspend)
-        .await
-        .expect("preview");
+    let p = preview_of(
+        &app,
+        &permit,
+        &all,
+        BulkChange::Suspend {
+            reason: "отпуск".into(),
+        },
+    )
+    .await
+    .expect("preview");
     assert_eq!(p.changing.len(), 90);
     let groups = reasons(&p);
     assert_eq!(groups, vec![("already_suspended".to_owned(), 40)]);
@@ -327,7 +367,7 @@ async fn a_status_change_is_previewed_as_each_line_allows(b: Backend) {
     .expect("the bill");
     assert_eq!(p.monthly_delta_kop, expected);
     assert!(p.monthly_delta_kop < 0);
-    let back = preview::status(&app.db, &permit, &all, Move::Resume)
+    let back = preview_of(&app, &permit, &all, BulkChange::Resume {})
         .await
         .expect("preview");
     assert_eq!(back.changing.len(), 40);
@@ -336,7 +376,6 @@ async fn a_status_change_is_previewed_as_each_line_allows(b: Backend) {
 
 /// A limit is set on every line that is not terminated; removing it skips those without one.
 async fn a_limit_change_is_previewed_on_the_lines_it_fits(b: Backend) {
-    use simfleet::services::bulk::preview;
     let app = spawn_app(b).await;
     let company = company(&app).await;
     let permit = app.permit(company);
@@ -356,13 +395,21 @@ async fn a_limit_change_is_previewed_on_the_lines_it_fits(b: Backend) {
     .await
     .expect("three with a limit");
     let all = every_line(&app, &permit).await;
-    let set = preview::limit(&app.db, &permit, &all, true)
-        .await
-        .expect("preview");
+    let set = preview_of(
+        &app,
+        &permit,
+        &all,
+        BulkChange::SetLimit {
+            amount: "1500".into(),
+            on_limit: None,
+        },
+    )
+    .await
+    .expect("preview");
     assert_eq!(set.changing.len(), 120);
     assert_eq!(set.skipped_by_reason()[0].0, "line_terminated");
     assert_eq!(set.monthly_delta_kop, 0, "a limit moves no fee");
-    let removed = preview::limit(&app.db, &permit, &all, false)
+    let removed = preview_of(&app, &permit, &all, BulkChange::RemoveLimit {})
         .await
         .expect("preview");
     assert_eq!(removed.changing.len(), 3);

@@ -87,6 +87,7 @@ async fn enqueue_payload(db: &Db, payload: serde_json::Value) -> i64 {
         &mut tx,
         &simfleet::authz::OperatorPermit::cli(),
         &NewJob {
+            queue: None,
             kind: KIND,
             payload: &payload.to_string(),
             total: 0,

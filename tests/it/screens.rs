@@ -153,6 +153,7 @@ async fn every_page_fits_a_phone_and_a_desktop() {
         &mut tx,
         &app.permit(made.company_id),
         &NewJob {
+            queue: None,
             kind: "roster.import",
             payload: "{}",
             total: 10,

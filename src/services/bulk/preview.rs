@@ -1,18 +1,38 @@
 //! What a bulk change would do, before anything changes: which lines change, which are skipped
 //! and why (grouped by reason), and what it does to the monthly bill. The same rules as a
-//! single-line change, checked over every line from a few set-based reads.
+//! single-line change, checked over every line from a few set-based reads. A run checks each
+//! chunk again the same way, in the transaction that writes it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+
+use sqlx::AnyConnection;
 
 use crate::authz::Permit;
+use crate::domain::audit::{Assignment, LineChanged};
 use crate::domain::pricing::{BillChange, Fees};
 use crate::domain::service_rules::{self, LineFacts, Refused};
-use crate::domain::{LineStatus, Move, Problem};
-use crate::store::Db;
+use crate::domain::{LimitAction, LineStatus, Move, Problem};
+use crate::services::FieldError;
 use crate::store::line_changes as changes;
-use crate::store::lines;
+use crate::store::line_writes::Write;
+use crate::store::lines::{self, Facts};
+use crate::store::{Db, departments};
 
-use super::selection::Resolved;
+use super::change::{self, BulkChange, Limit};
+
+/// What the change does to one line it changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    pub line_id: i64,
+    pub msisdn: String,
+    pub iccid: String,
+    pub write: Write,
+    /// As the line's audit entry records it.
+    pub change: LineChanged,
+    /// What it does to the line's monthly bill, and what it charges once.
+    pub monthly_kop: i64,
+    pub one_time_kop: i64,
+}
 
 /// A line left out, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,15 +41,13 @@ pub struct Skipped {
     pub problem: Problem,
 }
 
-/// What the change would do to the selection.
+/// What the change would do to the chosen lines.
 #[derive(Debug, Clone, Default)]
 pub struct Preview {
     /// The lines it changes, in id order.
-    pub changing: Vec<i64>,
+    pub changing: Vec<Planned>,
     /// The lines it leaves, each with its reason.
     pub skipped: Vec<Skipped>,
-    /// The list's numbers that are no lines to act on (see [`Resolved::rejected`]).
-    pub rejected: usize,
     /// The change in the monthly bill of all the lines it changes, and what is charged once.
     pub monthly_delta_kop: i64,
     pub one_time_kop: i64,
@@ -39,6 +57,14 @@ pub struct Preview {
 }
 
 impl Preview {
+    fn merge(&mut self, other: Preview) {
+        self.changing.extend(other.changing);
+        self.skipped.extend(other.skipped);
+        self.monthly_delta_kop += other.monthly_delta_kop;
+        self.one_time_kop += other.one_time_kop;
+        self.dropping_services += other.dropping_services;
+    }
+
     /// The skipped lines by reason (the problem's code), with how many and one of them as said.
     pub fn skipped_by_reason(&self) -> Vec<(String, usize, &Problem)> {
         let mut groups: BTreeMap<String, (usize, &Problem)> = BTreeMap::new();
@@ -54,46 +80,160 @@ impl Preview {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PreviewError {
-    #[error("{0}")]
-    Refused(Problem),
+    /// A parameter of the change is wrong (an unknown service, a limit of zero): for every line.
+    #[error("{}", .0.problem)]
+    Invalid(FieldError),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
 
-/// What a change would do to one line: its monthly bill, what it charges once, and
-/// whether it drops some of the line's services.
-#[derive(Debug, Clone, Copy, Default)]
-struct Effect {
-    monthly_kop: i64,
-    one_time_kop: i64,
-    drops_services: bool,
+fn invalid(field: &'static str, problem: Problem) -> PreviewError {
+    PreviewError::Invalid(FieldError::new(field, problem))
 }
 
-/// Checks each chosen line as read (`check` says what it would change, or why it cannot), and
-/// skips the chosen lines no longer among the permit's (a grant narrowed meanwhile, say).
-fn check_each(
+impl From<FieldError> for PreviewError {
+    fn from(e: FieldError) -> Self {
+        PreviewError::Invalid(e)
+    }
+}
+
+/// What the change would do to these lines, read now: `permit` is for the change, `chosen`
+/// the one the lines were chosen under (a line must be within both).
+pub async fn of(
+    db: &Db,
     permit: &Permit,
-    chosen: &Resolved,
-    lines: &[lines::ServicesOfLine],
-    mut check: impl FnMut(&lines::ServicesOfLine, &LineFacts) -> Result<Effect, Problem>,
-) -> Preview {
-    let mut preview = Preview {
-        rejected: chosen.rejected.len(),
-        ..Preview::default()
+    chosen: &Permit,
+    line_ids: &[i64],
+    change: &BulkChange,
+) -> Result<Preview, PreviewError> {
+    let mut conn = db.pool.acquire().await?;
+    check(&mut conn, permit, chosen, line_ids, change).await
+}
+
+/// What the change would do to lines each with its own value (none: the change as it is),
+/// read on `conn`: the lines grouped by value, each group checked as [`check`] does. A value
+/// the change cannot take skips its lines with the reason.
+pub async fn check_lines(
+    conn: &mut AnyConnection,
+    permit: &Permit,
+    chosen: &Permit,
+    lines: &[(i64, Option<String>)],
+    change: &BulkChange,
+) -> Result<Preview, PreviewError> {
+    let mut groups: BTreeMap<Option<&str>, Vec<i64>> = BTreeMap::new();
+    for (line, value) in lines {
+        groups.entry(value.as_deref()).or_default().push(*line);
+    }
+    let mut all = Preview::default();
+    for (value, ids) in groups {
+        let own = match value.map(|v| change.with_value(v)) {
+            None => Ok(change.clone()),
+            Some(c) => c,
+        };
+        let checked = match own {
+            Ok(own) => check(conn, permit, chosen, &ids, &own).await,
+            Err(problem) => Err(invalid("value", problem)),
+        };
+        match checked {
+            Ok(p) => all.merge(p),
+            Err(PreviewError::Invalid(e)) => {
+                all.skipped.extend(ids.into_iter().map(|line_id| Skipped {
+                    line_id,
+                    problem: e.problem.clone(),
+                }))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    all.changing.sort_by_key(|p| p.line_id);
+    all.skipped.sort_by_key(|s| s.line_id);
+    Ok(all)
+}
+
+/// What the change would do to these lines, read on `conn` (a run's writing transaction).
+/// A line either permit no longer covers is skipped as not among the permit's lines.
+pub async fn check(
+    conn: &mut AnyConnection,
+    permit: &Permit,
+    chosen: &Permit,
+    line_ids: &[i64],
+    change: &BulkChange,
+) -> Result<Preview, PreviewError> {
+    let mut lines = lines::facts_of(conn, permit, line_ids).await?;
+    lines.retain(|l| chosen.covers_line(l.id, l.department_id));
+    let mut preview = match change {
+        BulkChange::EnableService { service } => services(conn, &lines, service, true).await?,
+        BulkChange::DisableService { service } => services(conn, &lines, service, false).await?,
+        BulkChange::ChangeTariff { tariff: code } => tariff(conn, permit, &lines, code).await?,
+        BulkChange::Suspend { reason } => {
+            let reason = change::reason(reason)?;
+            status(&lines, Move::Suspend, &reason)
+        }
+        BulkChange::Resume {} => status(&lines, Move::Resume, ""),
+        BulkChange::SetLimit { amount, on_limit } => {
+            let limit = Limit::parse(amount, on_limit.as_deref())?;
+            spend_limit(&lines, Some(limit))
+        }
+        BulkChange::RemoveLimit {} => spend_limit(&lines, None),
+        BulkChange::Reassign {
+            department_id,
+            cost_centre,
+        } => {
+            let cost_centre = change::cost_centre(cost_centre.as_deref())?;
+            place(conn, permit, &lines, *department_id, cost_centre).await?
+        }
     };
+    let read: HashSet<i64> = lines.iter().map(|l| l.id).collect();
+    for &id in line_ids.iter().filter(|id| !read.contains(id)) {
+        preview.skipped.push(Skipped {
+            line_id: id,
+            problem: Problem::NotALine {
+                number: String::new(),
+                or_outside_rights: !(permit.is_whole_company() && chosen.is_whole_company()),
+            },
+        });
+    }
+    Ok(preview)
+}
+
+/// What a change would do to one line (the rest of [`Planned`] is the line's).
+struct Effect {
+    write: Write,
+    change: LineChanged,
+    monthly_kop: i64,
+    one_time_kop: i64,
+}
+
+/// Checks each line as read: `check` says what the change would do to it, or why it cannot.
+fn check_each(
+    lines: &[Facts],
+    mut check: impl FnMut(&Facts, &LineFacts) -> Result<Effect, Problem>,
+) -> Preview {
+    let mut preview = Preview::default();
     for line in lines {
         let facts = LineFacts {
-            status: LineStatus::parse(&line.status).unwrap_or(LineStatus::Terminated),
+            status: status_of(line),
             tariff_id: line.tariff_id,
             tariff_name: &line.tariff_name,
             services: &line.services,
         };
         match check(line, &facts) {
-            Ok(change) => {
-                preview.monthly_delta_kop += change.monthly_kop;
-                preview.one_time_kop += change.one_time_kop;
-                preview.dropping_services += usize::from(change.drops_services);
-                preview.changing.push(line.id);
+            Ok(effect) => {
+                preview.monthly_delta_kop += effect.monthly_kop;
+                preview.one_time_kop += effect.one_time_kop;
+                if matches!(&effect.change, LineChanged::Tariff { dropped, .. } if !dropped.is_empty())
+                {
+                    preview.dropping_services += 1;
+                }
+                preview.changing.push(Planned {
+                    line_id: line.id,
+                    msisdn: line.msisdn.clone(),
+                    iccid: line.iccid.clone(),
+                    write: effect.write,
+                    change: effect.change,
+                    monthly_kop: effect.monthly_kop,
+                    one_time_kop: effect.one_time_kop,
+                });
             }
             Err(problem) => preview.skipped.push(Skipped {
                 line_id: line.id,
@@ -101,17 +241,11 @@ fn check_each(
             }),
         }
     }
-    let read: std::collections::HashSet<i64> = lines.iter().map(|l| l.id).collect();
-    for &id in chosen.line_ids.iter().filter(|id| !read.contains(id)) {
-        preview.skipped.push(Skipped {
-            line_id: id,
-            problem: Problem::NotALine {
-                number: String::new(),
-                or_outside_rights: *permit.scope() != crate::authz::Scope::Company,
-            },
-        });
-    }
     preview
+}
+
+fn status_of(line: &Facts) -> LineStatus {
+    LineStatus::parse(&line.status).unwrap_or(LineStatus::Terminated)
 }
 
 fn refusal(r: Refused) -> Problem {
@@ -121,52 +255,55 @@ fn refusal(r: Refused) -> Problem {
     }
 }
 
-/// Enabling (`enable`) or disabling the service with this code on the chosen lines.
-pub async fn service(
-    db: &Db,
-    permit: &Permit,
-    chosen: &Resolved,
+/// Enabling (`enable`) or disabling the service with this code.
+async fn services(
+    conn: &mut AnyConnection,
+    lines: &[Facts],
     code: &str,
     enable: bool,
 ) -> Result<Preview, PreviewError> {
-    let mut conn = db.pool.acquire().await?;
-    let (service, facts) = changes::service_facts(&mut conn, code.trim())
-        .await?
-        .ok_or_else(|| {
-            PreviewError::Refused(Problem::NoSuchService {
-                service_code: code.trim().into(),
-            })
-        })?;
-    let lines = lines::services_of(&mut conn, permit, &chosen.line_ids).await?;
-    Ok(check_each(permit, chosen, &lines, |_, line| {
+    let code = code.trim();
+    let (service, facts) = changes::service_facts(conn, code).await?.ok_or_else(|| {
+        invalid(
+            "service",
+            Problem::NoSuchService {
+                service_code: code.into(),
+            },
+        )
+    })?;
+    Ok(check_each(lines, |_, line| {
         if enable {
             service_rules::enable(line, &facts).map_err(refusal)?;
             Ok(Effect {
+                write: Write::Enable {
+                    service_id: service.id,
+                },
+                change: LineChanged::ServiceOn {
+                    service: service.code.clone(),
+                },
                 monthly_kop: service.monthly_fee_kop,
                 one_time_kop: service.one_time_fee_kop,
-                drops_services: false,
             })
         } else {
             service_rules::disable(line, &facts).map_err(refusal)?;
             Ok(Effect {
+                write: Write::Disable {
+                    service_id: service.id,
+                },
+                change: LineChanged::ServiceOff {
+                    service: service.code.clone(),
+                },
                 monthly_kop: -service.monthly_fee_kop,
-                ..Effect::default()
+                one_time_kop: 0,
             })
         }
     }))
 }
 
-/// Moving the chosen lines' status (suspend, resume; the operator's block and unblock): each as
-/// the line's status allows, the bill as the status leaves it.
-pub async fn status(
-    db: &Db,
-    permit: &Permit,
-    chosen: &Resolved,
-    to: Move,
-) -> Result<Preview, PreviewError> {
-    let mut conn = db.pool.acquire().await?;
-    let lines = lines::services_of(&mut conn, permit, &chosen.line_ids).await?;
-    Ok(check_each(permit, chosen, &lines, |line, facts| {
+/// Moving the lines' status (suspend with a reason, resume): each as its status allows, the
+/// bill as the status leaves it.
+fn status(lines: &[Facts], to: Move, reason: &str) -> Preview {
+    check_each(lines, |line, facts| {
         let next = facts
             .status
             .after(to, &line.status_reason)
@@ -176,49 +313,133 @@ pub async fn status(
             services_kop: line.service_fees_kop.iter().sum(),
             suspended_kop: line.tariff_suspended_kop,
         };
+        let was = line.status.clone();
+        let change = match to {
+            Move::Suspend => LineChanged::Suspended {
+                was,
+                reason: reason.to_owned(),
+            },
+            _ => LineChanged::Resumed { was },
+        };
         Ok(Effect {
+            write: Write::Status {
+                status: next,
+                reason: reason.to_owned(),
+            },
+            change,
             monthly_kop: BillChange::between((facts.status, fees), (next, fees), 0).monthly_kop,
-            ..Effect::default()
+            one_time_kop: 0,
+        })
+    })
+}
+
+/// Setting the lines' spend limit (`Some`) or removing it: on every line but a terminated one;
+/// a line that has that limit already, or none to remove, is skipped. A limit moves no fee.
+fn spend_limit(lines: &[Facts], set: Option<Limit>) -> Preview {
+    check_each(lines, |line, facts| {
+        facts.status.allows_record_changes().map_err(|r| r.0)?;
+        let (was_kop, was_action) = (line.spend_limit_kop, line.limit_action.clone());
+        let (write, change) = match set {
+            Some(limit) => {
+                let own = line.limit_action.as_deref().map(LimitAction::parse);
+                let action = match (limit.on_limit, own) {
+                    (Some(a), _) | (None, Some(Ok(a))) => a,
+                    (None, _) => LimitAction::Bar,
+                };
+                let action = action.as_str().to_owned();
+                if was_kop == Some(limit.kop) && was_action.as_deref() == Some(action.as_str()) {
+                    return Err(Problem::NothingChanges);
+                }
+                (
+                    Write::Limit {
+                        kop: Some(limit.kop),
+                        action: Some(action.clone()),
+                    },
+                    LineChanged::LimitSet {
+                        was_kop,
+                        was_action,
+                        now_kop: limit.kop,
+                        action,
+                    },
+                )
+            }
+            None if was_kop.is_none() => return Err(Problem::NoLimit),
+            None => (
+                Write::Limit {
+                    kop: None,
+                    action: None,
+                },
+                LineChanged::LimitRemoved {
+                    was_kop,
+                    was_action,
+                },
+            ),
+        };
+        Ok(Effect {
+            write,
+            change,
+            monthly_kop: 0,
+            one_time_kop: 0,
+        })
+    })
+}
+
+/// Moving the lines to a department (one the permit covers) and cost centre; each line keeps
+/// its employee. A line already there is skipped.
+async fn place(
+    conn: &mut AnyConnection,
+    permit: &Permit,
+    lines: &[Facts],
+    department: Option<i64>,
+    cost_centre: Option<String>,
+) -> Result<Preview, PreviewError> {
+    if let Some(d) = department {
+        if departments::get(conn, permit, d).await?.is_none() {
+            return Err(invalid("department_id", Problem::NoSuchDepartment));
+        }
+        if !permit.covers_department(d) {
+            return Err(invalid("department_id", Problem::DepartmentOutsideRights));
+        }
+    }
+    Ok(check_each(lines, |line, facts| {
+        facts.status.allows_record_changes().map_err(|r| r.0)?;
+        if line.department_id == department && line.cost_centre == cost_centre {
+            return Err(Problem::NothingChanges);
+        }
+        let was = Assignment {
+            employee_id: line.employee_id,
+            department_id: line.department_id,
+            cost_centre: line.cost_centre.clone(),
+        };
+        let now = Assignment {
+            department_id: department,
+            cost_centre: cost_centre.clone(),
+            ..was.clone()
+        };
+        Ok(Effect {
+            write: Write::Place {
+                department,
+                cost_centre: cost_centre.clone(),
+            },
+            change: LineChanged::Reassigned { was, now },
+            monthly_kop: 0,
+            one_time_kop: 0,
         })
     }))
 }
 
-/// Setting the chosen lines' spend limit (`set`: a limit, checked by the caller as a single
-/// change checks it) or removing it: on every line but a terminated one; removing skips the
-/// lines that have none. A limit moves no fee.
-pub async fn limit(
-    db: &Db,
+/// Moving the lines to the tariff with this code (of the company's region): the services that
+/// do not fit it are dropped, their fees with them.
+async fn tariff(
+    conn: &mut AnyConnection,
     permit: &Permit,
-    chosen: &Resolved,
-    set: bool,
-) -> Result<Preview, PreviewError> {
-    let mut conn = db.pool.acquire().await?;
-    let lines = lines::services_of(&mut conn, permit, &chosen.line_ids).await?;
-    Ok(check_each(permit, chosen, &lines, |line, facts| {
-        facts.status.allows_record_changes().map_err(|r| r.0)?;
-        if !set && line.spend_limit_kop.is_none() {
-            return Err(Problem::NoLimit);
-        }
-        Ok(Effect::default())
-    }))
-}
-
-/// Moving the chosen lines to the tariff with this code (of the company's region): the services
-/// that do not fit it are dropped, their fees with them.
-pub async fn tariff(
-    db: &Db,
-    permit: &Permit,
-    chosen: &Resolved,
+    lines: &[Facts],
     code: &str,
 ) -> Result<Preview, PreviewError> {
     let code = code.trim();
-    let region = crate::store::companies::get(db, permit)
-        .await?
-        .map(|c| c.region_code)
-        .unwrap_or_default();
-    let mut conn = db.pool.acquire().await?;
-    let Some(new) = changes::tariff_in_region(&mut conn, &region, code).await? else {
-        let why = if changes::tariff_exists_elsewhere(&mut conn, code).await? {
+    let region = crate::store::companies::region_of(conn, permit).await?;
+    let Some(new) = changes::tariff_in_region(conn, &region, code).await? else {
+        let why = if changes::tariff_exists_elsewhere(conn, code).await? {
             Problem::TariffNotInRegion {
                 tariff_code: code.into(),
             }
@@ -227,37 +448,45 @@ pub async fn tariff(
                 tariff_code: code.into(),
             }
         };
-        return Err(PreviewError::Refused(why));
+        return Err(invalid("tariff", why));
     };
     let facts = service_rules::TariffFacts {
         id: new.id,
         name: new.name.clone(),
         open: new.for_business != 0 && new.archived == 0,
     };
-    let lines = lines::services_of(&mut conn, permit, &chosen.line_ids).await?;
     let mut services: Vec<i64> = lines
         .iter()
         .flat_map(|l| l.services.iter().map(|(id, _)| *id))
         .collect();
     services.sort_unstable();
     services.dedup();
-    let limits = changes::tariffs_of_services(&mut conn, &services).await?;
-    Ok(check_each(permit, chosen, &lines, |line, line_facts| {
+    let limits = changes::tariffs_of_services(conn, &services).await?;
+    Ok(check_each(lines, |line, line_facts| {
         let dropped = service_rules::change_tariff(line_facts, &facts, |id| {
             limits.get(&id).map_or(&[][..], Vec::as_slice)
         })
         .map_err(refusal)?;
-        let dropped_fees: i64 = line
-            .services
-            .iter()
-            .zip(&line.service_fees_kop)
-            .filter(|((id, _), _)| dropped.contains(id))
-            .map(|(_, fee)| fee)
-            .sum();
+        let mut dropped_fees = 0;
+        let mut dropped_codes = Vec::new();
+        for (i, (id, _)) in line.services.iter().enumerate() {
+            if dropped.contains(id) {
+                dropped_fees += line.service_fees_kop[i];
+                dropped_codes.push(line.service_codes[i].clone());
+            }
+        }
         Ok(Effect {
+            write: Write::Tariff {
+                tariff_id: new.id,
+                drop: dropped,
+            },
+            change: LineChanged::Tariff {
+                was: line.tariff_code.clone(),
+                now: new.code.clone(),
+                dropped: dropped_codes,
+            },
             monthly_kop: new.monthly_fee_kop - line.tariff_fee_kop - dropped_fees,
             one_time_kop: 0,
-            drops_services: !dropped.is_empty(),
         })
     }))
 }

@@ -300,6 +300,7 @@ pub async fn queue_if_large(
         &mut tx,
         permit,
         &crate::store::jobs::NewJob {
+            queue: None,
             kind: job::KIND,
             payload: &payload,
             total: 2,

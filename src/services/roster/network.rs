@@ -85,6 +85,7 @@ pub async fn queue(
         &mut tx,
         &permit,
         &crate::store::jobs::NewJob {
+            queue: None,
             kind: KIND,
             payload: &text,
             total: total as i64,

@@ -612,6 +612,30 @@ pub fn say(p: &Problem, lang: Lang) -> String {
                 en_count(*max as i64, ["line", "lines"])
             ),
         ),
+        P::NoValueTaken => (
+            "это изменение не берёт значения для каждого номера".into(),
+            "this change takes no value per line".into(),
+        ),
+        P::NothingChanges => (
+            "у номера уже так: менять нечего".into(),
+            "the line is like that already: nothing to change".into(),
+        ),
+        P::OutsideRightsNow => (
+            "вне ваших прав: права изменились, пока шла операция".into(),
+            "outside your rights: they changed while the operation ran".into(),
+        ),
+        P::NothingToRun => (
+            "ни один из выбранных номеров не изменится: выполнять нечего".into(),
+            "none of the chosen lines would change: there is nothing to run".into(),
+        ),
+        P::OperationEnded => (
+            "операция уже завершилась: отменять нечего".into(),
+            "the operation has ended already: there is nothing to cancel".into(),
+        ),
+        P::NothingFailed => (
+            "в операции нет номеров с ошибкой: повторять нечего".into(),
+            "no line of the operation failed: there is nothing to retry".into(),
+        ),
         P::NamesakeInFile { name, first_row } => (
             format!(
                 "«{name}» без табельного номера в другом подразделении или должности, чем в строке {first_row}: будут два разных сотрудника"
@@ -914,6 +938,12 @@ mod tests {
             Problem::ChangeInHand => 146,
             Problem::NothingSelected => 147,
             Problem::TooManyLines { .. } => 148,
+            Problem::NoValueTaken => 149,
+            Problem::NothingChanges => 150,
+            Problem::OutsideRightsNow => 151,
+            Problem::NothingToRun => 152,
+            Problem::OperationEnded => 153,
+            Problem::NothingFailed => 154,
             Problem::FileEmpty => 107,
             Problem::FileTooManyRows { .. } => 108,
             Problem::FileTooManyCells { .. } => 109,
@@ -1148,6 +1178,12 @@ mod tests {
             Problem::ChangeInHand,
             Problem::NothingSelected,
             Problem::TooManyLines { max: 2 },
+            Problem::NoValueTaken,
+            Problem::NothingChanges,
+            Problem::OutsideRightsNow,
+            Problem::NothingToRun,
+            Problem::OperationEnded,
+            Problem::NothingFailed,
             Problem::FileEmpty,
             Problem::FileTooManyRows { max: 2 },
             Problem::FileTooManyCells { max: 2 },
@@ -1207,7 +1243,7 @@ mod tests {
         let mut seen: Vec<usize> = samples.iter().map(index).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen.len(), 149, "a sample of every kind");
+        assert_eq!(seen.len(), 155, "a sample of every kind");
         let russian = |s: &str| s.chars().any(|c| matches!(c, 'а'..='я' | 'А'..='Я'));
         for p in &samples {
             let (ru, en) = (say(p, Lang::Ru), say(p, Lang::En));
