@@ -11,7 +11,7 @@ use crate::helpers::{Backend, TestApp, spawn_app};
 use crate::on_both;
 
 /// A company of 130 lines (+7 916 000-01-00 …), 40 of them suspended; another company's line.
-async fn company(app: &TestApp) -> i64 {
+pub async fn company(app: &TestApp) -> i64 {
     let company = app.seed_company().await;
     let numbers: Vec<String> = (0..130)
         .map(|i| format!("+7916000{:04}", 100 + i))
@@ -31,7 +31,7 @@ async fn company(app: &TestApp) -> i64 {
 }
 
 /// Gives the company's last five lines (all active) the service.
-async fn give_the_last_five(app: &TestApp, company: i64, service_id: i64) {
+pub async fn give_the_last_five(app: &TestApp, company: i64, service_id: i64) {
     sqlx::query(
         "INSERT INTO line_services (line_id, service_id, enabled_at)
          SELECT id, $1, 0 FROM lines WHERE company_id = $2 AND msisdn >= '+79160000225'",
@@ -77,7 +77,7 @@ pub fn tariff_change(tariff: &str) -> BulkChange {
 }
 
 /// Every line of the permit's company, as a bulk change chooses them.
-async fn every_line(app: &TestApp, permit: &simfleet::authz::Permit) -> selection::Resolved {
+pub async fn every_line(app: &TestApp, permit: &simfleet::authz::Permit) -> selection::Resolved {
     selection::resolve(&app.db, permit, &Selection::Filter(Filter::default()))
         .await
         .expect("all")

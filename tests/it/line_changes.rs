@@ -1,13 +1,12 @@
 //! Changing a line from its card: preview, confirm, refusals, the provisioner side door.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
-
-use actix_web::{App, HttpResponse, HttpServer, web};
+use std::sync::atomic::Ordering;
 
 use simfleet::provisioning::{ProvisionError, ProvisionRequest, Provisioner};
 use simfleet::services::line_changes::{self, ChangeError, LineChange};
 
+use crate::bss::stub_bss;
 use crate::helpers::{
     ADMIN, Backend, PASSWORD, Response, TestApp, hidden, spawn_app, spawn_app_with,
 };
@@ -606,59 +605,6 @@ async fn another_companys_line_cannot_be_changed(b: Backend) {
     assert_eq!(status, "active");
 }
 
-/// A stand-in for the operator's BSS: answers with the status it is told to, counts calls.
-struct Bss {
-    url: String,
-    answer: Arc<AtomicU16>,
-    calls: Arc<AtomicUsize>,
-    seen: Arc<std::sync::Mutex<Vec<(String, serde_json::Value)>>>,
-}
-
-async fn stub_bss() -> Bss {
-    let answer = Arc::new(AtomicU16::new(200));
-    let calls = Arc::new(AtomicUsize::new(0));
-    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let (a, c, s) = (answer.clone(), calls.clone(), seen.clone());
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let server = HttpServer::new(move || {
-        let (a, c, s) = (a.clone(), c.clone(), s.clone());
-        App::new().route(
-            "/changes",
-            web::post().to(
-                move |req: actix_web::HttpRequest, body: web::Json<serde_json::Value>| {
-                    let (a, c, s) = (a.clone(), c.clone(), s.clone());
-                    async move {
-                        c.fetch_add(1, Ordering::SeqCst);
-                        let key = req
-                            .headers()
-                            .get("x-api-key")
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or("")
-                            .to_owned();
-                        s.lock().expect("lock").push((key, body.into_inner()));
-                        let status =
-                            actix_web::http::StatusCode::from_u16(a.load(Ordering::SeqCst))
-                                .expect("status");
-                        HttpResponse::build(status).body("stub answer")
-                    }
-                },
-            ),
-        )
-    })
-    .workers(1)
-    .listen(listener)
-    .expect("listen")
-    .run();
-    tokio::spawn(server);
-    Bss {
-        url,
-        answer,
-        calls,
-        seen,
-    }
-}
-
 async fn a_failing_network_leaves_the_line_as_it_was(b: Backend) {
     let bss = stub_bss().await;
     let url = bss.url.clone();
@@ -671,7 +617,7 @@ async fn a_failing_network_leaves_the_line_as_it_was(b: Backend) {
     .await;
     let line = one_line(&app, "biz-start").await;
 
-    bss.answer.store(503, Ordering::SeqCst);
+    bss.answer(503);
     let (_, failed) = change(
         &app,
         line,
@@ -687,11 +633,7 @@ async fn a_failing_network_leaves_the_line_as_it_was(b: Backend) {
         "{}",
         failed.body
     );
-    assert_eq!(
-        bss.calls.load(Ordering::SeqCst),
-        3,
-        "a 5xx answer is retried"
-    );
+    assert_eq!(bss.calls(), 3, "a 5xx answer is retried");
     let tariff: String = sqlx::query_scalar(
         "SELECT t.code FROM lines l JOIN tariffs t ON t.id = l.tariff_id WHERE l.id = $1",
     )
@@ -705,17 +647,17 @@ async fn a_failing_network_leaves_the_line_as_it_was(b: Backend) {
         ["line.change_tariff.failed"]
     );
 
-    bss.answer.store(400, Ordering::SeqCst);
-    bss.calls.store(0, Ordering::SeqCst);
+    bss.answer(400);
+    bss.heard.calls.store(0, Ordering::SeqCst);
     let (_, refused) = change(&app, line, &[("action", "suspend"), ("reason", "")]).await;
     assert_eq!(refused.status, 502);
     assert_eq!(
-        bss.calls.load(Ordering::SeqCst),
+        bss.calls(),
         1,
         "a 4xx answer is the BSS refusing: not retried"
     );
 
-    bss.answer.store(200, Ordering::SeqCst);
+    bss.answer(200);
     let (_, done) = change(
         &app,
         line,
@@ -724,6 +666,7 @@ async fn a_failing_network_leaves_the_line_as_it_was(b: Backend) {
     .await;
     assert_eq!(done.status, 303, "{}", done.body);
     let (key, request) = bss
+        .heard
         .seen
         .lock()
         .expect("lock")

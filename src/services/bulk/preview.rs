@@ -136,7 +136,9 @@ pub async fn check_lines(
         };
         match checked {
             Ok(p) => all.merge(p),
-            Err(PreviewError::Invalid(e)) => {
+            // A line's own value that does not do is that line's problem; the change's own
+            // parameters are everyone's.
+            Err(PreviewError::Invalid(e)) if value.is_some() => {
                 all.skipped.extend(ids.into_iter().map(|line_id| Skipped {
                     line_id,
                     problem: e.problem.clone(),

@@ -1,0 +1,370 @@
+//! Bulk operations run: confirmed once per key, each chosen line checked again and changed
+//! through the Provisioner as a durable job, an outcome for every line; the network told with
+//! no transaction open, some of its refusals retried; a cancel stops after the chunk in hand.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use simfleet::authz::{Permit, Requester};
+use simfleet::domain::Problem;
+use simfleet::services::bulk::change::BulkChange;
+use simfleet::services::bulk::operation::{
+    self, BulkError, Chosen, Confirm, Confirmed, State, Status,
+};
+use simfleet::store::bulk::{self as store, Counts, Shown};
+
+use crate::bss::stub_bss;
+use crate::bulk::{company, enable, every_line, give_the_last_five};
+use crate::helpers::{Backend, TestApp, spawn_app, spawn_app_with};
+use crate::on_both;
+
+/// Confirms the change on the lines under this key, for the operator's permit.
+async fn confirm(
+    app: &TestApp,
+    permit: &Permit,
+    change: &BulkChange,
+    lines: &[i64],
+    key: &str,
+) -> Result<Confirmed, BulkError> {
+    let lines: Vec<(i64, Option<String>)> = lines.iter().map(|id| (*id, None)).collect();
+    operation::confirm(
+        &app.db,
+        &Confirm {
+            requester: &Requester::operator(permit),
+            permit,
+            chosen_under: permit,
+            change,
+            lines: &lines,
+            chosen: &Chosen::Filter {
+                query: String::new(),
+            },
+            key,
+            retry_of: None,
+        },
+    )
+    .await
+}
+
+/// The operation once its job has ended (polled; a minute at most).
+async fn ended(app: &TestApp, permit: &Permit, id: i64) -> Status {
+    for _ in 0..3_000 {
+        let status = operation::status(&app.db, permit, id)
+            .await
+            .expect("status");
+        if status.ended() {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("operation {id} did not end");
+}
+
+/// The skipped or failed lines' reasons (codes), with how many each.
+async fn reasons(
+    app: &TestApp,
+    permit: &Permit,
+    id: i64,
+    outcome: &'static str,
+) -> Vec<(String, usize)> {
+    let mut conn = app.db.pool.acquire().await.expect("conn");
+    let rows = store::results(&mut conn, permit, id, Shown::Outcome(outcome), 1_000_000, 0)
+        .await
+        .expect("results");
+    let mut groups = std::collections::BTreeMap::<String, usize>::new();
+    for r in rows {
+        let p: Problem =
+            serde_json::from_str(r.problem.as_deref().unwrap_or("null")).expect("a problem");
+        *groups.entry(p.code()).or_default() += 1;
+    }
+    groups.into_iter().collect()
+}
+
+async fn count(app: &TestApp, sql: &'static str, company: i64) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind(company)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// Enabling a service on every line: the suspended and those that have it are skipped with
+/// their reasons, the others get it with their audit entries and their new monthly cost; a
+/// second confirm of the same key is the same operation, not a second job.
+async fn a_service_is_enabled_on_every_chosen_line_with_an_outcome_for_each(b: Backend) {
+    let app = spawn_app(b).await;
+    let company = company(&app).await;
+    let permit = app.permit(company);
+    let (service_id, fee): (i64, i64) =
+        sqlx::query_as("SELECT id, monthly_fee_kop FROM services WHERE code = 'extra-10gb'")
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("service");
+    give_the_last_five(&app, company, service_id).await;
+    let month_before = count(
+        &app,
+        "SELECT CAST(SUM(monthly_kop) AS BIGINT) FROM lines WHERE company_id = $1",
+        company,
+    )
+    .await;
+    let all = every_line(&app, &permit).await;
+    let change = enable("extra-10gb");
+    let first = confirm(&app, &permit, &change, &all.line_ids, "key-1")
+        .await
+        .expect("confirmed");
+    let again = confirm(&app, &permit, &change, &all.line_ids, "key-1")
+        .await
+        .expect("again");
+    assert!(!first.repeat && again.repeat);
+    assert_eq!(first.operation_id, again.operation_id);
+    let status = ended(&app, &permit, first.operation_id).await;
+    assert_eq!(status.state, State::Done);
+    assert_eq!(
+        status.counts,
+        Counts {
+            changed: 85,
+            skipped: 45,
+            failed: 0
+        }
+    );
+    assert_eq!(
+        reasons(&app, &permit, first.operation_id, "skipped").await,
+        vec![
+            ("line_suspended".to_owned(), 40),
+            ("service_already_on".to_owned(), 5)
+        ]
+    );
+    let with_it = count(
+        &app,
+        "SELECT COUNT(*) FROM line_services ls JOIN lines l ON l.id = ls.line_id
+         WHERE l.company_id = $1",
+        company,
+    )
+    .await;
+    assert_eq!(with_it, 90);
+    let entries = count(
+        &app,
+        "SELECT COUNT(*) FROM audit_log WHERE company_id = $1 AND action = 'line.enable_service'",
+        company,
+    )
+    .await;
+    assert_eq!(entries, 85, "an audit entry for each line changed");
+    let month_after = count(
+        &app,
+        "SELECT CAST(SUM(monthly_kop) AS BIGINT) FROM lines WHERE company_id = $1",
+        company,
+    )
+    .await;
+    assert_eq!(
+        month_after - month_before,
+        85 * fee,
+        "the kept monthly cost follows"
+    );
+    let jobs = count(
+        &app,
+        "SELECT COUNT(*) FROM jobs WHERE company_id = $1 AND kind = 'bulk.run'",
+        company,
+    )
+    .await;
+    assert_eq!(jobs, 1, "a double submit starts one job");
+    match operation::cancel(&app.db, &permit, first.operation_id).await {
+        Err(BulkError::Refused(Problem::OperationEnded)) => {}
+        other => panic!("a cancel of an ended operation: {other:?}"),
+    }
+}
+
+/// A change that would skip every chosen line is refused before anything is recorded.
+async fn a_change_that_skips_every_line_is_refused_as_nothing_to_run(b: Backend) {
+    let app = spawn_app(b).await;
+    let company = company(&app).await;
+    let permit = app.permit(company);
+    let all = every_line(&app, &permit).await;
+    let suspended: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM lines WHERE company_id = $1 AND status = 'suspended' ORDER BY id",
+    )
+    .bind(company)
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("suspended");
+    assert_eq!(suspended.len(), 40);
+    match confirm(&app, &permit, &enable("extra-10gb"), &suspended, "k").await {
+        Err(BulkError::Refused(Problem::NothingToRun)) => {}
+        other => panic!("nothing to run: {other:?}"),
+    }
+    match confirm(&app, &permit, &enable("no-such"), &all.line_ids, "k").await {
+        Err(BulkError::Invalid(e)) if matches!(e.problem, Problem::NoSuchService { .. }) => {}
+        other => panic!("an unknown service: {other:?}"),
+    }
+    let recorded = count(
+        &app,
+        "SELECT COUNT(*) FROM bulk_operations WHERE company_id = $1",
+        company,
+    )
+    .await;
+    assert_eq!(recorded, 0, "nothing half-written");
+}
+
+/// Through the BSS: the lines it refuses fail with its answer and stay as they were, the
+/// others change (each under its own key, once); a retry of the failed lines changes them.
+async fn the_lines_the_network_refuses_fail_and_a_retry_changes_them(b: Backend) {
+    let bss = stub_bss().await;
+    let url = bss.url.clone();
+    let app = spawn_app_with(b, |s| {
+        s.bss_url = Some(url);
+        s.bss_attempts = 1;
+    })
+    .await;
+    let company = company(&app).await;
+    let permit = app.permit(company);
+    let refused = ["+79160000150", "+79160000151", "+79160000199"];
+    bss.heard
+        .refuse
+        .lock()
+        .expect("lock")
+        .extend(refused.iter().map(|n| n.to_string()));
+    let all = every_line(&app, &permit).await;
+    let suspend = BulkChange::Suspend {
+        reason: "отпуск".into(),
+    };
+    let op = confirm(&app, &permit, &suspend, &all.line_ids, "s")
+        .await
+        .expect("confirmed");
+    let status = ended(&app, &permit, op.operation_id).await;
+    assert_eq!(
+        status.counts,
+        Counts {
+            changed: 87,
+            skipped: 40,
+            failed: 3
+        }
+    );
+    assert_eq!(
+        reasons(&app, &permit, op.operation_id, "failed").await,
+        vec![("network_answered".to_owned(), 3)]
+    );
+    let active: Vec<String> = sqlx::query_scalar(
+        "SELECT msisdn FROM lines WHERE company_id = $1 AND status = 'active' ORDER BY msisdn",
+    )
+    .bind(company)
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("active");
+    assert_eq!(active, refused, "a refused line stays as it was");
+    let keys = bss.applied_keys();
+    assert_eq!(keys.len(), 87);
+    assert!(keys.values().all(|n| *n == 1));
+    let held = count(
+        &app,
+        "SELECT COUNT(*) FROM pending_changes WHERE company_id = $1",
+        company,
+    )
+    .await;
+    assert_eq!(held, 0, "every line let go");
+
+    bss.heard.refuse.lock().expect("lock").clear();
+    let (change, lines, preview) =
+        operation::retry_preview(&app.db, &permit, &permit, op.operation_id)
+            .await
+            .expect("a retry's preview");
+    assert_eq!((lines.len(), preview.changing.len()), (3, 3));
+    let retry = operation::confirm(
+        &app.db,
+        &Confirm {
+            requester: &Requester::operator(&permit),
+            permit: &permit,
+            chosen_under: &permit,
+            change: &change,
+            lines: &lines,
+            chosen: &Chosen::Retry {
+                of: op.operation_id,
+            },
+            key: "retry",
+            retry_of: Some(op.operation_id),
+        },
+    )
+    .await
+    .expect("retry confirmed");
+    let status = ended(&app, &permit, retry.operation_id).await;
+    assert_eq!(status.counts.changed, 3);
+    let still_active = count(
+        &app,
+        "SELECT COUNT(*) FROM lines WHERE company_id = $1 AND status = 'active'",
+        company,
+    )
+    .await;
+    assert_eq!(still_active, 0);
+    match operation::retry_preview(&app.db, &permit, &permit, retry.operation_id).await {
+        Err(BulkError::Refused(Problem::NothingFailed)) => {}
+        other => panic!("nothing failed: {other:?}"),
+    }
+}
+
+/// The calls to the BSS go out `bss_concurrency` at once, never more.
+async fn the_network_hears_as_many_calls_at_once_as_set(b: Backend) {
+    let bss = stub_bss().await;
+    bss.heard.delay_ms.store(40, Ordering::SeqCst);
+    let url = bss.url.clone();
+    let app = spawn_app_with(b, |s| {
+        s.bss_url = Some(url);
+        s.bss_concurrency = 4;
+    })
+    .await;
+    let company = company(&app).await;
+    let permit = app.permit(company);
+    let all = every_line(&app, &permit).await;
+    let op = confirm(&app, &permit, &BulkChange::RemoveLimit {}, &[], "x").await;
+    assert!(op.is_err(), "no line: nothing to run");
+    let set = BulkChange::SetLimit {
+        amount: "1500".into(),
+        on_limit: None,
+    };
+    let op = confirm(&app, &permit, &set, &all.line_ids[..40], "l")
+        .await
+        .expect("confirmed");
+    let status = ended(&app, &permit, op.operation_id).await;
+    assert_eq!(status.counts.changed, 40);
+    assert_eq!(bss.most_at_once(), 4);
+}
+
+/// A cancel stops the run after the chunk in hand: that chunk's lines are changed, the rest
+/// are not reached.
+async fn a_cancel_stops_after_the_chunk_in_hand(b: Backend) {
+    let bss = stub_bss().await;
+    bss.heard.delay_ms.store(10, Ordering::SeqCst);
+    let url = bss.url.clone();
+    let app = spawn_app_with(b, |s| {
+        s.bss_url = Some(url);
+        s.bss_concurrency = 1;
+    })
+    .await;
+    let company = app.seed_company().await;
+    let numbers: Vec<String> = (0..300).map(|i| format!("+7926100{:04}", i)).collect();
+    let refs: Vec<&str> = numbers.iter().map(String::as_str).collect();
+    app.add_lines(company, &refs).await;
+    let permit = app.permit(company);
+    let all = every_line(&app, &permit).await;
+    let op = confirm(&app, &permit, &enable("extra-10gb"), &all.line_ids, "c")
+        .await
+        .expect("confirmed");
+    for _ in 0..1_000 {
+        if bss.calls() > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    operation::cancel(&app.db, &permit, op.operation_id)
+        .await
+        .expect("cancelled");
+    let status = ended(&app, &permit, op.operation_id).await;
+    assert_eq!(status.state, State::Cancelled);
+    assert_eq!(status.counts.changed, 200, "the chunk in hand finished");
+    assert_eq!(status.not_reached(), 100);
+    assert_eq!(bss.calls(), 200);
+}
+
+on_both!(
+    a_service_is_enabled_on_every_chosen_line_with_an_outcome_for_each,
+    a_change_that_skips_every_line_is_refused_as_nothing_to_run,
+    the_lines_the_network_refuses_fail_and_a_retry_changes_them,
+    the_network_hears_as_many_calls_at_once_as_set,
+    a_cancel_stops_after_the_chunk_in_hand,
+);
