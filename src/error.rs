@@ -24,6 +24,10 @@ pub enum AppError {
     Csrf,
     #[error("{0}")]
     BadRequest(crate::domain::Problem),
+    /// A request that is well formed but cannot be done as things stand (a cancel of an
+    /// operation that has ended): 409.
+    #[error("{0}")]
+    Refused(crate::domain::Problem),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -64,6 +68,7 @@ impl ResponseError for AppError {
             | AppError::ChooseCompany
             | AppError::SecondFactorRequired => StatusCode::SEE_OTHER,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Refused(_) => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -84,6 +89,14 @@ impl ResponseError for AppError {
                 let (ru, en) = both("error.csrf_detail");
                 (both("error.csrf"), format!("{ru} / {en}"))
             }
+            AppError::Refused(p) => (
+                both("error.refused"),
+                format!(
+                    "{} / {}",
+                    problems::sentence(p, Lang::Ru),
+                    problems::sentence(p, Lang::En)
+                ),
+            ),
             AppError::BadRequest(p) => (
                 both("error.bad_request"),
                 format!(

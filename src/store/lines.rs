@@ -1039,6 +1039,27 @@ pub async fn ids_matching(
     Ok(ids.into_iter().map(|(id,)| id).collect())
 }
 
+/// Those of these lines the scope covers, in id order.
+pub async fn ids_within(
+    conn: &mut AnyConnection,
+    scoped: &Scoped,
+    line_ids: &[i64],
+) -> Result<Vec<i64>, sqlx::Error> {
+    let mut ids = Vec::with_capacity(line_ids.len());
+    for chunk in line_ids.chunks(10_000) {
+        let mut sql = Sql::new("SELECT l.id FROM lines l WHERE l.company_id = ");
+        sql.bind(scoped.company_id()).push(" AND l.id IN (");
+        push_id_list(&mut sql, chunk);
+        sql.push(")");
+        push_scope(&mut sql, scoped.scope());
+        let found: Vec<(i64,)> = sql.query_as().fetch_all(&mut *conn).await?;
+        ids.extend(found.into_iter().map(|(id,)| id));
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
 /// The lines of these numbers (as stored, `+7…`) within the scope, by number; a number that is
 /// not one of them is not in the answer.
 pub async fn ids_by_number(

@@ -99,6 +99,40 @@ impl ChangeForm {
         })
     }
 
+    /// The change as a bulk change takes it (the actions that make sense over many lines).
+    pub fn bulk_change(&self) -> Result<crate::services::bulk::change::BulkChange, AppError> {
+        use crate::services::bulk::change::BulkChange;
+        Ok(match self.action.as_str() {
+            "change_tariff" => BulkChange::ChangeTariff {
+                tariff: text(&self.tariff),
+            },
+            "enable_service" => BulkChange::EnableService {
+                service: text(&self.service),
+            },
+            "disable_service" => BulkChange::DisableService {
+                service: text(&self.service),
+            },
+            "suspend" => BulkChange::Suspend {
+                reason: text(&self.reason),
+            },
+            "resume" => BulkChange::Resume {},
+            "set_limit" => BulkChange::SetLimit {
+                amount: text(&self.amount),
+                on_limit: self.on_limit.clone().filter(|a| !a.is_empty()),
+            },
+            "remove_limit" => BulkChange::RemoveLimit {},
+            "reassign" => BulkChange::Reassign {
+                department_id: id("department_id", &self.department_id)?,
+                cost_centre: self.cost_centre.clone(),
+            },
+            other => {
+                return Err(AppError::BadRequest(Problem::UnknownAction {
+                    input: other.to_owned(),
+                }));
+            }
+        })
+    }
+
     /// The fields to carry from the preview to the confirmation.
     fn hidden(&self) -> Vec<(&'static str, String)> {
         [

@@ -95,9 +95,34 @@ struct LinesPage {
     /// Open services: code and name in the page's language.
     services: Vec<(String, String)>,
     page_sizes: [i64; 3],
+    /// Lines can be ticked for a bulk change.
+    can_bulk: bool,
 }
 
 impl LinesPage {
+    /// The filter as a bulk change carries it (`f_…`): "every line it matches".
+    fn bulk_filter(&self) -> Vec<(&'static str, String)> {
+        let mut fields = Vec::new();
+        let mut put = |k: &'static str, v: String| {
+            if !v.is_empty() {
+                fields.push((k, v));
+            }
+        };
+        put("f_q", self.q.clone());
+        put(
+            "f_department",
+            self.department.map(|d| d.to_string()).unwrap_or_default(),
+        );
+        put("f_status", self.status.clone());
+        put(
+            "f_tariff",
+            self.tariff.map(|t| t.to_string()).unwrap_or_default(),
+        );
+        put("f_cost_centre", self.cost_centre.clone());
+        put("f_service", self.service.clone());
+        fields
+    }
+
     fn is_tariff(&self, id: impl Borrow<i64>) -> bool {
         self.tariff == Some(*id.borrow())
     }
@@ -372,6 +397,10 @@ pub async fn list(
             })
             .collect(),
         page_sizes: PAGE_SIZES,
+        can_bulk: state
+            .authz
+            .allows(&cab.principal, Object::Bulk, Action::Run)
+            .await,
     };
     if req.headers().contains_key("hx-request") {
         return render(&view.as_table());

@@ -5,6 +5,7 @@ pub mod api;
 mod assets;
 pub(crate) mod audit;
 mod auth;
+mod bulk;
 pub mod connection;
 mod departments;
 mod devices;
@@ -122,6 +123,15 @@ route_table! {
     GET "/lines/{id}" => line_card::card,
     GET "/lines/{id}/change" => line_changes::preview,
     POST "/lines/{id}/change" => line_changes::apply,
+    GET "/bulk" => bulk::list,
+    GET "/bulk/new" => bulk::new_form,
+    POST "/bulk/preview" => bulk::preview,
+    POST "/bulk" => bulk::confirm,
+    GET "/bulk/{id}" => bulk::show,
+    GET "/bulk/{id}/progress" => bulk::progress,
+    POST "/bulk/{id}/cancel" => bulk::cancel,
+    GET "/bulk/{id}/retry" => bulk::retry_preview,
+    POST "/bulk/{id}/retry" => bulk::retry,
     GET "/departments" => departments::list,
     POST "/departments" => departments::create,
     GET "/departments/new" => departments::new_form,

@@ -35,6 +35,7 @@ pub struct Page {
 const NAV: &[(&str, &str, Object, Action)] = &[
     ("/overview", "nav.overview", Object::Overview, Action::Read),
     ("/lines", "nav.lines", Object::Lines, Action::Read),
+    ("/bulk", "nav.bulk", Object::Bulk, Action::Run),
     (
         "/employees",
         "nav.employees",

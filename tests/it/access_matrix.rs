@@ -285,6 +285,102 @@ const PAGES: &[Row] = &[
     ),
     (
         "GET",
+        "/bulk",
+        "/bulk",
+        ["login", "ok", "403", "ok", "ok", "ok", "403", "403", "403"],
+    ),
+    (
+        "GET",
+        "/bulk/new",
+        "/bulk/new?line={line}",
+        ["login", "ok", "403", "ok", "422", "ok", "403", "403", "403"],
+    ),
+    (
+        "GET",
+        "/bulk/new",
+        "/bulk/new?line={line_out}",
+        [
+            "login", "ok", "403", "422", "422", "ok", "403", "403", "403",
+        ],
+    ),
+    (
+        "POST",
+        "/bulk/preview",
+        "/bulk/preview?line={line}&action=change_tariff&tariff=biz-max",
+        ["login", "ok", "403", "ok", "422", "ok", "403", "403", "403"],
+    ),
+    (
+        "POST",
+        "/bulk/preview",
+        "/bulk/preview?line={line_out}&action=change_tariff&tariff=biz-max",
+        [
+            "login", "ok", "403", "422", "422", "ok", "403", "403", "403",
+        ],
+    ),
+    (
+        "POST",
+        "/bulk/preview",
+        "/bulk/preview?all=1&action=change_tariff&tariff=no-such",
+        [
+            "login", "422", "403", "422", "422", "422", "403", "403", "403",
+        ],
+    ),
+    (
+        "POST",
+        "/bulk",
+        "/bulk?line={line}&action=change_tariff&tariff=biz-optimum&key=bm1",
+        ["login", "ok", "403", "ok", "422", "ok", "403", "403", "403"],
+    ),
+    (
+        "POST",
+        "/bulk",
+        "/bulk?line={line_out}&action=change_tariff&tariff=biz-optimum&key=bm2",
+        [
+            "login", "ok", "403", "422", "422", "ok", "403", "403", "403",
+        ],
+    ),
+    (
+        "GET",
+        "/bulk/{id}",
+        "/bulk/{op}",
+        [
+            "login", "ok", "403", "404", "404", "ok", "403", "403", "403",
+        ],
+    ),
+    (
+        "GET",
+        "/bulk/{id}/progress",
+        "/bulk/{op}/progress",
+        [
+            "login", "ok", "403", "404", "404", "ok", "403", "403", "403",
+        ],
+    ),
+    (
+        "POST",
+        "/bulk/{id}/cancel",
+        "/bulk/{op}/cancel",
+        [
+            "login", "ok", "403", "404", "404", "ok", "403", "403", "403",
+        ],
+    ),
+    (
+        "GET",
+        "/bulk/{id}/retry",
+        "/bulk/{op}/retry",
+        [
+            "login", "ok", "403", "404", "404", "ok", "403", "403", "403",
+        ],
+    ),
+    (
+        "POST",
+        "/bulk/{id}/retry",
+        "/bulk/{op}/retry?key=r1",
+        [
+            "login", "ok", "403", "404", "404", "ok", "403", "403", "403",
+        ],
+    ),
+    (
+        "GET",
         "/jobs/{id}",
         "/jobs/{job}",
         [
@@ -919,6 +1015,7 @@ async fn world(app: &TestApp) -> (HashMap<&'static str, String>, Vec<TestApp>) {
         .to_string(),
     );
     ids.insert("dept", granted.to_string());
+    ids.insert("op", seed_operation(app, a, &ids["line"]).await.to_string());
     ids.insert(
         "dept_spare",
         department(app, a, "Запасной").await.to_string(),
@@ -954,7 +1051,7 @@ async fn world(app: &TestApp) -> (HashMap<&'static str, String>, Vec<TestApp>) {
         (
             "+79035551122",
             "Менеджер",
-            vec!["lines.view", "lines.tariff"],
+            vec!["lines.view", "lines.tariff", "bulk.run"],
         ),
         ("+79035553344", "Бухгалтер", vec!["finance.view"]),
         // Delegated user management and import, each over the warehouse alone.
@@ -1114,6 +1211,33 @@ async fn world(app: &TestApp) -> (HashMap<&'static str, String>, Vec<TestApp>) {
             importer,
         ],
     )
+}
+
+/// A bulk operation the operator's tools started on the granted line (no one's own).
+async fn seed_operation(app: &TestApp, company: i64, line: &str) -> i64 {
+    use simfleet::services::bulk::change::BulkChange;
+    use simfleet::services::bulk::operation::{Chosen, Confirm, confirm};
+    let permit = app.permit(company);
+    let line: i64 = line.parse().expect("a line id");
+    confirm(
+        &app.db,
+        &Confirm {
+            requester: &simfleet::authz::Requester::operator(&permit),
+            permit: &permit,
+            chosen_under: &permit,
+            change: &BulkChange::SetLimit {
+                amount: "100".into(),
+                on_limit: None,
+            },
+            lines: &[(line, None)],
+            chosen: &Chosen::Lines { count: 1 },
+            key: "seed",
+            retry_of: None,
+        },
+    )
+    .await
+    .expect("an operation")
+    .operation_id
 }
 
 fn fill(template: &str, ids: &HashMap<&'static str, String>) -> String {

@@ -23,10 +23,14 @@ const IDS: &[(&str, &str)] = &[
     ("employees", "SELECT MIN(id) FROM employees"),
     ("roster", "SELECT MAX(id) FROM roster_uploads"),
     ("jobs", "SELECT MAX(id) FROM jobs"),
+    ("bulk", "SELECT MAX(id) FROM bulk_operations"),
 ];
 
 /// A page that shows something only with a question in its address.
-const QUERIES: &[(&str, &str)] = &[("/lines/{id}/change", "?action=change_tariff&tariff=biz-max")];
+const QUERIES: &[(&str, &str)] = &[
+    ("/lines/{id}/change", "?action=change_tariff&tariff=biz-max"),
+    ("/bulk/new", "?all=1&f_status=active"),
+];
 
 /// Pages a person sees before signing in (or between the steps).
 fn before_sign_in(path: &str) -> bool {
@@ -132,6 +136,38 @@ async fn walk(c: &Client, app: &TestApp, screen: Screen, lang: &str, paths: &[St
     );
 }
 
+/// A bulk operation to follow: a limit on the company's first 40 lines.
+async fn bulk_operation(app: &TestApp, company: i64) {
+    use simfleet::services::bulk::change::BulkChange;
+    use simfleet::services::bulk::operation::{Chosen, Confirm, confirm};
+    let permit = app.permit(company);
+    let lines: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM lines WHERE company_id = $1 ORDER BY id LIMIT 40")
+            .bind(company)
+            .fetch_all(&app.db.pool)
+            .await
+            .expect("lines");
+    let lines: Vec<(i64, Option<String>)> = lines.into_iter().map(|l| (l, None)).collect();
+    confirm(
+        &app.db,
+        &Confirm {
+            requester: &simfleet::authz::Requester::operator(&permit),
+            permit: &permit,
+            chosen_under: &permit,
+            change: &BulkChange::SetLimit {
+                amount: "1500".into(),
+                on_limit: None,
+            },
+            lines: &lines,
+            chosen: &Chosen::Lines { count: 40 },
+            key: "screens",
+            retry_of: None,
+        },
+    )
+    .await
+    .expect("a bulk operation");
+}
+
 #[tokio::test]
 async fn every_page_fits_a_phone_and_a_desktop() {
     let app = spawn_app(Backend::Sqlite).await;
@@ -164,6 +200,7 @@ async fn every_page_fits_a_phone_and_a_desktop() {
     .await
     .expect("a job");
     tx.commit().await.expect("commit");
+    bulk_operation(&app, made.company_id).await;
     let signed_in = pages(&app, true).await;
     assert!(signed_in.len() >= 15, "the cabinet's pages: {signed_in:?}");
 

@@ -25,6 +25,10 @@ pub enum Chosen {
     Departments {
         ids: Vec<i64>,
     },
+    /// Lines ticked on the lines table.
+    Lines {
+        count: usize,
+    },
     /// An uploaded list of numbers (with how many of its rows were no line to act on).
     List {
         file_name: String,

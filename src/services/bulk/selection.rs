@@ -23,6 +23,8 @@ pub enum Selection {
     Filter(Filter),
     /// The lines of these departments and of the departments under them.
     Departments(Vec<i64>),
+    /// These lines (rows ticked on a page of the lines table).
+    Lines(Vec<i64>),
     /// The numbers of a list file: in the column given (0-based), else the first that holds
     /// phone numbers.
     Numbers {
@@ -87,6 +89,10 @@ pub async fn resolve(
                 rejected: Vec::new(),
             }
         }
+        Selection::Lines(ids) => Resolved {
+            line_ids: lines::ids_within(&mut conn, permit, ids).await?,
+            rejected: Vec::new(),
+        },
         Selection::Numbers {
             file,
             sheet,

@@ -197,6 +197,9 @@ impl From<AppError> for ApiError {
                 &p.code(),
                 problems::say(&p, Lang::En),
             ),
+            AppError::Refused(p) => {
+                Self::new(StatusCode::CONFLICT, &p.code(), problems::say(&p, Lang::En))
+            }
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "API request failed");
                 Self::new(

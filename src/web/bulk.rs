@@ -1,0 +1,831 @@
+//! Bulk changes in the cabinet: lines chosen on the lines table (ticked rows, or every line its
+//! filter matches) or by department, a change chosen, previewed (how many change, how many are
+//! skipped and why, what it does to the monthly bill) and confirmed with a one-time key; then
+//! the operation's page follows its run (polled in the background) and shows each line's
+//! outcome.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::authz::{Action, Object, Permit, Requester};
+use crate::domain::Problem;
+use crate::error::{AppError, redirect};
+use crate::services::auth::new_token;
+use crate::services::bulk::change::BulkChange;
+use crate::services::bulk::operation::{self, BulkError, Chosen, Confirm, State, Status};
+use crate::services::bulk::preview::{self, Preview, PreviewError};
+use crate::services::bulk::selection::{self, Selection, SelectionError};
+use crate::store::bulk::{LineResult, Shown};
+use crate::store::reference::Reference;
+
+use super::i18n::{Lang, problems};
+use super::line_changes::ChangeForm;
+use super::lines::LinesQuery;
+use super::page::Page;
+use super::session::Cabinet;
+use super::{AppState, FormErrors, html_form, render, render_status};
+
+/// The lines chosen and the change, as the choosing form, the preview and the confirmation
+/// carry them: ticked lines (`line`), or every line the lines table's filter matches (`all`
+/// with the filter as `f_…`), or departments (`within`).
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct BulkForm {
+    #[serde(default)]
+    line: Vec<i64>,
+    #[serde(default)]
+    all: String,
+    #[serde(default)]
+    within: Vec<i64>,
+    f_q: Option<String>,
+    f_department: Option<String>,
+    f_status: Option<String>,
+    f_tariff: Option<String>,
+    f_cost_centre: Option<String>,
+    f_service: Option<String>,
+    #[serde(default)]
+    action: String,
+    tariff: Option<String>,
+    service: Option<String>,
+    reason: Option<String>,
+    amount: Option<String>,
+    on_limit: Option<String>,
+    department_id: Option<String>,
+    cost_centre: Option<String>,
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    key: String,
+}
+
+/// The actions a bulk change offers, in the order the form lists them.
+pub const ACTIONS: [&str; 8] = [
+    "enable_service",
+    "disable_service",
+    "change_tariff",
+    "suspend",
+    "resume",
+    "set_limit",
+    "remove_limit",
+    "reassign",
+];
+
+impl BulkForm {
+    fn query(&self) -> LinesQuery {
+        LinesQuery {
+            q: self.f_q.clone(),
+            department: self.f_department.clone(),
+            status: self.f_status.clone(),
+            tariff: self.f_tariff.clone(),
+            cost_centre: self.f_cost_centre.clone(),
+            service: self.f_service.clone(),
+            ..LinesQuery::default()
+        }
+    }
+
+    /// The filter's fields that are set, as the page keeps them.
+    fn filter_fields(&self) -> Vec<(&'static str, String)> {
+        [
+            ("f_q", &self.f_q),
+            ("f_department", &self.f_department),
+            ("f_status", &self.f_status),
+            ("f_tariff", &self.f_tariff),
+            ("f_cost_centre", &self.f_cost_centre),
+            ("f_service", &self.f_service),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.clone().filter(|v| !v.trim().is_empty()).map(|v| (k, v)))
+        .collect()
+    }
+
+    /// How the lines are chosen, as the next form carries it on.
+    fn chosen_fields(&self) -> Vec<(&'static str, String)> {
+        if self.all == "1" {
+            let mut fields = vec![("all", "1".to_owned())];
+            fields.extend(self.filter_fields());
+            return fields;
+        }
+        if !self.within.is_empty() {
+            return self
+                .within
+                .iter()
+                .map(|d| ("within", d.to_string()))
+                .collect();
+        }
+        self.line.iter().map(|l| ("line", l.to_string())).collect()
+    }
+
+    /// The change's fields, as the next form carries them on.
+    fn change_fields(&self) -> Vec<(&'static str, String)> {
+        [
+            ("action", Some(self.action.clone())),
+            ("tariff", self.tariff.clone()),
+            ("service", self.service.clone()),
+            ("reason", self.reason.clone()),
+            ("amount", self.amount.clone()),
+            ("on_limit", self.on_limit.clone()),
+            ("department_id", self.department_id.clone()),
+            ("cost_centre", self.cost_centre.clone()),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect()
+    }
+
+    fn selection(
+        &self,
+        reference: &std::sync::Arc<Reference>,
+        permit: &Permit,
+    ) -> Result<(Selection, Chosen), AppError> {
+        if self.all == "1" {
+            let query = self.query();
+            let resolved = super::lines::resolve(reference.clone(), &query, permit)?;
+            let said = self
+                .filter_fields()
+                .into_iter()
+                .map(|(k, v)| format!("{}={}", &k[2..], super::page::urlencode(&v)))
+                .collect::<Vec<_>>()
+                .join("&");
+            return Ok((
+                Selection::Filter(resolved.filter),
+                Chosen::Filter { query: said },
+            ));
+        }
+        if !self.within.is_empty() {
+            return Ok((
+                Selection::Departments(self.within.clone()),
+                Chosen::Departments {
+                    ids: self.within.clone(),
+                },
+            ));
+        }
+        if self.line.is_empty() {
+            return Err(AppError::BadRequest(Problem::NothingSelected));
+        }
+        Ok((
+            Selection::Lines(self.line.clone()),
+            Chosen::Lines {
+                count: self.line.len(),
+            },
+        ))
+    }
+
+    fn change(&self) -> Result<BulkChange, AppError> {
+        let single = ChangeForm {
+            action: self.action.clone(),
+            tariff: self.tariff.clone(),
+            service: self.service.clone(),
+            reason: self.reason.clone(),
+            amount: self.amount.clone(),
+            on_limit: self.on_limit.clone(),
+            department_id: self.department_id.clone(),
+            cost_centre: self.cost_centre.clone(),
+            ..ChangeForm::default()
+        };
+        single.bulk_change()
+    }
+}
+
+/// The permits a bulk change needs: to run bulk changes (the lines are chosen under it) and
+/// the change's own right (each line must be within both).
+async fn permits(
+    cab: &Cabinet,
+    state: &AppState,
+    change: Option<&BulkChange>,
+) -> Result<(Permit, Permit), AppError> {
+    let chosen_under = cab.permit(state, Object::Bulk, Action::Run).await?;
+    let permit = match change {
+        Some(c) => {
+            let (object, action) = c.check();
+            cab.permit(state, object, action).await?
+        }
+        None => chosen_under.clone(),
+    };
+    Ok((chosen_under, permit))
+}
+
+/// Why no line is chosen: a problem of the choice (said on the form), or the app's.
+enum NotChosen {
+    Refused(Problem),
+    App(AppError),
+}
+
+/// The lines the form chooses, within `chosen_under`, and how they were chosen.
+async fn chosen(
+    state: &AppState,
+    reference: &std::sync::Arc<Reference>,
+    chosen_under: &Permit,
+    form: &BulkForm,
+) -> Result<(selection::Resolved, Chosen), NotChosen> {
+    let (selection, chosen) = match form.selection(reference, chosen_under) {
+        Ok(s) => s,
+        Err(AppError::BadRequest(p)) => return Err(NotChosen::Refused(p)),
+        Err(e) => return Err(NotChosen::App(e)),
+    };
+    match selection::resolve(&state.db, chosen_under, &selection).await {
+        Ok(resolved) => Ok((resolved, chosen)),
+        Err(SelectionError::Refused(p)) => Err(NotChosen::Refused(p)),
+        Err(SelectionError::Db(e)) => Err(NotChosen::App(e.into())),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "bulk/new.html")]
+struct NewPage {
+    page: Page,
+    count: usize,
+    chosen: Vec<(&'static str, String)>,
+    form: BulkForm,
+    errors: FormErrors,
+    actions: [&'static str; 8],
+    services: Vec<(String, String)>,
+    tariffs: Vec<(String, String)>,
+    departments: Vec<(usize, i64, String)>,
+}
+
+impl NewPage {
+    fn value<'a>(&self, v: &'a Option<String>) -> &'a str {
+        v.as_deref().unwrap_or("")
+    }
+}
+
+async fn new_page(
+    cab: &Cabinet,
+    state: &AppState,
+    form: BulkForm,
+    errors: FormErrors,
+) -> Result<NewPage, AppError> {
+    let (chosen_under, _) = permits(cab, state, None).await?;
+    let reference = cab.reference(state).await?;
+    let mut errors = errors;
+    let count = match chosen(state, &reference, &chosen_under, &form).await {
+        Ok((resolved, _)) => resolved.line_ids.len(),
+        Err(NotChosen::Refused(p)) => {
+            if errors.get("lines").is_none() {
+                errors.0.push(("lines", problems::sentence(&p, cab.lang())));
+            }
+            0
+        }
+        Err(NotChosen::App(e)) => return Err(e),
+    };
+    let lang = cab.lang();
+    let page = Page::new(state, cab, "/bulk/new".into(), "/bulk", "bulk.new_title").await;
+    Ok(NewPage {
+        page,
+        count,
+        chosen: form.chosen_fields(),
+        errors,
+        actions: ACTIONS,
+        services: reference
+            .services()
+            .map(|s| (s.code.clone(), lang.pick(&s.name_ru, &s.name_en).to_owned()))
+            .collect(),
+        tariffs: reference
+            .tariffs
+            .iter()
+            .map(|t| (t.code.clone(), t.name.clone()))
+            .collect(),
+        departments: crate::services::departments::tree(&reference.departments)
+            .into_iter()
+            .filter(|(_, d)| chosen_under.covers_department(d.id))
+            .map(|(depth, d)| (depth, d.id, d.name.clone()))
+            .collect(),
+        form,
+    })
+}
+
+/// The change to choose for the lines chosen on the lines table.
+pub async fn new_form(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let form: BulkForm = html_form(req.query_string().as_bytes())?;
+    let page = new_page(&cab, &state, form, FormErrors::default()).await?;
+    let status = if page.errors.any() {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    render_status(status, &page)
+}
+
+#[derive(Template)]
+#[template(path = "bulk/preview.html")]
+struct PreviewPage {
+    page: Page,
+    said: String,
+    preview: Preview,
+    /// The reasons lines are skipped for, each said, with how many.
+    skipped: Vec<(String, usize)>,
+    rejected: Vec<(usize, String, String)>,
+    fields: Vec<(&'static str, String)>,
+    key: String,
+    /// A retry of this operation's failed lines.
+    retry_of: Option<i64>,
+}
+
+impl PreviewPage {
+    fn signed(&self, kop: impl std::borrow::Borrow<i64>) -> String {
+        signed(&self.page, *kop.borrow())
+    }
+}
+
+fn signed(page: &Page, kop: i64) -> String {
+    let shown = page.kop(kop.abs());
+    match kop.signum() {
+        1 => format!("+{shown}"),
+        -1 => format!("−{shown}"),
+        _ => shown,
+    }
+}
+
+/// A change's problem on the choosing form: its field marked (422), or the whole form's.
+async fn back_to_form(
+    cab: &Cabinet,
+    state: &AppState,
+    form: BulkForm,
+    field: &'static str,
+    problem: Problem,
+) -> Result<HttpResponse, AppError> {
+    let errors = FormErrors(vec![(field, problems::sentence(&problem, cab.lang()))]);
+    let page = new_page(cab, state, form, errors).await?;
+    render_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+/// What the change would do to the lines chosen, to confirm.
+pub async fn preview(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let form: BulkForm = html_form(&body)?;
+    cab.verify_csrf(&form.csrf)?;
+    let change = match form.change() {
+        Ok(c) => c,
+        Err(AppError::BadRequest(p)) => return back_to_form(&cab, &state, form, "action", p).await,
+        Err(e) => return Err(e),
+    };
+    let (chosen_under, permit) = permits(&cab, &state, Some(&change)).await?;
+    let reference = cab.reference(&state).await?;
+    let resolved = match chosen(&state, &reference, &chosen_under, &form).await {
+        Ok((resolved, _)) => resolved,
+        Err(NotChosen::Refused(p)) => return back_to_form(&cab, &state, form, "lines", p).await,
+        Err(NotChosen::App(e)) => return Err(e),
+    };
+    let preview = match preview::of(
+        &state.db,
+        &permit,
+        &chosen_under,
+        &resolved.line_ids,
+        &change,
+    )
+    .await
+    {
+        Ok(p) => p,
+        Err(PreviewError::Invalid(e)) => {
+            return back_to_form(&cab, &state, form, e.field, e.problem).await;
+        }
+        Err(PreviewError::Db(e)) => return Err(e.into()),
+    };
+    let lang = cab.lang();
+    let skipped = preview
+        .skipped_by_reason()
+        .into_iter()
+        .map(|(_, n, p)| (problems::sentence(p, lang), n))
+        .collect();
+    let rejected = resolved
+        .rejected
+        .iter()
+        .map(|r| {
+            (
+                r.row,
+                r.number.clone(),
+                problems::sentence(&r.problem, lang),
+            )
+        })
+        .collect();
+    let mut fields = form.chosen_fields();
+    fields.extend(form.change_fields());
+    let page = Page::new(
+        &state,
+        &cab,
+        "/bulk/new".into(),
+        "/bulk",
+        "bulk.preview_title",
+    )
+    .await;
+    render(&PreviewPage {
+        said: describe(&change, &reference, lang),
+        page,
+        preview,
+        skipped,
+        rejected,
+        fields,
+        key: new_token(),
+        retry_of: None,
+    })
+}
+
+/// The change as a sentence: its kind and its target, by name.
+pub fn describe(change: &BulkChange, reference: &Reference, lang: Lang) -> String {
+    let kind = lang.t(&format!("change.kind.{}", change.name()));
+    let target = match change {
+        BulkChange::EnableService { service } | BulkChange::DisableService { service } => reference
+            .services()
+            .find(|s| s.code == *service)
+            .map(|s| format!("«{}»", lang.pick(&s.name_ru, &s.name_en)))
+            .unwrap_or_else(|| service.clone()),
+        BulkChange::ChangeTariff { tariff } => reference
+            .tariffs
+            .iter()
+            .find(|t| t.code == *tariff)
+            .map(|t| format!("«{}»", t.name))
+            .unwrap_or_else(|| tariff.clone()),
+        BulkChange::Suspend { reason } if !reason.trim().is_empty() => reason.trim().to_owned(),
+        BulkChange::SetLimit { amount, .. } => crate::domain::Money::parse(amount)
+            .map(|m| super::format::kopecks(lang, m.kopecks()))
+            .unwrap_or_else(|_| amount.clone()),
+        BulkChange::Reassign { department_id, .. } => department_id
+            .and_then(|d| reference.department(d))
+            .map(|d| d.name.clone())
+            .unwrap_or_else(|| lang.t("bulk.no_department").to_owned()),
+        _ => String::new(),
+    };
+    if target.is_empty() {
+        kind.to_owned()
+    } else {
+        format!("{kind}: {target}")
+    }
+}
+
+/// Confirms the previewed change: the lines are chosen again now, recorded with the operation,
+/// and its run queued; a second submit of the same preview lands on the same operation.
+pub async fn confirm(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let form: BulkForm = html_form(&body)?;
+    cab.verify_csrf(&form.csrf)?;
+    let change = form.change()?;
+    let (chosen_under, permit) = permits(&cab, &state, Some(&change)).await?;
+    let reference = cab.reference(&state).await?;
+    let (resolved, chosen) = match chosen(&state, &reference, &chosen_under, &form).await {
+        Ok(c) => c,
+        Err(NotChosen::Refused(p)) => return back_to_form(&cab, &state, form, "lines", p).await,
+        Err(NotChosen::App(e)) => return Err(e),
+    };
+    let lines: Vec<(i64, Option<String>)> =
+        resolved.line_ids.iter().map(|id| (*id, None)).collect();
+    let requester = Requester::of(&cab.principal, &permit);
+    let confirmed = operation::confirm(
+        &state.db,
+        &Confirm {
+            requester: &requester,
+            permit: &permit,
+            chosen_under: &chosen_under,
+            change: &change,
+            lines: &lines,
+            chosen: &chosen,
+            key: &form.key,
+            retry_of: None,
+        },
+    )
+    .await;
+    let confirmed = match confirmed {
+        Ok(c) => c,
+        Err(BulkError::Refused(p)) => return back_to_form(&cab, &state, form, "lines", p).await,
+        Err(BulkError::Invalid(e)) => {
+            return back_to_form(&cab, &state, form, e.field, e.problem).await;
+        }
+        Err(e) => return Err(refused(e)),
+    };
+    state.jobs.wake();
+    Ok(redirect(&format!("/bulk/{}", confirmed.operation_id)))
+}
+
+fn refused(e: BulkError) -> AppError {
+    match e {
+        BulkError::Invalid(e) => AppError::BadRequest(e.problem),
+        BulkError::Refused(p) => AppError::Refused(p),
+        BulkError::NotFound => AppError::NotFound,
+        BulkError::Db(e) => e.into(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "bulk/list.html")]
+struct ListPage {
+    page: Page,
+    operations: Vec<(Status, String)>,
+}
+
+/// The company's bulk operations, running and ended (a delegated user's own).
+pub async fn list(cab: Cabinet, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let (chosen_under, _) = permits(&cab, &state, None).await?;
+    let reference = cab.reference(&state).await?;
+    let lang = cab.lang();
+    let operations = operation::list(&state.db, &chosen_under, 50)
+        .await
+        .map_err(refused)?
+        .into_iter()
+        .map(|s| {
+            let said = s
+                .change
+                .as_ref()
+                .map(|c| describe(c, &reference, lang))
+                .unwrap_or_default();
+            (s, said)
+        })
+        .collect();
+    let page = Page::new(&state, &cab, "/bulk".into(), "/bulk", "bulk.title").await;
+    render(&ListPage { page, operations })
+}
+
+/// How an operation's page shows where it stands.
+pub trait StatusView {
+    fn percent(&self) -> i64;
+    fn state_key(&self) -> &'static str;
+    fn running(&self) -> bool;
+}
+
+impl StatusView for Status {
+    fn percent(&self) -> i64 {
+        if self.operation.total == 0 {
+            return 100;
+        }
+        (self.counts.reached() * 100 / self.operation.total).clamp(0, 100)
+    }
+
+    fn state_key(&self) -> &'static str {
+        match self.state {
+            State::Queued => "bulk.state.queued",
+            State::Running => "bulk.state.running",
+            State::Cancelling => "bulk.state.cancelling",
+            State::Done => "bulk.state.done",
+            State::Cancelled => "bulk.state.cancelled",
+            State::Failed => "bulk.state.failed",
+        }
+    }
+
+    fn running(&self) -> bool {
+        !self.ended()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "bulk/progress.html")]
+struct ProgressPart {
+    lang: Lang,
+    status: Status,
+}
+
+#[derive(Template)]
+#[template(path = "bulk/show.html")]
+struct ShowPage {
+    page: Page,
+    status: Status,
+    said: String,
+    lang: Lang,
+    shown: &'static str,
+    rows: Vec<ResultRow>,
+    page_no: i64,
+    more: bool,
+}
+
+/// A line of the results as the page shows it.
+struct ResultRow {
+    line_id: i64,
+    msisdn: String,
+    outcome: &'static str,
+    said: String,
+}
+
+/// Which results a `?show=` asks for.
+fn shown(q: Option<&str>) -> (Shown, &'static str) {
+    match q {
+        Some("changed") => (Shown::Outcome("changed"), "changed"),
+        Some("skipped") => (Shown::Outcome("skipped"), "skipped"),
+        Some("failed") => (Shown::Outcome("failed"), "failed"),
+        Some("not_reached") => (Shown::NotReached, "not_reached"),
+        _ => (Shown::All, "all"),
+    }
+}
+
+fn result_row(r: LineResult, lang: Lang) -> ResultRow {
+    let outcome = match r.outcome.as_deref() {
+        Some("changed") => "changed",
+        Some("skipped") => "skipped",
+        Some("failed") => "failed",
+        _ => "not_reached",
+    };
+    let said = r
+        .problem
+        .as_deref()
+        .and_then(|p| serde_json::from_str::<Problem>(p).ok())
+        .map(|p| problems::sentence(&p, lang))
+        .unwrap_or_default();
+    ResultRow {
+        line_id: r.line_id,
+        msisdn: r.msisdn,
+        outcome,
+        said,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ShowQuery {
+    show: Option<String>,
+    page: Option<i64>,
+}
+
+const RESULTS_PAGE: i64 = 50;
+
+/// An operation: what it does, where its run stands, and each line's outcome (paged).
+pub async fn show(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    query: web::Query<ShowQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (chosen_under, _) = permits(&cab, &state, None).await?;
+    let status = operation::status(&state.db, &chosen_under, *id)
+        .await
+        .map_err(refused)?;
+    let reference = cab.reference(&state).await?;
+    let lang = cab.lang();
+    let (which, shown) = shown(query.show.as_deref());
+    let page_no = super::page_number(query.page);
+    let mut rows = {
+        let mut conn = cab.connection(&state).await?;
+        crate::store::bulk::results(
+            &mut conn,
+            &chosen_under,
+            *id,
+            which,
+            RESULTS_PAGE + 1,
+            (page_no - 1) * RESULTS_PAGE,
+        )
+        .await?
+    };
+    let more = rows.len() as i64 > RESULTS_PAGE;
+    rows.truncate(RESULTS_PAGE as usize);
+    let mut page = Page::new(
+        &state,
+        &cab,
+        format!("/bulk/{}", *id),
+        "/bulk",
+        "bulk.title",
+    )
+    .await;
+    page.title = format!("{} №{}", page.t("bulk.operation"), *id);
+    render(&ShowPage {
+        said: status
+            .change
+            .as_ref()
+            .map(|c| describe(c, &reference, lang))
+            .unwrap_or_default(),
+        page,
+        status,
+        lang,
+        shown,
+        rows: rows.into_iter().map(|r| result_row(r, lang)).collect(),
+        page_no,
+        more,
+    })
+}
+
+/// Where the run stands, as the operation's page polls it; once the run has ended the page
+/// reloads to show the outcomes.
+pub async fn progress(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (chosen_under, _) = permits(&cab, &state, None).await?;
+    let status = operation::status(&state.db, &chosen_under, *id)
+        .await
+        .map_err(refused)?;
+    let ended = status.ended();
+    let mut resp = render(&ProgressPart {
+        lang: cab.lang(),
+        status,
+    })?;
+    if ended {
+        resp.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("hx-refresh"),
+            actix_web::http::header::HeaderValue::from_static("true"),
+        );
+    }
+    Ok(resp)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Asks the run to stop after its chunk in hand.
+pub async fn cancel(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, AppError> {
+    cab.verify_csrf(&form.csrf)?;
+    let (chosen_under, _) = permits(&cab, &state, None).await?;
+    operation::cancel(&state.db, &chosen_under, *id)
+        .await
+        .map_err(refused)?;
+    Ok(redirect(&format!("/bulk/{}", *id)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RetryForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    key: String,
+}
+
+/// The same change again on the lines that failed: previewed, then confirmed as a new
+/// operation.
+pub async fn retry_preview(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let (chosen_under, _) = permits(&cab, &state, None).await?;
+    let status = operation::status(&state.db, &chosen_under, *id)
+        .await
+        .map_err(refused)?;
+    let change = status.change.clone().ok_or(AppError::NotFound)?;
+    let (_, permit) = permits(&cab, &state, Some(&change)).await?;
+    let (_, _, preview) = operation::retry_preview(&state.db, &permit, &chosen_under, *id)
+        .await
+        .map_err(refused)?;
+    let reference = cab.reference(&state).await?;
+    let lang = cab.lang();
+    let skipped = preview
+        .skipped_by_reason()
+        .into_iter()
+        .map(|(_, n, p)| (problems::sentence(p, lang), n))
+        .collect();
+    let mut page = Page::new(
+        &state,
+        &cab,
+        format!("/bulk/{}/retry", *id),
+        "/bulk",
+        "bulk.retry_title",
+    )
+    .await;
+    page.title = format!("{} №{}", page.t("bulk.retry_title"), *id);
+    render(&PreviewPage {
+        said: describe(&change, &reference, lang),
+        page,
+        preview,
+        skipped,
+        rejected: Vec::new(),
+        fields: Vec::new(),
+        key: new_token(),
+        retry_of: Some(*id),
+    })
+}
+
+pub async fn retry(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    form: web::Form<RetryForm>,
+) -> Result<HttpResponse, AppError> {
+    cab.verify_csrf(&form.csrf)?;
+    let (chosen_under, _) = permits(&cab, &state, None).await?;
+    let status = operation::status(&state.db, &chosen_under, *id)
+        .await
+        .map_err(refused)?;
+    let change = status.change.clone().ok_or(AppError::NotFound)?;
+    let (_, permit) = permits(&cab, &state, Some(&change)).await?;
+    let (change, lines, _) = operation::retry_preview(&state.db, &permit, &chosen_under, *id)
+        .await
+        .map_err(refused)?;
+    let requester = Requester::of(&cab.principal, &permit);
+    let confirmed = operation::confirm(
+        &state.db,
+        &Confirm {
+            requester: &requester,
+            permit: &permit,
+            chosen_under: &chosen_under,
+            change: &change,
+            lines: &lines,
+            chosen: &Chosen::Retry { of: *id },
+            key: &form.key,
+            retry_of: Some(*id),
+        },
+    )
+    .await
+    .map_err(refused)?;
+    state.jobs.wake();
+    Ok(redirect(&format!("/bulk/{}", confirmed.operation_id)))
+}
