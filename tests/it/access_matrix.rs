@@ -329,7 +329,10 @@ const PAGES: &[Row] = &[
         "POST",
         "/bulk",
         "/bulk?line={line}&action=change_tariff&tariff=biz-optimum&key=bm1",
-        ["login", "ok", "403", "ok", "422", "ok", "403", "403", "403"],
+        // The manager sends the key the admin confirmed with: someone else's, refused.
+        [
+            "login", "ok", "403", "422", "422", "ok", "403", "403", "403",
+        ],
     ),
     (
         "POST",
@@ -912,6 +915,74 @@ const API: &[ApiRow] = &[
         "/catalogue/services",
         "",
         ["login", "ok", "ok", "ok", "ok", "ok", "ok", "403", "403"],
+    ),
+    (
+        "POST",
+        "/bulk/preview",
+        "/bulk/preview",
+        r#"{"numbers":["+79161110001"],"change":{"action":"change_tariff","tariff":"biz-max"}}"#,
+        ["login", "ok", "403", "ok", "422", "ok", "403", "403", "403"],
+    ),
+    (
+        "POST",
+        "/bulk/preview",
+        "/bulk/preview",
+        r#"{"numbers":["+79161110002"],"change":{"action":"change_tariff","tariff":"biz-max"}}"#,
+        [
+            "login", "ok", "403", "422", "422", "ok", "403", "403", "403",
+        ],
+    ),
+    (
+        "POST",
+        "/bulk/preview",
+        "/bulk/preview",
+        r#"{"filter":{},"change":{"action":"enable_service","service":"no-such"}}"#,
+        [
+            "login", "422", "403", "403", "422", "422", "403", "403", "403",
+        ],
+    ),
+    (
+        "POST",
+        "/bulk",
+        "/bulk",
+        r#"{"numbers":["+79161110001"],"change":{"action":"change_tariff","tariff":"biz-unlim"}}"#,
+        ["login", "ok", "403", "ok", "422", "ok", "403", "403", "403"],
+    ),
+    (
+        "GET",
+        "/bulk/{id}",
+        "/bulk/{op}",
+        "",
+        [
+            "login", "ok", "403", "404", "404", "ok", "403", "403", "403",
+        ],
+    ),
+    (
+        "GET",
+        "/bulk/{id}/lines",
+        "/bulk/{op}/lines?outcome=changed",
+        "",
+        [
+            "login", "ok", "403", "404", "404", "ok", "403", "403", "403",
+        ],
+    ),
+    (
+        "POST",
+        "/bulk/{id}/cancel",
+        "/bulk/{op}/cancel",
+        "",
+        [
+            "login", "ok", "403", "404", "404", "ok", "403", "403", "403",
+        ],
+    ),
+    (
+        "POST",
+        "/bulk/{id}/retry",
+        "/bulk/{op}/retry",
+        "",
+        [
+            "login", "ok", "403", "404", "404", "ok", "403", "403", "403",
+        ],
     ),
 ];
 

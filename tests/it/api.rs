@@ -592,7 +592,129 @@ async fn the_public_address_is_the_cabinets_origin(b: Backend) {
     );
 }
 
+/// A bulk change through the API: previewed on a list of numbers (those that are no lines of
+/// the company told by their place in the list), confirmed once under a key, followed to its
+/// end, its lines' outcomes read; what cannot be done is refused with a code.
+async fn a_bulk_change_is_previewed_confirmed_once_and_followed(b: Backend) {
+    let (app, _) = signed_in_with_lines(b).await;
+    let body = json!({
+        "numbers": ["8 916 000-00-01", "+79160000002", "+79995550000", "12"],
+        "change": {"action": "suspend", "reason": "отпуск"},
+    });
+    let p = post(&app, "/api/v1/bulk/preview", body.clone()).await;
+    assert_eq!(p.status, 200, "{:?}", p.body);
+    assert_eq!(
+        (p.body["lines"].as_i64(), p.body["changing"].as_i64()),
+        (Some(2), Some(2))
+    );
+    let rows: Vec<i64> = p.body["rejected"]
+        .as_array()
+        .expect("rejected")
+        .iter()
+        .map(|r| r["row"].as_i64().expect("row"))
+        .collect();
+    assert_eq!(rows, vec![3, 4], "{:?}", p.body["rejected"]);
+    assert!(p.body["monthly_delta_kop"].as_i64().expect("delta") < 0);
+
+    let unkeyed = post(&app, "/api/v1/bulk", body.clone()).await;
+    assert_eq!(unkeyed.status, 422);
+    assert_eq!(unkeyed.body["error"]["code"], "idempotency_key_required");
+    let first = call(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/bulk",
+        Some(body.clone()),
+        Some("k1"),
+    )
+    .await;
+    assert_eq!(first.status, 202, "{:?}", first.body);
+    let again = call(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/bulk",
+        Some(body.clone()),
+        Some("k1"),
+    )
+    .await;
+    assert_eq!(again.status, 202);
+    assert_eq!(again.body["id"], first.body["id"]);
+    assert_eq!(again.body["already_confirmed"], true);
+    let id = first.body["id"].as_i64().expect("id");
+    let mut state = Value::Null;
+    for _ in 0..500 {
+        state = get(&app, &format!("/api/v1/bulk/{id}")).await.body;
+        if state["state"] == "done" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(state["state"], "done", "{state:?}");
+    assert_eq!(state["counts"]["changed"], 2);
+    let changed = get(&app, &format!("/api/v1/bulk/{id}/lines?outcome=changed")).await;
+    assert_eq!(changed.body["items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(changed.body["items"][0]["number"], "+79160000001");
+
+    let cancel = post(&app, &format!("/api/v1/bulk/{id}/cancel"), json!({})).await;
+    assert_eq!(
+        (cancel.status, cancel.body["error"]["code"].as_str()),
+        (409, Some("operation_ended"))
+    );
+    let retry = call(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/bulk/{id}/retry"),
+        None,
+        Some("r"),
+    )
+    .await;
+    assert_eq!(
+        (retry.status, retry.body["error"]["code"].as_str()),
+        (409, Some("nothing_failed"))
+    );
+    let nothing = call(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/bulk",
+        Some(body),
+        Some("k2"),
+    )
+    .await;
+    assert_eq!(
+        (nothing.status, nothing.body["error"]["code"].as_str()),
+        (409, Some("nothing_to_run"))
+    );
+
+    let twice = post(
+        &app,
+        "/api/v1/bulk/preview",
+        json!({"filter": {}, "numbers": ["+79160000001"], "change": {"action": "resume"}}),
+    )
+    .await;
+    assert_eq!(
+        (twice.status, twice.body["error"]["code"].as_str()),
+        (422, Some("choose_lines_once"))
+    );
+    let many: Vec<String> = (0..200_002).map(|i| format!("+7916{i:07}")).collect();
+    let too_many = post(
+        &app,
+        "/api/v1/bulk/preview",
+        json!({"numbers": many, "change": {"action": "resume"}}),
+    )
+    .await;
+    assert_eq!(
+        (too_many.status, too_many.body["error"]["code"].as_str()),
+        (422, Some("too_many_lines"))
+    );
+    assert!(
+        too_many.body["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("200")
+    );
+}
+
 on_both!(
+    a_bulk_change_is_previewed_confirmed_once_and_followed,
     the_public_address_is_the_cabinets_origin,
     cookie_writes_come_only_from_the_cabinet,
     the_document_is_valid_and_lists_every_route,

@@ -114,6 +114,13 @@ pub async fn confirm(db: &Db, c: &Confirm<'_>) -> Result<Confirmed, BulkError> {
         now: crate::store::now_ms(),
     };
     let id = match store::create(&mut tx, c.permit, &new, c.lines).await? {
+        // Someone else's key (of an operation this permit does not see) is no repeat.
+        Created::Repeat(id) if store::get(&mut tx, c.permit, id).await?.is_none() => {
+            return Err(BulkError::Invalid(FieldError::new(
+                "key",
+                Problem::KeyReused,
+            )));
+        }
         Created::Repeat(id) => {
             return Ok(Confirmed {
                 operation_id: id,

@@ -25,6 +25,8 @@ pub enum Selection {
     Departments(Vec<i64>),
     /// These lines (rows ticked on a page of the lines table).
     Lines(Vec<i64>),
+    /// Numbers as a list (the API's), each in any spelling; told by position from 1.
+    List(Vec<String>),
     /// The numbers of a list file: in the column given (0-based), else the first that holds
     /// phone numbers.
     Numbers {
@@ -93,6 +95,10 @@ pub async fn resolve(
             line_ids: lines::ids_within(&mut conn, permit, ids).await?,
             rejected: Vec::new(),
         },
+        Selection::List(numbers) => {
+            let rows: Vec<Vec<String>> = numbers.iter().map(|n| vec![n.clone()]).collect();
+            self::numbers(&mut conn, permit, &rows, Some(0)).await?
+        }
         Selection::Numbers {
             file,
             sheet,
@@ -157,6 +163,16 @@ async fn numbers(
     let column = column
         .or_else(|| phone_column(rows))
         .ok_or(SelectionError::Refused(Problem::NoNumbers))?;
+    let listed = rows
+        .iter()
+        .filter(|r| r.get(column).is_some_and(|c| !c.trim().is_empty()))
+        .count();
+    if listed > MAX_LINES + 1 {
+        // One row over for a header.
+        return Err(SelectionError::Refused(Problem::TooManyLines {
+            max: MAX_LINES,
+        }));
+    }
     let mut rejected = Vec::new();
     let mut wanted: Vec<(usize, String, Msisdn)> = Vec::new();
     let mut seen: HashSet<Msisdn> = HashSet::new();

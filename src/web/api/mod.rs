@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: the same authorization path and use cases as the pages, JSON
 //! errors with a machine-readable code, and an OpenAPI document generated from the handlers.
 
+mod bulk;
 mod catalogue;
 mod lines;
 mod org;
@@ -34,6 +35,7 @@ use crate::store::api_tokens;
     ),
     tags(
         (name = "lines", description = "Lines: list, card, preview and apply changes"),
+        (name = "bulk", description = "Bulk changes: one change over many lines, previewed, confirmed and run as a job"),
         (name = "organisation", description = "Departments and employees"),
         (name = "catalogue", description = "Tariffs and services of the company's region"),
     ),
@@ -87,7 +89,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
     .app_data(web::PathConfig::default().error_handler(|e, _| {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string()).into()
     }))
+    // A bulk change's list of numbers: up to 200,000 of them.
+    .app_data(web::PayloadConfig::new(8 * 1024 * 1024))
     .configure(lines::routes)
+    .configure(bulk::routes)
     .configure(org::routes)
     .configure(catalogue::routes);
 }
@@ -137,7 +142,7 @@ impl ApiError {
         }
     }
 
-    fn invalid(fields: Vec<FieldProblem>) -> Self {
+    pub(super) fn invalid(fields: Vec<FieldProblem>) -> Self {
         let message = fields
             .iter()
             .map(|f| format!("{}: {}", f.field, f.message))
