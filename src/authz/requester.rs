@@ -82,7 +82,11 @@ impl Authz {
             Ok(Decision::Whole(permit)) => Some(permit),
             Ok(Decision::Delegated(delegated)) => {
                 let tree = departments::all(conn, &asked).await?;
-                Some(delegated.narrowed(conn, now, &tree).await?)
+                let permit = delegated.narrowed(conn, now, &tree).await?;
+                // Rights that cover nothing now are none.
+                let nothing = matches!(permit.scope(), super::Scope::Only { departments, lines }
+                    if departments.is_empty() && lines.is_empty());
+                (!nothing).then_some(permit)
             }
         })
     }

@@ -361,7 +361,208 @@ async fn a_cancel_stops_after_the_chunk_in_hand(b: Backend) {
     assert_eq!(bss.calls(), 200);
 }
 
+async fn department(app: &TestApp, company: i64, name: &str, numbers: &[String]) -> i64 {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO departments (company_id, name, cost_centre, created_at) VALUES ($1, $2, '', 0) RETURNING id",
+    )
+    .bind(company)
+    .bind(name)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("department");
+    let refs: Vec<&str> = numbers.iter().map(String::as_str).collect();
+    app.add_lines(company, &refs).await;
+    for n in numbers {
+        sqlx::query("UPDATE lines SET department_id = $1 WHERE msisdn = $2")
+            .bind(id)
+            .bind(n)
+            .execute(&app.db.pool)
+            .await
+            .expect("placed");
+    }
+    id
+}
+
+/// The admin grants a manager these rights over these departments.
+async fn grant(app: &TestApp, rights: &[&str], departments: &[i64]) {
+    let ids: Vec<String> = departments.iter().map(i64::to_string).collect();
+    let mut form = vec![("number", MANAGER), ("full_name", "Менеджер")];
+    form.extend(ids.iter().map(|d| ("departments", d.as_str())));
+    form.extend(rights.iter().map(|r| ("rights", *r)));
+    let r = app.submit("/access", "/access/grants", &form).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+}
+
+const MANAGER: &str = "+79035551122";
+
+async fn api(
+    app: &TestApp,
+    path: &str,
+    body: serde_json::Value,
+    key: Option<&str>,
+) -> (u16, serde_json::Value) {
+    let mut req = app.client.post(app.url(path)).json(&body);
+    if let Some(k) = key {
+        req = req.header("idempotency-key", k);
+    }
+    let r = req.send().await.expect("request");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or_default())
+}
+
+/// The operation's state as the API tells it, once its run has ended.
+async fn api_ended(app: &TestApp, id: i64) -> serde_json::Value {
+    for _ in 0..3_000 {
+        let r = app
+            .client
+            .get(app.url(&format!("/api/v1/bulk/{id}")))
+            .send()
+            .await
+            .expect("GET");
+        let v: serde_json::Value = r.json().await.expect("json");
+        if ["done", "cancelled", "failed"].contains(&v["state"].as_str().unwrap_or("")) {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("operation {id} did not end");
+}
+
+/// A manager who may run bulk changes over two departments and change services in one of
+/// them: "every line" is both departments' lines, and only the one's change; a list's number
+/// of another company is, to them, no line of theirs.
+async fn a_manager_changes_only_the_lines_their_rights_cover(b: Backend) {
+    let app = spawn_app(b).await;
+    let company = app.seed_company().await;
+    let store: Vec<String> = (0..10).map(|i| format!("+7916200{i:04}")).collect();
+    let sales: Vec<String> = (0..10).map(|i| format!("+7916300{i:04}")).collect();
+    let warehouse = department(&app, company, "Склад", &store).await;
+    let shop = department(&app, company, "Продажи", &sales).await;
+    let other = app.seed("+79995550000", "7728419375", "АО «Вектор»").await;
+    app.add_lines(other, &["+79265550001"]).await;
+    app.login(crate::helpers::ADMIN, crate::helpers::PASSWORD)
+        .await;
+    grant(&app, &["lines.view", "bulk.run"], &[warehouse, shop]).await;
+    grant(&app, &["lines.services"], &[warehouse]).await;
+    let manager = app.another_instance().await;
+    assert_eq!(manager.login_by_code(MANAGER).await.status, 303);
+
+    let change = serde_json::json!({"action": "enable_service", "service": "extra-10gb"});
+    let (status, p) = api(
+        &manager,
+        "/api/v1/bulk/preview",
+        serde_json::json!({"filter": {}, "change": change}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{p:?}");
+    assert_eq!(
+        (p["lines"].as_i64(), p["changing"].as_i64()),
+        (Some(20), Some(10)),
+        "{p:?}"
+    );
+    assert_eq!(p["skipped"][0]["code"], "not_a_line");
+    assert_eq!(p["skipped"][0]["count"], 10);
+    let (status, listed) = api(
+        &manager,
+        "/api/v1/bulk/preview",
+        serde_json::json!({"numbers": ["+79162000001", "+79163000001", "+79265550001"], "change": change}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(listed["lines"], 2);
+    assert_eq!(listed["rejected"][0]["row"], 3);
+    assert!(
+        listed["rejected"][0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("your"),
+        "to a manager, another company's number is not among their lines: {listed:?}"
+    );
+
+    let (status, op) = api(
+        &manager,
+        "/api/v1/bulk",
+        serde_json::json!({"filter": {}, "change": change}),
+        Some("m"),
+    )
+    .await;
+    assert_eq!(status, 202, "{op:?}");
+    let done = api_ended(&manager, op["id"].as_i64().expect("id")).await;
+    assert_eq!(done["counts"]["changed"], 10);
+    assert_eq!(done["counts"]["skipped"], 10);
+    let on: Vec<String> = sqlx::query_scalar(
+        "SELECT l.msisdn FROM line_services ls JOIN lines l ON l.id = ls.line_id ORDER BY l.msisdn",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("services");
+    assert_eq!(on, store, "only the warehouse's lines");
+}
+
+/// A grant revoked while its operation runs: the chunk in hand finishes, every line after it
+/// is skipped as outside the manager's rights.
+async fn a_grant_revoked_mid_run_leaves_the_rest_outside_rights(b: Backend) {
+    let bss = stub_bss().await;
+    bss.heard.delay_ms.store(10, Ordering::SeqCst);
+    let url = bss.url.clone();
+    let app = spawn_app_with(b, |s| {
+        s.bss_url = Some(url);
+        s.bss_concurrency = 1;
+    })
+    .await;
+    let company = app.seed_company().await;
+    let numbers: Vec<String> = (0..300).map(|i| format!("+7916200{i:04}")).collect();
+    let warehouse = department(&app, company, "Склад", &numbers).await;
+    app.login(crate::helpers::ADMIN, crate::helpers::PASSWORD)
+        .await;
+    grant(
+        &app,
+        &["lines.view", "lines.services", "bulk.run"],
+        &[warehouse],
+    )
+    .await;
+    let manager = app.another_instance().await;
+    assert_eq!(manager.login_by_code(MANAGER).await.status, 303);
+    let change = serde_json::json!({"action": "enable_service", "service": "extra-10gb"});
+    let (status, op) = api(
+        &manager,
+        "/api/v1/bulk",
+        serde_json::json!({"filter": {}, "change": change}),
+        Some("m"),
+    )
+    .await;
+    assert_eq!(status, 202, "{op:?}");
+    for _ in 0..1_000 {
+        if bss.calls() > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let grant_id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM grants")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("grant");
+    let revoked = app
+        .submit("/access", &format!("/access/grants/{grant_id}/revoke"), &[])
+        .await;
+    assert_eq!(revoked.status, 303, "{}", revoked.body);
+    let id = op["id"].as_i64().expect("id");
+    // The manager no longer sees it; the admin does.
+    let permit = app.permit(company);
+    let status = ended(&app, &permit, id).await;
+    assert_eq!(status.counts.changed, 200, "the chunk in hand finished");
+    assert_eq!(status.counts.skipped, 100);
+    assert_eq!(
+        reasons(&app, &permit, id, "skipped").await,
+        vec![("outside_rights_now".to_owned(), 100)]
+    );
+}
+
 on_both!(
+    a_manager_changes_only_the_lines_their_rights_cover,
+    a_grant_revoked_mid_run_leaves_the_rest_outside_rights,
     a_service_is_enabled_on_every_chosen_line_with_an_outcome_for_each,
     a_change_that_skips_every_line_is_refused_as_nothing_to_run,
     the_lines_the_network_refuses_fail_and_a_retry_changes_them,
