@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::XlsxError;
 
-mod stream;
+pub mod stream;
 
 pub use stream::{CsvStream, MAX_ROW, Sheet, XlsxStream};
 

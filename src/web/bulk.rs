@@ -829,3 +829,81 @@ pub async fn retry(
     state.jobs.wake();
     Ok(redirect(&format!("/bulk/{}", confirmed.operation_id)))
 }
+
+/// Each line of the operation with its outcome and why, as XLSX or CSV: written page by page
+/// from the database, whatever the number of lines.
+pub async fn results_export(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    query: web::Query<super::exports::ExportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (chosen_under, _) = permits(&cab, &state, None).await?;
+    let file = query.file()?;
+    let status = operation::status(&state.db, &chosen_under, *id)
+        .await
+        .map_err(refused)?;
+    let reference = cab.reference(&state).await?;
+    let lang = cab.lang();
+    let said = status
+        .change
+        .as_ref()
+        .map(|c| describe(c, &reference, lang))
+        .unwrap_or_default();
+    let sheet = crate::export::stream::Sheet {
+        name: lang.t("bulk.results").to_owned(),
+        title: vec![
+            format!("{} №{} — {said}", lang.t("bulk.operation"), *id),
+            format!(
+                "{}: {}",
+                lang.t("bulk.asked"),
+                super::format::datetime(lang, status.operation.created_at)
+            ),
+            format!(
+                "{}: {} · {}: {} · {}: {} · {}: {}",
+                lang.t("bulk.outcome.changed"),
+                status.counts.changed,
+                lang.t("bulk.outcome.skipped"),
+                status.counts.skipped,
+                lang.t("bulk.outcome.failed"),
+                status.counts.failed,
+                lang.t("bulk.outcome.not_reached"),
+                status.not_reached()
+            ),
+        ],
+        headers: vec![
+            lang.t("lines.number").to_owned(),
+            lang.t("bulk.outcome").to_owned(),
+            lang.t("bulk.why").to_owned(),
+        ],
+        widths: vec![18.0, 16.0, 70.0],
+    };
+    let mut out = super::exports::FileStream::start(file, &sheet)?;
+    const PAGE: i64 = 10_000;
+    let mut conn = cab.connection(&state).await?;
+    let mut offset = 0;
+    loop {
+        let rows =
+            crate::store::bulk::results(&mut conn, &chosen_under, *id, Shown::All, PAGE, offset)
+                .await?;
+        for r in &rows {
+            let row = result_row(r.clone(), lang);
+            out.row(&[
+                super::exports::phone_cell(&row.msisdn),
+                crate::export::Cell::Text(
+                    lang.t(&format!("bulk.outcome.{}", row.outcome)).to_owned(),
+                ),
+                if row.said.is_empty() {
+                    crate::export::Cell::Empty
+                } else {
+                    crate::export::Cell::Text(row.said)
+                },
+            ])?;
+        }
+        if (rows.len() as i64) < PAGE {
+            break;
+        }
+        offset += PAGE;
+    }
+    out.finish(&format!("bulk-{}", *id), query.encoding())
+}

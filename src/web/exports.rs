@@ -24,6 +24,13 @@ pub struct ExportQuery {
     encoding: Option<String>,
 }
 
+impl ExportQuery {
+    /// The encoding of a CSV asked for.
+    pub fn encoding(&self) -> Option<Encoding> {
+        Encoding::parse(self.encoding.as_deref().unwrap_or(""))
+    }
+}
+
 pub async fn lines_export(
     cab: Cabinet,
     state: web::Data<AppState>,
@@ -184,7 +191,7 @@ fn filters_said(lang: crate::web::i18n::Lang, r: &super::lines::Resolved) -> Str
 }
 
 /// A stored number (`+79165000010`) as an export shows it.
-pub(super) fn phone_cell(stored: &str) -> Cell {
+pub fn phone_cell(stored: &str) -> Cell {
     Cell::Phone {
         shown: super::format::phone(stored),
         digits: stored.trim_start_matches('+').to_owned(),
@@ -213,6 +220,70 @@ impl ExportQuery {
     }
 }
 
+/// A file to save written a row at a time (rows read from the database page by page), XLSX in
+/// constant memory or CSV.
+pub enum FileStream {
+    Xlsx(Box<export::stream::XlsxStream>),
+    Csv(Box<export::stream::CsvStream<Vec<u8>>>),
+}
+
+fn failed(e: impl Into<anyhow::Error>) -> AppError {
+    AppError::Internal(e.into())
+}
+
+impl FileStream {
+    pub fn start(file: FileKind, sheet: &export::stream::Sheet) -> Result<Self, AppError> {
+        Ok(match file {
+            FileKind::Xlsx => FileStream::Xlsx(Box::new(
+                export::stream::XlsxStream::new(sheet).map_err(failed)?,
+            )),
+            FileKind::Csv(encoding) => FileStream::Csv(Box::new(
+                export::stream::CsvStream::new(Vec::new(), encoding, &sheet.headers)
+                    .map_err(failed)?,
+            )),
+        })
+    }
+
+    pub fn row(&mut self, cells: &[Cell]) -> Result<(), AppError> {
+        match self {
+            FileStream::Xlsx(x) => x.row(cells).map_err(failed),
+            FileStream::Csv(c) => c.row(cells).map_err(failed),
+        }
+    }
+
+    /// The file to save: `<name>-<date>.xlsx|csv`.
+    pub fn finish(self, name: &str, encoding: Option<Encoding>) -> Result<HttpResponse, AppError> {
+        let today = chrono::Utc::now().date_naive();
+        let (body, mime, name) = match self {
+            FileStream::Xlsx(x) => (
+                x.finish(None).map_err(failed)?,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                format!("{name}-{today}.xlsx"),
+            ),
+            FileStream::Csv(c) => (
+                c.finish().map_err(failed)?,
+                if encoding == Some(Encoding::Cp1251) {
+                    "text/csv; charset=windows-1251"
+                } else {
+                    "text/csv; charset=utf-8"
+                },
+                format!("{name}-{today}.csv"),
+            ),
+        };
+        Ok(attachment(body, mime, name))
+    }
+}
+
+fn attachment(body: Vec<u8>, mime: &str, name: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(mime.to_owned())
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename(name)],
+        })
+        .body(body)
+}
+
 /// A table as a file to save: `<name>-<date>.xlsx|csv`.
 pub fn download(
     table: &Table,
@@ -237,11 +308,5 @@ pub fn download(
             format!("{name}-{today}.csv"),
         ),
     };
-    Ok(HttpResponse::Ok()
-        .content_type(mime)
-        .insert_header(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            parameters: vec![DispositionParam::Filename(name)],
-        })
-        .body(body))
+    Ok(attachment(body, mime, name))
 }

@@ -10,7 +10,7 @@ pub mod connection;
 mod departments;
 mod devices;
 mod employees;
-mod exports;
+pub mod exports;
 pub mod flash;
 pub mod format;
 pub mod i18n;
@@ -129,6 +129,7 @@ route_table! {
     POST "/bulk" => bulk::confirm,
     GET "/bulk/{id}" => bulk::show,
     GET "/bulk/{id}/progress" => bulk::progress,
+    GET "/bulk/{id}/results" => bulk::results_export,
     POST "/bulk/{id}/cancel" => bulk::cancel,
     GET "/bulk/{id}/retry" => bulk::retry_preview,
     POST "/bulk/{id}/retry" => bulk::retry,

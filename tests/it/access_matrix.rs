@@ -359,6 +359,14 @@ const PAGES: &[Row] = &[
         ],
     ),
     (
+        "GET",
+        "/bulk/{id}/results",
+        "/bulk/{op}/results?format=csv&encoding=utf8",
+        [
+            "login", "ok", "403", "404", "404", "ok", "403", "403", "403",
+        ],
+    ),
+    (
         "POST",
         "/bulk/{id}/cancel",
         "/bulk/{op}/cancel",

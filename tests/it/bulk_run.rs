@@ -170,6 +170,46 @@ async fn a_service_is_enabled_on_every_chosen_line_with_an_outcome_for_each(b: B
         Err(BulkError::Refused(Problem::OperationEnded)) => {}
         other => panic!("a cancel of an ended operation: {other:?}"),
     }
+
+    // Every line's outcome, as a spreadsheet and as CSV.
+    app.login(crate::helpers::ADMIN, crate::helpers::PASSWORD)
+        .await;
+    let path = format!("/bulk/{}/results?format=xlsx", first.operation_id);
+    let xlsx = app.client.get(app.url(&path)).send().await.expect("xlsx");
+    assert_eq!(xlsx.status(), 200);
+    let bytes = xlsx.bytes().await.expect("bytes").to_vec();
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("a workbook");
+    let sheet = book.worksheet_range_at(0).expect("a sheet").expect("read");
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    let header = rows.iter().position(|r| r[0] == "Номер").expect("a header");
+    let lines = &rows[header + 1..];
+    assert_eq!(lines.len(), 130);
+    assert_eq!(
+        lines[0],
+        vec![
+            "+7 916 000-01-00",
+            "Пропущено",
+            "Номер заблокирован по заявлению: сначала снимите блокировку"
+        ]
+    );
+    assert_eq!(lines.iter().filter(|r| r[1] == "Изменено").count(), 85);
+    let csv = app
+        .get(&format!(
+            "/bulk/{}/results?format=csv&encoding=utf8",
+            first.operation_id
+        ))
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.body.contains("79160000224;Изменено;"),
+        "{}",
+        &csv.body[..300.min(csv.body.len())]
+    );
 }
 
 /// A change that would skip every chosen line is refused before anything is recorded.
