@@ -62,6 +62,54 @@ enum Command {
     /// Imports (operator side).
     #[command(subcommand)]
     Import(ImportCommand),
+    /// One change over many lines of a company: prints the preview, then runs it and tells
+    /// its progress.
+    Bulk(BulkArgs),
+}
+
+#[derive(Args)]
+#[command(group = clap::ArgGroup::new("lines").required(true).multiple(false))]
+struct BulkArgs {
+    /// The company's INN (or INN/KPP when several share the INN).
+    #[arg(long)]
+    company: String,
+    /// enable_service, disable_service, change_tariff, suspend, resume, set_limit,
+    /// remove_limit or reassign.
+    #[arg(long)]
+    action: String,
+    /// A service code (enable_service, disable_service).
+    #[arg(long)]
+    service: Option<String>,
+    /// A tariff code (change_tariff).
+    #[arg(long)]
+    tariff: Option<String>,
+    /// Why (suspend).
+    #[arg(long)]
+    reason: Option<String>,
+    /// The monthly limit in roubles (set_limit).
+    #[arg(long)]
+    amount: Option<String>,
+    /// bar or employee_pays (set_limit; default: what each line does now).
+    #[arg(long)]
+    on_limit: Option<String>,
+    /// The department to move the lines to, by name or id (reassign; none: out of every one).
+    #[arg(long)]
+    to_department: Option<String>,
+    /// The lines' own cost centre (reassign).
+    #[arg(long)]
+    cost_centre: Option<String>,
+    /// The lines: the numbers of a list file (XLSX, XLSM, XLS, ODS or CSV)…
+    #[arg(long, group = "lines")]
+    file: Option<PathBuf>,
+    /// …or departments by name or id, with those under them (repeat for several)…
+    #[arg(long, group = "lines")]
+    department: Vec<String>,
+    /// …or every line of the company.
+    #[arg(long, group = "lines")]
+    all: bool,
+    /// Only show what would change.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[derive(Subcommand)]
@@ -339,6 +387,10 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             };
             roster_import(&db, company.id, &file, &bytes, &options, !dry_run).await
         }
+        Command::Bulk(a) => {
+            let db = open(&settings).await?;
+            bulk(&db, &settings, a).await
+        }
         Command::Catalogue(CatalogueCommand::Load) => {
             let db = open(&settings).await?;
             let loaded = catalogue::load_shipped(&db, &OperatorPermit::cli()).await?;
@@ -477,6 +529,191 @@ async fn roster_import(
              started from the import's page in the cabinet (/roster/{id})"
         );
     }
+    Ok(())
+}
+
+/// A department of the company by its id or its name.
+fn department_of(all: &[crate::store::departments::Department], arg: &str) -> anyhow::Result<i64> {
+    let arg = arg.trim();
+    all.iter()
+        .find(|d| d.id.to_string() == arg || d.name == arg)
+        .map(|d| d.id)
+        .with_context(|| format!("no department «{arg}» in the company"))
+}
+
+/// The change the arguments ask for, read as the API reads one.
+fn bulk_change(
+    a: &BulkArgs,
+    departments: &[crate::store::departments::Department],
+) -> anyhow::Result<crate::services::bulk::change::BulkChange> {
+    let mut change = serde_json::Map::new();
+    change.insert("action".into(), a.action.clone().into());
+    for (name, value) in [
+        ("service", &a.service),
+        ("tariff", &a.tariff),
+        ("reason", &a.reason),
+        ("amount", &a.amount),
+        ("on_limit", &a.on_limit),
+        ("cost_centre", &a.cost_centre),
+    ] {
+        if let Some(v) = value {
+            change.insert(name.into(), v.clone().into());
+        }
+    }
+    if a.action == "reassign" {
+        let to = a
+            .to_department
+            .as_deref()
+            .map(|d| department_of(departments, d))
+            .transpose()?;
+        change.insert("department_id".into(), to.into());
+        change
+            .entry("cost_centre")
+            .or_insert(serde_json::Value::Null);
+    }
+    serde_json::from_value(serde_json::Value::Object(change))
+        .map_err(|e| anyhow::anyhow!("--action {}: {e}", a.action))
+}
+
+/// Prints the preview of a bulk change; unless `--dry-run`, runs it (with a runner of its own,
+/// alongside any server's) and prints its progress to its end.
+async fn bulk(db: &Db, settings: &Settings, a: BulkArgs) -> anyhow::Result<()> {
+    use crate::services::bulk::{operation, preview, selection};
+    let say = |p: &crate::domain::Problem| crate::web::i18n::problems::sentence(p, Lang::Ru);
+    let company = company_by_inn(db, &a.company).await?;
+    let permit = OperatorPermit::cli().in_company(company.id);
+    let departments = crate::store::departments::list(db, &permit).await?;
+    let change = bulk_change(&a, &departments)?;
+    let (chosen, selection) = if let Some(file) = &a.file {
+        let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        (
+            operation::Chosen::List {
+                file_name: name,
+                rejected: 0,
+            },
+            selection::Selection::Numbers {
+                file: bytes,
+                sheet: None,
+                column: None,
+            },
+        )
+    } else if !a.department.is_empty() {
+        let ids = a
+            .department
+            .iter()
+            .map(|d| department_of(&departments, d))
+            .collect::<anyhow::Result<Vec<i64>>>()?;
+        (
+            operation::Chosen::Departments { ids: ids.clone() },
+            selection::Selection::Departments(ids),
+        )
+    } else {
+        (
+            operation::Chosen::Filter {
+                query: String::new(),
+            },
+            selection::Selection::Filter(Default::default()),
+        )
+    };
+    let resolved = selection::resolve(db, &permit, &selection)
+        .await
+        .map_err(|e| match e {
+            selection::SelectionError::Refused(p) => anyhow::anyhow!("{}", say(&p)),
+            selection::SelectionError::Db(e) => e.into(),
+        })?;
+    let refused = |e: preview::PreviewError| match e {
+        preview::PreviewError::Invalid(f) => {
+            anyhow::anyhow!("--{}: {}", f.field.replace('_', "-"), say(&f.problem))
+        }
+        preview::PreviewError::Db(e) => e.into(),
+    };
+    let p = preview::of(db, &permit, &permit, &resolved.line_ids, &change)
+        .await
+        .map_err(refused)?;
+    println!(
+        "lines chosen: {}; to change: {}",
+        resolved.line_ids.len(),
+        p.changing.len()
+    );
+    for (_, n, problem) in p.skipped_by_reason() {
+        println!("  skipped {n}: {}", say(problem));
+    }
+    for r in &resolved.rejected {
+        println!("  row {}: {} — {}", r.row, r.number, say(&r.problem));
+    }
+    println!(
+        "monthly bill: {} a month, {} once",
+        crate::web::format::kopecks(Lang::Ru, p.monthly_delta_kop),
+        crate::web::format::kopecks(Lang::Ru, p.one_time_kop)
+    );
+    if a.dry_run {
+        println!("nothing changed (--dry-run)");
+        return Ok(());
+    }
+    let chosen = match chosen {
+        operation::Chosen::List { file_name, .. } => operation::Chosen::List {
+            file_name,
+            rejected: resolved.rejected.len(),
+        },
+        other => other,
+    };
+    let lines: Vec<(i64, Option<String>)> = resolved.line_ids.iter().map(|l| (*l, None)).collect();
+    let confirmed = operation::confirm(
+        db,
+        &operation::Confirm {
+            requester: &crate::authz::Requester::operator(&permit),
+            permit: &permit,
+            chosen_under: &permit,
+            change: &change,
+            lines: &lines,
+            chosen: &chosen,
+            key: &crate::services::auth::new_token(),
+            retry_of: None,
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        operation::BulkError::Invalid(f) => anyhow::anyhow!("{}", say(&f.problem)),
+        operation::BulkError::Refused(p) => anyhow::anyhow!("{}", say(&p)),
+        operation::BulkError::NotFound => anyhow::anyhow!("not found"),
+        operation::BulkError::Db(e) => e.into(),
+    })?;
+    let id = confirmed.operation_id;
+    println!("operation {id} queued");
+    let runner = crate::startup::standalone_runner(db, settings)
+        .await?
+        .spawn();
+    let mut shown = -1;
+    let status = loop {
+        let status = operation::status(db, &permit, id)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let reached = status.counts.reached();
+        if reached != shown {
+            eprintln!("{reached} / {}", status.operation.total);
+            shown = reached;
+        }
+        if status.ended() {
+            break status;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    };
+    runner.abort();
+    println!(
+        "{}: changed {}, skipped {}, failed {}, not reached {}",
+        serde_json::to_value(status.state)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        status.counts.changed,
+        status.counts.skipped,
+        status.counts.failed,
+        status.not_reached()
+    );
     Ok(())
 }
 

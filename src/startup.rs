@@ -52,22 +52,13 @@ impl Application {
         let provisioner = provisioner(&settings)?;
         let sms = sms_gateway(&settings, &db)?;
         let mailer = crate::mail::Mailer::from_settings(&settings)?;
-        let runner = Runner::new(
-            db.clone(),
+        let runner = runner(
+            &db,
+            &settings,
             clock.clone(),
-            vec![
-                Arc::new(crate::services::roster::job::CommitJob),
-                Arc::new(crate::services::roster::network::NetworkJob {
-                    provisioner: provisioner.clone(),
-                }),
-                Arc::new(crate::services::bulk::run::BulkJob {
-                    provisioner: provisioner.clone(),
-                    authz: authz.clone(),
-                    concurrency: settings.bss_concurrency,
-                }),
-            ],
-        )
-        .with_lease(std::time::Duration::from_millis(settings.job_lease_ms));
+            authz.clone(),
+            provisioner.clone(),
+        );
         let metrics = PrometheusMetricsBuilder::new("simfleet")
             // Unmatched paths share one label: the label set stays bounded.
             .mask_unmatched_patterns("UNKNOWN")
@@ -167,6 +158,41 @@ impl Application {
         background.wait().await;
         served
     }
+}
+
+/// The job runner with every kind of job, as the settings say (its lease, the BSS's calls at
+/// once).
+fn runner(
+    db: &Db,
+    settings: &Settings,
+    clock: Arc<Clock>,
+    authz: Arc<Authz>,
+    provisioner: Arc<dyn Provisioner>,
+) -> Runner {
+    Runner::new(
+        db.clone(),
+        clock,
+        vec![
+            Arc::new(crate::services::roster::job::CommitJob),
+            Arc::new(crate::services::roster::network::NetworkJob {
+                provisioner: provisioner.clone(),
+            }),
+            Arc::new(crate::services::bulk::run::BulkJob {
+                provisioner,
+                authz,
+                concurrency: settings.bss_concurrency,
+            }),
+        ],
+    )
+    .with_lease(Duration::from_millis(settings.job_lease_ms))
+}
+
+/// A job runner of its own, outside the server (the operator's command line runs the work it
+/// queues, alongside any instance's runner).
+pub async fn standalone_runner(db: &Db, settings: &Settings) -> anyhow::Result<Runner> {
+    let clock = Arc::new(Clock::default());
+    let authz = Arc::new(Authz::load(db.clone(), clock.clone()).await?);
+    Ok(runner(db, settings, clock, authz, provisioner(settings)?))
 }
 
 /// The BSS adapter when one is configured, else changes apply in the database alone.

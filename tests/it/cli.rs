@@ -269,7 +269,90 @@ async fn a_roster_is_imported_from_the_command_line(b: Backend) {
     assert_eq!(bound, 1);
 }
 
+/// A bulk change from the command line: the preview (a list's number that is no line of the
+/// company told by its row), then the run to its end; bad arguments say which.
+async fn a_bulk_change_runs_from_the_command_line(b: Backend) {
+    let app = spawn_app(b).await;
+    let company = app.seed_company().await;
+    app.add_lines(company, &["+79160000001", "+79160000002", "+79160000003"])
+        .await;
+    let url = app.database_url.as_str();
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("list.csv");
+    std::fs::write(
+        &file,
+        "Номер\n8 916 000-00-01\n+79160000002\n+79995550000\n",
+    )
+    .expect("file");
+    let path = file.to_str().expect("path");
+    let args = [
+        "bulk",
+        "--company",
+        "7707083893",
+        "--action",
+        "suspend",
+        "--reason",
+        "отпуск",
+        "--file",
+        path,
+    ];
+    let mut dry = args.to_vec();
+    dry.push("--dry-run");
+    let o = simfleet(url, &dry);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("lines chosen: 2; to change: 2"),
+        "{}",
+        text(&o)
+    );
+    assert!(text(&o).contains("row 4: +79995550000"), "{}", text(&o));
+    assert!(text(&o).contains("nothing changed"));
+    let o = simfleet(url, &args);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("done: changed 2, skipped 0, failed 0"),
+        "{}",
+        text(&o)
+    );
+    let suspended: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM lines WHERE status = 'suspended'")
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("count");
+    assert_eq!(suspended, 2);
+    let o = simfleet(
+        url,
+        &[
+            "bulk",
+            "--company",
+            "7707083893",
+            "--action",
+            "nope",
+            "--all",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).contains("nope"), "{}", text(&o));
+    let o = simfleet(
+        url,
+        &[
+            "bulk",
+            "--company",
+            "7707083893",
+            "--action",
+            "enable_service",
+            "--service",
+            "no-such",
+            "--all",
+            "--dry-run",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).contains("--service"), "{}", text(&o));
+}
+
 on_both!(
+    a_bulk_change_runs_from_the_command_line,
     a_roster_is_imported_from_the_command_line,
     onboarding_a_company_from_the_command_line,
     demo_builds_a_realistic_company
