@@ -42,6 +42,9 @@ pub struct Settings {
     pub bss_attempts: u32,
     /// How many calls a bulk operation has with the BSS at once.
     pub bss_concurrency: usize,
+    /// Run queued jobs in this instance (off: an instance that serves pages only, the jobs
+    /// left to the others).
+    pub run_jobs: bool,
     /// How long a job runner's claim holds without a heartbeat (another instance takes the
     /// job over when it runs out).
     pub job_lease_ms: u64,
@@ -88,6 +91,7 @@ impl Default for Settings {
             bss_attempts: 3,
             bss_concurrency: 8,
             job_lease_ms: 30_000,
+            run_jobs: true,
             import_job_rows: 2_000,
             upload_max_mb: 20,
             sms_url: None,
@@ -165,6 +169,7 @@ impl fmt::Debug for Settings {
             .field("bss_attempts", &self.bss_attempts)
             .field("bss_concurrency", &self.bss_concurrency)
             .field("job_lease_ms", &self.job_lease_ms)
+            .field("run_jobs", &self.run_jobs)
             .field("import_job_rows", &self.import_job_rows)
             .field("upload_max_mb", &self.upload_max_mb)
             .field("sms_url", &self.sms_url)

@@ -28,6 +28,7 @@ pub struct Application {
     server: Server,
     clock: Arc<Clock>,
     runner: Runner,
+    run_jobs: bool,
     background: tokio_util::task::TaskTracker,
 }
 
@@ -52,6 +53,7 @@ impl Application {
         let provisioner = provisioner(&settings)?;
         let sms = sms_gateway(&settings, &db)?;
         let mailer = crate::mail::Mailer::from_settings(&settings)?;
+        let run_jobs = settings.run_jobs;
         let runner = runner(
             &db,
             &settings,
@@ -129,6 +131,7 @@ impl Application {
             server,
             clock,
             runner,
+            run_jobs,
             background,
         })
     }
@@ -149,10 +152,12 @@ impl Application {
 
     /// Serves, and runs queued jobs, until the server stops.
     pub async fn serve(self) -> std::io::Result<()> {
-        let jobs = self.runner.spawn();
+        let jobs = self.run_jobs.then(|| self.runner.spawn());
         let background = self.background.clone();
         let served = self.server.await;
-        jobs.abort();
+        if let Some(jobs) = jobs {
+            jobs.abort();
+        }
         // Codes already handed off still go out.
         background.close();
         background.wait().await;

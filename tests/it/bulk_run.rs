@@ -600,7 +600,159 @@ async fn a_grant_revoked_mid_run_leaves_the_rest_outside_rights(b: Backend) {
     );
 }
 
+fn serve_binary(app: &TestApp, bss: &str) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_simfleet"))
+        .arg("serve")
+        .env("SIMFLEET_DATABASE_URL", &app.database_url)
+        .env("SIMFLEET_BIND", "127.0.0.1:0")
+        .env("SIMFLEET_BSS_URL", bss)
+        .env("SIMFLEET_BSS_CONCURRENCY", "4")
+        .env("SIMFLEET_JOB_LEASE_MS", "2000")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the server binary")
+}
+
+async fn count_of(app: &TestApp, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// The server process killed (SIGKILL) while a run is mid-way, then started again: the new
+/// process takes the job over once its lease runs out, sends what it held again under the
+/// same keys, and goes on; every line ends changed exactly once, none half-changed.
+async fn a_run_killed_mid_way_changes_every_line_once_after_a_restart(b: Backend) {
+    let bss = stub_bss().await;
+    bss.heard.delay_ms.store(20, Ordering::SeqCst);
+    // This test's own app serves no jobs: the processes below run them.
+    let app = spawn_app_with(b, |s| s.run_jobs = false).await;
+    let company = app.seed_company().await;
+    let numbers: Vec<String> = (0..600).map(|i| format!("+7926100{i:04}")).collect();
+    let refs: Vec<&str> = numbers.iter().map(String::as_str).collect();
+    app.add_lines(company, &refs).await;
+    let permit = app.permit(company);
+    let all = every_line(&app, &permit).await;
+    let op = confirm(&app, &permit, &enable("extra-10gb"), &all.line_ids, "k9")
+        .await
+        .expect("confirmed");
+    let mut first = serve_binary(&app, &bss.url);
+    for _ in 0..3_000 {
+        if bss.calls() >= 250 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    first.kill().expect("kill -9");
+    first.wait().expect("gone");
+    let reached = operation::status(&app.db, &permit, op.operation_id)
+        .await
+        .expect("status");
+    assert!(
+        bss.calls() >= 250 && !reached.ended(),
+        "killed mid-way: {:?}",
+        reached.counts
+    );
+    let held = count_of(&app, "SELECT COUNT(*) FROM pending_changes").await;
+    let mut second = serve_binary(&app, &bss.url);
+    let status = ended(&app, &permit, op.operation_id).await;
+    second.kill().expect("stopped");
+    second.wait().expect("gone");
+    assert_eq!(status.state, State::Done);
+    assert_eq!(status.counts.changed, 600, "held at the kill: {held}");
+    for (sql, what) in [
+        (
+            "SELECT COUNT(*) FROM line_services",
+            "the service on each line, once",
+        ),
+        (
+            "SELECT COUNT(DISTINCT line_id) FROM line_services",
+            "on every line",
+        ),
+        (
+            "SELECT COUNT(*) FROM line_service_history WHERE action = 'enabled'",
+            "one history row a line",
+        ),
+        (
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'line.enable_service'",
+            "one audit entry a line",
+        ),
+        ("SELECT COUNT(*) FROM bulk_results", "one outcome a line"),
+    ] {
+        assert_eq!(count_of(&app, sql).await, 600, "{what}");
+    }
+    assert_eq!(
+        count_of(&app, "SELECT COUNT(*) FROM pending_changes").await,
+        0
+    );
+    assert_eq!(bss.applied_keys().len(), 600, "each line under its own key");
+}
+
+/// Two instances' runners on one database: operations of two companies run at once, a
+/// company's second one waits for its first; no line is changed twice.
+async fn two_runners_change_each_line_once(b: Backend) {
+    let bss = stub_bss().await;
+    bss.heard.delay_ms.store(2, Ordering::SeqCst);
+    let url = bss.url.clone();
+    let app = spawn_app_with(b, |s| s.bss_url = Some(url)).await;
+    let other = app.another_instance().await;
+    let first = app.seed_company().await;
+    let second = app.seed("+79995550000", "7728419375", "АО «Вектор»").await;
+    for (company, prefix) in [(first, "+7926100"), (second, "+7926200")] {
+        let numbers: Vec<String> = (0..300).map(|i| format!("{prefix}{i:04}")).collect();
+        let refs: Vec<&str> = numbers.iter().map(String::as_str).collect();
+        app.add_lines(company, &refs).await;
+    }
+    let mut ops = Vec::new();
+    for (company, change, key) in [
+        (first, enable("extra-10gb"), "a1"),
+        (second, enable("extra-10gb"), "b1"),
+        (
+            first,
+            BulkChange::SetLimit {
+                amount: "900".into(),
+                on_limit: None,
+            },
+            "a2",
+        ),
+    ] {
+        let permit = app.permit(company);
+        let all = every_line(&app, &permit).await;
+        let op = confirm(&app, &permit, &change, &all.line_ids, key)
+            .await
+            .expect("confirmed");
+        ops.push((permit, op.operation_id));
+    }
+    for (permit, id) in &ops {
+        let status = ended(&app, permit, *id).await;
+        assert_eq!(status.counts.changed, 300, "operation {id}");
+    }
+    assert_eq!(
+        count_of(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'line.enable_service'"
+        )
+        .await,
+        600
+    );
+    assert_eq!(
+        count_of(
+            &app,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'line.set_limit'"
+        )
+        .await,
+        300
+    );
+    assert_eq!(bss.calls(), 900, "no change sent twice");
+    drop(other);
+}
+
 on_both!(
+    a_run_killed_mid_way_changes_every_line_once_after_a_restart,
+    two_runners_change_each_line_once,
     a_manager_changes_only_the_lines_their_rights_cover,
     a_grant_revoked_mid_run_leaves_the_rest_outside_rights,
     a_service_is_enabled_on_every_chosen_line_with_an_outcome_for_each,
