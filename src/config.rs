@@ -42,6 +42,8 @@ pub struct Settings {
     pub bss_attempts: u32,
     /// How many calls a bulk operation has with the BSS at once.
     pub bss_concurrency: usize,
+    /// A bulk run that takes at least this long is told to whoever asked for it by e-mail.
+    pub bulk_mail_after_s: u64,
     /// Run queued jobs in this instance (off: an instance that serves pages only, the jobs
     /// left to the others).
     pub run_jobs: bool,
@@ -92,6 +94,7 @@ impl Default for Settings {
             bss_concurrency: 8,
             job_lease_ms: 30_000,
             run_jobs: true,
+            bulk_mail_after_s: 30,
             import_job_rows: 2_000,
             upload_max_mb: 20,
             sms_url: None,
@@ -170,6 +173,7 @@ impl fmt::Debug for Settings {
             .field("bss_concurrency", &self.bss_concurrency)
             .field("job_lease_ms", &self.job_lease_ms)
             .field("run_jobs", &self.run_jobs)
+            .field("bulk_mail_after_s", &self.bulk_mail_after_s)
             .field("import_job_rows", &self.import_job_rows)
             .field("upload_max_mb", &self.upload_max_mb)
             .field("sms_url", &self.sms_url)

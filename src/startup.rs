@@ -60,6 +60,7 @@ impl Application {
             clock.clone(),
             authz.clone(),
             provisioner.clone(),
+            mailer.clone(),
         );
         let metrics = PrometheusMetricsBuilder::new("simfleet")
             // Unmatched paths share one label: the label set stays bounded.
@@ -173,6 +174,7 @@ fn runner(
     clock: Arc<Clock>,
     authz: Arc<Authz>,
     provisioner: Arc<dyn Provisioner>,
+    mailer: crate::mail::Mailer,
 ) -> Runner {
     Runner::new(
         db.clone(),
@@ -186,6 +188,9 @@ fn runner(
                 provisioner,
                 authz,
                 concurrency: settings.bss_concurrency,
+                mailer,
+                mail_after: Duration::from_secs(settings.bulk_mail_after_s),
+                public_url: settings.public_url(),
             }),
         ],
     )
@@ -197,7 +202,15 @@ fn runner(
 pub async fn standalone_runner(db: &Db, settings: &Settings) -> anyhow::Result<Runner> {
     let clock = Arc::new(Clock::default());
     let authz = Arc::new(Authz::load(db.clone(), clock.clone()).await?);
-    Ok(runner(db, settings, clock, authz, provisioner(settings)?))
+    let mailer = crate::mail::Mailer::from_settings(settings)?;
+    Ok(runner(
+        db,
+        settings,
+        clock,
+        authz,
+        provisioner(settings)?,
+        mailer,
+    ))
 }
 
 /// The BSS adapter when one is configured, else changes apply in the database alone.

@@ -750,7 +750,47 @@ async fn two_runners_change_each_line_once(b: Backend) {
     drop(other);
 }
 
+/// Whoever asked is told by e-mail when a long run ends, with its counts and a link to its
+/// outcomes (here every run is long).
+async fn the_requester_is_told_by_e_mail_when_a_long_run_ends(b: Backend) {
+    let smtp = crate::helpers::SmtpServer::start();
+    let app = crate::helpers::spawn_mailing_app(b, &smtp, |s| s.bulk_mail_after_s = 0).await;
+    let company: i64 = sqlx::query_scalar("SELECT MAX(id) FROM companies")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("company");
+    app.add_lines(company, &["+79160000001", "+79160000002"])
+        .await;
+    app.login(crate::helpers::ADMIN, crate::helpers::PASSWORD)
+        .await;
+    let before = smtp.received().len();
+    let (status, op) = api(
+        &app,
+        "/api/v1/bulk",
+        serde_json::json!({"filter": {}, "change": {"action": "suspend", "reason": "отпуск"}}),
+        Some("mail"),
+    )
+    .await;
+    assert_eq!(status, 202, "{op:?}");
+    let id = op["id"].as_i64().expect("id");
+    let done = api_ended(&app, id).await;
+    assert_eq!(done["counts"]["changed"], 2);
+    let inbox = smtp.wait_for(before + 1).await;
+    let mail = inbox.last().expect("a message");
+    assert_eq!(mail.to, vec!["admin@romashka.test".to_owned()]);
+    let text = quoted_printable::decode(mail.data.as_bytes(), quoted_printable::ParseMode::Robust)
+        .expect("quoted-printable");
+    let text = String::from_utf8_lossy(&text);
+    assert!(
+        text.contains(&format!("Операция №{id} завершена")),
+        "{text}"
+    );
+    assert!(text.contains("Изменено: 2"), "{text}");
+    assert!(text.contains(&format!("/bulk/{id}")), "{text}");
+}
+
 on_both!(
+    the_requester_is_told_by_e_mail_when_a_long_run_ends,
     a_run_killed_mid_way_changes_every_line_once_after_a_restart,
     two_runners_change_each_line_once,
     a_manager_changes_only_the_lines_their_rights_cover,

@@ -47,6 +47,11 @@ pub struct BulkJob {
     pub authz: Arc<Authz>,
     /// Calls to the network at once.
     pub concurrency: usize,
+    /// Tells the requester by e-mail of a run that took at least `mail_after`.
+    pub mailer: crate::mail::Mailer,
+    pub mail_after: std::time::Duration,
+    /// The cabinet's address, for the link in the e-mail.
+    pub public_url: String,
 }
 
 /// What the run ended with, kept with the job.
@@ -150,6 +155,11 @@ impl Handler for BulkJob {
                 self.send_chunk(ctx, &done).await?;
             }
             after = last;
+        }
+        let started = ctx.job.started_at.unwrap_or(op.created_at);
+        if ctx.clock.now_ms() - started >= self.mail_after.as_millis() as i64 {
+            self.tell(ctx, &asked, &change, op.id, ended.cancelled)
+                .await;
         }
         Ok(serde_json::to_value(ended).unwrap_or_default())
     }
@@ -309,6 +319,72 @@ impl BulkJob {
             tx.commit().await?;
         }
         Ok(())
+    }
+
+    /// Tells the requester (a person with an e-mail) how the run ended, in both languages; a
+    /// message that does not go is logged, the run stays done.
+    async fn tell(
+        &self,
+        ctx: &Context,
+        asked: &Permit,
+        change: &BulkChange,
+        id: i64,
+        stopped: bool,
+    ) {
+        let Some(user_id) = asked.actor().user_id else {
+            return;
+        };
+        let read = async {
+            let mut conn = ctx.db.pool.acquire().await?;
+            let user = crate::store::users::find_by_id(&mut conn, user_id).await?;
+            let counts = store::counts(&mut conn, asked, id).await?;
+            Ok::<_, sqlx::Error>((user, counts))
+        };
+        let (user, counts) = match read.await {
+            Ok((Some(user), counts)) if !user.email.is_empty() => (user, counts),
+            Ok(_) => return,
+            Err(e) => {
+                tracing::warn!(operation = id, error = %e, "the end of a bulk run not told");
+                return;
+            }
+        };
+        let said = |lang: crate::web::i18n::Lang| {
+            format!(
+                "{} №{id} {}: {}.\n{}: {} · {}: {} · {}: {}\n{}: {}/bulk/{id}\n",
+                lang.t("bulk.operation"),
+                lang.t(if stopped {
+                    "mail.bulk.stopped"
+                } else {
+                    "mail.bulk.done"
+                }),
+                lang.t(&format!("change.kind.{}", change.name())),
+                lang.t("bulk.outcome.changed"),
+                counts.changed,
+                lang.t("bulk.outcome.skipped"),
+                counts.skipped,
+                lang.t("bulk.outcome.failed"),
+                counts.failed,
+                lang.t("bulk.results"),
+                self.public_url.trim_end_matches('/'),
+            )
+        };
+        use crate::web::i18n::Lang;
+        let mail = crate::mail::Mail {
+            to: user.email,
+            subject: format!(
+                "simfleet: {} №{id} {}",
+                Lang::Ru.t("bulk.operation").to_lowercase(),
+                Lang::Ru.t(if stopped {
+                    "mail.bulk.stopped"
+                } else {
+                    "mail.bulk.done"
+                })
+            ),
+            body: format!("{}\n{}", said(Lang::Ru), said(Lang::En)),
+        };
+        if let Err(e) = self.mailer.send(&mail).await {
+            tracing::warn!(operation = id, error = %e, "the end of a bulk run not told");
+        }
     }
 
     /// The requester's rights are gone: every line not reached is skipped as outside them.

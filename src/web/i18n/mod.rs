@@ -114,6 +114,8 @@ pub fn has_key(key: &str) -> bool {
 
 const TABLE: &[(&str, &str, &str)] = &[
     ("nav.bulk", "Массовые изменения", "Bulk changes"),
+    ("mail.bulk.done", "завершена", "is done"),
+    ("mail.bulk.stopped", "остановлена", "was stopped"),
     ("bulk.title", "Массовые изменения", "Bulk changes"),
     ("bulk.new_title", "Массовое изменение", "Bulk change"),
     (
