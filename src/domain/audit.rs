@@ -82,6 +82,15 @@ pub enum AuditEvent {
         upload_id: i64,
         import: RosterImport,
     },
+    /// A bulk change confirmed over its lines, its run queued.
+    BulkConfirmed {
+        operation_id: i64,
+        bulk: BulkConfirmed,
+    },
+    /// A bulk change asked to stop after its chunk in hand.
+    BulkCancelled {
+        operation_id: i64,
+    },
 
     // Signing in and one's own security.
     SignedIn {
@@ -452,6 +461,18 @@ impl LineChanged {
     }
 }
 
+/// What a bulk change was confirmed as.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BulkConfirmed {
+    /// The change's action (`enable_service`, `change_tariff`, …).
+    pub action: String,
+    /// How many lines it was confirmed on, and how many of them it would change then.
+    pub lines: i64,
+    pub changing: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_of: Option<i64>,
+}
+
 /// What a roster import wrote.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Applied {
@@ -742,6 +763,20 @@ impl AuditEvent {
                 None,
                 Some(to_value(import)),
             ),
+            E::BulkConfirmed { operation_id, bulk } => row(
+                "bulk.confirm",
+                "bulk_operation",
+                operation_id.to_string(),
+                None,
+                Some(to_value(bulk)),
+            ),
+            E::BulkCancelled { operation_id } => row(
+                "bulk.cancel",
+                "bulk_operation",
+                operation_id.to_string(),
+                None,
+                Some(json!({})),
+            ),
             E::SignedIn { user_id, device } => session("session.login", user_id, to_value(device)),
             E::SignInFailed => row("session.login_failed", "session", String::new(), None, None),
             E::CompanyChosen { user_id } => session("session.company", user_id, json!({})),
@@ -965,6 +1000,13 @@ impl AuditEvent {
                 upload_id: id()?,
                 import: of(after)?,
             },
+            "bulk.confirm" => E::BulkConfirmed {
+                operation_id: id()?,
+                bulk: of(after)?,
+            },
+            "bulk.cancel" => E::BulkCancelled {
+                operation_id: id()?,
+            },
             "session.login" => E::SignedIn {
                 user_id: id()?,
                 device: of(after).unwrap_or_default(),
@@ -1181,6 +1223,19 @@ pub(crate) const FIXTURES: &[(&str, &str, Option<&str>, Option<&str>)] = &[
             r#"{"file":"staff.csv","mode":"full_sync","applied":{"departments":0,"employees_added":0,"employees_changed":0,"employees_removed":3,"lines":0}}"#,
         ),
     ),
+    (
+        "bulk.confirm",
+        "5",
+        None,
+        Some(r#"{"action":"enable_service","lines":1200,"changing":1150}"#),
+    ),
+    (
+        "bulk.confirm",
+        "6",
+        None,
+        Some(r#"{"action":"change_tariff","lines":12,"changing":12,"retry_of":5}"#),
+    ),
+    ("bulk.cancel", "5", None, Some("{}")),
     // Sign-ins as the fields were added.
     (
         "session.login",
@@ -1545,6 +1600,8 @@ mod tests {
                 },
             },
             E::RosterImported { .. } => "RosterImported",
+            E::BulkConfirmed { .. } => "BulkConfirmed",
+            E::BulkCancelled { .. } => "BulkCancelled",
             E::SignedIn { .. } => "SignedIn",
             E::SignInFailed => "SignInFailed",
             E::CompanyChosen { .. } => "CompanyChosen",
@@ -1573,7 +1630,7 @@ mod tests {
 
     /// Every kind but `Unknown` (which is read, never written), the line changes each made and
     /// refused.
-    const KINDS: usize = 38 + 12 * 2;
+    const KINDS: usize = 40 + 12 * 2;
 
     fn read(f: &(&str, &str, Option<&str>, Option<&str>)) -> AuditEvent {
         AuditEvent::read(f.0, f.1, f.2, f.3)

@@ -166,6 +166,13 @@ async fn a_service_is_enabled_on_every_chosen_line_with_an_outcome_for_each(b: B
     )
     .await;
     assert_eq!(jobs, 1, "a double submit starts one job");
+    let confirmed = count(
+        &app,
+        "SELECT COUNT(*) FROM audit_log WHERE company_id = $1 AND action = 'bulk.confirm'",
+        company,
+    )
+    .await;
+    assert_eq!(confirmed, 1, "the confirm in the audit log, once");
     match operation::cancel(&app.db, &permit, first.operation_id).await {
         Err(BulkError::Refused(Problem::OperationEnded)) => {}
         other => panic!("a cancel of an ended operation: {other:?}"),
@@ -396,6 +403,13 @@ async fn a_cancel_stops_after_the_chunk_in_hand(b: Backend) {
         .expect("cancelled");
     let status = ended(&app, &permit, op.operation_id).await;
     assert_eq!(status.state, State::Cancelled);
+    let cancelled = count(
+        &app,
+        "SELECT COUNT(*) FROM audit_log WHERE company_id = $1 AND action = 'bulk.cancel'",
+        company,
+    )
+    .await;
+    assert_eq!(cancelled, 1);
     assert_eq!(status.counts.changed, 200, "the chunk in hand finished");
     assert_eq!(status.not_reached(), 100);
     assert_eq!(bss.calls(), 200);

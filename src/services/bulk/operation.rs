@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::authz::{Permit, Requester};
 use crate::domain::Problem;
+use crate::domain::audit::{self, AuditEvent};
 use crate::services::FieldError;
 use crate::store::bulk::{self as store, Counts, Created, Operation};
 use crate::store::{Db, jobs};
@@ -150,6 +151,16 @@ pub async fn confirm(db: &Db, c: &Confirm<'_>) -> Result<Confirmed, BulkError> {
     )
     .await?;
     store::set_job(&mut tx, c.permit, id, job).await?;
+    let event = AuditEvent::BulkConfirmed {
+        operation_id: id,
+        bulk: audit::BulkConfirmed {
+            action: c.change.name().to_owned(),
+            lines: c.lines.len() as i64,
+            changing: preview.changing.len() as i64,
+            retry_of: c.retry_of,
+        },
+    };
+    crate::store::audit::append(&mut tx, c.permit, &event).await?;
     tx.commit().await?;
     Ok(Confirmed {
         operation_id: id,
@@ -250,7 +261,10 @@ pub async fn cancel(db: &Db, permit: &Permit, id: i64) -> Result<(), BulkError> 
     ) {
         return Err(BulkError::Refused(Problem::OperationEnded));
     }
-    store::cancel(&mut tx, permit, id, crate::store::now_ms()).await?;
+    if store::cancel(&mut tx, permit, id, crate::store::now_ms()).await? {
+        let event = AuditEvent::BulkCancelled { operation_id: id };
+        crate::store::audit::append(&mut tx, permit, &event).await?;
+    }
     tx.commit().await?;
     Ok(())
 }

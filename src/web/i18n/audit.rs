@@ -436,6 +436,29 @@ fn detail(e: &Entry, event: &AuditEvent, n: &Namer) -> String {
             ),
         ),
         E::Line(l) => line(n, l),
+        E::BulkConfirmed { bulk, .. } => {
+            let kind = n.lang.t(&format!("change.kind.{}", bulk.action)).to_owned();
+            let lines = n.count(
+                bulk.lines,
+                ["номер", "номера", "номеров"],
+                ["line", "lines"],
+            );
+            let mut said = p(
+                format!("{kind}: {lines}, изменится {}", bulk.changing),
+                format!("{kind}: {lines}, {} to change", bulk.changing),
+            );
+            if let Some(of) = bulk.retry_of {
+                said.push_str(&p(
+                    format!(" (повтор операции №{of})"),
+                    format!(" (a retry of operation {of})"),
+                ));
+            }
+            said
+        }
+        E::BulkCancelled { .. } => p(
+            "Остановлена после обрабатываемой части".into(),
+            "Stopped after the chunk in hand".into(),
+        ),
         E::RosterImported { import, .. } => {
             let a = &import.applied;
             let mode = n.key("roster.mode", &import.mode);

@@ -1281,6 +1281,17 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("object.grant", "Права", "Grant"),
     ("object.api_token", "API-токен", "API token"),
     ("object.roster_upload", "Импорт списка", "Roster import"),
+    ("object.bulk_operation", "Массовое изменение", "Bulk change"),
+    (
+        "action.bulk.confirm",
+        "Массовое изменение запущено",
+        "Bulk change started",
+    ),
+    (
+        "action.bulk.cancel",
+        "Массовое изменение остановлено",
+        "Bulk change stopped",
+    ),
     (
         "object.catalogue",
         "Каталог тарифов и услуг",
