@@ -24,6 +24,15 @@ impl Backend {
         self == Backend::Postgres
     }
 
+    /// The backend a connection is of.
+    pub(super) fn of_connection(conn: &sqlx::AnyConnection) -> Backend {
+        if conn.backend_name() == "PostgreSQL" {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
     /// Statements with thousands of values bind plain `?` in order on SQLite, which looks
     /// each numbered `$n` up by a linear scan.
     pub(super) fn binds_in_order(self) -> bool {

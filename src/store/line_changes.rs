@@ -284,7 +284,10 @@ pub async fn held_among(
 ) -> Result<std::collections::HashSet<i64>, sqlx::Error> {
     let mut held = std::collections::HashSet::new();
     for chunk in line_ids.chunks(500) {
-        let mut sql = Sql::new("SELECT line_id FROM pending_changes WHERE company_id = ");
+        let mut sql = Sql::bulk_on(
+            conn,
+            "SELECT line_id FROM pending_changes WHERE company_id = ",
+        );
         sql.bind(scoped.company_id())
             .push(" AND line_id IN (")
             .bind_list(chunk.iter().copied())

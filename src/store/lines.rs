@@ -1047,7 +1047,7 @@ pub async fn ids_within(
 ) -> Result<Vec<i64>, sqlx::Error> {
     let mut ids = Vec::with_capacity(line_ids.len());
     for chunk in line_ids.chunks(10_000) {
-        let mut sql = Sql::new("SELECT l.id FROM lines l WHERE l.company_id = ");
+        let mut sql = Sql::bulk_on(conn, "SELECT l.id FROM lines l WHERE l.company_id = ");
         sql.bind(scoped.company_id()).push(" AND l.id IN (");
         push_id_list(&mut sql, chunk);
         sql.push(")");
@@ -1071,7 +1071,10 @@ pub async fn ids_by_number(
     const CHUNK: usize = 10_000;
     let mut found = std::collections::HashMap::with_capacity(numbers.len());
     for chunk in numbers.chunks(CHUNK) {
-        let mut sql = Sql::new("SELECT l.msisdn, l.id FROM lines l WHERE l.company_id = ");
+        let mut sql = Sql::bulk_on(
+            conn,
+            "SELECT l.msisdn, l.id FROM lines l WHERE l.company_id = ",
+        );
         sql.bind(scoped.company_id()).push(" AND l.msisdn IN (");
         sql.bind_list(chunk.iter().map(String::as_str));
         sql.push(")");
@@ -1123,7 +1126,8 @@ pub async fn facts_of(
     const CHUNK: usize = 10_000;
     let mut out = Vec::with_capacity(line_ids.len());
     for ids in line_ids.chunks(CHUNK) {
-        let mut sql = Sql::new(
+        let mut sql = Sql::bulk_on(
+            conn,
             "SELECT l.id, l.msisdn, l.iccid, l.status, l.status_reason, l.tariff_id,
                     t.code AS tariff_code, t.name AS tariff_name,
                     t.monthly_fee_kop AS tariff_fee_kop, t.suspended_fee_kop AS tariff_suspended_kop,
@@ -1136,7 +1140,8 @@ pub async fn facts_of(
         push_scope(&mut sql, scoped.scope());
         sql.push(" ORDER BY l.id");
         let mut lines: Vec<Facts> = sql.query_as().fetch_all(&mut *conn).await?;
-        let mut sql = Sql::new(
+        let mut sql = Sql::bulk_on(
+            conn,
             "SELECT ls.line_id, s.id, s.code, s.name_ru, s.name_en, s.monthly_fee_kop
              FROM line_services ls
              JOIN services s ON s.id = ls.service_id JOIN lines l ON l.id = ls.line_id

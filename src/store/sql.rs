@@ -58,6 +58,13 @@ impl Sql {
         sql
     }
 
+    /// [`Sql::bulk`] for a statement read on a connection (a long `IN (…)` list).
+    pub fn bulk_on(conn: &sqlx::AnyConnection, text: &'static str) -> Self {
+        let mut sql = Self::new(text);
+        sql.positional = super::Backend::of_connection(conn).binds_in_order();
+        sql
+    }
+
     /// Puts a fixed fragment before the statement (`EXPLAIN …`).
     pub fn prepend(&mut self, fragment: &'static str) -> &mut Self {
         self.text.insert_str(0, fragment);

@@ -188,7 +188,7 @@ impl BulkForm {
 
 /// The permits a bulk change needs: to run bulk changes (the lines are chosen under it) and
 /// the change's own right (each line must be within both).
-async fn permits(
+pub(crate) async fn permits(
     cab: &Cabinet,
     state: &AppState,
     change: Option<&BulkChange>,
@@ -807,22 +807,14 @@ pub async fn retry(
         .map_err(refused)?;
     let change = status.change.clone().ok_or(AppError::NotFound)?;
     let (_, permit) = permits(&cab, &state, Some(&change)).await?;
-    let (change, lines, _) = operation::retry_preview(&state.db, &permit, &chosen_under, *id)
-        .await
-        .map_err(refused)?;
     let requester = Requester::of(&cab.principal, &permit);
-    let confirmed = operation::confirm(
+    let confirmed = operation::retry(
         &state.db,
-        &Confirm {
-            requester: &requester,
-            permit: &permit,
-            chosen_under: &chosen_under,
-            change: &change,
-            lines: &lines,
-            chosen: &Chosen::Retry { of: *id },
-            key: &form.key,
-            retry_of: Some(*id),
-        },
+        &requester,
+        &permit,
+        &chosen_under,
+        *id,
+        &form.key,
     )
     .await
     .map_err(refused)?;

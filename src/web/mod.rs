@@ -5,7 +5,7 @@ pub mod api;
 mod assets;
 pub(crate) mod audit;
 mod auth;
-mod bulk;
+pub(crate) mod bulk;
 pub mod connection;
 mod departments;
 mod devices;

@@ -625,3 +625,112 @@ async fn an_administrator_maps_a_column_by_hand_and_watches_the_import_job_finis
     assert_eq!(done, "done");
     b.client.clone().close().await.expect("closing the browser");
 }
+
+/// A bulk change in the browser at desktop and phone width: every line a filter matches chosen
+/// from the lines table (past its first page), a change previewed and run, the progress bar to
+/// its end, the outcomes downloaded.
+#[tokio::test]
+async fn a_bulk_change_over_every_line_a_filter_matches_runs_to_its_end() {
+    let app = crate::helpers::spawn_app(Backend::Sqlite).await;
+    demo::create_demo(&app.db, 160).await.expect("demo");
+    let count = |status: &'static str| {
+        let pool = app.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM lines WHERE status = $1")
+                .bind(status)
+                .fetch_one(&pool)
+                .await
+                .expect("count")
+        }
+    };
+    // The test's own client downloads the outcomes.
+    assert_eq!(
+        app.login(demo::DEMO_ADMIN, demo::DEMO_PASSWORD)
+            .await
+            .status,
+        303
+    );
+    for (screen, from, action, to) in [
+        (Screen::Desktop, "active", "suspend", "suspended"),
+        (Screen::Phone, "suspended", "resume", "active"),
+    ] {
+        let chosen = count(from).await;
+        assert!(chosen > 50, "more than a page of {from} lines: {chosen}");
+        let b = browser_for(screen).await;
+        let c = &b.client;
+        let name = screen.name();
+        c.goto(&app.url("/login")).await.expect("login page");
+        type_into(c, "input[name=number]", "+7 916 000-00-01").await;
+        type_into(c, "input[name=password]", demo::DEMO_PASSWORD).await;
+        click(c, "button[type=submit]").await;
+        wait_for(c, "#lines-total").await;
+        c.goto(&app.url(&format!("/lines?status={from}")))
+            .await
+            .expect("lines");
+        wait_for(c, "#found-count").await;
+        // On a phone the table's head is hidden: its own «all on the page» is above the cards.
+        let page_box = if screen == Screen::Phone {
+            "#pick-page-phone"
+        } else {
+            "#pick-page"
+        };
+        click(c, page_box).await;
+        wait_for_text(c, "#picked-count", "50").await;
+        click(c, "#pick-all").await;
+        wait_for_text(c, "#picked-count", &chosen.to_string()).await;
+        screenshot(c, &format!("30-bulk-chosen-{name}")).await;
+        click(c, "#bulk-go").await;
+        wait_for(c, "#bulk-change").await;
+        assert!(
+            text_of(c, "#bulk-count")
+                .await
+                .contains(&chosen.to_string())
+        );
+        click(c, &format!("#bulk-action option[value='{action}']")).await;
+        if action == "suspend" {
+            type_into(c, "input[name=reason]", "отпуск").await;
+        }
+        screenshot(c, &format!("31-bulk-change-{name}")).await;
+        click(c, "#bulk-preview").await;
+        wait_for(c, "#preview").await;
+        let changing = text_of(c, "#bulk-changing").await;
+        screenshot(c, &format!("32-bulk-preview-{name}")).await;
+        click(c, "#confirm").await;
+        wait_for(c, "#bulk-operation").await;
+        // The fragment polls until the run ends, then the page reloads with the outcomes.
+        wait_for_job_end(c, "#results-xlsx").await;
+        for _ in 0..200 {
+            if text_of(c, "#bulk-state").await.contains("100%") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(text_of(c, "#bulk-state").await.contains("100%"));
+        screenshot(c, &format!("33-bulk-done-{name}")).await;
+        let changed = text_of(c, "#count-changed").await;
+        assert!(changing.contains(&changed), "{changing} vs {changed}");
+        assert_eq!(
+            count(from).await,
+            chosen - changed.parse::<i64>().expect("a count")
+        );
+        assert!(count(to).await >= changed.parse::<i64>().expect("a count"));
+        let href = c
+            .find(Locator::Css("#results-xlsx"))
+            .await
+            .expect("the download link")
+            .attr("href")
+            .await
+            .expect("href")
+            .expect("an address");
+        b.client.clone().close().await.expect("closing the browser");
+        let file = app
+            .client
+            .get(app.url(&href))
+            .send()
+            .await
+            .expect("download");
+        assert_eq!(file.status(), 200);
+        let bytes = file.bytes().await.expect("bytes");
+        assert!(bytes.starts_with(b"PK"), "an XLSX file");
+    }
+}

@@ -290,3 +290,30 @@ pub async fn retry_preview(
     let preview = preview::check_lines(&mut conn, permit, chosen_under, &lines, &change).await?;
     Ok((change, lines, preview))
 }
+
+/// The same change again on an operation's failed lines, as a new operation confirmed under
+/// `key` (refused when none failed, or none would change now).
+pub async fn retry(
+    db: &Db,
+    requester: &Requester,
+    permit: &Permit,
+    chosen_under: &Permit,
+    id: i64,
+    key: &str,
+) -> Result<Confirmed, BulkError> {
+    let (change, lines, _) = retry_preview(db, permit, chosen_under, id).await?;
+    confirm(
+        db,
+        &Confirm {
+            requester,
+            permit,
+            chosen_under,
+            change: &change,
+            lines: &lines,
+            chosen: &Chosen::Retry { of: id },
+            key,
+            retry_of: Some(id),
+        },
+    )
+    .await
+}

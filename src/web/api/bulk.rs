@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::authz::{Action, Object, Permit, Requester};
+use crate::authz::{Permit, Requester};
 use crate::domain::Problem;
 use crate::services::bulk::change::BulkChange;
 use crate::services::bulk::operation::{self, BulkError, Chosen, Confirm, State, Status};
@@ -161,22 +161,12 @@ impl From<SelectionError> for ApiError {
     }
 }
 
-/// The permits a bulk change takes: to run bulk changes (the lines are chosen under it) and
-/// the change's own (each line must be within both).
 async fn permits(
     user: &ApiUser,
     state: &AppState,
     change: Option<&BulkChange>,
 ) -> Result<(Permit, Permit), ApiError> {
-    let chosen_under = user.0.permit(state, Object::Bulk, Action::Run).await?;
-    let permit = match change {
-        Some(c) => {
-            let (object, action) = c.check();
-            user.0.permit(state, object, action).await?
-        }
-        None => chosen_under.clone(),
-    };
-    Ok((chosen_under, permit))
+    Ok(crate::web::bulk::permits(&user.0, state, change).await?)
 }
 
 fn read(body: &[u8]) -> Result<BulkRequest, ApiError> {
@@ -529,23 +519,9 @@ async fn retry_operation(
     let first = operation::status(&state.db, &chosen_under, *id).await?;
     let change = first.change.ok_or(BulkError::NotFound)?;
     let (_, permit) = permits(&user, &state, Some(&change)).await?;
-    let (change, lines, _) =
-        operation::retry_preview(&state.db, &permit, &chosen_under, *id).await?;
     let requester = Requester::of(&user.0.principal, &permit);
-    let confirmed = operation::confirm(
-        &state.db,
-        &Confirm {
-            requester: &requester,
-            permit: &permit,
-            chosen_under: &chosen_under,
-            change: &change,
-            lines: &lines,
-            chosen: &Chosen::Retry { of: *id },
-            key: &key,
-            retry_of: Some(*id),
-        },
-    )
-    .await?;
+    let confirmed =
+        operation::retry(&state.db, &requester, &permit, &chosen_under, *id, &key).await?;
     state.jobs.wake();
     let status = operation::status(&state.db, &chosen_under, confirmed.operation_id).await?;
     Ok(actix_web::HttpResponse::Accepted().json(out(status, confirmed.repeat)))
