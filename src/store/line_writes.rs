@@ -128,21 +128,34 @@ pub async fn write_many(
             services(tx, scoped, *service, chunk, true, now, actor).await?;
         }
     }
-    // Lines whose services alone changed get their new version here; the others got it
-    // with their update.
-    let mut touched: Vec<i64> = on.values().chain(off.values()).flatten().copied().collect();
-    touched.sort_unstable();
-    touched.dedup();
-    for chunk in touched.chunks(IDS) {
-        let mut sql = Sql::bulk(tx, "UPDATE lines SET version = version + 1 WHERE id IN (");
-        within(&mut sql, scoped, chunk);
-        sql.push(")");
-        sql.query().execute(&mut **tx).await?;
+    // The kept monthly cost follows the tariff, the services and the status; lines whose
+    // services alone changed get their new version in the same write.
+    let mut priced: Vec<i64> = writes
+        .iter()
+        .filter(|(_, w)| w.moves_the_price())
+        .map(|(line, _)| *line)
+        .collect();
+    priced.sort_unstable();
+    priced.dedup();
+    let updated: std::collections::HashSet<i64> = sets.values().flatten().copied().collect();
+    let (services_only, rest): (Vec<i64>, Vec<i64>) =
+        priced.into_iter().partition(|line| !updated.contains(line));
+    super::lines::reprice_and_bump(tx, &services_only).await?;
+    super::lines::reprice(tx, &rest).await
+}
+
+impl Write {
+    /// Whether the write changes what the line costs a month (its tariff, services or status).
+    fn moves_the_price(&self) -> bool {
+        match self {
+            Write::Tariff { .. }
+            | Write::Enable { .. }
+            | Write::Disable { .. }
+            | Write::Status { .. }
+            | Write::Sim { .. } => true,
+            Write::Limit { .. } | Write::Assign { .. } | Write::Place { .. } => false,
+        }
     }
-    let mut all: Vec<i64> = writes.iter().map(|(line, _)| *line).collect();
-    all.sort_unstable();
-    all.dedup();
-    super::lines::reprice(tx, &all).await
 }
 
 /// `SELECT l.id FROM lines l …`: those of these lines the permit reaches.

@@ -929,6 +929,15 @@ static REPRICE: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// [`REPRICE`] that also moves the lines to their next version (a change of their services
+/// alone, which writes no other column of theirs): one write of each row, not two.
+static REPRICE_BUMPING: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE lines SET version = version + 1, services_kop = {SERVICES_KOP}, monthly_kop = {} WHERE ",
+        *MONTHLY_KOP
+    )
+});
+
 /// Sets it on every line whose kept cost is not what the catalogue says now.
 static REPRICE_CHANGED: LazyLock<String> = LazyLock::new(|| {
     format!(
@@ -941,8 +950,21 @@ static REPRICE_CHANGED: LazyLock<String> = LazyLock::new(|| {
 /// status changed. Only the store's writers call it, in the writing transaction, for lines
 /// they have just written.
 pub(super) async fn reprice(tx: &mut Tx, line_ids: &[i64]) -> Result<(), sqlx::Error> {
+    reprice_with(tx, line_ids, REPRICE.as_str()).await
+}
+
+/// [`reprice`], the lines moved to their next version in the same write.
+pub(super) async fn reprice_and_bump(tx: &mut Tx, line_ids: &[i64]) -> Result<(), sqlx::Error> {
+    reprice_with(tx, line_ids, REPRICE_BUMPING.as_str()).await
+}
+
+async fn reprice_with(
+    tx: &mut Tx,
+    line_ids: &[i64],
+    statement: &'static str,
+) -> Result<(), sqlx::Error> {
     for chunk in line_ids.chunks(500) {
-        let mut sql = Sql::bulk(tx, REPRICE.as_str());
+        let mut sql = Sql::bulk(tx, statement);
         sql.push("id IN (")
             .bind_list(chunk.iter().copied())
             .push(")");

@@ -699,13 +699,18 @@ async fn a_bulk_change_over_every_line_a_filter_matches_runs_to_its_end() {
         wait_for(c, "#bulk-operation").await;
         // The fragment polls until the run ends, then the page reloads with the outcomes.
         wait_for_job_end(c, "#results-xlsx").await;
+        // The fragment is swapped every second: read it when it is there.
+        let mut done = false;
         for _ in 0..200 {
-            if text_of(c, "#bulk-state").await.contains("100%") {
+            if let Ok(el) = c.find(Locator::Css("#bulk-state")).await
+                && el.text().await.is_ok_and(|t| t.contains("100%"))
+            {
+                done = true;
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        assert!(text_of(c, "#bulk-state").await.contains("100%"));
+        assert!(done, "the progress bar reached its end");
         screenshot(c, &format!("33-bulk-done-{name}")).await;
         let changed = text_of(c, "#count-changed").await;
         assert!(changing.contains(&changed), "{changing} vs {changed}");
