@@ -271,7 +271,19 @@ impl BulkJob {
             .map(|h| Ok((h.line_id, h.payload()?)))
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
         let now = ctx.clock.now_ms();
-        holds::hold_for_job(&mut tx, c.permit, ctx.job_id(), &payloads, now).await?;
+        let taken: std::collections::HashSet<i64> =
+            holds::hold_for_job(&mut tx, c.permit, ctx.job_id(), &payloads, now)
+                .await?
+                .into_iter()
+                .collect();
+        // A line another change took in hand meanwhile is that change's: skipped, not sent.
+        let (held, busy): (Vec<Held>, Vec<Held>) =
+            held.into_iter().partition(|h| taken.contains(&h.line_id));
+        let busy: Vec<Outcome> = busy
+            .iter()
+            .map(|h| skipped(h.line_id, &Problem::ChangeInHand))
+            .collect();
+        store::record(&mut tx, c.permit, c.operation, &busy).await?;
         tx.commit().await?;
         let answers = self.send(&held).await;
         let mut tx = ctx.db.begin().await?;
