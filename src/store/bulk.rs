@@ -182,15 +182,16 @@ pub async fn counts(
     scoped: &Scoped,
     id: i64,
 ) -> Result<Counts, sqlx::Error> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(
+    let mut sql = Sql::new(
         "SELECT r.outcome, COUNT(*) FROM bulk_results r
-         JOIN bulk_operations o ON o.id = r.operation_id
-         WHERE r.operation_id = $1 AND o.company_id = $2 GROUP BY r.outcome",
-    )
-    .bind(id)
-    .bind(scoped.company_id())
-    .fetch_all(conn)
-    .await?;
+         JOIN bulk_operations o ON o.id = r.operation_id WHERE r.operation_id = ",
+    );
+    sql.bind(id)
+        .push(" AND o.company_id = ")
+        .bind(scoped.company_id());
+    own(&mut sql, scoped);
+    sql.push(" GROUP BY r.outcome");
+    let rows: Vec<(String, i64)> = sql.query_as().fetch_all(conn).await?;
     let mut counts = Counts::default();
     for (outcome, n) in rows {
         match outcome.as_str() {
@@ -287,16 +288,19 @@ pub async fn record(
 
 /// Asks the run to stop after its chunk in progress; false if it was asked already.
 pub async fn cancel(tx: &mut Tx, scoped: &Scoped, id: i64, now: i64) -> Result<bool, sqlx::Error> {
-    sqlx::query(
-        "UPDATE bulk_operations SET cancelled_at = $1
-         WHERE id = $2 AND company_id = $3 AND cancelled_at IS NULL",
-    )
-    .bind(now)
-    .bind(id)
-    .bind(scoped.company_id())
-    .execute(&mut **tx)
-    .await
-    .map(|r| r.rows_affected() == 1)
+    let mut sql = Sql::new("UPDATE bulk_operations SET cancelled_at = ");
+    sql.bind(now)
+        .push(" WHERE id IN (SELECT o.id FROM bulk_operations o WHERE o.id = ")
+        .bind(id)
+        .push(" AND o.company_id = ")
+        .bind(scoped.company_id())
+        .push(" AND o.cancelled_at IS NULL");
+    own(&mut sql, scoped);
+    sql.push(")");
+    sql.query()
+        .execute(&mut **tx)
+        .await
+        .map(|r| r.rows_affected() == 1)
 }
 
 /// Whether the operation was asked to stop.
@@ -374,15 +378,16 @@ pub async fn failed_lines(
     scoped: &Scoped,
     id: i64,
 ) -> Result<Vec<(i64, Option<String>)>, sqlx::Error> {
-    sqlx::query_as(
+    let mut sql = Sql::new(
         "SELECT b.line_id, b.value FROM bulk_lines b
          JOIN bulk_results r ON r.operation_id = b.operation_id AND r.line_id = b.line_id
          JOIN bulk_operations o ON o.id = b.operation_id
-         WHERE b.operation_id = $1 AND o.company_id = $2 AND r.outcome = 'failed'
-         ORDER BY b.line_id",
-    )
-    .bind(id)
-    .bind(scoped.company_id())
-    .fetch_all(conn)
-    .await
+         WHERE r.outcome = 'failed' AND b.operation_id = ",
+    );
+    sql.bind(id)
+        .push(" AND o.company_id = ")
+        .bind(scoped.company_id());
+    own(&mut sql, scoped);
+    sql.push(" ORDER BY b.line_id");
+    sql.query_as().fetch_all(conn).await
 }
