@@ -389,11 +389,7 @@ pub async fn preview(
         Err(PreviewError::Db(e)) => return Err(e.into()),
     };
     let lang = cab.lang();
-    let skipped = preview
-        .skipped_by_reason()
-        .into_iter()
-        .map(|(_, n, p)| (problems::sentence(p, lang), n))
-        .collect();
+    let skipped = skipped_said(&preview, lang);
     let rejected = resolved
         .rejected
         .iter()
@@ -425,6 +421,24 @@ pub async fn preview(
         key: new_token(),
         retry_of: None,
     })
+}
+
+/// The skipped lines' reasons, each said, with how many.
+fn skipped_said(preview: &Preview, lang: Lang) -> Vec<(String, usize)> {
+    preview
+        .skipped_by_reason()
+        .into_iter()
+        .map(|(_, n, p)| (problems::sentence(p, lang), n))
+        .collect()
+}
+
+/// An operation's change as a sentence (nothing for one whose change no longer reads).
+fn said_of(status: &Status, reference: &Reference, lang: Lang) -> String {
+    status
+        .change
+        .as_ref()
+        .map(|c| describe(c, reference, lang))
+        .unwrap_or_default()
 }
 
 /// The change as a sentence: its kind and its target, by name.
@@ -531,11 +545,7 @@ pub async fn list(cab: Cabinet, state: web::Data<AppState>) -> Result<HttpRespon
         .map_err(refused)?
         .into_iter()
         .map(|s| {
-            let said = s
-                .change
-                .as_ref()
-                .map(|c| describe(c, &reference, lang))
-                .unwrap_or_default();
+            let said = said_of(&s, &reference, lang);
             (s, said)
         })
         .collect();
@@ -681,11 +691,7 @@ pub async fn show(
     .await;
     page.title = format!("{} №{}", page.t("bulk.operation"), *id);
     render(&ShowPage {
-        said: status
-            .change
-            .as_ref()
-            .map(|c| describe(c, &reference, lang))
-            .unwrap_or_default(),
+        said: said_of(&status, &reference, lang),
         page,
         status,
         lang,
@@ -768,11 +774,7 @@ pub async fn retry_preview(
         .map_err(refused)?;
     let reference = cab.reference(&state).await?;
     let lang = cab.lang();
-    let skipped = preview
-        .skipped_by_reason()
-        .into_iter()
-        .map(|(_, n, p)| (problems::sentence(p, lang), n))
-        .collect();
+    let skipped = skipped_said(&preview, lang);
     let mut page = Page::new(
         &state,
         &cab,
@@ -837,11 +839,7 @@ pub async fn results_export(
         .map_err(refused)?;
     let reference = cab.reference(&state).await?;
     let lang = cab.lang();
-    let said = status
-        .change
-        .as_ref()
-        .map(|c| describe(c, &reference, lang))
-        .unwrap_or_default();
+    let said = said_of(&status, &reference, lang);
     let sheet = crate::export::stream::Sheet {
         name: lang.t("bulk.results").to_owned(),
         title: vec![
@@ -878,8 +876,9 @@ pub async fn results_export(
         let rows =
             crate::store::bulk::results(&mut conn, &chosen_under, *id, Shown::All, PAGE, offset)
                 .await?;
-        for r in &rows {
-            let row = result_row(r.clone(), lang);
+        let read = rows.len() as i64;
+        for r in rows {
+            let row = result_row(r, lang);
             out.row(&[
                 super::exports::phone_cell(&row.msisdn),
                 crate::export::Cell::Text(
@@ -892,7 +891,7 @@ pub async fn results_export(
                 },
             ])?;
         }
-        if (rows.len() as i64) < PAGE {
+        if read < PAGE {
             break;
         }
         offset += PAGE;
