@@ -125,14 +125,14 @@ async fn change(
             .fetch_all(&db.pool)
             .await
             .expect("ids");
+    let lines: Vec<(i64, Option<String>)> = ids.iter().map(|id| (*id, None)).collect();
     let started = Instant::now();
-    let p = preview::of(db, permit, permit, &ids, change)
+    let p = preview::of(db, permit, permit, &lines, change)
         .await
         .expect("preview");
     let previewed = started.elapsed();
     assert_eq!(p.changing.len(), ids.len(), "every line changes");
     drop(p);
-    let lines: Vec<(i64, Option<String>)> = ids.iter().map(|id| (*id, None)).collect();
     let op = operation::confirm(
         db,
         &Confirm {

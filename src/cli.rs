@@ -101,6 +101,10 @@ struct BulkArgs {
     /// The lines: the numbers of a list file (XLSX, XLSM, XLS, ODS or CSV)…
     #[arg(long, group = "lines")]
     file: Option<PathBuf>,
+    /// The list file's column with each line's own value, by letter or number (`B`, `2`): the
+    /// tariff (code or name), limit amount or department (name or path) of that line.
+    #[arg(long, requires = "file")]
+    value_column: Option<String>,
     /// …or departments by name or id, with those under them (repeat for several)…
     #[arg(long, group = "lines")]
     department: Vec<String>,
@@ -560,6 +564,12 @@ fn bulk_change(
             change.insert(name.into(), v.clone().into());
         }
     }
+    if a.value_column.is_some() {
+        // Each line's own value stands in for the change's.
+        for name in ["tariff", "amount"] {
+            change.entry(name).or_insert_with(|| "".into());
+        }
+    }
     if a.action == "reassign" {
         let to = a
             .to_department
@@ -599,6 +609,15 @@ async fn bulk(db: &Db, settings: &Settings, a: BulkArgs) -> anyhow::Result<()> {
                 file: bytes,
                 sheet: None,
                 column: None,
+                value_column: a
+                    .value_column
+                    .as_deref()
+                    .map(|c| {
+                        selection::column_of(c).ok_or_else(|| {
+                            anyhow::anyhow!("--value-column {c}: a letter or a number")
+                        })
+                    })
+                    .transpose()?,
             },
         )
     } else if !a.department.is_empty() {
@@ -631,7 +650,7 @@ async fn bulk(db: &Db, settings: &Settings, a: BulkArgs) -> anyhow::Result<()> {
         }
         preview::PreviewError::Db(e) => e.into(),
     };
-    let p = preview::of(db, &permit, &permit, &resolved.line_ids, &change)
+    let p = preview::of(db, &permit, &permit, &resolved.lines(), &change)
         .await
         .map_err(refused)?;
     println!(
@@ -639,6 +658,14 @@ async fn bulk(db: &Db, settings: &Settings, a: BulkArgs) -> anyhow::Result<()> {
         resolved.line_ids.len(),
         p.changing.len()
     );
+    for g in &p.groups {
+        println!(
+            "  {}: {} lines, {} a month",
+            g.change.target(),
+            g.changing,
+            crate::web::format::kopecks(Lang::Ru, g.monthly_delta_kop)
+        );
+    }
     for (_, n, problem) in p.skipped_by_reason() {
         println!("  skipped {n}: {}", say(problem));
     }
@@ -661,7 +688,7 @@ async fn bulk(db: &Db, settings: &Settings, a: BulkArgs) -> anyhow::Result<()> {
         },
         other => other,
     };
-    let lines: Vec<(i64, Option<String>)> = resolved.line_ids.iter().map(|l| (*l, None)).collect();
+    let lines = resolved.lines();
     let confirmed = operation::confirm(
         db,
         &operation::Confirm {

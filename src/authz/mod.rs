@@ -312,6 +312,9 @@ pub struct CarriedPermit {
     user_id: Option<i64>,
     label: String,
     ip: String,
+    /// The API token that acts (none: a person or the operator).
+    #[serde(default)]
+    token_id: Option<i64>,
     /// `None`: the whole company.
     scope: Option<(Vec<i64>, Vec<i64>)>,
 }
@@ -324,6 +327,7 @@ impl Permit {
             user_id: actor.user_id,
             label: actor.label.clone(),
             ip: actor.ip.clone(),
+            token_id: actor.token_id,
             scope: match self.scope() {
                 Scope::Company => None,
                 Scope::Only { departments, lines } => Some((departments.clone(), lines.clone())),
@@ -342,6 +346,7 @@ impl CarriedPermit {
             user_id: self.user_id,
             label: self.label,
             ip: self.ip,
+            token_id: self.token_id,
         };
         let scope = match self.scope {
             None => Scope::Company,
@@ -403,6 +408,7 @@ pub(crate) fn acting_as(permit: Permit, user_id: i64) -> Permit {
         user_id: Some(user_id),
         label: format!("user {user_id}"),
         ip: String::new(),
+        token_id: None,
     };
     Permit::new(permit.company_id(), actor, permit.scope().clone())
 }

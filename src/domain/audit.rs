@@ -398,7 +398,8 @@ impl LineChanged {
         }
     }
 
-    fn read(name: &str, before: &Value, after: &Value) -> Option<LineChanged> {
+    /// The change from its entry's action name (after `line.`) and values.
+    pub fn read(name: &str, before: &Value, after: &Value) -> Option<LineChanged> {
         let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
         let number = |v: &Value, key: &str| v.get(key).and_then(Value::as_i64);
         let status = |v: &Value| text(v, "status").unwrap_or_default();

@@ -290,6 +290,14 @@ pub enum Problem {
     OperationEnded,
     /// A retry of a bulk operation none of whose lines failed.
     NothingFailed,
+    /// A list's value names no department of the company.
+    NoDepartmentNamed {
+        name: String,
+    },
+    /// A list's value names several departments: their path tells them apart.
+    DepartmentNameTwice {
+        name: String,
+    },
     /// A warning: a row without a personnel number names someone of an earlier row's name in
     /// another department or position, so a second person is added.
     NamesakeInFile {

@@ -3,12 +3,15 @@
 //! checks that nothing outside `src/authz/` calls it), so a store function that takes one can
 //! only be reached through a granted check.
 
-/// Who did it: a signed-in user (with the address they came from) or the operator's CLI.
+/// Who did it: a signed-in user or an API token (with the address they came from), or the
+/// operator's CLI.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     pub user_id: Option<i64>,
     pub label: String,
     pub ip: String,
+    /// The API token that acts, if one does.
+    pub token_id: Option<i64>,
 }
 
 impl Actor {
@@ -17,6 +20,7 @@ impl Actor {
             user_id: None,
             label: "cli".into(),
             ip: String::new(),
+            token_id: None,
         }
     }
 }

@@ -136,6 +136,7 @@ pub async fn start_session(
         user_id: Some(user.id),
         label: user.msisdn.clone(),
         ip: client.ip.to_owned(),
+        token_id: None,
     };
     let unseen = sessions::remember_device(
         &mut tx,
@@ -171,6 +172,7 @@ pub async fn record_failed_login(
         user_id: None,
         label: number.chars().take(40).collect(),
         ip: client.ip.to_owned(),
+        token_id: None,
     };
     audit::append_own(&mut tx, &actor, None, &AuditEvent::SignInFailed).await?;
     tx.commit().await

@@ -713,6 +713,13 @@ pub(crate) fn recorded(action: &str, before: &Option<Value>, after: &Option<Valu
     json!({ "action": action, "before": before, "after": after }).to_string()
 }
 
+/// A change a bulk operation's result keeps (see [`recorded`]), read back.
+pub fn recorded_change(text: &str) -> Option<LineChanged> {
+    let v: Value = serde_json::from_str(text).ok()?;
+    let name = v.get("action")?.as_str()?.strip_prefix("line.")?;
+    LineChanged::read(name, &v["before"], &v["after"])
+}
+
 /// Applies the change: planned and held on the line (one transaction), sent to the network
 /// (none open), then written with its audit entry (another). A provisioning failure writes
 /// nothing but its own audit entry.

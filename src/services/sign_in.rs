@@ -126,6 +126,7 @@ pub async fn request_code(
         user_id: user.as_ref().map(|u| u.id),
         label: number.to_owned(),
         ip: ip.to_owned(),
+        token_id: None,
     };
     let event = AuditEvent::CodeSent {
         user_id: user.as_ref().map(|u| u.id),
@@ -306,6 +307,7 @@ pub async fn reset_password(
         user_id: Some(user.id),
         label: user.msisdn.clone(),
         ip: ip.to_owned(),
+        token_id: None,
     };
     let event = AuditEvent::PasswordReset {
         user_id: user.id,

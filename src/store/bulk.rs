@@ -15,6 +15,8 @@ pub struct Operation {
     /// Who asked, as `authz::Requester` keeps it (JSON).
     pub requester: String,
     pub created_by: Option<i64>,
+    /// The API token that asked, if one did.
+    pub token_id: Option<i64>,
     /// The change, as `services::bulk::BulkChange` (JSON).
     pub change: String,
     /// How the lines were chosen (JSON).
@@ -32,7 +34,8 @@ pub struct Operation {
     pub requested_by: String,
 }
 
-const SELECT: &str = "SELECT o.id, o.company_id, o.requester, o.created_by, o.change, o.chosen,
+const SELECT: &str =
+    "SELECT o.id, o.company_id, o.requester, o.created_by, o.token_id, o.change, o.chosen,
         o.total, o.job_id, o.retry_of, o.cancelled_at, o.created_at,
         COALESCE(j.status, 'queued') AS job_status, j.error AS job_error, j.finished_at,
         COALESCE(u.full_name, '') AS requested_by
@@ -42,7 +45,6 @@ const SELECT: &str = "SELECT o.id, o.company_id, o.requester, o.created_by, o.ch
 
 pub struct NewOperation<'a> {
     pub requester: &'a str,
-    pub created_by: Option<i64>,
     pub key: &'a str,
     pub change: &'a str,
     pub chosen: &'a str,
@@ -50,47 +52,60 @@ pub struct NewOperation<'a> {
     pub now: i64,
 }
 
-/// A confirm: a new operation, or the one this key confirmed before.
+/// A confirm: a new operation (with how many lines it holds), the one this key confirmed
+/// before, or a key someone else confirmed with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Created {
-    Fresh(i64),
+    Fresh { id: i64, lines: i64 },
     Repeat(i64),
+    KeyOfAnother,
 }
 
-/// Records the operation with its lines (each with its own value, if any), once per key.
+/// Records the operation, asked for by the permit's actor, once per key, with those of its
+/// lines (each with its own value, if any) that `chosen`, the permit the lines were chosen
+/// under, covers: the lines its run reports on. (A line the change's own right does not cover
+/// is among them, reported as skipped.)
 pub async fn create(
     tx: &mut Tx,
     scoped: &Scoped,
+    chosen: &Scoped,
     op: &NewOperation<'_>,
     lines: &[(i64, Option<String>)],
 ) -> Result<Created, sqlx::Error> {
+    let actor = scoped.actor();
     let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO bulk_operations (company_id, requester, created_by, confirm_key, change,
-                chosen, total, retry_of, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        "INSERT INTO bulk_operations (company_id, requester, created_by, token_id, confirm_key,
+                change, chosen, total, retry_of, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9)
          ON CONFLICT (company_id, confirm_key) DO NOTHING RETURNING id",
     )
     .bind(scoped.company_id())
     .bind(op.requester)
-    .bind(op.created_by)
+    .bind(actor.user_id)
+    .bind(actor.token_id)
     .bind(op.key)
     .bind(op.change)
     .bind(op.chosen)
-    .bind(lines.len() as i64)
     .bind(op.retry_of)
     .bind(op.now)
     .fetch_optional(&mut **tx)
     .await?;
     let Some(id) = id else {
-        let id = sqlx::query_scalar(
-            "SELECT id FROM bulk_operations WHERE company_id = $1 AND confirm_key = $2",
+        let (id, by, token): (i64, Option<i64>, Option<i64>) = sqlx::query_as(
+            "SELECT id, created_by, token_id FROM bulk_operations
+             WHERE company_id = $1 AND confirm_key = $2",
         )
         .bind(scoped.company_id())
         .bind(op.key)
         .fetch_one(&mut **tx)
         .await?;
-        return Ok(Created::Repeat(id));
+        return Ok(if (by, token) == (actor.user_id, actor.token_id) {
+            Created::Repeat(id)
+        } else {
+            Created::KeyOfAnother
+        });
     };
+    let mut total = 0;
     for chunk in lines.chunks(1_000) {
         let mut sql = Sql::bulk(
             tx,
@@ -111,9 +126,15 @@ pub async fn create(
         }
         sql.push(") AS v JOIN lines l ON l.id = v.column1 WHERE l.company_id = ")
             .bind(scoped.company_id());
-        sql.query().execute(&mut **tx).await?;
+        super::lines::push_scope(&mut sql, chosen.scope());
+        total += sql.query().execute(&mut **tx).await?.rows_affected() as i64;
     }
-    Ok(Created::Fresh(id))
+    sqlx::query("UPDATE bulk_operations SET total = $1 WHERE id = $2")
+        .bind(total)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(Created::Fresh { id, lines: total })
 }
 
 pub async fn set_job(
@@ -144,12 +165,25 @@ pub async fn get(
     sql.query_as().fetch_optional(conn).await
 }
 
+/// To a delegated permit, only the operations its actor (a person or a token) asked for.
 fn own(sql: &mut Sql, scoped: &Scoped) {
     if !scoped.is_whole_company() {
-        match scoped.actor().user_id {
-            Some(user) => sql.push(" AND o.created_by = ").bind(user),
-            None => sql.push(" AND 1 = 0"),
+        let actor = scoped.actor();
+        match (actor.user_id, actor.token_id) {
+            (Some(user), _) => sql.push(" AND o.created_by = ").bind(user),
+            (None, Some(token)) => sql.push(" AND o.token_id = ").bind(token),
+            (None, None) => sql.push(" AND 1 = 0"),
         };
+    }
+}
+
+/// To a delegated permit, only the lines `b` of an operation its rights cover now: the numbers
+/// of lines moved out of them are no longer theirs to read.
+fn covered(sql: &mut Sql, scoped: &Scoped) {
+    if !scoped.is_whole_company() {
+        sql.push(" AND EXISTS (SELECT 1 FROM lines l WHERE l.id = b.line_id");
+        super::lines::push_scope(sql, scoped.scope());
+        sql.push(")");
     }
 }
 
@@ -339,8 +373,8 @@ pub enum Shown {
     NotReached,
 }
 
-/// A page of the operation's lines (of one the permit may see) in id order, with their
-/// outcomes.
+/// A page of the operation's lines (of one the permit may see; to a delegated permit, those it
+/// covers now) in id order, with their outcomes.
 pub async fn results(
     conn: &mut AnyConnection,
     scoped: &Scoped,
@@ -359,6 +393,7 @@ pub async fn results(
         .push(" AND b.operation_id = ")
         .bind(id);
     own(&mut sql, scoped);
+    covered(&mut sql, scoped);
     match shown {
         Shown::All => {}
         Shown::Outcome(o) => {
@@ -372,7 +407,8 @@ pub async fn results(
     sql.query_as().fetch_all(conn).await
 }
 
-/// The lines that failed, each with its own value: what a retry runs on.
+/// The lines that failed (of those the permit covers now), each with its own value: what a
+/// retry runs on.
 pub async fn failed_lines(
     conn: &mut AnyConnection,
     scoped: &Scoped,
@@ -388,6 +424,7 @@ pub async fn failed_lines(
         .push(" AND o.company_id = ")
         .bind(scoped.company_id());
     own(&mut sql, scoped);
+    covered(&mut sql, scoped);
     sql.push(" ORDER BY b.line_id");
     sql.query_as().fetch_all(conn).await
 }

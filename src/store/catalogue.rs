@@ -167,7 +167,10 @@ pub async fn tariffs_of_region(db: &Db, region: &str) -> Result<Vec<Tariff>, sql
 }
 
 /// The tariffs of the company's region, cheapest first (one query: no company read first).
-pub async fn tariffs_of_company(db: &Db, scoped: &Scoped) -> Result<Vec<Tariff>, sqlx::Error> {
+pub async fn tariffs_of_company(
+    conn: &mut AnyConnection,
+    scoped: &Scoped,
+) -> Result<Vec<Tariff>, sqlx::Error> {
     sqlx::query_as::<_, Tariff>(
         "SELECT t.id, t.region_code, t.code, t.name, t.monthly_fee_kop, t.suspended_fee_kop, t.minutes, t.sms, t.data_mb, t.minute_over_kop,
                 t.sms_over_kop, t.mb_over_kop, t.for_business, t.archived
@@ -175,7 +178,7 @@ pub async fn tariffs_of_company(db: &Db, scoped: &Scoped) -> Result<Vec<Tariff>,
          WHERE c.id = $1 ORDER BY t.monthly_fee_kop, t.code",
     )
     .bind(scoped.company_id())
-    .fetch_all(&db.pool)
+    .fetch_all(conn)
     .await
 }
 

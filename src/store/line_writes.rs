@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{LineStatus, Scoped};
 
+use super::lines::within;
 use super::sql::Sql;
 use super::{Tx, now_ms};
 
@@ -140,8 +141,8 @@ pub async fn write_many(
     let updated: std::collections::HashSet<i64> = sets.values().flatten().copied().collect();
     let (services_only, rest): (Vec<i64>, Vec<i64>) =
         priced.into_iter().partition(|line| !updated.contains(line));
-    super::lines::reprice_and_bump(tx, &services_only).await?;
-    super::lines::reprice(tx, &rest).await
+    super::lines::reprice_and_bump(tx, scoped, &services_only).await?;
+    super::lines::reprice(tx, scoped, &rest).await
 }
 
 impl Write {
@@ -156,16 +157,6 @@ impl Write {
             Write::Limit { .. } | Write::Assign { .. } | Write::Place { .. } => false,
         }
     }
-}
-
-/// `SELECT l.id FROM lines l …`: those of these lines the permit reaches.
-fn within(sql: &mut Sql, scoped: &Scoped, lines: &[i64]) {
-    sql.push("SELECT l.id FROM lines l WHERE l.company_id = ")
-        .bind(scoped.company_id())
-        .push(" AND l.id IN (")
-        .bind_list(lines.iter().copied())
-        .push(")");
-    super::lines::push_scope(sql, scoped.scope());
 }
 
 fn bind_opt_int(sql: &mut Sql, v: Option<i64>) -> &mut Sql {

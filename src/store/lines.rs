@@ -897,7 +897,7 @@ pub async fn insert_many(
         chunk_ids.sort_unstable();
         ids.extend(chunk_ids.into_iter().map(|(id,)| id));
     }
-    reprice(tx, &ids).await?;
+    reprice(tx, scoped, &ids).await?;
     Ok(ids)
 }
 
@@ -949,28 +949,47 @@ static REPRICE_CHANGED: LazyLock<String> = LazyLock::new(|| {
 /// Works out the kept monthly cost of these lines again, after their tariff, services or
 /// status changed. Only the store's writers call it, in the writing transaction, for lines
 /// they have just written.
-pub(super) async fn reprice(tx: &mut Tx, line_ids: &[i64]) -> Result<(), sqlx::Error> {
-    reprice_with(tx, line_ids, REPRICE.as_str()).await
+pub(super) async fn reprice(
+    tx: &mut Tx,
+    scoped: &Scoped,
+    line_ids: &[i64],
+) -> Result<(), sqlx::Error> {
+    reprice_with(tx, scoped, line_ids, REPRICE.as_str()).await
 }
 
 /// [`reprice`], the lines moved to their next version in the same write.
-pub(super) async fn reprice_and_bump(tx: &mut Tx, line_ids: &[i64]) -> Result<(), sqlx::Error> {
-    reprice_with(tx, line_ids, REPRICE_BUMPING.as_str()).await
+pub(super) async fn reprice_and_bump(
+    tx: &mut Tx,
+    scoped: &Scoped,
+    line_ids: &[i64],
+) -> Result<(), sqlx::Error> {
+    reprice_with(tx, scoped, line_ids, REPRICE_BUMPING.as_str()).await
 }
 
 async fn reprice_with(
     tx: &mut Tx,
+    scoped: &Scoped,
     line_ids: &[i64],
     statement: &'static str,
 ) -> Result<(), sqlx::Error> {
     for chunk in line_ids.chunks(500) {
         let mut sql = Sql::bulk(tx, statement);
-        sql.push("id IN (")
-            .bind_list(chunk.iter().copied())
-            .push(")");
+        sql.push("id IN (");
+        within(&mut sql, scoped, chunk);
+        sql.push(")");
         sql.query().execute(&mut **tx).await?;
     }
     Ok(())
+}
+
+/// `SELECT l.id FROM lines l …`: those of these lines the permit reaches (a writer's WHERE).
+pub(super) fn within(sql: &mut Sql, scoped: &Scoped, lines: &[i64]) {
+    sql.push("SELECT l.id FROM lines l WHERE l.company_id = ")
+        .bind(scoped.company_id())
+        .push(" AND l.id IN (")
+        .bind_list(lines.iter().copied())
+        .push(")");
+    push_scope(sql, scoped.scope());
 }
 
 /// Works out the kept monthly cost of every line whose catalogue prices changed, after the
@@ -1041,7 +1060,7 @@ pub async fn enable_services_many(
         }
         sql.query().execute(&mut **tx).await?;
         hist.query().execute(&mut **tx).await?;
-        reprice(tx, &ids).await?;
+        reprice(tx, scoped, &ids).await?;
     }
     Ok(())
 }

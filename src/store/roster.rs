@@ -49,7 +49,7 @@ pub async fn snapshot(db: &Db, scoped: &Scoped) -> Result<Snapshot, sqlx::Error>
     .bind(company_id)
     .fetch_all(&db.pool)
     .await?;
-    let tariffs = super::catalogue::tariffs_of_company(db, scoped)
+    let tariffs = super::catalogue::tariffs_of_company(&mut *db.pool.acquire().await?, scoped)
         .await?
         .into_iter()
         .filter(|t| t.for_business != 0 && t.archived == 0)

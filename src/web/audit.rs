@@ -87,8 +87,22 @@ pub async fn change_said(
     change: &LineChanged,
     lang: Lang,
 ) -> Result<String, AppError> {
-    let names = audit::names(conn, permit, &words::change_wants(change)).await?;
-    Ok(words::change_said(change, lang, &names))
+    let mut said = changes_said(conn, permit, std::slice::from_ref(change), lang).await?;
+    Ok(said.pop().unwrap_or_default())
+}
+
+/// What each of these changes does, as [`change_said`] says it, with names looked up once.
+pub async fn changes_said(
+    conn: &mut sqlx::AnyConnection,
+    permit: &Permit,
+    changes: &[LineChanged],
+    lang: Lang,
+) -> Result<Vec<String>, AppError> {
+    let names = audit::names(conn, permit, &words::changes_want(changes)).await?;
+    Ok(changes
+        .iter()
+        .map(|c| words::change_said(c, lang, &names))
+        .collect())
 }
 
 /// Entries as people read them: each as a sentence in `lang`, with what it names looked up

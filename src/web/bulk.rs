@@ -10,12 +10,14 @@ use serde::Deserialize;
 
 use crate::authz::{Action, Object, Permit, Requester};
 use crate::domain::Problem;
+use crate::domain::audit::LineChanged;
 use crate::error::{AppError, redirect};
 use crate::services::auth::new_token;
 use crate::services::bulk::change::BulkChange;
 use crate::services::bulk::operation::{self, BulkError, Chosen, Confirm, State, Status};
 use crate::services::bulk::preview::{self, Preview, PreviewError};
 use crate::services::bulk::selection::{self, Selection, SelectionError};
+use crate::services::line_changes::recorded_change;
 use crate::store::bulk::{LineResult, Shown};
 use crate::store::reference::Reference;
 
@@ -377,7 +379,7 @@ pub async fn preview(
         &state.db,
         &permit,
         &chosen_under,
-        &resolved.line_ids,
+        &resolved.lines(),
         &change,
     )
     .await
@@ -490,8 +492,7 @@ pub async fn confirm(
         Err(NotChosen::Refused(p)) => return back_to_form(&cab, &state, form, "lines", p).await,
         Err(NotChosen::App(e)) => return Err(e),
     };
-    let lines: Vec<(i64, Option<String>)> =
-        resolved.line_ids.iter().map(|id| (*id, None)).collect();
+    let lines = resolved.lines();
     let requester = Requester::of(&cab.principal, &permit);
     let confirmed = operation::confirm(
         &state.db,
@@ -623,25 +624,52 @@ fn shown(q: Option<&str>) -> (Shown, &'static str) {
     }
 }
 
-fn result_row(r: LineResult, lang: Lang) -> ResultRow {
-    let outcome = match r.outcome.as_deref() {
-        Some("changed") => "changed",
-        Some("skipped") => "skipped",
-        Some("failed") => "failed",
-        _ => "not_reached",
-    };
-    let said = r
-        .problem
-        .as_deref()
-        .and_then(|p| serde_json::from_str::<Problem>(p).ok())
-        .map(|p| problems::sentence(&p, lang))
-        .unwrap_or_default();
-    ResultRow {
-        line_id: r.line_id,
-        msisdn: r.msisdn,
-        outcome,
-        said,
-    }
+/// Results as the page and the file say them: a changed line with what changed on it, the
+/// others with why not (names looked up once for them all).
+async fn result_rows(
+    conn: &mut sqlx::AnyConnection,
+    permit: &Permit,
+    rows: Vec<LineResult>,
+    lang: Lang,
+) -> Result<Vec<ResultRow>, AppError> {
+    let changes: Vec<Option<LineChanged>> = rows
+        .iter()
+        .map(|r| match r.outcome.as_deref() {
+            Some("changed") => r.change.as_deref().and_then(recorded_change),
+            _ => None,
+        })
+        .collect();
+    let known: Vec<LineChanged> = changes.iter().flatten().cloned().collect();
+    let mut changes_said = super::audit::changes_said(conn, permit, &known, lang)
+        .await?
+        .into_iter();
+    Ok(rows
+        .into_iter()
+        .zip(changes)
+        .map(|(r, change)| {
+            let outcome = match r.outcome.as_deref() {
+                Some("changed") => "changed",
+                Some("skipped") => "skipped",
+                Some("failed") => "failed",
+                _ => "not_reached",
+            };
+            let said = match change {
+                Some(_) => changes_said.next().unwrap_or_default(),
+                None => r
+                    .problem
+                    .as_deref()
+                    .and_then(|p| serde_json::from_str::<Problem>(p).ok())
+                    .map(|p| problems::sentence(&p, lang))
+                    .unwrap_or_default(),
+            };
+            ResultRow {
+                line_id: r.line_id,
+                msisdn: r.msisdn,
+                outcome,
+                said,
+            }
+        })
+        .collect())
 }
 
 #[derive(Debug, Deserialize)]
@@ -667,20 +695,20 @@ pub async fn show(
     let lang = cab.lang();
     let (which, shown) = shown(query.show.as_deref());
     let page_no = super::page_number(query.page);
-    let mut rows = {
-        let mut conn = cab.connection(&state).await?;
-        crate::store::bulk::results(
-            &mut conn,
-            &chosen_under,
-            *id,
-            which,
-            RESULTS_PAGE + 1,
-            (page_no - 1) * RESULTS_PAGE,
-        )
-        .await?
-    };
+    let mut conn = cab.connection(&state).await?;
+    let mut rows = crate::store::bulk::results(
+        &mut conn,
+        &chosen_under,
+        *id,
+        which,
+        RESULTS_PAGE + 1,
+        (page_no - 1) * RESULTS_PAGE,
+    )
+    .await?;
     let more = rows.len() as i64 > RESULTS_PAGE;
     rows.truncate(RESULTS_PAGE as usize);
+    let rows = result_rows(&mut conn, &chosen_under, rows, lang).await?;
+    drop(conn);
     let mut page = Page::new(
         &state,
         &cab,
@@ -696,7 +724,7 @@ pub async fn show(
         status,
         lang,
         shown,
-        rows: rows.into_iter().map(|r| result_row(r, lang)).collect(),
+        rows,
         page_no,
         more,
     })
@@ -877,8 +905,7 @@ pub async fn results_export(
             crate::store::bulk::results(&mut conn, &chosen_under, *id, Shown::All, PAGE, offset)
                 .await?;
         let read = rows.len() as i64;
-        for r in rows {
-            let row = result_row(r, lang);
+        for row in result_rows(&mut conn, &chosen_under, rows, lang).await? {
             out.row(&[
                 super::exports::phone_cell(&row.msisdn),
                 crate::export::Cell::Text(

@@ -50,11 +50,13 @@ impl Visitor {
                 user_id: Some(s.user_id),
                 label: s.msisdn.clone(),
                 ip: self.ip.clone(),
+                token_id: None,
             },
             None => Actor {
                 user_id: None,
                 label: "anonymous".into(),
                 ip: self.ip.clone(),
+                token_id: None,
             },
         }
     }

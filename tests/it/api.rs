@@ -616,6 +616,31 @@ async fn a_bulk_change_is_previewed_confirmed_once_and_followed(b: Backend) {
     assert_eq!(rows, vec![3, 4], "{:?}", p.body["rejected"]);
     assert!(p.body["monthly_delta_kop"].as_i64().expect("delta") < 0);
 
+    // Each line with its own tariff, by name or code: grouped by where they go.
+    let own = post(
+        &app,
+        "/api/v1/bulk/preview",
+        json!({
+            "lines": [
+                {"number": "+79160000001", "value": "Бизнес Максимум"},
+                {"number": "+79160000002", "value": "biz-max"},
+                {"number": "+79160000042", "value": "no-such"},
+            ],
+            "change": {"action": "change_tariff", "tariff": ""},
+        }),
+    )
+    .await;
+    assert_eq!(own.status, 200, "{:?}", own.body);
+    assert_eq!(
+        own.body["groups"].as_array().map(Vec::len),
+        Some(1),
+        "{:?}",
+        own.body
+    );
+    assert_eq!(own.body["groups"][0]["change"]["tariff"], "biz-max");
+    assert_eq!(own.body["groups"][0]["changing"], 2);
+    assert_eq!(own.body["skipped"][0]["code"], "no_such_tariff");
+
     let unkeyed = post(&app, "/api/v1/bulk", body.clone()).await;
     assert_eq!(unkeyed.status, 422);
     assert_eq!(unkeyed.body["error"]["code"], "idempotency_key_required");

@@ -261,7 +261,65 @@ async fn tokens_hand_on_no_more_than_their_issuer_holds(b: Backend) {
     assert_eq!(tokens, 1);
 }
 
+/// A token with rights over a department runs a bulk change there as a person would: it
+/// follows its own operation to the end; another token with the same rights does not see it.
+async fn a_token_with_rights_runs_and_follows_its_own_bulk_change(b: Backend) {
+    let (app, company) = setup(b).await;
+    let dept: i64 = sqlx::query_scalar(
+        "INSERT INTO departments (company_id, name, cost_centre, created_at) VALUES ($1, 'Склад', '', 0) RETURNING id",
+    )
+    .bind(company)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("department");
+    sqlx::query(
+        "UPDATE lines SET department_id = $1 WHERE msisdn IN ('+79161110001', '+79161110002')",
+    )
+    .bind(dept)
+    .execute(&app.db.pool)
+    .await
+    .expect("place");
+    let d = dept.to_string();
+    let fields = |name: &'static str| {
+        vec![
+            ("name", name),
+            ("role", "rights"),
+            ("rights", "lines.view"),
+            ("rights", "lines.services"),
+            ("rights", "bulk.run"),
+            ("departments", d.as_str()),
+        ]
+    };
+    let token = issue(&app, &fields("Склад-бот")).await.expect("secret");
+    let other = issue(&app, &fields("Склад-бот 2")).await.expect("secret");
+    let (status, op) = with_token(
+        &app,
+        &token,
+        reqwest::Method::POST,
+        "/api/v1/bulk",
+        Some(json!({"filter": {}, "change": {"action": "enable_service", "service": "anti-spam"}})),
+    )
+    .await;
+    assert_eq!(status, 202, "{op}");
+    let path = format!("/api/v1/bulk/{}", op["id"].as_i64().expect("id"));
+    let mut state = Value::Null;
+    for _ in 0..3_000 {
+        let (status, body) = with_token(&app, &token, reqwest::Method::GET, &path, None).await;
+        assert_eq!(status, 200, "the token sees its own operation: {body}");
+        state = body;
+        if state["state"] == "done" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(state["state"], "done", "{state}");
+    assert_eq!(state["counts"]["changed"], 2, "{state}");
+    let (status, _) = with_token(&app, &other, reqwest::Method::GET, &path, None).await;
+    assert_eq!(status, 404, "another token's operation is not this one's");
+}
+
 on_both!(
+    a_token_with_rights_runs_and_follows_its_own_bulk_change,
     an_accountant_token_reads_and_changes_nothing,
     a_token_with_rights_acts_only_within_them_until_its_date,
     tokens_hand_on_no_more_than_their_issuer_holds,

@@ -61,7 +61,7 @@ pub async fn preview_of(
     simfleet::services::bulk::preview::Preview,
     simfleet::services::bulk::preview::PreviewError,
 > {
-    simfleet::services::bulk::preview::of(&app.db, permit, permit, &all.line_ids, &change).await
+    simfleet::services::bulk::preview::of(&app.db, permit, permit, &all.lines(), &change).await
 }
 
 pub fn enable(service: &str) -> BulkChange {
@@ -172,6 +172,7 @@ async fn a_list_of_numbers_chooses_the_companys_and_tells_the_rest_by_row(b: Bac
             file,
             sheet: None,
             column: None,
+            value_column: None,
         },
     )
     .await
@@ -205,6 +206,7 @@ async fn a_list_of_numbers_chooses_the_companys_and_tells_the_rest_by_row(b: Bac
             file: no_numbers,
             sheet: None,
             column: None,
+            value_column: None,
         },
     )
     .await

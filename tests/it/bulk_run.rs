@@ -205,6 +205,21 @@ async fn a_service_is_enabled_on_every_chosen_line_with_an_outcome_for_each(b: B
         ]
     );
     assert_eq!(lines.iter().filter(|r| r[1] == "Изменено").count(), 85);
+    let changed = lines
+        .iter()
+        .find(|r| r[1] == "Изменено")
+        .expect("a changed line");
+    assert!(
+        changed[2].contains("«Дополнительные 10 ГБ»"),
+        "a changed line says what changed: {changed:?}"
+    );
+    let page = app
+        .get(&format!("/bulk/{}?show=changed", first.operation_id))
+        .await;
+    assert!(
+        page.body.contains("«Дополнительные 10 ГБ»"),
+        "the results page says it too"
+    );
     let csv = app
         .get(&format!(
             "/bulk/{}/results?format=csv&encoding=utf8",
@@ -803,7 +818,321 @@ async fn the_requester_is_told_by_e_mail_when_a_long_run_ends(b: Backend) {
     assert!(text.contains(&format!("/bulk/{id}")), "{text}");
 }
 
+/// A manager's operation over two departments, then the grant over one revoked: its results
+/// show the manager only the numbers their rights still cover; the admin sees every line.
+async fn a_managers_results_show_only_the_lines_their_rights_cover_now(b: Backend) {
+    let app = spawn_app(b).await;
+    let company = app.seed_company().await;
+    let store: Vec<String> = (0..5).map(|i| format!("+7916200{i:04}")).collect();
+    let sales: Vec<String> = (0..5).map(|i| format!("+7916300{i:04}")).collect();
+    let warehouse = department(&app, company, "Склад", &store).await;
+    let shop = department(&app, company, "Продажи", &sales).await;
+    app.login(crate::helpers::ADMIN, crate::helpers::PASSWORD)
+        .await;
+    let rights = ["lines.view", "lines.services", "bulk.run"];
+    grant(&app, &rights, &[warehouse]).await;
+    grant(&app, &rights, &[shop]).await;
+    let manager = app.another_instance().await;
+    assert_eq!(manager.login_by_code(MANAGER).await.status, 303);
+    let change = serde_json::json!({"action": "enable_service", "service": "extra-10gb"});
+    let (status, op) = api(
+        &manager,
+        "/api/v1/bulk",
+        serde_json::json!({"filter": {}, "change": change}),
+        Some("m"),
+    )
+    .await;
+    assert_eq!(status, 202, "{op:?}");
+    let id = op["id"].as_i64().expect("id");
+    assert_eq!(api_ended(&manager, id).await["counts"]["changed"], 10);
+
+    let shop_grant: i64 = sqlx::query_scalar("SELECT MAX(id) FROM grants")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("grant");
+    let revoked = app
+        .submit(
+            "/access",
+            &format!("/access/grants/{shop_grant}/revoke"),
+            &[],
+        )
+        .await;
+    assert_eq!(revoked.status, 303, "{}", revoked.body);
+    let numbers = |page: serde_json::Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| i["number"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    let lines = format!("/api/v1/bulk/{id}/lines");
+    let theirs = manager
+        .client
+        .get(manager.url(&lines))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(theirs.status(), 200);
+    assert_eq!(numbers(theirs.json().await.expect("json")), store);
+    let all = app.client.get(app.url(&lines)).send().await.expect("GET");
+    let mut every = store.clone();
+    every.extend(sales);
+    assert_eq!(numbers(all.json().await.expect("json")), every);
+    let file = manager
+        .client
+        .get(manager.url(&format!("/bulk/{id}/results?format=csv")))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(file.status(), 200);
+    let csv = file.text().await.expect("csv");
+    assert!(
+        csv.contains("+7 916 200") || csv.contains("79162000000"),
+        "{csv}"
+    );
+    assert!(
+        !csv.contains("7916300") && !csv.contains("916 300"),
+        "the shop's numbers left the manager's rights: {csv}"
+    );
+}
+
+/// A key one person confirmed with is not another's repeat: the second is refused, and the
+/// first keeps its one operation.
+async fn a_key_another_person_confirmed_with_is_refused(b: Backend) {
+    let app = spawn_app(b).await;
+    let company = app.seed_company().await;
+    app.add_lines(company, &["+79162000001"]).await;
+    app.login(crate::helpers::ADMIN, crate::helpers::PASSWORD)
+        .await;
+    let change = serde_json::json!({"action": "enable_service", "service": "extra-10gb"});
+    let (status, op) = api(
+        &app,
+        "/api/v1/bulk",
+        serde_json::json!({"filter": {}, "change": change}),
+        Some("shared"),
+    )
+    .await;
+    assert_eq!(status, 202, "{op:?}");
+    let permit = app.permit(company);
+    let lines = every_line(&app, &permit).await.line_ids;
+    let again = confirm(&app, &permit, &enable("extra-10gb"), &lines, "shared").await;
+    assert!(
+        matches!(&again, Err(BulkError::Invalid(e)) if e.problem == Problem::KeyReused),
+        "{again:?}"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM bulk_operations WHERE company_id = $1",
+            company
+        )
+        .await,
+        1
+    );
+}
+
+/// A manager who may assign lines in two departments but run bulk changes in one moves lines
+/// only where both reach.
+async fn a_bulk_reassign_goes_only_where_the_bulk_right_reaches(b: Backend) {
+    let app = spawn_app(b).await;
+    let company = app.seed_company().await;
+    let store: Vec<String> = (0..3).map(|i| format!("+7916200{i:04}")).collect();
+    let sales: Vec<String> = (0..3).map(|i| format!("+7916300{i:04}")).collect();
+    let warehouse = department(&app, company, "Склад", &store).await;
+    let shop = department(&app, company, "Продажи", &sales).await;
+    app.login(crate::helpers::ADMIN, crate::helpers::PASSWORD)
+        .await;
+    grant(&app, &["lines.view", "bulk.run"], &[warehouse]).await;
+    grant(&app, &["lines.view", "lines.assign"], &[warehouse, shop]).await;
+    let manager = app.another_instance().await;
+    assert_eq!(manager.login_by_code(MANAGER).await.status, 303);
+    let (status, p) = api(
+        &manager,
+        "/api/v1/bulk/preview",
+        serde_json::json!({"filter": {}, "change": {"action": "reassign", "department_id": shop}}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 422, "{p:?}");
+    let field = &p["error"]["fields"][0];
+    assert_eq!(field["field"], "department_id", "{p:?}");
+    assert_eq!(field["code"], "department_outside_rights", "{p:?}");
+}
+
+/// A list with a value per line: each line goes to its own tariff (by code or by name),
+/// department (by name or path) or limit; the preview groups the lines by target, a value that
+/// names nothing skips its line with the reason, and the run changes each line as its row says.
+async fn a_list_gives_each_line_its_own_tariff_department_or_limit(b: Backend) {
+    use simfleet::services::bulk::preview;
+    use simfleet::services::bulk::selection::{self, Selection};
+    let app = spawn_app(b).await;
+    let company = company(&app).await;
+    let permit = app.permit(company);
+    sqlx::query(
+        "UPDATE lines SET tariff_id = (SELECT t.id FROM tariffs t JOIN companies c
+            ON c.region_code = t.region_code WHERE c.id = $1 AND t.code = 'biz-start')
+         WHERE company_id = $1",
+    )
+    .bind(company)
+    .execute(&app.db.pool)
+    .await
+    .expect("on Бизнес Старт");
+    let choose = |csv: &str| {
+        let selection = Selection::Numbers {
+            file: csv.as_bytes().to_vec(),
+            sheet: None,
+            column: None,
+            value_column: Some(1),
+        };
+        let db = app.db.clone();
+        let permit = permit.clone();
+        async move {
+            selection::resolve(&db, &permit, &selection)
+                .await
+                .expect("chosen")
+        }
+    };
+    let tariffs = choose(
+        "Номер;Тариф\n+79160000225;biz-max\n+79160000226;бизнес оптимум\n\
+         +79160000227;Бизнес Оптимум\n+79160000228;Безлимит Плюс\n+79160000229;\n",
+    )
+    .await;
+    let change = BulkChange::ChangeTariff {
+        tariff: String::new(),
+    };
+    let p = preview::of(&app.db, &permit, &permit, &tariffs.lines(), &change)
+        .await
+        .expect("preview");
+    let mut groups: Vec<(String, usize)> = p
+        .groups
+        .iter()
+        .map(|g| (g.change.target(), g.changing))
+        .collect();
+    groups.sort();
+    assert_eq!(
+        groups,
+        vec![("biz-max".to_owned(), 1), ("biz-optimum".to_owned(), 2)],
+        "a tariff by its code or its name, in any case, is one target"
+    );
+    assert_eq!(
+        p.skipped.len(),
+        2,
+        "an unknown tariff and a row without one"
+    );
+    assert!(
+        p.skipped
+            .iter()
+            .all(|s| matches!(s.problem, Problem::NoSuchTariff { .. })),
+        "{:?}",
+        p.skipped
+    );
+    assert!(p.monthly_delta_kop > 0, "dearer tariffs");
+
+    let lines = tariffs.lines();
+    let op = operation::confirm(
+        &app.db,
+        &Confirm {
+            requester: &Requester::operator(&permit),
+            permit: &permit,
+            chosen_under: &permit,
+            change: &change,
+            lines: &lines,
+            chosen: &Chosen::List {
+                file_name: "hr.csv".into(),
+                rejected: 0,
+            },
+            key: "values",
+            retry_of: None,
+        },
+    )
+    .await
+    .expect("confirmed");
+    let done = ended(&app, &permit, op.operation_id).await;
+    assert_eq!((done.counts.changed, done.counts.skipped), (3, 2));
+    let now: Vec<(String, String)> = sqlx::query_as(
+        "SELECT l.msisdn, t.code FROM lines l JOIN tariffs t ON t.id = l.tariff_id
+         WHERE l.msisdn BETWEEN '+79160000225' AND '+79160000229' ORDER BY l.msisdn",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("tariffs");
+    let codes: Vec<&str> = now.iter().map(|(_, c)| c.as_str()).collect();
+    assert_eq!(
+        codes,
+        [
+            "biz-max",
+            "biz-optimum",
+            "biz-optimum",
+            "biz-start",
+            "biz-start"
+        ]
+    );
+
+    // Departments by name or path; a name two departments share is told apart by its path.
+    let place = |name: &'static str, parent: Option<i64>| {
+        let pool = app.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "INSERT INTO departments (company_id, parent_id, name, cost_centre, created_at)
+                 VALUES ($1, $2, $3, '', 0) RETURNING id",
+            )
+            .bind(company)
+            .bind(parent)
+            .bind(name)
+            .fetch_one(&pool)
+            .await
+            .expect("department")
+        }
+    };
+    let top = place("Логистика", None).await;
+    let kazan = place("Склад", Some(top)).await;
+    place("Склад", None).await;
+    let hr = place("Кадры", None).await;
+    let moves = choose(
+        "Номер;Отдел\n+79160000225;логистика/склад\n+79160000226;Кадры\n\
+         +79160000227;Склад\n+79160000228;Бухгалтерия\n",
+    )
+    .await;
+    let reassign = BulkChange::Reassign {
+        department_id: None,
+        cost_centre: None,
+    };
+    let p = preview::of(&app.db, &permit, &permit, &moves.lines(), &reassign)
+        .await
+        .expect("preview");
+    let mut groups: Vec<(String, usize)> = p
+        .groups
+        .iter()
+        .map(|g| (g.change.target(), g.changing))
+        .collect();
+    groups.sort();
+    let mut wanted = vec![(kazan.to_string(), 1), (hr.to_string(), 1)];
+    wanted.sort();
+    assert_eq!(groups, wanted);
+    let mut why: Vec<String> = p.skipped.iter().map(|s| s.problem.code()).collect();
+    why.sort();
+    assert_eq!(why, ["department_name_twice", "no_department_named"]);
+
+    // A limit per line, as an amount in any spelling.
+    let limits = choose("Номер;Лимит\n+79160000225;1 500,50\n+79160000226;0\n").await;
+    let set = BulkChange::SetLimit {
+        amount: String::new(),
+        on_limit: Some("bar".into()),
+    };
+    let p = preview::of(&app.db, &permit, &permit, &limits.lines(), &set)
+        .await
+        .expect("preview");
+    assert_eq!(p.changing.len(), 1);
+    assert_eq!(p.groups.len(), 1);
+    assert_eq!(p.skipped[0].problem.code(), "limit_zero");
+}
+
 on_both!(
+    a_list_gives_each_line_its_own_tariff_department_or_limit,
+    a_managers_results_show_only_the_lines_their_rights_cover_now,
+    a_key_another_person_confirmed_with_is_refused,
+    a_bulk_reassign_goes_only_where_the_bulk_right_reaches,
     the_requester_is_told_by_e_mail_when_a_long_run_ends,
     a_run_killed_mid_way_changes_every_line_once_after_a_restart,
     two_runners_change_each_line_once,

@@ -69,6 +69,19 @@ impl BulkChange {
         }
     }
 
+    /// The parameter a line's own value stands in for, as the change has it: a tariff code, a
+    /// limit amount, a department id (empty for a change that takes none).
+    pub fn target(&self) -> String {
+        match self {
+            BulkChange::ChangeTariff { tariff } => tariff.clone(),
+            BulkChange::SetLimit { amount, .. } => amount.clone(),
+            BulkChange::Reassign { department_id, .. } => {
+                department_id.map(|d| d.to_string()).unwrap_or_default()
+            }
+            _ => String::new(),
+        }
+    }
+
     /// The same change with one line's own value as its target: a tariff code, a limit in
     /// roubles, a department id. Refused for a change that takes none.
     pub fn with_value(&self, value: &str) -> Result<BulkChange, Problem> {

@@ -107,16 +107,15 @@ pub async fn confirm(db: &Db, c: &Confirm<'_>) -> Result<Confirmed, BulkError> {
         preview::check_lines(&mut tx, c.permit, c.chosen_under, c.lines, c.change).await?;
     let new = store::NewOperation {
         requester: &encode(c.requester)?,
-        created_by: c.permit.actor().user_id,
         key: c.key,
         change: &encode(c.change)?,
         chosen: &encode(c.chosen)?,
         retry_of: c.retry_of,
         now: crate::store::now_ms(),
     };
-    let id = match store::create(&mut tx, c.permit, &new, c.lines).await? {
-        // Someone else's key (of an operation this permit does not see) is no repeat.
-        Created::Repeat(id) if store::get(&mut tx, c.permit, id).await?.is_none() => {
+    let (id, lines) = match store::create(&mut tx, c.permit, c.chosen_under, &new, c.lines).await? {
+        // Someone else's key is no repeat.
+        Created::KeyOfAnother => {
             return Err(BulkError::Invalid(FieldError::new(
                 "key",
                 Problem::KeyReused,
@@ -128,10 +127,10 @@ pub async fn confirm(db: &Db, c: &Confirm<'_>) -> Result<Confirmed, BulkError> {
                 repeat: true,
             });
         }
-        Created::Fresh(_) if preview.changing.is_empty() => {
+        Created::Fresh { .. } if preview.changing.is_empty() => {
             return Err(BulkError::Refused(Problem::NothingToRun));
         }
-        Created::Fresh(id) => id,
+        Created::Fresh { id, lines } => (id, lines),
     };
     let payload = encode(&run::Payload {
         operation_id: id,
@@ -144,7 +143,7 @@ pub async fn confirm(db: &Db, c: &Confirm<'_>) -> Result<Confirmed, BulkError> {
             kind: run::KIND,
             queue: Some(&queue(c.permit)),
             payload: &payload,
-            total: c.lines.len() as i64,
+            total: lines,
             created_by: c.permit.actor().user_id,
             now: new.now,
         },
@@ -155,7 +154,7 @@ pub async fn confirm(db: &Db, c: &Confirm<'_>) -> Result<Confirmed, BulkError> {
         operation_id: id,
         bulk: audit::BulkConfirmed {
             action: c.change.name().to_owned(),
-            lines: c.lines.len() as i64,
+            lines,
             changing: preview.changing.len() as i64,
             retry_of: c.retry_of,
         },

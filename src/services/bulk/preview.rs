@@ -54,6 +54,19 @@ pub struct Preview {
     /// Lines the change leaves without some of their services (a tariff the services do not
     /// fit).
     pub dropping_services: usize,
+    /// Where the lines go, by target, when a list gives lines their own values (empty when
+    /// every line takes the change as it is).
+    pub groups: Vec<Group>,
+}
+
+/// The lines that go to one target (a tariff, a limit, a department) of a list's values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// The change with the target in its place.
+    pub change: BulkChange,
+    pub changing: usize,
+    pub monthly_delta_kop: i64,
+    pub one_time_kop: i64,
 }
 
 impl Preview {
@@ -63,6 +76,26 @@ impl Preview {
         self.monthly_delta_kop += other.monthly_delta_kop;
         self.one_time_kop += other.one_time_kop;
         self.dropping_services += other.dropping_services;
+        self.groups.extend(other.groups);
+    }
+
+    /// Counted as one group of lines going to `change`'s target (with those gone there already).
+    fn grouped(mut self, change: &BulkChange, into: &[Group]) -> Self {
+        let mut group = into
+            .iter()
+            .find(|g| g.change == *change)
+            .cloned()
+            .unwrap_or(Group {
+                change: change.clone(),
+                changing: 0,
+                monthly_delta_kop: 0,
+                one_time_kop: 0,
+            });
+        group.changing += self.changing.len();
+        group.monthly_delta_kop += self.monthly_delta_kop;
+        group.one_time_kop += self.one_time_kop;
+        self.groups = vec![group];
+        self
     }
 
     /// The skipped lines by reason (the problem's code), with how many and one of them as said.
@@ -97,17 +130,67 @@ impl From<FieldError> for PreviewError {
     }
 }
 
-/// What the change would do to these lines, read now: `permit` is for the change, `chosen`
-/// the one the lines were chosen under (a line must be within both).
+/// What the change would do to these lines (each with its own value, if any), read now:
+/// `permit` is for the change, `chosen` the one the lines were chosen under (a line must be
+/// within both).
 pub async fn of(
     db: &Db,
     permit: &Permit,
     chosen: &Permit,
-    line_ids: &[i64],
+    lines: &[(i64, Option<String>)],
     change: &BulkChange,
 ) -> Result<Preview, PreviewError> {
     let mut conn = db.pool.acquire().await?;
-    check(&mut conn, permit, chosen, line_ids, change).await
+    check_lines(&mut conn, permit, chosen, lines, change).await
+}
+
+/// The change with a line's own value in its place: a tariff by its code or its name, a limit
+/// as an amount, a department by its id, its name (the one of that name) or its path
+/// (`Логистика / Склад`), letter case and ё aside. A value that names nothing stays as written,
+/// for the change's check to say so.
+async fn own_change(
+    conn: &mut AnyConnection,
+    permit: &Permit,
+    change: &BulkChange,
+    value: &str,
+) -> Result<Result<BulkChange, Problem>, sqlx::Error> {
+    use crate::domain::text::fold;
+    let value = value.trim();
+    let key = fold(value);
+    let value = match change {
+        BulkChange::ChangeTariff { .. } => {
+            let tariffs = crate::store::catalogue::tariffs_of_company(conn, permit).await?;
+            let found = tariffs
+                .iter()
+                .find(|t| fold(&t.code) == key)
+                .or_else(|| tariffs.iter().find(|t| fold(&t.name) == key));
+            found.map_or_else(|| value.to_owned(), |t| t.code.clone())
+        }
+        BulkChange::Reassign { .. } if value.parse::<i64>().is_err() => {
+            let all = departments::all(conn, permit).await?;
+            // A path names one department; a bare name must be one department's alone.
+            let key = key
+                .split('/')
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join(" / ");
+            let named: Vec<i64> = all
+                .iter()
+                .filter(|d| match value.contains('/') {
+                    true => fold(&crate::services::departments::path(&all, d.id)) == key,
+                    false => fold(&d.name) == key,
+                })
+                .map(|d| d.id)
+                .collect();
+            match named.as_slice() {
+                [id] => id.to_string(),
+                [] => return Ok(Err(Problem::NoDepartmentNamed { name: value.into() })),
+                _ => return Ok(Err(Problem::DepartmentNameTwice { name: value.into() })),
+            }
+        }
+        _ => value.to_owned(),
+    };
+    Ok(change.with_value(&value))
 }
 
 /// What the change would do to lines each with its own value (none: the change as it is),
@@ -124,27 +207,34 @@ pub async fn check_lines(
     for (line, value) in lines {
         groups.entry(value.as_deref()).or_default().push(*line);
     }
+    let valued = groups.keys().any(Option::is_some);
     let mut all = Preview::default();
     for (value, ids) in groups {
-        let own = match value.map(|v| change.with_value(v)) {
+        let own = match value {
             None => Ok(change.clone()),
-            Some(c) => c,
+            Some(v) => own_change(conn, permit, change, v).await?,
         };
-        let checked = match own {
-            Ok(own) => check(conn, permit, chosen, &ids, &own).await,
-            Err(problem) => Err(invalid("value", problem)),
+        let checked = match &own {
+            Ok(own) => check(conn, permit, chosen, &ids, own).await,
+            Err(problem) => Err(invalid("value", problem.clone())),
         };
-        match checked {
-            Ok(p) => all.merge(p),
-            // A line's own value that does not do is that line's problem; the change's own
-            // parameters are everyone's.
-            Err(PreviewError::Invalid(e)) if value.is_some() => {
+        match (checked, own) {
+            (Ok(p), Ok(own)) if valued => {
+                let p = p.grouped(&own, &all.groups);
+                all.groups.retain(|g| g.change != own);
+                all.merge(p);
+            }
+            (Ok(p), _) => all.merge(p),
+            // A line's own value that does not do is that line's problem (and with a list of
+            // values, so is a line without one where the change has none); the change's own
+            // parameters are otherwise everyone's.
+            (Err(PreviewError::Invalid(e)), _) if valued => {
                 all.skipped.extend(ids.into_iter().map(|line_id| Skipped {
                     line_id,
                     problem: e.problem.clone(),
                 }))
             }
-            Err(e) => return Err(e),
+            (Err(e), _) => return Err(e),
         }
     }
     all.changing.sort_by_key(|p| p.line_id);
@@ -182,7 +272,7 @@ pub async fn check(
             cost_centre,
         } => {
             let cost_centre = change::cost_centre(cost_centre.as_deref())?;
-            place(conn, permit, &lines, *department_id, cost_centre).await?
+            place(conn, permit, chosen, &lines, *department_id, cost_centre).await?
         }
     };
     let read: HashSet<i64> = lines.iter().map(|l| l.id).collect();
@@ -386,11 +476,12 @@ fn spend_limit(lines: &[Facts], set: Option<Limit>) -> Preview {
     })
 }
 
-/// Moving the lines to a department (one the permit covers) and cost centre; each line keeps
+/// Moving the lines to a department (one both permits cover) and cost centre; each line keeps
 /// its employee. A line already there is skipped.
 async fn place(
     conn: &mut AnyConnection,
     permit: &Permit,
+    chosen: &Permit,
     lines: &[Facts],
     department: Option<i64>,
     cost_centre: Option<String>,
@@ -399,7 +490,8 @@ async fn place(
         if departments::get(conn, permit, d).await?.is_none() {
             return Err(invalid("department_id", Problem::NoSuchDepartment));
         }
-        if !permit.covers_department(d) {
+        // Lines go only where both the right to assign and the right to bulk work reach.
+        if !permit.covers_department(d) || !chosen.covers_department(d) {
             return Err(invalid("department_id", Problem::DepartmentOutsideRights));
         }
     }

@@ -115,12 +115,14 @@ impl Handler for BulkJob {
         let mut after = ctx.job.progress_done;
         let mut ended = Ended::default();
         loop {
-            let mut conn = ctx.db.pool.acquire().await?;
-            if store::cancelled(&mut conn, &asked, op.id).await? {
+            // The rights are read in the transaction that checks and writes (or holds) the
+            // chunk: a grant revoked meanwhile is seen, or waited for.
+            let mut tx = ctx.db.begin().await?;
+            if store::cancelled(&mut tx, &asked, op.id).await? {
                 ended.cancelled = true;
                 break;
             }
-            let lines = store::next_lines(&mut conn, &asked, op.id, after, chunk).await?;
+            let lines = store::next_lines(&mut tx, &asked, op.id, after, chunk).await?;
             let Some(&(last, _)) = lines.last() else {
                 break;
             };
@@ -128,16 +130,16 @@ impl Handler for BulkJob {
             let (object, action) = change.check();
             let rights = (
                 self.authz
-                    .permit_now(&mut conn, &p.requester, object, action, now)
+                    .permit_now(&mut tx, &p.requester, object, action, now)
                     .await
                     .map_err(other)?,
                 self.authz
-                    .permit_now(&mut conn, &p.requester, Object::Bulk, Action::Run, now)
+                    .permit_now(&mut tx, &p.requester, Object::Bulk, Action::Run, now)
                     .await
                     .map_err(other)?,
             );
-            drop(conn);
             let (Some(permit), Some(chosen_under)) = rights else {
+                drop(tx);
                 self.outside_rights(ctx, &asked, op.id, after).await?;
                 break;
             };
@@ -150,9 +152,9 @@ impl Handler for BulkJob {
                 last,
             };
             if self.provisioner.is_local() {
-                self.write_chunk(ctx, &done).await?;
+                self.write_chunk(ctx, tx, &done).await?;
             } else {
-                self.send_chunk(ctx, &done).await?;
+                self.send_chunk(ctx, tx, &done).await?;
             }
             after = last;
         }
@@ -216,9 +218,8 @@ impl BulkJob {
     }
 
     /// The database is the network: the chunk is checked, written, audited and recorded in
-    /// one transaction.
-    async fn write_chunk(&self, ctx: &Context, c: &Chunk<'_>) -> Result<(), JobError> {
-        let mut tx = ctx.db.begin().await?;
+    /// one transaction, `tx`.
+    async fn write_chunk(&self, ctx: &Context, mut tx: Tx, c: &Chunk<'_>) -> Result<(), JobError> {
         let planned = self.check(&mut tx, c).await?;
         let writes: Vec<(i64, &crate::store::line_writes::Write)> =
             planned.iter().map(|p| (p.line_id, &p.write)).collect();
@@ -244,9 +245,8 @@ impl BulkJob {
         Ok(())
     }
 
-    /// The chunk held (committed), sent, then recorded as the network answered.
-    async fn send_chunk(&self, ctx: &Context, c: &Chunk<'_>) -> Result<(), JobError> {
-        let mut tx = ctx.db.begin().await?;
+    /// The chunk held (committed on `tx`), sent, then recorded as the network answered.
+    async fn send_chunk(&self, ctx: &Context, mut tx: Tx, c: &Chunk<'_>) -> Result<(), JobError> {
         let planned = self.check(&mut tx, c).await?;
         let mut held = Vec::with_capacity(planned.len());
         for p in &planned {
@@ -313,7 +313,10 @@ impl BulkJob {
     }
 
     /// The changes this job held and did not record (it stopped while the network heard of
-    /// them): sent again under their keys, recorded as answered.
+    /// them): sent again under their keys, recorded as answered. Each was checked under the
+    /// requester's rights when it was held, and the network may have made it already, so it is
+    /// finished whatever the rights are now (as a request in flight when a grant is revoked
+    /// is): the network and the database end up agreeing. The chunks after it ask again.
     async fn send_held_again(&self, ctx: &Context, asked: &Permit) -> Result<(), JobError> {
         let mut conn = ctx.db.pool.acquire().await?;
         let rows = holds::held_by_job(&mut conn, asked, ctx.job_id()).await?;

@@ -1,10 +1,12 @@
 //! Which lines a bulk change acts on: every line the lines table's filter matches (all pages,
 //! not the one in view), the lines of departments (with the departments under them), or the
-//! numbers of an uploaded list (XLSX, XLSM, XLS, ODS or CSV, read as roster files are). Always
-//! within what the permit covers: to a delegated user a line outside their rights is as one
-//! that is not the company's. Resolved once, into line ids in id order.
+//! numbers of an uploaded list (XLSX, XLSM, XLS, ODS or CSV, read as roster files are), each
+//! number with its own value where the list has a column of them (a tariff, a limit, a
+//! department per line). Always within what the permit covers: to a delegated user a line
+//! outside their rights is as one that is not the company's. Resolved once, into line ids in
+//! id order.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::authz::Permit;
 use crate::domain::{Msisdn, Problem};
@@ -26,14 +28,31 @@ pub enum Selection {
     /// These lines (rows ticked on a page of the lines table).
     Lines(Vec<i64>),
     /// Numbers as a list (the API's), each in any spelling; told by position from 1.
-    List(Vec<String>),
+    List(Vec<Listed>),
     /// The numbers of a list file: in the column given (0-based), else the first that holds
-    /// phone numbers.
+    /// phone numbers; with each line's own value from `value_column`, if given.
     Numbers {
         file: Vec<u8>,
         sheet: Option<String>,
         column: Option<usize>,
+        value_column: Option<usize>,
     },
+}
+
+/// A number of a list, with its own value where the list gives one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Listed {
+    pub number: String,
+    pub value: Option<String>,
+}
+
+impl Listed {
+    pub fn number(number: impl Into<String>) -> Self {
+        Self {
+            number: number.into(),
+            value: None,
+        }
+    }
 }
 
 /// A number of a list that is not acted on, and why.
@@ -46,11 +65,24 @@ pub struct Rejected {
     pub problem: Problem,
 }
 
-/// The lines chosen, and the list's numbers that are not among them.
+/// The lines chosen (with the values a list gives them), and the list's numbers that are not
+/// among them.
 #[derive(Debug, Clone, Default)]
 pub struct Resolved {
     pub line_ids: Vec<i64>,
+    /// A line's own value, for the lines a list gives one.
+    pub values: HashMap<i64, String>,
     pub rejected: Vec<Rejected>,
+}
+
+impl Resolved {
+    /// Each line with its own value, if it has one: what a preview and a confirm take.
+    pub fn lines(&self) -> Vec<(i64, Option<String>)> {
+        self.line_ids
+            .iter()
+            .map(|id| (*id, self.values.get(id).cloned()))
+            .collect()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,7 +110,7 @@ pub async fn resolve(
     let resolved = match selection {
         Selection::Filter(filter) => Resolved {
             line_ids: lines::ids_matching(&mut conn, permit, filter, MAX_LINES).await?,
-            rejected: Vec::new(),
+            ..Resolved::default()
         },
         Selection::Departments(ids) => {
             let all = departments::list(db, permit).await?;
@@ -88,24 +120,28 @@ pub async fn resolve(
             };
             Resolved {
                 line_ids: lines::ids_matching(&mut conn, permit, &filter, MAX_LINES).await?,
-                rejected: Vec::new(),
+                ..Resolved::default()
             }
         }
         Selection::Lines(ids) => Resolved {
             line_ids: lines::ids_within(&mut conn, permit, ids).await?,
-            rejected: Vec::new(),
+            ..Resolved::default()
         },
-        Selection::List(numbers) => {
-            let rows: Vec<Vec<String>> = numbers.iter().map(|n| vec![n.clone()]).collect();
-            self::numbers(&mut conn, permit, &rows, Some(0)).await?
+        Selection::List(listed) => {
+            let rows: Vec<Vec<String>> = listed
+                .iter()
+                .map(|l| vec![l.number.clone(), l.value.clone().unwrap_or_default()])
+                .collect();
+            self::numbers(&mut conn, permit, &rows, Some(0), Some(1)).await?
         }
         Selection::Numbers {
             file,
             sheet,
             column,
+            value_column,
         } => {
             let grid = read::read(file, sheet.as_deref())?;
-            numbers(&mut conn, permit, &grid.rows, *column).await?
+            numbers(&mut conn, permit, &grid.rows, *column, *value_column).await?
         }
     };
     if resolved.line_ids.len() > MAX_LINES {
@@ -137,6 +173,22 @@ fn subtrees(
     Ok(ids)
 }
 
+/// A column as people name it: a letter (`B`, `AA`) or a number from 1; 0-based.
+pub fn column_of(name: &str) -> Option<usize> {
+    let name = name.trim();
+    if let Ok(n) = name.parse::<usize>() {
+        return n.checked_sub(1);
+    }
+    if name.is_empty() || name.len() > 3 || !name.chars().all(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let n = name
+        .to_ascii_uppercase()
+        .bytes()
+        .fold(0usize, |n, b| n * 26 + usize::from(b - b'A' + 1));
+    Some(n - 1)
+}
+
 /// The column that holds phone numbers: the first in which most non-empty cells read as one.
 fn phone_column(rows: &[Vec<String>]) -> Option<usize> {
     let width = rows.iter().map(Vec::len).max().unwrap_or(0);
@@ -152,13 +204,15 @@ fn phone_column(rows: &[Vec<String>]) -> Option<usize> {
     })
 }
 
-/// The lines of a list's numbers; every other cell of the column is told by row: not a number
-/// (a header aside), given twice, or not among the permit's lines.
+/// The lines of a list's numbers, each with its value from `value_column` (an empty cell:
+/// none); every other cell of the column is told by row: not a number (a header aside), given
+/// twice, or not among the permit's lines.
 async fn numbers(
     conn: &mut sqlx::AnyConnection,
     permit: &Permit,
     rows: &[Vec<String>],
     column: Option<usize>,
+    value_column: Option<usize>,
 ) -> Result<Resolved, SelectionError> {
     let column = column
         .or_else(|| phone_column(rows))
@@ -175,6 +229,14 @@ async fn numbers(
     }
     let mut rejected = Vec::new();
     let mut wanted: Vec<(usize, String, Msisdn)> = Vec::new();
+    let value_of = |row: &[String]| {
+        value_column
+            .and_then(|c| row.get(c))
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let mut values = HashMap::new();
     let mut seen: HashSet<Msisdn> = HashSet::new();
     for (i, row) in rows.iter().enumerate() {
         let cell = row.get(column).map(|s| s.trim()).unwrap_or_default();
@@ -210,7 +272,12 @@ async fn numbers(
     let mut line_ids = Vec::with_capacity(found.len());
     for (row, cell, m) in wanted {
         match found.get(m.as_str()) {
-            Some(id) => line_ids.push(*id),
+            Some(id) => {
+                line_ids.push(*id);
+                if let Some(value) = value_of(&rows[row - 1]) {
+                    values.insert(*id, value);
+                }
+            }
             None => rejected.push(Rejected {
                 row,
                 number: cell,
@@ -223,7 +290,11 @@ async fn numbers(
     }
     line_ids.sort_unstable();
     rejected.sort_by_key(|r| r.row);
-    Ok(Resolved { line_ids, rejected })
+    Ok(Resolved {
+        line_ids,
+        values,
+        rejected,
+    })
 }
 
 #[cfg(test)]
@@ -234,6 +305,17 @@ mod tests {
         rows.iter()
             .map(|r| r.iter().map(|c| c.to_string()).collect())
             .collect()
+    }
+
+    #[test]
+    fn columns_are_named_by_letter_or_number() {
+        assert_eq!(column_of("A"), Some(0));
+        assert_eq!(column_of("b"), Some(1));
+        assert_eq!(column_of("AA"), Some(26));
+        assert_eq!(column_of("2"), Some(1));
+        assert_eq!(column_of("0"), None);
+        assert_eq!(column_of("Б"), None);
+        assert_eq!(column_of(""), None);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::domain::Problem;
 use crate::services::bulk::change::BulkChange;
 use crate::services::bulk::operation::{self, BulkError, Chosen, Confirm, State, Status};
 use crate::services::bulk::preview::{self, Preview, PreviewError};
-use crate::services::bulk::selection::{self, Resolved, Selection, SelectionError};
+use crate::services::bulk::selection::{self, Listed, Resolved, Selection, SelectionError};
 use crate::store::bulk::{Counts, Shown};
 use crate::web::AppState;
 use crate::web::i18n::{Lang, problems};
@@ -32,15 +32,36 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 /// Which lines: exactly one of `filter` (the lines list's parameters: every line they match,
-/// on every page), `numbers` (up to 200,000, in any spelling) or `departments` (with those
-/// under them).
+/// on every page), `numbers` (up to 200,000, in any spelling), `lines` (numbers each with its
+/// own value) or `departments` (with those under them).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkRequest {
     pub filter: Option<BulkFilter>,
     pub numbers: Option<Vec<String>>,
+    /// Numbers each with its own value: the tariff (code or name), limit or department (id,
+    /// name or path) that line goes to in place of the change's own.
+    pub lines: Option<Vec<ListedLine>>,
     pub departments: Option<Vec<i64>>,
     pub change: BulkChange,
+}
+
+/// A number with its own value.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListedLine {
+    pub number: String,
+    pub value: Option<String>,
+}
+
+/// The lines that go to one target of the list's values.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TargetGroup {
+    /// The change with the target in its place.
+    pub change: BulkChange,
+    pub changing: usize,
+    pub monthly_delta_kop: i64,
+    pub one_time_kop: i64,
 }
 
 /// The lines list's filter (see `GET /lines`).
@@ -88,6 +109,8 @@ pub struct BulkPreview {
     pub one_time_kop: i64,
     /// Lines that lose services the new tariff does not allow.
     pub dropping_services: usize,
+    /// By target, when lines have their own values.
+    pub groups: Vec<TargetGroup>,
 }
 
 /// An operation and where its run stands.
@@ -181,7 +204,21 @@ async fn resolve(
     chosen_under: &Permit,
     request: &BulkRequest,
 ) -> Result<(Resolved, Chosen), ApiError> {
-    let (selection, chosen) = match (&request.filter, &request.numbers, &request.departments) {
+    let listed = match (&request.numbers, &request.lines) {
+        (Some(numbers), None) => Some(numbers.iter().map(Listed::number).collect()),
+        (None, Some(lines)) => Some(
+            lines
+                .iter()
+                .map(|l| Listed {
+                    number: l.number.clone(),
+                    value: l.value.clone(),
+                })
+                .collect(),
+        ),
+        (None, None) => None,
+        (Some(_), Some(_)) => return Err(choose_once()),
+    };
+    let (selection, chosen) = match (&request.filter, listed, &request.departments) {
         (Some(f), None, None) => {
             let query = LinesQuery {
                 q: f.q.clone(),
@@ -200,8 +237,8 @@ async fn resolve(
                 Chosen::Filter { query: said },
             )
         }
-        (None, Some(numbers), None) => (
-            Selection::List(numbers.clone()),
+        (None, Some(listed), None) => (
+            Selection::List(listed),
             Chosen::List {
                 file_name: String::new(),
                 rejected: 0,
@@ -211,13 +248,7 @@ async fn resolve(
             Selection::Departments(ids.clone()),
             Chosen::Departments { ids: ids.clone() },
         ),
-        _ => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "choose_lines_once",
-                "choose the lines by exactly one of filter, numbers or departments",
-            ));
-        }
+        _ => return Err(choose_once()),
     };
     let resolved = selection::resolve(&state.db, chosen_under, &selection).await?;
     let chosen = match chosen {
@@ -228,6 +259,14 @@ async fn resolve(
         other => other,
     };
     Ok((resolved, chosen))
+}
+
+fn choose_once() -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "choose_lines_once",
+        "choose the lines by exactly one of filter, numbers, lines or departments",
+    )
 }
 
 fn said_preview(resolved: &Resolved, preview: &Preview) -> BulkPreview {
@@ -256,6 +295,16 @@ fn said_preview(resolved: &Resolved, preview: &Preview) -> BulkPreview {
         monthly_delta_kop: preview.monthly_delta_kop,
         one_time_kop: preview.one_time_kop,
         dropping_services: preview.dropping_services,
+        groups: preview
+            .groups
+            .iter()
+            .map(|g| TargetGroup {
+                change: g.change.clone(),
+                changing: g.changing,
+                monthly_delta_kop: g.monthly_delta_kop,
+                one_time_kop: g.one_time_kop,
+            })
+            .collect(),
     }
 }
 
@@ -283,7 +332,7 @@ async fn preview_bulk(
         &state.db,
         &permit,
         &chosen_under,
-        &resolved.line_ids,
+        &resolved.lines(),
         &request.change,
     )
     .await?;
@@ -329,8 +378,7 @@ async fn confirm_bulk(
     let request = read(&body)?;
     let (chosen_under, permit) = permits(&user, &state, Some(&request.change)).await?;
     let (resolved, chosen) = resolve(&user, &state, &chosen_under, &request).await?;
-    let lines: Vec<(i64, Option<String>)> =
-        resolved.line_ids.iter().map(|id| (*id, None)).collect();
+    let lines = resolved.lines();
     let requester = Requester::of(&user.0.principal, &permit);
     let confirmed = operation::confirm(
         &state.db,

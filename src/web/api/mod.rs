@@ -380,6 +380,7 @@ async fn token_user(req: HttpRequest, secret: String) -> Result<ApiUser, ApiErro
         user_id: None,
         label: format!("API: {}", token.session.full_name),
         ip: ip.clone(),
+        token_id: Some(token.token_id),
     };
     let company_id = token.session.company_id.unwrap_or_default();
     let principal = Principal {

@@ -696,19 +696,21 @@ pub fn change_said(change: &LineChanged, lang: Lang, names: &Names) -> String {
     change_words(&Namer { lang, names }, change)
 }
 
-/// What a change would look up to be said (see [`change_said`]).
-pub fn change_wants(change: &LineChanged) -> Wanted {
+/// What changes would look up to be said (see [`change_said`]), in one go.
+pub fn changes_want<'a>(changes: impl IntoIterator<Item = &'a LineChanged>) -> Wanted {
     let mut wanted = Wanted::default();
-    want(
-        &AuditEvent::Line(LineEvent {
-            line_id: 0,
-            change: change.clone(),
-            monthly_delta_kop: 0,
-            one_time_kop: 0,
-            failed: None,
-        }),
-        &mut wanted,
-    );
+    for change in changes {
+        want(
+            &AuditEvent::Line(LineEvent {
+                line_id: 0,
+                change: change.clone(),
+                monthly_delta_kop: 0,
+                one_time_kop: 0,
+                failed: None,
+            }),
+            &mut wanted,
+        );
+    }
     wanted
 }
 

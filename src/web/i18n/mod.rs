@@ -187,7 +187,11 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("bulk.outcome.skipped", "Пропущено", "Skipped"),
     ("bulk.outcome.failed", "Ошибка", "Failed"),
     ("bulk.outcome.not_reached", "Не выполнено", "Not reached"),
-    ("bulk.why", "Причина", "Why"),
+    (
+        "bulk.why",
+        "Что изменилось или почему нет",
+        "What changed, or why not",
+    ),
     (
         "bulk.no_results",
         "Нет номеров с таким итогом",

@@ -636,6 +636,14 @@ pub fn say(p: &Problem, lang: Lang) -> String {
             "в операции нет номеров с ошибкой: повторять нечего".into(),
             "no line of the operation failed: there is nothing to retry".into(),
         ),
+        P::NoDepartmentNamed { name } => (
+            format!("отдела «{name}» в компании нет"),
+            format!("the company has no department «{name}»"),
+        ),
+        P::DepartmentNameTwice { name } => (
+            format!("отделов «{name}» несколько: укажите путь, например «Логистика / {name}»"),
+            format!("there are several departments «{name}»: give the path, such as «Logistics / {name}»"),
+        ),
         P::NamesakeInFile { name, first_row } => (
             format!(
                 "«{name}» без табельного номера в другом подразделении или должности, чем в строке {first_row}: будут два разных сотрудника"
@@ -944,6 +952,8 @@ mod tests {
             Problem::NothingToRun => 152,
             Problem::OperationEnded => 153,
             Problem::NothingFailed => 154,
+            Problem::NoDepartmentNamed { .. } => 155,
+            Problem::DepartmentNameTwice { .. } => 156,
             Problem::FileEmpty => 107,
             Problem::FileTooManyRows { .. } => 108,
             Problem::FileTooManyCells { .. } => 109,
@@ -1184,6 +1194,12 @@ mod tests {
             Problem::NothingToRun,
             Problem::OperationEnded,
             Problem::NothingFailed,
+            Problem::NoDepartmentNamed {
+                name: "Store".into(),
+            },
+            Problem::DepartmentNameTwice {
+                name: "Store".into(),
+            },
             Problem::FileEmpty,
             Problem::FileTooManyRows { max: 2 },
             Problem::FileTooManyCells { max: 2 },
@@ -1243,7 +1259,7 @@ mod tests {
         let mut seen: Vec<usize> = samples.iter().map(index).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen.len(), 155, "a sample of every kind");
+        assert_eq!(seen.len(), 157, "a sample of every kind");
         let russian = |s: &str| s.chars().any(|c| matches!(c, 'а'..='я' | 'А'..='Я'));
         for p in &samples {
             let (ru, en) = (say(p, Lang::Ru), say(p, Lang::En));
