@@ -44,6 +44,8 @@ pub struct Settings {
     pub bss_concurrency: usize,
     /// A bulk run that takes at least this long is told to whoever asked for it by e-mail.
     pub bulk_mail_after_s: u64,
+    /// Days a list uploaded for a bulk change is kept.
+    pub files_keep_days: u64,
     /// Run queued jobs in this instance (off: an instance that serves pages only, the jobs
     /// left to the others).
     pub run_jobs: bool,
@@ -95,6 +97,7 @@ impl Default for Settings {
             job_lease_ms: 30_000,
             run_jobs: true,
             bulk_mail_after_s: 30,
+            files_keep_days: 7,
             import_job_rows: 2_000,
             upload_max_mb: 20,
             sms_url: None,
@@ -174,6 +177,7 @@ impl fmt::Debug for Settings {
             .field("job_lease_ms", &self.job_lease_ms)
             .field("run_jobs", &self.run_jobs)
             .field("bulk_mail_after_s", &self.bulk_mail_after_s)
+            .field("files_keep_days", &self.files_keep_days)
             .field("import_job_rows", &self.import_job_rows)
             .field("upload_max_mb", &self.upload_max_mb)
             .field("sms_url", &self.sms_url)

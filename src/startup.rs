@@ -271,5 +271,8 @@ async fn sweep_sessions(db: Db) {
         if let Err(e) = crate::store::limits::sweep(&db, crate::store::now_ms()).await {
             tracing::warn!(error = %e, "sweeping send limits");
         }
+        if let Err(e) = crate::store::files::sweep(&db, crate::store::now_ms()).await {
+            tracing::warn!(error = %e, "sweeping expired files");
+        }
     }
 }

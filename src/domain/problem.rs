@@ -298,6 +298,8 @@ pub enum Problem {
     DepartmentNameTwice {
         name: String,
     },
+    /// A list uploaded for a bulk change is no longer kept (or is not one's own).
+    ListGone,
     /// A warning: a row without a personnel number names someone of an earlier row's name in
     /// another department or position, so a second person is added.
     NamesakeInFile {

@@ -30,6 +30,7 @@ mod counts;
 pub mod departments;
 mod dialect;
 pub mod employees;
+pub mod files;
 pub mod grants;
 pub mod jobs;
 pub mod keys;

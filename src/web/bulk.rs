@@ -14,6 +14,7 @@ use crate::domain::audit::LineChanged;
 use crate::error::{AppError, redirect};
 use crate::services::auth::new_token;
 use crate::services::bulk::change::BulkChange;
+use crate::services::bulk::lists::{self, ListFile};
 use crate::services::bulk::operation::{self, BulkError, Chosen, Confirm, State, Status};
 use crate::services::bulk::preview::{self, Preview, PreviewError};
 use crate::services::bulk::selection::{self, Selection, SelectionError};
@@ -30,7 +31,8 @@ use super::{AppState, FormErrors, html_form, render, render_status};
 
 /// The lines chosen and the change, as the choosing form, the preview and the confirmation
 /// carry them: ticked lines (`line`), or every line the lines table's filter matches (`all`
-/// with the filter as `f_…`), or departments (`within`).
+/// with the filter as `f_…`), or departments (`within`), or an uploaded list (`list`, with
+/// each line's own value from `value_column`).
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct BulkForm {
     #[serde(default)]
@@ -39,6 +41,8 @@ pub struct BulkForm {
     all: String,
     #[serde(default)]
     within: Vec<i64>,
+    list: Option<i64>,
+    value_column: Option<String>,
     f_q: Option<String>,
     f_department: Option<String>,
     f_status: Option<String>,
@@ -100,8 +104,22 @@ impl BulkForm {
         .collect()
     }
 
+    /// Whether the form chooses lines at all (none: the page offers a list to upload).
+    fn chooses(&self) -> bool {
+        !self.line.is_empty() || self.all == "1" || !self.within.is_empty() || self.list.is_some()
+    }
+
     /// How the lines are chosen, as the next form carries it on.
     fn chosen_fields(&self) -> Vec<(&'static str, String)> {
+        if let Some(list) = self.list {
+            return [
+                ("list", Some(list.to_string())),
+                ("value_column", self.value_column.clone()),
+            ]
+            .into_iter()
+            .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| (k, v)))
+            .collect();
+        }
         if self.all == "1" {
             let mut fields = vec![("all", "1".to_owned())];
             fields.extend(self.filter_fields());
@@ -212,6 +230,30 @@ enum NotChosen {
     App(AppError),
 }
 
+impl From<SelectionError> for NotChosen {
+    fn from(e: SelectionError) -> Self {
+        match e {
+            SelectionError::Refused(p) => NotChosen::Refused(p),
+            SelectionError::Db(e) => NotChosen::App(e.into()),
+        }
+    }
+}
+
+/// The list the form names, if it is still kept for the permit.
+async fn list_of(
+    state: &AppState,
+    chosen_under: &Permit,
+    form: &BulkForm,
+) -> Result<Option<ListFile>, NotChosen> {
+    match form.list {
+        None => Ok(None),
+        Some(id) => match lists::open(&state.db, chosen_under, id, state.clock.now_ms()).await? {
+            Some(list) => Ok(Some(list)),
+            None => Err(NotChosen::Refused(Problem::ListGone)),
+        },
+    }
+}
+
 /// The lines the form chooses, within `chosen_under`, and how they were chosen.
 async fn chosen(
     state: &AppState,
@@ -219,16 +261,48 @@ async fn chosen(
     chosen_under: &Permit,
     form: &BulkForm,
 ) -> Result<(selection::Resolved, Chosen), NotChosen> {
-    let (selection, chosen) = match form.selection(reference, chosen_under) {
-        Ok(s) => s,
-        Err(AppError::BadRequest(p)) => return Err(NotChosen::Refused(p)),
-        Err(e) => return Err(NotChosen::App(e)),
+    let (selection, chosen) = match list_of(state, chosen_under, form).await? {
+        Some(list) => {
+            // A value column counts only for a change that takes values (a form without
+            // scripts sends the field whatever the change).
+            let takes_value = form.change().is_ok_and(|c| c.takes_value());
+            let value_column = match form.value_column.as_deref().map(str::trim) {
+                _ if !takes_value => None,
+                None | Some("") => None,
+                Some(c) => Some(selection::column_of(c).ok_or_else(|| {
+                    NotChosen::Refused(Problem::BadForm {
+                        detail: format!("value_column {c}"),
+                    })
+                })?),
+            };
+            (
+                Selection::Numbers {
+                    file: list.bytes,
+                    sheet: None,
+                    column: Some(list.numbers),
+                    value_column,
+                },
+                Chosen::List {
+                    file_name: list.name,
+                    rejected: 0,
+                },
+            )
+        }
+        None => match form.selection(reference, chosen_under) {
+            Ok(s) => s,
+            Err(AppError::BadRequest(p)) => return Err(NotChosen::Refused(p)),
+            Err(e) => return Err(NotChosen::App(e)),
+        },
     };
-    match selection::resolve(&state.db, chosen_under, &selection).await {
-        Ok(resolved) => Ok((resolved, chosen)),
-        Err(SelectionError::Refused(p)) => Err(NotChosen::Refused(p)),
-        Err(SelectionError::Db(e)) => Err(NotChosen::App(e.into())),
-    }
+    let resolved = selection::resolve(&state.db, chosen_under, &selection).await?;
+    let chosen = match chosen {
+        Chosen::List { file_name, .. } => Chosen::List {
+            file_name,
+            rejected: resolved.rejected.len(),
+        },
+        other => other,
+    };
+    Ok((resolved, chosen))
 }
 
 #[derive(Template)]
@@ -243,11 +317,22 @@ struct NewPage {
     services: Vec<(String, String)>,
     tariffs: Vec<(String, String)>,
     departments: Vec<(usize, i64, String)>,
+    /// The uploaded list the lines come from.
+    list: Option<ListFile>,
 }
 
 impl NewPage {
     fn value<'a>(&self, v: &'a Option<String>) -> &'a str {
         v.as_deref().unwrap_or("")
+    }
+
+    /// The list's column of numbers: its letter and header.
+    fn numbers_column(&self, list: &ListFile) -> String {
+        match list.columns.get(list.numbers) {
+            Some((letter, header)) if !header.is_empty() => format!("{letter} «{header}»"),
+            Some((letter, _)) => letter.clone(),
+            None => String::new(),
+        }
     }
 }
 
@@ -260,14 +345,25 @@ async fn new_page(
     let (chosen_under, _) = permits(cab, state, None).await?;
     let reference = cab.reference(state).await?;
     let mut errors = errors;
-    let count = match chosen(state, &reference, &chosen_under, &form).await {
-        Ok((resolved, _)) => resolved.line_ids.len(),
-        Err(NotChosen::Refused(p)) => {
-            if errors.get("lines").is_none() {
-                errors.0.push(("lines", problems::sentence(&p, cab.lang())));
-            }
-            0
+    let refused = |p: Problem, errors: &mut FormErrors| {
+        if errors.get("lines").is_none() {
+            errors.0.push(("lines", problems::sentence(&p, cab.lang())));
         }
+    };
+    let count = match form.chooses() {
+        false => 0,
+        true => match chosen(state, &reference, &chosen_under, &form).await {
+            Ok((resolved, _)) => resolved.line_ids.len(),
+            Err(NotChosen::Refused(p)) => {
+                refused(p, &mut errors);
+                0
+            }
+            Err(NotChosen::App(e)) => return Err(e),
+        },
+    };
+    let list = match list_of(state, &chosen_under, &form).await {
+        Ok(list) => list,
+        Err(NotChosen::Refused(_)) => None,
         Err(NotChosen::App(e)) => return Err(e),
     };
     let lang = cab.lang();
@@ -275,7 +371,12 @@ async fn new_page(
     Ok(NewPage {
         page,
         count,
-        chosen: form.chosen_fields(),
+        // The list's value column is chosen on this page, not carried.
+        chosen: form
+            .chosen_fields()
+            .into_iter()
+            .filter(|(k, _)| *k != "value_column")
+            .collect(),
         errors,
         actions: ACTIONS,
         services: reference
@@ -292,8 +393,42 @@ async fn new_page(
             .filter(|(_, d)| chosen_under.covers_department(d.id))
             .map(|(depth, d)| (depth, d.id, d.name.clone()))
             .collect(),
+        list,
         form,
     })
+}
+
+/// A list of numbers uploaded from the choosing page: kept, then the page again to choose the
+/// change for its lines.
+pub async fn upload_list(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    form: actix_multipart::Multipart,
+) -> Result<HttpResponse, AppError> {
+    use actix_web::http::StatusCode;
+    let (chosen_under, _) = permits(&cab, &state, None).await?;
+    let refused = |problem: Problem, status: StatusCode| {
+        let cab = &cab;
+        let state = &state;
+        async move {
+            let errors = FormErrors(vec![("file", problems::sentence(&problem, cab.lang()))]);
+            let page = new_page(cab, state, BulkForm::default(), errors).await?;
+            render_status(status, &page)
+        }
+    };
+    let (csrf, name, bytes) = match super::upload::read(&state, &req, form).await? {
+        Ok(read) => read,
+        Err(p) => return refused(p, StatusCode::PAYLOAD_TOO_LARGE).await,
+    };
+    cab.verify_csrf(&csrf)?;
+    let now = state.clock.now_ms();
+    let keep = state.settings.files_keep_days;
+    match lists::upload(&state.db, &chosen_under, &name, &bytes, now, keep).await {
+        Ok(id) => Ok(redirect(&format!("/bulk/new?list={id}"))),
+        Err(SelectionError::Refused(p)) => refused(p, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(SelectionError::Db(e)) => Err(e.into()),
+    }
 }
 
 /// The change to choose for the lines chosen on the lines table.
@@ -304,6 +439,10 @@ pub async fn new_form(
 ) -> Result<HttpResponse, AppError> {
     let form: BulkForm = html_form(req.query_string().as_bytes())?;
     let page = new_page(&cab, &state, form, FormErrors::default()).await?;
+    // A list not kept (any more, or not one's own) is not there.
+    if page.form.list.is_some() && page.list.is_none() {
+        return Err(AppError::NotFound);
+    }
     let status = if page.errors.any() {
         actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -320,6 +459,8 @@ struct PreviewPage {
     preview: Preview,
     /// The reasons lines are skipped for, each said, with how many.
     skipped: Vec<(String, usize)>,
+    /// Where the lines go by a list's values: the target said, how many, the bill's change.
+    groups: Vec<(String, usize, i64)>,
     rejected: Vec<(usize, String, String)>,
     fields: Vec<(&'static str, String)>,
     key: String,
@@ -415,6 +556,7 @@ pub async fn preview(
     .await;
     render(&PreviewPage {
         said: describe(&change, &reference, lang),
+        groups: groups_said(&preview, &reference, lang),
         page,
         preview,
         skipped,
@@ -423,6 +565,19 @@ pub async fn preview(
         key: new_token(),
         retry_of: None,
     })
+}
+
+/// The targets of a list's values, each said, with how many lines go there and the bill's
+/// change.
+fn groups_said(preview: &Preview, reference: &Reference, lang: Lang) -> Vec<(String, usize, i64)> {
+    preview
+        .groups
+        .iter()
+        .map(|g| {
+            let said = describe(&g.change, reference, lang);
+            (said, g.changing, g.monthly_delta_kop)
+        })
+        .collect()
 }
 
 /// The skipped lines' reasons, each said, with how many.
@@ -814,6 +969,7 @@ pub async fn retry_preview(
     page.title = format!("{} №{}", page.t("bulk.retry_title"), *id);
     render(&PreviewPage {
         said: describe(&change, &reference, lang),
+        groups: groups_said(&preview, &reference, lang),
         page,
         preview,
         skipped,

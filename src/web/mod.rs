@@ -25,6 +25,7 @@ mod roster;
 mod security;
 pub mod session;
 mod sign_in;
+mod upload;
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -125,6 +126,7 @@ route_table! {
     POST "/lines/{id}/change" => line_changes::apply,
     GET "/bulk" => bulk::list,
     GET "/bulk/new" => bulk::new_form,
+    POST "/bulk/list" => bulk::upload_list,
     POST "/bulk/preview" => bulk::preview,
     POST "/bulk" => bulk::confirm,
     GET "/bulk/{id}" => bulk::show,

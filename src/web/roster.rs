@@ -5,7 +5,6 @@ use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use futures_util::StreamExt;
 use std::collections::HashMap;
 
 use serde::Deserialize;
@@ -13,7 +12,6 @@ use serde::Deserialize;
 use crate::authz::{Action, Object, Permit};
 use crate::error::{AppError, redirect};
 use crate::roster::columns::Field;
-use crate::roster::read::MAX_FILE_BYTES;
 use crate::roster::rows::RowProblem;
 use crate::services::roster::network::{self, Outcome, Payload};
 use crate::services::roster::plan::{DeptRef, EmpRef, Mode, Plan};
@@ -63,46 +61,6 @@ pub async fn upload_form(
     render_status(StatusCode::OK, &upload_page(&state, &cab, None).await?)
 }
 
-/// Reads the multipart form: its token and the file (name and bytes), refusing a file larger
-/// than the limit while it arrives. A body that is not this form is a stale or forged form.
-async fn read_form(
-    mut form: Multipart,
-    limit: usize,
-) -> Result<(String, String, Vec<u8>), AppError> {
-    let (mut csrf, mut name, mut bytes) = (String::new(), String::new(), Vec::new());
-    while let Some(field) = form.next().await {
-        let mut field = field.map_err(|_| AppError::Csrf)?;
-        let field_name = field.name().unwrap_or("").to_owned();
-        if field_name == "file" {
-            name = field
-                .content_disposition()
-                .and_then(|d| d.get_filename())
-                .unwrap_or("")
-                .to_owned();
-        }
-        let mut data = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| {
-                AppError::BadRequest(Problem::BadForm {
-                    detail: e.to_string(),
-                })
-            })?;
-            if data.len() + chunk.len() > limit {
-                return Err(AppError::BadRequest(Problem::FileTooLarge {
-                    max_mb: limit / 1024 / 1024,
-                }));
-            }
-            data.extend_from_slice(&chunk);
-        }
-        match field_name.as_str() {
-            "csrf" => csrf = String::from_utf8_lossy(&data).into_owned(),
-            "file" => bytes = data,
-            _ => {}
-        }
-    }
-    Ok((csrf, name, bytes))
-}
-
 pub async fn upload(
     cab: Cabinet,
     state: web::Data<AppState>,
@@ -110,27 +68,14 @@ pub async fn upload(
     form: Multipart,
 ) -> Result<HttpResponse, AppError> {
     let permit = permit(&state, &cab).await?;
-    // Refused by its declared length, before a byte of the body is read.
-    let limit = state
-        .settings
-        .upload_max_mb
-        .min(MAX_FILE_BYTES / 1024 / 1024)
-        * 1024
-        * 1024;
-    let declared = req
-        .headers()
-        .get("content-length")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit + 64 * 1024) {
-        let too_large = Problem::FileTooLarge {
-            max_mb: limit / 1024 / 1024,
-        };
-        let failure = Some(problems::sentence(&too_large, cab.lang()));
-        let page = upload_page(&state, &cab, failure).await?;
-        return render_status(StatusCode::PAYLOAD_TOO_LARGE, &page);
-    }
-    let (csrf, name, bytes) = read_form(form, limit).await?;
+    let (csrf, name, bytes) = match super::upload::read(&state, &req, form).await? {
+        Ok(read) => read,
+        Err(too_large) => {
+            let failure = Some(problems::sentence(&too_large, cab.lang()));
+            let page = upload_page(&state, &cab, failure).await?;
+            return render_status(StatusCode::PAYLOAD_TOO_LARGE, &page);
+        }
+    };
     cab.verify_csrf(&csrf)?;
     let now = state.clock.now_ms();
     match service::upload(&state.db, &permit, &name, &bytes, now).await {

@@ -298,6 +298,21 @@ const PAGES: &[Row] = &[
     (
         "GET",
         "/bulk/new",
+        // The admin's list: the manager's is their own only, another company's is not there.
+        "/bulk/new?list={list}",
+        [
+            "login", "ok", "403", "404", "404", "ok", "403", "403", "403",
+        ],
+    ),
+    (
+        "POST",
+        "/bulk/list",
+        "/bulk/list",
+        ["login", "ok", "403", "ok", "ok", "ok", "403", "403", "403"],
+    ),
+    (
+        "GET",
+        "/bulk/new",
         "/bulk/new?line={line_out}",
         [
             "login", "ok", "403", "422", "422", "ok", "403", "403", "403",
@@ -1213,7 +1228,16 @@ async fn world(app: &TestApp) -> (HashMap<&'static str, String>, Vec<TestApp>) {
         .to_string(),
     );
 
-    let uploaded = upload_roster(app, Some(app.csrf("/roster").await)).await;
+    let list = upload(app, "/bulk/list", Some(app.csrf("/bulk/new").await)).await;
+    assert_eq!(list.status, 303, "{}", list.body);
+    ids.insert(
+        "list",
+        list.location
+            .expect("location")
+            .trim_start_matches("/bulk/new?list=")
+            .to_owned(),
+    );
+    let uploaded = upload(app, "/roster", Some(app.csrf("/roster").await)).await;
     assert_eq!(uploaded.status, 303, "{}", uploaded.body);
     ids.insert(
         "upload",
@@ -1360,19 +1384,22 @@ fn split(request: &str) -> (&str, Vec<(String, String)>) {
     }
 }
 
-/// A roster file upload (the one multipart form), with the session's token.
-async fn upload_roster(app: &TestApp, csrf: Option<String>) -> crate::helpers::Response {
+/// A file upload (the multipart forms: a roster, a list of numbers), with the session's token.
+async fn upload(app: &TestApp, path: &str, csrf: Option<String>) -> crate::helpers::Response {
+    let file: &[u8] = match path {
+        "/roster" => b"\xD0\xA4\xD0\x98\xD0\x9E;Phone\n",
+        _ => b"+79161110001\n",
+    };
     let mut form = reqwest::multipart::Form::new().part(
         "file",
-        reqwest::multipart::Part::bytes(b"\xD0\xA4\xD0\x98\xD0\x9E;Phone\n".to_vec())
-            .file_name("r.csv"),
+        reqwest::multipart::Part::bytes(file.to_vec()).file_name("r.csv"),
     );
     if let Some(csrf) = csrf {
         form = form.text("csrf", csrf);
     }
     let r = app
         .client
-        .post(app.url("/roster"))
+        .post(app.url(path))
         .multipart(form)
         .send()
         .await
@@ -1383,9 +1410,9 @@ async fn upload_roster(app: &TestApp, csrf: Option<String>) -> crate::helpers::R
 async fn page_cell(app: &TestApp, method: &str, request: &str) -> &'static str {
     let r = if method == "GET" {
         app.get(request).await
-    } else if request == "/roster" {
+    } else if request == "/roster" || request == "/bulk/list" {
         let token = crate::helpers::csrf_in(&app.get("/sessions").await.body);
-        upload_roster(app, token).await
+        upload(app, request, token).await
     } else {
         let (path, fields) = split(request);
         // A signed-in visitor sends their session's token, as the page's forms do.

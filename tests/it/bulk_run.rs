@@ -1128,7 +1128,176 @@ async fn a_list_gives_each_line_its_own_tariff_department_or_limit(b: Backend) {
     assert_eq!(p.skipped[0].problem.code(), "limit_zero");
 }
 
+/// A list of numbers uploaded on the page, with a column of tariffs: the page finds the
+/// numbers and offers the other columns for values, the preview groups the lines by tariff,
+/// the run moves each line to its own; the list is its uploader's alone.
+async fn a_list_uploaded_on_the_page_runs_with_each_lines_own_tariff(b: Backend) {
+    let app = spawn_app(b).await;
+    let company = company(&app).await;
+    sqlx::query(
+        "UPDATE lines SET tariff_id = (SELECT t.id FROM tariffs t JOIN companies c
+            ON c.region_code = t.region_code WHERE c.id = $1 AND t.code = 'biz-unlim')
+         WHERE company_id = $1",
+    )
+    .bind(company)
+    .execute(&app.db.pool)
+    .await
+    .expect("on the unlimited tariff");
+    app.login(crate::helpers::ADMIN, crate::helpers::PASSWORD)
+        .await;
+    let csv = "ФИО;Номер;Тариф\nИванов;8 916 000-02-25;Бизнес Максимум\nПетров;+79160000226;biz-optimum\n\
+               Сидоров;+79160000227;\nЧужой;+79260000001;biz-max\n";
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", app.csrf("/bulk/new").await)
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("от кадров.csv"),
+        );
+    let r = app
+        .client
+        .post(app.url("/bulk/list"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    let r = crate::helpers::read(r).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let at = r.location.expect("to the form");
+    let list = at.trim_start_matches("/bulk/new?list=").to_owned();
+    let page = app.get(&at).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("«от кадров.csv»"), "the list is named");
+    assert!(
+        page.body.contains("B «Номер»"),
+        "its numbers found in column B"
+    );
+    assert!(
+        page.body.contains("value=\"C\">C — Тариф"),
+        "column C offered for values"
+    );
+
+    let fields = [
+        ("list", list.as_str()),
+        ("value_column", "C"),
+        ("action", "change_tariff"),
+        ("tariff", "biz-start"),
+    ];
+    let preview = app.submit(&at, "/bulk/preview", &fields).await;
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    assert!(
+        preview.body.contains("id=\"bulk-groups\""),
+        "{}",
+        preview.body
+    );
+    for tariff in ["Бизнес Максимум", "Бизнес Оптимум", "Бизнес Старт"]
+    {
+        assert!(preview.body.contains(tariff), "{tariff} is a target");
+    }
+    assert!(
+        preview.body.contains("id=\"bulk-rejected\""),
+        "another company's number told"
+    );
+    let key = crate::helpers::hidden(&preview.body, "key").expect("key");
+    let mut confirm: Vec<(&str, &str)> = fields.to_vec();
+    confirm.push(("key", &key));
+    let done = app.submit(&at, "/bulk", &confirm).await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let id: i64 = done
+        .location
+        .expect("to the operation")
+        .trim_start_matches("/bulk/")
+        .parse()
+        .expect("id");
+    let permit = app.permit(company);
+    let status = ended(&app, &permit, id).await;
+    assert_eq!(status.counts.changed, 3, "{:?}", status.counts);
+    let codes: Vec<String> = sqlx::query_scalar(
+        "SELECT t.code FROM lines l JOIN tariffs t ON t.id = l.tariff_id
+         WHERE l.msisdn BETWEEN '+79160000225' AND '+79160000227' ORDER BY l.msisdn",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("tariffs");
+    assert_eq!(codes, ["biz-max", "biz-optimum", "biz-start"]);
+    assert!(matches!(
+        status.chosen,
+        Some(Chosen::List { ref file_name, rejected: 1 }) if file_name == "от кадров.csv"
+    ));
+
+    // A file with no phone numbers is told on the page, and nothing is kept.
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", app.csrf("/bulk/new").await)
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes("ФИО\nИванов\n".as_bytes().to_vec())
+                .file_name("names.csv"),
+        );
+    let none = app
+        .client
+        .post(app.url("/bulk/list"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    let none = crate::helpers::read(none).await;
+    assert_eq!(none.status, 422);
+    assert!(
+        none.body.contains("id=\"bulk-list-upload\""),
+        "the upload form again"
+    );
+    assert_eq!(count_of(&app, "SELECT COUNT(*) FROM files").await, 1);
+
+    // Another company's cabinet does not have it.
+    let other = app.another_instance().await;
+    other.login("+79995550000", crate::helpers::PASSWORD).await;
+    assert_eq!(other.get(&at).await.status, 404);
+}
+
+/// A list past its days is no longer there, and the sweep deletes it with its chunks.
+async fn a_list_past_its_days_is_gone_and_swept(b: Backend) {
+    use simfleet::services::bulk::lists;
+    let app = spawn_app(b).await;
+    let company = company(&app).await;
+    let permit = app.permit(company);
+    let now = simfleet::store::now_ms();
+    let big: String = (0..60_000)
+        .map(|i| format!("+7916{:07};строка {i}\n", i))
+        .collect();
+    assert!(big.len() > 1 << 20, "more than one chunk");
+    let kept = lists::upload(&app.db, &permit, "big.csv", big.as_bytes(), now, 7)
+        .await
+        .expect("kept");
+    let read = lists::open(&app.db, &permit, kept, now)
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(read.bytes, big.as_bytes(), "every chunk back in order");
+    let gone = lists::upload(&app.db, &permit, "old.csv", b"+79160000100\n", now, 0)
+        .await
+        .expect("kept");
+    assert!(
+        lists::open(&app.db, &permit, gone, now)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert_eq!(
+        simfleet::store::files::sweep(&app.db, now)
+            .await
+            .expect("swept"),
+        1
+    );
+    assert_eq!(count_of(&app, "SELECT COUNT(*) FROM files").await, 1);
+    assert_eq!(
+        count_of(&app, "SELECT COUNT(*) FROM file_chunks").await,
+        2,
+        "the big list's two chunks stay"
+    );
+}
+
 on_both!(
+    a_list_past_its_days_is_gone_and_swept,
+    a_list_uploaded_on_the_page_runs_with_each_lines_own_tariff,
     a_list_gives_each_line_its_own_tariff_department_or_limit,
     a_managers_results_show_only_the_lines_their_rights_cover_now,
     a_key_another_person_confirmed_with_is_refused,

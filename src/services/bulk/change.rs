@@ -82,6 +82,16 @@ impl BulkChange {
         }
     }
 
+    /// Whether a line's own value can stand in for its target.
+    pub fn takes_value(&self) -> bool {
+        matches!(
+            self,
+            BulkChange::ChangeTariff { .. }
+                | BulkChange::SetLimit { .. }
+                | BulkChange::Reassign { .. }
+        )
+    }
+
     /// The same change with one line's own value as its target: a tariff code, a limit in
     /// roubles, a department id. Refused for a change that takes none.
     pub fn with_value(&self, value: &str) -> Result<BulkChange, Problem> {

@@ -189,8 +189,20 @@ pub fn column_of(name: &str) -> Option<usize> {
     Some(n - 1)
 }
 
+/// A column's letter, as a spreadsheet names it (0 → `A`, 26 → `AA`).
+pub fn column_letter(index: usize) -> String {
+    let mut n = index + 1;
+    let mut letters = Vec::new();
+    while n > 0 {
+        letters.push(b'A' + ((n - 1) % 26) as u8);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
+}
+
 /// The column that holds phone numbers: the first in which most non-empty cells read as one.
-fn phone_column(rows: &[Vec<String>]) -> Option<usize> {
+pub fn phone_column(rows: &[Vec<String>]) -> Option<usize> {
     let width = rows.iter().map(Vec::len).max().unwrap_or(0);
     (0..width).find(|&c| {
         let cells: Vec<&str> = rows
@@ -316,6 +328,10 @@ mod tests {
         assert_eq!(column_of("0"), None);
         assert_eq!(column_of("Б"), None);
         assert_eq!(column_of(""), None);
+        for i in [0, 1, 25, 26, 27, 701, 702] {
+            assert_eq!(column_of(&column_letter(i)), Some(i), "{i}");
+        }
+        assert_eq!(column_letter(27), "AB");
     }
 
     #[test]

@@ -640,6 +640,10 @@ pub fn say(p: &Problem, lang: Lang) -> String {
             format!("отдела «{name}» в компании нет"),
             format!("the company has no department «{name}»"),
         ),
+        P::ListGone => (
+            "файл со списком номеров больше не хранится: загрузите его снова".into(),
+            "the list of numbers is no longer kept: upload it again".into(),
+        ),
         P::DepartmentNameTwice { name } => (
             format!("отделов «{name}» несколько: укажите путь, например «Логистика / {name}»"),
             format!("there are several departments «{name}»: give the path, such as «Logistics / {name}»"),
@@ -954,6 +958,7 @@ mod tests {
             Problem::NothingFailed => 154,
             Problem::NoDepartmentNamed { .. } => 155,
             Problem::DepartmentNameTwice { .. } => 156,
+            Problem::ListGone => 157,
             Problem::FileEmpty => 107,
             Problem::FileTooManyRows { .. } => 108,
             Problem::FileTooManyCells { .. } => 109,
@@ -1200,6 +1205,7 @@ mod tests {
             Problem::DepartmentNameTwice {
                 name: "Store".into(),
             },
+            Problem::ListGone,
             Problem::FileEmpty,
             Problem::FileTooManyRows { max: 2 },
             Problem::FileTooManyCells { max: 2 },
@@ -1259,7 +1265,7 @@ mod tests {
         let mut seen: Vec<usize> = samples.iter().map(index).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen.len(), 157, "a sample of every kind");
+        assert_eq!(seen.len(), 158, "a sample of every kind");
         let russian = |s: &str| s.chars().any(|c| matches!(c, 'а'..='я' | 'А'..='Я'));
         for p in &samples {
             let (ru, en) = (say(p, Lang::Ru), say(p, Lang::En));
