@@ -300,6 +300,8 @@ pub enum Problem {
     },
     /// A list uploaded for a bulk change is no longer kept (or is not one's own).
     ListGone,
+    /// A line of a list of values has none, and the change none to give it.
+    NoValueForLine,
     /// A warning: a row without a personnel number names someone of an earlier row's name in
     /// another department or position, so a second person is added.
     NamesakeInFile {

@@ -555,7 +555,10 @@ pub async fn preview(
     )
     .await;
     render(&PreviewPage {
-        said: describe(&change, &reference, lang),
+        said: match preview.groups.is_empty() {
+            true => describe(&change, &reference, lang),
+            false => by_list(&change, lang),
+        },
         groups: groups_said(&preview, &reference, lang),
         page,
         preview,
@@ -573,8 +576,9 @@ fn groups_said(preview: &Preview, reference: &Reference, lang: Lang) -> Vec<(Str
     preview
         .groups
         .iter()
+        .filter(|g| g.changing > 0)
         .map(|g| {
-            let said = describe(&g.change, reference, lang);
+            let said = target_of(&g.change, reference, lang);
             (said, g.changing, g.monthly_delta_kop)
         })
         .collect()
@@ -591,17 +595,34 @@ fn skipped_said(preview: &Preview, lang: Lang) -> Vec<(String, usize)> {
 
 /// An operation's change as a sentence (nothing for one whose change no longer reads).
 fn said_of(status: &Status, reference: &Reference, lang: Lang) -> String {
-    status
-        .change
-        .as_ref()
-        .map(|c| describe(c, reference, lang))
-        .unwrap_or_default()
+    let listed = matches!(status.chosen, Some(Chosen::List { .. }));
+    match &status.change {
+        Some(c) if listed && c.takes_value() && c.target().is_empty() => by_list(c, lang),
+        Some(c) => describe(c, reference, lang),
+        None => String::new(),
+    }
+}
+
+/// A change whose lines each take their own value from a list.
+fn by_list(change: &BulkChange, lang: Lang) -> String {
+    let kind = lang.t(&format!("change.kind.{}", change.name()));
+    format!("{kind}: {}", lang.t("bulk.by_list"))
 }
 
 /// The change as a sentence: its kind and its target, by name.
 pub fn describe(change: &BulkChange, reference: &Reference, lang: Lang) -> String {
     let kind = lang.t(&format!("change.kind.{}", change.name()));
-    let target = match change {
+    let target = target_of(change, reference, lang);
+    if target.is_empty() {
+        kind.to_owned()
+    } else {
+        format!("{kind}: {target}")
+    }
+}
+
+/// What the change moves its lines to, by name (empty for a change without a target).
+fn target_of(change: &BulkChange, reference: &Reference, lang: Lang) -> String {
+    match change {
         BulkChange::EnableService { service } | BulkChange::DisableService { service } => reference
             .services()
             .find(|s| s.code == *service)
@@ -622,11 +643,6 @@ pub fn describe(change: &BulkChange, reference: &Reference, lang: Lang) -> Strin
             .map(|d| d.name.clone())
             .unwrap_or_else(|| lang.t("bulk.no_department").to_owned()),
         _ => String::new(),
-    };
-    if target.is_empty() {
-        kind.to_owned()
-    } else {
-        format!("{kind}: {target}")
     }
 }
 
@@ -968,7 +984,10 @@ pub async fn retry_preview(
     .await;
     page.title = format!("{} №{}", page.t("bulk.retry_title"), *id);
     render(&PreviewPage {
-        said: describe(&change, &reference, lang),
+        said: match preview.groups.is_empty() {
+            true => describe(&change, &reference, lang),
+            false => by_list(&change, lang),
+        },
         groups: groups_said(&preview, &reference, lang),
         page,
         preview,

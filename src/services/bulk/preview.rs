@@ -211,6 +211,8 @@ pub async fn check_lines(
     let mut all = Preview::default();
     for (value, ids) in groups {
         let own = match value {
+            // With a list of values, a line without one takes the change's own, if it has one.
+            None if valued && change.target().is_empty() => Err(Problem::NoValueForLine),
             None => Ok(change.clone()),
             Some(v) => own_change(conn, permit, change, v).await?,
         };

@@ -275,6 +275,12 @@ const TABLE: &[(&str, &str, &str)] = &[
         "By the list's values",
     ),
     ("bulk.target", "Куда", "To"),
+    ("bulk.by_list", "по списку", "as the list says"),
+    (
+        "bulk.only_listed",
+        "только номерам со значением в списке",
+        "only to lines the list gives a value",
+    ),
     ("app.tagline", "Корпоративный кабинет", "Business cabinet"),
     ("nav.overview", "Главная", "Overview"),
     ("nav.lines", "Номера", "Lines"),

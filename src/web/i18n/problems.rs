@@ -640,6 +640,10 @@ pub fn say(p: &Problem, lang: Lang) -> String {
             format!("отдела «{name}» в компании нет"),
             format!("the company has no department «{name}»"),
         ),
+        P::NoValueForLine => (
+            "для номера в списке нет значения".into(),
+            "the list gives the line no value".into(),
+        ),
         P::ListGone => (
             "файл со списком номеров больше не хранится: загрузите его снова".into(),
             "the list of numbers is no longer kept: upload it again".into(),
@@ -959,6 +963,7 @@ mod tests {
             Problem::NoDepartmentNamed { .. } => 155,
             Problem::DepartmentNameTwice { .. } => 156,
             Problem::ListGone => 157,
+            Problem::NoValueForLine => 158,
             Problem::FileEmpty => 107,
             Problem::FileTooManyRows { .. } => 108,
             Problem::FileTooManyCells { .. } => 109,
@@ -1206,6 +1211,7 @@ mod tests {
                 name: "Store".into(),
             },
             Problem::ListGone,
+            Problem::NoValueForLine,
             Problem::FileEmpty,
             Problem::FileTooManyRows { max: 2 },
             Problem::FileTooManyCells { max: 2 },
@@ -1265,7 +1271,7 @@ mod tests {
         let mut seen: Vec<usize> = samples.iter().map(index).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen.len(), 158, "a sample of every kind");
+        assert_eq!(seen.len(), 159, "a sample of every kind");
         let russian = |s: &str| s.chars().any(|c| matches!(c, 'а'..='я' | 'А'..='Я'));
         for p in &samples {
             let (ru, en) = (say(p, Lang::Ru), say(p, Lang::En));
