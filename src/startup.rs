@@ -181,9 +181,6 @@ fn runner(
         clock,
         vec![
             Arc::new(crate::services::roster::job::CommitJob),
-            Arc::new(crate::services::roster::network::NetworkJob {
-                provisioner: provisioner.clone(),
-            }),
             Arc::new(crate::services::bulk::run::BulkJob {
                 provisioner,
                 authz,

@@ -137,6 +137,21 @@ pub async fn create(
     Ok(Created::Fresh { id, lines: total })
 }
 
+/// The operation the permit's company confirmed under this key, if one the permit may see.
+pub async fn by_key(
+    conn: &mut AnyConnection,
+    scoped: &Scoped,
+    key: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let mut sql = Sql::new("SELECT o.id FROM bulk_operations o WHERE o.company_id = ");
+    sql.bind(scoped.company_id())
+        .push(" AND o.confirm_key = ")
+        .bind(key);
+    own(&mut sql, scoped);
+    let id: Option<(i64,)> = sql.query_as().fetch_optional(conn).await?;
+    Ok(id.map(|(id,)| id))
+}
+
 pub async fn set_job(
     tx: &mut Tx,
     scoped: &Scoped,

@@ -98,8 +98,6 @@ pub struct Upload {
     pub applied_at: Option<i64>,
     pub result: Option<String>,
     pub job_id: Option<i64>,
-    /// The job applying the file's tariffs and limits, once started.
-    pub network_job_id: Option<i64>,
 }
 
 /// An earlier upload, as the import page lists it.
@@ -138,7 +136,7 @@ pub async fn past(db: &Db, scoped: &Scoped, limit: i64) -> Result<Vec<PastUpload
 /// none, exactly as a missing one.
 pub async fn upload(db: &Db, scoped: &Scoped, id: i64) -> Result<Option<Upload>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, file_name, content, created_at, applied_at, result, job_id, network_job_id FROM roster_uploads
+        "SELECT id, file_name, content, created_at, applied_at, result, job_id FROM roster_uploads
          WHERE company_id = $1 AND id = $2 AND ($3 <> 0 OR created_by = $4)",
     )
     .bind(scoped.company_id())
@@ -165,25 +163,6 @@ pub async fn set_job(
     .bind(job_id)
     .bind(id)
     .bind(scoped.company_id())
-    .execute(&mut **tx)
-    .await
-    .map(|r| r.rows_affected() == 1)
-}
-
-/// Hands an applied upload's network changes to a job, once: false if it already has one.
-pub async fn set_network_job(
-    tx: &mut Tx,
-    scoped: &Scoped,
-    id: i64,
-    job_id: i64,
-) -> Result<bool, sqlx::Error> {
-    sqlx::query(
-        "UPDATE roster_uploads SET network_job_id = $1
-         WHERE company_id = $2 AND id = $3 AND applied_at IS NOT NULL AND network_job_id IS NULL",
-    )
-    .bind(job_id)
-    .bind(scoped.company_id())
-    .bind(id)
     .execute(&mut **tx)
     .await
     .map(|r| r.rows_affected() == 1)

@@ -594,8 +594,11 @@ fn skipped_said(preview: &Preview, lang: Lang) -> Vec<(String, usize)> {
 }
 
 /// An operation's change as a sentence (nothing for one whose change no longer reads).
-fn said_of(status: &Status, reference: &Reference, lang: Lang) -> String {
-    let listed = matches!(status.chosen, Some(Chosen::List { .. }));
+pub(crate) fn said_of(status: &Status, reference: &Reference, lang: Lang) -> String {
+    let listed = matches!(
+        status.chosen,
+        Some(Chosen::List { .. } | Chosen::Roster { .. })
+    );
     match &status.change {
         Some(c) if listed && c.takes_value() && c.target().is_empty() => by_list(c, lang),
         Some(c) => describe(c, reference, lang),

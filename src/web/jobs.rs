@@ -55,10 +55,7 @@ impl JobView for Job {
 const JOB_RIGHTS: [(Object, Action, &[&str]); 1] = [(
     Object::Roster,
     Action::Import,
-    &[
-        crate::services::roster::job::KIND,
-        crate::services::roster::network::KIND,
-    ],
+    &[crate::services::roster::job::KIND],
 )];
 
 /// The job is read through a permit for its kind's right (so a delegated permit finds only

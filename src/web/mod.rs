@@ -107,6 +107,7 @@ route_table! {
     GET "/roster/{id}" => roster::preview,
     POST "/roster/{id}/commit" => roster::commit,
     POST "/roster/{id}/network" => roster::network,
+    GET "/roster/{id}/network" => roster::network_progress,
     GET "/roster/{id}/errors" => roster::errors,
     GET "/jobs/{id}" => jobs::progress,
     GET "/security" => security::page,

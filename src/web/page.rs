@@ -140,19 +140,6 @@ impl Page {
         super::i18n::problems::sentence(problem, self.lang)
     }
 
-    /// Problems as one sentence in the page's language (`old`: a sentence stored before
-    /// problems were codes).
-    pub fn failure(&self, problems: &[crate::domain::Problem], old: &str) -> String {
-        let mut said: Vec<String> = problems
-            .iter()
-            .map(|p| super::i18n::problems::say(p, self.lang))
-            .collect();
-        if !old.is_empty() {
-            said.push(old.to_owned());
-        }
-        super::i18n::capitalised(said.join("; "))
-    }
-
     /// A browser and system as people name them (from a User-Agent).
     pub fn device(&self, user_agent: &str) -> String {
         super::format::device(user_agent)

@@ -9,18 +9,20 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use super::bulk::StatusView;
 use crate::authz::{Action, Object, Permit};
 use crate::error::{AppError, redirect};
 use crate::roster::columns::Field;
 use crate::roster::rows::RowProblem;
-use crate::services::roster::network::{self, Outcome, Payload};
+use crate::services::bulk::operation::Status;
+use crate::services::roster::network;
 use crate::services::roster::plan::{DeptRef, EmpRef, Mode, Plan};
 use crate::services::roster::{self as service, Applied, Options, Preview, RosterError};
 
 use super::i18n::problems;
 use super::page::{Page, urlencode};
 use super::session::Cabinet;
-use super::{AppState, html_form, render_status};
+use super::{AppState, html_form, render, render_status};
 use crate::domain::Problem;
 
 /// Changes listed on the page; the rest are counted.
@@ -159,8 +161,8 @@ struct PreviewPage {
     /// The file's tariffs and limits once the import is applied: offered, running or done.
     network_rows: Vec<ChangeRow>,
     network_offer: bool,
-    network_job: Option<crate::store::jobs::Job>,
-    network_outcome: Option<Outcome>,
+    /// The bulk operations making them, once started.
+    network_ops: NetworkPart,
     fingerprint: String,
     applied: Option<String>,
     nothing: bool,
@@ -174,10 +176,6 @@ struct PreviewPage {
 impl PreviewPage {
     fn progress(&self) -> String {
         progress(self.page.lang, &self.job)
-    }
-
-    fn network_progress(&self) -> String {
-        progress(self.page.lang, &self.network_job)
     }
 
     fn field_label(&self, f: &Field) -> String {
@@ -391,15 +389,7 @@ async fn show(
     }
     // A failed job leaves the file to be committed again: the form is back, with the reason.
     let job = job.filter(|j| j.status != "failed");
-    let network_job = match p.upload.network_job_id {
-        Some(job_id) => crate::store::jobs::get_for_company(&state.db, &permit, job_id).await?,
-        None => None,
-    };
-    let network_outcome = network_job
-        .as_ref()
-        .filter(|j| j.status == "done")
-        .and_then(|j| j.result.as_deref())
-        .and_then(|r| serde_json::from_str::<Outcome>(r).ok());
+    let network_part = network_part(state, cab, &permit, id).await?;
     let (shown, total) = changes(&p);
     let more_changes = total - shown.len();
     let status = if failure.is_some() {
@@ -447,11 +437,10 @@ async fn show(
     let network_rows = network_rows(&p, &page);
     let view = PreviewPage {
         network_offer: p.upload.applied_at.is_some()
-            && network_job.is_none()
+            && network_part.operations.is_empty()
             && !p.plan.network.is_empty(),
         network_rows,
-        network_job,
-        network_outcome,
+        network_ops: network_part,
         page,
         id,
         file_name: p.upload.file_name.clone(),
@@ -563,8 +552,8 @@ pub async fn commit(
     }
 }
 
-/// Starts the file's tariffs and limits as single-line changes (a job), once the import is
-/// applied. Each kind needs its own right (changing tariffs, setting limits).
+/// Starts the file's tariffs and limits as bulk operations, once the import is applied. Each
+/// kind needs its own right (changing tariffs, setting limits).
 pub async fn network(
     cab: Cabinet,
     state: web::Data<AppState>,
@@ -583,16 +572,18 @@ pub async fn network(
         return show(&state, &cab, id, &form, failure, None).await;
     }
     let (tariffs, limits) = network::needs(&p.plan.network);
-    let payload = Payload {
+    let tariffs = right(&state, &cab, tariffs, Action::Tariff).await?;
+    let limits = right(&state, &cab, limits, Action::Limits).await?;
+    let requester = crate::authz::Requester::of(&cab.principal, &import);
+    let start = network::Start {
+        requester: &requester,
+        import: &import,
+        tariffs: tariffs.as_ref(),
+        limits: limits.as_ref(),
         upload_id: id,
-        options: options.clone(),
-        import: import.carry(),
-        tariffs: carried(&state, &cab, tariffs, Action::Tariff).await?,
-        limits: carried(&state, &cab, limits, Action::Limits).await?,
+        file_name: &p.upload.file_name,
     };
-    let now = state.clock.now_ms();
-    let user = import.actor().user_id;
-    match network::queue(&state.db, &payload, p.plan.network.len(), user, now).await {
+    match network::start(&state.db, &start, &p.plan.network).await {
         Ok(_) => {
             state.jobs.wake();
             Ok(back_to_preview(id, &options))
@@ -601,19 +592,96 @@ pub async fn network(
     }
 }
 
-/// The right to a kind of line change, to carry into the job, if the changes need it.
-async fn carried(
+/// The right to a kind of line change, if the changes need it.
+async fn right(
     state: &AppState,
     cab: &Cabinet,
     needed: bool,
     action: Action,
-) -> Result<Option<crate::authz::CarriedPermit>, AppError> {
-    if !needed {
-        return Ok(None);
+) -> Result<Option<Permit>, AppError> {
+    match needed {
+        true => cab.permit(state, Object::Lines, action).await.map(Some),
+        false => Ok(None),
     }
-    Ok(Some(
-        cab.permit(state, Object::Lines, action).await?.carry(),
-    ))
+}
+
+/// The bulk operations making an import's network changes, as its page shows them (polled
+/// while any runs; the page reloads when they have all ended).
+#[derive(Template)]
+#[template(path = "roster/network.html")]
+struct NetworkPart {
+    lang: super::i18n::Lang,
+    id: i64,
+    operations: Vec<(Status, String)>,
+    /// Whether the viewer may open the operations' own pages.
+    may_open: bool,
+}
+
+impl NetworkPart {
+    fn running(&self) -> bool {
+        self.operations.iter().any(|(s, _)| !s.ended())
+    }
+
+    fn changed(&self) -> i64 {
+        self.operations.iter().map(|(s, _)| s.counts.changed).sum()
+    }
+
+    fn skipped(&self) -> i64 {
+        self.operations.iter().map(|(s, _)| s.counts.skipped).sum()
+    }
+
+    fn failed(&self) -> i64 {
+        self.operations.iter().map(|(s, _)| s.counts.failed).sum()
+    }
+}
+
+async fn network_part(
+    state: &AppState,
+    cab: &Cabinet,
+    permit: &Permit,
+    id: i64,
+) -> Result<NetworkPart, AppError> {
+    let lang = cab.lang();
+    let reference = cab.reference(state).await?;
+    let operations = match network::operations(&state.db, permit, id).await {
+        Ok(ops) => ops,
+        Err(RosterError::Db(e)) => return Err(e.into()),
+        Err(e) => return Err(AppError::BadRequest(e.problem())),
+    };
+    Ok(NetworkPart {
+        lang,
+        id,
+        operations: operations
+            .into_iter()
+            .map(|s| {
+                let said = super::bulk::said_of(&s, &reference, lang);
+                (s, said)
+            })
+            .collect(),
+        may_open: cab.permit(state, Object::Bulk, Action::Run).await.is_ok(),
+    })
+}
+
+/// Where the import's network changes stand, as its page polls it.
+pub async fn network_progress(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let permit = permit(&state, &cab).await?;
+    let part = network_part(&state, &cab, &permit, *id).await?;
+    if part.operations.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let ended = !part.running();
+    let mut resp = render(&part)?;
+    if ended {
+        resp.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("hx-refresh"),
+            actix_web::http::header::HeaderValue::from_static("true"),
+        );
+    }
+    Ok(resp)
 }
 
 /// Back to the preview as it was chosen (sheet, mode, columns mapped by hand), where a job's

@@ -460,6 +460,15 @@ const PAGES: &[Row] = &[
     ),
     (
         "GET",
+        "/roster/{id}/network",
+        // Nothing started for the upload yet: not there, to whoever may import.
+        "/roster/{upload}/network",
+        [
+            "login", "404", "403", "403", "404", "404", "403", "403", "404",
+        ],
+    ),
+    (
+        "GET",
         "/login/second",
         "/login/second",
         ["ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok"],

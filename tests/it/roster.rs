@@ -1024,8 +1024,101 @@ async fn tariff_of(app: &TestApp, number: &str) -> (String, Option<i64>) {
     .expect("line")
 }
 
+/// A manager who may import and change tariffs in their department, without the right to run
+/// bulk changes: the file's tariffs are started as operations of theirs, run under their
+/// import right, and their page tells the outcome without links to pages they cannot open.
+async fn a_managers_file_tariffs_run_under_their_import_right(b: Backend) {
+    let app = company(b).await;
+    let logistics: i64 = sqlx::query_scalar(
+        "INSERT INTO departments (company_id, name, cost_centre, created_at)
+         SELECT company_id, 'Логистика', '', 0 FROM lines WHERE msisdn = '+79160000001' RETURNING id",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("department");
+    sqlx::query("UPDATE lines SET department_id = $1 WHERE msisdn = '+79160000001'")
+        .bind(logistics)
+        .execute(&app.db.pool)
+        .await
+        .expect("place");
+    let dept = logistics.to_string();
+    let granted = app
+        .submit(
+            "/access",
+            "/access/grants",
+            &[
+                ("number", "+79035551122"),
+                ("full_name", "Петров Пётр"),
+                ("rights", "roster.import"),
+                ("rights", "lines.tariff"),
+                ("departments", &dept),
+            ],
+        )
+        .await;
+    assert_eq!(granted.status, 303, "{}", granted.body);
+    let manager = app.another_instance().await;
+    manager.login_by_code("+79035551122").await;
+    let file = xlsx(&[
+        &["ФИО", "Телефон", "Подразделение", "Тариф"],
+        &["Иванов Иван", "79160000001", "Логистика", "biz-max"],
+    ]);
+    let (at, page) = preview(&manager, "mine.xlsx", file).await;
+    let done = commit(&manager, &at, &page.body, &[]).await;
+    let offer = &done.body[done
+        .body
+        .find("id=\"roster-network-start\"")
+        .expect("offer")..];
+    let mut form: Vec<(String, String)> = vec![
+        ("csrf".into(), hidden(offer, "csrf")),
+        ("sheet".into(), hidden(offer, "sheet")),
+        ("mode".into(), hidden(offer, "mode")),
+    ];
+    for part in offer.split("name=\"map\" value=\"").skip(1) {
+        form.push((
+            "map".into(),
+            part[..part.find('"').expect("end")].to_owned(),
+        ));
+    }
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let started = manager.post(&format!("{at}/network"), &pairs).await;
+    assert_eq!(started.status, 303, "{}", started.body);
+    wait_for_network(&manager, &at).await;
+    assert_eq!(tariff_of(&app, "+79160000001").await.0, "biz-max");
+    let page = manager.get(&at).await;
+    assert!(
+        page.body.contains("id=\"roster-network-done\""),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("href=\"/bulk/"),
+        "no link to a page they cannot open"
+    );
+}
+
+/// Polls the import's network changes until every operation has ended; the last fragment.
+async fn wait_for_network(app: &TestApp, at: &str) -> String {
+    for _ in 0..400 {
+        let r = app
+            .client
+            .get(app.url(&format!("{at}/network")))
+            .header("x-background", "1")
+            .send()
+            .await
+            .expect("progress");
+        assert_eq!(r.status(), 200);
+        if r.headers().contains_key("hx-refresh") {
+            return r.text().await.expect("text");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the network changes of {at} did not end");
+}
+
 /// Tariffs and limits in the file change nothing at import; afterwards they are offered and
-/// started as single-line changes through the Provisioner, each audited, refusals listed.
+/// started as bulk operations (one for the tariffs, one for the limits, each line with the
+/// file's value) through the Provisioner, each line audited, the lines the rules refuse told
+/// on the operations' pages.
 async fn tariffs_and_limits_from_the_file_are_started_after_the_import(b: Backend) {
     let app = company(b).await;
     sqlx::query(
@@ -1074,12 +1167,7 @@ async fn tariffs_and_limits_from_the_file_are_started_after_the_import(b: Backen
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let started = app.post(&format!("{at}/network"), &pairs).await;
     assert_eq!(started.status, 303, "{}", started.body);
-    let job: i64 = scalar(
-        &app,
-        "SELECT MAX(id) FROM jobs WHERE kind = 'roster.network'",
-    )
-    .await;
-    wait_for_job(&app, job).await;
+    wait_for_network(&app, &at).await;
 
     assert_eq!(
         tariff_of(&app, "+79160000001").await,
@@ -1100,27 +1188,34 @@ async fn tariffs_and_limits_from_the_file_are_started_after_the_import(b: Backen
         result.contains(": 2"),
         "tariff and limit of one line: {result}"
     );
-    let failed = &page.body[page
-        .body
-        .find("id=\"roster-network-failed\"")
-        .expect("failed")..];
-    assert!(failed.contains("+7 916 000-00-03"), "{failed}");
-    assert!(failed.contains("заблокирован"), "{failed}");
+    assert!(
+        result.contains("Пропущено: 1"),
+        "the blocked line: {result}"
+    );
+    let tariffs: i64 = scalar(
+        &app,
+        "SELECT id FROM bulk_operations WHERE confirm_key LIKE 'roster-%-tariffs'",
+    )
+    .await;
+    assert!(page.body.contains(&format!("href=\"/bulk/{tariffs}\"")));
+    let skipped = app.get(&format!("/bulk/{tariffs}?show=skipped")).await;
+    assert!(
+        skipped.body.contains("+7 916 000-00-03"),
+        "{}",
+        skipped.body
+    );
+    assert!(skipped.body.contains("заблокирован"), "{}", skipped.body);
     // Each change has its own audit entry, as from the line's card.
     assert_eq!(
         scalar(&app, "SELECT COUNT(*) FROM audit_log WHERE action IN ('line.change_tariff', 'line.set_limit')").await,
         2
     );
-    // Started once.
+    // Started once: a second start answers the same operations.
     let again = app.post(&format!("{at}/network"), &pairs).await;
-    assert_ne!(again.status, 303);
+    assert_eq!(again.status, 303, "{}", again.body);
     assert_eq!(
-        scalar(
-            &app,
-            "SELECT COUNT(*) FROM jobs WHERE kind = 'roster.network'"
-        )
-        .await,
-        1
+        scalar(&app, "SELECT COUNT(*) FROM bulk_operations").await,
+        2
     );
 
     // A file of tariffs alone changes no records, and is still worth applying: its tariffs
@@ -1139,6 +1234,7 @@ async fn tariffs_and_limits_from_the_file_are_started_after_the_import(b: Backen
 }
 
 on_both!(
+    a_managers_file_tariffs_run_under_their_import_right,
     tariffs_and_limits_from_the_file_are_started_after_the_import,
     books_from_libreoffice_import_like_excel_files,
     a_manager_imports_into_their_departments_only,

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::authz::{Permit, Requester};
+use crate::authz::{Action, Object, Permit, Requester};
 use crate::domain::Problem;
 use crate::domain::audit::{self, AuditEvent};
 use crate::services::FieldError;
@@ -39,6 +39,22 @@ pub enum Chosen {
     Retry {
         of: i64,
     },
+    /// The tariffs or limits of an imported roster, each line with the file's value.
+    Roster {
+        upload_id: i64,
+        file_name: String,
+    },
+}
+
+impl Chosen {
+    /// The right the lines are chosen under, asked again before each chunk of the run: an
+    /// import's, for a roster's changes; else the right to run bulk changes.
+    pub fn under(&self) -> (Object, Action) {
+        match self {
+            Chosen::Roster { .. } => (Object::Roster, Action::Import),
+            _ => (Object::Bulk, Action::Run),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -106,6 +106,9 @@ impl Handler for BulkJob {
         };
         let change: BulkChange = serde_json::from_str(&op.change)
             .map_err(|e| JobError::Failed(format!("the operation's change does not read: {e}")))?;
+        let under = serde_json::from_str::<super::operation::Chosen>(&op.chosen)
+            .map(|c| c.under())
+            .unwrap_or((Object::Bulk, Action::Run));
         self.send_held_again(ctx, &asked).await?;
         let chunk = if self.provisioner.is_local() {
             LOCAL_CHUNK
@@ -134,7 +137,7 @@ impl Handler for BulkJob {
                     .await
                     .map_err(other)?,
                 self.authz
-                    .permit_now(&mut tx, &p.requester, Object::Bulk, Action::Run, now)
+                    .permit_now(&mut tx, &p.requester, under.0, under.1, now)
                     .await
                     .map_err(other)?,
             );

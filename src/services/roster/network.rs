@@ -1,60 +1,20 @@
 //! The tariffs and limits a roster asks for, applied after its import. They are changes to the
-//! network, not to simfleet's records, so each goes through the Provisioner as a single-line
-//! change — the line card's path, with its rules, its price and its own audit entry — in a
-//! durable job the admin starts from the import's page.
+//! network, not to simfleet's records, so they run as bulk operations — one for the tariffs,
+//! one for the limits, each line with the file's value as its own — with the bulk run's rules,
+//! Provisioner, per-line results and retry. Started once per upload (each under a key of the
+//! upload and kind), with the import's right as the one the lines are chosen under.
 //!
-//! The list is worked out again from the file and the lines as they are now, so a line already
-//! moved to the tariff asked for drops out of it; each change also carries a key made of the
-//! upload, the line and the kind, so a job resumed after a crash never sends one twice.
+//! The lines are worked out again from the file and the lines as they are now, so a line
+//! already on the tariff asked for drops out.
 
-use std::sync::Arc;
-
-use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
-
-use crate::authz::{CarriedPermit, Permit};
+use crate::authz::{Permit, Requester};
 use crate::domain::Money;
-use crate::jobs::{Context, Handler, JobError};
-use crate::provisioning::Provisioner;
-use crate::services::line_changes::{self, ChangeError, LineChange};
+use crate::services::bulk::change::BulkChange;
+use crate::services::bulk::operation::{self, BulkError, Chosen, Confirm, Status};
 use crate::store::Db;
-use crate::store::roster as store;
 
+use super::RosterError;
 use super::plan::NetworkChange;
-use super::{Options, RosterError};
-
-pub const KIND: &str = "roster.network";
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Payload {
-    pub upload_id: i64,
-    pub options: Options,
-    /// The right to import (to read the file against the company's lines).
-    pub import: CarriedPermit,
-    /// The rights the changes use: present when the file asks for such changes.
-    pub tariffs: Option<CarriedPermit>,
-    pub limits: Option<CarriedPermit>,
-}
-
-/// What the job did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Outcome {
-    pub applied: usize,
-    pub failed: Vec<Failure>,
-}
-
-/// A change the network or the rules refused, at its row.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Failure {
-    pub row: usize,
-    pub number: String,
-    /// Why, as problems.
-    #[serde(default)]
-    pub problems: Vec<crate::domain::Problem>,
-    /// Why, in Russian, as results written before refusals were codes hold it.
-    #[serde(default)]
-    pub reason: String,
-}
 
 /// The permits the changes need: which kinds the list has.
 pub fn needs(changes: &[NetworkChange]) -> (bool, bool) {
@@ -64,114 +24,124 @@ pub fn needs(changes: &[NetworkChange]) -> (bool, bool) {
     )
 }
 
-/// A job payload that does not serialise (it cannot: its values are plain data), logged.
-fn unwritable(e: serde_json::Error) -> RosterError {
-    tracing::error!(error = %e, "a roster job's payload does not serialise");
-    RosterError::Refused(crate::domain::Problem::Internal)
+/// The confirm keys of an upload's operations: its tariffs, its limits.
+fn keys(upload_id: i64) -> [String; 2] {
+    [
+        format!("roster-{upload_id}-tariffs"),
+        format!("roster-{upload_id}-limits"),
+    ]
 }
 
-/// Queues the network changes of an applied import, once; the job's id.
-pub async fn queue(
+/// What starts the changes: who asks, the right the lines are chosen under (the import's),
+/// and each kind's own right where the file has that kind.
+pub struct Start<'a> {
+    pub requester: &'a Requester,
+    pub import: &'a Permit,
+    pub tariffs: Option<&'a Permit>,
+    pub limits: Option<&'a Permit>,
+    pub upload_id: i64,
+    pub file_name: &'a str,
+}
+
+/// Confirms the upload's tariff and limit changes as bulk operations (once: a second start
+/// answers the same ones); the operations' ids. A kind none of whose lines would change now
+/// starts nothing.
+pub async fn start(
     db: &Db,
-    payload: &Payload,
-    total: usize,
-    created_by: Option<i64>,
-    now: i64,
-) -> Result<i64, RosterError> {
-    let permit = payload.import.clone().permit();
-    let text = serde_json::to_string(payload).map_err(unwritable)?;
-    let mut tx = db.begin().await?;
-    let job_id = crate::store::jobs::enqueue(
-        &mut tx,
-        &permit,
-        &crate::store::jobs::NewJob {
-            queue: None,
-            kind: KIND,
-            payload: &text,
-            total: total as i64,
-            created_by,
-            now,
-        },
-    )
-    .await?;
-    if !store::set_network_job(&mut tx, &permit, payload.upload_id, job_id).await? {
-        return Err(RosterError::AlreadyApplied);
-    }
-    tx.commit().await?;
-    Ok(job_id)
-}
-
-pub struct NetworkJob {
-    pub provisioner: Arc<dyn Provisioner>,
-}
-
-#[async_trait]
-impl Handler for NetworkJob {
-    fn kind(&self) -> &'static str {
-        KIND
-    }
-
-    async fn run(&self, ctx: &Context) -> Result<serde_json::Value, JobError> {
-        let p: Payload = serde_json::from_str(&ctx.job.payload)
-            .map_err(|e| JobError::Failed(format!("the job's payload does not read: {e}")))?;
-        let import = p.import.permit();
-        let preview = super::preview(&ctx.db, &import, p.upload_id, &p.options)
-            .await
-            .map_err(|e| match e {
-                RosterError::Db(e) => JobError::Other(e.into()),
-                other => JobError::Failed(other.to_string()),
-            })?;
-        let changes = preview.plan.network;
-        // A resumed job: what is done dropped out of the list.
-        let done_before = ctx.job.progress_done;
-        ctx.set_total(done_before + changes.len() as i64).await?;
-        let tariffs = p.tariffs.map(CarriedPermit::permit);
-        let limits = p.limits.map(CarriedPermit::permit);
-        let mut outcome = Outcome::default();
-        for (i, change) in changes.iter().enumerate() {
-            let key = |kind: &str| format!("roster-{}-{}-{kind}", p.upload_id, change.line_id);
-            let mut steps: Vec<(Option<&Permit>, LineChange, String)> = Vec::new();
-            if let Some((_, code)) = &change.tariff {
-                let tariff = LineChange::ChangeTariff {
-                    tariff: code.clone(),
-                };
-                steps.push((tariffs.as_ref(), tariff, key("tariff")));
+    s: &Start<'_>,
+    changes: &[NetworkChange],
+) -> Result<Vec<i64>, RosterError> {
+    let [tariff_key, limit_key] = keys(s.upload_id);
+    let tariffs: Vec<(i64, Option<String>)> = changes
+        .iter()
+        .filter_map(|c| {
+            c.tariff
+                .as_ref()
+                .map(|(_, to)| (c.line_id, Some(to.clone())))
+        })
+        .collect();
+    let limits: Vec<(i64, Option<String>)> = changes
+        .iter()
+        .filter_map(|c| {
+            c.limit_kop
+                .map(|(_, kop)| (c.line_id, Some(Money::from_kopecks(kop).to_string())))
+        })
+        .collect();
+    let kinds = [
+        (
+            s.tariffs,
+            tariffs,
+            BulkChange::ChangeTariff {
+                tariff: String::new(),
+            },
+            tariff_key,
+        ),
+        (
+            s.limits,
+            limits,
+            BulkChange::SetLimit {
+                amount: String::new(),
+                on_limit: None,
+            },
+            limit_key,
+        ),
+    ];
+    let chosen = Chosen::Roster {
+        upload_id: s.upload_id,
+        file_name: s.file_name.to_owned(),
+    };
+    let mut started = Vec::new();
+    for (permit, lines, change, key) in kinds {
+        let Some(permit) = permit.filter(|_| !lines.is_empty()) else {
+            continue;
+        };
+        let confirmed = operation::confirm(
+            db,
+            &Confirm {
+                requester: s.requester,
+                permit,
+                chosen_under: s.import,
+                change: &change,
+                lines: &lines,
+                chosen: &chosen,
+                key: &key,
+                retry_of: None,
+            },
+        )
+        .await;
+        match confirmed {
+            Ok(c) => started.push(c.operation_id),
+            Err(BulkError::Refused(crate::domain::Problem::NothingToRun)) => {}
+            Err(BulkError::Db(e)) => return Err(RosterError::Db(e)),
+            Err(e) => {
+                tracing::error!(upload = s.upload_id, error = %e, "a roster's network changes not started");
+                return Err(RosterError::Refused(crate::domain::Problem::Internal));
             }
-            if let Some((_, kop)) = change.limit_kop {
-                let limit = LineChange::SetLimit {
-                    amount: Money::from_kopecks(kop).to_string(),
-                    on_limit: None,
-                };
-                steps.push((limits.as_ref(), limit, key("limit")));
-            }
-            for (permit, step, key) in steps {
-                let Some(permit) = permit else {
-                    continue;
-                };
-                let applied = line_changes::apply(
-                    &ctx.db,
-                    self.provisioner.as_ref(),
-                    permit,
-                    change.line_id,
-                    &step,
-                    Some(&key),
-                )
-                .await;
-                match applied {
-                    Ok(_) => outcome.applied += 1,
-                    Err(ChangeError::Db(e)) => return Err(JobError::Other(e.into())),
-                    Err(e) => outcome.failed.push(Failure {
-                        row: change.row,
-                        number: crate::domain::Msisdn::parse(&change.msisdn)
-                            .map(|m| m.display())
-                            .unwrap_or_else(|_| change.msisdn.clone()),
-                        problems: e.problems(),
-                        reason: String::new(),
-                    }),
-                }
-            }
-            ctx.progress(done_before + i as i64 + 1).await?;
         }
-        Ok(serde_json::to_value(outcome).unwrap_or_default())
     }
+    Ok(started)
+}
+
+/// The upload's operations (those the permit may see), each as it stands.
+pub async fn operations(
+    db: &Db,
+    permit: &Permit,
+    upload_id: i64,
+) -> Result<Vec<Status>, RosterError> {
+    let mut out = Vec::new();
+    for key in keys(upload_id) {
+        let id = {
+            let mut conn = db.pool.acquire().await?;
+            crate::store::bulk::by_key(&mut conn, permit, &key).await?
+        };
+        if let Some(id) = id {
+            match operation::status(db, permit, id).await {
+                Ok(status) => out.push(status),
+                Err(BulkError::NotFound) => {}
+                Err(BulkError::Db(e)) => return Err(RosterError::Db(e)),
+                Err(e) => return Err(RosterError::Db(sqlx::Error::Protocol(e.to_string()))),
+            }
+        }
+    }
+    Ok(out)
 }
