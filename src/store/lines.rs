@@ -803,6 +803,29 @@ pub async fn by_number(
     sql.query_as().fetch_optional(conn).await
 }
 
+/// The numbers of those of these lines the permit covers.
+pub async fn numbers_of(
+    conn: &mut AnyConnection,
+    scoped: &Scoped,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, String>, sqlx::Error> {
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(10_000) {
+        let mut sql = Sql::bulk_on(
+            conn,
+            "SELECT l.id, l.msisdn FROM lines l WHERE l.company_id = ",
+        );
+        sql.bind(scoped.company_id())
+            .push(" AND l.id IN (")
+            .bind_list(chunk.iter().copied())
+            .push(")");
+        push_scope(&mut sql, scoped.scope());
+        let rows: Vec<(i64, String)> = sql.query_as().fetch_all(&mut *conn).await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
 /// A line found by its number: where it belongs.
 #[derive(Debug, sqlx::FromRow)]
 pub struct Numbered {

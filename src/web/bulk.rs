@@ -457,8 +457,8 @@ struct PreviewPage {
     page: Page,
     said: String,
     preview: Preview,
-    /// The reasons lines are skipped for, each said, with how many.
-    skipped: Vec<(String, usize)>,
+    /// The reasons lines are skipped for: each code, said, with how many.
+    skipped: Vec<(String, String, usize)>,
     /// Where the lines go by a list's values: the target said, how many, the bill's change.
     groups: Vec<(String, usize, i64)>,
     rejected: Vec<(usize, String, String)>,
@@ -585,12 +585,92 @@ fn groups_said(preview: &Preview, reference: &Reference, lang: Lang) -> Vec<(Str
 }
 
 /// The skipped lines' reasons, each said, with how many.
-fn skipped_said(preview: &Preview, lang: Lang) -> Vec<(String, usize)> {
+fn skipped_said(preview: &Preview, lang: Lang) -> Vec<(String, String, usize)> {
     preview
         .skipped_by_reason()
         .into_iter()
-        .map(|(_, n, p)| (problems::sentence(p, lang), n))
+        .map(|(code, n, p)| (code, problems::sentence(p, lang), n))
         .collect()
+}
+
+/// Which group of skipped lines a download asks for (the reason's code).
+#[derive(Debug, Deserialize)]
+struct SkippedGroup {
+    skipped: String,
+}
+
+/// The lines a preview skips for one reason, as XLSX or CSV: the preview worked out again
+/// from the same form, each line's number with why.
+pub async fn skipped_export(
+    cab: Cabinet,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let form: BulkForm = html_form(&body)?;
+    cab.verify_csrf(&form.csrf)?;
+    let group: SkippedGroup = html_form(&body)?;
+    let file = html_form::<super::exports::ExportQuery>(&body)?.file()?;
+    let encoding = html_form::<super::exports::ExportQuery>(&body)?.encoding();
+    let change = form.change()?;
+    let (chosen_under, permit) = permits(&cab, &state, Some(&change)).await?;
+    let reference = cab.reference(&state).await?;
+    let resolved = match chosen(&state, &reference, &chosen_under, &form).await {
+        Ok((resolved, _)) => resolved,
+        Err(NotChosen::Refused(p)) => return back_to_form(&cab, &state, form, "lines", p).await,
+        Err(NotChosen::App(e)) => return Err(e),
+    };
+    let preview = match preview::of(
+        &state.db,
+        &permit,
+        &chosen_under,
+        &resolved.lines(),
+        &change,
+    )
+    .await
+    {
+        Ok(p) => p,
+        Err(PreviewError::Invalid(e)) => {
+            return back_to_form(&cab, &state, form, e.field, e.problem).await;
+        }
+        Err(PreviewError::Db(e)) => return Err(e.into()),
+    };
+    let skipped: Vec<&preview::Skipped> = preview
+        .skipped
+        .iter()
+        .filter(|s| s.problem.code() == group.skipped)
+        .collect();
+    let lang = cab.lang();
+    let ids: Vec<i64> = skipped.iter().map(|s| s.line_id).collect();
+    let numbers = {
+        let mut conn = cab.connection(&state).await?;
+        crate::store::lines::numbers_of(&mut conn, &chosen_under, &ids).await?
+    };
+    let reason = skipped
+        .first()
+        .map(|s| problems::sentence(&s.problem, lang))
+        .unwrap_or_default();
+    let sheet = crate::export::stream::Sheet {
+        name: lang.t("bulk.skipped").to_owned(),
+        title: vec![
+            describe(&change, &reference, lang),
+            format!("{}: {reason} — {}", lang.t("bulk.skipped"), skipped.len()),
+        ],
+        headers: vec![
+            lang.t("lines.number").to_owned(),
+            lang.t("bulk.why").to_owned(),
+        ],
+        widths: vec![18.0, 70.0],
+    };
+    let mut out = super::exports::FileStream::start(file, &sheet)?;
+    for s in skipped {
+        let number = match numbers.get(&s.line_id) {
+            Some(n) => super::exports::phone_cell(n),
+            None => crate::export::Cell::Empty,
+        };
+        let why = crate::export::Cell::Text(problems::sentence(&s.problem, lang));
+        out.row(&[number, why])?;
+    }
+    out.finish(&format!("skipped-{}", group.skipped), encoding)
 }
 
 /// An operation's change as a sentence (nothing for one whose change no longer reads).

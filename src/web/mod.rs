@@ -129,6 +129,7 @@ route_table! {
     GET "/bulk/new" => bulk::new_form,
     POST "/bulk/list" => bulk::upload_list,
     POST "/bulk/preview" => bulk::preview,
+    POST "/bulk/preview/skipped" => bulk::skipped_export,
     POST "/bulk" => bulk::confirm,
     GET "/bulk/{id}" => bulk::show,
     GET "/bulk/{id}/progress" => bulk::progress,

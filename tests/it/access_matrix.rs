@@ -342,6 +342,12 @@ const PAGES: &[Row] = &[
     ),
     (
         "POST",
+        "/bulk/preview/skipped",
+        "/bulk/preview/skipped?line={line}&action=change_tariff&tariff=biz-max&skipped=not_a_line&format=csv&encoding=utf8",
+        ["login", "ok", "403", "ok", "422", "ok", "403", "403", "403"],
+    ),
+    (
+        "POST",
         "/bulk",
         "/bulk?line={line}&action=change_tariff&tariff=biz-optimum&key=bm1",
         // The manager and staff send the key the admin confirmed with: someone else's,

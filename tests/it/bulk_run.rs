@@ -1142,7 +1142,7 @@ async fn a_list_uploaded_on_the_page_runs_with_each_lines_own_tariff(b: Backend)
     app.login(crate::helpers::ADMIN, crate::helpers::PASSWORD)
         .await;
     let csv = "ФИО;Номер;Тариф\nИванов;8 916 000-02-25;Бизнес Максимум\nПетров;+79160000226;biz-optimum\n\
-               Сидоров;+79160000227;\nЧужой;+79260000001;biz-max\n";
+               Сидоров;+79160000227;\nЧужой;+79260000001;biz-max\nОрлов;+79160000228;Безлимит Плюс\n";
     let form = reqwest::multipart::Form::new()
         .text("csrf", app.csrf("/bulk/new").await)
         .part(
@@ -1192,6 +1192,21 @@ async fn a_list_uploaded_on_the_page_runs_with_each_lines_own_tariff(b: Backend)
     assert!(
         preview.body.contains("id=\"bulk-rejected\""),
         "another company's number told"
+    );
+    // The lines skipped for a reason, as a file.
+    let mut asked: Vec<(&str, &str)> = fields.to_vec();
+    asked.extend([
+        ("skipped", "no_such_tariff"),
+        ("format", "csv"),
+        ("encoding", "utf8"),
+    ]);
+    let file = app.submit(&at, "/bulk/preview/skipped", &asked).await;
+    assert_eq!(file.status, 200, "{}", file.body);
+    assert!(file.body.contains("79160000228"), "{}", file.body);
+    assert!(file.body.contains("Безлимит Плюс"), "{}", file.body);
+    assert!(
+        !file.body.contains("79160000225"),
+        "only the group asked for"
     );
     let key = crate::helpers::hidden(&preview.body, "key").expect("key");
     let mut confirm: Vec<(&str, &str)> = fields.to_vec();
