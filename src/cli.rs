@@ -564,11 +564,14 @@ fn bulk_change(
             change.insert(name.into(), v.clone().into());
         }
     }
-    if a.value_column.is_some() {
-        // Each line's own value stands in for the change's.
-        for name in ["tariff", "amount"] {
-            change.entry(name).or_insert_with(|| "".into());
-        }
+    // Each line's own value stands in for the change's, which may then be left out.
+    let valued = match a.action.as_str() {
+        "change_tariff" => Some("tariff"),
+        "set_limit" => Some("amount"),
+        _ => None,
+    };
+    if let (Some(name), Some(_)) = (valued, &a.value_column) {
+        change.entry(name).or_insert_with(|| "".into());
     }
     if a.action == "reassign" {
         let to = a

@@ -44,7 +44,7 @@ pub struct Settings {
     pub bss_concurrency: usize,
     /// A bulk run that takes at least this long is told to whoever asked for it by e-mail.
     pub bulk_mail_after_s: u64,
-    /// Days a list uploaded for a bulk change is kept.
+    /// Days a list uploaded for a bulk change, and an ended operation's results file, are kept.
     pub files_keep_days: u64,
     /// Run queued jobs in this instance (off: an instance that serves pages only, the jobs
     /// left to the others).

@@ -1,4 +1,5 @@
-//! Files kept for a while (a list uploaded for a bulk change), in chunks of a megabyte so that
+//! Files kept for a while (a list uploaded for a bulk change, an ended operation's results),
+//! in chunks of a megabyte so that
 //! no row holds a whole large file, in the database so that any instance serves them. Each has
 //! an expiry; the sweep deletes those past it.
 
@@ -68,12 +69,32 @@ pub async fn get(
     id: i64,
     now: i64,
 ) -> Result<Option<Kept>, sqlx::Error> {
+    let mut sql = select(scoped, purpose, now);
+    sql.push(" AND id = ").bind(id);
+    read(conn, sql).await
+}
+
+/// The latest file kept for `purpose` under this name, as [`get`] finds them.
+pub async fn find(
+    conn: &mut AnyConnection,
+    scoped: &Scoped,
+    purpose: &str,
+    name: &str,
+    now: i64,
+) -> Result<Option<Kept>, sqlx::Error> {
+    let mut sql = select(scoped, purpose, now);
+    sql.push(" AND name = ")
+        .bind(name)
+        .push(" ORDER BY id DESC");
+    sql.limit(1, 0);
+    read(conn, sql).await
+}
+
+fn select(scoped: &Scoped, purpose: &str, now: i64) -> Sql {
     let mut sql = Sql::new("SELECT id, name, created_at FROM files WHERE company_id = ");
     sql.bind(scoped.company_id())
-        .push(" AND id = ")
-        .bind(id)
         .push(" AND purpose = ")
-        .bind(purpose)
+        .bind(purpose.to_owned())
         .push(" AND expires_at > ")
         .bind(now);
     if !scoped.is_whole_company() {
@@ -84,6 +105,10 @@ pub async fn get(
             (None, None) => sql.push(" AND 1 = 0"),
         };
     }
+    sql
+}
+
+async fn read(conn: &mut AnyConnection, sql: Sql) -> Result<Option<Kept>, sqlx::Error> {
     let Some((id, name, created_at)) = sql
         .query_as::<(i64, String, i64)>()
         .fetch_optional(&mut *conn)

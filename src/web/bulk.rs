@@ -20,6 +20,7 @@ use crate::services::bulk::preview::{self, Preview, PreviewError};
 use crate::services::bulk::selection::{self, Selection, SelectionError};
 use crate::services::line_changes::recorded_change;
 use crate::store::bulk::{LineResult, Shown};
+use crate::store::files;
 use crate::store::reference::Reference;
 
 use super::i18n::{Lang, problems};
@@ -1123,8 +1124,20 @@ pub async fn results_export(
     let status = operation::status(&state.db, &chosen_under, *id)
         .await
         .map_err(refused)?;
-    let reference = cab.reference(&state).await?;
     let lang = cab.lang();
+    let name = format!("bulk-{}", *id);
+    // An ended operation's file is made once and kept, for any instance to serve, to whoever
+    // covers the whole company; a delegated viewer's is made each time, from their rights now.
+    let kept_as = format!("{name}-{}-{}", file.code(), lang.code());
+    let keep = status.ended() && chosen_under.is_whole_company();
+    let now = state.clock.now_ms();
+    if keep {
+        let mut conn = cab.connection(&state).await?;
+        if let Some(kept) = files::find(&mut conn, &chosen_under, RESULTS, &kept_as, now).await? {
+            return Ok(file.attachment(kept.bytes, &name, day_of(kept.created_at)));
+        }
+    }
+    let reference = cab.reference(&state).await?;
     let said = said_of(&status, &reference, lang);
     let sheet = crate::export::stream::Sheet {
         name: lang.t("bulk.results").to_owned(),
@@ -1181,5 +1194,30 @@ pub async fn results_export(
         }
         offset += PAGE;
     }
-    out.finish(&format!("bulk-{}", *id), query.encoding())
+    drop(conn);
+    let bytes = out.bytes()?;
+    if keep {
+        let until = now + state.settings.files_keep_days as i64 * 24 * 3600 * 1000;
+        files::keep(
+            &state.db,
+            &chosen_under,
+            RESULTS,
+            &kept_as,
+            &bytes,
+            now,
+            until,
+        )
+        .await?;
+    }
+    Ok(file.attachment(bytes, &name, day_of(now)))
+}
+
+/// What an ended operation's results file is kept for.
+const RESULTS: &str = "bulk_results";
+
+/// The day a moment falls on, for a file's name.
+fn day_of(ms: i64) -> chrono::NaiveDate {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .date_naive()
 }

@@ -251,26 +251,46 @@ impl FileStream {
         }
     }
 
+    /// The file's bytes.
+    pub fn bytes(self) -> Result<Vec<u8>, AppError> {
+        match self {
+            FileStream::Xlsx(x) => x.finish(None).map_err(failed),
+            FileStream::Csv(c) => c.finish().map_err(failed),
+        }
+    }
+
     /// The file to save: `<name>-<date>.xlsx|csv`.
     pub fn finish(self, name: &str, encoding: Option<Encoding>) -> Result<HttpResponse, AppError> {
-        let today = chrono::Utc::now().date_naive();
-        let (body, mime, name) = match self {
-            FileStream::Xlsx(x) => (
-                x.finish(None).map_err(failed)?,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                format!("{name}-{today}.xlsx"),
-            ),
-            FileStream::Csv(c) => (
-                c.finish().map_err(failed)?,
-                if encoding == Some(Encoding::Cp1251) {
-                    "text/csv; charset=windows-1251"
-                } else {
-                    "text/csv; charset=utf-8"
-                },
-                format!("{name}-{today}.csv"),
-            ),
+        let kind = match &self {
+            FileStream::Xlsx(_) => FileKind::Xlsx,
+            FileStream::Csv(_) => FileKind::Csv(encoding.unwrap_or(Encoding::Utf8Bom)),
         };
-        Ok(attachment(body, mime, name))
+        let today = chrono::Utc::now().date_naive();
+        Ok(kind.attachment(self.bytes()?, name, today))
+    }
+}
+
+impl FileKind {
+    /// Its bytes as a file to save: `<name>-<day>.xlsx|csv`.
+    pub fn attachment(self, body: Vec<u8>, name: &str, day: chrono::NaiveDate) -> HttpResponse {
+        let (mime, extension) = match self {
+            FileKind::Xlsx => (
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "xlsx",
+            ),
+            FileKind::Csv(Encoding::Cp1251) => ("text/csv; charset=windows-1251", "csv"),
+            FileKind::Csv(_) => ("text/csv; charset=utf-8", "csv"),
+        };
+        attachment(body, mime, format!("{name}-{day}.{extension}"))
+    }
+
+    /// A short name of the kind: `xlsx`, `csv-utf8`, `csv-cp1251`.
+    pub fn code(self) -> &'static str {
+        match self {
+            FileKind::Xlsx => "xlsx",
+            FileKind::Csv(Encoding::Cp1251) => "csv-cp1251",
+            FileKind::Csv(_) => "csv-utf8",
+        }
     }
 }
 

@@ -185,6 +185,7 @@ async fn a_service_is_enabled_on_every_chosen_line_with_an_outcome_for_each(b: B
     let xlsx = app.client.get(app.url(&path)).send().await.expect("xlsx");
     assert_eq!(xlsx.status(), 200);
     let bytes = xlsx.bytes().await.expect("bytes").to_vec();
+    let bytes_first = bytes.clone();
     use calamine::Reader;
     let mut book: calamine::Xlsx<_> =
         calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("a workbook");
@@ -232,6 +233,12 @@ async fn a_service_is_enabled_on_every_chosen_line_with_an_outcome_for_each(b: B
         "{}",
         &csv.body[..300.min(csv.body.len())]
     );
+    // An ended operation's files are made once, then served as kept.
+    let kept = "SELECT COUNT(*) FROM files WHERE company_id = $1 AND purpose = 'bulk_results'";
+    assert_eq!(count(&app, kept, company).await, 2, "the XLSX and the CSV");
+    let again = app.client.get(app.url(&path)).send().await.expect("xlsx");
+    assert_eq!(again.bytes().await.expect("bytes").to_vec(), bytes_first);
+    assert_eq!(count(&app, kept, company).await, 2, "served as kept");
 }
 
 /// A change that would skip every chosen line is refused before anything is recorded.

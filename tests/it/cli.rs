@@ -349,6 +349,37 @@ async fn a_bulk_change_runs_from_the_command_line(b: Backend) {
     );
     assert!(!o.status.success());
     assert!(text(&o).contains("--service"), "{}", text(&o));
+
+    // Each line's own limit from the file's column B.
+    let limits = dir.path().join("limits.csv");
+    std::fs::write(
+        &limits,
+        "Номер;Лимит\n+79160000001;1 500\n+79160000002;700,50\n",
+    )
+    .expect("file");
+    let o = simfleet(
+        url,
+        &[
+            "bulk",
+            "--company",
+            "7707083893",
+            "--action",
+            "set_limit",
+            "--file",
+            limits.to_str().expect("path"),
+            "--value-column",
+            "B",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("1 500: 1 lines"), "{}", text(&o));
+    let set: Vec<Option<i64>> = sqlx::query_scalar(
+        "SELECT spend_limit_kop FROM lines WHERE msisdn IN ('+79160000001', '+79160000002') ORDER BY msisdn",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("limits");
+    assert_eq!(set, [Some(150_000), Some(70_050)]);
 }
 
 on_both!(
