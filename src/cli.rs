@@ -684,13 +684,7 @@ async fn bulk(db: &Db, settings: &Settings, a: BulkArgs) -> anyhow::Result<()> {
         println!("nothing changed (--dry-run)");
         return Ok(());
     }
-    let chosen = match chosen {
-        operation::Chosen::List { file_name, .. } => operation::Chosen::List {
-            file_name,
-            rejected: resolved.rejected.len(),
-        },
-        other => other,
-    };
+    let chosen = chosen.rejecting(resolved.rejected.len());
     let lines = resolved.lines();
     let confirmed = operation::confirm(
         db,

@@ -296,13 +296,7 @@ async fn chosen(
         },
     };
     let resolved = selection::resolve(&state.db, chosen_under, &selection).await?;
-    let chosen = match chosen {
-        Chosen::List { file_name, .. } => Chosen::List {
-            file_name,
-            rejected: resolved.rejected.len(),
-        },
-        other => other,
-    };
+    let chosen = chosen.rejecting(resolved.rejected.len());
     Ok((resolved, chosen))
 }
 
@@ -497,6 +491,59 @@ async fn back_to_form(
     render_status(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
+/// A form's change previewed on its lines, with what it took to work it out.
+struct Previewed {
+    change: BulkChange,
+    chosen_under: Permit,
+    reference: std::sync::Arc<Reference>,
+    resolved: selection::Resolved,
+    preview: Preview,
+}
+
+/// The form's change previewed; or the choosing form again with what is wrong (422).
+async fn previewed(
+    cab: &Cabinet,
+    state: &AppState,
+    form: BulkForm,
+) -> Result<Result<(BulkForm, Previewed), HttpResponse>, AppError> {
+    let change = match form.change() {
+        Ok(c) => c,
+        Err(AppError::BadRequest(p)) => {
+            return back_to_form(cab, state, form, "action", p).await.map(Err);
+        }
+        Err(e) => return Err(e),
+    };
+    let (chosen_under, permit) = permits(cab, state, Some(&change)).await?;
+    let reference = cab.reference(state).await?;
+    let resolved = match chosen(state, &reference, &chosen_under, &form).await {
+        Ok((resolved, _)) => resolved,
+        Err(NotChosen::Refused(p)) => {
+            return back_to_form(cab, state, form, "lines", p).await.map(Err);
+        }
+        Err(NotChosen::App(e)) => return Err(e),
+    };
+    let lines = resolved.lines();
+    let preview = match preview::of(&state.db, &permit, &chosen_under, &lines, &change).await {
+        Ok(p) => p,
+        Err(PreviewError::Invalid(e)) => {
+            return back_to_form(cab, state, form, e.field, e.problem)
+                .await
+                .map(Err);
+        }
+        Err(PreviewError::Db(e)) => return Err(e.into()),
+    };
+    Ok(Ok((
+        form,
+        Previewed {
+            change,
+            chosen_under,
+            reference,
+            resolved,
+            preview,
+        },
+    )))
+}
+
 /// What the change would do to the lines chosen, to confirm.
 pub async fn preview(
     cab: Cabinet,
@@ -505,33 +552,17 @@ pub async fn preview(
 ) -> Result<HttpResponse, AppError> {
     let form: BulkForm = html_form(&body)?;
     cab.verify_csrf(&form.csrf)?;
-    let change = match form.change() {
-        Ok(c) => c,
-        Err(AppError::BadRequest(p)) => return back_to_form(&cab, &state, form, "action", p).await,
-        Err(e) => return Err(e),
+    let (form, p) = match previewed(&cab, &state, form).await? {
+        Ok(done) => done,
+        Err(back) => return Ok(back),
     };
-    let (chosen_under, permit) = permits(&cab, &state, Some(&change)).await?;
-    let reference = cab.reference(&state).await?;
-    let resolved = match chosen(&state, &reference, &chosen_under, &form).await {
-        Ok((resolved, _)) => resolved,
-        Err(NotChosen::Refused(p)) => return back_to_form(&cab, &state, form, "lines", p).await,
-        Err(NotChosen::App(e)) => return Err(e),
-    };
-    let preview = match preview::of(
-        &state.db,
-        &permit,
-        &chosen_under,
-        &resolved.lines(),
-        &change,
-    )
-    .await
-    {
-        Ok(p) => p,
-        Err(PreviewError::Invalid(e)) => {
-            return back_to_form(&cab, &state, form, e.field, e.problem).await;
-        }
-        Err(PreviewError::Db(e)) => return Err(e.into()),
-    };
+    let Previewed {
+        change,
+        reference,
+        resolved,
+        preview,
+        ..
+    } = p;
     let lang = cab.lang();
     let skipped = skipped_said(&preview, lang);
     let rejected = resolved
@@ -612,28 +643,15 @@ pub async fn skipped_export(
     let group: SkippedGroup = html_form(&body)?;
     let file = html_form::<super::exports::ExportQuery>(&body)?.file()?;
     let encoding = html_form::<super::exports::ExportQuery>(&body)?.encoding();
-    let change = form.change()?;
-    let (chosen_under, permit) = permits(&cab, &state, Some(&change)).await?;
-    let reference = cab.reference(&state).await?;
-    let resolved = match chosen(&state, &reference, &chosen_under, &form).await {
-        Ok((resolved, _)) => resolved,
-        Err(NotChosen::Refused(p)) => return back_to_form(&cab, &state, form, "lines", p).await,
-        Err(NotChosen::App(e)) => return Err(e),
-    };
-    let preview = match preview::of(
-        &state.db,
-        &permit,
-        &chosen_under,
-        &resolved.lines(),
-        &change,
-    )
-    .await
-    {
-        Ok(p) => p,
-        Err(PreviewError::Invalid(e)) => {
-            return back_to_form(&cab, &state, form, e.field, e.problem).await;
-        }
-        Err(PreviewError::Db(e)) => return Err(e.into()),
+    let Previewed {
+        change,
+        chosen_under,
+        reference,
+        preview,
+        ..
+    } = match previewed(&cab, &state, form).await? {
+        Ok((_, p)) => p,
+        Err(back) => return Ok(back),
     };
     let skipped: Vec<&preview::Skipped> = preview
         .skipped

@@ -47,6 +47,17 @@ pub enum Chosen {
 }
 
 impl Chosen {
+    /// A list's choice, told how many of its rows were no line to act on.
+    pub fn rejecting(self, rejected: usize) -> Self {
+        match self {
+            Chosen::List { file_name, .. } => Chosen::List {
+                file_name,
+                rejected,
+            },
+            other => other,
+        }
+    }
+
     /// The right the lines are chosen under, asked again before each chunk of the run: an
     /// import's, for a roster's changes; else the right to run bulk changes.
     pub fn under(&self) -> (Object, Action) {

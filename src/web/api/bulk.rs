@@ -251,13 +251,7 @@ async fn resolve(
         _ => return Err(choose_once()),
     };
     let resolved = selection::resolve(&state.db, chosen_under, &selection).await?;
-    let chosen = match chosen {
-        Chosen::List { file_name, .. } => Chosen::List {
-            file_name,
-            rejected: resolved.rejected.len(),
-        },
-        other => other,
-    };
+    let chosen = chosen.rejecting(resolved.rejected.len());
     Ok((resolved, chosen))
 }
 
