@@ -965,6 +965,19 @@ async fn a_bulk_reassign_goes_only_where_the_bulk_right_reaches(b: Backend) {
     let field = &p["error"]["fields"][0];
     assert_eq!(field["field"], "department_id", "{p:?}");
     assert_eq!(field["code"], "department_outside_rights", "{p:?}");
+    // By name, a department outside their rights is none they know of.
+    let (status, p) = api(
+        &manager,
+        "/api/v1/bulk/preview",
+        serde_json::json!({
+            "lines": [{"number": store[0], "value": "Продажи"}],
+            "change": {"action": "reassign", "department_id": null},
+        }),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{p:?}");
+    assert_eq!(p["skipped"][0]["code"], "no_department_named", "{p:?}");
 }
 
 /// A list with a value per line: each line goes to its own tariff (by code or by name),

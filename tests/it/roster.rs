@@ -1165,6 +1165,20 @@ async fn tariffs_and_limits_from_the_file_are_started_after_the_import(b: Backen
         ));
     }
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    // A key a user sends cannot take the roster's own.
+    let upload: String = at.chars().filter(char::is_ascii_digit).collect();
+    let squat = app
+        .client
+        .post(app.url("/api/v1/bulk"))
+        .header("idempotency-key", format!("roster-{upload}-tariffs"))
+        .json(&serde_json::json!({
+            "numbers": ["+79160000002"],
+            "change": {"action": "suspend", "reason": "отпуск"},
+        }))
+        .send()
+        .await
+        .expect("bulk");
+    assert_eq!(squat.status(), 202);
     let started = app.post(&format!("{at}/network"), &pairs).await;
     assert_eq!(started.status, 303, "{}", started.body);
     wait_for_network(&app, &at).await;
@@ -1215,7 +1229,8 @@ async fn tariffs_and_limits_from_the_file_are_started_after_the_import(b: Backen
     assert_eq!(again.status, 303, "{}", again.body);
     assert_eq!(
         scalar(&app, "SELECT COUNT(*) FROM bulk_operations").await,
-        2
+        3,
+        "the two of the roster, and the user's own"
     );
 
     // A file of tariffs alone changes no records, and is still worth applying: its tariffs

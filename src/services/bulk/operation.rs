@@ -120,6 +120,15 @@ fn encode<T: Serialize>(value: &T) -> Result<String, sqlx::Error> {
     serde_json::to_string(value).map_err(|e| sqlx::Error::Encode(e.into()))
 }
 
+/// The key as kept: a person's or a token's under `u:`, apart from the keys the product makes
+/// for its own operations (a roster's), so that no key a user sends can take one of those.
+fn stored_key(c: &Confirm<'_>) -> String {
+    match c.chosen {
+        Chosen::Roster { .. } => c.key.to_owned(),
+        _ => format!("u:{}", c.key),
+    }
+}
+
 /// Records the operation on its lines and queues its run; refused when no line would change.
 /// The lines are checked in the transaction that records them.
 pub async fn confirm(db: &Db, c: &Confirm<'_>) -> Result<Confirmed, BulkError> {
@@ -134,7 +143,7 @@ pub async fn confirm(db: &Db, c: &Confirm<'_>) -> Result<Confirmed, BulkError> {
         preview::check_lines(&mut tx, c.permit, c.chosen_under, c.lines, c.change).await?;
     let new = store::NewOperation {
         requester: &encode(c.requester)?,
-        key: c.key,
+        key: &stored_key(c),
         change: &encode(c.change)?,
         chosen: &encode(c.chosen)?,
         retry_of: c.retry_of,

@@ -144,13 +144,22 @@ pub async fn of(
     check_lines(&mut conn, permit, chosen, lines, change).await
 }
 
+/// What a list's values are looked up in, read once for all of them: the company's tariffs,
+/// and the departments both permits cover (with their paths, folded).
+#[derive(Default)]
+struct Lookup {
+    tariffs: Option<Vec<(String, String, String)>>,
+    departments: Option<Vec<(i64, String, String)>>,
+}
+
 /// The change with a line's own value in its place: a tariff by its code or its name, a limit
 /// as an amount, a department by its id, its name (the one of that name) or its path
-/// (`Логистика / Склад`), letter case and ё aside. A value that names nothing stays as written,
-/// for the change's check to say so.
+/// (`Логистика / Склад`), letter case and ё aside; departments only among those both permits
+/// cover. A value that names nothing stays as written, for the change's check to say so.
 async fn own_change(
     conn: &mut AnyConnection,
-    permit: &Permit,
+    (permit, chosen): (&Permit, &Permit),
+    lookup: &mut Lookup,
     change: &BulkChange,
     value: &str,
 ) -> Result<Result<BulkChange, Problem>, sqlx::Error> {
@@ -159,28 +168,46 @@ async fn own_change(
     let key = fold(value);
     let value = match change {
         BulkChange::ChangeTariff { .. } => {
-            let tariffs = crate::store::catalogue::tariffs_of_company(conn, permit).await?;
+            if lookup.tariffs.is_none() {
+                let all = crate::store::catalogue::tariffs_of_company(conn, permit).await?;
+                let folded = all
+                    .into_iter()
+                    .map(|t| (fold(&t.code), fold(&t.name), t.code));
+                lookup.tariffs = Some(folded.collect());
+            }
+            let tariffs = lookup.tariffs.as_deref().unwrap_or_default();
             let found = tariffs
                 .iter()
-                .find(|t| fold(&t.code) == key)
-                .or_else(|| tariffs.iter().find(|t| fold(&t.name) == key));
-            found.map_or_else(|| value.to_owned(), |t| t.code.clone())
+                .find(|(code, _, _)| *code == key)
+                .or_else(|| tariffs.iter().find(|(_, name, _)| *name == key));
+            found.map_or_else(|| value.to_owned(), |(_, _, code)| code.clone())
         }
         BulkChange::Reassign { .. } if value.parse::<i64>().is_err() => {
-            let all = departments::all(conn, permit).await?;
+            if lookup.departments.is_none() {
+                let all = departments::all(conn, permit).await?;
+                let covered = all
+                    .iter()
+                    .filter(|d| permit.covers_department(d.id) && chosen.covers_department(d.id))
+                    .map(|d| {
+                        let path = crate::services::departments::path(&all, d.id);
+                        (d.id, fold(&d.name), fold(&path))
+                    });
+                lookup.departments = Some(covered.collect());
+            }
             // A path names one department; a bare name must be one department's alone.
+            let path = value.contains('/');
             let key = key
                 .split('/')
                 .map(str::trim)
                 .collect::<Vec<_>>()
                 .join(" / ");
-            let named: Vec<i64> = all
+            let named: Vec<i64> = lookup
+                .departments
+                .as_deref()
+                .unwrap_or_default()
                 .iter()
-                .filter(|d| match value.contains('/') {
-                    true => fold(&crate::services::departments::path(&all, d.id)) == key,
-                    false => fold(&d.name) == key,
-                })
-                .map(|d| d.id)
+                .filter(|(_, name, full)| if path { *full == key } else { *name == key })
+                .map(|(id, _, _)| *id)
                 .collect();
             match named.as_slice() {
                 [id] => id.to_string(),
@@ -208,13 +235,14 @@ pub async fn check_lines(
         groups.entry(value.as_deref()).or_default().push(*line);
     }
     let valued = groups.keys().any(Option::is_some);
+    let mut lookup = Lookup::default();
     let mut all = Preview::default();
     for (value, ids) in groups {
         let own = match value {
             // With a list of values, a line without one takes the change's own, if it has one.
             None if valued && change.target().is_empty() => Err(Problem::NoValueForLine),
             None => Ok(change.clone()),
-            Some(v) => own_change(conn, permit, change, v).await?,
+            Some(v) => own_change(conn, (permit, chosen), &mut lookup, change, v).await?,
         };
         let checked = match &own {
             Ok(own) => check(conn, permit, chosen, &ids, own).await,
