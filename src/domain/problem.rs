@@ -302,6 +302,10 @@ pub enum Problem {
     ListGone,
     /// A line of a list of values has none, and the change none to give it.
     NoValueForLine,
+    /// More lists kept than the cap (per person, per company) while they last.
+    TooManyLists {
+        max: usize,
+    },
     /// A warning: a row without a personnel number names someone of an earlier row's name in
     /// another department or position, so a second person is added.
     NamesakeInFile {

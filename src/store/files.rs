@@ -129,6 +129,36 @@ async fn read(conn: &mut AnyConnection, sql: Sql) -> Result<Option<Kept>, sqlx::
     }))
 }
 
+/// How many files for `purpose` are kept now: the permit's actor's (a person's, a token's, or
+/// the operator's own tools'), and the company's.
+pub async fn kept_counts(
+    conn: &mut AnyConnection,
+    scoped: &Scoped,
+    purpose: &str,
+    now: i64,
+) -> Result<(i64, i64), sqlx::Error> {
+    let count = |own: bool| {
+        let mut sql = Sql::new("SELECT COUNT(*) FROM files WHERE company_id = ");
+        sql.bind(scoped.company_id())
+            .push(" AND purpose = ")
+            .bind(purpose.to_owned())
+            .push(" AND expires_at > ")
+            .bind(now);
+        if own {
+            let actor = scoped.actor();
+            match (actor.user_id, actor.token_id) {
+                (Some(user), _) => sql.push(" AND created_by = ").bind(user),
+                (None, Some(token)) => sql.push(" AND token_id = ").bind(token),
+                (None, None) => sql.push(" AND created_by IS NULL AND token_id IS NULL"),
+            };
+        }
+        sql
+    };
+    let (own,): (i64,) = count(true).query_as().fetch_one(&mut *conn).await?;
+    let (all,): (i64,) = count(false).query_as().fetch_one(&mut *conn).await?;
+    Ok((own, all))
+}
+
 /// Deletes every file past its expiry, in every company (the runtime's own upkeep); how many.
 pub async fn sweep(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
     // Most sweeps find nothing: they read, and take the write lock only when there is work.

@@ -38,7 +38,16 @@ pub async fn read(
     }
     let mut form = form;
     let (mut csrf, mut name, mut bytes) = (String::new(), String::new(), Vec::new());
+    // The whole body, not only each field, within the limit; and no more fields than a form
+    // of a token and a file has.
+    let (mut total, mut fields) = (0usize, 0usize);
     while let Some(field) = form.next().await {
+        fields += 1;
+        if fields > 8 {
+            return Err(AppError::BadRequest(Problem::BadForm {
+                detail: "too many fields".into(),
+            }));
+        }
         let mut field = field.map_err(|_| AppError::Csrf)?;
         let field_name = field.name().unwrap_or("").to_owned();
         if field_name == "file" {
@@ -55,7 +64,8 @@ pub async fn read(
                     detail: e.to_string(),
                 })
             })?;
-            if data.len() + chunk.len() > limit {
+            total += chunk.len();
+            if data.len() + chunk.len() > limit || total > limit + 64 * 1024 {
                 return Err(AppError::BadRequest(too_large));
             }
             data.extend_from_slice(&chunk);

@@ -1324,6 +1324,25 @@ async fn a_list_past_its_days_is_gone_and_swept(b: Backend) {
         2,
         "the big list's two chunks stay"
     );
+
+    // No more lists kept at once than the cap; an expired one no longer counts.
+    for i in 1..lists::MAX_OWN {
+        let name = format!("{i}.csv");
+        lists::upload(&app.db, &permit, &name, b"+79160000100\n", now, 7)
+            .await
+            .expect("kept");
+    }
+    match lists::upload(&app.db, &permit, "one-more.csv", b"+79160000100\n", now, 7).await {
+        Err(simfleet::services::bulk::selection::SelectionError::Refused(
+            Problem::TooManyLists { max },
+        )) => assert_eq!(max, lists::MAX_OWN),
+        other => panic!("one list over the cap: {other:?}"),
+    }
+    assert_eq!(
+        count_of(&app, "SELECT COUNT(*) FROM files").await,
+        lists::MAX_OWN as i64,
+        "nothing kept for the refused one"
+    );
 }
 
 on_both!(

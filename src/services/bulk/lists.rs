@@ -11,6 +11,10 @@ use super::selection::{self, SelectionError};
 
 const PURPOSE: &str = "bulk_list";
 
+/// Lists kept at once, for one person (or token) and for a company.
+pub const MAX_OWN: usize = 20;
+pub const MAX_COMPANY: usize = 500;
+
 /// A kept list as the choosing form shows it.
 #[derive(Debug, Clone)]
 pub struct ListFile {
@@ -36,6 +40,19 @@ pub async fn upload(
     keep_days: u64,
 ) -> Result<i64, SelectionError> {
     described(0, name, bytes)?;
+    let mut conn = db.pool.acquire().await?;
+    let (own, company) = files::kept_counts(&mut conn, permit, PURPOSE, now).await?;
+    drop(conn);
+    if own >= MAX_OWN as i64 {
+        return Err(SelectionError::Refused(Problem::TooManyLists {
+            max: MAX_OWN,
+        }));
+    }
+    if company >= MAX_COMPANY as i64 {
+        return Err(SelectionError::Refused(Problem::TooManyLists {
+            max: MAX_COMPANY,
+        }));
+    }
     let name: String = name.chars().take(200).collect();
     let expires_at = now + keep_days as i64 * 24 * 3600 * 1000;
     Ok(files::keep(db, permit, PURPOSE, &name, bytes, now, expires_at).await?)

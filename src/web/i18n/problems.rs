@@ -640,6 +640,10 @@ pub fn say(p: &Problem, lang: Lang) -> String {
             format!("отдела «{name}» в компании нет"),
             format!("the company has no department «{name}»"),
         ),
+        P::TooManyLists { max } => (
+            format!("загружено слишком много списков: храним не больше {max}, старые удаляются через несколько дней"),
+            format!("too many lists uploaded: at most {max} are kept, old ones are deleted after a few days"),
+        ),
         P::NoValueForLine => (
             "для номера в списке нет значения".into(),
             "the list gives the line no value".into(),
@@ -964,6 +968,7 @@ mod tests {
             Problem::DepartmentNameTwice { .. } => 156,
             Problem::ListGone => 157,
             Problem::NoValueForLine => 158,
+            Problem::TooManyLists { .. } => 159,
             Problem::FileEmpty => 107,
             Problem::FileTooManyRows { .. } => 108,
             Problem::FileTooManyCells { .. } => 109,
@@ -1212,6 +1217,7 @@ mod tests {
             },
             Problem::ListGone,
             Problem::NoValueForLine,
+            Problem::TooManyLists { max: 2 },
             Problem::FileEmpty,
             Problem::FileTooManyRows { max: 2 },
             Problem::FileTooManyCells { max: 2 },
@@ -1271,7 +1277,7 @@ mod tests {
         let mut seen: Vec<usize> = samples.iter().map(index).collect();
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen.len(), 159, "a sample of every kind");
+        assert_eq!(seen.len(), 160, "a sample of every kind");
         let russian = |s: &str| s.chars().any(|c| matches!(c, 'а'..='я' | 'А'..='Я'));
         for p in &samples {
             let (ru, en) = (say(p, Lang::Ru), say(p, Lang::En));
