@@ -182,14 +182,7 @@ pub async fn get(
 
 /// To a delegated permit, only the operations its actor (a person or a token) asked for.
 fn own(sql: &mut Sql, scoped: &Scoped) {
-    if !scoped.is_whole_company() {
-        let actor = scoped.actor();
-        match (actor.user_id, actor.token_id) {
-            (Some(user), _) => sql.push(" AND o.created_by = ").bind(user),
-            (None, Some(token)) => sql.push(" AND o.token_id = ").bind(token),
-            (None, None) => sql.push(" AND 1 = 0"),
-        };
-    }
+    super::files::own_only(sql, scoped, ("o.created_by", "o.token_id"));
 }
 
 /// To a delegated permit, only the lines `b` of an operation its rights cover now: the numbers

@@ -97,15 +97,21 @@ fn select(scoped: &Scoped, purpose: &str, now: i64) -> Sql {
         .bind(purpose.to_owned())
         .push(" AND expires_at > ")
         .bind(now);
+    own_only(&mut sql, scoped, ("created_by", "token_id"));
+    sql
+}
+
+/// To a delegated permit, only the rows its actor made: a person's by `created_by`, a token's
+/// by `token_id` (the columns named); an actor that is neither has none.
+pub(super) fn own_only(sql: &mut Sql, scoped: &Scoped, (by, token): (&'static str, &'static str)) {
     if !scoped.is_whole_company() {
         let actor = scoped.actor();
         match (actor.user_id, actor.token_id) {
-            (Some(user), _) => sql.push(" AND created_by = ").bind(user),
-            (None, Some(token)) => sql.push(" AND token_id = ").bind(token),
+            (Some(user), _) => sql.push(" AND ").push(by).push(" = ").bind(user),
+            (None, Some(t)) => sql.push(" AND ").push(token).push(" = ").bind(t),
             (None, None) => sql.push(" AND 1 = 0"),
         };
     }
-    sql
 }
 
 async fn read(conn: &mut AnyConnection, sql: Sql) -> Result<Option<Kept>, sqlx::Error> {

@@ -641,8 +641,8 @@ pub async fn skipped_export(
     let form: BulkForm = html_form(&body)?;
     cab.verify_csrf(&form.csrf)?;
     let group: SkippedGroup = html_form(&body)?;
-    let file = html_form::<super::exports::ExportQuery>(&body)?.file()?;
-    let encoding = html_form::<super::exports::ExportQuery>(&body)?.encoding();
+    let export: super::exports::ExportQuery = html_form(&body)?;
+    let (file, encoding) = (export.file()?, export.encoding());
     let Previewed {
         change,
         chosen_under,
